@@ -1,0 +1,1 @@
+"""The cohort plugin (under construction)."""

@@ -1,0 +1,1 @@
+"""The enrichment plugin (under construction)."""

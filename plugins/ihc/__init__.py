@@ -1,0 +1,1 @@
+"""The ihc plugin (under construction)."""

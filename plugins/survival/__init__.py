@@ -1,0 +1,1 @@
+"""The survival plugin (under construction)."""

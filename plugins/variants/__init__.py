@@ -1,0 +1,1 @@
+"""The variants plugin (under construction)."""

@@ -1,0 +1,64 @@
+"""rinec-report: one interactive, self-contained HTML report for a clinical-genomic cohort.
+
+Plugins import what they need from here::
+
+    from rinec_report import hookimpl, Section, Table, Chart, InputError
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import pluggy
+
+from .model import (
+    Chart,
+    CliOption,
+    FoundFile,
+    Html,
+    InputError,
+    InputWarning,
+    KeyValues,
+    Note,
+    Pattern,
+    RunInfo,
+    Section,
+    SummaryColumn,
+    Table,
+    Text,
+)
+
+try:
+    __version__ = importlib.metadata.version("rinec-report")
+except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed
+    __version__ = "0+unknown"
+
+hookimpl = pluggy.HookimplMarker("rinec_report")
+
+
+def run(run_dir, **options):  # noqa: ANN001, ANN201 - documented in runner.run
+    """Build the report for ``run_dir``; see :func:`rinec_report.runner.run`."""
+    from .runner import run as _run
+
+    return _run(run_dir, **options)
+
+
+__all__ = [
+    "Chart",
+    "CliOption",
+    "FoundFile",
+    "Html",
+    "InputError",
+    "InputWarning",
+    "KeyValues",
+    "Note",
+    "Pattern",
+    "RunInfo",
+    "Section",
+    "SummaryColumn",
+    "Table",
+    "Text",
+    "__version__",
+    "hookimpl",
+    "run",
+]

@@ -1,0 +1,49 @@
+"""Conventions every chart follows, and the helpers that implement them.
+
+Patient highlighter: the page has a patient chooser. Every chart spec gets a
+top-level Vega-Lite parameter ``rinec_patient`` (``null`` when nobody is chosen)
+and the page sets it when the user chooses a patient. A chart that shows
+patients makes its marks depend on it, usually through opacity::
+
+    import altair as alt
+    from rinec_report.charts import highlight_opacity
+
+    alt.Chart(df).mark_point().encode(x="age", y="tmb", opacity=highlight_opacity())
+
+``highlight_opacity`` assumes the data has a ``patient_id`` column; pass
+``field=`` otherwise. Table rows are highlighted by the ``patient_column`` of
+:class:`~rinec_report.model.Table`. Name any other Altair parameter explicitly
+(``alt.param(name=...)``): Altair's generated names depend on how many charts the
+process made before, and the report must be the same bytes for the same input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PATIENT_SIGNAL = "rinec_patient"
+
+
+def highlight_test(field: str = "patient_id") -> str:
+    """A Vega expression true for marks of the chosen patient, or for all
+    marks when no patient is chosen."""
+    return f"{PATIENT_SIGNAL} == null || datum[{field!r}] == {PATIENT_SIGNAL}"
+
+
+def highlight_opacity(field: str = "patient_id", dim: float = 0.15) -> Any:
+    """An Altair opacity encoding that dims every patient but the chosen one."""
+    import altair as alt
+
+    return alt.condition(highlight_test(field), alt.value(1.0), alt.value(dim))
+
+
+def to_spec(chart: Any) -> dict[str, Any]:
+    """A Vega-Lite dict for an Altair chart or a dict, with the patient
+    parameter declared at the top level (the core calls this before embedding)."""
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    spec = dict(spec)
+    params = list(spec.get("params", []))
+    if not any(p.get("name") == PATIENT_SIGNAL for p in params):
+        params.append({"name": PATIENT_SIGNAL, "value": None})
+    spec["params"] = params
+    return spec

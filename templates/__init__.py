@@ -1,0 +1,1 @@
+"""The report template, its CSS and JavaScript (package data)."""
