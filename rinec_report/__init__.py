@@ -14,6 +14,7 @@ import pluggy
 from .model import (
     Chart,
     CliOption,
+    Code,
     FoundFile,
     Html,
     InputError,
@@ -36,7 +37,7 @@ except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not instal
 hookimpl = pluggy.HookimplMarker("rinec_report")
 
 
-def run(run_dir, **options):  # noqa: ANN001, ANN201 - documented in runner.run
+def run(run_dir, **options):
     """Build the report for ``run_dir``; see :func:`rinec_report.runner.run`."""
     from .runner import run as _run
 
@@ -46,6 +47,7 @@ def run(run_dir, **options):  # noqa: ANN001, ANN201 - documented in runner.run
 __all__ = [
     "Chart",
     "CliOption",
+    "Code",
     "FoundFile",
     "Html",
     "InputError",

@@ -121,9 +121,7 @@ def rinec_sections(
 
 
 @hookspec(firstresult=True)
-def rinec_summary_columns(
-    datasets: Datasets, options: dict[str, Any], config: dict[str, Any]
-) -> list[SummaryColumn]:
+def rinec_summary_columns(datasets: Datasets, options: dict[str, Any], config: dict[str, Any]) -> list[SummaryColumn]:
     """Contribute columns to the per-patient summary table.
 
     Returns a list of :class:`~rinec_report.model.SummaryColumn`, each mapping
@@ -133,9 +131,7 @@ def rinec_summary_columns(
 
 
 @hookspec(firstresult=True)
-def rinec_patient_samples(
-    datasets: Datasets, options: dict[str, Any], config: dict[str, Any]
-) -> dict[str, list[str]]:
+def rinec_patient_samples(datasets: Datasets, options: dict[str, Any], config: dict[str, Any]) -> dict[str, list[str]]:
     """Tell which sequencing samples belong to which patient.
 
     Returns ``{patient_id: [sample_id, ...]}``; the core merges every plugin's

@@ -139,6 +139,14 @@ class Table:
     patient_column: str | None = "patient_id"
     max_rows: int = 5000
     column_titles: dict[str, str] = field(default_factory=dict)
+    filters: list[str] = field(default_factory=list)  # columns offered as drop-down filters
+
+
+@dataclass
+class Code:
+    """Preformatted text (configuration, commands); always escaped."""
+
+    text: str
 
 
 @dataclass
@@ -149,7 +157,7 @@ class Html:
     html: str
 
 
-Block = Text | Note | KeyValues | Chart | Table | Html
+Block = Text | Note | KeyValues | Chart | Table | Code | Html
 
 
 @dataclass

@@ -54,12 +54,8 @@ class PluginHost:
         known = {name for name, _ in pm.list_name_plugin()}
         unknown = [n for n in (*include, *exclude) if n not in known]
         if unknown:
-            raise KeyError(
-                f"no plugin named {', '.join(unknown)}; loaded: {', '.join(sorted(known))}"
-            )
-        dropped = tuple(
-            sorted(n for n in known if n in exclude or (include and n not in include))
-        )
+            raise KeyError(f"no plugin named {', '.join(unknown)}; loaded: {', '.join(sorted(known))}")
+        dropped = tuple(sorted(n for n in known if n in exclude or (include and n not in include)))
         for name in dropped:
             pm.unregister(name=name)
         return cls(pm, dropped)
@@ -93,12 +89,7 @@ class PluginHost:
         for name in self.names:
             plugin = self.pm.get_plugin(name)
             dist = dists.get(id(plugin))
-            hooks = tuple(
-                sorted(
-                    caller.name
-                    for caller in self.pm.get_hookcallers(plugin) or []
-                )
-            )
+            hooks = tuple(sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or []))
             out.append(
                 PluginInfo(
                     name=name,

@@ -1,0 +1,208 @@
+"""The command line: ``rinec-report RUN_DIR`` and ``rinec-report plugins``.
+
+Heavy libraries (pandas, altair, vl-convert) are imported only once a run starts,
+so that ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .plugins import PluginHost
+
+log = logging.getLogger("rinec_report")
+
+
+def _plugin_options(host: PluginHost) -> list[tuple[str, Any]]:
+    """(plugin, CliOption) for every option the plugins add."""
+    out = []
+    for name in host.names:
+        try:
+            options = host.call(name, "rinec_cli_options") or []
+        except Exception as exc:  # a broken plugin must not break the CLI
+            click.echo(f"rinec-report: plugin {name} could not add its options: {exc}", err=True)
+            continue
+        out.extend((name, option) for option in options)
+    return out
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("rinec-report: %(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.propagate = False
+    log.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO)
+
+
+def build_run_command(host: PluginHost) -> click.Command:
+    plugin_options = _plugin_options(host)
+
+    @click.command(
+        name="rinec-report",
+        context_settings={"help_option_names": ["-h", "--help"]},
+        epilog="Also: `rinec-report plugins [--json]` lists the loaded plugins.",
+    )
+    @click.argument("run_dir", type=click.Path(file_okay=False, path_type=str))
+    @click.option("-o", "--outdir", type=click.Path(file_okay=False), help="Where to write (default: here).")
+    @click.option("-n", "--filename", default="rinec_report.html", show_default=True, help="Report file name.")
+    @click.option("-f", "--force", is_flag=True, help="Overwrite an existing report.")
+    @click.option(
+        "-c",
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        help="Config file (default: RUN_DIR/rinec_report.yaml).",
+    )
+    @click.option("-t", "--title", help="Report title.")
+    @click.option("--comment", help="A comment shown under the title.")
+    @click.option("-m", "--plugin", "plugins", multiple=True, help="Use only this plugin (repeatable).")
+    @click.option("-e", "--exclude", multiple=True, help="Do not use this plugin (repeatable).")
+    @click.option(
+        "-x",
+        "--ignore",
+        multiple=True,
+        help="Skip paths matching this glob, whatever matched them (repeatable).",
+    )
+    @click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Parallel parsing processes (default: all cores).",
+    )
+    @click.option(
+        "--data-format",
+        type=click.Choice(["tsv", "csv", "json", "parquet"]),
+        default="tsv",
+        show_default=True,
+    )
+    @click.option("--no-data-dir", is_flag=True, help="Do not write the data folder.")
+    @click.option("--strict", is_flag=True, help="Exit 1 when there were warnings.")
+    @click.option("-v", "--verbose", is_flag=True, help="Log details, including file names and identifiers.")
+    @click.option("-q", "--quiet", is_flag=True, help="Log only errors.")
+    @click.version_option(__version__, "--version", prog_name="rinec-report")
+    def command(**kw: Any) -> None:
+        from .progress import RichProgress, quiet_progress
+        from .runner import NothingFound, UsageError, run
+
+        _setup_logging(kw["verbose"], kw["quiet"])
+        cli_options: dict[str, dict[str, Any]] = {}
+        for plugin, option in plugin_options:
+            value = kw.get(_param_name(plugin, option))
+            if value is not None and value is not False:
+                cli_options.setdefault(plugin, {})[option.config_key] = value
+        progress = RichProgress() if sys.stderr.isatty() and not kw["quiet"] else quiet_progress()
+        try:
+            report = run(
+                kw["run_dir"],
+                outdir=kw["outdir"],
+                filename=kw["filename"],
+                config=kw["config_file"],
+                plugins=kw["plugins"],
+                exclude=kw["exclude"],
+                ignore=kw["ignore"],
+                jobs=kw["jobs"],
+                force=kw["force"],
+                data_format=kw["data_format"],
+                data_dir=not kw["no_data_dir"],
+                cli_options=cli_options,
+                title=kw["title"],
+                comment=kw["comment"],
+                strict=kw["strict"],
+                verbose=kw["verbose"],
+                progress=progress,
+            )
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+        except NothingFound as exc:
+            click.echo(f"rinec-report: {exc}", err=True)
+            sys.exit(1)
+        for message in report.errors:
+            click.echo(f"rinec-report: error: {message.line()}", err=True)
+        if kw["verbose"]:
+            for message in report.warnings:
+                click.echo(f"rinec-report: warning: {message.line()}", err=True)
+        elif report.warnings and not kw["quiet"]:
+            click.echo(
+                f"rinec-report: {len(report.warnings)} warning(s); see the report's Run information or use -v",
+                err=True,
+            )
+        if not kw["quiet"]:
+            click.echo(f"rinec-report: wrote {report.html_path}", err=True)
+        sys.exit(report.exit_status)
+
+    for plugin, option in plugin_options:
+        kind = {"str": str, "int": int, "float": float}[option.type]
+        decorator = click.option(
+            option.flag,
+            _param_name(plugin, option),
+            is_flag=option.is_flag,
+            type=None if option.is_flag else kind,
+            help=f"[{plugin}] {option.help}",
+        )
+        command = decorator(command)
+    return command
+
+
+def _param_name(plugin: str, option: Any) -> str:
+    return f"{plugin}__{option.config_key}"
+
+
+@click.command(name="plugins", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins_command(as_json: bool) -> None:
+    """List the loaded plugins: distribution, version, file patterns and hooks."""
+    from .scan import PluginPattern
+
+    host = PluginHost.load()
+    rows = []
+    for info in host.info():
+        patterns = [PluginPattern(info.name, p) for p in host.call(info.name, "rinec_patterns") or []]
+        rows.append(
+            {
+                "name": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "module": info.module,
+                "hooks": list(info.hooks),
+                "patterns": [
+                    {
+                        "name": p.qualified,
+                        "glob": list(p.pattern.glob),
+                        "contents": p.pattern.contents,
+                    }
+                    for p in patterns
+                ],
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  ({row['distribution']} {row['version']})")
+        for p in row["patterns"]:
+            contents = f"  contents ~ /{p['contents']}/" if p["contents"] else ""
+            click.echo(f"    pattern {p['name']}: {', '.join(p['glob']) or '(any name)'}{contents}")
+        click.echo(f"    hooks: {', '.join(row['hooks'])}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "plugins":
+        plugins_command.main(args[1:], prog_name="rinec-report plugins")
+        return
+    try:
+        host = PluginHost.load()
+    except Exception as exc:  # a broken third-party install must still give a message
+        click.echo(f"rinec-report: cannot load plugins: {exc}", err=True)
+        sys.exit(1)
+    build_run_command(host).main(args, prog_name="rinec-report")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,156 @@
+"""Parsing as a map over files: (plugin module, file, options) -> outcome.
+
+Each task and each outcome is plain picklable data, and a worker needs nothing
+but the task to do its work (it imports the plugin module by name), so the map
+runs the same in this process, on a local process pool, or on a distributed
+engine that can map a function over a list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import os
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from .model import FoundFile, InputError, InputWarning
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    module: str | None  # None: the plugin is not an importable module; parse in-process
+    file: FoundFile
+    options: dict[str, Any]
+
+
+@dataclass
+class ParseOutcome:
+    file: FoundFile
+    sha256: str = ""
+    data: Any = None
+    error: str | None = None  # one line, for users
+    traceback: str | None = None  # for the log, when the error was not an InputError
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@cache
+def _module_caller(module: str) -> Any:
+    """A hook caller for one plugin module, built once per worker process."""
+    from .plugins import new_manager
+
+    pm = new_manager()
+    pm.register(importlib.import_module(module), name=module)
+    return pm.hook.rinec_parse
+
+
+def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[str]]:
+    """Run ``fn`` and capture its result, error and warnings.
+
+    Returns ``(result, error, traceback, warnings)``. An :class:`InputError`
+    becomes its message; any other exception a one-line summary plus the
+    traceback for the log.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn()
+            error = tb = None
+        except InputError as exc:
+            result, error, tb = None, _first_line(str(exc)) or "bad input", None
+        except Exception as exc:
+            result = None
+            detail = _first_line(str(exc))
+            error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+            tb = traceback.format_exc()
+    seen: list[str] = []
+    for w in caught:
+        if not issubclass(w.category, InputWarning):
+            # Libraries' own warnings (openpyxl styles, pandas dtypes) are not findings about the input.
+            logging.getLogger("rinec_report").debug("%s: %s", w.category.__name__, w.message)
+            continue
+        message = str(w.message)
+        if message not in seen:
+            seen.append(message)
+    return result, error, tb, seen
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
+    """Parse one file; never raises."""
+    outcome = ParseOutcome(file=task.file)
+    try:
+        outcome.sha256 = sha256_of(task.file.path)
+    except OSError as exc:
+        outcome.error = f"cannot read: {exc.strerror or exc}"
+        return outcome
+    hook = caller if caller is not None else _module_caller(task.module)
+    data, outcome.error, outcome.traceback, outcome.warnings = guarded(
+        lambda: hook(file=task.file, options=task.options)
+    )
+    outcome.data = data
+    return outcome
+
+
+def parse_all(
+    tasks: list[ParseTask],
+    jobs: int,
+    local_callers: dict[str, Any],
+    progress: Callable[[ParseOutcome], None] = lambda o: None,
+) -> list[ParseOutcome]:
+    """Parse every task, on ``jobs`` worker processes when that pays off.
+
+    Tasks whose plugin is not an importable module run in this process with
+    the caller from ``local_callers`` (keyed by plugin name). Outcomes come
+    back in task order.
+    """
+    outcomes: list[ParseOutcome | None] = [None] * len(tasks)
+    pooled = [i for i, t in enumerate(tasks) if t.module is not None]
+    local = [i for i, t in enumerate(tasks) if t.module is None]
+    for i in local:
+        outcomes[i] = parse_one(tasks[i], local_callers[tasks[i].file.plugin])
+        progress(outcomes[i])
+    for i, outcome in zip(pooled, _map([tasks[i] for i in pooled], jobs), strict=True):
+        outcomes[i] = outcome
+        progress(outcome)
+    return [o for o in outcomes if o is not None]
+
+
+def _map(tasks: list[ParseTask], jobs: int) -> Iterator[ParseOutcome]:
+    if jobs <= 1 or len(tasks) <= 1:
+        yield from (parse_one(t) for t in tasks)
+        return
+    workers = min(jobs, len(tasks))
+    # Big chunks for many small files keep inter-process traffic low; one file
+    # per chunk when there are few, so large files spread over the workers.
+    chunksize = max(1, len(tasks) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(parse_one, tasks, chunksize=chunksize)
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+__all__ = ["ParseOutcome", "ParseTask", "default_jobs", "guarded", "parse_all"]

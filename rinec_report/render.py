@@ -1,0 +1,208 @@
+"""The HTML page: one file with the Vega libraries, CSS, JavaScript and all data inline."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from .charts import to_spec
+from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
+
+if TYPE_CHECKING:
+    from .runner import Report
+
+_JSON_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe to put inside a <script> element, whatever strings it holds."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
+    except ValueError:
+        text = json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), default=str)
+    return Markup(text.translate(_JSON_ESCAPES))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def vega_bundle() -> str:
+    """The Vega, Vega-Lite and vega-embed JavaScript that vl-convert ships.
+
+    Building it takes about a second, so it is kept in the user cache, keyed by
+    the vl-convert version.
+    """
+    import platformdirs
+    import vl_convert
+
+    version = getattr(vl_convert, "__version__", None) or _dist_version("vl-convert-python")
+    cache = Path(platformdirs.user_cache_dir("rinec-report")) / f"vega-bundle-{version}.js"
+    try:
+        return cache.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vl_convert.javascript_bundle()
+    # A literal "</script" would end the inline script element early.
+    bundle = bundle.replace("</script", "<\\/script")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(bundle, encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return bundle
+
+
+def _dist_version(name: str) -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version(name)
+
+
+def _asset(name: str) -> str:
+    return resources.files("rinec_report.templates").joinpath(name).read_text(encoding="utf-8")
+
+
+class _Blocks:
+    """Turns blocks into HTML, numbering charts and tables in page order."""
+
+    def __init__(self) -> None:
+        self.charts = 0
+        self.tables = 0
+
+    def render(self, plugin: str, block: Any) -> Markup:
+        if isinstance(block, Text):
+            paragraphs = [p for p in str(block.text).split("\n\n") if p.strip()]
+            return Markup("").join(Markup("<p>{}</p>").format(p) for p in paragraphs)
+        if isinstance(block, Note):
+            return Markup('<div class="rr-note rr-note-{}" role="note">{}</div>').format(block.level, block.text)
+        if isinstance(block, KeyValues):
+            rows = Markup("").join(
+                Markup("<tr><th>{}</th><td>{}</td></tr>").format(k, _fmt(v)) for k, v in block.items.items()
+            )
+            head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+            return Markup('{}<table class="rr-kv">{}</table>').format(head, rows)
+        if isinstance(block, Code):
+            return Markup('<pre class="rr-code">{}</pre>').format(block.text)
+        if isinstance(block, Html):
+            return Markup(block.html)
+        if isinstance(block, Chart):
+            return self._chart(plugin, block)
+        if isinstance(block, Table):
+            return self._table(plugin, block)
+        raise TypeError(f"unknown block type {type(block).__name__}")
+
+    def _chart(self, plugin: str, block: Chart) -> Markup:
+        self.charts += 1
+        cid = f"rr-chart-{self.charts}"
+        head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+        return Markup(
+            '{}<div class="rr-chart" id="{}" data-renderer="{}" data-name="{}"></div>'
+            '<script type="application/json" id="{}-spec">{}</script>'
+        ).format(
+            head,
+            cid,
+            block.renderer,
+            f"{plugin}_chart_{self.charts}",
+            cid,
+            script_json(to_spec(block.spec)),
+        )
+
+    def _table(self, plugin: str, block: Table) -> Markup:
+        if not block.show:
+            return Markup("")
+        self.tables += 1
+        tid = f"rr-table-{self.tables}"
+        frame = block.data
+        shown = frame.head(block.max_rows)
+        columns = [str(c) for c in frame.columns]
+        payload = {
+            "name": f"{plugin}_{block.name}",
+            "columns": columns,
+            "titles": [block.column_titles.get(c, c) for c in columns],
+            "rows": json.loads(shown.to_json(orient="values", date_format="iso", default_handler=str)),
+            "total": len(frame),
+            "patient": columns.index(block.patient_column) if block.patient_column in columns else None,
+            "filters": [columns.index(c) for c in block.filters if c in columns],
+        }
+        head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+        return Markup(
+            '{}<div class="rr-table" id="{}"></div><script type="application/json" id="{}-data">{}</script>'
+        ).format(head, tid, tid, script_json(payload))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "" if value is None else str(value)
+
+
+def render_html(report: Report) -> str:
+    """The whole page as a string."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: _asset(name)),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    blocks = _Blocks()
+    rendered = []
+    for plugin, section in report.sections:
+        rendered.append(
+            {
+                "anchor": f"{plugin}-{section.id}",
+                "plugin": plugin,
+                "section": section,
+                "help": [p for p in section.help.split("\n") if p.strip()],
+                "body": Markup("\n").join(blocks.render(plugin, b) for b in section.blocks),
+            }
+        )
+    patients = _patients(report.sections)
+    return env.get_template("report.html.j2").render(
+        run=report.run,
+        config=report.config,
+        sections=rendered,
+        nav=_nav(rendered),
+        patients=patients,
+        n_errors=len(report.errors),
+        n_warnings=len(report.warnings),
+        css=Markup(_asset("report.css")),
+        js=Markup(_asset("report.js")),
+        vega=Markup(vega_bundle()),
+    )
+
+
+def _nav(rendered: list[dict]) -> list[dict]:
+    return [{"anchor": r["anchor"], "title": r["section"].title, "plugin": r["plugin"]} for r in rendered]
+
+
+def _patients(sections: list[tuple[str, Section]]) -> list[str]:
+    """The patients of the summary table, for the highlighter."""
+    for plugin, section in sections:
+        if section.id == "summary" and plugin == "report":
+            table = next(b for b in section.blocks if isinstance(b, Table))
+            return [str(p) for p in table.data["patient_id"]]
+    return []

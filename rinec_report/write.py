@@ -1,0 +1,125 @@
+"""Writing the outputs so that nothing is ever half-written.
+
+The page is written to a temporary file beside its destination and renamed over
+it; the data folder is built as a temporary folder and swapped in whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .runner import Report
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(frame: Any, path: Path, data_format: str) -> None:
+    if data_format == "tsv":
+        frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
+    elif data_format == "csv":
+        frame.to_csv(path, index=False, lineterminator="\n")
+    elif data_format == "json":
+        frame.to_json(path, orient="records", indent=1, date_format="iso", default_handler=str)
+    elif data_format == "parquet":
+        # Mixed-type object columns (a plugin's free-text cells) are written as text.
+        safe = frame.copy()
+        for column in safe.columns:
+            if safe[column].dtype == object:
+                safe[column] = safe[column].map(lambda v: None if v is None else str(v))
+        safe.to_parquet(path, index=False)
+    else:  # pragma: no cover - validated by the runner
+        raise ValueError(data_format)
+
+
+def manifest(report: Report, data_format: str) -> dict[str, Any]:
+    return {
+        "rinec_report_version": report.run.version,
+        "created": report.run.timestamp,
+        "run_dir": report.run.run_dir,
+        "title": report.run.title,
+        "exit_status": report.exit_status,
+        "data_format": data_format,
+        "inputs": [
+            {
+                "path": r.file.relpath,
+                "plugin": r.file.plugin,
+                "pattern": r.file.pattern,
+                "size": r.file.size,
+                "sha256": r.sha256,
+                "status": r.status,
+            }
+            for r in report.inputs
+        ],
+        "plugins": [
+            {
+                "name": p.name,
+                "distribution": p.distribution,
+                "version": p.version,
+                "hooks": list(p.hooks),
+            }
+            for p in report.plugins
+        ],
+        "tables": [
+            {
+                "name": name,
+                "file": f"{name}.{data_format}",
+                "rows": len(frame),
+                "columns": [str(c) for c in frame.columns],
+            }
+            for name, frame in sorted(report.tables.items())
+        ],
+        "warnings": [m.line() for m in report.warnings],
+        "errors": [m.line() for m in report.errors],
+    }
+
+
+def write_data_dir(report: Report, data_format: str) -> None:
+    target = report.data_dir
+    assert target is not None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        for name, frame in sorted(report.tables.items()):
+            write_table(frame, staging / f"{name}.{data_format}", data_format)
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest(report, data_format), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        os.chmod(staging, 0o755)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old.{os.getpid()}")
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_outputs(report: Report, data_format: str) -> None:
+    from .render import render_html
+
+    html = render_html(report)
+    if report.data_dir is not None:
+        write_data_dir(report, data_format)
+    assert report.html_path is not None
+    atomic_write_text(report.html_path, html)
