@@ -74,8 +74,8 @@ def rinec_parse(file: FoundFile, options: dict[str, Any]) -> Any:
     (a DataFrame, a dict, a dataclass). ``options`` is the plugin's own merged
     options. Raise :class:`~rinec_report.model.InputError` with a one-line
     message for bad input (the core adds the file name); warn with
-    ``warnings.warn(msg, InputWarning)``. Return ``None`` to ignore the file.
-    First result wins (there is only one).
+    ``warnings.warn(msg, InputWarning)``. Returns the dataset for this one
+    file, or ``None`` to ignore the file. First result wins (there is only one).
     """
 
 

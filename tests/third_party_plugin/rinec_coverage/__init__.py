@@ -1,5 +1,4 @@
-"""Mean sequencing coverage per sample, from a `coverage.tsv` (sample, patient_id, mean_coverage)."""
-
+"""Mean sequencing depth per sample, from coverage.tsv: sample, patient_id, mean_coverage."""
 from rinec_report import Chart, InputError, Pattern, Section, SummaryColumn, Table, hookimpl
 from rinec_report.charts import highlight_opacity
 
@@ -8,63 +7,33 @@ from rinec_report.charts import highlight_opacity
 def rinec_config_defaults():
     return {"min_coverage": 200}
 
-
 @hookimpl
 def rinec_patterns():
     return [Pattern("table", glob="coverage.tsv", contents=r"^sample\tpatient_id\tmean_coverage")]
 
-
 @hookimpl
-def rinec_parse(file, options):
-    import pandas as pd
-
+def rinec_parse(file):
+    import pandas as pd  # imported here: plugins must load fast (the CLI loads them all for --help)
     frame = pd.read_csv(file.path, sep="\t", dtype={"sample": str, "patient_id": str})
-    if frame["mean_coverage"].lt(0).any():
-        raise InputError(f"row {frame['mean_coverage'].lt(0).idxmax() + 2}: negative coverage")
+    if (frame["mean_coverage"] < 0).any():
+        raise InputError(f"row {(frame['mean_coverage'] < 0).idxmax() + 2}: negative coverage")
     return frame
-
 
 @hookimpl
 def rinec_datasets(files):
     import pandas as pd
-
-    return {"coverage": pd.concat([f.data for f in files], ignore_index=True)}
-
+    return {"coverage": pd.concat([f.data for f in files])} if files else None
 
 @hookimpl
 def rinec_sections(datasets, options):
     import altair as alt
-
-    frame = datasets.of("coverage")["coverage"]
-    frame = frame.assign(low=frame["mean_coverage"] < options["min_coverage"])
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x="sample:N",
-            y="mean_coverage:Q",
-            color="low:N",
-            opacity=highlight_opacity(),
-            tooltip=["sample", "patient_id", "mean_coverage"],
-        )
-    )
-    return [
-        Section(
-            "coverage",
-            "Sequencing coverage",
-            "Mean depth per sample.",
-            blocks=[Chart(chart), Table("samples", frame)],
-        )
-    ]
-
+    df = datasets.get("coverage", "coverage").assign(low=lambda d: d.mean_coverage < options["min_coverage"])
+    bars = alt.Chart(df).mark_bar().encode(x="sample:N", y="mean_coverage:Q", color="low:N",
+                                           opacity=highlight_opacity(), tooltip=list(df.columns))
+    return [Section("depth", "Sequencing coverage", "Mean depth per sample, in reads.",
+                    blocks=[Chart(bars), Table("samples", df)])]
 
 @hookimpl
 def rinec_summary_columns(datasets):
-    frame = datasets.of("coverage")["coverage"]
-    return [
-        SummaryColumn(
-            "coverage",
-            "Mean coverage",
-            frame.groupby("patient_id")["mean_coverage"].mean().to_dict(),
-        )
-    ]
+    df = datasets.get("coverage", "coverage")
+    return [SummaryColumn("coverage", "Mean coverage", df.groupby("patient_id").mean_coverage.mean().to_dict())]

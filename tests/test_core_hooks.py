@@ -1,0 +1,44 @@
+"""Every hook is typed, documented in its docstring and in docs/plugin_hooks.md."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from rinec_report import hookspecs
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "plugin_hooks.md"
+HOOKS = sorted(n for n, f in vars(hookspecs).items() if n.startswith("rinec_") and inspect.isfunction(f))
+
+
+def signature(name: str) -> str:
+    return f"def {name}{inspect.signature(getattr(hookspecs, name))}:".replace("'", "")
+
+
+def test_there_are_hooks() -> None:
+    assert len(HOOKS) >= 8
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hook_is_typed_and_has_a_docstring(name: str) -> None:
+    fn = getattr(hookspecs, name)
+    sig = inspect.signature(fn)
+    assert sig.return_annotation is not inspect.Signature.empty, f"{name} has no return type"
+    for param in sig.parameters.values():
+        assert param.annotation is not inspect.Parameter.empty, f"{name}({param.name}) has no type"
+    doc = inspect.getdoc(fn) or ""
+    assert len(doc.split()) >= 25, f"{name} needs a docstring that says what it is for"
+    assert "Returns" in doc, f"{name}'s docstring does not say what it returns"
+    first = fn.rinec_report_spec["firstresult"]
+    said = "First result wins" in doc or "first-result" in doc.lower() or "Every result is used" in doc
+    assert said, f"{name}'s docstring does not say whether the first result wins (firstresult={first})"
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hook_is_in_the_plugin_docs_with_its_exact_signature(name: str) -> None:
+    text = DOC.read_text()
+    assert f"\n## {name}\n" in text, f"docs/plugin_hooks.md has no heading for {name}"
+    section = text.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+    assert signature(name) in section, f"docs/plugin_hooks.md shows another signature for {name}"

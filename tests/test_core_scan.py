@@ -1,0 +1,104 @@
+"""The scanner: patterns as data, one walk, every real file once, ignores, skips with reasons."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from rinec_report.model import Pattern
+from rinec_report.scan import PluginPattern, apply_overrides, scan
+
+PATTERNS = [
+    PluginPattern("cohort", Pattern("clinical", glob=("*clinical*.csv", "*clinical*.xlsx"))),
+    PluginPattern("variants", Pattern("vcf", glob=("*.vcf", "*.vcf.gz"), contents=r"^##fileformat=VCF")),
+    PluginPattern("qc", Pattern("metrics", contents=r"^#qc-metrics v1")),
+]
+
+
+def _write(path: Path, text: str = "x\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def _found(result) -> dict[str, str]:
+    return {f.relpath: f"{f.plugin}/{f.pattern}" for f in result.found}
+
+
+def test_globs_are_case_insensitive_and_contents_are_sniffed(tmp_path: Path) -> None:
+    _write(tmp_path / "Clinical_Table.CSV")
+    _write(tmp_path / "a.vcf", "##fileformat=VCFv4.2\n#CHROM\n")
+    _write(tmp_path / "not_really.vcf", "chrom\tpos\n")
+    with gzip.open(tmp_path / "b.vcf.gz", "wt") as fh:
+        fh.write("##fileformat=VCFv4.1\n")
+    _write(tmp_path / "deep" / "er" / "metrics.txt", "#qc-metrics v1\nfoo 1\n")
+    _write(tmp_path / "other.txt", "nothing\n")
+    found = _found(scan(tmp_path, PATTERNS))
+    assert found == {
+        "Clinical_Table.CSV": "cohort/clinical",
+        "a.vcf": "variants/vcf",
+        "b.vcf.gz": "variants/vcf",
+        "deep/er/metrics.txt": "qc/metrics",
+    }
+
+
+def test_hidden_folders_output_folder_and_ignore_globs(tmp_path: Path) -> None:
+    _write(tmp_path / ".cache" / "clinical.csv")
+    _write(tmp_path / "report_out" / "clinical.csv")
+    _write(tmp_path / "old" / "clinical.csv")
+    _write(tmp_path / "keep" / "clinical.csv")
+    _write(tmp_path / "keep" / "clinical_draft.csv")
+    result = scan(
+        tmp_path,
+        PATTERNS,
+        ignore=["old", "*draft*"],
+        skip_dirs=[tmp_path / "report_out"],
+    )
+    assert _found(result) == {"keep/clinical.csv": "cohort/clinical"}
+
+
+def test_ignore_wins_over_any_pattern(tmp_path: Path) -> None:
+    # A path glob drops a file that a content pattern (no glob) would take.
+    _write(tmp_path / "sub" / "metrics.txt", "#qc-metrics v1\n")
+    assert _found(scan(tmp_path, PATTERNS, ignore=["sub/*"])) == {}
+    assert _found(scan(tmp_path, PATTERNS)) == {"sub/metrics.txt": "qc/metrics"}
+
+
+def test_symlink_loops_and_duplicate_links_visit_each_real_file_once(tmp_path: Path) -> None:
+    _write(tmp_path / "data" / "clinical.csv")
+    os.symlink(tmp_path, tmp_path / "data" / "loop")
+    os.symlink(tmp_path / "data", tmp_path / "alias")
+    os.symlink(tmp_path / "data" / "clinical.csv", tmp_path / "clinical_link.csv")
+    result = scan(tmp_path, PATTERNS)
+    assert len(result.found) == 1
+    assert result.dirs_seen == 2  # the root and data/, each once
+
+
+def test_unreadable_and_oversized_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "gone.csv", tmp_path / "clinical_broken.csv")
+    _write(tmp_path / "clinical_big.csv", "x" * 5000)
+    with open(tmp_path / "c.vcf.gz", "wb") as fh:
+        fh.write(b"\x1f\x8b\x08\x00garbage")
+    result = scan(tmp_path, PATTERNS, max_file_size=1000)
+    reasons = dict(result.skipped)
+    assert result.found == []
+    assert reasons["clinical_broken.csv"].startswith("unreadable")
+    assert "max_file_size_mb" in reasons["clinical_big.csv"]
+    assert reasons["c.vcf.gz"].startswith("unreadable")
+
+
+def test_pattern_overrides_from_config(tmp_path: Path) -> None:
+    _write(tmp_path / "patients.tsv")
+    patterns, warnings = apply_overrides(
+        PATTERNS, {"cohort/clinical": {"glob": ["patients.tsv"]}, "cohort/nope": {"glob": "x"}}
+    )
+    assert _found(scan(tmp_path, patterns)) == {"patients.tsv": "cohort/clinical"}
+    assert warnings == ["config 'patterns' names no pattern 'cohort/nope'"]
+
+
+def test_a_pattern_needs_a_glob_or_contents() -> None:
+    with pytest.raises(ValueError, match="needs a glob or a contents"):
+        Pattern("empty")

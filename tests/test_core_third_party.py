@@ -1,0 +1,48 @@
+"""A plugin from its own distribution (tests/third_party_plugin, installed beside rinec-report)
+adds a section and a summary column without any change to the core."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rinec_report import run
+from rinec_report.plugins import PluginHost
+
+
+@pytest.fixture(scope="module")
+def installed() -> None:
+    names = {i.name: i for i in PluginHost.load().info()}
+    if "coverage" not in names:
+        pytest.fail("install the test plugin first: pip install ./tests/third_party_plugin (see README)")
+
+
+def test_plugins_command_lists_it_with_distribution_and_patterns(installed: None) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "rinec_report.cli", "plugins", "--json"], capture_output=True, text=True, check=True
+    )
+    rows = {r["name"]: r for r in json.loads(out.stdout)}
+    assert rows["coverage"]["distribution"] == "rinec-coverage"
+    assert rows["coverage"]["version"] == "0.3.0"
+    assert rows["coverage"]["patterns"][0]["glob"] == ["coverage.tsv"]
+    assert "rinec_summary_columns" in rows["coverage"]["hooks"]
+    for builtin in ("cohort", "survival", "ihc", "variants", "enrichment"):
+        assert rows[builtin]["distribution"] == "rinec-report"
+        assert rows[builtin]["patterns"], f"{builtin} declares no file patterns"
+
+
+def test_its_section_and_summary_column_appear(installed: None, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "coverage.tsv").write_text("sample\tpatient_id\tmean_coverage\nS1\tP1\t512.5\nS2\tP2\t150\n")
+    report = run(run_dir, outdir=tmp_path / "out", jobs=2)
+    assert report.exit_status == 0, [m.line() for m in report.errors]
+    assert ("coverage", "Sequencing coverage") in [(p, s.title) for p, s in report.sections]
+    summary = pd.read_csv(tmp_path / "out" / "rinec_report_data" / "report_summary.tsv", sep="\t")
+    assert summary.set_index("patient_id")["coverage"].to_dict() == {"P1": 512.5, "P2": 150.0}
+    assert "Sequencing coverage" in report.html_path.read_text()
