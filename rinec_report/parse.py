@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+import multiprocessing
 import os
 import traceback
 import warnings
@@ -134,15 +135,27 @@ def parse_all(
     return [o for o in outcomes if o is not None]
 
 
+# Below these, starting worker processes (each imports pandas and the plugins)
+# costs more than parsing in this process.
+POOL_MIN_FILES = 16
+POOL_MIN_BYTES = 64 * 2**20
+
+
 def _map(tasks: list[ParseTask], jobs: int) -> Iterator[ParseOutcome]:
-    if jobs <= 1 or len(tasks) <= 1:
+    small = len(tasks) < POOL_MIN_FILES and sum(t.file.size for t in tasks) < POOL_MIN_BYTES
+    if jobs <= 1 or len(tasks) <= 1 or small:
         yield from (parse_one(t) for t in tasks)
         return
     workers = min(jobs, len(tasks))
+    # forkserver, not fork: the parent may run threads (the progress display), and
+    # forking a threaded process can deadlock the child. The server imports the
+    # plugin modules once, so each worker starts warm.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["rinec_report.parse", *sorted({t.module for t in tasks if t.module})])
     # Big chunks for many small files keep inter-process traffic low; one file
     # per chunk when there are few, so large files spread over the workers.
     chunksize = max(1, len(tasks) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(parse_one, tasks, chunksize=chunksize)
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import shlex
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,7 +150,9 @@ def run(
 
     def call(plugin: str, hook: str, file: str | None = None, **kwargs: Any) -> tuple[Any, bool]:
         """Call a hook on one plugin, recording its warnings and errors."""
+        started = time.perf_counter()
         result, error, tb, warns = guarded(lambda: host.call(plugin, hook, **kwargs))
+        log.debug("%s.%s took %.2f s", plugin, hook, time.perf_counter() - started)
         messages.extend(Message("warning", plugin, w, file) for w in warns)
         if error:
             messages.append(Message("error", plugin, f"{hook} failed: {error}", file, tb))

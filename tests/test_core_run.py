@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rinec_report import InputError, InputWarning, Note, Pattern, Section, SummaryColumn, Table, hookimpl, run
+from rinec_report import InputError, InputWarning, Pattern, Section, SummaryColumn, Table, hookimpl, run
 from rinec_report.runner import NothingFound, UsageError
 
 ONLY_TEST_PLUGINS = ("cohort", "survival", "ihc", "variants", "enrichment")
@@ -155,7 +155,7 @@ def test_existing_report_needs_force(tmp_path: Path, notes_dir: Path) -> None:
 
 def test_nothing_found(tmp_path: Path) -> None:
     (tmp_path / "readme.txt").write_text("hello")
-    with pytest.raises(NothingFound, match="no file in .* matched"):
+    with pytest.raises(NothingFound, match=r"no file in .* matched"):
         _run(tmp_path, tmp_path)
 
 
@@ -174,9 +174,14 @@ def test_no_data_dir_and_no_leftover_temporary_files(tmp_path: Path, notes_dir: 
 
 def test_config_file_unknown_keys_and_strict(tmp_path: Path, notes_dir: Path) -> None:
     (notes_dir / "P2.note").write_text("fine\n")
-    (notes_dir / "rinec_report.yaml").write_text("title: My <b>cohort</b>\nnotes:\n  shout: true\n  shuot: 1\ncolour: red\n")
+    (notes_dir / "rinec_report.yaml").write_text(
+        "title: My <b>cohort</b>\nnotes:\n  shout: true\n  shuot: 1\ncolour: red\n"
+    )
     report = _run(tmp_path, notes_dir)
-    assert sorted(m.text for m in report.warnings) == ["unknown config key 'colour'", "unknown config key 'notes.shuot'"]
+    assert sorted(m.text for m in report.warnings) == [
+        "unknown config key 'colour'",
+        "unknown config key 'notes.shuot'",
+    ]
     assert report.exit_status == 0
     html = report.html_path.read_text()
     assert "<title>My &lt;b&gt;cohort&lt;/b&gt;</title>" in html

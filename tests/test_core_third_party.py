@@ -46,3 +46,20 @@ def test_its_section_and_summary_column_appear(installed: None, tmp_path: Path) 
     summary = pd.read_csv(tmp_path / "out" / "rinec_report_data" / "report_summary.tsv", sep="\t")
     assert summary.set_index("patient_id")["coverage"].to_dict() == {"P1": 512.5, "P2": 150.0}
     assert "Sequencing coverage" in report.html_path.read_text()
+
+
+def test_parsing_on_a_process_pool_gives_what_one_process_gives(installed: None, tmp_path: Path) -> None:
+    from rinec_report.parse import POOL_MIN_FILES
+
+    run_dir = tmp_path / "run"
+    for i in range(POOL_MIN_FILES + 4):  # enough files for the pool to be used
+        lane = run_dir / f"lane{i:02d}"
+        lane.mkdir(parents=True)
+        (lane / "coverage.tsv").write_text(f"sample\tpatient_id\tmean_coverage\nS{i}\tP{i}\t{100 + i}\n")
+    builtins = ("cohort", "survival", "ihc", "variants", "enrichment")
+    pooled = run(run_dir, outdir=tmp_path / "a", jobs=2, exclude=builtins)
+    serial = run(run_dir, outdir=tmp_path / "b", jobs=1, exclude=builtins)
+    a = pooled.tables["coverage_samples"].reset_index(drop=True)
+    assert len(a) == POOL_MIN_FILES + 4
+    pd.testing.assert_frame_equal(a, serial.tables["coverage_samples"].reset_index(drop=True))
+    assert [r.sha256 for r in pooled.inputs] == [r.sha256 for r in serial.inputs]
