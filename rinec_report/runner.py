@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .charts import to_spec
 from .config import ConfigError, effective_config, find_config, read_config_file
 from .datasets import DatasetCycle, Datasets, ParsedFile
-from .model import FoundFile, Note, RunInfo, Section
+from .model import Chart, FoundFile, Note, RunInfo, Section
 from .parse import ParseTask, default_jobs, guarded, parse_all
 from .plugins import PluginHost, PluginInfo
 from .progress import Progress, quiet_progress
@@ -270,7 +271,7 @@ def run(
             if published is not None:
                 kwargs = {"datasets": datasets, "options": cfg.get(name, {}), "config": cfg}
                 sections, ok = call(name, "rinec_sections", run=info, **kwargs)
-                result.sections = list(sections or [])
+                result.sections = _checked_charts(name, list(sections or []), messages)
                 result.failed = not ok
                 columns, _ = call(name, "rinec_summary_columns", **kwargs)
                 result.summary_columns = list(columns or [])
@@ -304,6 +305,22 @@ def run(
     with progress.step("Writing the report"):
         write_outputs(report, data_format)
     return report
+
+
+def _checked_charts(plugin: str, sections: list[Section], messages: list[Message]) -> list[Section]:
+    """Turn every chart into its Vega-Lite dict now, so that an invalid chart
+    becomes an error in its place instead of stopping the page from rendering."""
+    for section in sections:
+        for i, block in enumerate(section.blocks):
+            if not isinstance(block, Chart):
+                continue
+            spec, error, tb, _ = guarded(lambda block=block: to_spec(block.spec))
+            if error:
+                messages.append(Message("error", plugin, f"chart in '{section.title}' is invalid: {error}", None, tb))
+                section.blocks[i] = Note(f"This chart could not be drawn: {error}", level="error")
+            else:
+                block.spec = spec
+    return sections
 
 
 def _local_parse_caller(host: PluginHost, name: str) -> Any:

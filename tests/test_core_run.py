@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rinec_report import InputError, InputWarning, Pattern, Section, SummaryColumn, Table, hookimpl, run
+from rinec_report import Chart, InputError, InputWarning, Pattern, Section, SummaryColumn, Table, Text, hookimpl, run
 from rinec_report.runner import NothingFound, UsageError
 
 ONLY_TEST_PLUGINS = ("cohort", "survival", "ihc", "variants", "enrichment")
@@ -204,3 +204,26 @@ def test_cli_exit_statuses(tmp_path: Path, notes_dir: Path) -> None:
     unknown = subprocess.run([*cli, str(empty), "-m", "nosuchplugin"], capture_output=True, text=True)
     assert unknown.returncode == 2
     assert "no plugin named nosuchplugin" in unknown.stderr
+
+
+class BadChart:
+    @hookimpl
+    def rinec_datasets(self):
+        return {"x": 1}
+
+    @hookimpl
+    def rinec_sections(self):
+        import altair as alt
+        import pandas as pd
+
+        broken = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x=alt.X("a:Q", scale="log"))
+        return [Section("charts", "Two charts", blocks=[Chart(broken), Text("still here")])]
+
+
+def test_an_invalid_chart_becomes_an_error_in_place(tmp_path: Path, notes_dir: Path) -> None:
+    report = _run(tmp_path, notes_dir, extra={"notes": Notes(), "bad": BadChart()})
+    assert report.exit_status == 1
+    (error,) = report.errors
+    assert error.plugin == "bad" and "chart in 'Two charts' is invalid" in error.text
+    html = report.html_path.read_text()
+    assert "This chart could not be drawn" in html and "still here" in html
