@@ -1,0 +1,218 @@
+"""Kaplan-Meier charts: step curve, confidence band, censor ticks, median lines, and
+the numbers at risk under the plot on the same time axis."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .build import SurvivalData
+from .km import OVERALL, group_label, risk_times, sorted_levels
+
+WIDTH = 560
+HEIGHT = 280
+# Individual event marks only while they stay readable; censor ticks are always drawn.
+MAX_EVENT_MARKS = 60
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# A vertical bar, like the censor mark of most Kaplan-Meier plots.
+CENSOR_SHAPE = "M0,-1L0,1"
+
+
+def patient_marks(data: SurvivalData, endpoint: str, column: str | None, curves: Any) -> Any:
+    """One row per patient: where the patient leaves the curve, to draw and highlight."""
+    import pandas as pd
+
+    frame = data.patients
+    rows = frame[frame[f"{endpoint}_time"].notna() & frame[f"{endpoint}_event"].notna()]
+    out = []
+    for _, row in rows.iterrows():
+        if column is None:
+            label = OVERALL
+        elif row[column] is None or (isinstance(row[column], float) and math.isnan(row[column])):
+            continue
+        else:
+            label = group_label(column, row[column])
+        curve = curves[(curves["endpoint"] == endpoint) & (curves["group"] == label)]
+        time = float(row[f"{endpoint}_time"])
+        at = curve[curve["time"] <= time + 1e-9]
+        survival = float(at["survival"].iloc[-1]) if not at.empty else 1.0
+        out.append(
+            {
+                "patient_id": str(row["patient_id"]),
+                "group": label,
+                "time": time,
+                "survival": survival,
+                "status": "event" if row[f"{endpoint}_event"] == 1 else "censored",
+            }
+        )
+    return pd.DataFrame(out, columns=["patient_id", "group", "time", "survival", "status"])
+
+
+def km_chart(
+    data: SurvivalData,
+    tables: dict[str, Any],
+    endpoint: str,
+    column: str | None,
+    title: str,
+) -> Any:
+    """The Kaplan-Meier plot of ``endpoint`` (overall or by ``column``) above its
+    numbers-at-risk rows."""
+    import altair as alt
+
+    from rinec_report.charts import highlight_opacity
+
+    unit = data.unit
+    curves = tables["curves"]
+    if column is None:
+        labels = [OVERALL]
+    else:
+        levels = sorted_levels(data.patients[column].dropna().unique())
+        labels = [group_label(column, v) for v in levels]
+    curve = curves[(curves["endpoint"] == endpoint) & curves["group"].isin(labels)].copy()
+    labels = [lb for lb in labels if lb in set(curve["group"])]
+    marks = patient_marks(data, endpoint, column, curves)
+    max_time = float(curve["time"].max()) if not curve.empty else 1.0
+    step = tables["risk_steps"].get(endpoint, 1.0)
+    ticks = risk_times(max_time, step)
+    x_max = max(max_time, ticks[-1])
+    x_scale = alt.Scale(domain=[0, x_max], nice=False)
+    x_title = f"Time ({unit})"
+    color = alt.Color(
+        "group:N",
+        scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
+        legend=None
+        if column is None
+        else alt.Legend(
+            title=column,
+            orient="top-right",
+            symbolType="stroke",
+            symbolOpacity=1,
+            symbolStrokeWidth=2.5,
+            labelExpr="slice(datum.label, indexof(datum.label, '=') + 1)",
+        ),
+        sort=labels,
+    )
+    x = alt.X("time:Q", scale=x_scale, title=x_title, axis=alt.Axis(values=ticks, grid=False, format=",.6~g"))
+    y = alt.Y(
+        "survival:Q",
+        scale=alt.Scale(domain=[0, 1]),
+        title="Survival probability",
+        axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1]),
+    )
+    curve_tooltip = [
+        alt.Tooltip("group:N", title="Group"),
+        alt.Tooltip("time:Q", title=f"Time ({unit})", format=".4~f"),
+        alt.Tooltip("survival:Q", title="Survival", format=".1%"),
+        alt.Tooltip("ci_lower:Q", title="CI lower", format=".1%"),
+        alt.Tooltip("ci_upper:Q", title="CI upper", format=".1%"),
+        alt.Tooltip("at_risk:Q", title="At risk"),
+    ]
+    base = alt.Chart(curve)
+    band = base.mark_area(interpolate="step-after", opacity=0.15).encode(
+        x=x, y=alt.Y("ci_lower:Q", scale=alt.Scale(domain=[0, 1])), y2="ci_upper:Q", color=color
+    )
+    line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(x=x, y=y, color=color, tooltip=curve_tooltip)
+    layers = [band, line]
+    median_rules = _median_rules(tables["medians"], endpoint, labels)
+    if not median_rules.empty:
+        layers.append(
+            alt.Chart(median_rules)
+            .mark_rule(strokeDash=[4, 3], strokeWidth=1)
+            .encode(
+                x="x:Q",
+                x2="x2:Q",
+                y="y:Q",
+                y2="y2:Q",
+                color=color,
+                tooltip=[
+                    alt.Tooltip("group:N", title="Group"),
+                    alt.Tooltip("median:Q", title=f"Median ({unit})", format=".4~f"),
+                ],
+            )
+        )
+    patient_tooltip = [
+        alt.Tooltip("patient_id:N", title="Patient"),
+        alt.Tooltip("status:N", title="Status"),
+        alt.Tooltip("time:Q", title=f"Time ({unit})", format=".4~f"),
+        alt.Tooltip("group:N", title="Group"),
+    ]
+    censored = marks[marks["status"] == "censored"]
+    if not censored.empty:
+        layers.append(
+            alt.Chart(censored)
+            .mark_point(shape=CENSOR_SHAPE, size=90, strokeWidth=1.6, filled=False)
+            .encode(x=x, y=y, color=color, opacity=highlight_opacity(), tooltip=patient_tooltip)
+        )
+    events = marks[marks["status"] == "event"]
+    if not events.empty and len(marks) <= MAX_EVENT_MARKS:
+        layers.append(
+            alt.Chart(events)
+            .mark_point(shape="circle", size=28, filled=True)
+            .encode(x=x, y=y, color=color, opacity=highlight_opacity(), tooltip=patient_tooltip)
+        )
+    plot = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=title)
+    risk = _risk_rows(tables["at_risk"], endpoint, labels, x_scale, ticks, column)
+    return (
+        alt.vconcat(plot, risk, spacing=6)
+        .resolve_scale(color="shared")
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=11, titleFontSize=12)
+    )
+
+
+def _median_rules(medians: Any, endpoint: str, labels: list[str]) -> Any:
+    """Dashed lines from the y axis at 50% to the median and down to the x axis."""
+    import pandas as pd
+
+    rows = []
+    chosen = medians[(medians["endpoint"] == endpoint) & medians["group"].isin(labels)]
+    for _, row in chosen.iterrows():
+        median = row["median"]
+        if median is None or math.isnan(median):
+            continue
+        rows.append({"group": row["group"], "median": median, "x": 0.0, "x2": median, "y": 0.5, "y2": 0.5})
+        rows.append({"group": row["group"], "median": median, "x": median, "x2": median, "y": 0.0, "y2": 0.5})
+    return pd.DataFrame(rows, columns=["group", "median", "x", "x2", "y", "y2"])
+
+
+def _risk_rows(
+    at_risk: Any,
+    endpoint: str,
+    labels: list[str],
+    x_scale: Any,
+    ticks: list[float],
+    column: str | None,
+) -> Any:
+    import altair as alt
+    import pandas as pd
+
+    chosen = at_risk[(at_risk["endpoint"] == endpoint) & at_risk["group"].isin(labels)]
+    rows, order = [], []
+    for label in labels:
+        prefix = "" if column is None else f"{label.split('=', 1)[1]}: "
+        for key, name in (("at_risk", "at risk"), ("censored", "censored"), ("events", "events")):
+            row_name = f"{prefix}{name}" if prefix else name.capitalize()
+            order.append(row_name)
+            for _, r in chosen[chosen["group"] == label].iterrows():
+                rows.append({"row": row_name, "group": label, "time": r["time"], "count": int(r[key])})
+    frame = pd.DataFrame(rows, columns=["row", "group", "time", "count"])
+    return (
+        alt.Chart(frame)
+        .mark_text(fontSize=11)
+        .encode(
+            x=alt.X("time:Q", scale=x_scale, axis=None),
+            y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(domain=False, ticks=False, labelPadding=14)),
+            text="count:Q",
+            color=alt.Color("group:N", legend=None, scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)])),
+        )
+        .properties(
+            width=WIDTH,
+            height=16 * len(order),
+            title=alt.TitleParams(
+                "Number at risk at each time; censored and events before it",
+                fontSize=11,
+                anchor="start",
+                fontWeight="normal",
+            ),
+        )
+    )

@@ -1,0 +1,245 @@
+"""Kaplan-Meier estimates, medians, landmark survival and log-rank tests (lifelines)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from rinec_report import InputWarning
+
+from .build import SurvivalData
+
+OVERALL = "all"
+CURVE_COLUMNS = ["endpoint", "group", "time", "survival", "ci_lower", "ci_upper", "at_risk"]
+MEDIAN_COLUMNS = ["endpoint", "group", "n", "events", "median", "ci_lower", "ci_upper"]
+TEST_COLUMNS = ["endpoint", "group_by", "test", "statistic", "p_value"]
+AT_TIME_COLUMNS = ["endpoint", "group", "time", "survival", "ci_lower", "ci_upper", "at_risk"]
+RISK_COLUMNS = ["endpoint", "group", "time", "at_risk", "censored", "events"]
+
+# Steps for the numbers-at-risk table, per unit, smallest first: clinically usual intervals.
+_STEPS = {
+    "days": [7, 14, 30, 60, 90, 180, 365, 730, 1825],
+    "weeks": [1, 2, 4, 8, 13, 26, 52, 104],
+    "months": [1, 3, 6, 12, 24, 36, 60, 120],
+    "years": [0.5, 1, 2, 5, 10, 20],
+}
+_LANDMARKS = {
+    "days": [180, 365, 730, 1095, 1825],
+    "weeks": [26, 52, 104, 156, 260],
+    "months": [6, 12, 24, 36, 60],
+    "years": [0.5, 1, 2, 3, 5],
+}
+
+
+def group_label(column: str, value: str) -> str:
+    return f"{column}={value}"
+
+
+def risk_step(max_time: float, unit: str, intervals: int = 6) -> float:
+    """The smallest usual interval that covers ``max_time`` in at most ``intervals`` steps."""
+    for step in _STEPS[unit]:
+        if math.ceil(max_time / step) <= intervals:
+            return float(step)
+    return float(_STEPS[unit][-1] * math.ceil(max_time / (_STEPS[unit][-1] * intervals)))
+
+
+def risk_times(max_time: float, step: float) -> list[float]:
+    count = math.floor(max_time / step + 1e-9)
+    return [round(i * step, 10) for i in range(count + 1)]
+
+
+def landmark_times(value: Any) -> list[float] | None:
+    """The ``times`` option: a list, one number, or '6, 12' from the command line."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = [v for v in value.replace(";", ",").split(",") if v.strip()]
+    elif not isinstance(value, list | tuple):
+        value = [value]
+    try:
+        return sorted(float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"survival: times must be numbers, not {value!r}") from None
+
+
+def subsets(data: SurvivalData, endpoint: str) -> list[tuple[str, str | None, Any]]:
+    """(group label, group_by column or None, rows) for the whole cohort and every group."""
+    frame = data.patients
+    usable = frame[frame[f"{endpoint}_time"].notna() & frame[f"{endpoint}_event"].notna()]
+    out: list[tuple[str, str | None, Any]] = [(OVERALL, None, usable)]
+    for col in data.group_by:
+        for value in sorted_levels(usable[col].dropna().unique()):
+            out.append((group_label(col, value), col, usable[usable[col] == value]))
+    return out
+
+
+def sorted_levels(values: Any) -> list[str]:
+    """Numbers in numeric order, then text in alphabetical order."""
+
+    def key(value: str) -> tuple[int, float, str]:
+        try:
+            return (0, float(value), value)
+        except ValueError:
+            return (1, 0.0, value.lower())
+
+    return sorted((str(v) for v in values), key=key)
+
+
+def fit(rows: Any, endpoint: str, confidence: float) -> Any:
+    from lifelines import KaplanMeierFitter
+
+    return KaplanMeierFitter(alpha=1 - confidence).fit(
+        rows[f"{endpoint}_time"].astype(float),
+        rows[f"{endpoint}_event"].astype(int),
+        label="km",
+    )
+
+
+def _step_at(series: Any, time: float) -> float:
+    """Value of a right-continuous step function at ``time``."""
+    index = series.index.to_numpy()
+    pos = index.searchsorted(time, side="right") - 1
+    return float(series.iloc[max(pos, 0)])
+
+
+def _flat_half(surv: Any) -> tuple[float, float] | None:
+    """(start, end) when the curve stays exactly at 0.5 until a later drop."""
+    values, times = surv.to_numpy(), surv.index.to_numpy()
+    at_half = [i for i, v in enumerate(values) if abs(v - 0.5) < 1e-9]
+    if not at_half:
+        return None
+    later = [i for i in range(at_half[0], len(values)) if values[i] < 0.5 - 1e-9]
+    return (float(times[at_half[0]]), float(times[later[0]])) if later else None
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else math.nan
+
+
+def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
+    """Every table of the plugin, as DataFrames named as they are exported."""
+    import pandas as pd
+    from lifelines.utils import median_survival_times
+
+    confidence = float(options.get("confidence") or 0.95)
+    if not 0 < confidence < 1:
+        raise ValueError(f"survival: confidence must be between 0 and 1, not {confidence}")
+    curves, medians, at_times, risks, tests = [], [], [], [], []
+    notes: list[str] = []
+    steps: dict[str, float] = {}
+    for ep in data.endpoints:
+        parts = subsets(data, ep)
+        overall = parts[0][2]
+        if overall.empty:
+            continue
+        max_time = float(overall[f"{ep}_time"].max())
+        step = options.get("risk_interval")
+        step = float(step) if step else risk_step(max_time, data.unit)
+        steps[ep] = step
+        landmarks = landmark_times(options.get("times"))
+        if landmarks is None:
+            landmarks = [t for t in _LANDMARKS[data.unit] if t <= max_time]
+        for label, _col, rows in parts:
+            if rows.empty:
+                continue
+            kmf = fit(rows, ep, confidence)
+            times = rows[f"{ep}_time"].to_numpy(dtype=float)
+            events = rows[f"{ep}_event"].to_numpy(dtype=int)
+            surv = kmf.survival_function_["km"]
+            ci = kmf.confidence_interval_
+            lower, upper = ci.iloc[:, 0], ci.iloc[:, 1]
+            table = kmf.event_table
+            for t in surv.index:
+                curves.append(
+                    (
+                        ep,
+                        label,
+                        float(t),
+                        float(surv.loc[t]),
+                        float(lower.loc[t]),
+                        float(upper.loc[t]),
+                        int(table.loc[t, "at_risk"]),
+                    )
+                )
+            median_ci = median_survival_times(ci)
+            flat = _flat_half(surv)
+            if flat:
+                who = "all patients" if label == OVERALL else label
+                notes.append(
+                    f"{ep.upper()} ({who}): the curve is exactly 50% from {flat[0]:g} to "
+                    f"{flat[1]:g} {data.unit}; the median shown is {flat[0]:g} (lifelines); R's "
+                    f"survfit reports the midpoint, {(flat[0] + flat[1]) / 2:g}."
+                )
+            medians.append(
+                (
+                    ep,
+                    label,
+                    len(rows),
+                    int(events.sum()),
+                    _finite(kmf.median_survival_time_),
+                    _finite(float(median_ci.iloc[0, 0])),
+                    _finite(float(median_ci.iloc[0, 1])),
+                )
+            )
+            for t in landmarks:
+                t = float(t)
+                beyond = t > times.max()
+                at_times.append(
+                    (
+                        ep,
+                        label,
+                        t,
+                        math.nan if beyond else _step_at(surv, t),
+                        math.nan if beyond else _step_at(lower, t),
+                        math.nan if beyond else _step_at(upper, t),
+                        int((times >= t).sum()),
+                    )
+                )
+            for t in risk_times(max_time, step):
+                # Censored and events count what happened before t, so that
+                # at risk + censored + events = n at every time.
+                before = times < t
+                risks.append(
+                    (
+                        ep,
+                        label,
+                        t,
+                        int((times >= t).sum()),
+                        int((before & (events == 0)).sum()),
+                        int((before & (events == 1)).sum()),
+                    )
+                )
+        tests += _logrank(data, ep, overall)
+    return {
+        "curves": pd.DataFrame(curves, columns=CURVE_COLUMNS),
+        "medians": pd.DataFrame(medians, columns=MEDIAN_COLUMNS),
+        "tests": pd.DataFrame(tests, columns=TEST_COLUMNS),
+        "at_times": pd.DataFrame(at_times, columns=AT_TIME_COLUMNS),
+        "at_risk": pd.DataFrame(risks, columns=RISK_COLUMNS),
+        "risk_steps": steps,
+        "notes": notes,
+        "confidence": confidence,
+    }
+
+
+def _logrank(data: SurvivalData, endpoint: str, rows: Any) -> list[tuple]:
+    from lifelines.statistics import multivariate_logrank_test
+
+    out = []
+    for col in data.group_by:
+        grouped = rows[rows[col].notna()]
+        if grouped[col].nunique() < 2:
+            warnings.warn(
+                f"{endpoint.upper()} by {col}: fewer than two groups with data; no log-rank test",
+                InputWarning,
+                stacklevel=2,
+            )
+            continue
+        result = multivariate_logrank_test(
+            grouped[f"{endpoint}_time"].astype(float),
+            grouped[col].astype(str),
+            grouped[f"{endpoint}_event"].astype(int),
+        )
+        out.append((endpoint, col, "log-rank", float(result.test_statistic), float(result.p_value)))
+    return out

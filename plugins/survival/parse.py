@@ -1,0 +1,354 @@
+"""Reading a survival table and the cells clinicians write in it.
+
+Pure functions of their arguments: ``read_table`` runs in a worker process.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from rinec_report import InputError
+
+# Length of one unit in days; months and years are the mean Gregorian ones.
+UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
+UNIT_ABBREV = {"days": "d", "weeks": "w", "months": "m", "years": "y"}
+_UNIT_WORDS = {
+    "d": "days",
+    "day": "days",
+    "days": "days",
+    "w": "weeks",
+    "wk": "weeks",
+    "wks": "weeks",
+    "week": "weeks",
+    "weeks": "weeks",
+    "m": "months",
+    "mo": "months",
+    "mos": "months",
+    "mon": "months",
+    "month": "months",
+    "months": "months",
+    "y": "years",
+    "yr": "years",
+    "yrs": "years",
+    "year": "years",
+    "years": "years",
+}
+
+MISSING = {"", "na", "n/a", "nan", "none", "null", "*", "-", "\u2013", "\u2014", "?", "unknown"}
+
+_EVENT_WORDS = {
+    1: {
+        "1",
+        "yes",
+        "y",
+        "true",
+        "dead",
+        "died",
+        "death",
+        "deceased",
+        "event",
+        "progressed",
+        "progression",
+        "progressive",
+        "relapse",
+        "relapsed",
+        "recurrence",
+        "recurred",
+    },
+    0: {
+        "0",
+        "no",
+        "n",
+        "false",
+        "alive",
+        "living",
+        "censored",
+        "censor",
+        "no event",
+        "diseasefree",
+        "disease free",
+        "disease-free",
+        "progression-free",
+        "progression free",
+        "no progression",
+        "stable",
+        "nad",
+        "ned",
+    },
+}
+_NUMBER = re.compile(r"^([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*(\+?)$")
+
+
+def normalize_name(name: Any) -> str:
+    """Column names compare case-insensitively with spaces, dots and hyphens read as '_'."""
+    return re.sub(r"[\s.\-]+", "_", str(name).strip().lower()).strip("_")
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return str(value).strip().lower() in MISSING
+
+
+def unit_name(value: str) -> str:
+    """A unit as the options write it (``days``/``d``/``Months``) -> ``"days"``."""
+    unit = _UNIT_WORDS.get(str(value).strip().lower())
+    if unit is None:
+        raise ValueError(f"unknown time unit {value!r}; use days, weeks, months or years")
+    return unit
+
+
+def parse_time(value: Any) -> tuple[float, str | None, bool] | None:
+    """``"6 m"`` -> (6.0, "months", False); ``"5+"`` -> (5.0, None, True): the '+'
+    marks a censored time, as survival tables often write it. ``None`` if missing."""
+    if is_missing(value):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value), None, False
+    match = _NUMBER.match(str(value).strip())
+    if not match:
+        raise ValueError(f"{value!r} is not a time (write a number, optionally '6 m' or '5+')")
+    number, unit, plus = match.groups()
+    unit_full = None
+    if unit:
+        unit_full = _UNIT_WORDS.get(unit.lower())
+        if unit_full is None:
+            raise ValueError(f"{value!r}: unknown time unit {unit!r}")
+    return float(number), unit_full, bool(plus)
+
+
+def parse_event(value: Any) -> int | None:
+    """1 for an event (death, progression), 0 for censored, ``None`` if missing.
+
+    Accepts 1/0, yes/no, Dead/Alive, Censored, Progressed and cBioPortal's
+    ``1:DECEASED``/``0:LIVING``; R's 1/2 coding is resolved per column by
+    :func:`events_of_column`, not here."""
+    if is_missing(value):
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return int(value)
+        raise ValueError(f"{value!r} is not an event (use 1/0, yes/no, dead/alive, censored)")
+    text = str(value).strip().lower()
+    prefix = re.match(r"^([01])\s*:", text)
+    if prefix:  # cBioPortal writes "1:DECEASED"
+        return int(prefix.group(1))
+    text = re.sub(r"\s+", " ", text)
+    if re.fullmatch(r"[01](\.0+)?", text):
+        return int(float(text))
+    for code, words in _EVENT_WORDS.items():
+        if text in words:
+            return code
+    raise ValueError(f"{value!r} is not an event (use 1/0, yes/no, dead/alive, censored)")
+
+
+def events_of_column(values: list[Any], column: str) -> list[int | None]:
+    """Parse one event column; raises ``InputError`` naming the row.
+
+    A column holding only 1 and 2 is R's ``Surv`` coding (1 censored, 2 event),
+    which R itself accepts, so it is read the same way here."""
+    numeric = [_as_number(v) for v in values if not is_missing(v)]
+    if numeric and all(n in (1.0, 2.0) for n in numeric) and 2.0 in numeric:
+        return [None if is_missing(v) else int(_as_number(v) == 2.0) for v in values]
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(parse_event(value))
+        except ValueError as err:
+            raise InputError(f"row {i + 2}, column {column!r}: {err}") from None
+    return out
+
+
+def _as_number(value: Any) -> float | None:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def read_frame(path: str) -> Any:
+    """Read a CSV/TSV/TXT (optionally gzipped) or XLSX file as strings.
+
+    Lines starting with '#' are skipped (cBioPortal's header lines)."""
+    import pandas as pd
+
+    name = Path(path).name.lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+    else:
+        base = name[:-3] if name.endswith(".gz") else name
+        sep = "," if base.endswith(".csv") else "\t"
+        if base.endswith(".txt"):
+            sep = _sniff(path)
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            comment=None,
+            skiprows=_comment_rows(path),
+            skip_blank_lines=True,
+        )
+    return frame
+
+
+def _open_text(path: str) -> Any:
+    import gzip
+
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
+    return open(path, encoding="utf-8-sig", errors="replace")
+
+
+def _comment_rows(path: str) -> list[int]:
+    rows = []
+    with _open_text(path) as handle:
+        for i, line in enumerate(handle):
+            if line.startswith("#"):
+                rows.append(i)
+            elif line.strip():
+                break
+    return rows
+
+
+def _sniff(path: str) -> str:
+    with _open_text(path) as handle:
+        for line in handle:
+            if line.startswith("#") or not line.strip():
+                continue
+            return "\t" if line.count("\t") >= line.count(",") else ","
+    return "\t"
+
+
+def endpoint_columns(
+    columns: list[str], endpoint: str, mapping: dict[str, str]
+) -> tuple[str | None, str | None, str | None]:
+    """Find an endpoint's time and event columns: (time column, its unit or None, event column).
+
+    Recognised names: ``<ep>_time`` or ``<ep>``, ``<ep>_months`` / ``_days`` / ``_weeks`` / ``_years``
+    (the name gives the unit), ``<ep>_event`` or ``<ep>_status``; the ``columns`` option
+    maps ``<ep>_time`` / ``<ep>_event`` to other names."""
+    present = set(columns)
+    time_col = unit = event_col = None
+    if f"{endpoint}_time" in mapping:
+        time_col = mapping[f"{endpoint}_time"]
+    else:
+        for suffix, suffix_unit in (
+            ("time", None),
+            ("months", "months"),
+            ("days", "days"),
+            ("weeks", "weeks"),
+            ("years", "years"),
+            ("", None),
+        ):
+            name = f"{endpoint}_{suffix}".rstrip("_")
+            if name in present:
+                time_col, unit = name, suffix_unit
+                break
+    if f"{endpoint}_event" in mapping:
+        event_col = mapping[f"{endpoint}_event"]
+    else:
+        event_col = next((f"{endpoint}_{s}" for s in ("event", "status") if f"{endpoint}_{s}" in present), None)
+    return time_col, unit, event_col
+
+
+def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Parse a survival table into per-patient times and events.
+
+    Returns ``{"table": DataFrame(patient_id, <ep>_time, <ep>_event, other columns as
+    text), "units": {endpoint: unit of its times}, "endpoints": [found endpoints]}``."""
+    import pandas as pd
+
+    frame = read_frame(path)
+    raw_names = [str(c) for c in frame.columns]
+    frame.columns = [normalize_name(c) for c in raw_names]
+    mapping = {str(k): normalize_name(v) for k, v in (options.get("columns") or {}).items() if v}
+    for key, col in mapping.items():
+        if col not in frame.columns:
+            raise InputError(
+                f"the columns option maps {key!r} to {col!r}, which is not a column (found: {', '.join(raw_names)})"
+            )
+    id_col = mapping.get("patient_id", "patient_id")
+    if id_col not in frame.columns:
+        raise InputError(
+            f"no {id_col!r} column; found columns: {', '.join(raw_names)}; expected "
+            "patient_id and per endpoint <ep>_time (or _months/_days/_years) and <ep>_event, "
+            "or map them with survival: columns: {patient_id: ..., os_time: ..., os_event: ...}"
+        )
+    endpoints = list((options.get("endpoints") or {}).keys())
+    default_unit = unit_name(options.get("input_time_unit") or "months")
+    columns = list(frame.columns)
+    found: dict[str, tuple[str, str | None, str | None]] = {}
+    for ep in endpoints:
+        time_col, unit, event_col = endpoint_columns(columns, ep, mapping)
+        if time_col:
+            found[ep] = (time_col, unit, event_col)
+    if not found and endpoints and "time" in columns:
+        # A bare time/status pair (R's lung data) is the first endpoint.
+        event = next((c for c in ("event", "status") if c in columns), None)
+        found[endpoints[0]] = ("time", None, event)
+    if not found:
+        raise InputError(
+            f"no survival time column; found columns: {', '.join(raw_names)}; expected "
+            + " or ".join(f"{ep}_time/{ep}_months/{ep}_days" for ep in endpoints)
+        )
+
+    ids = frame[id_col].map(lambda v: "" if is_missing(v) else str(v).strip())
+    empty = [str(i + 2) for i, v in enumerate(ids) if not v]
+    if empty:
+        raise InputError(f"row {', '.join(empty[:5])}: empty {id_col!r}")
+    duplicated = sorted(set(ids[ids.duplicated()]))
+    if duplicated:
+        raise InputError(f"duplicate patient ids: {', '.join(duplicated)}")
+
+    out = pd.DataFrame({"patient_id": ids.to_numpy()})
+    units: dict[str, str] = {}
+    used = {id_col}
+    for ep, (time_col, col_unit, event_col) in found.items():
+        times, plus_seen = [], False
+        unit = col_unit or default_unit
+        for i, value in enumerate(frame[time_col]):
+            try:
+                parsed = parse_time(value)
+            except ValueError as err:
+                raise InputError(f"row {i + 2}, column {time_col!r}: {err}") from None
+            if parsed is None:
+                times.append((math.nan, None))
+                continue
+            number, cell_unit, plus = parsed
+            if number < 0:
+                raise InputError(f"row {i + 2}, column {time_col!r}: negative time {value!r}")
+            if cell_unit and cell_unit != unit:
+                number = number * UNIT_DAYS[cell_unit] / UNIT_DAYS[unit]
+            plus_seen |= plus
+            times.append((number, plus))
+        if event_col:
+            events = events_of_column(list(frame[event_col]), event_col)
+            for i, ((_, plus), event) in enumerate(zip(times, events, strict=True)):
+                if plus and event == 1:
+                    raise InputError(
+                        f"row {i + 2}: time {frame[time_col].iloc[i]!r} is marked censored "
+                        f"('+') but {event_col!r} says an event happened"
+                    )
+        elif plus_seen:
+            events = [None if plus is None else int(not plus) for _, plus in times]
+        else:
+            raise InputError(
+                f"{time_col!r} has no event column: add {ep}_event (1 = event, 0 = censored) "
+                "or mark censored times with '+'"
+            )
+        out[f"{ep}_time"] = [t for t, _ in times]
+        out[f"{ep}_event"] = [math.nan if e is None else float(e) for e in events]
+        units[ep] = unit
+        used |= {time_col, event_col or time_col}
+    for col in frame.columns:
+        if col not in used and col not in out.columns:
+            out[col] = [None if is_missing(v) else str(v).strip() for v in frame[col]]
+    return {"table": out, "units": units, "endpoints": list(found)}

@@ -1,0 +1,251 @@
+"""The survival sections, the readable tables, and the per-patient summary columns."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rinec_report import Chart, Note, Section, SummaryColumn, Table, Text
+
+from .build import SurvivalData
+from .charts import km_chart
+from .km import OVERALL
+from .parse import UNIT_ABBREV
+
+EVENT_WORDS = {"os": "died", "pfs": "progressed"}
+
+
+def fmt_time(value: float, unit: str) -> str:
+    """9.0 -> '9', 5.24 -> '5.2' (whole days stay whole)."""
+    if value is None or math.isnan(value):
+        return "NR"
+    text = f"{value:.0f}" if unit == "days" else f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_pct(value: float) -> str:
+    return "NA" if value is None or math.isnan(value) else f"{100 * value:.0f}%"
+
+
+def fmt_p(value: float) -> str:
+    """'p = 0.0013', 'p < 0.0001'."""
+    if value is None or math.isnan(value):
+        return "p = NA"
+    if value < 0.0001:
+        return "p < 0.0001"
+    return f"p = {value:.2g}" if value < 0.001 else f"p = {value:.4f}"
+
+
+def group_title(label: str) -> str:
+    return "All patients" if label == OVERALL else label.replace("=", ": ", 1)
+
+
+def patient_text(time: float, event: float, endpoint: str, unit: str) -> str | None:
+    """'6 m, progressed' for an event, '5 m+, censored' for a censored time."""
+    if time is None or event is None or math.isnan(time) or math.isnan(event):
+        return None
+    abbrev = UNIT_ABBREV[unit]
+    if event == 1:
+        return f"{fmt_time(time, unit)} {abbrev}, {EVENT_WORDS.get(endpoint, 'event')}"
+    return f"{fmt_time(time, unit)} {abbrev}+, censored"
+
+
+def summary_columns(published: dict[str, Any]) -> list[SummaryColumn]:
+    data: SurvivalData = published["_data"]
+    out = []
+    for i, ep in enumerate(sorted(data.endpoints, key=lambda e: e != "pfs")):
+        values = {
+            str(row["patient_id"]): patient_text(row[f"{ep}_time"], row[f"{ep}_event"], ep, data.unit)
+            for _, row in data.patients.iterrows()
+        }
+        out.append(
+            SummaryColumn(
+                name=ep,
+                title=ep.upper(),
+                values=values,
+                description=f"{data.endpoints[ep]}: time in {data.unit}; '+' marks a censored time",
+                order=20 + i,
+            )
+        )
+    return out
+
+
+def _medians_shown(medians: Any, data: SurvivalData, level: str) -> Any:
+    import pandas as pd
+
+    rows = []
+    for _, r in medians.iterrows():
+        ci = f"{fmt_time(r['ci_lower'], data.unit)}\u2013{fmt_time(r['ci_upper'], data.unit)}"
+        rows.append(
+            {
+                "endpoint": data.endpoints[r["endpoint"]],
+                "group": group_title(r["group"]),
+                "n": int(r["n"]),
+                "events": int(r["events"]),
+                "censored": int(r["n"] - r["events"]),
+                "median": f"{fmt_time(r['median'], data.unit)} ({ci})",
+            }
+        )
+    return Table(
+        name="medians_shown",
+        data=pd.DataFrame(rows),
+        title=f"Median survival ({data.unit}) with {level} confidence interval (NR: not reached)",
+        export=False,
+        patient_column=None,
+        column_titles={
+            "endpoint": "Endpoint",
+            "group": "Group",
+            "n": "Patients",
+            "events": "Events",
+            "censored": "Censored",
+            "median": f"Median ({level} CI)",
+        },
+    )
+
+
+def _at_times_shown(at_times: Any, data: SurvivalData, level: str) -> Table | None:
+    import pandas as pd
+
+    if at_times.empty:
+        return None
+    rows = []
+    for _, r in at_times.iterrows():
+        rows.append(
+            {
+                "endpoint": data.endpoints[r["endpoint"]],
+                "group": group_title(r["group"]),
+                "time": f"{fmt_time(r['time'], data.unit)} {UNIT_ABBREV[data.unit]}",
+                "survival": "beyond follow-up"
+                if math.isnan(r["survival"])
+                else f"{fmt_pct(r['survival'])} ({fmt_pct(r['ci_lower'])}\u2013{fmt_pct(r['ci_upper'])})",
+                "at_risk": int(r["at_risk"]),
+            }
+        )
+    return Table(
+        name="at_times_shown",
+        data=pd.DataFrame(rows),
+        title=f"Survival at chosen times, with {level} confidence interval",
+        export=False,
+        patient_column=None,
+        column_titles={
+            "endpoint": "Endpoint",
+            "group": "Group",
+            "time": "Time",
+            "survival": f"Survival ({level} CI)",
+            "at_risk": "At risk",
+        },
+    )
+
+
+def _patients_table(data: SurvivalData) -> Table:
+    frame = data.patients.copy()
+    titles = {"patient_id": "Patient"}
+    for ep in data.endpoints:
+        frame[f"{ep}_event"] = frame[f"{ep}_event"].astype("Int64")
+        titles[f"{ep}_time"] = f"{ep.upper()} ({data.unit})"
+        titles[f"{ep}_event"] = f"{ep.upper()} event (1 = {EVENT_WORDS.get(ep, 'event')})"
+    return Table(
+        name="patients",
+        data=frame,
+        title="Survival times per patient (as analysed)",
+        column_titles=titles,
+    )
+
+
+def help_text(data: SurvivalData, level: str) -> str:
+    import lifelines
+
+    return (
+        f"Kaplan-Meier estimates by lifelines {lifelines.__version__}. Censor ticks mark patients "
+        "who left follow-up without the event (alive or progression-free at last contact); "
+        "dots mark events; choose a patient to find them. The shaded band is the pointwise "
+        f"{level} confidence interval by the exponential Greenwood formula (log(-log) "
+        "transform), lifelines' default, equal to R's survfit(conf.type = \"log-log\"); R's "
+        'default conf.type = "log" gives slightly different bands. The median is the first '
+        "time at which survival is 50% or lower (not reached, NR, when it stays above); its "
+        "confidence interval is where the band's limits cross 50% (Brookmeyer-Crowley). When a "
+        "curve is exactly 50% over an interval, R reports the interval's midpoint, lifelines its "
+        "start. Groups are compared with the log-rank test (chi-square with groups - 1 degrees "
+        "of freedom; lifelines' multivariate_logrank_test, equal to R's survdiff). Under each "
+        "plot: patients at risk at each time, and the patients censored and the events before it."
+    )
+
+
+def build_sections(published: dict[str, Any]) -> list[Section]:
+    data: SurvivalData = published["_data"]
+    level = f"{100 * published['confidence']:.0f}%"
+    names = " and ".join(t.lower() for t in data.endpoints.values())
+    n = len(data.patients)
+    # Thousands of censor ticks are lighter on a canvas than as SVG nodes.
+    renderer = "canvas" if n > 1000 else "svg"
+    blocks: list[Any] = [Text("How the survival times were obtained. " + " ".join(data.rules))]
+    for note in published.get("notes", []):
+        blocks.append(Note(note, level="info"))
+    for ep, title in data.endpoints.items():
+        blocks.append(Chart(km_chart(data, published, ep, None, f"{title} ({ep.upper()})"), renderer=renderer))
+    blocks.append(_medians_shown(published["medians"], data, level))
+    at_times = _at_times_shown(published["at_times"], data, level)
+    if at_times is not None:
+        blocks.append(at_times)
+    blocks.append(_patients_table(data))
+    blocks += [
+        Table(name="medians", data=published["medians"], title="Medians", show=False, patient_column=None),
+        Table(name="curves", data=published["curves"], title="Curves", show=False, patient_column=None),
+        Table(name="at_times", data=published["at_times"], title="Survival at times", show=False, patient_column=None),
+        Table(name="at_risk", data=published["at_risk"], title="Numbers at risk", show=False, patient_column=None),
+    ]
+    sections = [
+        Section(
+            id="km",
+            title="Survival",
+            description=(
+                f"Kaplan-Meier {names} of {n} patients, in {data.unit}, with {level} "
+                "confidence bands, censor ticks and median lines."
+            ),
+            help=help_text(data, level),
+            blocks=blocks,
+            order=20,
+        )
+    ]
+    tests = published["tests"]
+    if not data.group_by:
+        sections[0].blocks.append(
+            Table(name="tests", data=tests, title="Log-rank tests", show=False, patient_column=None)
+        )
+        return sections
+    group_blocks: list[Any] = []
+    for col in data.group_by:
+        for ep, title in data.endpoints.items():
+            test = tests[(tests["endpoint"] == ep) & (tests["group_by"] == col)]
+            p = f", log-rank {fmt_p(float(test['p_value'].iloc[0]))}" if len(test) else ""
+            chart_title = f"{title} by {col}{p}"
+            group_blocks.append(Chart(km_chart(data, published, ep, col, chart_title), renderer=renderer))
+    group_blocks.append(
+        Table(
+            name="tests",
+            data=tests,
+            title="Log-rank tests",
+            patient_column=None,
+            column_titles={
+                "endpoint": "Endpoint",
+                "group_by": "Grouped by",
+                "test": "Test",
+                "statistic": "Chi-square",
+                "p_value": "p",
+            },
+        )
+    )
+    sections.append(
+        Section(
+            id="groups",
+            title="Survival by group",
+            description=(
+                f"Kaplan-Meier curves by {', '.join(data.group_by)}, compared with the "
+                "log-rank test. Medians per group are in the table of the Survival section."
+            ),
+            help=help_text(data, level),
+            blocks=group_blocks,
+            order=21,
+        )
+    )
+    return sections
