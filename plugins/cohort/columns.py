@@ -1,0 +1,194 @@
+"""The canonical clinical columns, their kinds, and how input headers map onto them."""
+
+from __future__ import annotations
+
+import re
+
+# kind: id, samples, number, sex, date, event, outcome (months, possibly "9 m, died"),
+# yesno, treatment (free text where "no"/"none" means not performed), text.
+CANONICAL: dict[str, str] = {
+    "patient_id": "id",
+    "sample_id": "samples",
+    "age": "number",
+    "sex": "sex",
+    "npc_diagnosis_date": "date",
+    "npc_stage": "text",
+    "npc_histology": "text",
+    "npc_rt_date": "date",
+    "npc_rt_end_date": "date",
+    "npc_rt_dose_gy": "number",
+    "npc_rt_fractions": "number",
+    "npc_rt_technique": "treatment",
+    "npc_chemo": "treatment",
+    "nec_diagnosis_date": "date",
+    "nec_site": "text",
+    "nec_histology": "text",
+    "nec_in_rt_field": "yesno",
+    "nec_surgery_date": "date",
+    "nec_rt_date": "date",
+    "nec_rt_dose_gy": "number",
+    "nec_rt_fractions": "number",
+    "nec_rt_technique": "treatment",
+    "nec_chemo": "treatment",
+    "progression_date": "date",
+    "metastasis_site": "text",
+    "metastasis_date": "date",
+    "death_date": "date",
+    "last_followup_date": "date",
+    "pfs_months": "outcome",
+    "pfs_event": "event",
+    "os_months": "outcome",
+    "os_event": "event",
+}
+
+# Names other tools write for the same thing (cBioPortal, common spreadsheets). Keys
+# are normalised header names.
+ALIASES: dict[str, str] = {
+    "patient": "patient_id",
+    "patientid": "patient_id",
+    "sample": "sample_id",
+    "samples": "sample_id",
+    "sample_ids": "sample_id",
+    "gender": "sex",
+    "os_status": "os_event",
+    "pfs_status": "pfs_event",
+    "os_time_months": "os_months",
+    "pfs_time_months": "pfs_months",
+}
+
+LABELS: dict[str, str] = {
+    "patient_id": "Patient",
+    "sample_id": "Sequenced samples",
+    "age": "Age (years)",
+    "sex": "Sex",
+    "npc_diagnosis_date": "Diagnosis",
+    "npc_stage": "Stage",
+    "npc_histology": "Histology",
+    "npc_rt_date": "Radiotherapy",
+    "npc_rt_end_date": "Radiotherapy end",
+    "npc_rt_dose_gy": "RT dose (Gy)",
+    "npc_rt_fractions": "RT fractions",
+    "npc_rt_technique": "RT technique",
+    "npc_chemo": "Chemotherapy",
+    "nec_diagnosis_date": "Diagnosis",
+    "nec_site": "Site",
+    "nec_histology": "Histology",
+    "nec_in_rt_field": "Inside the irradiated field",
+    "nec_surgery_date": "Surgery",
+    "nec_rt_date": "Re-irradiation",
+    "nec_rt_dose_gy": "RT dose (Gy)",
+    "nec_rt_fractions": "RT fractions",
+    "nec_rt_technique": "RT technique",
+    "nec_chemo": "Chemotherapy",
+    "progression_date": "Progression",
+    "metastasis_site": "Metastasis site",
+    "metastasis_date": "Metastasis",
+    "death_date": "Death",
+    "last_followup_date": "Last follow-up",
+    "pfs_months": "PFS (months)",
+    "pfs_event": "PFS event",
+    "os_months": "OS (months)",
+    "os_event": "OS event",
+    "latency_years": "Latency from NPC diagnosis (years)",
+    "latency_rt_years": "Latency from end of radiotherapy (years)",
+}
+
+GROUPS: list[tuple[str, list[str]]] = [
+    ("Demographics", ["age", "sex"]),
+    ("Primary NPC", ["npc_diagnosis_date", "npc_stage", "npc_histology"]),
+    (
+        "NPC treatment",
+        [
+            "npc_rt_date",
+            "npc_rt_end_date",
+            "npc_rt_dose_gy",
+            "npc_rt_fractions",
+            "npc_rt_technique",
+            "npc_chemo",
+        ],
+    ),
+    (
+        "Second tumour (NEC)",
+        [
+            "nec_diagnosis_date",
+            "latency_years",
+            "latency_rt_years",
+            "nec_site",
+            "nec_histology",
+            "nec_in_rt_field",
+        ],
+    ),
+    (
+        "NEC treatment",
+        [
+            "nec_surgery_date",
+            "nec_rt_date",
+            "nec_rt_dose_gy",
+            "nec_rt_fractions",
+            "nec_rt_technique",
+            "nec_chemo",
+        ],
+    ),
+    (
+        "Outcome",
+        [
+            "progression_date",
+            "metastasis_site",
+            "metastasis_date",
+            "death_date",
+            "last_followup_date",
+            "pfs_months",
+            "os_months",
+        ],
+    ),
+]
+
+DATE_COLUMNS = [c for c, k in CANONICAL.items() if k == "date"]
+
+
+def normalise(name: object) -> str:
+    """Header name as matched: lower case, any run of other characters read as '_'.
+
+    Spaces, dots and hyphens must read as underscores; parentheses and slashes too,
+    so that a spreadsheet's "PFS (months)" finds pfs_months.
+    """
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def map_columns(headers: list[str], configured: dict[str, str] | None) -> dict[int, str]:
+    """Column index -> canonical (or normalised extra) name.
+
+    Raises ValueError with a one-line message when two headers claim one name or
+    a configured column is not in the file.
+    """
+    configured = configured or {}
+    by_header: dict[str, str] = {}
+    for canonical, header in configured.items():
+        if canonical not in CANONICAL:
+            known = ", ".join(CANONICAL)
+            raise ValueError(f"cohort: columns: {canonical!r} is not a clinical column ({known})")
+        by_header[normalise(header)] = canonical
+    normalised = [normalise(h) for h in headers]
+    missing = [
+        f"{header!r}" for header in configured.values() if normalise(header) not in normalised
+    ]
+    if missing:
+        found = ", ".join(repr(h) for h in headers)
+        raise ValueError(
+            f"configured column {', '.join(missing)} not found; columns found: {found}"
+        )
+    out: dict[int, str] = {}
+    claimed: dict[str, int] = {}
+    for i, name in enumerate(normalised):
+        if not name:
+            continue
+        target = by_header.get(name) or (name if name in CANONICAL else ALIASES.get(name, name))
+        if target in claimed:
+            first = headers[claimed[target]]
+            raise ValueError(
+                f"columns {first!r} and {headers[i]!r} both read as {target!r}; "
+                "rename one or map it with cohort: columns:"
+            )
+        claimed[target] = i
+        out[i] = target
+    return out

@@ -1,0 +1,375 @@
+"""From typed clinical rows to the published ``patients`` dataset: ids, latencies,
+survival times, RIN criteria and the checks of event order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rinec_report.model import InputError
+
+from . import values as V
+from .columns import CANONICAL
+from .parse import ClinicalFile, check_duplicates
+
+MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
+RIN_COLUMNS = ["rin_prior_rt_in_field", "rin_latency", "rin_histology"]
+SURVIVAL_COLUMNS = ["os_months", "os_event", "pfs_months", "pfs_event"]
+
+
+@dataclass
+class Cohort:
+    """Everything the cohort sections need, built once."""
+
+    patients: Any  # DataFrame, the published contract
+    kinds: dict[str, dict[str, str]]  # patient -> column -> missing kind
+    reasons: dict[str, dict[str, str]]  # patient -> rin column -> reason
+    approx: dict[str, set[str]]  # patient -> derived columns that are approximate
+    survival_source: dict[str, dict[str, str]]  # patient -> endpoint -> how obtained
+    survival_rule: str
+    problems: list[str] = field(default_factory=list)  # impossible orders, conflicts
+    latency_threshold: float = 2.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options that shape derived values, checked once."""
+
+    threshold: float
+    followup_end: str | None
+    start_rule: str
+
+
+def build(
+    files: list[ClinicalFile], options: dict[str, Any], config: dict[str, Any]
+) -> Cohort:
+    import pandas as pd
+
+    rows, kinds, columns = _merge_files(files, config)
+    settings = _settings(options)
+    cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
+                    survival_rule="", latency_threshold=settings.threshold)
+    out_rows = [_derive_patient(row, columns, cohort, settings) for row in rows]
+
+    present = [c for c in CANONICAL if c in columns or c == "sample_id"]
+    extra = [c for c in columns if c not in CANONICAL]
+    derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"]
+    ordered = list(dict.fromkeys([*present, *extra, *derived, *SURVIVAL_COLUMNS]))
+    patients = pd.DataFrame(out_rows, columns=ordered)
+    numeric = [c for c, kind in CANONICAL.items() if kind == "number" and c in patients]
+    for column in (*SURVIVAL_COLUMNS, "latency_years", "latency_rt_years", *numeric):
+        patients[column] = pd.to_numeric(patients[column], errors="coerce").astype(float)
+    patients["patient_id"] = patients["patient_id"].astype(str)
+    cohort.patients = patients.astype({"sample_id": object})
+    cohort.survival_rule = survival_rule(
+        cohort.survival_source, settings.start_rule, settings.followup_end)
+    return cohort
+
+
+def _merge_files(
+    files: list[ClinicalFile], config: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[str]]:
+    """Every file's rows with the config's ``patients:`` ids and ``samples:`` applied."""
+    id_map = {str(k): str(v) for k, v in (config.get("patients") or {}).items()}
+    rows: list[dict[str, Any]] = []
+    kinds: dict[str, dict[str, str]] = {}
+    columns: list[str] = []
+    for f in files:
+        for row, missing in zip(f.rows, f.kinds, strict=True):
+            row = dict(row)
+            row["patient_id"] = id_map.get(row["patient_id"], row["patient_id"])
+            rows.append(row)
+            kinds[row["patient_id"]] = dict(missing)
+        columns += [c for c in f.columns if c not in columns]
+    check_duplicates([r["patient_id"] for r in rows])
+
+    samples_by_patient: dict[str, list[str]] = {}
+    for sample, pid in sorted((config.get("samples") or {}).items()):
+        samples_by_patient.setdefault(id_map.get(str(pid), str(pid)), []).append(str(sample))
+    for row in rows:
+        own = (row.get("sample_id") or "").split(";")
+        extra = samples_by_patient.get(row["patient_id"], [])
+        merged = [s for s in dict.fromkeys([*own, *extra]) if s]
+        row["sample_id"] = ";".join(merged) or None
+    return rows, kinds, columns
+
+
+def _settings(options: dict[str, Any]) -> Settings:
+    try:
+        threshold = float(options.get("latency_min_years", 2) or 0)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"cohort: latency_min_years: {options.get('latency_min_years')!r} is not a number"
+        ) from None
+    start_rule = options.get("survival_start") or "nec_diagnosis"
+    if start_rule not in ("nec_diagnosis", "first_treatment"):
+        raise InputError(
+            f"cohort: survival_start: {start_rule!r} must be nec_diagnosis or first_treatment"
+        )
+    return Settings(threshold, _config_date(options.get("followup_end"), "followup_end"),
+                    start_rule)
+
+
+def _derive_patient(
+    row: dict[str, Any], columns: list[str], cohort: Cohort, settings: Settings
+) -> dict[str, Any]:
+    """One patient's published row; reasons, approximations, sources and problems
+    go into ``cohort``."""
+    pid = row["patient_id"]
+    out: dict[str, Any] = {c: row.get(c) for c in columns if CANONICAL.get(c) != "outcome"}
+    out["sample_id"] = row["sample_id"]
+    approx = cohort.approx[pid] = set()
+    lat = _latency(row, "npc_diagnosis_date")
+    rt_start = "npc_rt_end_date" if row.get("npc_rt_end_date") else "npc_rt_date"
+    lat_rt = _latency(row, rt_start)
+    for column, value in (("latency_years", lat), ("latency_rt_years", lat_rt)):
+        out[column] = value[0] if value else None
+        if value and value[1]:
+            approx.add(column)
+
+    judged = (
+        criterion_rt_field(row, cohort.kinds[pid]),
+        criterion_latency(row, lat_rt, rt_start, settings.threshold),
+        criterion_histology(row),
+    )
+    cohort.reasons[pid] = {}
+    for column, (status, reason) in zip(RIN_COLUMNS, judged, strict=True):
+        out[column] = status
+        cohort.reasons[pid][column] = reason
+    statuses = [status for status, _ in judged]
+    out["rin_status"] = (
+        MET if all(s == MET for s in statuses) else NOT_MET if NOT_MET in statuses else UNKNOWN
+    )
+
+    cohort.survival_source[pid] = {}
+    for endpoint in ("os", "pfs"):
+        months, event, source, note = survival_time(
+            row, endpoint, settings.start_rule, settings.followup_end)
+        out[f"{endpoint}_months"] = months
+        out[f"{endpoint}_event"] = event
+        cohort.survival_source[pid][endpoint] = source
+        if note:
+            cohort.problems.append(f"patient {pid}: {note}")
+        if source.startswith("dates") and "approximate" in source:
+            approx.add(f"{endpoint}_months")
+    cohort.problems += [f"patient {pid}: {p}" for p in order_problems(row)]
+    return out
+
+
+def _config_date(value: Any, key: str) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return V.parse_date(V.cell_text(value))
+    except ValueError as err:
+        raise InputError(f"cohort: {key}: {err}") from None
+
+
+def _latency(row: dict[str, Any], start: str) -> tuple[float, bool, float, float] | None:
+    if not row.get(start) or not row.get("nec_diagnosis_date"):
+        return None
+    return V.interval_years(row[start], row["nec_diagnosis_date"])
+
+
+# ------------------------------------------------------------------ RIN criteria
+
+_RT_FIELDS = ["npc_rt_date", "npc_rt_end_date", "npc_rt_dose_gy", "npc_rt_fractions",
+              "npc_rt_technique"]
+
+
+def criterion_rt_field(row: dict[str, Any], kinds: dict[str, str]) -> tuple[str, str]:
+    """(1) Prior radiotherapy, and the second tumour inside the irradiated field."""
+    given = [c for c in _RT_FIELDS if row.get(c) is not None or kinds.get(c) == V.NO_DETAILS]
+    if not given and kinds.get("npc_rt_date") == V.NOT_PERFORMED:
+        return NOT_MET, "no radiotherapy for NPC"
+    in_field = row.get("nec_in_rt_field")
+    if not given:
+        return UNKNOWN, "radiotherapy for NPC not recorded"
+    rt = "radiotherapy for NPC"
+    if row.get("npc_rt_date"):
+        rt += f" ({row['npc_rt_date']})"
+    if in_field == "yes":
+        return MET, f"{rt}; NEC inside the irradiated field"
+    if in_field == "no":
+        return NOT_MET, f"{rt}; NEC outside the irradiated field"
+    return UNKNOWN, f"{rt}; whether the NEC lies inside the irradiated field is not recorded"
+
+
+def criterion_latency(
+    row: dict[str, Any],
+    latency: tuple[float, bool, float, float] | None,
+    start: str,
+    threshold: float,
+) -> tuple[str, str]:
+    """(2) At least ``threshold`` years from the end of radiotherapy to the NEC."""
+    need = f"≥ {V.format_number(threshold)} years required"
+    if latency is None:
+        missing = "NEC diagnosis date" if row.get(start) else "radiotherapy date"
+        return UNKNOWN, f"{missing} not recorded"
+    estimate, approximate, shortest, longest = latency
+    frm = "end of radiotherapy" if start == "npc_rt_end_date" else (
+        "radiotherapy (its start: end not recorded)")
+    shown = V.format_number(round(estimate, 1))
+    said = f"{'≈' if approximate else ''}{shown} years from {frm} to NEC"
+    if shortest >= threshold:
+        return MET, f"{said}; {need}"
+    if longest < threshold:
+        return NOT_MET, f"{said}; {need}"
+    return UNKNOWN, (
+        f"{said}; the dates allow {max(shortest, 0):.1f} to {longest:.1f} years, "
+        f"too imprecise to tell ({need})"
+    )
+
+
+_FAMILIES = [
+    ("neuroendocrine", r"neuroendocrine|\bnec\b|small[- ]cell|large[- ]cell|carcinoid"),
+    ("sarcoma", r"sarcoma"),
+    ("lymphoma", r"lymphoma"),
+    ("melanoma", r"melanoma"),
+    ("adenocarcinoma", r"adeno|adenoid|mucoepidermoid|acinic"),
+    (
+        "squamous or undifferentiated carcinoma",
+        r"squamous|keratini[sz]ing|undifferentiated|nasopharyngeal carcinoma|lymphoepitheli",
+    ),
+]
+
+
+def histology_family(text: str | None) -> str | None:
+    if not text:
+        return None
+    low = text.lower()
+    for family, pattern in _FAMILIES:
+        if re.search(pattern, low):
+            return family
+    return None
+
+
+def criterion_histology(row: dict[str, Any]) -> tuple[str, str]:
+    """(3) The second tumour's histology differs from the primary's."""
+    npc, nec = row.get("npc_histology"), row.get("nec_histology")
+    if not npc or not nec:
+        which = "NPC" if not npc else "NEC"
+        return UNKNOWN, f"{which} histology not recorded"
+    a, b = histology_family(npc), histology_family(nec)
+    if a and b:
+        if a != b:
+            return MET, f"{b} after {a}"
+        return NOT_MET, f"both {a}"
+    if " ".join(npc.lower().split()) == " ".join(nec.lower().split()):
+        return NOT_MET, "same histology"
+    return UNKNOWN, f"cannot tell whether {nec!r} differs from {npc!r}"
+
+
+# ------------------------------------------------------------------ survival times
+
+
+def _first_treatment(row: dict[str, Any]) -> str | None:
+    dates = [row.get(c) for c in ("nec_surgery_date", "nec_rt_date")]
+    dates = [d for d in dates if d]
+    return min(dates, key=V.midpoint) if dates else None
+
+
+def survival_time(
+    row: dict[str, Any], endpoint: str, start_rule: str, followup_end: str | None
+) -> tuple[float | None, float | None, str, str | None]:
+    """(months, event, source, problem) for ``os`` or ``pfs``."""
+    cell = row.get(f"{endpoint}_months")
+    months, cell_event = cell if cell else (None, None)
+    event = row.get(f"{endpoint}_event")
+    if event is None:
+        event = cell_event
+    event_dates = ["death_date"] if endpoint == "os" else [
+        "progression_date", "metastasis_date", "death_date"]
+    dated = sorted((row[c] for c in event_dates if row.get(c)), key=V.midpoint)
+    if months is not None:
+        if event is None and dated:
+            event = 1
+        return months, (float(event) if event is not None else None), "table", None
+    start = row.get("nec_diagnosis_date")
+    start_name = "NEC diagnosis"
+    if start_rule == "first_treatment":
+        first = _first_treatment(row)
+        if first:
+            start, start_name = first, "first NEC treatment"
+    if not start:
+        known = 1.0 if dated else (float(event) if event is not None else None)
+        return None, known, "unknown", None
+    name = endpoint.upper()
+    if dated:
+        end, new_event, what = dated[0], 1.0, "event"
+        problem = None
+        if event == 0:
+            problem = f"{name} recorded as censored but an event date ({end}) is given; used the date"
+    elif event == 1:
+        return None, 1.0, "unknown", (
+            f"{name} event recorded without a date or a time in months; time unknown"
+        )
+    elif row.get("last_followup_date"):
+        end, new_event, what, problem = row["last_followup_date"], 0.0, "last follow-up", None
+    elif followup_end:
+        end, new_event, what, problem = followup_end, 0.0, "follow-up end", None
+    else:
+        return None, (float(event) if event is not None else None), "unknown", None
+    years, approximate, _, _ = V.interval_years(start, end)
+    if years < 0:
+        return None, new_event, "unknown", (
+            f"{name}: {what} ({end}) precedes {start_name} ({start}); time left unknown"
+        )
+    source = f"dates: {start_name} to {what}" + (" (approximate)" if approximate else "")
+    return years * 12, new_event, source, problem
+
+
+def survival_rule(
+    sources: dict[str, dict[str, str]], start_rule: str, followup_end: str | None
+) -> str:
+    """One sentence: how the survival times were obtained."""
+    table = sorted({p for p, s in sources.items() for e in s.values() if e == "table"})
+    dated = sorted({p for p, s in sources.items() for e in s.values() if e.startswith("dates")})
+    start = "first NEC treatment (surgery or re-irradiation, else NEC diagnosis)" if (
+        start_rule == "first_treatment") else "NEC diagnosis"
+    censor = "last follow-up" + (
+        f" or, when that is not recorded, at the study's follow-up end {followup_end}"
+        if followup_end else "")
+    derived = (
+        f"computed from dates, from {start} to progression or death (PFS) or death (OS), "
+        f"censored at {censor}"
+    )
+    unit = "months of 30.44 days"
+
+    def who(ids: list[str]) -> str:
+        return f"patients {', '.join(ids)}" if len(ids) <= 10 else f"{len(ids)} patients"
+
+    if table and not dated:
+        return f"Survival times ({unit}) are the table's PFS and OS months columns."
+    if dated and not table:
+        return f"Survival times ({unit}) are {derived}."
+    if not table and not dated:
+        return "No survival times: neither months columns nor usable dates."
+    return (
+        f"Survival times ({unit}) are the table's months columns where given "
+        f"({who(table)}), otherwise {derived} ({who(dated)})."
+    )
+
+
+# ------------------------------------------------------------------ event order
+
+_ORDER = [
+    ("nec_diagnosis_date", "npc_diagnosis_date", "NEC diagnosed before NPC diagnosis"),
+    ("npc_rt_date", "npc_diagnosis_date", "NPC radiotherapy before NPC diagnosis"),
+    ("death_date", "nec_diagnosis_date", "death before NEC diagnosis"),
+    ("death_date", "npc_diagnosis_date", "death before NPC diagnosis"),
+    ("progression_date", "nec_diagnosis_date", "progression before NEC diagnosis"),
+    ("last_followup_date", "nec_diagnosis_date", "last follow-up before NEC diagnosis"),
+    ("death_date", "last_followup_date", "death before the last follow-up"),
+]
+
+
+def order_problems(row: dict[str, Any]) -> list[str]:
+    """Impossible orders, only when certain whatever day partial dates mean."""
+    out = []
+    for early, late, message in _ORDER:
+        a, b = row.get(early), row.get(late)
+        if a and b and V.bounds(a)[1] < V.bounds(b)[0]:
+            out.append(f"{message} ({a} < {b})")
+    return out

@@ -1,0 +1,265 @@
+"""The cohort plugin's report sections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rinec_report.model import Chart, Html, KeyValues, Note, Section, Table, Text
+
+from . import values as V
+from .derive import MET, NOT_MET, RIN_COLUMNS, UNKNOWN, Cohort
+from .flow import flow_chart, parse_selection, selection_problems
+from .table1 import MAX_PATIENT_COLUMNS, build_table1, table1_html
+from .timeline import timeline_chart
+
+CRITERIA = {
+    "rin_prior_rt_in_field": "1. Irradiated field",
+    "rin_latency": "2. Latency",
+    "rin_histology": "3. Histology",
+}
+
+
+def build_sections(cohort: Cohort, options: dict[str, Any]) -> list[Section]:
+    sections = [cohort_table_section(cohort)]
+    if rin_applies(cohort):
+        sections.append(rin_section(cohort))
+    if has_timeline(cohort):
+        sections.append(timeline_section(cohort, options))
+    steps, branch = parse_selection(options.get("selection"))
+    if steps or branch:
+        sections.append(selection_section(steps, branch))
+    return sections
+
+
+_RIN_INPUTS = ("npc_rt_date", "npc_rt_end_date", "nec_in_rt_field", "npc_histology",
+               "nec_histology", "nec_diagnosis_date")
+
+
+def rin_applies(cohort: Cohort) -> bool:
+    """A table without NPC/NEC columns (any other cohort) has no RIN criteria to judge."""
+    return any(c in cohort.patients.columns for c in _RIN_INPUTS)
+
+
+def has_timeline(cohort: Cohort) -> bool:
+    df = cohort.patients
+    return any(c in df.columns and df[c].notna().any()
+               for c in ("npc_diagnosis_date", "nec_diagnosis_date"))
+
+
+def export_patients(cohort: Cohort) -> Any:
+    """cohort_patients.tsv: the published patients frame, latencies rounded for reading."""
+    df = cohort.patients.copy()
+    for column in ("latency_years", "latency_rt_years", "os_months", "pfs_months"):
+        df[column] = df[column].round(3)
+    # Whole numbers (ages, doses, events) read as 59, not 59.0, in the file.
+    for column in df.columns:
+        if df[column].dtype.kind == "f":
+            values = df[column].dropna()
+            if len(values) and (values == values.round()).all():
+                df[column] = df[column].astype("Int64")
+    return df
+
+
+def cohort_table_section(cohort: Cohort) -> Section:
+    table = build_table1(cohort)
+    n = len(cohort.patients)
+    titles = {"group": "Group", "characteristic": "Characteristic", "summary": f"All (n={n})"}
+    blocks: list[Any] = [
+        Html(table1_html(table, n)),
+        Table("table1", table, title="Table 1", patient_column=None, show=False,
+              column_titles=titles),
+        Table("patients", export_patients(cohort), title="Patients (one row each)", show=False),
+    ]
+    if any(s.startswith("dates") for p in cohort.survival_source.values() for s in p.values()):
+        blocks.insert(1, Text(f"* computed from dates. {cohort.survival_rule}"))
+    if n > MAX_PATIENT_COLUMNS:
+        blocks.insert(0, Note(
+            f"{n} patients: the table shows the summary column only; every patient's values "
+            "are in the exported cohort_patients table."))
+    return Section(
+        id="table",
+        title="Cohort",
+        description=(
+            f"The {n} patients' characteristics, one column per patient, with a summary "
+            "column (median and range, or counts)."
+        ),
+        help=(
+            "Values are shown as the clinical table gives them; dates keep their precision "
+            "(a year alone stays a year). 'not performed' (written '-' in the table) is kept "
+            "apart from 'unknown' (blank or NA) and from 'yes, no details' (written '*': "
+            "performed, details not recorded). Latencies between dates of different precision "
+            "are computed at the coarser precision (two years: their difference) and marked ≈. "
+            "Survival times marked * were computed from dates, not read from the table: "
+            f"{cohort.survival_rule}"
+        ),
+        blocks=blocks,
+        order=10,
+    )
+
+
+def rin_frame(cohort: Cohort) -> Any:
+    import pandas as pd
+
+    rows = []
+    for rec in cohort.patients.to_dict("records"):
+        pid = rec["patient_id"]
+        row: dict[str, Any] = {"patient_id": pid}
+        for column in RIN_COLUMNS:
+            row[column] = rec[column]
+            row[f"{column}_reason"] = cohort.reasons[pid][column]
+        row["rin_status"] = rec["rin_status"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rin_section(cohort: Cohort) -> Section:
+    import altair as alt
+    import pandas as pd
+
+    from rinec_report.charts import highlight_opacity
+
+    frame = rin_frame(cohort)
+    n = len(frame)
+    met = int((frame["rin_status"] == MET).sum())
+    not_met = int((frame["rin_status"] == NOT_MET).sum())
+    unknown = n - met - not_met
+    threshold = V.format_number(cohort.latency_threshold)
+    line = f"{met} of {n} patients meet all three criteria"
+    extra = []
+    if not_met:
+        extra.append(f"{not_met} fail at least one")
+    if unknown:
+        extra.append(f"for {unknown} at least one criterion cannot be judged")
+    line += (" (" + "; ".join(extra) + ")" if extra else "") + "."
+    long = pd.DataFrame([
+        {"patient_id": r["patient_id"], "criterion": CRITERIA[c], "status": r[c],
+         "reason": r[f"{c}_reason"]}
+        for r in frame.to_dict("records") for c in RIN_COLUMNS
+    ] + [
+        {"patient_id": r["patient_id"], "criterion": "All three", "status": r["rin_status"],
+         "reason": f"{r['rin_status']}"}
+        for r in frame.to_dict("records")
+    ])
+    order = list(frame["patient_id"])
+    criteria = [*CRITERIA.values(), "All three"]
+    color = alt.Color("status:N", title="Criterion", scale=alt.Scale(
+        domain=[MET, NOT_MET, UNKNOWN], range=["#4c9a5f", "#c8553d", "#b8b8b8"]))
+    base = alt.Chart(long).encode(
+        x=alt.X("criterion:N", sort=criteria, title=None, axis=alt.Axis(labelAngle=0,
+                labelLimit=220)),
+        y=alt.Y("patient_id:N", sort=order, title="Patient"),
+    )
+    tiles = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=color, opacity=highlight_opacity(),
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"),
+                 alt.Tooltip("criterion:N", title="Criterion"),
+                 alt.Tooltip("status:N", title="Status"),
+                 alt.Tooltip("reason:N", title="Reason")])
+    labels = base.mark_text(fontSize=12, color="white").encode(
+        text="status:N", opacity=highlight_opacity())
+    chart = alt.layer(tiles, labels).properties(width=720, height=max(26 * n, 60))
+    titles = {"patient_id": "Patient", "rin_status": "All three"}
+    for column, title in CRITERIA.items():
+        titles[column] = title
+        titles[f"{column}_reason"] = "Reason"
+    blocks: list[Any] = []
+    if n <= 200:
+        blocks.append(Chart(chart, title="RIN criteria per patient"))
+    blocks.append(Table("rin_criteria", frame, title="Criteria and reasons",
+                        column_titles=titles))
+    return Section(
+        id="rin",
+        title="Radiation-induced neoplasm criteria",
+        description=line,
+        help=(
+            "The classic criteria for a radiation-induced neoplasm (Cahan, modified): "
+            "(1) radiotherapy for the primary and the second tumour inside the irradiated "
+            f"field; (2) a latency of at least {threshold} years (cohort: latency_min_years) "
+            "from the end of radiotherapy to the second tumour (from its start when the end "
+            "is not recorded); (3) a histology different from the primary's, judged by "
+            "histological family (neuroendocrine, squamous or undifferentiated carcinoma, "
+            "sarcoma, adenocarcinoma, lymphoma, melanoma). With partial dates a criterion is "
+            "met only when every day the dates may mean meets it; 'unknown' says what is "
+            "missing or too imprecise."
+        ),
+        blocks=blocks,
+        order=11,
+    )
+
+
+def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
+    followup_end = options.get("followup_end")
+    followup_iso = V.parse_date(V.cell_text(followup_end)) if followup_end else None
+    axis_option = str(options.get("timeline_axis") or "years").lower()
+    if axis_option not in ("years", "calendar"):
+        import warnings
+
+        from rinec_report.model import InputWarning
+
+        warnings.warn(f"cohort: timeline_axis: {axis_option!r} is not years or calendar; "
+                      "using years", InputWarning, stacklevel=2)
+    calendar = axis_option == "calendar"
+    chart = timeline_chart(cohort, followup_iso, calendar=calendar)
+    axis = "calendar dates" if calendar else "years since NPC diagnosis"
+    return Section(
+        id="timeline",
+        title="Patient timeline",
+        description=(
+            f"One lane per patient from NPC diagnosis to death or last follow-up ({axis}; "
+            "an arrow marks patients alive at last follow-up); right: the months after "
+            "NEC diagnosis."
+        ),
+        help=(
+            "Hover a mark for its date as the table gives it and its details. Partial dates "
+            "(a year, a month) are drawn at the middle of the period they name. "
+            "Chemotherapy has no date in the table: it is drawn just below the lane at "
+            "the radiotherapy it accompanied (or at surgery or NEC diagnosis). Progression "
+            "and death without a date are drawn at NEC diagnosis plus the PFS or OS months "
+            "(marked ≈). Patients alive are followed to their last follow-up or to the "
+            "study's follow-up end (cohort: followup_end). Set cohort: timeline_axis: "
+            "calendar for calendar dates on the left panel."
+        ),
+        blocks=[*_timeline_notes(cohort, calendar), Chart(chart, title="Swimmer plot")],
+        order=12,
+    )
+
+
+def _timeline_notes(cohort: Cohort, calendar: bool) -> list[Note]:
+    df = cohort.patients
+    notes = []
+    column = "nec_diagnosis_date" if calendar else "npc_diagnosis_date"
+    if not calendar and column in df:
+        missing = [p for p, d in zip(df["patient_id"], df[column], strict=True) if not d]
+        if missing:
+            notes.append(Note(
+                f"Not on the left panel (no NPC diagnosis date): {', '.join(missing)}."))
+    if "nec_diagnosis_date" in df:
+        missing = [p for p, d in zip(df["patient_id"], df["nec_diagnosis_date"], strict=True)
+                   if not d]
+        if missing:
+            notes.append(Note(
+                f"Not on the right panel (no NEC diagnosis date): {', '.join(missing)}."))
+    return notes
+
+
+def selection_section(steps: list, branch: list) -> Section:
+    import warnings
+
+    from rinec_report.model import InputWarning
+
+    for problem in selection_problems(steps, branch):
+        warnings.warn(f"selection: {problem}", InputWarning, stacklevel=2)
+    items = {f"{i + 1}. {s.label}": (f"{s.n:,}" if s.n is not None else "") for i, s in
+             enumerate(steps)}
+    for s in branch:
+        items[f"→ {s.label}"] = f"{s.n:,}" if s.n is not None else ""
+    return Section(
+        id="selection",
+        title="Selection flow",
+        description="How the patients were selected, from the config's selection steps.",
+        help="Drawn from cohort: selection: in rinec_report.yaml, a list of {label, n} steps "
+        "whose last item may be {branch: [...]}, the split at the end.",
+        blocks=[Chart(flow_chart(steps, branch), title="Selection flow"),
+                KeyValues(items, title="Counts")],
+        order=13,
+    )

@@ -1,0 +1,214 @@
+"""Table 1 as a paper prints it: characteristics as rows, patients as columns,
+grouped, with a summary column."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from . import values as V
+from .columns import CANONICAL, GROUPS, LABELS
+from .derive import Cohort
+
+MISSING_TEXT = {
+    V.UNKNOWN: "unknown",
+    V.NOT_PERFORMED: "not performed",
+    V.NO_DETAILS: "yes, no details",
+}
+# Beyond this many patients the per-patient columns are unreadable; the summary
+# column stays and the values are in cohort_patients.tsv.
+MAX_PATIENT_COLUMNS = 30
+# Treatment dates: the summary counts who had the treatment, not a date range.
+_TREATMENT_DATES = {"npc_rt_date", "npc_rt_end_date", "nec_surgery_date", "nec_rt_date"}
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def cell(cohort: Cohort, pid: str, column: str, value: Any) -> str:
+    """One patient's value as shown in the table."""
+    if column in ("os_months", "pfs_months"):
+        return _survival_cell(cohort, pid, column)
+    if _is_missing(value) and column == "sample_id":
+        return "none"
+    if _is_missing(value):
+        kind = cohort.kinds.get(pid, {}).get(column, V.UNKNOWN)
+        return MISSING_TEXT.get(kind, "unknown")
+    if isinstance(value, float):
+        text = V.format_number(value)
+        if column in cohort.approx.get(pid, ()):
+            text = "≈" + text
+        return text
+    return str(value)
+
+
+def _survival_cell(cohort: Cohort, pid: str, column: str) -> str:
+    endpoint = column.split("_")[0]
+    row = cohort.patients.loc[cohort.patients["patient_id"] == pid].iloc[0]
+    months, event = row[column], row[f"{endpoint}_event"]
+    if _is_missing(event):
+        status = "status unknown"
+    elif event == 1:
+        status = "died" if endpoint == "os" else "progressed or died"
+    else:
+        status = "alive, censored" if endpoint == "os" else "censored"
+    if _is_missing(months):
+        return f"unknown ({status})"
+    source = cohort.survival_source.get(pid, {}).get(endpoint, "")
+    text = V.format_number(round(float(months), 1))
+    if "approximate" in source:
+        text = "≈" + text
+    if source.startswith("dates"):
+        text += " *"
+    return f"{text} ({status})"
+
+
+def summary(cohort: Cohort, column: str) -> str:
+    """The summary column: median (range) for numbers, counts for categories."""
+    df = cohort.patients
+    n = len(df)
+    series = df[column]
+    kinds = Counter(
+        cohort.kinds.get(pid, {}).get(column, V.UNKNOWN)
+        for pid, v in zip(df["patient_id"], series, strict=True)
+        if _is_missing(v)
+    )
+    given = [v for v in series if not _is_missing(v)]
+    parts: list[str] = []
+    if column in ("os_months", "pfs_months"):
+        events = df[f"{column.split('_')[0]}_event"]
+        n_events = int((events == 1).sum())
+        n_cens = int((events == 0).sum())
+        return f"{n_events} events, {n_cens} censored (medians: Survival section)"
+    if column == "sample_id":
+        n_samples = sum(len(str(v).split(";")) for v in given)
+        return f"{len(given)} patients sequenced ({n_samples} samples)"
+    kind = CANONICAL.get(column, "text")
+    if given and (kind == "number" or column.startswith("latency")):
+        import statistics
+
+        nums = [float(v) for v in given]
+        med = V.format_number(round(statistics.median(nums), 1))
+        lo, hi = V.format_number(round(min(nums), 1)), V.format_number(round(max(nums), 1))
+        approx = "≈" if any(column in cohort.approx.get(p, ()) for p in df["patient_id"]) else ""
+        parts.append(f"median {approx}{med} (range {lo}\u2013{hi})")
+    elif given and kind == "date" and column not in _TREATMENT_DATES:
+        years = sorted(int(str(v)[:4]) for v in given)
+        parts.append(f"{years[0]}\u2013{years[-1]}" if years[0] != years[-1] else str(years[0]))
+    elif given and (kind in ("date", "treatment") or column in _TREATMENT_DATES):
+        parts.append(f"given {len(given) + kinds.pop(V.NO_DETAILS, 0)}")
+    elif given:
+        counts = Counter(str(v) for v in given)
+        long_text = max(len(k) for k in counts) > 60
+        if (len(counts) <= 4 and not long_text) or len(counts) < len(given):
+            parts.append(", ".join(f"{k} {c}" for k, c in sorted(
+                counts.items(), key=lambda kc: (-kc[1], kc[0]))))
+        else:
+            parts.append(f"{len(given)} given")
+    for kind_name in (V.NO_DETAILS, V.NOT_PERFORMED, V.UNKNOWN):
+        if kinds.get(kind_name):
+            parts.append(f"{MISSING_TEXT[kind_name]} {kinds[kind_name]}")
+    text = "; ".join(parts)
+    return text if given or kinds else f"n={n}"
+
+
+def build_table1(cohort: Cohort) -> Any:
+    """The Table 1 DataFrame: group, characteristic, one column per patient, summary."""
+    import pandas as pd
+
+    df = cohort.patients
+    pids = list(df["patient_id"])
+    show_patients = len(pids) <= MAX_PATIENT_COLUMNS
+    groups = [("Sequencing", ["sample_id"]), *GROUPS]
+    extra = [c for c in df.columns if c not in CANONICAL and c in _extra_columns(cohort)]
+    if extra:
+        groups.append(("Other", extra))
+    rows = []
+    for group, columns in groups:
+        for column in columns:
+            if column not in df.columns or _never_given(cohort, column):
+                continue
+            row: dict[str, Any] = {
+                "group": group,
+                "characteristic": LABELS.get(column, column.replace("_", " ").capitalize()),
+            }
+            if show_patients:
+                for pid, value in zip(pids, df[column], strict=True):
+                    row[pid] = cell(cohort, pid, column, value)
+            row["summary"] = summary(cohort, column)
+            rows.append(row)
+    columns = ["group", "characteristic", *(pids if show_patients else []), "summary"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _extra_columns(cohort: Cohort) -> list[str]:
+    derived = {"latency_years", "latency_rt_years", "rin_status", "os_event", "pfs_event"}
+    return [
+        c for c in cohort.patients.columns
+        if c not in CANONICAL and c not in derived and not c.startswith("rin_")
+    ]
+
+
+def _never_given(cohort: Cohort, column: str) -> bool:
+    """A column whose every cell is plain unknown (as sample_id when nothing was
+    sequenced) adds a row of 'unknown' and nothing else."""
+    if column in ("os_months", "pfs_months"):
+        return bool(cohort.patients[column].isna().all()) and bool(
+            cohort.patients[column.replace("months", "event")].isna().all()
+        )
+    series = cohort.patients[column]
+    if not all(_is_missing(v) for v in series):
+        return False
+    return all(
+        cohort.kinds.get(pid, {}).get(column, V.UNKNOWN) == V.UNKNOWN
+        for pid in cohort.patients["patient_id"]
+    )
+
+
+_STYLE = (
+    "<style>"
+    ".cohort-t1{overflow-x:auto;margin:6px 0 14px}"
+    ".cohort-t1 table{border-collapse:collapse;font-size:13px;width:100%}"
+    ".cohort-t1 th,.cohort-t1 td{padding:3px 8px;text-align:left;vertical-align:top;"
+    "border-bottom:1px solid var(--line,#d9dee4)}"
+    ".cohort-t1 thead th{background:var(--side,#f4f6f8);border-bottom:2px solid "
+    "var(--line,#d9dee4);white-space:nowrap}"
+    ".cohort-t1 tr.cohort-group th{background:#fafbfc;font-weight:600;padding-top:8px}"
+    ".cohort-t1 td{max-width:170px}"
+    ".cohort-t1 td.cohort-char{padding-left:20px;min-width:150px;max-width:220px}"
+    ".cohort-t1 td.cohort-missing{color:var(--muted,#616e7c);font-style:italic}"
+    ".cohort-t1 td.cohort-sum{border-left:1px solid var(--line,#d9dee4);min-width:190px;"
+    "max-width:300px}"
+    "</style>"
+)
+
+
+def table1_html(table: Any, n_patients: int) -> str:
+    """Table 1 as a paper prints it: group headings across the table, every row
+    on one page (the core's tables page every 25 rows)."""
+    from markupsafe import escape
+
+    patient_columns = [c for c in table.columns if c not in ("group", "characteristic", "summary")]
+    head = "".join(f"<th>{escape(c)}</th>" for c in ["", *patient_columns])
+    head += f"<th>All (n={n_patients})</th>"
+    body = []
+    width = len(patient_columns) + 2
+    group = None
+    missing = set(MISSING_TEXT.values()) | {"none"}
+    for rec in table.to_dict("records"):
+        if rec["group"] != group:
+            group = rec["group"]
+            body.append(f'<tr class="cohort-group"><th colspan="{width}">{escape(group)}</th></tr>')
+        cells = [f'<td class="cohort-char">{escape(rec["characteristic"])}</td>']
+        for c in patient_columns:
+            value = str(rec[c])
+            cls = ' class="cohort-missing"' if value in missing else ""
+            cells.append(f"<td{cls}>{escape(value)}</td>")
+        cells.append(f'<td class="cohort-sum">{escape(rec["summary"])}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'{_STYLE}<h4>Table 1</h4><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
