@@ -140,6 +140,7 @@ class Table:
     max_rows: int = 5000
     column_titles: dict[str, str] = field(default_factory=dict)
     filters: list[str] = field(default_factory=list)  # columns offered as drop-down filters
+    page_size: int | None = 25  # rows per page; None shows every row at once
 
 
 @dataclass

@@ -144,6 +144,7 @@ class _Blocks:
             "total": len(frame),
             "patient": columns.index(block.patient_column) if block.patient_column in columns else None,
             "filters": [columns.index(c) for c in block.filters if c in columns],
+            "pageSize": block.page_size or 0,
         }
         head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
         return Markup(

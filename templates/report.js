@@ -5,7 +5,6 @@
   var views = [];
   var tables = [];
   var chosenPatient = null;
-  var PAGE = 25;
 
   function payload(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -154,6 +153,7 @@
   Table.prototype.render = function () {
     var self = this, d = this.data;
     var rows = this.visibleRows();
+    var PAGE = d.pageSize || rows.length || 1;
     var pages = Math.max(1, Math.ceil(rows.length / PAGE));
     if (this.page >= pages) { this.page = pages - 1; }
     this.headers.forEach(function (th, i) {
