@@ -1,0 +1,257 @@
+"""The plugin's report sections and per-patient summary columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from rinec_report import Chart, KeyValues, Note, Section, SummaryColumn, Table, Text
+
+from . import charts
+from .combine import marker_order
+from .names import NEC, NPC
+from .panel import INCONCLUSIVE, RECURRENCE, SUPPORTS, MarkerGroups, cohort_line, listing
+from .parse import COMPUTED
+from .scoring import Bands
+
+METHOD = (
+    "Each reading is scored as staining intensity (0 none, 1 light yellow, 2 brownish "
+    "yellow, 3 brown) times the percentage score of stained cells (1: 0-{p1:g}%, "
+    "2: up to {p2:g}%, 3: up to {p3:g}%, 4: above {p3:g}%; edges belong to the lower "
+    "score). The final score (0-12) gives the category: - for 0, + for {c1}-{c1e}, ++ for "
+    "{c2}-{c2e}, +++ for {c3}-12. Intensity 0 scores 0 whatever the percentage. A reading "
+    "recorded only as a category is kept as a category and has no score."
+)
+
+
+def method_text(bands: Bands) -> str:
+    p1, p2, p3 = bands.percent
+    c1, c2, c3 = bands.category
+    return METHOD.format(p1=p1, p2=p2, p3=p3, c1=c1, c1e=c2 - 1, c2=c2, c2e=c3 - 1, c3=c3)
+
+
+def sections(published: dict[str, Any] | None, options: dict[str, Any]) -> list[Section]:
+    if not published:
+        return []
+    scores: pd.DataFrame = published["scores"]
+    panel: pd.DataFrame = published["panel"]
+    bands = Bands.from_options(options)
+    groups = MarkerGroups.from_options(options)
+    markers = marker_order(scores, groups)
+    return [
+        _heatmap_section(scores, markers, bands),
+        _comparison_section(scores, markers, bands, int(options.get("comparison_max_patients") or 24)),
+        _panel_section(panel, groups, bands),
+    ]
+
+
+def _counts(scores: pd.DataFrame) -> str:
+    patients = scores["patient_id"].nunique()
+    specimens = len(scores.drop_duplicates(["patient_id", "specimen"]))
+    markers = scores["marker"].nunique()
+    given = int((scores["source"] != COMPUTED).sum())
+    text = f"{len(scores)} readings of {markers} markers in {specimens} specimens from {patients} patients"
+    if given:
+        text += f"; {given} recorded only as a category"
+    return text + "."
+
+
+def _heatmap_section(scores: pd.DataFrame, markers: list[str], bands: Bands) -> Section:
+    heat = charts.heatmap(scores, markers)
+    blocks: list[Any] = [
+        Text(_counts(scores)),
+        Chart(
+            heat,
+            title="IHC scores by patient and marker",
+            # Thousands of cells: one canvas instead of a DOM node each.
+            renderer="canvas" if len(heat["datasets"]["ihc_heatmap"]) > 3000 else "svg",
+        ),
+    ]
+    if (scores["source"] != COMPUTED).any():
+        blocks.append(Note("Grey cells were recorded only as a category: they have no score."))
+    blocks.append(
+        Table(
+            "scores",
+            scores,
+            title="Every reading and its score",
+            column_titles={
+                "percent": "stained cells (%)",
+                "percent_score": "percentage score",
+                "score": "final score",
+            },
+        )
+    )
+    return Section(
+        id="heatmap",
+        title="IHC scores",
+        description=(
+            "Each cell is one marker in one specimen, coloured by the final score (0-12) "
+            "and marked with its category; hover for intensity, percentage and score."
+        ),
+        help=(
+            method_text(bands) + " One panel per specimen type (the primary NPC, the second NEC). White "
+            "cells: that marker was not stained in that specimen, or the patient has no "
+            "such specimen. The table lists every reading; 'source' says whether the score "
+            "was computed or the reading was given as a category."
+        ),
+        blocks=blocks,
+        order=30,
+    )
+
+
+def _comparison_section(scores: pd.DataFrame, markers: list[str], bands: Bands, limit: int) -> Section:
+    chart = charts.dumbbell(scores, markers, bands, max_patients=limit)
+    patients = charts.dumbbell_patients(scores)
+    if chart is None:
+        blocks: list[Any] = [
+            Note("No patient has both an NPC and an NEC specimen stained, so there is nothing to compare.")
+        ]
+    else:
+        blocks = [
+            Text(_switch_sentence(scores, patients, markers)),
+            Chart(chart, title="Scores in the primary NPC and the second NEC"),
+        ]
+        if len(patients) > limit:
+            blocks.append(
+                Note(
+                    f"The chart shows the first {limit} of {len(patients)} patients with both "
+                    "specimens (option ihc.comparison_max_patients); the scores table has all."
+                )
+            )
+    return Section(
+        id="comparison",
+        title="Primary NPC versus second NEC",
+        description=(
+            "For patients with both tumours stained, each marker's score in the NPC (blue) "
+            "and in the NEC (red), joined by a line."
+        ),
+        help=(
+            "The x axis is the final score (0-12); the shaded bands are the categories. "
+            "A bar instead of a dot is a reading recorded only as a category: it spans "
+            "every score that category stands for. A marker with one dot was stained in "
+            "one specimen only. When a patient has several specimens of one type, the "
+            "first listed is shown. " + method_text(bands)
+        ),
+        blocks=blocks,
+        order=31,
+    )
+
+
+def _switch_sentence(scores: pd.DataFrame, patients: list[str], markers: list[str]) -> str:
+    """Which markers were lost and which gained from the NPC to the NEC, in words."""
+    paired = scores[scores["patient_id"].isin(patients)]
+    lost, gained = [], []
+    for marker in markers:
+        rows = paired[paired["marker"] == marker]
+        npc = rows.loc[rows["specimen_type"] == NPC, "category"]
+        nec = rows.loc[rows["specimen_type"] == NEC, "category"]
+        if len(npc) and len(nec) and (npc != "-").all() and (nec == "-").all():
+            lost.append(marker)
+        elif len(nec) and (nec != "-").all() and (npc == "-").all():
+            gained.append(marker)
+    who = f"{len(patients)} patient" + ("s" if len(patients) != 1 else "")
+    parts = []
+    if lost:
+        parts.append(f"{listing(lost)} positive in the NPC and negative in the NEC")
+    if gained:
+        parts.append(f"{listing(gained)} positive in the NEC and negative or not stained in the NPC")
+    if not parts:
+        return f"{who} with both specimens stained; no marker switched in all of them."
+    return f"{who} with both specimens stained: " + "; ".join(parts) + "."
+
+
+def _panel_section(panel: pd.DataFrame, groups: MarkerGroups, bands: Bands) -> Section:
+    line = cohort_line(panel)
+    all_supported = len(panel) > 0 and (panel["verdict"] == SUPPORTS).all()
+    blocks: list[Any] = [
+        Note(line, level="info" if all_supported or panel.empty else "warning"),
+        KeyValues(
+            {
+                "Neuroendocrine markers": ", ".join(groups.neuroendocrine) or "none",
+                "Squamous markers": ", ".join(groups.squamous) or "none",
+                "EBV markers": ", ".join(groups.ebv) or "none",
+                "Positive": f"category {groups.positive_from} or above",
+            },
+            title="Panel",
+        ),
+    ]
+    if not panel.empty:
+        blocks.append(Table("panel", panel, title="Verdict per NEC specimen"))
+    else:
+        blocks.append(Table("panel", panel, title="Verdict per NEC specimen", show=False))
+    return Section(
+        id="panel",
+        title="Diagnostic panel",
+        description=(
+            "Per NEC specimen: do the neuroendocrine markers, against the squamous and EBV "
+            "markers, support a neuroendocrine carcinoma rather than a recurrence of the NPC?"
+        ),
+        help=(
+            f"'{SUPPORTS}': at least one neuroendocrine marker positive and every squamous "
+            f"and EBV marker stained and negative. '{RECURRENCE}': an EBV marker (EBER) is "
+            f"positive. '{INCONCLUSIVE}': anything else (no neuroendocrine marker positive, "
+            "a squamous marker positive, or a squamous/EBV marker not stained). The marker "
+            "groups and the positivity cut-off are options of the ihc plugin "
+            "(neuroendocrine_markers, squamous_markers, ebv_markers, positive_from). "
+            "This is a summary of the staining, not a diagnosis."
+        ),
+        blocks=blocks,
+        order=32,
+    )
+
+
+def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -> list[SummaryColumn]:
+    if not published:
+        return []
+    scores: pd.DataFrame = published["scores"]
+    panel: pd.DataFrame = published["panel"]
+    groups = MarkerGroups.from_options(options)
+    patients = list(dict.fromkeys(scores["patient_id"]))
+    nec = scores[scores["specimen_type"] == NEC]
+
+    def per_patient(parts: dict[tuple[str, str], str]) -> dict[str, Any]:
+        collected: dict[str, list[str]] = {p: [] for p in patients}
+        for (patient, _), text in parts.items():
+            collected[patient].append(text)
+        return {p: "; ".join(texts) if texts else None for p, texts in collected.items()}
+
+    ne = nec[nec["marker"].isin(groups.neuroendocrine)]
+    ne_values = per_patient(
+        {
+            key: ", ".join(f"{m} {c}" for m, c in zip(rows["marker"], rows["category"], strict=True))
+            for key, rows in ne.groupby(["patient_id", "specimen"], sort=False)
+        }
+    )
+    ebv = scores[scores["marker"].isin(groups.ebv)]
+    ebv_values = per_patient(
+        {
+            (patient, kind): f"{kind} {', '.join(rows['category'])}"
+            for (patient, kind), rows in ebv.groupby(["patient_id", "specimen_type"], sort=False)
+        }
+    )
+    verdicts = per_patient({(r.patient_id, r.specimen): r.verdict for r in panel.itertuples(index=False)})
+    ebv_name = "/".join(groups.ebv) or "EBV"
+    return [
+        SummaryColumn(
+            "ihc_neuroendocrine",
+            "NEC neuroendocrine IHC",
+            ne_values,
+            description="Categories of the neuroendocrine markers in the NEC specimen.",
+            order=30,
+        ),
+        SummaryColumn(
+            "ihc_ebv",
+            ebv_name,
+            ebv_values,
+            description=f"{ebv_name} category per specimen type (NPC, NEC).",
+            order=31,
+        ),
+        SummaryColumn(
+            "ihc_verdict",
+            "IHC panel",
+            verdicts,
+            description="The diagnostic panel's verdict for the NEC specimen.",
+            order=32,
+        ),
+    ]
