@@ -140,7 +140,7 @@ class _Blocks:
             "name": f"{plugin}_{block.name}",
             "columns": columns,
             "titles": [block.column_titles.get(c, c) for c in columns],
-            "rows": json.loads(shown.to_json(orient="values", date_format="iso", default_handler=str)),
+            "rows": _rows(shown),
             "total": len(frame),
             "patient": columns.index(block.patient_column) if block.patient_column in columns else None,
             "filters": [columns.index(c) for c in block.filters if c in columns],
@@ -150,6 +150,25 @@ class _Blocks:
         return Markup(
             '{}<div class="rr-table" id="{}"></div><script type="application/json" id="{}-data">{}</script>'
         ).format(head, tid, tid, script_json(payload))
+
+
+def _rows(frame: Any) -> list[list[Any]]:
+    """Cell values at full precision (pandas' JSON writer rounds p-values like 1e-13 to 0);
+    missing values as None, dates and other objects as text."""
+    import pandas as pd
+
+    def cell(value: Any) -> Any:
+        if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+            return None
+        if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+            value = value.item()  # numpy scalars
+        if isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, (pd.Timestamp,)):
+            return value.isoformat()
+        return str(value)
+
+    return [[cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
 
 
 def _fmt(value: Any) -> str:

@@ -227,3 +227,10 @@ def test_an_invalid_chart_becomes_an_error_in_place(tmp_path: Path, notes_dir: P
     assert error.plugin == "bad" and "chart in 'Two charts' is invalid" in error.text
     html = report.html_path.read_text()
     assert "This chart could not be drawn" in html and "still here" in html
+
+
+def test_page_tables_keep_small_p_values_and_missing_values() -> None:
+    from rinec_report.render import _rows
+
+    frame = pd.DataFrame({"p": [1.97e-13, None], "n": pd.array([3, None], dtype="Int64"), "s": ["a", None]})
+    assert _rows(frame) == [[1.97e-13, 3, "a"], [None, None, None]]

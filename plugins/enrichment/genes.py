@@ -1,0 +1,86 @@
+"""Which genes to test, and against which background."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from rinec_report.model import InputError, InputWarning
+
+_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/@]*$")
+
+
+def parse_gene_list(text: str) -> list[str]:
+    """Symbols, one a line (commas, tabs and spaces also separate); '#' starts a
+    comment. Order kept, repeats dropped with a warning."""
+    genes: list[str] = []
+    repeated: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0]
+        for token in re.split(r"[\s,;]+", line.strip()):
+            if not token:
+                continue
+            if not _SYMBOL.match(token):
+                raise InputError(f"line {number}: {token!r} is not a gene symbol")
+            if token in genes:
+                repeated.append(token)
+            else:
+                genes.append(token)
+    if repeated:
+        warnings.warn(f"genes listed twice: {', '.join(sorted(set(repeated)))}", InputWarning, stacklevel=2)
+    return genes
+
+
+def read_gene_list(path: str | Path) -> list[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_gene_list(text)
+
+
+def resolve_path(value: str, run_dir: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path(run_dir) / path
+
+
+def config_genes(value: Any, run_dir: str) -> tuple[list[str], str] | None:
+    """Genes from the ``genes:`` option: a list, or a path to a gene list file."""
+    if value is None or value == [] or value == "":
+        return None
+    if isinstance(value, str):
+        path = resolve_path(value, run_dir)
+        if not path.is_file():
+            raise InputError(f"enrichment option 'genes': file not found: {value}")
+        return read_gene_list(path), f"gene list {value} (config)"
+    if isinstance(value, list | tuple):
+        return parse_gene_list("\n".join(str(v) for v in value)), "gene list in the config"
+    raise InputError("enrichment option 'genes' must be a list of symbols or a file path")
+
+
+def config_background(value: Any, run_dir: str) -> tuple[set[str] | int | None, str] | None:
+    """The ``background:`` option: None/'auto' (decided later), 'library', a number of
+    genes, a list, or a file path."""
+    if value is None or value == "auto":
+        return None
+    if value == "library":
+        return None, "library"
+    if isinstance(value, bool):
+        raise InputError("enrichment option 'background' must be a number, list or file")
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        number = int(value)
+        if number <= 0:
+            raise InputError("enrichment option 'background' must be a positive number")
+        return number, f"{number} genes (a number from the config)"
+    if isinstance(value, str):
+        path = resolve_path(value, run_dir)
+        if not path.is_file():
+            raise InputError(f"enrichment option 'background': file not found: {value}")
+        genes = read_gene_list(path)
+        return set(genes), f"{len(genes)} genes listed in {value} (config)"
+    if isinstance(value, list | tuple):
+        genes = parse_gene_list("\n".join(str(v) for v in value))
+        return set(genes), f"{len(genes)} genes listed in the config"
+    raise InputError("enrichment option 'background' must be a number, list or file")

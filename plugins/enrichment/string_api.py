@@ -1,0 +1,404 @@
+"""STRING's REST API, used only when the user asks (``--online``).
+
+Every answer is cached for good (requests-cache, SQLite) under a key made of the
+request and the STRING version, so a later run without network reproduces the
+report. Any failure ends in a :class:`StringError`; the caller falls back to the
+offline results and says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .ora import GENE_SEP, TERM_COLUMNS
+from .string_files import NETWORK_COLUMNS, normalise_edges, split_genes
+
+log = logging.getLogger(__name__)
+
+# KEGG first, as in the study's figure; then the other pathway databases, then GO.
+CATEGORY_NAMES = {
+    "KEGG": "KEGG",
+    "RCTM": "Reactome",
+    "WikiPathways": "WikiPathways",
+    "Process": "GO Process",
+    "Function": "GO Function",
+    "Component": "GO Component",
+}
+CATEGORY_ORDER = list(CATEGORY_NAMES.values())
+
+
+class StringError(Exception):
+    """STRING could not be reached or gave an unusable answer (one line)."""
+
+
+@dataclass
+class StringOutcome:
+    """What the online step produced; ``errors`` say what failed."""
+
+    parameters: dict[str, Any]
+    cache_file: str
+    version: str | None = None
+    mapped: dict[str, tuple[str, str]] = field(default_factory=dict)  # symbol -> (id, name)
+    unmapped: list[str] = field(default_factory=list)
+    terms: pd.DataFrame | None = None
+    network: pd.DataFrame | None = None
+    ppi: dict[str, float] | None = None
+    errors: list[str] = field(default_factory=list)
+    responses: int = 0
+    cached_responses: int = 0
+    response_times: list[datetime] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.mapped)
+
+    def response_date(self) -> str:
+        if not self.response_times:
+            return "unknown"
+        first, last = min(self.response_times), max(self.response_times)
+        fmt = "%Y-%m-%d %H:%M UTC"
+        if first.strftime(fmt) == last.strftime(fmt):
+            return first.strftime(fmt)
+        return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
+
+
+class StringClient:
+    """POSTs to ``<base>/json/<method>``: throttled, retried, cached."""
+
+    def __init__(
+        self,
+        base: str,
+        cache_file: str | Path,
+        caller_identity: str = "rinec-report",
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 2.0,
+        min_interval: float = 1.0,
+    ):
+        import requests_cache
+
+        self.base = base.rstrip("/")
+        self.caller_identity = caller_identity
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.min_interval = min_interval
+        self.version_tag = ""
+        self._last_network = -1e9
+        Path(cache_file).parent.mkdir(parents=True, exist_ok=True)
+        self.session = requests_cache.CachedSession(
+            cache_name=str(cache_file),
+            backend="sqlite",
+            expire_after=requests_cache.NEVER_EXPIRE,
+            allowable_methods=("GET", "POST"),
+            allowable_codes=(200,),
+            key_fn=self._key,
+        )
+        self.responses: list[Any] = []
+
+    def _key(self, request: Any, **kwargs: Any) -> str:
+        import requests_cache
+
+        base_key = requests_cache.create_key(request, **kwargs)
+        return hashlib.sha256(f"{self.version_tag}|{base_key}".encode()).hexdigest()[:32]
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _throttle(self) -> None:
+        wait = self._last_network + self.min_interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+
+    def _is_cached(self, url: str, payload: dict[str, Any]) -> bool:
+        """Whether the answer is in the cache (then no need to wait for our turn)."""
+        import requests
+
+        try:
+            prepared = self.session.prepare_request(requests.Request("POST", url, data=payload))
+            return bool(self.session.cache.contains(request=prepared))
+        except Exception:  # the wait is only politeness; never fail over it
+            return False
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        delay = self.backoff * 2**attempt
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, min(float(retry_after), 60.0))
+        return delay
+
+    def call(self, method: str, data: dict[str, Any]) -> Any:
+        import requests
+
+        url = f"{self.base}/json/{method}"
+        payload = {**data, "caller_identity": self.caller_identity}
+        problem = ""
+        cached = self._is_cached(url, payload)
+        for attempt in range(self.retries + 1):
+            if not cached:
+                self._throttle()
+            retry_after = None
+            try:
+                response = self.session.post(url, data=payload, timeout=self.timeout)
+            except requests.Timeout:
+                self._last_network = time.monotonic()
+                problem = f"no answer within {self.timeout:g} s"
+            except requests.ConnectionError as exc:
+                self._last_network = time.monotonic()
+                problem = f"cannot connect ({type(exc).__name__})"
+            else:
+                if not getattr(response, "from_cache", False):
+                    self._last_network = time.monotonic()
+                status = response.status_code
+                if status == 429 or status >= 500:
+                    problem = f"HTTP {status}"
+                    retry_after = response.headers.get("Retry-After")
+                elif status != 200:
+                    raise StringError(f"{method}: HTTP {status}: {_error_text(response)}")
+                else:
+                    return self._decode(method, response)
+            log.debug("STRING %s attempt %d: %s", method, attempt + 1, problem)
+            if attempt < self.retries:
+                time.sleep(self._delay(attempt, retry_after))
+        raise StringError(f"{method}: {problem} after {self.retries + 1} attempts")
+
+    def current_version(self) -> str:
+        """STRING's version: asked live once (so that a new release is noticed and
+        gets new cache keys), else the last answer kept in the cache."""
+        import requests
+
+        url = f"{self.base}/json/version"
+        payload = {"caller_identity": self.caller_identity}
+        problem = ""
+        try:
+            self._throttle()
+            response = self.session.post(url, data=payload, timeout=self.timeout, force_refresh=True)
+            self._last_network = time.monotonic()
+            if response.status_code != 200:
+                problem = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            self._last_network = time.monotonic()
+            problem = f"no answer ({type(exc).__name__})"
+        if problem:
+            log.debug("STRING version not fetched (%s); trying the cache", problem)
+            response = self.session.post(url, data=payload, only_if_cached=True)
+            if response.status_code != 200:
+                raise StringError(f"version: {problem}, and no earlier answer is cached")
+        return parse_version(self._decode("version", response))
+
+    def _decode(self, method: str, response: Any) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            # Never keep a garbled answer: the next run should ask again.
+            self.session.cache.delete(requests=[response.request])
+            raise StringError(f"{method}: the answer is not valid JSON") from None
+        if isinstance(body, dict) and ("Error" in body or "ErrorMessage" in body):
+            self.session.cache.delete(requests=[response.request])
+            message = body.get("ErrorMessage") or body.get("Error")
+            raise StringError(f"{method}: STRING says {str(message)[:200]}")
+        if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
+            self.session.cache.delete(requests=[response.request])
+            raise StringError(f"{method}: unexpected answer shape")
+        self.responses.append(response)
+        return body
+
+
+def _error_text(response: Any) -> str:
+    text = (response.text or "").strip().splitlines()
+    return text[0][:200] if text else "(empty answer)"
+
+
+def _records(body: Any, method: str) -> list[dict[str, Any]]:
+    # STRING's JSON answers are always lists of records (one record for version and
+    # ppi_enrichment); anything else is a broken answer, not data.
+    if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
+        raise StringError(f"{method}: unexpected answer shape")
+    return body
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(str(value).strip())
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def parse_version(body: Any) -> str:
+    records = _records(body, "version")
+    version = records[0].get("string_version") if records else None
+    if not version:
+        raise StringError("version: no string_version in the answer")
+    return str(version)
+
+
+def parse_ids(body: Any, genes: list[str]) -> dict[str, tuple[str, str]]:
+    """symbol -> (STRING id, preferred name) for every symbol STRING mapped."""
+    mapped: dict[str, tuple[str, str]] = {}
+    for record in _records(body, "get_string_ids"):
+        query = record.get("queryItem")
+        if query is None and str(record.get("queryIndex", "")).strip().lstrip("-").isdigit():
+            index = int(str(record["queryIndex"]).strip())
+            query = genes[index] if 0 <= index < len(genes) else None
+        string_id = record.get("stringId")
+        if query is None or not string_id or query in mapped:
+            continue
+        mapped[str(query)] = (str(string_id), str(record.get("preferredName") or query))
+    return mapped
+
+
+def parse_network(body: Any, to_symbol: dict[str, str], source: str) -> pd.DataFrame:
+    rows = []
+    for record in _records(body, "network"):
+        a = record.get("preferredName_A") or record.get("stringId_A")
+        b = record.get("preferredName_B") or record.get("stringId_B")
+        score = _float(record.get("score"))
+        if not a or not b or score != score:
+            continue
+        rows.append(
+            {
+                "gene_a": to_symbol.get(str(a), str(a)),
+                "gene_b": to_symbol.get(str(b), str(b)),
+                "score": round(score, 4),
+                "source": source,
+            }
+        )
+    return normalise_edges(pd.DataFrame(rows, columns=NETWORK_COLUMNS))
+
+
+def parse_enrichment(body: Any, to_symbol: dict[str, str], source: str) -> pd.DataFrame:
+    rows = []
+    for record in _records(body, "enrichment"):
+        names = split_genes(record.get("preferredNames")) or split_genes(record.get("inputGenes"))
+        category = str(record.get("category", ""))
+        background = _float(record.get("number_of_genes_in_background"))
+        overlap = _float(record.get("number_of_genes"))
+        rows.append(
+            {
+                "library": "STRING",
+                "category": CATEGORY_NAMES.get(category, category),
+                "term_id": str(record.get("term", "")),
+                "description": str(record.get("description", "")),
+                "set_size": int(background) if background == background else None,
+                "overlap": int(overlap) if overlap == overlap else len(names),
+                "p_value": _float(record.get("p_value")),
+                "fdr": _float(record.get("fdr")),
+                "genes": GENE_SEP.join(sorted(to_symbol.get(n, n) for n in names)),
+                "source": source,
+            }
+        )
+    terms = pd.DataFrame(rows, columns=TERM_COLUMNS)
+    terms["set_size"] = terms["set_size"].astype("Int64")
+    return terms
+
+
+def parse_ppi(body: Any) -> dict[str, float]:
+    records = _records(body, "ppi_enrichment")
+    if not records:
+        raise StringError("ppi_enrichment: empty answer")
+    keys = (
+        "number_of_nodes",
+        "number_of_edges",
+        "expected_number_of_edges",
+        "average_node_degree",
+        "local_clustering_coefficient",
+        "p_value",
+    )
+    return {k: _float(records[0].get(k)) for k in keys if k in records[0]}
+
+
+def query_string(genes: list[str], options: dict[str, Any], cache_file: str | Path) -> StringOutcome:
+    """Ask STRING about ``genes``; never raises (failures land in ``errors``)."""
+    params = {
+        "API": str(options.get("string_api")),
+        "species": int(options.get("species", 9606)),
+        "required_score": int(options.get("required_score", 400)),
+        "network_type": str(options.get("network_type", "functional")),
+        "caller_identity": str(options.get("caller_identity", "rinec-report")),
+    }
+    outcome = StringOutcome(parameters=params, cache_file=str(cache_file))
+    try:
+        client = StringClient(
+            params["API"],
+            cache_file,
+            caller_identity=params["caller_identity"],
+            timeout=float(options.get("timeout", 30)),
+            retries=int(options.get("retries", 3)),
+            backoff=float(options.get("backoff", 2.0)),
+            min_interval=float(options.get("min_interval", 1.0)),
+        )
+    except Exception as exc:  # a broken cache folder must not stop the report
+        outcome.errors.append(f"cannot open the cache {cache_file}: {exc}")
+        return outcome
+    try:
+        _query(client, genes, params, outcome)
+    except Exception as exc:  # whatever goes wrong online, the report goes on offline
+        log.debug("STRING query failed", exc_info=True)
+        outcome.errors.append(f"unexpected failure: {type(exc).__name__}: {exc}")
+    finally:
+        for response in client.responses:
+            outcome.responses += 1
+            outcome.cached_responses += bool(getattr(response, "from_cache", False))
+            created = getattr(response, "created_at", None)
+            if isinstance(created, datetime):
+                created = created if created.tzinfo else created.replace(tzinfo=UTC)
+                outcome.response_times.append(created.astimezone(UTC))
+        client.close()
+    return outcome
+
+
+def _query(client: StringClient, genes: list[str], params: dict[str, Any], out: StringOutcome) -> None:
+    species = params["species"]
+    try:
+        out.version = client.current_version()
+        client.version_tag = out.version
+    except StringError as exc:
+        out.errors.append(str(exc))
+    try:
+        body = client.call(
+            "get_string_ids",
+            {"identifiers": "\r".join(genes), "species": species, "echo_query": 1, "limit": 1},
+        )
+        out.mapped = parse_ids(body, genes)
+    except StringError as exc:
+        out.errors.append(str(exc))
+        return
+    out.unmapped = [g for g in genes if g not in out.mapped]
+    if not out.mapped:
+        out.errors.append("get_string_ids: STRING mapped none of the genes")
+        return
+    ids = "\r".join(out.mapped[g][0] for g in genes if g in out.mapped)
+    to_symbol = {name: symbol for symbol, (_, name) in out.mapped.items()}
+    to_symbol.update({sid: symbol for symbol, (sid, _) in out.mapped.items()})
+    source = f"STRING {out.version} API" if out.version else "STRING API"
+    score = params["required_score"]
+    try:
+        body = client.call(
+            "network",
+            {
+                "identifiers": ids,
+                "species": species,
+                "required_score": score,
+                "network_type": params["network_type"],
+            },
+        )
+        out.network = parse_network(body, to_symbol, source)
+    except StringError as exc:
+        out.errors.append(str(exc))
+    try:
+        body = client.call("enrichment", {"identifiers": ids, "species": species})
+        out.terms = parse_enrichment(body, to_symbol, source)
+    except StringError as exc:
+        out.errors.append(str(exc))
+    try:
+        body = client.call("ppi_enrichment", {"identifiers": ids, "species": species, "required_score": score})
+        out.ppi = parse_ppi(body)
+    except StringError as exc:
+        out.errors.append(str(exc))
