@@ -88,7 +88,7 @@
       var sel = document.createElement("select");
       sel.setAttribute("aria-label", "Filter by " + d.titles[col]);
       var all = document.createElement("option");
-      all.value = ""; all.textContent = "All " + d.titles[col];
+      all.value = ""; all.textContent = d.titles[col] + ": all";
       sel.appendChild(all);
       var values = Array.from(new Set(d.rows.map(function (r) { return show(r[col]); }))).sort(compare);
       values.forEach(function (v) {
