@@ -1,0 +1,339 @@
+"""VEP CSQ and SnpEff ANN strings to one effect per variant, vectorised.
+
+A million annotated records carry several million transcript entries; looping
+over them in Python would cost more than reading the VCF. The strings are
+split with pyarrow, priorities are looked up once per distinct value, and
+vcf2maf's transcript choice is done with a sort:
+
+1. sort each variant's entries by biotype priority, then effect priority, then
+   longer transcript first;
+2. the gene is the first entry's gene that has a symbol;
+3. report that gene's canonical transcript (CANONICAL=YES) if annotated, else
+   the first entry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .classify import biotype_priority, effect_priority, unknown_terms, worst_effect
+
+SPLICE_SITE = {"splice_acceptor_variant", "splice_donor_variant", "transcript_ablation",
+               "exon_loss_variant"}
+
+# Canonical names of the fields we read, and how each annotation spells them.
+VEP_FIELDS = {
+    "allele": "Allele",
+    "consequence": "Consequence",
+    "symbol": "SYMBOL",
+    "transcript": "Feature",
+    "biotype": "BIOTYPE",
+    "hgvsc": "HGVSc",
+    "hgvsp": "HGVSp",
+    "cdna": "cDNA_position",
+    "canonical": "CANONICAL",
+}
+SNPEFF_FIELDS = {
+    "allele": "Allele",
+    "consequence": "Annotation",
+    "symbol": "Gene_Name",
+    "transcript": "Feature_ID",
+    "biotype": "Transcript_BioType",
+    "hgvsc": "HGVS.c",
+    "hgvsp": "HGVS.p",
+    "cdna": "cDNA.pos / cDNA.length",
+}
+
+
+@dataclass(frozen=True)
+class AnnotationFormat:
+    tag: str  # INFO key: CSQ or ANN
+    kind: str  # "vep" or "snpeff"
+    index: dict[str, int]  # canonical field name -> position in the '|' list
+    width: int  # number of '|' fields in the header
+
+
+def parse_format(tag: str, description: str) -> AnnotationFormat:
+    """The field order of a CSQ/ANN INFO header description.
+
+    VEP writes ``... Format: Allele|Consequence|...`` (under CSQ, or under ANN
+    with --vcf_info_field ANN); SnpEff writes ``'Allele | Annotation | ...'``.
+    """
+    m = re.search(r"Format:\s*([^\"']+)", description)
+    if m and "Annotation_Impact" not in m.group(1):
+        names = [f.strip() for f in m.group(1).strip().split("|")]
+        wanted, kind = VEP_FIELDS, "vep"
+    else:
+        body = description.split("'")[1] if description.count("'") >= 2 else description
+        names = [f.strip() for f in body.split("|")]
+        wanted, kind = SNPEFF_FIELDS, "snpeff"
+    required = wanted["consequence"]
+    if required not in names:
+        raise ValueError(
+            f"the INFO/{tag} header does not list a '{required}' field, so its consequences "
+            "cannot be read (fields: " + "|".join(names)[:200] + ")"
+        )
+    index = {key: names.index(name) for key, name in wanted.items() if name in names}
+    return AnnotationFormat(tag=tag, kind=kind, index=index, width=len(names))
+
+
+class _Entries:
+    """The '|' fields of every annotation entry of a chunk of records.
+
+    Fast path: the strings are joined into one byte buffer and the positions of
+    ',' and '|' are found with numpy; when every entry has the header's number
+    of fields, field k of every entry is a (start, end) pair of arrays, and a
+    field's values are gathered into an Arrow string array in one go. Any
+    irregular entry (or non-ASCII text) falls back to pyarrow's split kernels.
+    """
+
+    def __init__(self, strings: list[str | None], fmt: AnnotationFormat):
+        import numpy as np
+
+        self.fmt = fmt
+        texts = [s or "" for s in strings] if None in strings else strings
+        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        data = "".join(texts).encode()
+        self.fast = len(data) == int(lens.sum())
+        if self.fast:
+            self._fast_init(np.frombuffer(data, dtype=np.uint8), lens)
+        if not self.fast:
+            self._arrow_init(texts)
+
+    def _fast_init(self, buf: Any, lens: Any) -> None:
+        import numpy as np
+
+        rec_off = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=rec_off[1:])
+        nonempty = lens > 0
+        commas = np.flatnonzero(buf == 44)
+        starts = np.sort(np.concatenate([rec_off[:-1][nonempty], commas + 1]))
+        ends = np.sort(np.concatenate([commas, rec_off[1:][nonempty]]))
+        pipes = np.flatnonzero(buf == 124)
+        width = self.fmt.width
+        # Every entry has width - 1 pipes iff the counts add up and each entry's
+        # first and last pipe fall inside it.
+        if len(pipes) != (width - 1) * len(starts) or width < 2:
+            self.fast = False
+            return
+        grid = pipes.reshape(-1, width - 1)
+        if len(starts) and not ((grid[:, 0] >= starts).all() and (grid[:, -1] < ends).all()):
+            self.fast = False
+            return
+        self.buf = buf
+        self.rec = np.searchsorted(rec_off, starts, side="right") - 1
+        self.starts, self.ends = starts, ends
+        self.pipes = grid
+
+    def _arrow_init(self, texts: list[str]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        entries = pc.split_pattern(pa.array(texts, type=pa.large_string()), ",")
+        flat = pc.list_flatten(entries)
+        self.rec = pc.list_parent_indices(entries).to_numpy()
+        # Records without annotation split into one empty entry: drop them.
+        nonempty = pc.greater(pc.utf8_length(flat), 0)
+        self.rec = self.rec[nonempty.to_numpy(zero_copy_only=False)]
+        flat = pc.filter(flat, nonempty)
+        fields = pc.split_pattern(flat, "|")
+        lengths = pc.list_value_length(fields).to_numpy()
+        need = max(self.fmt.index.values()) + 1
+        if len(lengths) and (lengths < need).any():
+            padded = [t + "|" * max(0, need - t.count("|") - 1) for t in flat.to_pylist()]
+            fields = pc.split_pattern(pa.array(padded, type=pa.large_string()), "|")
+        self.fields = fields
+
+    def __len__(self) -> int:
+        return len(self.rec)
+
+    def is_yes(self, key: str) -> Any:
+        """Boolean per entry: the field is exactly 'YES' (VEP's CANONICAL flag)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        if key not in self.fmt.index:
+            return np.zeros(len(self.rec), dtype=bool)
+        if not self.fast:
+            return pc.equal(self.field(key), "YES").to_numpy(zero_copy_only=False)
+        k = self.fmt.index[key]
+        starts = self.starts if k == 0 else self.pipes[:, k - 1] + 1
+        ends = self.ends if k == self.fmt.width - 1 else self.pipes[:, k]
+        out = (ends - starts) == 3
+        rows = np.flatnonzero(out)
+        s = starts[rows]
+        out[rows] = ((self.buf[s] == 89) & (self.buf[s + 1] == 69) & (self.buf[s + 2] == 83))
+        return out
+
+    def field(self, key: str, rows: Any = None) -> Any:
+        """The values of one field (all entries, or the entry indices ``rows``),
+        as an Arrow string array; None when the annotation lacks the field."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if key not in self.fmt.index:
+            return None
+        k = self.fmt.index[key]
+        if not self.fast:
+            col = pc.list_element(self.fields, k)
+            return col if rows is None else pc.take(col, pa.array(rows))
+        starts = self.starts if k == 0 else self.pipes[:, k - 1] + 1
+        ends = self.ends if k == self.fmt.width - 1 else self.pipes[:, k]
+        if rows is not None:
+            starts, ends = starts[rows], ends[rows]
+        return _gather(self.buf, starts, ends)
+
+
+def _gather(buf: Any, starts: Any, ends: Any) -> Any:
+    """Arrow strings from (start, end) byte ranges of ``buf``."""
+    import numpy as np
+    import pyarrow as pa
+
+    lengths = (ends - starts).astype(np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    total = int(offsets[-1])
+    if total:
+        # 32-bit indices halve the memory traffic when the chunk allows it.
+        itype = np.int32 if len(buf) < 2**31 and total < 2**31 else np.int64
+        shift = (offsets[:-1] - starts).astype(itype)
+        idx = np.arange(total, dtype=itype)
+        idx -= np.repeat(shift, lengths)
+        data = buf[idx].tobytes()
+    else:
+        data = b""
+    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets.tobytes()),
+                                            pa.py_buffer(data))
+
+
+def choose_effects(
+    strings: list[str | None],
+    fmt: AnnotationFormat,
+    expected_allele: dict[int, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """One chosen entry per record from its annotation string.
+
+    Returns (columns, unknown): ``columns`` maps symbol, consequence, transcript,
+    hgvsc, hgvsp to Arrow string arrays aligned with ``strings`` ('' where a
+    record has no annotation); ``unknown`` maps consequence terms vcf2maf does
+    not know to the first record index carrying each. ``expected_allele`` (record
+    index -> annotation allele) restricts multi-allelic records to the entries
+    of the allele being reported.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = ("symbol", "consequence", "hgvsc", "hgvsp")
+    n = len(strings)
+    unknown: dict[str, int] = {}
+    entries = _Entries(strings, fmt)
+    rec = entries.rec
+    if len(rec) == 0:
+        return {k: pa.array([""] * n, type=pa.large_string()) for k in keys}, unknown
+
+    def codes_and_values(col: Any) -> tuple[Any, list[str]]:
+        enc = pc.dictionary_encode(col)
+        return enc.indices.to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
+
+    cons_codes, cons_values = codes_and_values(entries.field("consequence"))
+    eff = np.array([effect_priority(c) for c in cons_values], dtype=np.int16)[cons_codes]
+    for code, c in enumerate(cons_values):
+        for term in unknown_terms(c):
+            if term not in unknown:
+                unknown[term] = int(rec[np.argmax(cons_codes == code)])
+
+    if "biotype" in fmt.index:
+        bio_codes, bio_values = codes_and_values(entries.field("biotype"))
+        bio = np.array([biotype_priority(b) for b in bio_values], dtype=np.int16)[bio_codes]
+    else:
+        bio = np.zeros(len(rec), dtype=np.int16)
+    tlen = np.zeros(len(rec), dtype=np.int64)
+    if "cdna" in fmt.index:
+        # VEP writes the transcript length ("123/4567") only with --total_length:
+        # look at a sample before reading the whole field.
+        sample = entries.field("cdna", np.arange(min(len(rec), 2000)))
+        cdna = entries.field("cdna") if pc.any(pc.match_substring(sample, "/")).as_py() \
+            else None
+        if cdna is not None and pc.any(pc.match_substring(cdna, "/")).as_py():
+            lens = pc.extract_regex(cdna, r"/(?P<n>\d+)$").field("n")
+            tlen = pc.cast(lens, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+    if "symbol" in fmt.index:
+        sym_codes, sym_values = codes_and_values(entries.field("symbol"))
+        empty = sym_values.index("") if "" in sym_values else -1
+    else:
+        sym_codes, empty = np.zeros(len(rec), dtype=np.int32), 0
+    canon_np = entries.is_yes("canonical")
+
+    keep = np.ones(len(rec), dtype=bool)
+    if expected_allele and "allele" in fmt.index:
+        multi = np.fromiter(expected_allele.keys(), dtype=np.int64)
+        rows = np.nonzero(np.isin(rec, multi))[0]
+        alleles = entries.field("allele", rows).to_pylist()
+        for r, allele in zip(rows, alleles, strict=True):
+            if allele != expected_allele[int(rec[r])]:
+                keep[r] = False
+        # A record none of whose entries match keeps them all rather than none.
+        matched = np.zeros(n, dtype=bool)
+        matched[rec[keep]] = True
+        keep |= ~matched[rec]
+
+    idx = np.nonzero(keep)[0]
+    order = idx[np.lexsort((-tlen[idx], eff[idx], bio[idx], rec[idx]))]
+    rec_o = rec[order]
+    starts = np.r_[0, np.nonzero(np.diff(rec_o))[0] + 1]
+    chosen = np.full(n, -1, dtype=np.int64)
+    chosen[rec_o[starts]] = order[starts]
+
+    # The reported gene: the first sorted entry with a symbol; then its
+    # canonical transcript, if annotated, replaces the first entry.
+    gene = np.full(n, -2, dtype=np.int64)
+    sym_order = order[sym_codes[order] != empty]
+    if len(sym_order):
+        r_sym = rec[sym_order]
+        s_starts = np.r_[0, np.nonzero(np.diff(r_sym))[0] + 1]
+        gene[r_sym[s_starts]] = sym_codes[sym_order[s_starts]]
+    cand = order[canon_np[order] & (sym_codes[order] != empty)]
+    if len(cand):
+        cand = cand[sym_codes[cand] == gene[rec[cand]]]
+    if len(cand):
+        r_c = rec[cand]
+        c_starts = np.r_[0, np.nonzero(np.diff(r_c))[0] + 1]
+        chosen[r_c[c_starts]] = cand[c_starts]
+
+    have = chosen >= 0
+    pick = chosen[have]
+
+    def expand(col: Any) -> Any:
+        """A column over the chosen entries, '' for records without annotation."""
+        if have.all():
+            return col.cast(pa.large_string())
+        full = np.full(n, -1, dtype=np.int64)
+        full[have] = np.arange(len(pick))
+        return pc.take(col, pa.array(full, mask=full < 0)).fill_null("").cast(pa.large_string())
+
+    def from_codes(codes: Any, values: list[str]) -> Any:
+        # Symbol and consequence were dictionary-encoded already: no second read.
+        picked = np.full(n, len(values), dtype=np.int32)
+        picked[have] = codes[pick]
+        return pa.DictionaryArray.from_arrays(pa.array(picked),
+                                              pa.array([*values, ""], type=pa.large_string()))
+
+    out: dict[str, Any] = {"consequence": from_codes(cons_codes, cons_values)}
+    out["symbol"] = (from_codes(sym_codes, sym_values) if "symbol" in fmt.index
+                     else pa.array([""] * n, type=pa.large_string()))
+    hgvsp = entries.field("hgvsp", pick)
+    out["hgvsp"] = expand(hgvsp) if hgvsp is not None else pa.array([""] * n,
+                                                                    type=pa.large_string())
+    # HGVSc only matters for splice sites (p.X<n>_splice): read it for those alone.
+    splice_codes = [k for k, c in enumerate(cons_values) if worst_effect(c) in SPLICE_SITE]
+    hgvsc = np.full(n, "", dtype=object)
+    if splice_codes and "hgvsc" in fmt.index:
+        rows = np.flatnonzero(have)
+        rows = rows[np.isin(cons_codes[chosen[rows]], splice_codes)]
+        if len(rows):
+            hgvsc[rows] = entries.field("hgvsc", chosen[rows]).to_numpy(zero_copy_only=False)
+    out["hgvsc"] = pa.array(hgvsc, type=pa.large_string())
+    return out, unknown

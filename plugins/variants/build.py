@@ -1,0 +1,145 @@
+"""Combine the parsed files into the published datasets."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+from rinec_report.model import InputError, InputWarning
+
+
+def sample_patient_map(samples: list[str], datasets: Any, config: dict[str, Any]
+                       ) -> tuple[dict[str, str], str]:
+    """sample -> patient from, in order of precedence: the cohort table's
+    ``sample_id``, the config's ``samples:``, the sample name itself; the
+    config's ``patients:`` canonicalises whatever id results."""
+    canonical = {str(k): str(v) for k, v in (config.get("patients") or {}).items()}
+    from_cohort: dict[str, str] = {}
+    cohort = datasets.of("cohort") if datasets is not None else None
+    patients = cohort.get("patients") if cohort else None
+    if patients is not None and "sample_id" in patients.columns:
+        for pid, sids in zip(patients["patient_id"], patients["sample_id"], strict=True):
+            if sids is None or (isinstance(sids, float) and sids != sids):
+                continue
+            for sid in str(sids).split(";"):
+                if sid.strip():
+                    from_cohort[sid.strip()] = str(pid)
+    from_config = {str(k): str(v) for k, v in (config.get("samples") or {}).items()}
+    out: dict[str, str] = {}
+    sources: set[str] = set()
+    for s in samples:
+        if s in from_cohort:
+            pid, src = from_cohort[s], "the cohort table's sample_id"
+        elif s in from_config:
+            pid, src = from_config[s], "the config's samples mapping"
+        else:
+            pid, src = s, "the sample name"
+        out[s] = canonical.get(pid, pid)
+        sources.add(src)
+    return out, " and ".join(sorted(sources)) if sources else "none"
+
+
+def build_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
+                   config: dict[str, Any], run: Any) -> dict[str, Any] | None:
+    import pandas as pd
+
+    from .frames import MUTATION_COLUMNS, gene_table, sample_table
+    from .panel import parse_bed
+
+    calls = [f for f in files if f.data and f.data.get("kind") == "calls"]
+    panels = [f for f in files if f.data and f.data.get("kind") == "panel"]
+    panel = None
+    panel_name = None
+    if options.get("panel_bed"):
+        path = options["panel_bed"]
+        if not os.path.isabs(path) and run is not None:
+            path = os.path.join(run.run_dir, path)
+        try:
+            panel, panel_name = parse_bed(path), options["panel_bed"]
+        except (OSError, InputError) as exc:
+            warnings.warn(f"panel_bed {options['panel_bed']}: {exc}", InputWarning, stacklevel=2)
+    if panel is None and panels:
+        if len(panels) > 1:
+            names = ", ".join(p.file.relpath for p in panels)
+            warnings.warn(f"several panel BEDs ({names}); using the first", InputWarning,
+                          stacklevel=2)
+        panel, panel_name = panels[0].data, panels[0].file.relpath
+    if not calls:
+        return None
+
+    samples: list[str] = []
+    seen: dict[str, str] = {}
+    frames = []
+    per_file = []
+    for f in calls:
+        d = f.data
+        for s in d["samples"]:
+            if s in seen:
+                warnings.warn(
+                    f"sample {s} appears in both {seen[s]} and {f.file.relpath}; "
+                    "their mutations are combined",
+                    InputWarning,
+                    stacklevel=2,
+                )
+            else:
+                seen[s] = f.file.relpath
+                samples.append(s)
+        frames.append(d["mutations"])
+        per_file.append({
+            "file": f.file.relpath,
+            "samples": len(d["samples"]),
+            "records": d["records"],
+            "kept": len(d["mutations"]),
+            "filtered": d["filtered"],
+            "kept_filters": d["kept_filters"],
+            "annotation": d["annotation"],
+        })
+    mutations = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else
+                 frames[0].reset_index(drop=True))
+    for col in ("sample", "gene", "chrom", "variant_classification", "variant_type", "filter"):
+        if isinstance(mutations[col].dtype, pd.CategoricalDtype):
+            continue
+        if len(mutations) > 100_000:
+            mutations[col] = mutations[col].astype("category")
+
+    patients, mapping_source = sample_patient_map(samples, datasets, config)
+    sample_codes = mutations["sample"].astype(object)
+    mutations["patient_id"] = sample_codes.map(patients).astype(
+        "category" if len(mutations) > 100_000 else object)
+    mutations = mutations[MUTATION_COLUMNS]
+
+    size_mb = options.get("panel_size_mb")
+    territory_source = None
+    if size_mb:
+        territory_source = f"panel_size_mb = {float(size_mb):g} Mb (configuration)"
+        size_mb = float(size_mb)
+    elif panel:
+        size_mb = panel["territory_mb"]
+        territory_source = (
+            f"{panel_name}: {panel['intervals']:,} intervals, "
+            f"{panel['territory_bp']:,} bp merged ({size_mb:.3f} Mb)"
+        )
+    nonsyn = tuple(options.get("nonsynonymous") or ())
+    threshold = float(options.get("high_frequency_percent", 50.0))
+    genes = gene_table(mutations, samples, nonsyn, threshold)
+    sample_tab = sample_table(mutations, samples, patients, nonsyn, size_mb)
+    high = sorted(genes.loc[genes["high_frequency"], "gene"].astype(str))
+    return {
+        "mutations": mutations,
+        "genes": genes[["gene", "samples_mutated", "percent_samples", "mutations",
+                        "high_frequency"]],
+        "samples": sample_tab,
+        "high_frequency_genes": high,
+        "panel_genes": panel["genes"] if panel else None,
+        "panel_size_mb": size_mb,
+        # Used by this plugin's sections; other plugins should not rely on these.
+        "gene_details": genes,
+        "meta": {
+            "files": per_file,
+            "territory": territory_source,
+            "mapping": mapping_source,
+            "nonsynonymous": nonsyn,
+            "threshold": threshold,
+        },
+    }

@@ -1,0 +1,256 @@
+"""The mutation table every reader produces, and the per-sample/per-gene tables
+derived from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .classify import SNV_CLASSES, hgvsp_short, snv_class
+
+MUTATION_COLUMNS = [
+    "sample",
+    "patient_id",
+    "gene",
+    "chrom",
+    "pos",
+    "ref",
+    "alt",
+    "variant_classification",
+    "variant_type",
+    "hgvsp_short",
+    "filter",
+]
+GENE_COLUMNS = ["gene", "samples_mutated", "percent_samples", "mutations", "high_frequency"]
+SAMPLE_COLUMNS = [
+    "sample",
+    "patient_id",
+    "variants",
+    "nonsynonymous",
+    "tmb_per_mb",
+    *SNV_CLASSES,
+    "ti_tv",
+]
+
+
+_VTYPES = ["", "SNP", "DNP", "TNP", "ONP", "INS", "DEL"]
+
+
+def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
+    """Classify VCF-derived columns into the mutation table (patient_id empty:
+    samples are mapped to patients once every file is read).
+
+    ``base`` holds chrom, pos, vcf_ref, vcf_alt (lists), filter and the chosen
+    annotation's symbol, consequence, hgvsc, hgvsp (Arrow string arrays).
+    ``sample`` is one name for the whole file or one per row. Vectorised: the
+    classification runs once per distinct (consequence, type, frame) triple.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .classify import classify_effect, worst_effect
+
+    n = len(base["vcf_ref"])
+    refs = pa.array(base["vcf_ref"], type=pa.string())
+    alts = pa.array(base["vcf_alt"], type=pa.string())
+    lr = pc.utf8_length(refs).to_numpy(zero_copy_only=False).astype(np.int64)
+    la = pc.utf8_length(alts).to_numpy(zero_copy_only=False).astype(np.int64)
+    first_eq = pc.equal(pc.utf8_slice_codeunits(refs, 0, 1),
+                        pc.utf8_slice_codeunits(alts, 0, 1)).to_numpy(zero_copy_only=False)
+    # MAF alleles: an indel's shared leading base dropped, '-' for nothing.
+    trim = (lr != la) & first_eq & (lr > 0) & (la > 0)
+    trim_arr = pa.array(trim)
+    mref = pc.if_else(trim_arr, pc.utf8_slice_codeunits(refs, 1), refs)
+    malt = pc.if_else(trim_arr, pc.utf8_slice_codeunits(alts, 1), alts)
+    mref = pc.if_else(pc.equal(mref, ""), "-", mref)
+    malt = pc.if_else(pc.equal(malt, ""), "-", malt)
+    lr2, la2 = lr - trim, la - trim
+    vt = np.where(lr2 == la2, np.minimum(lr2, 4), np.where(lr2 < la2, 5, 6)).astype(np.int64)
+    inframe = (np.abs(lr2 - la2) % 3 == 0).astype(np.int64)
+
+    enc = base["consequence"]
+    if not pa.types.is_dictionary(enc.type):
+        enc = pc.dictionary_encode(enc)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    cons_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    effects = [worst_effect(c) for c in enc.dictionary.to_pylist()]
+    key = (cons_codes * 8 + vt) * 2 + inframe
+    uniq, inverse = np.unique(key, return_inverse=True)
+    classes = [classify_effect(effects[k // 16], _VTYPES[(k // 2) % 8], bool(k % 2))
+               for k in uniq.tolist()]
+    class_names = sorted(set(classes))
+    class_code = np.array([class_names.index(c) for c in classes], dtype=np.int64)
+    vc = pd.Categorical.from_codes(class_code[inverse] if n else np.zeros(0, dtype=np.int64),
+                                   categories=class_names or ["Targeted_Region"])
+    shift = ((vt == 6) & trim).astype(np.int64)
+
+    hgvsp = _short_protein(base["hgvsp"])
+    splice = np.flatnonzero(np.asarray(vc == "Splice_Site"))
+    if len(splice):
+        raw_p = pc.take(base["hgvsp"], pa.array(splice)).to_pylist()
+        raw_c = pc.take(base["hgvsc"], pa.array(splice)).to_pylist()
+        for k, p, c in zip(splice, raw_p, raw_c, strict=True):
+            hgvsp[k] = hgvsp_short(p, c, "Splice_Site")
+
+    symbol = base["symbol"]
+    if pa.types.is_dictionary(symbol.type):
+        symbol = symbol.cast(pa.large_string())
+    genes = pc.if_else(pc.equal(symbol, ""), "Unknown", symbol)
+    if isinstance(sample, str):
+        sample_col = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[sample])
+    else:
+        sample_col = pd.Categorical(np.asarray(sample, dtype=object))
+    filt = base["filter"]
+    return pd.DataFrame(
+        {
+            "sample": sample_col,
+            "patient_id": None,
+            "gene": _categorical(genes),
+            "chrom": _categorical(pa.array(base["chrom"], type=pa.string())),
+            "pos": np.asarray(base["pos"], dtype=np.int64) + shift,
+            "ref": mref.to_numpy(zero_copy_only=False).astype(object),
+            "alt": malt.to_numpy(zero_copy_only=False).astype(object),
+            "variant_classification": vc,
+            "variant_type": pd.Categorical.from_codes(
+                vt, categories=_VTYPES) if n else pd.Categorical([], categories=_VTYPES),
+            "hgvsp_short": hgvsp,
+            "filter": _categorical(filt if isinstance(filt, pa.Array)
+                                   else pa.array(list(filt), type=pa.string())),
+        },
+        columns=MUTATION_COLUMNS,
+    )
+
+
+def concat_mutations(frames: list[Any]) -> Any:
+    """Stack mutation tables, keeping categorical columns categorical."""
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    out = {}
+    for col in MUTATION_COLUMNS:
+        values = [f[col] for f in frames]
+        if all(isinstance(v.dtype, pd.CategoricalDtype) for v in values):
+            out[col] = union_categoricals([v.array for v in values])
+        else:
+            out[col] = pd.concat([v.astype(object) if isinstance(v.dtype, pd.CategoricalDtype)
+                                  else v for v in values], ignore_index=True)
+    return pd.DataFrame(out, columns=MUTATION_COLUMNS)
+
+
+def _categorical(arr: Any) -> Any:
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arr)
+    if hasattr(enc, "combine_chunks"):
+        enc = enc.combine_chunks()
+    return pd.Categorical.from_codes(enc.indices.to_numpy(zero_copy_only=False),
+                                     categories=pd.Index(enc.dictionary.to_pylist(),
+                                                         dtype=object))
+
+
+def _short_protein(values: Any) -> Any:
+    """HGVSp to one-letter HGVSp_Short on a whole column (pyarrow string kernels,
+    run on the non-empty values only)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .classify import _AA3TO1
+
+    arr = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(
+        list(values), type=pa.large_string())
+    out = np.full(len(arr), "", dtype=object)
+    if len(arr) == 0:
+        return out
+    rows = np.flatnonzero(pc.greater(pc.utf8_length(arr.fill_null("")), 0)
+                          .to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return out
+    sub = pc.take(arr, pa.array(rows))
+    sub = pc.replace_substring_regex(sub, r"^[^:]*:", "")
+    sub = pc.replace_substring(sub, "%3D", "=")
+    for three, one in _AA3TO1.items():
+        sub = pc.replace_substring(sub, three, one)
+    out[rows] = sub.to_numpy(zero_copy_only=False)
+    return out
+
+
+def _protein_list(values: Any, limit: int = 10) -> str:
+    """The gene's protein changes, most frequent first (ties by name), capped so
+    that a TCGA-sized gene does not carry thousands into the page."""
+    counts: dict[str, int] = {}
+    for p in values:
+        if p:
+            counts[p] = counts.get(p, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = ", ".join(f"{p} ({k})" if k > 1 else p for p, k in ranked[:limit])
+    return shown + (f", and {len(ranked) - limit:,} more" if len(ranked) > limit else "")
+
+
+def gene_table(mutations: Any, samples: list[str], nonsyn: tuple[str, ...],
+               threshold: float) -> Any:
+    """Genes by number of samples with a non-synonymous mutation (ties: total
+    mutations, then name), with the share of all samples."""
+    import pandas as pd
+
+    ns = mutations[mutations["variant_classification"].isin(nonsyn)]
+    if ns.empty:
+        return pd.DataFrame(columns=[*GENE_COLUMNS, "classes", "protein_changes"])
+    grouped = ns.astype({"gene": object}).groupby("gene", sort=True)
+    table = pd.DataFrame(
+        {
+            "samples_mutated": grouped["sample"].nunique(),
+            "mutations": grouped.size(),
+            "classes": grouped["variant_classification"].agg(
+                lambda s: ", ".join(f"{k} ({v})" for k, v in sorted(s.value_counts().items()))
+            ),
+            "protein_changes": grouped["hgvsp_short"].agg(_protein_list),
+        }
+    ).reset_index()
+    total = max(len(samples), 1)
+    table["percent_samples"] = (100.0 * table["samples_mutated"] / total).round(1)
+    table["high_frequency"] = table["samples_mutated"] / total * 100.0 >= threshold - 1e-9
+    table = table.sort_values(
+        ["samples_mutated", "mutations", "gene"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
+    return table[[*GENE_COLUMNS, "classes", "protein_changes"]]
+
+
+def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
+                 nonsyn: tuple[str, ...], territory_mb: float | None) -> Any:
+    """Per sample: variants, non-synonymous count, TMB, the six SNV classes, Ti/Tv."""
+    import numpy as np
+    import pandas as pd
+
+    table = pd.DataFrame({"sample": samples})
+    table["patient_id"] = [patients.get(s) for s in samples]
+    counts = mutations.groupby("sample", observed=True).size()
+    ns_counts = mutations[mutations["variant_classification"].isin(nonsyn)].groupby(
+        "sample", observed=True).size()
+    counts.index = counts.index.astype(object)
+    ns_counts.index = ns_counts.index.astype(object)
+    table["variants"] = table["sample"].map(counts).fillna(0).astype(int)
+    table["nonsynonymous"] = table["sample"].map(ns_counts).fillna(0).astype(int)
+    table["tmb_per_mb"] = (
+        (table["nonsynonymous"] / territory_mb).round(3) if territory_mb else np.nan
+    )
+    snv = mutations.loc[mutations["variant_type"] == "SNP", ["sample", "ref", "alt"]]
+    snv = snv.astype({"sample": object})
+    pairs = snv[["ref", "alt"]].drop_duplicates()
+    lookup = {(r, a): snv_class(r, a) for r, a in pairs.itertuples(index=False)}
+    classes = pd.Series([lookup[(r, a)] for r, a in zip(snv["ref"], snv["alt"], strict=True)],
+                        index=snv.index, dtype=object)
+    ct = pd.crosstab(snv["sample"], classes) if len(snv) else pd.DataFrame()
+    for cls in SNV_CLASSES:
+        col = ct[cls] if cls in ct.columns else pd.Series(dtype=float)
+        table[cls] = table["sample"].map(col).fillna(0).astype(int)
+    ti = table["C>T"] + table["T>C"]
+    tv = table[["C>A", "C>G", "T>A", "T>G"]].sum(axis=1)
+    table["ti_tv"] = (ti / tv.where(tv > 0)).round(3)
+    return table[SAMPLE_COLUMNS]

@@ -1,0 +1,255 @@
+"""The oncoplot: gene x sample matrix with a TMB bar on top, the share of
+samples mutated at the side, and clinical tracks below.
+
+Built for thousands of samples: the x axis is the sample's rank (no sort list
+in the spec), only mutated cells are marks, the grey of unmutated cells is the
+view's background, field names in the data are short, and the chart is
+rendered to a canvas.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+CLASS_COLORS: dict[str, str] = {
+    "Missense_Mutation": "#33A02C",
+    "Nonsense_Mutation": "#E31A1C",
+    "Frame_Shift_Del": "#1F78B4",
+    "Frame_Shift_Ins": "#FF7F00",
+    "In_Frame_Del": "#FDBF6F",
+    "In_Frame_Ins": "#FB9A99",
+    "Splice_Site": "#6A3D9A",
+    "Translation_Start_Site": "#B2DF8A",
+    "Nonstop_Mutation": "#A6CEE3",
+    "Multi_Hit": "#000000",
+}
+TRACK_TITLES = {"sex": "Sex", "nec_site": "NEC site", "rin_status": "RIN criteria"}
+
+
+def class_scale(classes: list[str]) -> Any:
+    import altair as alt
+
+    known = [c for c in CLASS_COLORS if c in classes]
+    others = sorted(c for c in classes if c not in CLASS_COLORS)
+    fallback = ["#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
+    domain = known + others
+    colors = [CLASS_COLORS[c] for c in known] + [fallback[i % 5] for i in range(len(others))]
+    return alt.Scale(domain=domain, range=colors)
+
+
+def waterfall_order(cells: Any, genes: list[str], samples: list[str]) -> list[str]:
+    """Samples sorted by whether they carry the first gene, then the second...
+    (mutated first), then by name; samples without any top-gene mutation last."""
+    import numpy as np
+
+    index = {s: i for i, s in enumerate(samples)}
+    gindex = {g: j for j, g in enumerate(genes)}
+    matrix = np.zeros((len(samples), len(genes)), dtype=np.int8)
+    if len(cells):
+        rows = np.fromiter((index[s] for s in cells["sample"]), dtype=np.int64, count=len(cells))
+        cols = np.fromiter((gindex[g] for g in cells["gene"]), dtype=np.int64, count=len(cells))
+        matrix[rows, cols] = 1
+    names = np.asarray(samples, dtype=object)
+    name_rank = np.argsort(np.argsort(names, kind="stable"), kind="stable")
+    # lexsort: last key is primary; negate so mutated (1) sorts before 0.
+    keys = [name_rank] + [-matrix[:, j] for j in range(len(genes) - 1, -1, -1)]
+    order = np.lexsort(keys) if len(samples) else np.zeros(0, dtype=np.int64)
+    return [samples[i] for i in order]
+
+
+def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) -> Any:
+    """One row per (sample, gene) among the top genes: class (Multi_Hit when two
+    or more non-synonymous mutations), all classes, protein changes."""
+    import pandas as pd
+
+    ns = mutations[mutations["variant_classification"].isin(nonsyn)
+                   & mutations["gene"].isin(genes)]
+    cols = ["sample", "patient_id", "gene", "variant_classification", "hgvsp_short"]
+    ns = ns[cols].astype({c: object for c in cols})
+    if ns.empty:
+        return pd.DataFrame(columns=["sample", "patient_id", "gene", "n", "cls", "classes",
+                                     "protein"])
+    ns = ns.sort_values(["sample", "gene", "hgvsp_short"], kind="stable")
+    g = ns.groupby(["sample", "gene"], sort=True)
+    cells = pd.DataFrame({
+        "patient_id": g["patient_id"].first(),
+        "n": g.size(),
+        "first": g["variant_classification"].first(),
+        "classes": g["variant_classification"].agg(lambda s: ", ".join(sorted(set(s)))),
+        "protein": g["hgvsp_short"].agg(lambda s: ", ".join(p for p in s if p)),
+    }).reset_index()
+    cells["cls"] = cells["first"].where(cells["n"] < 2, "Multi_Hit")
+    return cells.drop(columns="first")
+
+
+def oncoplot_chart(
+    mutations: Any,
+    samples_table: Any,
+    gene_details: Any,
+    options: dict[str, Any],
+    territory_mb: float | None,
+    cohort_patients: Any = None,
+) -> tuple[Any, dict[str, Any]]:
+    """The Altair chart and facts for the text around it."""
+    import altair as alt
+    import pandas as pd
+
+    from rinec_report.charts import highlight_opacity
+
+    nonsyn = tuple(options.get("nonsynonymous") or ())
+    top_n = int(options.get("top_genes") or 50)
+    genes = [str(g) for g in gene_details["gene"].head(top_n)]
+    samples = [str(s) for s in samples_table["sample"]]
+    cells = oncoplot_cells(mutations, genes, nonsyn)
+    order = waterfall_order(cells, genes, samples)
+    altered = int(cells["sample"].nunique()) if len(cells) else 0
+    cap = int(options.get("oncoplot_max_samples") or 2000)
+    shown = order[:cap]
+    rank = {s: i for i, s in enumerate(shown)}
+    cells = cells[cells["sample"].isin(rank)]
+    patient_of = dict(zip(samples_table["sample"], samples_table["patient_id"], strict=True))
+
+    n = len(shown)
+    width = min(700, max(240, 60 * n))
+    step_y = 14
+    # Data with short field names: this is what makes up the HTML at scale.
+    # Sample and patient names live once in a lookup table, not in every cell.
+    lookup = alt.LookupData(
+        alt.Data(values=[{"i": i, "s": s, "p": None if patient_of.get(s) is None
+                          else str(patient_of.get(s))} for i, s in enumerate(shown)]),
+        key="i", fields=["s", "p"])
+    mat = pd.DataFrame({
+        "i": cells["sample"].map(rank).astype(int),
+        "g": cells["gene"],
+        "c": cells["cls"],
+        "a": cells["classes"],
+        "h": cells["protein"],
+    }).sort_values(["i", "g"], kind="stable")
+    present = sorted(set(mat["c"]))
+    scale = class_scale(present)
+    x_scale = alt.Scale(domain=list(range(n)), paddingInner=0.1)
+    x = alt.X("i:O", axis=None, scale=x_scale)
+    y = alt.Y("g:N", sort=genes, title=None, scale=alt.Scale(domain=genes),
+              axis=alt.Axis(labelFontStyle="italic", labelLimit=120))
+    opacity = highlight_opacity(field="p")
+    background = {"fill": "#E8E8E8", "stroke": None} if n > 150 else {"stroke": None}
+    matrix = alt.Chart(mat).transform_lookup(lookup="i", from_=lookup).mark_rect().encode(
+        x=x,
+        y=y,
+        color=alt.Color("c:N", scale=scale, title="Variant classification",
+                        legend=alt.Legend(orient="right")),
+        opacity=opacity,
+        tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("s:N", title="sample"),
+                 alt.Tooltip("p:N", title="patient"), alt.Tooltip("a:N", title="classes"),
+                 alt.Tooltip("h:N", title="protein change (HGVSp_Short)")],
+    ).properties(width=width, height=step_y * max(len(genes), 1), view=background)
+    if n <= 150:
+        # Few samples: draw the grey unmutated cells as marks, with white gaps.
+        grid = pd.DataFrame([(i, g) for i in range(n) for g in genes], columns=["i", "g"])
+        matrix = alt.layer(
+            alt.Chart(grid).mark_rect(color="#E8E8E8").encode(x=x, y=y),
+            matrix,
+        ).properties(width=width, height=step_y * max(len(genes), 1))
+
+    details = gene_details.set_index("gene")
+    side = pd.DataFrame({"g": genes,
+                         "pct": [float(details.loc[g, "percent_samples"]) for g in genes],
+                         "k": [int(details.loc[g, "samples_mutated"]) for g in genes]})
+    side_chart = alt.Chart(side).mark_bar(color="#666666").encode(
+        y=alt.Y("g:N", sort=genes, axis=None, scale=alt.Scale(domain=genes)),
+        x=alt.X("pct:Q", title="% samples", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("k:Q", title="samples mutated"),
+                 alt.Tooltip("pct:Q", title="% of samples")],
+    ).properties(width=110, height=step_y * max(len(genes), 1))
+
+    ns_all = mutations[mutations["variant_classification"].isin(nonsyn)
+                       & mutations["sample"].isin(rank)]
+    counts = (ns_all.astype({"sample": object, "variant_classification": object})
+              .groupby(["sample", "variant_classification"]).size().reset_index(name="k"))
+    per = territory_mb if territory_mb else 1.0
+    bar = pd.DataFrame({
+        "i": counts["sample"].map(rank).astype(int),
+        "c": counts["variant_classification"],
+        "k": counts["k"],
+        "t": (counts["k"] / per).round(3),
+    }).sort_values(["i", "c"], kind="stable")
+    tmb_title = "TMB (/Mb)" if territory_mb else "Mutations"
+    per_sample = bar.groupby("i")["t"].sum()
+    y_scale = alt.Scale()
+    if len(per_sample) >= 20 and per_sample.max() > 10 * max(per_sample.quantile(0.95), 1e-9):
+        # A few hypermutators would flatten every other bar: compress the axis.
+        y_scale = alt.Scale(type="symlog")
+        tmb_title += " (symlog)"
+    top = alt.Chart(bar).transform_lookup(lookup="i", from_=lookup).mark_bar().encode(
+        x=x,
+        y=alt.Y("sum(t):Q", title=tmb_title, axis=alt.Axis(tickCount=3), scale=y_scale),
+        color=alt.Color("c:N", scale=class_scale(sorted(set(bar["c"]) | set(present))),
+                        legend=None),
+        opacity=opacity,
+        tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
+                 alt.Tooltip("c:N", title="class"), alt.Tooltip("k:Q", title="mutations"),
+                 alt.Tooltip("t:Q", title="per Mb" if territory_mb else "count")],
+    ).properties(width=width, height=70)
+
+    label_axis = None
+    if n <= 60:
+        # Few samples: name each column under the last row (index -> "patient (sample)").
+        names = [f"{patient_of.get(s)} ({s})" if patient_of.get(s) not in (None, s) else s
+                 for s in shown]
+        label_axis = alt.Axis(labelExpr=f"{json.dumps(names)}[datum.value]", title=None,
+                              labelAngle=-45, ticks=False, domain=False)
+    tracks = _tracks(shown, rank, patient_of, options, cohort_patients, x, width)
+    if label_axis is not None:
+        x_named = alt.X("i:O", axis=label_axis, scale=x_scale)
+        if tracks:
+            tracks[-1] = tracks[-1].encode(x=x_named)
+        else:
+            matrix = (matrix.encode(x=x_named) if n > 150 else alt.layer(
+                *[layer.encode(x=x_named) for layer in matrix.layer]).properties(
+                width=width, height=step_y * max(len(genes), 1)))
+    rows: list[Any] = [top, alt.hconcat(matrix, side_chart, spacing=6)]
+    rows.extend(tracks)
+    chart = alt.vconcat(*rows, spacing=4).resolve_scale(color="independent").configure_view(
+        stroke=None)
+    facts = {"genes": genes, "samples": len(samples), "shown": n, "altered": altered,
+             "tracks": len(tracks)}
+    return chart, facts
+
+
+def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
+            options: dict[str, Any], cohort_patients: Any, x: Any, width: int) -> list[Any]:
+    import altair as alt
+    import pandas as pd
+
+    from rinec_report.charts import highlight_opacity
+
+    if cohort_patients is None or not len(shown):
+        return []
+    wanted = [c for c in (options.get("clinical_tracks") or []) if c in cohort_patients.columns]
+    if not wanted:
+        return []
+    by_patient = cohort_patients.drop_duplicates("patient_id").set_index(
+        cohort_patients.drop_duplicates("patient_id")["patient_id"].astype(str))
+    out = []
+    for col in wanted:
+        values = []
+        for s in shown:
+            pid = patient_of.get(s)
+            v = by_patient[col].get(str(pid)) if pid is not None else None
+            values.append("unknown" if v is None or (isinstance(v, float) and v != v) else str(v))
+        data = pd.DataFrame({"i": [rank[s] for s in shown], "s": shown,
+                             "p": [patient_of.get(s) for s in shown], "v": values})
+        title = TRACK_TITLES.get(col, col.replace("_", " "))
+        out.append(
+            alt.Chart(data).mark_rect().encode(
+                x=x,
+                y=alt.Y("t:N", title=None, axis=alt.Axis(labelFontWeight="bold")),
+                color=alt.Color("v:N", title=title, scale=alt.Scale(scheme="tableau10"),
+                                legend=alt.Legend(orient="right")),
+                opacity=highlight_opacity(field="p"),
+                tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
+                         alt.Tooltip("v:N", title=title)],
+            ).transform_calculate(t=json.dumps(title)).properties(width=width, height=14)
+        )
+    return out

@@ -1,0 +1,285 @@
+"""The report sections and the per-patient summary columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rinec_report.model import Chart, KeyValues, Note, Section, SummaryColumn, Table, Text
+
+from .classify import SNV_CLASSES
+
+
+def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    files = meta["files"]
+    records = sum(f["records"] for f in files)
+    kept = sum(f["kept"] for f in files)
+    reasons: dict[str, int] = {}
+    for f in files:
+        for k, v in f["filtered"].items():
+            reasons[k] = reasons.get(k, 0) + v
+    kept_filters = sorted({f["kept_filters"] for f in files})
+    annotations = sorted({f["annotation"] for f in files})
+    facts = {
+        "Files": f"{len(files):,}",
+        "Records read": f"{records:,}",
+        "Kept (FILTER " + " / ".join(kept_filters) + ")": f"{kept:,} mutation calls",
+        "Annotation": ", ".join(annotations),
+        "Samples mapped to patients by": meta["mapping"],
+    }
+    if reasons:
+        total = sum(reasons.values())
+        top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ", ".join(f"{k}: {v:,}" for k, v in top[:10])
+        more = f", and {len(top) - 10} other reasons" if len(top) > 10 else ""
+        sentence = f"{total:,} records were filtered out by their FILTER value ({shown}{more})."
+    else:
+        sentence = "No record was filtered out by its FILTER value."
+    return facts, sentence
+
+
+def build_sections(datasets: Any, options: dict[str, Any]) -> list[Section]:
+    import altair as alt
+
+    # Thousands of samples exceed Altair's default 5,000-row guard; the charts
+    # keep their data small themselves (short field names, capped samples).
+    with alt.data_transformers.disable_max_rows():
+        return _build_sections(datasets, options)
+
+
+def _build_sections(datasets: Any, options: dict[str, Any]) -> list[Section]:
+    from .oncoplot import oncoplot_chart
+
+    data = datasets.of("variants")
+    meta = data["meta"]
+    mutations, samples, details = data["mutations"], data["samples"], data["gene_details"]
+    cohort = datasets.of("cohort")
+    patients = cohort.get("patients") if cohort else None
+    chart, facts = oncoplot_chart(mutations, samples, details, options, data["panel_size_mb"],
+                                  patients)
+    input_facts, filter_sentence = _input_facts(meta)
+    nonsyn = ", ".join(meta["nonsynonymous"])
+    blocks: list[Any] = []
+    if facts["shown"] < facts["samples"]:
+        blocks.append(Note(
+            f"Showing the first {facts['shown']:,} of {facts['samples']:,} samples in waterfall "
+            "order (option oncoplot_max_samples); the tables below have every sample."))
+    blocks += [
+        Chart(chart.to_dict(), title="Oncoplot", renderer="canvas"),
+        Text(f"Altered in {facts['altered']:,} of {facts['samples']:,} samples "
+             f"({100 * facts['altered'] / max(facts['samples'], 1):.1f}%) among the top "
+             f"{len(facts['genes'])} genes. {filter_sentence}"),
+        KeyValues(input_facts, title="Input"),
+    ]
+    sections = [
+        Section(
+            id="oncoplot",
+            title="Oncoplot",
+            description=(
+                f"The {len(facts['genes'])} genes most often hit by a non-synonymous mutation, "
+                "one column per sample, with each sample's TMB on top."
+            ),
+            help=(
+                "Genes are ranked by the number of samples with a non-synonymous mutation "
+                "(ties: total mutations, then name); samples are sorted waterfall-style: those "
+                "mutated in the first gene first, then the second gene, and so on. A cell's "
+                "colour is the mutation's Variant_Classification, black (Multi_Hit) when the "
+                "sample has two or more non-synonymous mutations in the gene. The bar on top is "
+                "the sample's non-synonymous mutations per Mb of panel territory, stacked by "
+                "class; the bar on the right is the share of all samples mutated in the gene. "
+                "Tracks under the matrix come from the clinical table. Non-synonymous classes: "
+                f"{nonsyn}. Classes follow vcf2maf: the canonical transcript of the most "
+                "severely affected gene, then the most severe consequence."
+            ),
+            blocks=blocks,
+            order=40,
+        ),
+        _snv_section(samples, mutations),
+        _tmb_section(samples, meta, data["panel_size_mb"], float(options.get("tmb_cutoff", 10))),
+        _genes_section(data, details, meta),
+    ]
+    return sections
+
+
+def _snv_section(samples: Any, mutations: Any) -> Section:
+    import altair as alt
+    import pandas as pd
+
+    from rinec_report.charts import highlight_opacity
+
+    # Short field names: at TCGA scale this chart has tens of thousands of rows.
+    long = samples.rename(columns={"sample": "s", "patient_id": "p"}).melt(
+        id_vars=["s", "p"], value_vars=list(SNV_CLASSES), var_name="c", value_name="k")
+    long = long[long["k"] > 0]
+    totals = samples.set_index("sample")[list(SNV_CLASSES)].sum(axis=1)
+    long["f"] = (long["k"] / long["s"].map(totals)).round(4)
+    order = [str(s) for s in samples["sample"]]
+    cohort_counts = samples[list(SNV_CLASSES)].sum()
+    cohort_total = int(cohort_counts.sum())
+    cohort = pd.DataFrame({
+        "cls": list(SNV_CLASSES),
+        "k": [int(cohort_counts[c]) for c in SNV_CLASSES],
+        "f": [round(cohort_counts[c] / cohort_total, 4) if cohort_total else 0.0
+              for c in SNV_CLASSES],
+    })
+    snv_scale = alt.Scale(domain=list(SNV_CLASSES),
+                          range=["#1F77B4", "#000000", "#D62728", "#7F7F7F", "#2CA02C", "#E377C2"])
+    many = len(order) > 60
+    per_sample = alt.Chart(long).mark_bar().encode(
+        x=alt.X("s:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
+        y=alt.Y("f:Q", title="Fraction of SNVs", stack="zero", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("c:N", title="SNV class", scale=snv_scale),
+        order=alt.Order("c:N"),
+        opacity=highlight_opacity(field="p"),
+        tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
+                 alt.Tooltip("c:N", title="class"), alt.Tooltip("k:Q", title="SNVs"),
+                 alt.Tooltip("f:Q", title="fraction", format=".1%")],
+    ).properties(width=min(900, max(200, 40 * len(order))), height=220,
+                 title="Per sample")
+    cohort_chart = alt.Chart(cohort).mark_bar().encode(
+        x=alt.X("cls:N", title="SNV class", sort=list(SNV_CLASSES)),
+        y=alt.Y("f:Q", title="Fraction of all SNVs", axis=alt.Axis(format="%")),
+        color=alt.Color("cls:N", title="SNV class", scale=snv_scale),
+        tooltip=[alt.Tooltip("cls:N", title="class"), alt.Tooltip("k:Q", title="SNVs"),
+                 alt.Tooltip("f:Q", title="fraction", format=".1%")],
+    ).properties(width=220, height=220, title="Cohort")
+    titv = samples[["sample", "patient_id", "ti_tv"]].dropna(subset=["ti_tv"])
+    titv_chart = alt.Chart(titv).mark_point(filled=True, size=50, color="#444444").encode(
+        x=alt.X("sample:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
+        y=alt.Y("ti_tv:Q", title="Ti/Tv"),
+        opacity=highlight_opacity(),
+        tooltip=["sample:N", "patient_id:N", alt.Tooltip("ti_tv:Q", title="Ti/Tv")],
+    ).properties(width=min(900, max(200, 40 * len(order))), height=120, title="Ti/Tv")
+    dominant = max(SNV_CLASSES, key=lambda c: (cohort_counts[c], c)) if cohort_total else None
+    text = (f"{cohort_total:,} single-nucleotide variants; the dominant class is {dominant} "
+            f"({cohort_counts[dominant] / cohort_total:.0%})." if dominant else
+            "No single-nucleotide variant was found.")
+    chart = alt.vconcat(alt.hconcat(per_sample, cohort_chart), titv_chart).configure_view(
+        stroke=None)
+    return Section(
+        id="snv-classes",
+        title="SNV classes",
+        description="The six strand-collapsed substitution classes, per sample and for the cohort.",
+        help=("Every single-nucleotide variant kept (all Variant_Classifications, not only "
+              "non-synonymous ones) is folded onto the pyrimidine of its base pair: G>A counts "
+              "as C>T, A>G as T>C, and so on. Ti/Tv is transitions (C>T, T>C) over "
+              "transversions (the other four)."),
+        blocks=[Chart(chart.to_dict(), renderer="canvas" if many else "svg"), Text(text)],
+        order=41,
+    )
+
+
+def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
+                 cutoff: float) -> Section:
+    import altair as alt
+
+    from rinec_report.charts import highlight_opacity
+
+    nonsyn = ", ".join(meta["nonsynonymous"])
+    blocks: list[Any] = []
+    if not territory_mb:
+        blocks.append(Note(
+            "No panel territory: add a panel BED (panel.bed) or set variants: panel_size_mb "
+            "to compute TMB per Mb. The counts of non-synonymous mutations are shown instead.",
+            level="warning"))
+    table = samples.copy()
+    value = "tmb_per_mb" if territory_mb else "nonsynonymous"
+    above_label, below_label = f"≥ {cutoff:g}/Mb", f"< {cutoff:g}/Mb"
+    table["above"] = (table["tmb_per_mb"] >= cutoff) if territory_mb else False
+    table["flag"] = table["above"].map({True: above_label, False: below_label})
+    order = table.sort_values([value, "sample"], ascending=[False, True])["sample"].tolist()
+    many = len(order) > 60
+    n_above = int(table["above"].sum())
+    table = table[["sample", "patient_id", "nonsynonymous", "tmb_per_mb", "flag"]]
+    bars = alt.Chart(table).mark_bar().encode(
+        x=alt.X("sample:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
+        y=alt.Y(f"{value}:Q", title="TMB (mutations/Mb)" if territory_mb else
+                "Non-synonymous mutations"),
+        color=alt.Color("flag:N", title="TMB cutoff",
+                        scale=alt.Scale(domain=[below_label, above_label],
+                                        range=["#4C78A8", "#E45756"])),
+        opacity=highlight_opacity(),
+        tooltip=["sample:N", "patient_id:N", alt.Tooltip("nonsynonymous:Q",
+                                                         title="non-synonymous"),
+                 alt.Tooltip("tmb_per_mb:Q", title="TMB /Mb")],
+    ).properties(width=min(900, max(200, 40 * len(order))), height=220)
+    layers = [bars]
+    if territory_mb and float(table["tmb_per_mb"].max() or 0) >= cutoff * 0.5:
+        layers.append(alt.Chart({"values": [{"y": cutoff}]}).mark_rule(
+            color="#E45756", strokeDash=[4, 4]).encode(y="y:Q"))
+    chart = alt.layer(*layers).configure_view(stroke=None).to_dict()
+    if territory_mb:
+        blocks.append(Text(
+            f"TMB is the number of non-synonymous mutations ({nonsyn}) divided by the panel "
+            f"territory, {meta['territory']}. {n_above:,} of {len(table):,} samples are at "
+            f"or above {cutoff:g} mutations/Mb; the median is "
+            f"{table['tmb_per_mb'].median():.2f}/Mb and the maximum "
+            f"{table['tmb_per_mb'].max():.2f}/Mb."))
+    blocks.insert(0, Chart(chart, renderer="canvas" if many else "svg"))
+    blocks.append(Table("samples", samples, title="Samples",
+                        column_titles={"tmb_per_mb": "TMB /Mb", "ti_tv": "Ti/Tv"}))
+    return Section(
+        id="tmb",
+        title="Tumour mutational burden",
+        description="Non-synonymous mutations per Mb of sequenced panel territory, per sample.",
+        help=(f"Counted: {nonsyn}. Territory: merged intervals of the panel BED, or "
+              "panel_size_mb from the configuration. Samples at or above the cutoff "
+              "(variants: tmb_cutoff) are red."),
+        blocks=blocks,
+        order=42,
+    )
+
+
+def _genes_section(data: dict[str, Any], details: Any, meta: dict[str, Any]) -> Section:
+    threshold = meta["threshold"]
+    high = data["high_frequency_genes"]
+    listing = ", ".join(high) if high else "none"
+    return Section(
+        id="genes",
+        title="Genes",
+        description=(f"Every gene with a non-synonymous mutation; {len(high)} at or above "
+                     f"{threshold:g}% of samples."),
+        help=("samples_mutated counts samples with at least one non-synonymous mutation in the "
+              "gene; percent_samples divides by all samples read (mutated or not). Genes at or "
+              "above the threshold (variants: high_frequency_percent) are the high-frequency "
+              "genes that other plugins (enrichment) read."),
+        blocks=[
+            Text(f"High-frequency genes (≥ {threshold:g}% of samples): {listing}."),
+            Table("gene_details", details, title="Genes", export=False, patient_column=None,
+                  column_titles={"percent_samples": "% samples",
+                                 "protein_changes": "protein changes (HGVSp_Short)"}),
+            Table("genes", data["genes"], show=False, patient_column=None),
+            Table("mutations", data["mutations"], title="Mutations", max_rows=5000),
+        ],
+        order=43,
+    )
+
+
+def summary_columns(data: dict[str, Any]) -> list[SummaryColumn]:
+    samples = data["samples"]
+    variants: dict[str, Any] = {}
+    nonsyn: dict[str, Any] = {}
+    tmb: dict[str, Any] = {}
+    snv: dict[str, Any] = {}
+    for _, row in samples.iterrows():
+        pid = row["patient_id"]
+        if pid is None:
+            continue
+        pid = str(pid)
+        variants[pid] = variants.get(pid, 0) + int(row["variants"])
+        nonsyn[pid] = nonsyn.get(pid, 0) + int(row["nonsynonymous"])
+        if row["tmb_per_mb"] == row["tmb_per_mb"]:
+            # A patient with several samples shows the highest TMB.
+            tmb[pid] = max(tmb.get(pid, 0.0), round(float(row["tmb_per_mb"]), 2))
+        counts = {c: int(row[c]) for c in SNV_CLASSES}
+        if sum(counts.values()):
+            snv[pid] = max(SNV_CLASSES, key=lambda c: (counts[c], c))
+    cols = [
+        SummaryColumn("variants", "Variants", variants, "Mutation calls kept", order=40),
+        SummaryColumn("nonsynonymous", "Non-synonymous", nonsyn,
+                      "Non-synonymous mutations", order=41),
+    ]
+    if tmb:
+        cols.append(SummaryColumn("tmb", "TMB /Mb", tmb, "Tumour mutational burden", order=42))
+    cols.append(SummaryColumn("snv_class", "Dominant SNV", snv, "Most frequent SNV class",
+                              order=43))
+    return cols
