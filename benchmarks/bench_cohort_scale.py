@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from rinec_plugins.variants.bgzf import BgzfWriter
+from whole_report import measure
 
 FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
           "HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
@@ -71,15 +70,6 @@ def generate(run_dir: Path, samples: int, variants: int, genes: int = 500) -> No
             out.write("".join(r[2] for r in rows))
 
 
-CHILD = """
-import sys, rinec_report
-r = rinec_report.run(sys.argv[1], outdir=sys.argv[2], force=True, plugins=("variants",))
-print("exit_status", r.exit_status, "messages", len(r.messages))
-for m in r.messages[:5]:
-    print(" ", m.line())
-"""
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=1000)
@@ -94,22 +84,11 @@ def main() -> int:
         marker.touch()
         print(f"generated {args.samples} VCF.gz x {args.variants} variants in "
               f"{time.perf_counter() - t0:.1f} s: {run_dir}")
-    out = Path("/tmp/rinec_bench/cohort_out")
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(run_dir), str(out)],
-                          capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
-    print(proc.stdout.strip())
-    if proc.returncode:
-        print(proc.stderr[-3000:])
-        return 1
-    html = out / "rinec_report.html"
-    size_mb = html.stat().st_size / 1e6
-    ok = elapsed < 30 and peak_gb < 1.5 and size_mb < 10 and "exit_status 0" in proc.stdout
-    print(f"whole report: {elapsed:.1f} s (target < 30 s on {os.cpu_count()} cores)")
-    print(f"peak memory (largest process): {peak_gb:.2f} GB (target < 1.5 GB)")
-    print(f"HTML: {size_mb:.2f} MB (target < 10 MB)")
+    m = measure(run_dir, Path("/tmp/rinec_bench/cohort_out"))
+    ok = m.ok and m.seconds < 30 and m.peak_gb < 1.5 and m.html_mb < 10
+    print(f"whole report: {m.seconds:.1f} s (target < 30 s on {os.cpu_count()} cores)")
+    print(f"peak memory (largest process): {m.peak_gb:.2f} GB (target < 1.5 GB)")
+    print(f"HTML: {m.html_mb:.2f} MB (target < 10 MB)")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -11,11 +11,11 @@ whole report under 90 s.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from whole_report import measure
 
 COLUMNS = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele",
            "Tumor_Seq_Allele2", "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode",
@@ -80,16 +80,6 @@ def pyarrow_alone(path: Path) -> float:
     return time.perf_counter() - t0
 
 
-CHILD = """
-import sys, time, rinec_report
-t0 = time.perf_counter()
-r = rinec_report.run(sys.argv[1], outdir=sys.argv[2], force=True, plugins=("variants",))
-print("exit_status", r.exit_status, "messages", len(r.messages))
-for m in r.messages[:5]:
-    print(" ", m.line())
-"""
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=3_000_000)
@@ -106,21 +96,11 @@ def main() -> int:
         print(f"generated {args.rows:,} rows, {args.samples:,} samples in "
               f"{time.perf_counter() - t0:.1f} s ({maf.stat().st_size / 1e6:.0f} MB)")
     t_arrow = pyarrow_alone(maf)
-    out = Path("/tmp/rinec_bench/tcga_out")
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(run_dir), str(out)],
-                          capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
-    print(proc.stdout.strip())
-    if proc.returncode:
-        print(proc.stderr[-3000:])
-        return 1
-    size_mb = (out / "rinec_report.html").stat().st_size / 1e6
-    ok = elapsed < 90 and "exit_status 0" in proc.stdout
+    m = measure(run_dir, Path("/tmp/rinec_bench/tcga_out"))
+    ok = m.ok and m.seconds < 90
     print(f"pyarrow alone reading the same columns: {t_arrow:.1f} s")
-    print(f"whole report: {elapsed:.1f} s (target < 90 s), {elapsed / t_arrow:.1f} x pyarrow alone")
-    print(f"peak memory (largest process): {peak_gb:.2f} GB; HTML {size_mb:.1f} MB")
+    print(f"whole report: {m.seconds:.1f} s (target < 90 s), {m.seconds / t_arrow:.1f} x pyarrow alone")
+    print(f"peak memory (largest process): {m.peak_gb:.2f} GB; HTML {m.html_mb:.1f} MB")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

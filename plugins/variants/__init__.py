@@ -10,19 +10,8 @@ from typing import Any
 
 from rinec_report import CliOption, Pattern, hookimpl
 
-# maftools' default non-synonymous classes (kept literal here so that importing
-# the plugin does not import the classification module).
-_NONSYNONYMOUS = [
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Translation_Start_Site",
-    "Nonsense_Mutation",
-    "Nonstop_Mutation",
-    "In_Frame_Del",
-    "In_Frame_Ins",
-    "Missense_Mutation",
-]
+# classify imports nothing heavy (only re), so the plugin still loads fast.
+from .classify import NONSYNONYMOUS
 
 
 @hookimpl
@@ -34,7 +23,7 @@ def rinec_config_defaults() -> dict[str, Any]:
         "normal_sample": None,
         "panel_bed": None,  # path (relative to the run directory) of the panel BED
         "panel_size_mb": None,  # TMB denominator when there is no BED (overrides the BED)
-        "nonsynonymous": list(_NONSYNONYMOUS),
+        "nonsynonymous": list(NONSYNONYMOUS),
         "top_genes": 50,
         "high_frequency_percent": 50.0,
         "tmb_cutoff": 10.0,
