@@ -183,7 +183,8 @@ def run_info_section(report: Report, command_line: str, config_path: Path | None
         )
     else:
         blocks.append(Text("No warnings or errors."))
-    blocks.append(Code(yaml.safe_dump(_plain(report.config), sort_keys=True, allow_unicode=True)))
+    config_text = yaml.safe_dump(_plain(report.config), sort_keys=True, allow_unicode=True)
+    blocks.append(Code(config_text, title="Configuration in effect"))
     return Section(
         id="run",
         title="Run information",

@@ -148,6 +148,7 @@ class Code:
     """Preformatted text (configuration, commands); always escaped."""
 
     text: str
+    title: str = ""
 
 
 @dataclass

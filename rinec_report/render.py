@@ -103,7 +103,8 @@ class _Blocks:
             head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
             return Markup('{}<table class="rr-kv">{}</table>').format(head, rows)
         if isinstance(block, Code):
-            return Markup('<pre class="rr-code">{}</pre>').format(block.text)
+            head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+            return Markup('{}<pre class="rr-code">{}</pre>').format(head, block.text)
         if isinstance(block, Html):
             return Markup(block.html)
         if isinstance(block, Chart):
