@@ -11,6 +11,7 @@ import shlex
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,22 +225,7 @@ def run(
     local_callers = {name: _local_parse_caller(host, name) for name in host.names if modules.get(name) is None}
     with progress.step("Parsing input files", total=len(tasks)) as advance:
         outcomes = parse_all(tasks, jobs or default_jobs(), local_callers, lambda o: advance())
-    parsed: dict[str, list[ParsedFile]] = defaultdict(list)
-    inputs: list[InputRecord] = []
-    for o in outcomes:
-        f = o.file
-        messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
-        if o.error:
-            messages.append(Message("error", f.plugin, o.error, f.relpath, o.traceback))
-            if o.traceback:
-                log.error("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
-            status = "error"
-        elif o.data is None:
-            status = "ignored"
-        else:
-            parsed[f.plugin].append(ParsedFile(f, o.data))
-            status = "parsed"
-        inputs.append(InputRecord(f, o.sha256, status))
+    parsed, inputs = _collect(outcomes, messages)
 
     # Datasets, built on first use so plugins can read each other's.
     failed: set[str] = set()
@@ -263,23 +249,8 @@ def run(
         return result or None
 
     datasets = Datasets(host.names, build)
-    results: list[PluginResult] = []
     with progress.step("Building sections", total=len(host.names)) as advance:
-        for name in host.names:
-            published = datasets.of(name)
-            result = PluginResult(name)
-            if published is not None:
-                kwargs = {"datasets": datasets, "options": cfg.get(name, {}), "config": cfg}
-                sections, ok = call(name, "rinec_sections", run=info, **kwargs)
-                result.sections = _checked_charts(name, list(sections or []), messages)
-                result.failed = not ok
-                columns, _ = call(name, "rinec_summary_columns", **kwargs)
-                result.summary_columns = list(columns or [])
-                samples, _ = call(name, "rinec_patient_samples", **kwargs)
-                result.patient_samples = dict(samples or {})
-            result.failed = result.failed or name in failed
-            results.append(result)
-            advance()
+        results = [_contributions(name, datasets, cfg, info, call, messages, failed, advance) for name in host.names]
 
     from .assemble import assemble
 
@@ -305,6 +276,53 @@ def run(
     with progress.step("Writing the report"):
         write_outputs(report, data_format)
     return report
+
+
+def _collect(outcomes: list, messages: list[Message]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
+    """Sort parse outcomes into each plugin's parsed files and the input records."""
+    parsed: dict[str, list[ParsedFile]] = defaultdict(list)
+    inputs: list[InputRecord] = []
+    for o in outcomes:
+        f = o.file
+        messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
+        if o.error:
+            messages.append(Message("error", f.plugin, o.error, f.relpath, o.traceback))
+            if o.traceback:
+                log.error("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
+            status = "error"
+        elif o.data is None:
+            status = "ignored"
+        else:
+            parsed[f.plugin].append(ParsedFile(f, o.data))
+            status = "parsed"
+        inputs.append(InputRecord(f, o.sha256, status))
+    return parsed, inputs
+
+
+def _contributions(
+    name: str,
+    datasets: Datasets,
+    cfg: dict[str, Any],
+    info: RunInfo,
+    call: Callable[..., tuple[Any, bool]],
+    messages: list[Message],
+    failed: set[str],
+    advance: Callable[[], None],
+) -> PluginResult:
+    """One plugin's sections, summary columns and patient samples, if it has data."""
+    result = PluginResult(name)
+    if datasets.of(name) is not None:
+        kwargs = {"datasets": datasets, "options": cfg.get(name, {}), "config": cfg}
+        sections, ok = call(name, "rinec_sections", run=info, **kwargs)
+        result.sections = _checked_charts(name, list(sections or []), messages)
+        result.failed = not ok
+        columns, _ = call(name, "rinec_summary_columns", **kwargs)
+        result.summary_columns = list(columns or [])
+        samples, _ = call(name, "rinec_patient_samples", **kwargs)
+        result.patient_samples = dict(samples or {})
+    result.failed = result.failed or name in failed
+    advance()
+    return result
 
 
 def _checked_charts(plugin: str, sections: list[Section], messages: list[Message]) -> list[Section]:
