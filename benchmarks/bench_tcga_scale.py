@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from whole_report import measure
+from whole_report import generate_once, measure
 
 COLUMNS = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele",
            "Tumor_Seq_Allele2", "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode",
@@ -88,13 +88,11 @@ def main() -> int:
     args = ap.parse_args()
     run_dir = Path(args.dir)
     maf = run_dir / "cohort.maf"
-    marker = run_dir / f".generated_{args.rows}_{args.samples}"
-    if not marker.exists():
-        t0 = time.perf_counter()
+    def make() -> str:
         generate(maf, args.rows, args.samples)
-        marker.touch()
-        print(f"generated {args.rows:,} rows, {args.samples:,} samples in "
-              f"{time.perf_counter() - t0:.1f} s ({maf.stat().st_size / 1e6:.0f} MB)")
+        return f"{args.rows:,} rows, {args.samples:,} samples ({maf.stat().st_size / 1e6:.0f} MB)"
+
+    generate_once(run_dir, f"{args.rows}_{args.samples}", make)
     t_arrow = pyarrow_alone(maf)
     m = measure(run_dir, Path("/tmp/rinec_bench/tcga_out"))
     ok = m.ok and m.seconds < 90

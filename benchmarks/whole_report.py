@@ -10,6 +10,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,3 +42,15 @@ def measure(run_dir: Path, out: Path) -> Measured:
         return Measured(False, seconds, peak_gb, 0.0)
     html_mb = (out / "rinec_report.html").stat().st_size / 1e6
     return Measured("exit_status 0" in proc.stdout, seconds, peak_gb, html_mb)
+
+
+def generate_once(folder: Path, key: str, make: Callable[[], str]) -> None:
+    """Run ``make`` (which returns what it made, for the log) unless ``folder``
+    already holds data generated with the same ``key`` (sizes, counts)."""
+    marker = folder / f".generated_{key}"
+    if marker.exists():
+        return
+    started = time.perf_counter()
+    made = make()
+    marker.touch()
+    print(f"generated {made} in {time.perf_counter() - started:.1f} s: {folder}")
