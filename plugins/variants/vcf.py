@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -208,18 +209,26 @@ def _parse_with_reader(path: str, tag: str, job: Any, header_lines: int
     return parts, n
 
 
-def _reader_main(path: str, tag: str, conn: Any, chunk: int) -> None:
-    """The helper process: read records, send them in chunks, then None."""
-    from cyvcf2 import VCF
+class _ReadStopped(Exception):
+    """cyvcf2 failed after ``records`` records (a truncated or corrupt file)."""
 
-    i = 0
-    chroms: list = []
-    try:
-        vcf = VCF(path, gts012=False, lazy=True, threads=1)
-        while True:
-            chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
-            ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
-                                       filts.append, anns.append)
+    def __init__(self, records: int, reason: str):
+        super().__init__(reason)
+        self.records = records
+
+
+def _read_chunks(vcf: Any, tag: str, chunk: int) -> Iterator[tuple[int, tuple[list, ...]]]:
+    """The fields of a single-sample annotated VCF, ``chunk`` records at a time:
+    ``(index of the first record, (chroms, poss, refs, alts, filts, anns))``.
+
+    The hot loop of the plugin, kept to the bare minimum per record: bound append
+    methods, one branch."""
+    start = 0
+    while True:
+        chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
+                                   filts.append, anns.append)
+        try:
             for v in vcf:
                 ca(v.CHROM)
                 pa_(v.POS)
@@ -229,16 +238,29 @@ def _reader_main(path: str, tag: str, conn: Any, chunk: int) -> None:
                 na(v.INFO.get(tag))
                 if len(chroms) >= chunk:
                     break
-            if not chroms:
-                break
-            conn.send((i, (chroms, poss, refs, alts, filts, anns)))
-            i += len(chroms)
-            if len(chroms) < chunk:
-                break
+        except Exception as exc:
+            raise _ReadStopped(start + len(chroms), str(exc)) from None
+        if chroms:
+            yield start, (chroms, poss, refs, alts, filts, anns)
+        if len(chroms) < chunk:
+            return
+        start += len(chroms)
+
+
+def _reader_main(path: str, tag: str, conn: Any, chunk: int) -> None:
+    """The helper process: read records, send them in chunks, then None."""
+    from cyvcf2 import VCF
+
+    try:
+        vcf = VCF(path, gts012=False, lazy=True, threads=1)
+        for message in _read_chunks(vcf, tag, chunk):
+            conn.send(message)
         vcf.close()
         conn.send(None)
+    except _ReadStopped as exc:
+        conn.send(("error", exc.records, str(exc)))
     except Exception as exc:
-        conn.send(("error", i + len(chroms), str(exc)))
+        conn.send(("error", 0, str(exc)))
     finally:
         conn.close()
 
@@ -266,25 +288,10 @@ def _parse_in_process(vcf: Any, tag: str | None, cohort: bool, job: Any, header_
     i = 0
     try:
         if tag is not None and not cohort:
-            # The common case (one annotated tumour), kept to the bare minimum per
-            # record: bound append methods, one branch.
-            while True:
-                ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append,
-                                           alts.append, filts.append, anns.append)
-                for v in vcf:
-                    ca(v.CHROM)
-                    pa_(v.POS)
-                    ra(v.REF)
-                    aa(v.ALT)
-                    fa(v.FILTER)
-                    na(v.INFO.get(tag))
-                    if len(chroms) >= CHUNK:
-                        break
-                else:
-                    break
-                pending.append(pool.submit(job, i, chroms, poss, refs, alts, filts, anns, gts))
-                i += len(chroms)
-                chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+            # The common case (one annotated tumour).
+            for start, lists in _read_chunks(vcf, tag, CHUNK):
+                pending.append(pool.submit(job, start, *lists, gts))
+                i = start + len(lists[0])
         else:
             for v in vcf:
                 chroms.append(v.CHROM)
@@ -301,9 +308,14 @@ def _parse_in_process(vcf: Any, tag: str | None, cohort: bool, job: Any, header_
                                                gts))
                     i += len(chroms)
                     chroms, poss, refs, alts, filts, anns, gts = [], [], [], [], [], [], []
-        pending.append(pool.submit(job, i, chroms, poss, refs, alts, filts, anns, gts))
-        i += len(chroms)
+        if chroms or not pending:
+            pending.append(pool.submit(job, i, chroms, poss, refs, alts, filts, anns, gts))
+            i += len(chroms)
         finished = True
+    except _ReadStopped as exc:
+        raise InputError(
+            f"line {header_lines + exc.records + 1}: reading stopped ({exc}); is the file truncated?"
+        ) from None
     except Exception as exc:
         raise InputError(
             f"line {header_lines + i + len(chroms) + 1}: reading stopped ({exc}); "
