@@ -10,7 +10,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_RUN = REPO / "example_run"
 EXAMPLE_XLSX = EXAMPLE_RUN / "clinical.xlsx"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 EXAMPLE_OPTIONS: dict[str, Any] = {"followup_end": "2020-09-26", "latency_min_years": 2}
 

@@ -8,9 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-FIXTURES_PATH = SHARED / "string" / "string_api_fixtures.json"
-REACTOME = SHARED / "reactome" / "ReactomePathways_2024-09-18.gmt"
+REPO = Path(__file__).resolve().parents[1]
+# Provenance of both files: tests/data/README.md and plugins/enrichment/data/README.md.
+FIXTURES_PATH = REPO / "tests" / "data" / "string" / "string_api_fixtures.json"
+REACTOME = REPO / "plugins" / "enrichment" / "data" / "ReactomePathways_2024-09-18.gmt"
 
 # The 12 high-frequency genes of the study.
 STUDY_GENES = [

@@ -13,14 +13,14 @@ from rinec_plugins.variants.frames import gene_table, sample_table
 from rinec_plugins.variants.maf import parse_maf
 from rinec_plugins.variants.oncoplot import oncoplot_cells, waterfall_order
 from rinec_plugins.variants.panel import parse_bed
-from variants_helpers import EXAMPLE, SHARED
+from variants_helpers import EXAMPLE, TEST_DATA
 
 from rinec_report.model import InputError
 from rinec_report.options import validate
 
 
 def test_vcf2maf_output_maf_is_read_with_its_own_classes() -> None:
-    out = parse_maf(str(SHARED / "vcf2maf" / "test_b38_output.maf"), {})
+    out = parse_maf(str(TEST_DATA / "vcf2maf" / "test_b38_output.maf"), {})
     m = out["mutations"]
     assert len(m) == 25 and out["samples"] == ["TUMOR"]
     assert m["variant_classification"].value_counts()["Missense_Mutation"] == 15
@@ -29,7 +29,7 @@ def test_vcf2maf_output_maf_is_read_with_its_own_classes() -> None:
 
 
 def test_maf_columns_match_case_insensitively_and_gz(tmp_path: Path) -> None:
-    text = (SHARED / "vcf2maf" / "test.maf").read_text()
+    text = (TEST_DATA / "vcf2maf" / "test.maf").read_text()
     header_at = next(i for i, line in enumerate(text.splitlines()) if not line.startswith("#"))
     lines = text.splitlines()
     lines[header_at] = lines[header_at].lower()
