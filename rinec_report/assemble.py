@@ -25,11 +25,11 @@ def assemble(report: Report) -> None:
     order = report.config["section_order"]
     results = sorted(report.results, key=lambda r: _rank(order, f"{r.name}-*"))
     placed: list[tuple[str, Section]] = []
-    for result in results:
-        placed.extend((result.name, s) for s in _plugin_sections(report, result))
     summary = summary_section(results, report.patient_samples, report.unmatched_samples)
     if summary is not None:
         placed.append((CORE, summary))
+    for result in results:
+        placed.extend((result.name, s) for s in _plugin_sections(report, result))
     placed.append((CORE, run_info_section(report)))
     # Stable: within one rank, plugins keep the order above and sections the plugin's own.
     placed.sort(key=lambda item: _rank(order, f"{item[0]}-{item[1].id}"))
