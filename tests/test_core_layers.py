@@ -28,7 +28,7 @@ def test_no_import_cycle_in_the_core() -> None:
         state[node] = 1
         for dep in sorted(graph[node]):
             if state.get(dep) == 1:
-                cycles.append(path[path.index(dep):] + [dep])
+                cycles.append([*path[path.index(dep):], dep])
             elif dep not in state:
                 visit(dep, [*path, dep])
         state[node] = 2
