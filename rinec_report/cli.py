@@ -71,6 +71,12 @@ def build_run_command(host: PluginHost) -> click.Command:
         help="Parallel parsing processes (default: all cores).",
     )
     @click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        help="Parse on local processes (default) or on a Dask cluster (needs rinec-report[dask]).",
+    )
+    @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://HOST:8786.")
+    @click.option(
         "--data-format",
         type=click.Choice(["tsv", "csv", "json", "parquet"]),
         default="tsv",
@@ -96,6 +102,8 @@ def build_run_command(host: PluginHost) -> click.Command:
             exclude=kw["exclude"],
             ignore=kw["ignore"],
             jobs=kw["jobs"],
+            executor=kw["executor"],
+            scheduler=kw["scheduler"],
             force=kw["force"],
             data_format=kw["data_format"],
             data_dir=not kw["no_data_dir"],
