@@ -131,9 +131,19 @@ def build_run_command(host: PluginHost) -> click.Command:
             _param_name(plugin, option),
             is_flag=option.type == "bool",
             default=None,
+            metavar=_metavar(option),
             help=f"[{plugin}] {option.help}",
         )(command)
     return command
+
+
+def _metavar(option: Option) -> str | None:
+    if option.type == "bool":
+        return None
+    if option.choices:
+        return "[" + "|".join(str(c) for c in option.choices) + "]"
+    return {"int": "INTEGER", "float": "NUMBER", "date": "YYYY-MM-DD", "path": "PATH",
+            "list[str]": "A,B,..."}.get(option.type, "TEXT")
 
 
 def _flag_values(flags: list[tuple[str, Option]], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
