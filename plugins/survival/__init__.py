@@ -37,6 +37,9 @@ def rinec_config_defaults() -> dict[str, Any]:
         "times": None,  # survival at these times (shown unit); None: 6, 12, 24, 36, 60 months
         "risk_interval": None,  # step of the numbers-at-risk rows; None: chosen from follow-up
         "confidence": 0.95,
+        # the band's transform: log-log (survival's log(-log S), as lifelines and SAS) or
+        # log (R survfit's default); medians' limits follow the band
+        "conf_type": "log-log",
         "max_groups": 10,  # a group_by column with more values is not categorical
     }
 
