@@ -28,6 +28,7 @@ from .model import (
     Table,
     Text,
 )
+from .tables import read_table as read_table
 
 try:
     __version__ = importlib.metadata.version("rinec-report")

@@ -298,7 +298,8 @@ def _as_table(
     rows = [row + [""] * (width - len(row)) for row in body]
     # Unnamed columns: dropped when empty (spreadsheets carry them at the right).
     keep = [i for i, h in enumerate(header) if h or any(row[i] for row in rows)]
-    ragged = [line for row, line in zip(body, lines, strict=True) if len(row) > len(header_cells) and any(row[len(header_cells) :])]
+    named = len(header_cells)
+    ragged = [line for row, line in zip(body, lines, strict=True) if len(row) > named and any(row[named:])]
     header = [header[i] or f"column {i + 1}" for i in keep]
     rows = [[row[i] for i in keep] for row in rows]
     seen: dict[str, int] = {}

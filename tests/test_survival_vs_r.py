@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from plugins.survival.build import SurvivalData
-from plugins.survival.estimate import kaplan_meier
-from plugins.survival.km import analyse
+from rinec_plugins.survival.build import SurvivalData
+from rinec_plugins.survival.estimate import kaplan_meier
+from rinec_plugins.survival.km import analyse
 from rinec_report.tables import read_table
 
 DATA = Path(__file__).parent / "data" / "survival"
@@ -137,7 +137,7 @@ def test_plugin_medians_na_where_r_has_na_and_zero_after_the_curve_reached_zero(
 
 def test_missing_group_values_are_left_out_with_a_warning() -> None:
     """A blank or cBioPortal '[Not Available]' group is no group of its own."""
-    from plugins.survival.build import assemble
+    from rinec_plugins.survival.build import assemble
 
     table = pd.DataFrame({
         "patient_id": ["A", "B", "C", "D", "E", "F"],
