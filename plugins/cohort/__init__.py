@@ -12,23 +12,33 @@ from typing import Any
 
 from rinec_report import CliOption, Pattern, hookimpl
 
-DEFAULTS: dict[str, Any] = {
-    # canonical column -> the header your table uses, e.g. {patient_id: "Patient"}
-    "columns": {},
-    # XLSX sheet to read (default: the first)
-    "sheet": None,
-    # RIN criterion 2: minimum years from the end of radiotherapy to the second tumour
-    "latency_min_years": 2,
-    # where survival time starts: nec_diagnosis or first_treatment
-    "survival_start": "nec_diagnosis",
-    # the study's follow-up end (YYYY-MM-DD): living patients without a last
-    # follow-up date are censored here
-    "followup_end": None,
-    # the timeline's left panel: "years" since NPC diagnosis, or "calendar" dates
-    "timeline_axis": "years",
-    # selection flow: a list of {label, n}, the last item optionally {branch: [...]}
-    "selection": None,
-}
+# (name, type, default, help, cli): the plugin's options, as rinec_options() declares
+# them (rinec_report.Option takes the same fields).
+OPTIONS: list[tuple[str, str, Any, str, str | None]] = [
+    ("columns", "dict[str,str]", {},
+     "canonical column -> the header your table uses, e.g. {patient_id: Patient}", None),
+    ("types", "dict[str,str]", {},
+     "column -> number, category, date or text, for columns the plugin infers wrongly", None),
+    ("labels", "dict[str,str]", {}, "column -> the label Table 1 shows", None),
+    ("sheet", "str", None, "the Excel sheet to read (default: the first with data)", None),
+    ("date_format", "str", "auto",
+     "day/month order of dates written with slashes: auto, DD/MM/YYYY or MM/DD/YYYY", "--date-format"),
+    ("profile", "str", "auto",
+     "second_cancer (first and second tumour, RIN criteria), generic, or auto (second_cancer "
+     "when the table has NPC/NEC columns)", None),
+    ("table1_by", "str", None, "stratify Table 1 by this column, with tests", "--table1-by"),
+    ("table1", "dict", {}, "Table 1 settings: {by: column}", None),
+    ("latency_min_years", "float", 2,
+     "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour", "--latency-min-years"),
+    ("survival_start", "str", "nec_diagnosis", "where survival starts: nec_diagnosis or first_treatment", None),
+    ("followup_end", "date", None,
+     "the study's follow-up end (YYYY-MM-DD): living patients without a last follow-up are censored here",
+     "--followup-end"),
+    ("timeline_axis", "str", "years", "the timeline's left panel: years since NPC diagnosis, or calendar", None),
+    ("selection", "any", None, "selection flow: a list of {label, n}, the last item optionally {branch: [...]}",
+     None),
+]
+DEFAULTS: dict[str, Any] = {name: default for name, _, default, _, _ in OPTIONS}
 
 
 @hookimpl
@@ -38,12 +48,12 @@ def rinec_config_defaults() -> dict[str, Any]:
 
 @hookimpl
 def rinec_cli_options() -> list[CliOption]:
-    return [
-        CliOption("--followup-end", "followup_end",
-                  "The study's follow-up end date (YYYY-MM-DD) for censoring."),
-        CliOption("--latency-min-years", "latency_min_years",
-                  "Minimum latency for RIN criterion 2 (default 2).", type="float"),
-    ]
+    out = []
+    for name, kind, _, text, cli in OPTIONS:
+        if cli:
+            out.append(CliOption(cli, name, text[:1].upper() + text[1:] + ".",
+                                 **({"type": "float"} if kind == "float" else {})))
+    return out
 
 
 @hookimpl
@@ -56,7 +66,12 @@ def rinec_patterns() -> list[Pattern]:
                 "*clinical*.csv",
                 "*clinical*.tsv",
                 "clinical*.txt",
+                # cBioPortal study folders: both spellings, and the study's name
                 "data_clinical_patient.txt",
+                "data_clinical_patients.txt",
+                "data_clinical_sample.txt",
+                "data_clinical_samples.txt",
+                "meta_study.txt",
             ),
         )
     ]
@@ -67,11 +82,13 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
     from pathlib import Path
 
     name = Path(file.path).name
-    # Excel's lock file while the table is open; cBioPortal's sample file is not ours.
-    if name.startswith("~$") or "clinical_sample" in name.lower():
+    # Excel's lock file while the table is open.
+    if name.startswith("~$"):
         return None
-    from .parse import parse_clinical
+    from .parse import parse_clinical, parse_meta_study
 
+    if name.lower() == "meta_study.txt":
+        return parse_meta_study(file.path)
     return parse_clinical(file.path, options)
 
 
@@ -85,13 +102,20 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], config: dict[str, 
     from rinec_report.model import InputWarning
 
     from .derive import build
+    from .parse import StudyMeta
 
-    cohort = build([f.data for f in files], options, config)
+    tables = [f.data for f in files if f.data is not None and not isinstance(f.data, StudyMeta)]
+    study = next((f.data for f in files if isinstance(f.data, StudyMeta)), None)
+    if not tables:
+        return None
+    cohort = build(tables, options, config)
     for problem in cohort.problems:
         warnings.warn(problem, InputWarning, stacklevel=2)
     return {
         "patients": cohort.patients,
         "survival_rule": cohort.survival_rule,
+        # cBioPortal's meta_study.txt: name and description, for the report's title
+        "study": {"name": study.name, "description": study.description} if study else None,
         # not part of the contract: what the cohort's own sections need
         "cohort": cohort,
     }

@@ -10,7 +10,7 @@ from typing import Any
 from rinec_report.model import InputError
 
 from . import values as V
-from .columns import CANONICAL
+from .columns import CANONICAL, ENDPOINTS, SECOND_CANCER
 from .parse import ClinicalFile, check_duplicates
 
 MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
@@ -30,6 +30,10 @@ class Cohort:
     survival_rule: str
     problems: list[str] = field(default_factory=list)  # impossible orders, conflicts
     latency_threshold: float = 2.0
+    profile: str = "second_cancer"  # or "generic": which sections and columns apply
+    labels: dict[str, str] = field(default_factory=dict)  # extra column -> display name
+    types: dict[str, str] = field(default_factory=dict)  # extra column -> number, category, ...
+    endpoints: list[str] = field(default_factory=lambda: ["os", "pfs"])
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Settings:
     threshold: float
     followup_end: str | None
     start_rule: str
+    endpoints: tuple[str, ...] = ("os", "pfs")
 
 
 def build(
@@ -47,23 +52,33 @@ def build(
     import pandas as pd
 
     rows, kinds, columns = _merge_files(files, config)
-    settings = _settings(options)
+    endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in columns)
+    settings = _settings(options, endpoints)
+    profile = choose_profile(options, columns)
     cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
-                    survival_rule="", latency_threshold=settings.threshold)
+                    survival_rule="", latency_threshold=settings.threshold, profile=profile,
+                    endpoints=list(endpoints))
+    for f in files:
+        for column, label in f.labels.items():
+            cohort.labels.setdefault(column, label)
+        for column, kind in f.types.items():
+            cohort.types.setdefault(column, kind)
     out_rows = [_derive_patient(row, columns, cohort, settings) for row in rows]
 
     present = [c for c in CANONICAL if c in columns or c == "sample_id"]
     extra = [c for c in columns if c not in CANONICAL]
     derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"]
-    ordered = list(dict.fromkeys([*present, *extra, *derived, *SURVIVAL_COLUMNS]))
+    survival_columns = [f"{ep}_{part}" for ep in endpoints for part in ("months", "event")]
+    ordered = list(dict.fromkeys([*present, *extra, *derived, *survival_columns]))
     patients = pd.DataFrame(out_rows, columns=ordered)
     numeric = [c for c, kind in CANONICAL.items() if kind == "number" and c in patients]
-    for column in (*SURVIVAL_COLUMNS, "latency_years", "latency_rt_years", *numeric):
+    numeric += [c for c, kind in cohort.types.items() if kind == "number" and c in patients]
+    for column in (*survival_columns, "latency_years", "latency_rt_years", *numeric):
         patients[column] = pd.to_numeric(patients[column], errors="coerce").astype(float)
     patients["patient_id"] = patients["patient_id"].astype(str)
     cohort.patients = patients.astype({"sample_id": object})
     cohort.survival_rule = survival_rule(
-        cohort.survival_source, settings.start_rule, settings.followup_end)
+        cohort.survival_source, settings.start_rule, settings.followup_end, profile)
     return cohort
 
 
@@ -76,12 +91,15 @@ def _merge_files(
     kinds: dict[str, dict[str, str]] = {}
     columns: list[str] = []
     for f in files:
+        if f.kind == "samples":
+            continue
         for row, missing in zip(f.rows, f.kinds, strict=True):
             row = dict(row)
             row["patient_id"] = id_map.get(row["patient_id"], row["patient_id"])
             rows.append(row)
             kinds[row["patient_id"]] = dict(missing)
         columns += [c for c in f.columns if c not in columns]
+    _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, id_map)
     check_duplicates([r["patient_id"] for r in rows])
 
     samples_by_patient: dict[str, list[str]] = {}
@@ -95,7 +113,60 @@ def _merge_files(
     return rows, kinds, columns
 
 
-def _settings(options: dict[str, Any]) -> Settings:
+def _add_sample_files(
+    files: list[ClinicalFile],
+    rows: list[dict[str, Any]],
+    kinds: dict[str, dict[str, str]],
+    columns: list[str],
+    id_map: dict[str, str],
+) -> None:
+    """cBioPortal's sample files: each sample joins its patient's ``sample_id``; a
+    sample attribute becomes a patient column (its distinct values joined with '; '
+    when a patient's samples differ); patients only the sample file names are added."""
+    by_id = {r["patient_id"]: r for r in rows}
+    for f in files:
+        for row, missing in zip(f.rows, f.kinds, strict=True):
+            pid = id_map.get(str(row["patient_id"]), str(row["patient_id"]))
+            target = by_id.get(pid)
+            if target is None:
+                target = by_id[pid] = {"patient_id": pid}
+                rows.append(target)
+                kinds[pid] = {}
+            for column, value in row.items():
+                if column == "patient_id":
+                    continue
+                if column == "sample_id":
+                    own = [s for s in (target.get("sample_id") or "").split(";") if s]
+                    target["sample_id"] = ";".join(dict.fromkeys([*own, str(value)]))
+                    continue
+                if value is None:
+                    if target.get(column) is None and column in missing:
+                        kinds[pid].setdefault(column, missing[column])
+                    continue
+                old = target.get(column)
+                if old is None:
+                    target[column] = value
+                    kinds[pid].pop(column, None)
+                elif value not in str(old).split("; ") and isinstance(old, str):
+                    target[column] = f"{old}; {value}"
+        columns += [c for c in f.columns if c not in columns]
+    for row in rows:
+        for column in columns:
+            row.setdefault(column, None)
+
+
+def choose_profile(options: dict[str, Any], columns: list[str]) -> str:
+    """second_cancer (the example's study: first and second tumour, RIN criteria) when
+    the config asks or the table has its columns; generic otherwise."""
+    profile = str(options.get("profile") or "auto")
+    if profile not in ("auto", "second_cancer", "generic"):
+        raise InputError(f"cohort: profile: {profile!r} must be auto, second_cancer or generic")
+    if profile != "auto":
+        return profile
+    return "second_cancer" if any(c in columns for c in SECOND_CANCER) else "generic"
+
+
+def _settings(options: dict[str, Any], endpoints: tuple[str, ...] = ("os", "pfs")) -> Settings:
     try:
         threshold = float(options.get("latency_min_years", 2) or 0)
     except (TypeError, ValueError):
@@ -108,7 +179,7 @@ def _settings(options: dict[str, Any]) -> Settings:
             f"cohort: survival_start: {start_rule!r} must be nec_diagnosis or first_treatment"
         )
     return Settings(threshold, _config_date(options.get("followup_end"), "followup_end"),
-                    start_rule)
+                    start_rule, endpoints)
 
 
 def _derive_patient(
@@ -143,7 +214,7 @@ def _derive_patient(
     )
 
     cohort.survival_source[pid] = {}
-    for endpoint in ("os", "pfs"):
+    for endpoint in settings.endpoints:
         months, event, source, note = survival_time(
             row, endpoint, settings.start_rule, settings.followup_end)
         out[f"{endpoint}_months"] = months
@@ -286,8 +357,13 @@ def survival_time(
         if event is None and dated:
             event = 1
         return months, (float(event) if event is not None else None), "table", None
+    if endpoint not in ("os", "pfs"):
+        # DFS and DSS come from the table only: their events have no date column.
+        return None, (float(event) if event is not None else None), "unknown", None
     start = row.get("nec_diagnosis_date")
     start_name = "NEC diagnosis"
+    if not start and row.get("diagnosis_date"):
+        start, start_name = row["diagnosis_date"], "diagnosis"
     if start_rule == "first_treatment":
         first = _first_treatment(row)
         if first:
@@ -321,13 +397,16 @@ def survival_time(
 
 
 def survival_rule(
-    sources: dict[str, dict[str, str]], start_rule: str, followup_end: str | None
+    sources: dict[str, dict[str, str]], start_rule: str, followup_end: str | None,
+    profile: str = "second_cancer",
 ) -> str:
     """One sentence: how the survival times were obtained."""
     table = sorted({p for p, s in sources.items() for e in s.values() if e == "table"})
     dated = sorted({p for p, s in sources.items() for e in s.values() if e.startswith("dates")})
     start = "first NEC treatment (surgery or re-irradiation, else NEC diagnosis)" if (
         start_rule == "first_treatment") else "NEC diagnosis"
+    if profile == "generic":
+        start = "diagnosis"
     censor = "last follow-up" + (
         f" or, when that is not recorded, at the study's follow-up end {followup_end}"
         if followup_end else "")
