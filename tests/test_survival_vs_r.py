@@ -13,13 +13,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from rinec_plugins.survival.build import SurvivalData
 from rinec_plugins.survival.estimate import kaplan_meier
 from rinec_plugins.survival.km import analyse
+
+from rinec_report.options import with_defaults
 from rinec_report.tables import read_table
 
 DATA = Path(__file__).parent / "data" / "survival"
+
+
+def options(**given: object) -> dict:
+    from rinec_plugins.survival import rinec_options
+
+    return with_defaults(rinec_options(), given, "survival.")
 
 
 def r_output(kind: str) -> list[list[str]]:
@@ -101,7 +108,7 @@ def test_logrank_as_r_survdiff(row: list[str]) -> None:
         column: list(frame[column]),
     })
     data = SurvivalData(patients, {"os": "Overall survival"}, "days", [column])
-    tests = analyse(data, {"times": [30]})["tests"]
+    tests = analyse(data, options(times=[30]))["tests"]
     assert tests["statistic"].iloc[0] == pytest.approx(float(chisq), rel=1e-6)
     assert tests["p_value"].iloc[0] == pytest.approx(float(p), rel=1e-6)
 
@@ -114,7 +121,7 @@ def test_plugin_medians_na_where_r_has_na_and_zero_after_the_curve_reached_zero(
     patients["os_time"] = patients["os_time"].astype(float)
     patients["os_event"] = patients["os_event"].astype(float)
     data = SurvivalData(patients, {"os": "Overall survival"}, "days", ["arm"])
-    out = analyse(data, {"times": [10]})
+    out = analyse(data, options(times=[10]))
     medians = out["medians"].set_index("group")
     assert medians.loc["arm=A", "median"] == 118
     assert math.isnan(medians.loc["arm=A", "ci_lower"]) and math.isnan(medians.loc["arm=A", "ci_upper"])
@@ -126,7 +133,7 @@ def test_plugin_medians_na_where_r_has_na_and_zero_after_the_curve_reached_zero(
         "os_event": [float(e) for e in frame["status"]],
         "trt": list(frame["trt"]),
     })
-    out = analyse(SurvivalData(vet, {"os": "OS"}, "days", ["trt"]), {"times": [900, 1000]})
+    out = analyse(SurvivalData(vet, {"os": "OS"}, "days", ["trt"]), options(times=[900, 1000]))
     at = out["at_times"].set_index(["group", "time"])
     assert at.loc[("trt=1", 900.0), "survival"] == 0  # R: 0, NA, NA
     assert at.loc[("trt=1", 1000.0), "survival"] == 0
@@ -139,6 +146,8 @@ def test_missing_group_values_are_left_out_with_a_warning() -> None:
     """A blank or cBioPortal '[Not Available]' group is no group of its own."""
     from rinec_plugins.survival.build import assemble
 
+    from rinec_report import Patients
+
     table = pd.DataFrame({
         "patient_id": ["A", "B", "C", "D", "E", "F"],
         "os_time": [5.0, 8, 12, 3, 9, 14],
@@ -146,10 +155,10 @@ def test_missing_group_values_are_left_out_with_a_warning() -> None:
         "arm": ["x", "x", "y", "y", None, "[Not Available]"],
     })
     parsed = {"table": table, "units": {"os": "months"}, "endpoints": ["os"]}
-    options = {"endpoints": {"os": "OS"}, "group_by": ["arm"], "time_unit": "months"}
+    opts = options(endpoints={"os": "OS"}, group_by=["arm"])
     with pytest.warns(Warning) as caught:
-        data = assemble([("s.tsv", parsed)], None, options, {})
-        out = analyse(data, options)
+        data = assemble([("s.tsv", parsed)], None, opts, Patients({}, {}))
+        out = analyse(data, opts)
     groups = set(out["medians"]["group"])
     assert groups == {"all", "arm=x", "arm=y"}
     assert any("left out" in str(w.message) for w in caught)

@@ -10,50 +10,44 @@ from __future__ import annotations
 
 from typing import Any
 
-from rinec_report import CliOption, Pattern, hookimpl
-
-# (name, type, default, help, cli): the plugin's options, as rinec_options() declares
-# them (rinec_report.Option takes the same fields).
-OPTIONS: list[tuple[str, str, Any, str, str | None]] = [
-    ("columns", "dict[str,str]", {},
-     "canonical column -> the header your table uses, e.g. {patient_id: Patient}", None),
-    ("types", "dict[str,str]", {},
-     "column -> number, category, date or text, for columns the plugin infers wrongly", None),
-    ("labels", "dict[str,str]", {}, "column -> the label Table 1 shows", None),
-    ("sheet", "str", None, "the Excel sheet to read (default: the first with data)", None),
-    ("date_format", "str", "auto",
-     "day/month order of dates written with slashes: auto, DD/MM/YYYY or MM/DD/YYYY", "--date-format"),
-    ("profile", "str", "auto",
-     "second_cancer (first and second tumour, RIN criteria), generic, or auto (second_cancer "
-     "when the table has NPC/NEC columns)", None),
-    ("table1_by", "str", None, "stratify Table 1 by this column, with tests", "--table1-by"),
-    ("table1", "dict", {}, "Table 1 settings: {by: column}", None),
-    ("latency_min_years", "float", 2,
-     "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour", "--latency-min-years"),
-    ("survival_start", "str", "nec_diagnosis", "where survival starts: nec_diagnosis or first_treatment", None),
-    ("followup_end", "date", None,
-     "the study's follow-up end (YYYY-MM-DD): living patients without a last follow-up are censored here",
-     "--followup-end"),
-    ("timeline_axis", "str", "years", "the timeline's left panel: years since NPC diagnosis, or calendar", None),
-    ("selection", "any", None, "selection flow: a list of {label, n}, the last item optionally {branch: [...]}",
-     None),
-]
-DEFAULTS: dict[str, Any] = {name: default for name, _, default, _, _ in OPTIONS}
+from rinec_report import Option, Pattern, hookimpl
 
 
 @hookimpl
-def rinec_config_defaults() -> dict[str, Any]:
-    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
-
-
-@hookimpl
-def rinec_cli_options() -> list[CliOption]:
-    out = []
-    for name, kind, _, text, cli in OPTIONS:
-        if cli:
-            out.append(CliOption(cli, name, text[:1].upper() + text[1:] + ".",
-                                 **({"type": "float"} if kind == "float" else {})))
-    return out
+def rinec_options() -> list[Option]:
+    return [
+        Option("columns", "dict[str,str]", {},
+               "Canonical column -> the header your table uses, e.g. `{patient_id: Patient}`."),
+        Option("types", "dict[str,str]", {},
+               "Column -> `number`, `category`, `date` or `text`, for a column whose inferred type is wrong."),
+        Option("labels", "dict[str,str]", {}, "Column -> the label Table 1 shows."),
+        Option("sheet", "str", None, "The XLSX sheet to read (default: the first with data; all are listed "
+               "when several hold data)."),
+        Option("date_format", "str", "auto",
+               "Day/month order of dates written with slashes (`12/03/2005`); `auto` reads it from a day above "
+               "12 in the column and otherwise asks for this option.",
+               choices=("auto", "DD/MM/YYYY", "MM/DD/YYYY"), cli="--date-format"),
+        Option("profile", "str", "auto",
+               "`second_cancer` (first and second tumour, RIN criteria, the example's study), `generic` (any "
+               "cohort), or `auto`: second_cancer when the table has NPC/NEC columns.",
+               choices=("auto", "second_cancer", "generic")),
+        Option("table1_by", "str", None, "Stratify Table 1 by this column, with tests (as tableone/gtsummary).",
+               cli="--table1-by"),
+        Option("table1", "dict", {}, "Table 1 settings: `{by: column}` (as `table1_by`)."),
+        Option("latency_min_years", "float", 2.0,
+               "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour.",
+               cli="--latency-min-years", min=0),
+        Option("survival_start", "str", "nec_diagnosis", "Where survival time starts.",
+               choices=("nec_diagnosis", "first_treatment")),
+        Option("followup_end", "date", None,
+               "The study's follow-up end: living patients without a last follow-up date are censored here.",
+               cli="--followup-end"),
+        Option("timeline_axis", "str", "years",
+               "The timeline's left panel: years since the first diagnosis, or calendar dates.",
+               choices=("years", "calendar")),
+        Option("selection", "any", None,
+               "The selection flow: a list of `{label, n}`, the last item optionally `{branch: [...]}`."),
+    ]
 
 
 @hookimpl
@@ -93,8 +87,7 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_datasets(files: list[Any], options: dict[str, Any], config: dict[str, Any]
-                   ) -> dict[str, Any] | None:
+def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> dict[str, Any] | None:
     if not files:
         return None
     import warnings
@@ -108,7 +101,7 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], config: dict[str, 
     study = next((f.data for f in files if isinstance(f.data, StudyMeta)), None)
     if not tables:
         return None
-    cohort = build(tables, options, config)
+    cohort = build(tables, options, patients)
     for problem in cohort.problems:
         warnings.warn(problem, InputWarning, stacklevel=2)
     return {
@@ -116,25 +109,24 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], config: dict[str, 
         "survival_rule": cohort.survival_rule,
         # cBioPortal's meta_study.txt: name and description, for the report's title
         "study": {"name": study.name, "description": study.description} if study else None,
-        # not part of the contract: what the cohort's own sections need
-        "cohort": cohort,
+        "_cohort": cohort,  # private: what the cohort's own sections need
     }
 
 
 @hookimpl
-def rinec_sections(datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(datasets.get("cohort", "cohort"), options)
+    return build_sections(data["_cohort"], options)
 
 
 @hookimpl
-def rinec_summary_columns(datasets: Any) -> list[Any]:
+def rinec_summary_columns(data: dict[str, Any]) -> list[Any]:
     from rinec_report.model import SummaryColumn
 
     from .values import format_number
 
-    cohort = datasets.get("cohort", "cohort")
+    cohort = data["_cohort"]
     df = cohort.patients
 
     def column(name: str) -> dict[str, Any]:
@@ -154,24 +146,23 @@ def rinec_summary_columns(datasets: Any) -> list[Any]:
     from .sections import rin_applies
 
     columns = [
-        SummaryColumn("age", "Age", column("age"), "age in years", order=10),
-        SummaryColumn("sex", "Sex", column("sex"), order=11),
+        SummaryColumn("age", "Age", column("age"), "age in years"),
+        SummaryColumn("sex", "Sex", column("sex")),
         SummaryColumn("latency_years", "Latency (y)", column("latency_years"),
-                      "years from NPC diagnosis to NEC diagnosis (≈: partial dates)", order=12),
+                      "years from NPC diagnosis to NEC diagnosis (≈: partial dates)"),
     ]
     if rin_applies(cohort):
         columns.append(SummaryColumn("rin_status", "RIN criteria", column("rin_status"),
-                                     "all three radiation-induced neoplasm criteria met?",
-                                     order=13))
+                                     "all three radiation-induced neoplasm criteria met?"))
     # A column nobody has a value for only takes room.
     return [c for c in columns if any(v is not None for v in c.values.values())]
 
 
 @hookimpl
-def rinec_patient_samples(datasets: Any) -> dict[str, list[str]]:
-    df = datasets.get("cohort", "patients")
+def rinec_patient_samples(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The clinical table is the run's list of patients, with their samples."""
+    df = data["patients"]
     return {
-        pid: [s for s in str(samples).split(";") if s]
+        pid: [s for s in str(samples).split(";") if s] if isinstance(samples, str) else []
         for pid, samples in zip(df["patient_id"], df["sample_id"], strict=True)
-        if samples
     }

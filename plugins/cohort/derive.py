@@ -47,11 +47,11 @@ class Settings:
 
 
 def build(
-    files: list[ClinicalFile], options: dict[str, Any], config: dict[str, Any]
+    files: list[ClinicalFile], options: dict[str, Any], patients: Any
 ) -> Cohort:
     import pandas as pd
 
-    rows, kinds, columns = _merge_files(files, config)
+    rows, kinds, columns = _merge_files(files, patients)
     endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in columns)
     settings = _settings(options, endpoints)
     profile = choose_profile(options, columns)
@@ -83,10 +83,9 @@ def build(
 
 
 def _merge_files(
-    files: list[ClinicalFile], config: dict[str, Any]
+    files: list[ClinicalFile], patients: Any
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[str]]:
-    """Every file's rows with the config's ``patients:`` ids and ``samples:`` applied."""
-    id_map = {str(k): str(v) for k, v in (config.get("patients") or {}).items()}
+    """Every file's rows, patient ids as the core's resolver names them."""
     rows: list[dict[str, Any]] = []
     kinds: dict[str, dict[str, str]] = {}
     columns: list[str] = []
@@ -95,21 +94,15 @@ def _merge_files(
             continue
         for row, missing in zip(f.rows, f.kinds, strict=True):
             row = dict(row)
-            row["patient_id"] = id_map.get(row["patient_id"], row["patient_id"])
+            row["patient_id"] = patients.canonical(row["patient_id"])
             rows.append(row)
             kinds[row["patient_id"]] = dict(missing)
         columns += [c for c in f.columns if c not in columns]
-    _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, id_map)
+    _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, patients)
     check_duplicates([r["patient_id"] for r in rows])
-
-    samples_by_patient: dict[str, list[str]] = {}
-    for sample, pid in sorted((config.get("samples") or {}).items()):
-        samples_by_patient.setdefault(id_map.get(str(pid), str(pid)), []).append(str(sample))
     for row in rows:
-        own = (row.get("sample_id") or "").split(";")
-        extra = samples_by_patient.get(row["patient_id"], [])
-        merged = [s for s in dict.fromkeys([*own, *extra]) if s]
-        row["sample_id"] = ";".join(merged) or None
+        own = [s.strip() for s in (row.get("sample_id") or "").split(";")]
+        row["sample_id"] = ";".join(s for s in dict.fromkeys(own) if s) or None
     return rows, kinds, columns
 
 
@@ -118,7 +111,7 @@ def _add_sample_files(
     rows: list[dict[str, Any]],
     kinds: dict[str, dict[str, str]],
     columns: list[str],
-    id_map: dict[str, str],
+    patients: Any,
 ) -> None:
     """cBioPortal's sample files: each sample joins its patient's ``sample_id``; a
     sample attribute becomes a patient column (its distinct values joined with '; '
@@ -126,7 +119,7 @@ def _add_sample_files(
     by_id = {r["patient_id"]: r for r in rows}
     for f in files:
         for row, missing in zip(f.rows, f.kinds, strict=True):
-            pid = id_map.get(str(row["patient_id"]), str(row["patient_id"]))
+            pid = patients.canonical(str(row["patient_id"]))
             target = by_id.get(pid)
             if target is None:
                 target = by_id[pid] = {"patient_id": pid}
@@ -158,28 +151,15 @@ def _add_sample_files(
 def choose_profile(options: dict[str, Any], columns: list[str]) -> str:
     """second_cancer (the example's study: first and second tumour, RIN criteria) when
     the config asks or the table has its columns; generic otherwise."""
-    profile = str(options.get("profile") or "auto")
-    if profile not in ("auto", "second_cancer", "generic"):
-        raise InputError(f"cohort: profile: {profile!r} must be auto, second_cancer or generic")
+    profile = options["profile"]
     if profile != "auto":
         return profile
     return "second_cancer" if any(c in columns for c in SECOND_CANCER) else "generic"
 
 
 def _settings(options: dict[str, Any], endpoints: tuple[str, ...] = ("os", "pfs")) -> Settings:
-    try:
-        threshold = float(options.get("latency_min_years", 2) or 0)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"cohort: latency_min_years: {options.get('latency_min_years')!r} is not a number"
-        ) from None
-    start_rule = options.get("survival_start") or "nec_diagnosis"
-    if start_rule not in ("nec_diagnosis", "first_treatment"):
-        raise InputError(
-            f"cohort: survival_start: {start_rule!r} must be nec_diagnosis or first_treatment"
-        )
-    return Settings(threshold, _config_date(options.get("followup_end"), "followup_end"),
-                    start_rule, endpoints)
+    return Settings(options["latency_min_years"], _config_date(options["followup_end"], "followup_end"),
+                    options["survival_start"], endpoints)
 
 
 def _derive_patient(

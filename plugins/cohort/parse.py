@@ -79,10 +79,15 @@ def _cbioportal_header(table: tables.TextTable) -> tuple[dict[str, str], dict[st
 
 def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     """Read and type one clinical table; InputError for anything unusable."""
-    table = tables.read_table(path, options.get("sheet"))
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "cohort.")
+    table = tables.read_table(path, options["sheet"])
     headers = table.header
     try:
-        mapping = map_columns(headers, options.get("columns"))
+        mapping = map_columns(headers, options["columns"])
     except ValueError as err:
         raise InputError(str(err)) from None
     names = {mapping[i]: headers[i] for i in mapping}

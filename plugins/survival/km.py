@@ -10,7 +10,7 @@ from typing import Any
 from rinec_report import InputWarning
 
 from .build import SurvivalData
-from .estimate import CONF_TYPES, KaplanMeier, kaplan_meier
+from .estimate import KaplanMeier, kaplan_meier
 
 OVERALL = "all"
 CURVE_COLUMNS = ["endpoint", "group", "time", "survival", "ci_lower", "ci_upper", "at_risk"]
@@ -115,12 +115,10 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
     """Every table of the plugin, as DataFrames named as they are exported."""
     import pandas as pd
 
-    confidence = float(options.get("confidence") or 0.95)
+    confidence = options["confidence"]
     if not 0 < confidence < 1:
         raise ValueError(f"survival: confidence must be between 0 and 1, not {confidence}")
-    conf_type = str(options.get("conf_type") or "log-log")
-    if conf_type not in CONF_TYPES:
-        raise ValueError(f"survival: conf_type must be one of {', '.join(CONF_TYPES)}, not {conf_type!r}")
+    conf_type = options["conf_type"]
     curves, medians, at_times, risks, tests = [], [], [], [], []
     notes: list[str] = []
     steps: dict[str, float] = {}
@@ -130,10 +128,10 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
         if overall.empty:
             continue
         max_time = float(overall[f"{ep}_time"].max())
-        step = options.get("risk_interval")
+        step = options["risk_interval"]
         step = float(step) if step else risk_step(max_time, data.unit)
         steps[ep] = step
-        landmarks = landmark_times(options.get("times"))
+        landmarks = landmark_times(options["times"])
         if landmarks is None:
             landmarks = [t for t in _LANDMARKS[data.unit] if t <= max_time]
         for label, _col, rows in parts:
