@@ -67,13 +67,15 @@ def build(
 
     present = [c for c in CANONICAL if c in columns or c == "sample_id"]
     extra = [c for c in columns if c not in CANONICAL]
-    derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"]
+    # Latencies and RIN criteria belong to the second-cancer study: any other cohort's
+    # table gets no column that is empty by construction.
+    derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"] if profile == "second_cancer" else []
     survival_columns = [f"{ep}_{part}" for ep in endpoints for part in ("months", "event")]
     ordered = list(dict.fromkeys([*present, *extra, *derived, *survival_columns]))
     patients = pd.DataFrame(out_rows, columns=ordered)
     numeric = [c for c, kind in CANONICAL.items() if kind == "number" and c in patients]
     numeric += [c for c, kind in cohort.types.items() if kind == "number" and c in patients]
-    for column in (*survival_columns, "latency_years", "latency_rt_years", *numeric):
+    for column in (*survival_columns, *derived[:2], *numeric):
         patients[column] = pd.to_numeric(patients[column], errors="coerce").astype(float)
     patients["patient_id"] = patients["patient_id"].astype(str)
     cohort.patients = patients.astype({"sample_id": object})
