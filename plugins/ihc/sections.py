@@ -261,4 +261,12 @@ def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -
     chosen = _marker_columns(scores, options, per_patient)
     if nec.empty:
         return chosen
-    return [*chosen, SummaryColumn("ihc_neuroendocrine", "NEC neuroendocrine IHC", ne_values, description="Categories of the neuroendocrine markers in the NEC specimen."), SummaryColumn("ihc_ebv", ebv_name, ebv_values, description=f"{ebv_name} category per specimen type (NPC, NEC)."), SummaryColumn("ihc_verdict", "IHC panel", verdicts, description="The diagnostic panel's verdict for the NEC specimen.")]
+    return [
+        *chosen,
+        SummaryColumn("ihc_neuroendocrine", "NEC neuroendocrine IHC", ne_values,
+                      description="Categories of the neuroendocrine markers in the NEC specimen."),
+        SummaryColumn("ihc_ebv", ebv_name, ebv_values,
+                      description=f"{ebv_name} category per specimen type (NPC, NEC)."),
+        SummaryColumn("ihc_verdict", "IHC panel", verdicts,
+                      description="The diagnostic panel's verdict for the NEC specimen."),
+    ]
