@@ -63,6 +63,8 @@ def build(
             cohort.labels.setdefault(column, label)
         for column, kind in f.types.items():
             cohort.types.setdefault(column, kind)
+    if profile == "second_cancer":
+        cohort.problems += _preset_gaps(columns, files)
     out_rows = [_derive_patient(row, columns, cohort, settings) for row in rows]
 
     present = [c for c in CANONICAL if c in columns or c == "sample_id"]
@@ -148,6 +150,23 @@ def _add_sample_files(
     for row in rows:
         for column in columns:
             row.setdefault(column, None)
+
+
+def _preset_gaps(columns: list[str], files: list[ClinicalFile]) -> list[str]:
+    """What the second-cancer preset cannot show for want of a column: said once,
+    rather than sections vanishing with exit status 0."""
+    needs = {
+        "nec_diagnosis_date": "the latencies, RIN criterion 2, the timeline and survival from dates",
+        "npc_diagnosis_date": "the latency from the first diagnosis and the timeline's left panel",
+        "npc_histology": "RIN criterion 3",
+        "nec_histology": "RIN criterion 3",
+    }
+    found = ", ".join(repr(h) for f in files for h in f.headers.values()) or "none"
+    return [
+        f"profile second_cancer: no {column} column, so {what} cannot be shown; columns found: {found}; "
+        f"map yours under cohort: columns: {{{column}: \"<your header>\"}}"
+        for column, what in needs.items() if column not in columns
+    ]
 
 
 def choose_profile(options: dict[str, Any], columns: list[str]) -> str:

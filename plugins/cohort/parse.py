@@ -42,6 +42,7 @@ class ClinicalFile:
     types: dict[str, str] = field(default_factory=dict)
     kind: str = "patients"
     samples: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # column -> the header as written
 
 
 @dataclass
@@ -152,10 +153,10 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
         raise InputError("the clinical table has a header but no patients")
     if is_sample_file:
         samples = [(str(r["sample_id"]), str(r["patient_id"])) for r in rows if r.get("sample_id")]
-        return ClinicalFile(columns, rows, kinds, lines, extra, labels, types, "samples", samples)
+        return ClinicalFile(columns, rows, kinds, lines, extra, labels, types, "samples", samples, names)
     check_duplicates([r["patient_id"] for r in rows], lines)
     return ClinicalFile(columns=columns, rows=rows, kinds=kinds, lines=lines, extra_columns=extra,
-                        labels=labels, types=types)
+                        labels=labels, types=types, headers=names)
 
 
 def _canonical_column(

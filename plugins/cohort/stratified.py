@@ -144,8 +144,63 @@ def category_test(table: list[list[int]]) -> tuple[float | None, str]:
         return None, ""
     _chi2, p, _, expected = stats.chi2_contingency(counts, correction=False)
     if (expected < 5).any():
-        try:
+        if counts.shape == (2, 2):
             return float(stats.fisher_exact(counts.astype(int)).pvalue), "Fisher's exact"
-        except (ValueError, TypeError):  # scipy before 1.15: 2x2 tables only
-            return float(p), "chi-square (expected counts below 5)"
+        exact = fisher_rxc(counts.astype(int).tolist())
+        if exact is not None:
+            return exact, "Fisher's exact"
+        return float(p), "chi-square (expected counts below 5; too many tables for Fisher's exact test)"
     return float(p), "chi-square"
+
+
+# Fisher's exact test of an r x c table enumerates every table with the same margins;
+# beyond this many the chi-square p-value is reported instead (and said).
+MAX_TABLES = 200_000
+
+
+def fisher_rxc(table: list[list[int]]) -> float | None:
+    """Fisher's exact test of an r x c table, two-sided as R's fisher.test: the sum of
+    the probabilities of the tables with the same margins that are no more probable
+    than the observed one (relative tolerance 1e-7, as R). scipy's own r x c version
+    draws Monte Carlo samples, which would make the same input give other bytes."""
+    from math import lgamma
+
+    if len(table[0]) > len(table):  # fewer rows to enumerate: transpose
+        table = [list(c) for c in zip(*table, strict=True)]
+    rows = [sum(r) for r in table]
+    cols = [sum(c) for c in zip(*table, strict=True)]
+    n = sum(rows)
+    const = sum(lgamma(r + 1) for r in rows) + sum(lgamma(c + 1) for c in cols) - lgamma(n + 1)
+    observed = const - sum(lgamma(x + 1) for r in table for x in r)
+    limit = observed + math.log1p(1e-7)
+    state = {"total": 0.0, "count": 0}
+
+    def fill(i: int, remaining: list[int], acc: float) -> bool:
+        # Row i takes a split of rows[i] within the columns' remaining room; the last row is forced.
+        if i == len(rows) - 1:
+            lp = acc - sum(lgamma(x + 1) for x in remaining)
+            state["count"] += 1
+            if lp <= limit:
+                state["total"] += math.exp(lp)
+            return state["count"] <= MAX_TABLES
+        for cells in _splits(rows[i], remaining, 0):
+            rest = [c - x for c, x in zip(remaining, cells, strict=True)]
+            if not fill(i + 1, rest, acc - sum(lgamma(x + 1) for x in cells)):
+                return False
+        return True
+
+    if not fill(0, cols, const):
+        return None
+    return min(1.0, state["total"])
+
+
+def _splits(total: int, caps: list[int], start: int) -> Any:
+    """Every way to split ``total`` over caps[start:], each part within its cap."""
+    if start == len(caps) - 1:
+        if total <= caps[start]:
+            yield [total]
+        return
+    room = sum(caps[start + 1:])
+    for x in range(max(0, total - room), min(total, caps[start]) + 1):
+        for rest in _splits(total - x, caps, start + 1):
+            yield [x, *rest]

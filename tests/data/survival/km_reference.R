@@ -63,3 +63,27 @@ lr("lung", Surv(time, status) ~ sex, lung)
 lr("veteran", Surv(time, status) ~ trt, veteran)
 lr("ovarian", Surv(futime, fustat) ~ rx, ovarian)
 lr("aml", Surv(time, status) ~ x, aml)
+
+# cBioPortal's test study (tests/data/clinical/cbioportal_study_es_0), as cBioPortal's
+# users read it in R: '#' header lines skipped, [Not Available] and blanks missing,
+# the status's leading code as the event.
+es0 <- read.delim("../clinical/cbioportal_study_es_0/data_clinical_patients.txt", comment.char = "#",
+                  na.strings = c("", "[Not Available]"))
+es0$os_event <- as.integer(substr(es0$OS_STATUS, 1, 1))
+es0$dfs_event <- as.integer(substr(es0$DFS_STATUS, 1, 1))
+cat(sprintf("count\tes0\tpatients\t%d\n", nrow(es0)))
+for (conf in c("log-log", "log")) {
+  show("es0_os", survfit(Surv(OS_MONTHS, os_event) ~ 1, data = es0, conf.type = conf), conf)
+  show("es0_dfs", survfit(Surv(DFS_MONTHS, dfs_event) ~ 1, data = es0, conf.type = conf), conf)
+}
+
+# Table 1 of lung by sex, with the tests gtsummary chooses: Wilcoxon rank-sum (R's
+# Mann-Whitney) for numbers, Fisher's exact test when an expected count is below 5,
+# else Pearson's chi-square without continuity correction.
+cat(sprintf("table1\tlung\tage\twilcox\t%s\n", format(wilcox.test(age ~ sex, data = lung, exact = FALSE)$p.value, digits = 10)))
+cat(sprintf("table1\tlung\tmeal.cal\twilcox\t%s\n", format(wilcox.test(meal.cal ~ sex, data = lung, exact = FALSE)$p.value, digits = 10)))
+tab <- table(lung$ph.ecog, lung$sex)
+cat(sprintf("table1\tlung\tph.ecog\tfisher\t%s\n", format(fisher.test(tab)$p.value, digits = 10)))
+cat(sprintf("table1\tlung\tstatus\tchisq\t%s\n", format(chisq.test(table(lung$status, lung$sex), correct = FALSE)$p.value, digits = 10)))
+cat(sprintf("table1\tveteran\tkarno\tkruskal\t%s\n", format(kruskal.test(karno ~ celltype, data = veteran)$p.value, digits = 10)))
+cat(sprintf("table1\tlung\tcount_ph.ecog\t%s\n", paste(as.vector(tab), collapse = ",")))
