@@ -421,7 +421,10 @@ def survival_rule(
         return f"patients {', '.join(ids)}" if len(ids) <= 10 else f"{len(ids)} patients"
 
     if table and not dated:
-        return f"Survival times ({unit}) are the table's PFS and OS months columns."
+        endpoints = sorted({e for s in sources.values() for e, how in s.items() if how == "table"},
+                           key=["pfs", "os", "dfs", "dss"].index)
+        names = " and ".join(e.upper() for e in endpoints)
+        return f"Survival times ({unit}) are the table's {names} months columns."
     if dated and not table:
         return f"Survival times ({unit}) are {derived}."
     if not table and not dated:

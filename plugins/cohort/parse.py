@@ -106,9 +106,9 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     cbio_labels, cbio_types = _cbioportal_header(table)
     columns = [mapping[i] for i in sorted(mapping)]
     extra = [c for c in columns if c not in CANONICAL]
-    configured_types = {normalise(k): str(v) for k, v in (options.get("types") or {}).items()}
-    configured_labels = {normalise(k): str(v) for k, v in (options.get("labels") or {}).items()}
-    date_format = str(options.get("date_format") or "auto")
+    configured_types = {normalise(k): str(v) for k, v in options["types"].items()}
+    configured_labels = {normalise(k): str(v) for k, v in options["labels"].items()}
+    date_format = options["date_format"]
 
     by_column = {c: [row[i] for row in table.rows] for i, c in mapping.items()}
     parsed: dict[str, list[tuple[Any, str]]] = {}

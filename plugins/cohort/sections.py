@@ -41,7 +41,7 @@ def rin_applies(cohort: Cohort) -> bool:
 
 
 def table1_by(options: dict[str, Any]) -> str | None:
-    by = options.get("table1_by") or (options.get("table1") or {}).get("by")
+    by = options["table1_by"] or (options["table1"] or {}).get("by")
     return str(by) if by else None
 
 

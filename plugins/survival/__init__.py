@@ -35,6 +35,7 @@ def rinec_options() -> list[Option]:
                "Endpoint prefix -> title (cBioPortal's OS, PFS, DFS and DSS by default; those without data "
                "are left out)."),
         Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`."),
+        Option("sheet", "str", None, "The XLSX sheet of a survival table (default: the first with data)."),
         Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none."),
         Option("time_unit", "str", "months", "Time unit of the plots: days, weeks, months or years.",
                cli="--survival-time-unit"),

@@ -164,7 +164,7 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     options = with_defaults(rinec_options(), options, "survival.")
     import pandas as pd
 
-    table = tables.read_table(path, options.get("sheet"))
+    table = tables.read_table(path, options["sheet"])
     frame = table.frame().reset_index(drop=True)
     lines = table.lines
     raw_names = [str(c) for c in frame.columns]
