@@ -63,7 +63,20 @@ EXAMPLE = {
 }
 
 
+def cbioportal(endpoint: str) -> tuple[list[float], list[float]]:
+    """cBioPortal's test study through the project's reader and event words; rows with
+    a missing time or status left out, as R's survfit leaves them out."""
+    from rinec_report.tables import is_missing, parse_event
+
+    table = read_table(DATA.parent / "clinical" / "cbioportal_study_es_0" / "data_clinical_patients.txt")
+    pairs = zip(table.column(f"{endpoint}_MONTHS"), table.column(f"{endpoint}_STATUS"), strict=True)
+    kept = [(float(t), float(parse_event(e))) for t, e in pairs if not is_missing(t) and not is_missing(e)]
+    return [t for t, _ in kept], [e for _, e in kept]
+
+
 def subsets(name: str, group: str) -> tuple[list[float], list[float]]:
+    if name.startswith("es0_"):
+        return cbioportal(name.split("_")[1].upper())
     if name in EXAMPLE:
         return EXAMPLE[name]
     if name == "tiny":
