@@ -37,12 +37,19 @@ def rinec_options() -> list[Option]:
         Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`."),
         Option("sheet", "str", None, "The XLSX sheet of a survival table (default: the first with data)."),
         Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none."),
-        Option("time_unit", "str", "months", "Time unit of the plots: days, weeks, months or years.",
+        Option("time_unit", "str", "months", "Unit shown and exported: days, weeks, months or years (a "
+               "month is 365.25/12 days).",
                cli="--survival-time-unit"),
-        Option("group_by", "list[str]", [], "Compare survival by these clinical columns (comma-separated).",
+        Option("group_by", "list[str]", [], "Categorical columns (survival table first, then the "
+               "clinical table) to compare; "
+               "comma-separated on the command line.",
                cli="--survival-group-by"),
-        Option("times", "any", None, "Survival at these times (shown unit); default 6, 12, 24, 36, 60 months."),
-        Option("risk_interval", "float", None, "Step of the numbers-at-risk rows; default: chosen from follow-up.",
+        Option("times", "any", None, "Survival at these times (shown unit); default 6, 12, 24, "
+               "36, 60 months (180, 365, 730... days) "
+               "up to the longest follow-up."),
+        Option("risk_interval", "float", None, "Step of the numbers-at-risk rows; default the smallest of "
+               "1, 3, 6, 12... months giving at most 6 "
+               "steps.",
                min=0),
         Option("confidence", "float", 0.95, "Confidence level of the bands and intervals.", min=0.5, max=0.999),
         Option("conf_type", "str", "log-log",
