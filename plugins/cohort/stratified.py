@@ -14,6 +14,8 @@ from .derive import Cohort
 from .table1 import column_kind, label_of
 
 COLUMNS = ["characteristic", "level"]
+# A category with more values is an identifier or free text, not a characteristic to compare.
+MAX_CATEGORY_LEVELS = 20
 _SKIP = {"patient_id", "sample_id"}
 
 
@@ -59,6 +61,9 @@ def stratified_table1(cohort: Cohort, by: str) -> tuple[Any, list[str]]:
             continue
         kind = _kind(cohort, column)
         if kind is None or keep[column].map(_missing).all():
+            continue
+        if kind == "category" and keep[column].map(str).nunique() > MAX_CATEGORY_LEVELS:
+            notes.append(f"{label_of(cohort, column)}: more than {MAX_CATEGORY_LEVELS} values, not compared.")
             continue
         if kind == "number":
             out.append(_number_row(cohort, column, groups, heads, keep, overall))

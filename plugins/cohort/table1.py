@@ -132,6 +132,8 @@ def column_kind(cohort: Cohort, column: str) -> str | None:
             "text": "category", "treatment": "category"}.get(kind or "")
 
 
+# Levels a category's summary lists before it counts the rest.
+MAX_LEVELS = 12
 _SURVIVAL_MONTHS = ("os_months", "pfs_months", "dfs_months", "dss_months")
 
 
@@ -149,8 +151,14 @@ def typed_summary(kind: str, given: list[Any]) -> str:
     if kind == "category":
         counts = Counter(str(v) for v in given)
         total = len(given)
-        return ", ".join(f"{k} {c} ({100 * c / total:.1f}%)" for k, c in sorted(
-            counts.items(), key=lambda kc: (-kc[1], kc[0])))
+        ranked = sorted(counts.items(), key=lambda kc: (-kc[1], kc[0]))
+        shown = ", ".join(f"{k} {c} ({100 * c / total:.1f}%)" for k, c in ranked[:MAX_LEVELS])
+        rest = ranked[MAX_LEVELS:]
+        if rest:
+            # An identifier-like column declared a category (cBioPortal's STRING) would
+            # otherwise list every patient.
+            shown += f"; {len(rest)} other values ({sum(c for _, c in rest)} patients)"
+        return shown
     if kind == "date":
         years = sorted(int(str(v)[:4]) for v in given)
         return f"{years[0]}\u2013{years[-1]}" if years[0] != years[-1] else str(years[0])
