@@ -322,3 +322,37 @@ def test_a_lung_cohort_gets_nothing_empty(tmp_path: Path) -> None:
     assert not any(c.startswith(("rin_", "latency")) for c in patients.columns)
     html = Path(report.html_path).read_text()
     assert "No NEC specimen was stained" not in html and "Radiation-induced" not in html
+
+
+def test_old_single_file_cbioportal_format_is_one_row_per_sample(tmp_path: Path) -> None:
+    """cBioPortal's format before 2016: data_clinical.txt with SAMPLE_ID and PATIENT_ID;
+    here the test study's sample file's first rows under that name (counted by hand)."""
+    lines = (STUDY / "data_clinical_samples.txt").read_text().splitlines(keepends=True)
+    head = [line for line in lines if line.startswith("TCGA-A1-A0SB")]
+    (tmp_path / "data_clinical.txt").write_text("".join(lines[:5] + head))
+    report = run(tmp_path, outdir=tmp_path / "out", force=True, plugins=("cohort",))
+    patients = report.tables["cohort_patients"]
+    assert list(patients["patient_id"]) == ["TCGA-A1-A0SB"]
+    assert patients["sample_id"].iloc[0] == "TCGA-A1-A0SB-01;TCGA-A1-A0SB-02"
+
+
+def test_supplement_style_title_rows_above_the_header(tmp_path: Path) -> None:
+    import openpyxl
+
+    from rinec_report.tables import read_table
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Supplementary Table S1. Patient characteristics"])
+    ws.merge_cells("A1:D1")
+    ws.append([])
+    ws.append(["Patient", "Age", "Sex", "Stage"])
+    ws.append(["A", 61, "F", "II"])
+    ws.append(["B", 70, "M", "III"])
+    path = tmp_path / "clinical.xlsx"
+    book.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = read_table(path)
+    assert table.header == ["Patient", "Age", "Sex", "Stage"]
+    assert table.header_line == 3 and table.lines == [4, 5]

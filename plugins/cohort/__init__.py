@@ -68,6 +68,7 @@ def rinec_patterns() -> list[Pattern]:
                 "data_clinical_patients.txt",
                 "data_clinical_sample.txt",
                 "data_clinical_samples.txt",
+                "data_clinical.txt",
                 "meta_study.txt",
             ),
         )

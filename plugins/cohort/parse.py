@@ -94,7 +94,10 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     names = {mapping[i]: headers[i] for i in mapping}
     # cBioPortal's sample file: one sample per row (SAMPLE_ID, PATIENT_ID), not a
     # patient row with a list of samples.
-    is_sample_file = "sample_id" in names and "patient_id" in names and "sample" in Path(path).name.lower()
+    # The old single-file format (data_clinical.txt) is one row per sample too: patient
+    # ids repeat beside distinct sample ids.
+    is_sample_file = "sample_id" in names and "patient_id" in names and (
+        "sample" in Path(path).name.lower() or _repeats(table, headers.index(names["patient_id"])))
     if "patient_id" not in names:
         found = ", ".join(repr(h) for h in headers if h) or "none"
         aliases = [a for a, c in ALIASES.items() if c == "patient_id"]
@@ -157,6 +160,11 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     check_duplicates([r["patient_id"] for r in rows], lines)
     return ClinicalFile(columns=columns, rows=rows, kinds=kinds, lines=lines, extra_columns=extra,
                         labels=labels, types=types, headers=names)
+
+
+def _repeats(table: tables.TextTable, column: int) -> bool:
+    ids = [row[column] for row in table.rows if row[column]]
+    return len(set(ids)) < len(ids)
 
 
 def _canonical_column(
