@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rinec_report import tables
+from rinec_report import InputError, tables
 
 from . import values as V
 
@@ -76,6 +76,11 @@ def convert_extra(
             else:
                 value = cell
             out.append((value, V.VALUE))
+        except tables.AmbiguousDate:
+            raise InputError(
+                f"row {line}, column {header!r}: {cell!r} may be day/month or month/day; set cohort: "
+                "date_format: DD/MM/YYYY or MM/DD/YYYY"
+            ) from None
         except ValueError as err:
             bad.append((line, cell, str(err)))
             out.append((None, V.UNKNOWN))
