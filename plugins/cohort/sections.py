@@ -83,6 +83,11 @@ def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
         available = ", ".join(c for c in cohort.patients.columns if c != "patient_id")
         warnings.warn(f"cohort: table1_by: no column {by!r}; columns: {available}", InputWarning, stacklevel=2)
         return []
+    levels = cohort.patients[column].dropna().map(str).nunique()
+    if levels > 10 or levels < 2:
+        warnings.warn(f"cohort: table1_by: {by!r} has {levels} values; Table 1 is stratified by a column "
+                      "with 2 to 10 values", InputWarning, stacklevel=2)
+        return []
     table, notes = stratified_table1(cohort, column)
     label = label_of(cohort, column)
     titles = {"characteristic": "Characteristic", "level": "", "p_value": "p", "test": "Test"}

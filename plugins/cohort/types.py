@@ -32,7 +32,8 @@ def column_type(cells: list[str]) -> str:
         return "text"
     numbers = sum(1 for c in given if _PLAIN_NUMBER.match(c))
     if numbers >= NUMERIC_SHARE * len(given) and numbers >= 1:
-        return "number"
+        # A 0/1 (or 1/2) indicator is a category: counts say more than a median of 0.
+        return "category" if len(set(given)) <= 2 else "number"
     dates = 0
     for cell in given:
         try:
