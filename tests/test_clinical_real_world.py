@@ -356,3 +356,16 @@ def test_supplement_style_title_rows_above_the_header(tmp_path: Path) -> None:
         table = read_table(path)
     assert table.header == ["Patient", "Age", "Sex", "Stage"]
     assert table.header_line == 3 and table.lines == [4, 5]
+
+
+def test_table1_by_from_the_config_reaches_the_report(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    shutil.copy(lung_cohort(tmp_path), run_dir / "clinical.csv")
+    (run_dir / "rinec_report.yaml").write_text("cohort: {table1: {by: sex}}\n")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=("cohort",))
+    table = report.tables["cohort_table1_by"]
+    assert list(table.columns[2:5]) == ["1 (n=138)", "2 (n=90)", "Overall (n=228)"]
+    # pandas' count of lung's sexes: 138 men, 90 women.
+    counts = pd.read_csv(DATA / "survival" / "lung.csv")["sex"].value_counts()
+    assert (counts[1], counts[2]) == (138, 90)
