@@ -50,6 +50,10 @@ def _plain(value: Any) -> Any:
 
 def _reading(r: Any) -> str:
     """A reading in words, from a row of ``scores`` (a named tuple)."""
+    if r.source == "percent":
+        return f"{r.percent:g}% of cells (a percentage reading: no intensity, no score)"
+    if r.source == "intensity":
+        return f"intensity {r.intensity} ({r.category}), percentage not recorded: no score"
     if r.source != COMPUTED:
         return f"recorded only as {r.category}"
     if r.intensity == 0:
@@ -203,7 +207,9 @@ def dumbbell_data(scores: pd.DataFrame, patients: list[str], bands: Bands) -> pd
     """For each patient: its first NPC and first NEC specimen's readings with
     the score range each stands for (one value when computed), a span row per
     marker joining them, and the category bands behind them (``kind``)."""
-    chosen = scores[scores["patient_id"].isin(patients) & scores["specimen_type"].isin([NPC, NEC])]
+    # Percentage and intensity-only readings have no score or category to draw here.
+    chosen = scores[scores["patient_id"].isin(patients) & scores["specimen_type"].isin([NPC, NEC])
+                    & scores["source"].isin([COMPUTED, "category"])]
     first = chosen.drop_duplicates(["patient_id", "specimen_type"])[["patient_id", "specimen"]]
     chosen = chosen.merge(first, on=["patient_id", "specimen"])
     rows: list[dict[str, Any]] = []
