@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(os.environ.get("RINEC_SHARED_DATA",
+                             Path(__file__).resolve().parents[2] / "shared" / "data"))
+DATA = REPO / "tests" / "data" / "variants"
 EXAMPLE = REPO / "example_run"
 
 VEP_FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
