@@ -47,7 +47,10 @@ def rinec_cli_options() -> list[CliOption]:
 def rinec_patterns() -> list[Pattern]:
     return [
         Pattern("vcf", glob=("*.vcf", "*.vcf.gz", "*.vcf.bgz", "*.bcf")),
-        Pattern("maf", glob=("*.maf", "*.maf.gz", "*.maf.txt", "*.maf.txt.gz")),
+        # cBioPortal's data_mutations.txt / data_mutations_extended.txt and GDC's
+        # *.maf(.gz) are MAFs too.
+        Pattern("maf", glob=("*.maf", "*.maf.gz", "*.maf.txt", "*.maf.txt.gz",
+                             "data_mutations*.txt", "data_mutations*.txt.gz")),
         Pattern("panel", glob=("panel.bed", "*panel*.bed", "*panel*.bed.gz", "*targets*.bed")),
     ]
 

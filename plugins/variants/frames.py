@@ -110,7 +110,8 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
             "sample": sample_col,
             "patient_id": None,
             "gene": _categorical(genes),
-            "chrom": _categorical(pa.array(base["chrom"], type=pa.string())),
+            "chrom": _categorical(base["chrom"] if isinstance(base["chrom"], pa.Array)
+                                  else pa.array(base["chrom"], type=pa.string())),
             "pos": np.asarray(base["pos"], dtype=np.int64) + start_shift,
             "ref": mref.to_numpy(zero_copy_only=False).astype(object),
             "alt": malt.to_numpy(zero_copy_only=False).astype(object),
@@ -138,13 +139,22 @@ def _trim(refs: list[str], alts: list[str]) -> tuple[Any, Any, Any]:
 
     from .classify import trim_alleles
 
-    r = pa.array(refs, type=pa.string())
-    a = pa.array(alts, type=pa.string())
+    r = refs if isinstance(refs, pa.Array) else pa.array(refs, type=pa.string())
+    a = alts if isinstance(alts, pa.Array) else pa.array(alts, type=pa.string())
+    lr = pc.utf8_length(r).to_numpy(zero_copy_only=False)
+    la = pc.utf8_length(a).to_numpy(zero_copy_only=False)
     shared = pc.and_(
         pc.equal(pc.utf8_slice_codeunits(r, 0, 1), pc.utf8_slice_codeunits(a, 0, 1)),
         pc.not_equal(r, a)).fill_null(False).to_numpy(zero_copy_only=False)
-    shift = np.zeros(len(refs), dtype=np.int64)
-    rows = np.flatnonzero(shared)
+    # A simple indel (one allele a single base) loses exactly its anchor base:
+    # sliced on the whole column. Only longer shared prefixes need the loop.
+    simple = shared & ((lr == 1) | (la == 1))
+    shift = simple.astype(np.int64)
+    if simple.any():
+        mask = pa.array(simple)
+        r = pc.if_else(mask, pc.utf8_slice_codeunits(r, 1), r)
+        a = pc.if_else(mask, pc.utf8_slice_codeunits(a, 1), a)
+    rows = np.flatnonzero(shared & ~simple)
     if not len(rows):
         return (pc.if_else(pc.equal(r, ""), "-", r), pc.if_else(pc.equal(a, ""), "-", a),
                 shift)

@@ -314,11 +314,16 @@ class _Chunker:
         if rows is not None:
             poss = poss[np.asarray(rows, dtype=np.int64)] if len(rows) else poss[:0]
         all_kept = len(idx) == n
+
+        def kept(values: list[str]) -> Any:
+            arr = pa.array(values, type=pa.string())
+            return arr if all_kept else pc.take(arr, take)
+
         base = {
-            "chrom": chroms if all_kept else [chroms[j] for j in idx],
+            "chrom": kept(chroms),
             "pos": poss[idx],
-            "vcf_ref": refs if all_kept else [refs[j] for j in idx],
-            "vcf_alt": alt_of if all_kept else [alt_of[j] for j in idx],
+            "vcf_ref": kept(refs),
+            "vcf_alt": kept(alt_of),
             "filter": pc.take(filt_arr, take),
             **cols,
         }
