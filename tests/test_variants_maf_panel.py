@@ -14,7 +14,7 @@ from rinec_plugins.variants.oncoplot import oncoplot_cells, waterfall_order
 from rinec_plugins.variants.panel import parse_bed
 from variants_helpers import EXAMPLE, SHARED
 
-from rinec_report.model import InputError
+from rinec_report.model import InputError, InputWarning
 
 
 def test_vcf2maf_output_maf_is_read_with_its_own_classes() -> None:
@@ -47,14 +47,18 @@ def test_maf_without_a_required_column(tmp_path: Path) -> None:
         parse_maf(str(path), {})
 
 
-def test_maf_bad_position_names_its_line(tmp_path: Path) -> None:
+def test_maf_bad_position_costs_its_row_and_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "pos.maf"
     path.write_text("#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tReference_Allele\t"
                     "Tumor_Seq_Allele2\tVariant_Classification\tTumor_Sample_Barcode\n"
                     "TP53\t17\t100\tC\tT\tMissense_Mutation\tS1\n"
-                    "RB1\t13\tabc\tC\tT\tMissense_Mutation\tS1\n")
-    with pytest.raises(InputError, match=r"line 4, column Start_Position: 'abc'"):
-        parse_maf(str(path), {})
+                    "RB1\t13\tabc\tC\tT\tMissense_Mutation\tS2\n")
+    with pytest.warns(InputWarning, match=r"1 unreadable row skipped \(line 4: "
+                                          r"Start_Position 'abc' is not a position\)"):
+        out = parse_maf(str(path), {})
+    assert out["mutations"]["gene"].astype(str).tolist() == ["TP53"]
+    # The sample named only on the skipped row still counts (in denominators).
+    assert out["samples"] == ["S1", "S2"]
 
 
 def test_maf_filter_column_is_applied(tmp_path: Path) -> None:

@@ -247,7 +247,7 @@ def choose_effects(
     ``alleles`` (record index -> (allele number, allele spellings)) restricts a
     multi-allelic record to the entries of the allele being reported: by the
     ALLELE_NUM field when the annotation has it (vcf2maf's own rule), else by the
-    Allele field. A record none of whose entries match keeps them all.
+    Allele field (then a record none of whose entries match keeps them all).
     """
     import numpy as np
     import pyarrow as pa
@@ -408,11 +408,14 @@ def _allele_entries(entries: _Entries, fmt: AnnotationFormat, rec: Any,
     if not len(rows):
         return keep
     if "allele_num" in fmt.index:
+        # vcf2maf's own rule: an allele none of whose entries is annotated (VEP
+        # skips '*') has no effect at all.
         values = entries.field("allele_num", rows).to_pylist()
         for r, v in zip(rows, values, strict=True):
             if v and v != str(alleles[int(rec[r])][0]):
                 keep[r] = False
-    elif "allele" in fmt.index:
+        return keep
+    if "allele" in fmt.index:
         values = entries.field("allele", rows).to_pylist()
         for r, v in zip(rows, values, strict=True):
             if v not in alleles[int(rec[r])][1]:

@@ -60,15 +60,60 @@ def vep_allele(ref: str, alt: str, alts: list[str]) -> str:
 def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """Read one VCF/BCF into ``{"mutations", "samples", "records", "filtered",
     "kept_filters", "annotation", "tumor_column", "normal_column"}``."""
-    from cyvcf2 import VCF
-
     if _truncated(path):
         raise InputError("the compressed file is truncated (no BGZF end-of-file block, or a "
                          "gzip stream cut short)")
+    vcf, copy = _open_vcf(path)
     try:
-        vcf = VCF(path, gts012=False, lazy=True, threads=1)
+        return _parse(vcf, path, options)
+    finally:
+        vcf.close()
+        if copy:
+            os.unlink(copy)
+
+
+def _open_vcf(path: str) -> tuple[Any, str | None]:
+    """cyvcf2's reader, and the temporary copy it reads when the file lacks its
+    ##fileformat line (htslib refuses such a file; SnpEff's examples have none)."""
+    from cyvcf2 import VCF
+
+    try:
+        return VCF(path, gts012=False, lazy=True, threads=1), None
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception on bad headers
+        first = _first_line(path)
+        if not first.startswith("#") or first.startswith("##fileformat"):
+            raise InputError(f"cannot be read as VCF/BCF: {exc}") from None
+    import gzip
+    import shutil
+    import tempfile
+
+    warnings.warn("the VCF has no ##fileformat line (read as VCFv4.2)", InputWarning,
+                  stacklevel=3)
+    fd, copy = tempfile.mkstemp(suffix=".vcf")
+    with os.fdopen(fd, "wb") as out, (gzip.open(path, "rb") if _is_gzip(path)
+                                      else open(path, "rb")) as src:
+        out.write(b"##fileformat=VCFv4.2\n")
+        shutil.copyfileobj(src, out)
+    try:
+        return VCF(copy, gts012=False, lazy=True, threads=1), copy
+    except (OSError, Exception) as exc:
+        os.unlink(copy)
         raise InputError(f"cannot be read as VCF/BCF: {exc}") from None
+
+
+def _first_line(path: str) -> str:
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rt", errors="replace") if _is_gzip(path) else open(
+                path, errors="replace") as fh:
+            return fh.readline()
+    except (OSError, EOFError, zlib.error):
+        return ""
+
+
+def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
     header_lines = _header_lines(path)
     samples = list(vcf.samples)
     if not samples:
@@ -95,8 +140,6 @@ def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         raise InputError(
             f"line {header_lines + exc.records + 1}: reading stopped ({exc}); is the file "
             "truncated?") from None
-    finally:
-        vcf.close()
     _warn_annotation_problems(parts, fmt, header_lines)
     filtered: dict[str, int] = {}
     for part in parts:
