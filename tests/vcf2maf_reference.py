@@ -6,10 +6,12 @@ from the plugin: one record at a time, in plain Python, the way the Perl does
 it. The priority tables and the class rules are read from the verbatim excerpt
 tests/data/variants/vcf2maf_rules.pl.
 
-One addition, said where it is: vcf2maf always runs VEP with --allele_number
-and keeps the entries of the tumour's allele by ALLELE_NUM; for annotations
-without that field (SnpEff, VEP run without it) the entries are matched on the
-Allele field instead (SnpEff writes the ALT allele; VEP its trimmed form).
+Two additions, said where they are, both for VCFs annotated by someone else
+than vcf2maf: it runs VEP itself with --allele_number, and keeps the entries of
+the tumour's allele by ALLELE_NUM; for annotations without that field (SnpEff,
+VEP run without it) the entries are matched on the Allele field instead
+(SnpEff writes the ALT allele; VEP its trimmed form). And it runs VEP with
+--no_escape; VEP run without it writes '=' in HGVSp as '%3D', read here as '='.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _perl_condition(cond: str, effect: str, var_type: str, inframe: bool) -> boo
     py = re.sub(r"\$effect eq '([^']+)'", lambda m: f"(effect == '{m.group(1)}')", py)
     py = re.sub(r"\$var_type eq '([^']+)'", lambda m: f"(var_type == '{m.group(1)}')", py)
     py = py.replace("!$inframe", "(not inframe)").replace("$inframe", "inframe")
-    return bool(eval(py, {"re": re}, {"effect": effect, "var_type": var_type,  # noqa: S307
+    return bool(eval(py, {"re": re}, {"effect": effect, "var_type": var_type,
                                        "inframe": inframe}))
 
 
@@ -111,7 +113,7 @@ def convert(path: Path, tumor_id: str, normal_id: str | None = None) -> list[dic
 
 def _record(cols: list[str], fmt: list[str], tumor_idx: int | None,
             normal_idx: int | None) -> dict[str, str]:
-    chrom, pos, _id, ref, alt, _qual, filt, info_line = cols[:8]
+    _chrom, pos, _id, ref, alt, _qual, filt, info_line = cols[:8]
     fmt_keys = cols[8].split(":") if len(cols) > 8 else []
     rest = cols[9:]
     info: dict[str, str] = {}
@@ -193,7 +195,7 @@ def _choose_effect(ann_lines: str, fmt: list[str], var_idx: int, var: str,
                     "cDNA_position", "CANONICAL", "ALLELE_NUM", "Allele"):
             e.setdefault(key, "")
         e["HGVSc"] = re.sub(r"^.*:", "", e["HGVSc"])
-        e["HGVSp"] = re.sub(r"^.*:", "", e["HGVSp"])
+        e["HGVSp"] = re.sub(r"^.*:", "", e["HGVSp"]).replace("%3D", "=")  # addition 2
         terms = sorted(e["Consequence"].split(","), key=effect_priority)  # a stable sort
         e["One_Consequence"] = terms[0] if e["Consequence"] else "intergenic_variant"
         short = e["HGVSp"]
@@ -211,7 +213,7 @@ def _choose_effect(ann_lines: str, fmt: list[str], var_idx: int, var: str,
             continue
         effects.append(e)
     if "ALLELE_NUM" not in fmt and len(vcf_alleles) > 2:
-        # The one addition (see the module docstring): match on the Allele field.
+        # Addition 1 (see the module docstring): match on the Allele field.
         alt = vcf_alleles[var_idx]
         spellings = {alt, _vep_allele(vcf_alleles, alt)}
         mine = [e for e in effects if e["Allele"] in spellings]

@@ -217,7 +217,7 @@ def _short_protein(values: Any) -> Any:
     if not len(rows):
         return out
     sub = pc.take(arr, pa.array(rows))
-    sub = pc.replace_substring_regex(sub, r"^[^:]*:", "")
+    sub = pc.replace_substring_regex(sub, r"^.*:", "")  # vcf2maf: s/^.*://
     sub = pc.replace_substring(sub, "%3D", "=")
     for three, one in _AA3TO1.items():
         sub = pc.replace_substring(sub, three, one)

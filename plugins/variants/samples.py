@@ -50,9 +50,9 @@ def pick_samples(samples: list[str], raw_header: str, options: dict[str, Any]) -
     present = set(samples)
     upper = {s.upper(): s for s in samples}
     pairs = [(d, o) for d, o in pedigree(raw_header) if d in present and o in present]
-    tumor = _first_present(present, options.get("tumor_sample"),
+    tumor = _first_present(present, options["tumor_sample"],
                            header_meta(raw_header, "tumor_sample"))
-    normal = _first_present(present, options.get("normal_sample"),
+    normal = _first_present(present, options["normal_sample"],
                             header_meta(raw_header, "normal_sample"))
     if tumor is None and len(pairs) == 1:
         tumor = pairs[0][0]

@@ -59,7 +59,13 @@ def vep_allele(ref: str, alt: str, alts: list[str]) -> str:
 
 def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """Read one VCF/BCF into ``{"mutations", "samples", "records", "filtered",
-    "kept_filters", "annotation", "tumor_column", "normal_column"}``."""
+    "kept_filters", "annotation", "tumor_column", "normal_column"}``. ``options`` may be
+    partial (the declared defaults fill it)."""
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "variants.")
     if _truncated(path):
         raise InputError("the compressed file is truncated (no BGZF end-of-file block, or a "
                          "gzip stream cut short)")
@@ -121,7 +127,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
             "the VCF has no sample columns (a sites-only VCF), so its variants cannot be "
             "assigned to a sample"
         )
-    fmt = annotation_format(vcf, options.get("annotation", "auto"))
+    fmt = annotation_format(vcf, options["annotation"])
     roles = pick_samples(samples, vcf.raw_header, options)
     if fmt is None:
         _check_undeclared_annotation(path, header_lines)
@@ -448,7 +454,7 @@ def _check_undeclared_annotation(path: str, header_lines: int) -> None:
 
 
 def _accepted_filters(options: dict[str, Any]) -> tuple[bool, set[str]]:
-    values = options.get("filters", ["PASS", "."])
+    values = options["filters"]
     if isinstance(values, str):
         values = [v.strip() for v in values.split(",")]
     values = {str(v) for v in values}
