@@ -75,8 +75,10 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     bad_rows: list[tuple[int, str]] = []
 
     def skip_row(row: Any) -> str:
-        bad_rows.append((row.number, f"{row.actual_columns} fields where the header has "
-                                     f"{row.expected_columns}"))
+        # pyarrow numbers physical lines from 1; kept here as data rows from 1.
+        number = row.number - skip - 1 if row.number is not None else None
+        bad_rows.append((number, f"{row.actual_columns} fields where the header has "
+                                 f"{row.expected_columns}"))
         return "skip"
 
     try:
