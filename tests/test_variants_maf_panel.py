@@ -140,6 +140,20 @@ def test_tmb_and_snv_classes_against_hand_computed_values() -> None:
     assert (d["variants"], d["nonsynonymous"], d["tmb_per_mb"], d["C>A"]) == (1, 0, 0.0, 1)
 
 
+def test_snv_classes_with_and_without_synonymous_snvs() -> None:
+    # Hand count: a missense C>T, a synonymous T>C, an intronic C>A in one sample.
+    m = pd.DataFrame({"sample": ["S"] * 3, "gene": ["G1", "G2", "G3"],
+                      "variant_classification": ["Missense_Mutation", "Silent", "Intron"],
+                      "hgvsp_short": ["", "", ""], "ref": ["C", "T", "C"],
+                      "alt": ["T", "C", "A"], "variant_type": ["SNP"] * 3})
+    every = sample_table(m, ["S"], {}, NONSYNONYMOUS, None, "all").iloc[0]
+    assert (every["C>T"], every["T>C"], every["C>A"], every["ti_tv"]) == (1, 1, 1, 2.0)
+    # maftools' titv default (useSyn = FALSE): only the non-synonymous C>T.
+    nonsyn = sample_table(m, ["S"], {}, NONSYNONYMOUS, None, "nonsynonymous").iloc[0]
+    assert (nonsyn["C>T"], nonsyn["T>C"], nonsyn["C>A"]) == (1, 0, 0)
+    assert nonsyn["ti_tv"] != nonsyn["ti_tv"]  # no transversion left: undefined
+
+
 def test_oncoplot_spec_scales_without_per_cell_names() -> None:
     from rinec_plugins.variants.oncoplot import oncoplot_chart
 

@@ -267,8 +267,12 @@ def gene_table(mutations: Any, samples: list[str], nonsyn: tuple[str, ...],
 
 
 def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
-                 nonsyn: tuple[str, ...], territory_mb: float | None) -> Any:
-    """Per sample: variants, non-synonymous count, TMB, the six SNV classes, Ti/Tv."""
+                 nonsyn: tuple[str, ...], territory_mb: float | None,
+                 snv_scope: str = "all") -> Any:
+    """Per sample: variants, non-synonymous count, TMB, the six SNV classes, Ti/Tv.
+
+    ``snv_scope``: the SNVs the classes and Ti/Tv count, "all" (maftools' titv with
+    useSyn = TRUE) or "nonsynonymous" (its default: the classes in ``nonsyn``)."""
     import numpy as np
     import pandas as pd
 
@@ -284,7 +288,10 @@ def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
     table["tmb_per_mb"] = (
         (table["nonsynonymous"] / territory_mb).round(3) if territory_mb else np.nan
     )
-    snv = mutations.loc[mutations["variant_type"] == "SNP", ["sample", "ref", "alt"]]
+    is_snv = mutations["variant_type"] == "SNP"
+    if snv_scope == "nonsynonymous":
+        is_snv &= mutations["variant_classification"].isin(nonsyn)
+    snv = mutations.loc[is_snv, ["sample", "ref", "alt"]]
     snv = snv.astype({"sample": object})
     pairs = snv[["ref", "alt"]].drop_duplicates()
     lookup = {(r, a): snv_class(r, a) for r, a in pairs.itertuples(index=False)}
