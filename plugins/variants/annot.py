@@ -100,27 +100,29 @@ class _Entries:
         # entries do not have the header's number of fields.
         self.malformed: tuple[int, int, int] | None = None
         texts = [s or "" for s in strings] if None in strings else strings
-        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        # Records joined by ',' (the entry separator): every comma then ends an
-        # entry, and no sort is needed to find them.
-        data = ",".join(texts).encode()
-        self.fast = len(data) == int(lens.sum()) + max(len(texts) - 1, 0)
+        # Records joined by a newline (never inside a VCF field), entries within a
+        # record separated by ','. ASCII text (the usual case) takes the fast path.
+        joined = "\n".join(texts)
+        data = joined.encode()
+        self.fast = len(data) == len(joined)
         if self.fast:
-            self._fast_init(np.frombuffer(data, dtype=np.uint8), lens)
+            self._fast_init(np.frombuffer(data, dtype=np.uint8))
         if not self.fast:
             self._arrow_init(texts)
 
-    def _fast_init(self, buf: Any, lens: Any) -> None:
+    def _fast_init(self, buf: Any) -> None:
         import numpy as np
 
-        rec_off = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens + 1, out=rec_off[1:])
-        commas = np.flatnonzero(buf == 44)
-        starts = np.concatenate([np.zeros(1, dtype=np.int64), commas + 1])
-        ends = np.concatenate([commas, np.full(1, len(buf), dtype=np.int64)])
+        seps = np.flatnonzero((buf == 44) | (buf == 10))
+        newline = buf[seps] == 10
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), seps + 1])
+        ends = np.concatenate([seps, np.full(1, len(buf), dtype=np.int64)])
+        # The record of each entry: the newlines before it.
+        rec = np.zeros(len(starts), dtype=np.int64)
+        np.cumsum(newline, out=rec[1:])
         nonempty = ends > starts
         if not nonempty.all():
-            starts, ends = starts[nonempty], ends[nonempty]
+            starts, ends, rec = starts[nonempty], ends[nonempty], rec[nonempty]
         pipes = np.flatnonzero(buf == 124)
         width = self.fmt.width
         # Every entry has width - 1 pipes iff the counts add up and each entry's
@@ -133,7 +135,7 @@ class _Entries:
             self.fast = False
             return
         self.buf = buf
-        self.rec = np.searchsorted(rec_off, starts, side="right") - 1
+        self.rec = rec
         self.starts, self.ends = starts, ends
         self.pipes = grid
 
@@ -198,31 +200,29 @@ class _Entries:
             return col if rows is None else pc.take(col, pa.array(rows))
         starts = self.starts if k == 0 else self.pipes[:, k - 1] + 1
         ends = self.ends if k == self.fmt.width - 1 else self.pipes[:, k]
-        if rows is not None:
-            starts, ends = starts[rows], ends[rows]
-        return _gather(self.buf, starts, ends)
+        return _gather(self.buf, starts, ends, rows)
 
 
-def _gather(buf: Any, starts: Any, ends: Any) -> Any:
-    """Arrow strings from (start, end) byte ranges of ``buf``."""
+def _gather(buf: Any, starts: Any, ends: Any, rows: Any = None) -> Any:
+    """Arrow strings from (start, end) byte ranges of ``buf`` (ranges in buffer
+    order), optionally only those at ``rows``.
+
+    No bytes are copied to build it: an Arrow string array over the whole buffer
+    whose offsets alternate start, end, next start, ... has the wanted strings at
+    even positions (the text between them at odd ones); Arrow's take then copies
+    just the wanted ones."""
     import numpy as np
     import pyarrow as pa
 
-    lengths = (ends - starts).astype(np.int64)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    total = int(offsets[-1])
-    if total:
-        # 32-bit indices halve the memory traffic when the chunk allows it.
-        itype = np.int32 if len(buf) < 2**31 and total < 2**31 else np.int64
-        shift = (offsets[:-1] - starts).astype(itype)
-        idx = np.arange(total, dtype=itype)
-        idx -= np.repeat(shift, lengths)
-        data = buf[idx].tobytes()
-    else:
-        data = b""
-    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets.tobytes()),
-                                            pa.py_buffer(data))
+    n = len(starts)
+    offsets = np.empty(2 * n + 1, dtype=np.int64)
+    offsets[0:2 * n:2] = starts
+    offsets[1:2 * n:2] = ends
+    offsets[2 * n] = ends[-1] if n else 0
+    whole = pa.LargeStringArray.from_buffers(2 * n, pa.py_buffer(offsets),
+                                             pa.py_buffer(buf))
+    pick = np.arange(0, 2 * n, 2) if rows is None else 2 * np.asarray(rows, dtype=np.int64)
+    return whole.take(pa.array(pick))
 
 
 @dataclass

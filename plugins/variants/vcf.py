@@ -238,7 +238,11 @@ class _Reader:
             start += n
 
     def _read_chunk(self) -> dict[str, Any]:
-        chroms, poss, refs, alts, filts, anns, multi = [], [], [], [], [], [], []
+        # Strings, not cyvcf2's lists, are kept per record: fewer live containers
+        # for Python's garbage collector to walk, and less memory.
+        chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        multi: dict[int, list[str]] = {}
+        allele: dict[int, int] = {}
         ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
                                    filts.append, anns.append)
         tag = self.tag
@@ -248,17 +252,24 @@ class _Reader:
                 pa_(v.POS)
                 ra(v.REF)
                 a = v.ALT
-                aa(a)
-                fa(v.FILTERS)
+                if len(a) == 1:
+                    aa(a[0])
+                elif a:
+                    aa(a[0])
+                    j = len(chroms) - 1
+                    multi[j] = a
+                    allele[j] = self._allele_of(v)
+                else:
+                    aa("")
+                f = v.FILTERS
+                fa(f[0] if len(f) == 1 else ";".join(f) or ".")
                 na(v.INFO.get(tag) if tag else None)
-                if len(a) > 1:
-                    multi.append((len(chroms) - 1, self._allele_of(v)))
                 if len(chroms) >= CHUNK:
                     break
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
-                "ann": anns, "allele": dict(multi), "carriers": None}
+                "ann": anns, "multi": multi, "allele": allele, "carriers": None}
 
     def _allele_of(self, v: Any) -> int:
         """vcf2maf's tumour allele of a multi-allelic record."""
@@ -271,6 +282,7 @@ class _Reader:
         """A cohort VCF: every carrier (a non-reference allele in its genotype) of
         every record, with the allele that carrier has (its first ALT in GT)."""
         chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        multi: dict[int, list[str]] = {}
         carriers: list[list[tuple[int, int]]] = []
         cols = self.cohort_i
         tag = self.tag
@@ -279,11 +291,15 @@ class _Reader:
                 chroms.append(v.CHROM)
                 poss.append(v.POS)
                 refs.append(v.REF)
-                alts.append(v.ALT)
-                filts.append(v.FILTERS)
+                a = v.ALT
+                alts.append(a[0] if a else "")
+                if len(a) > 1:
+                    multi[len(chroms) - 1] = a
+                f = v.FILTERS
+                filts.append(f[0] if len(f) == 1 else ";".join(f) or ".")
                 anns.append(v.INFO.get(tag) if tag else None)
                 gts = v.genotypes
-                n_alleles = len(v.ALT) + 1
+                n_alleles = len(a) + 1
                 rec = []
                 for k, c in enumerate(cols):
                     allele = pick_allele(gts[c][:-1], None, None, n_alleles, carrier_only=True)
@@ -295,7 +311,7 @@ class _Reader:
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
-                "ann": anns, "allele": {}, "carriers": carriers}
+                "ann": anns, "multi": multi, "allele": {}, "carriers": carriers}
 
 
 class _Chunker:
@@ -315,13 +331,14 @@ class _Chunker:
         import pyarrow.compute as pc
 
         rows, alleles, sample_idx = self._rows(chunk)
-        refs, alts = chunk["ref"], chunk["alt"]
+        refs, first_alt, multi = chunk["ref"], chunk["alt"], chunk["multi"]
         # FILTER as written: PASS, '.', or the failed filters joined by ';'.
-        filt_arr = _filters(chunk["filter"])
+        filt_arr = pa.array(chunk["filter"], type=pa.string())
         if rows is not None:
             filt_arr = pc.take(filt_arr, pa.array(rows))
             refs = [refs[j] for j in rows]
-            alts = [alts[j] for j in rows]
+            first_alt = [first_alt[j] for j in rows]
+        record = (lambda j: j) if rows is None else rows.__getitem__
         n = len(refs)
         filtered: dict[str, int] = {}
         if self.keep_all:
@@ -333,9 +350,9 @@ class _Chunker:
                 dropped = pc.value_counts(pc.filter(filt_arr, pa.array(~keep))).to_pylist()
                 filtered = {d["values"]: d["counts"] for d in dropped}
         # The reported allele: the first ALT, or the tumour's (carrier's) allele.
-        alt_of = [a[0] if a else "" for a in alts]
+        alt_of = first_alt if not alleles else list(first_alt)
         for j, k in alleles.items():
-            alt_of[j] = alts[j][k - 1]
+            alt_of[j] = multi[record(j)][k - 1]
         no_alt = [j for j, a in enumerate(alt_of) if not a] if "" in alt_of else []
         if no_alt:
             keep[no_alt] = False
@@ -349,7 +366,7 @@ class _Chunker:
             cols = {k: pa.array([""] * len(idx), type=pa.large_string()) for k in keys}
         else:
             anns = chunk["ann"] if rows is None else [chunk["ann"][j] for j in rows]
-            spell = {j: (k, (alts[j][k - 1], vep_allele(refs[j], alts[j][k - 1], alts[j])))
+            spell = {j: (k, (alt_of[j], vep_allele(refs[j], alt_of[j], multi[record(j)])))
                      for j, k in alleles.items()}
             chosen = choose_effects(anns, self.fmt, spell)
             src = np.arange(n) if rows is None else np.asarray(rows)
@@ -386,28 +403,19 @@ class _Chunker:
 
     def _rows(self, chunk: dict[str, Any]) -> tuple[list[int] | None, dict[int, int], list[int]]:
         """(record index per row or None for one row per record, row -> allele
-        number where not the first ALT, cohort sample index per row)."""
+        number at multi-allelic records, cohort sample index per row)."""
         carriers = chunk["carriers"]
         if carriers is None:
             return None, chunk["allele"], []
+        multi = chunk["multi"]
         rows, alleles, sample_idx = [], {}, []
         for j, rec in enumerate(carriers):
             for k, allele in rec:
-                if allele != 1:
+                if j in multi:
                     alleles[len(rows)] = allele
                 rows.append(j)
                 sample_idx.append(k)
         return rows, alleles, sample_idx
-
-
-def _filters(values: list[list[str]]) -> Any:
-    """cyvcf2's FILTERS lists as the FILTER column as written ('.' when empty)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    lists = pa.array(values, type=pa.list_(pa.string()))
-    joined = pc.binary_join(lists, ";")
-    return pc.if_else(pc.equal(joined, ""), ".", joined)
 
 
 def _header_lines(path: str) -> int:
