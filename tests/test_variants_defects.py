@@ -189,3 +189,19 @@ def test_9_cbioportal_and_gdc_mutation_file_names(tmp_path: Path, name: str) -> 
 def test_gzip_maf_with_cr_line_ends_reads(tmp_path: Path) -> None:
     text = gzip.decompress((DATA / "maftools_APL_relapse.maf.gz").read_bytes())
     assert b"\r" in text and b"\n" not in text
+
+
+def test_2b_strelka_record_without_gt_goes_by_its_tier1_depths(tmp_path: Path) -> None:
+    # Strelka writes no GT; vcf2maf then reads allele depths from AU/CU/GU/TU (tier 1).
+    fmt = "".join(f'##FORMAT=<ID={b}U,Number=2,Type=Integer,Description="{b}">\n'
+                  for b in "ACGT")
+    path = tmp_path / "strelka.vcf"
+    path.write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=1>\n" + fmt +
+        '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+        'Ensembl VEP. Format: Allele|Consequence|SYMBOL">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR\n"
+        "1\t100\t.\tA\tC,G\t.\tPASS\tCSQ=C|missense_variant|X,G|stop_gained|X\tAU:CU:GU:TU\t"
+        "30,30:0,0:0,0:0,0\t20,20:2,2:18,18:0,0\n")
+    out = parse_vcf(str(path), {})
+    assert _row(out, "alt", "variant_classification") == ("G", "Nonsense_Mutation")

@@ -273,9 +273,12 @@ class _Reader:
 
     def _allele_of(self, v: Any) -> int:
         """vcf2maf's tumour allele of a multi-allelic record."""
-        gts = v.genotypes
-        tumor = gts[self.tumor_i][:-1]
-        normal = gts[self.normal_i][:-1] if self.normal_i is not None else None
+        try:
+            gts = v.genotypes
+        except Exception:  # no FORMAT/GT (Strelka): settled by the read depths
+            gts = None
+        tumor = gts[self.tumor_i][:-1] if gts else [-1]
+        normal = gts[self.normal_i][:-1] if gts and self.normal_i is not None else None
         return pick_allele(tumor, normal, record_depths(v, self.tumor_i), len(v.ALT) + 1)
 
     def _read_cohort(self) -> dict[str, Any]:
@@ -298,10 +301,13 @@ class _Reader:
                 f = v.FILTERS
                 filts.append(f[0] if len(f) == 1 else ";".join(f) or ".")
                 anns.append(v.INFO.get(tag) if tag else None)
-                gts = v.genotypes
+                try:
+                    gts = v.genotypes
+                except Exception:  # no FORMAT/GT: no sample can be called a carrier
+                    gts = None
                 n_alleles = len(a) + 1
                 rec = []
-                for k, c in enumerate(cols):
+                for k, c in enumerate(cols if gts else ()):
                     allele = pick_allele(gts[c][:-1], None, None, n_alleles, carrier_only=True)
                     if allele:
                         rec.append((k, allele))
