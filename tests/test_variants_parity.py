@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import vcf2maf_reference as reference
 from rinec_plugins.variants.vcf import parse_vcf
-from variants_helpers import DATA
+from variants_helpers import DATA, TEST_DATA
 
 COLUMNS = ["Hugo_Symbol", "Variant_Classification", "Variant_Type", "Start_Position",
            "Reference_Allele", "Tumor_Seq_Allele2", "HGVSp_Short"]
@@ -82,20 +82,25 @@ def test_the_reference_reproduces_vcf2maf_output_except_the_fixed_row() -> None:
 PUBLIC_VCFS = [
     # (file, tumour, normal, options): VEP tumour/normal (mskcc/vcf2maf); SnpEff
     # -cancer tumour/normal, multi-allelic, ##PEDIGREE (pcingola/SnpEff); VEP
-    # single sample with 34 multi-allelic records and ALLELE_NUM (samtools/bcftools).
-    ("vcf2maf_test_pindel.vep.vcf", "TUMOR", "NORMAL"),
-    ("snpeff_cancer_pedigree.ann.vcf", "Patient_01_Somatic", "Patient_01_Germline"),
-    ("../vcf/bcftools_split-vep.vcf", "S1", None),
+    # single sample with 34 multi-allelic records and ALLELE_NUM (samtools/bcftools);
+    # an old short VEP CSQ without an Allele field beside SnpEff ANN, one of its 189
+    # samples taken as the tumour (brentp/cyvcf2).
+    (DATA / "vcf2maf_test_pindel.vep.vcf", "TUMOR", "NORMAL", {}),
+    (DATA / "snpeff_cancer_pedigree.ann.vcf", "Patient_01_Somatic", "Patient_01_Germline", {}),
+    (TEST_DATA / "vcf" / "bcftools_split-vep.vcf", "S1", None, {}),
+    (TEST_DATA / "vcf" / "cyvcf2_test.vcf.gz", "101976-101976", None,
+     {"tumor_sample": "101976-101976"}),
 ]
 
 
-@pytest.mark.parametrize(("name", "tumor", "normal"), PUBLIC_VCFS)
-def test_public_vcf_agrees_with_the_reference_row_by_row(tmp_path: Path, name: str, tumor: str,
-                                                         normal: str | None) -> None:
-    path = DATA / name
-    if "bcftools" in name:  # sites only: a sample column is added
+@pytest.mark.parametrize(("path", "tumor", "normal", "options"), PUBLIC_VCFS,
+                         ids=[p[0].name for p in PUBLIC_VCFS])
+def test_public_vcf_agrees_with_the_reference_row_by_row(tmp_path: Path, path: Path, tumor: str,
+                                                         normal: str | None,
+                                                         options: dict) -> None:
+    if "bcftools" in path.name:  # sites only: a sample column is added
         path = with_genotypes(path, tmp_path / "bcftools.vcf")
-    got = plugin_rows(path)
+    got = plugin_rows(path, options)
     want = reference_rows(path, tumor, normal)
     assert len(got) == len(want) > 0
     assert [(i, g, w) for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w] == []
