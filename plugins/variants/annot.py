@@ -383,14 +383,14 @@ def _transcript_lengths(entries: _Entries, fmt: AnnotationFormat) -> Any:
     n = len(entries)
     if "cdna" not in fmt.index or n == 0:
         return np.zeros(n, dtype=np.int64)
-    # Look at a sample before reading the whole field.
-    sample = entries.field("cdna", np.arange(min(n, 2000)))
-    if not pc.any(pc.match_substring(sample, "/")).as_py():
-        cdna = entries.field("cdna")
-        if not pc.any(pc.match_substring(cdna, "/")).as_py():
-            return np.zeros(n, dtype=np.int64)
-    else:
-        cdna = entries.field("cdna")
+    # VEP writes "pos/length" for every entry with a position when run with
+    # --total_length, else never: a spread sample of entries settles which, unless
+    # none of them has a position at all.
+    sample = entries.field("cdna", np.linspace(0, n - 1, num=min(n, 2000)).astype(np.int64))
+    if not pc.any(pc.match_substring(sample, "/")).as_py() and \
+            pc.any(pc.greater(pc.utf8_length(sample), 0)).as_py():
+        return np.zeros(n, dtype=np.int64)
+    cdna = entries.field("cdna")
     # Entries without a position (upstream, intergenic) have '' here: null, then 0.
     lens = pc.extract_regex(cdna, r"/\s*(?P<n>\d+)$").field("n")
     lens = pc.if_else(pc.equal(lens, ""), None, lens)
