@@ -120,3 +120,14 @@ def test_snpeff_pedigree_reports_the_tumours_own_allele() -> None:
             ["69849", "G", "C", "Missense_Mutation", "p.W253C"],
             ["69511", "A", "G", "Missense_Mutation", "p.T141A"],
         ]
+
+
+def test_unannotated_tumour_normal_vcf_positions_alleles_and_types_match_vcf2maf() -> None:
+    """vcf2maf's test_b38.vcf has no annotation (vcf2maf ran VEP itself), so only
+    what does not depend on it is compared: start, alleles and type, every row."""
+    out = parse_vcf(str(TEST_DATA / "vcf2maf" / "test_b38.vcf"), {"filters": ["*"]})
+    got = [tuple(str(v) for v in r) for r in
+           out["mutations"][["pos", "ref", "alt", "variant_type"]].itertuples(index=False)]
+    want = [(r[3], r[4], r[5], r[2]) for r in maf_rows(TEST_DATA / "vcf2maf" /
+                                                       "test_b38_output.maf")]
+    assert len(got) == 25 and got == want

@@ -199,3 +199,12 @@ def test_bcf_reads_like_the_vcf(tmp_path: Path) -> None:
     a = parse_vcf(str(src), {})["mutations"].astype(str)
     b = parse_vcf(str(bcf), {})["mutations"].astype(str)
     assert len(a) == 20 and a.equals(b)
+
+
+def test_cohort_vcf_counts_filtered_records_not_carriers(tmp_path: Path) -> None:
+    info = "CSQ=" + csq("T", "missense_variant", "TP53")
+    recs = [("17", 100, "C", "T", "LowQual", info, ("0/1", "1/1")),
+            ("17", 200, "C", "T", "PASS", info, ("0/1", "0/0"))]
+    out = parse_vcf(str(write_vcf(tmp_path / "c.vcf", recs, samples=("A1", "B1"))), {})
+    assert out["records"] == 2 and out["filtered"] == {"LowQual": 1}
+    assert out["mutations"]["sample"].astype(str).tolist() == ["A1"]

@@ -338,23 +338,26 @@ class _Chunker:
 
         rows, alleles, sample_idx = self._rows(chunk)
         refs, first_alt, multi = chunk["ref"], chunk["alt"], chunk["multi"]
-        # FILTER as written: PASS, '.', or the failed filters joined by ';'.
+        # FILTER as written: PASS, '.', or the failed filters joined by ';'. Counted
+        # per record (a cohort record's rows share its FILTER).
         filt_arr = pa.array(chunk["filter"], type=pa.string())
-        if rows is not None:
-            filt_arr = pc.take(filt_arr, pa.array(rows))
-            refs = [refs[j] for j in rows]
-            first_alt = [first_alt[j] for j in rows]
-        record = (lambda j: j) if rows is None else rows.__getitem__
-        n = len(refs)
         filtered: dict[str, int] = {}
         if self.keep_all:
-            keep = np.ones(n, dtype=bool)
+            keep = np.ones(len(filt_arr), dtype=bool)
         else:
             keep = pc.is_in(filt_arr, pa.array(sorted(self.accepted))).to_numpy(
                 zero_copy_only=False)
             if not keep.all():
                 dropped = pc.value_counts(pc.filter(filt_arr, pa.array(~keep))).to_pylist()
                 filtered = {d["values"]: d["counts"] for d in dropped}
+        if rows is not None:
+            take_rows = pa.array(rows, type=pa.int64())
+            filt_arr = pc.take(filt_arr, take_rows)
+            keep = keep[np.asarray(rows, dtype=np.int64)] if rows else keep[:0]
+            refs = [refs[j] for j in rows]
+            first_alt = [first_alt[j] for j in rows]
+        record = (lambda j: j) if rows is None else rows.__getitem__
+        n = len(refs)
         # The reported allele: the first ALT, or the tumour's (carrier's) allele.
         alt_of = first_alt if not alleles else list(first_alt)
         for j, k in alleles.items():
