@@ -91,14 +91,14 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
             ),
             blocks=blocks,
         ),
-        _snv_section(samples, mutations),
+        _snv_section(samples, meta),
         _tmb_section(samples, meta, data["panel_size_mb"], options["tmb_cutoff"]),
         _genes_section(data, details, meta),
     ]
     return sections
 
 
-def _snv_section(samples: Any, mutations: Any) -> Section:
+def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
     import altair as alt
     import pandas as pd
 
@@ -148,19 +148,28 @@ def _snv_section(samples: Any, mutations: Any) -> Section:
         tooltip=["sample:N", "patient_id:N", alt.Tooltip("ti_tv:Q", title="Ti/Tv")],
     ).properties(width=min(900, max(200, 40 * len(order))), height=120, title="Ti/Tv")
     dominant = max(SNV_CLASSES, key=lambda c: (cohort_counts[c], c)) if cohort_total else None
-    text = (f"{cohort_total:,} single-nucleotide variants; the dominant class is {dominant} "
-            f"({cohort_counts[dominant] / cohort_total:.0%})." if dominant else
-            "No single-nucleotide variant was found.")
+    nonsyn_only = meta["snv_classes"] == "nonsynonymous"
+    which = ("non-synonymous single-nucleotide variants (the classes counted as "
+             "non-synonymous; synonymous and non-coding SNVs left out, as maftools' titv does "
+             "by default)" if nonsyn_only else
+             "single-nucleotide variants, synonymous and non-coding ones included (as "
+             "maftools' titv with useSyn = TRUE)")
+    other = "all" if nonsyn_only else "nonsynonymous"
+    text = (f"Counted: {cohort_total:,} {which}; the dominant class is {dominant} "
+            f"({cohort_counts[dominant] / cohort_total:.0%}). The option "
+            f"variants.snv_classes: {other} counts the other way." if dominant else
+            f"No {which.split(' (')[0]} was found.")
     chart = alt.vconcat(alt.hconcat(per_sample, cohort_chart), titv_chart).configure_view(
         stroke=None)
     return Section(
         id="snv-classes",
         title="SNV classes",
         description="The six strand-collapsed substitution classes, per sample and for the cohort.",
-        help=("Every single-nucleotide variant kept (all Variant_Classifications, not only "
-              "non-synonymous ones) is folded onto the pyrimidine of its base pair: G>A counts "
-              "as C>T, A>G as T>C, and so on. Ti/Tv is transitions (C>T, T>C) over "
-              "transversions (the other four)."),
+        help=("Each single-nucleotide variant counted (by default all of them, whatever their "
+              "Variant_Classification; with the option snv_classes: nonsynonymous only the "
+              "non-synonymous classes, as maftools' titv does by default) is folded onto the "
+              "pyrimidine of its base pair: G>A counts as C>T, A>G as T>C, and so on. Ti/Tv is "
+              "transitions (C>T, T>C) over transversions (the other four)."),
         blocks=[Chart(chart.to_dict(), renderer="canvas" if many else "svg"), Text(text)],
     )
 
