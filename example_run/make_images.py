@@ -37,7 +37,9 @@ def rng(seed: int) -> np.random.Generator:
 # ---------------------------------------------------------------- radiology
 
 
-def mri_slice(size: int, z: float, tumour: tuple[float, float, float] | None, seed: int, brain: bool = False) -> np.ndarray:
+def mri_slice(
+    size: int, z: float, tumour: tuple[float, float, float] | None, seed: int, brain: bool = False
+) -> np.ndarray:
     """A 16-bit axial head slice: skull ring, brain or sinus tissue, a bright lesion."""
     yy, xx = np.mgrid[0:size, 0:size] / size - 0.5
     r = np.sqrt((xx / 0.42) ** 2 + (yy / 0.48) ** 2)
@@ -216,7 +218,8 @@ def slide(path: Path) -> None:
 SIDECAR = """\
 file\tpatient_id\tdate\tmodality\tmarker\tspecimen\tcaption\tannotations
 P1/2018-09_MRI/slice2.dcm\tP1\t2018-09\tMRI\t\t\tNEC of the left nasal cavity\tarrow 25,30,48,42 'NEC'
-P1/2019-05_MRI_progression.dcm\tP1\t2019-05\tMRI\t\t\tprogression at the upper bound\tarrow 30,25,55,44 'progression'; circle 61,54,26
+P1/2019-05_MRI_progression.dcm\tP1\t2019-05\tMRI\t\t\tprogression at the upper bound\t\
+arrow 30,25,55,44 'progression'; circle 61,54,26
 P1/2018-09_endoscopy.jpg\tP1\t2018-09\tendoscopy\t\t\tmass in the left nasal cavity\t
 P3/2019-01_endoscopy.jpg\tP3\t2019-01\tendoscopy\t\t\tmass in the left nasal cavity\t
 P2/2020-03_HE_NEC_slide.tif\tP2\t2020-03\tH&E\t\tNEC\twhole-slide image (synthetic pyramidal TIFF)\t

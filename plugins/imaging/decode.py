@@ -71,7 +71,7 @@ def _slide_format(path: str) -> str | None:
         import openslide
 
         return openslide.OpenSlide.detect_format(path)
-    except Exception:  # noqa: BLE001 - a library that cannot load means: not a slide
+    except Exception:  # a library that cannot load means: not a slide
         return None
 
 
@@ -111,18 +111,24 @@ def _to_display_mode(img: Image.Image, percentiles: tuple[float, float]) -> Imag
     return img.convert("RGB")
 
 
-def window(values: np.ndarray, center_width: tuple[float, float] | None, percentiles: tuple[float, float]) -> np.ndarray:
-    """Grey values mapped to 0-255 through a window: the file's centre/width when given,
-    else from the ``percentiles`` of the values (robust to a few bright pixels)."""
+def window(
+    values: np.ndarray, center_width: tuple[float, float] | None, percentiles: tuple[float, float]
+) -> np.ndarray:
+    """Grey values mapped to 0-255 through a window: the file's centre/width when given
+    (DICOM PS3.3 C.11.2.1.2.1, the linear function), else from the ``percentiles`` of the
+    values (robust to a few bright pixels)."""
     values = values.astype(np.float64, copy=False)
-    if center_width is not None and center_width[1] > 0:
-        low = center_width[0] - center_width[1] / 2
-        high = center_width[0] + center_width[1] / 2
-    else:
-        finite = values[np.isfinite(values)]
-        if finite.size == 0:
-            return np.zeros(values.shape, dtype=np.uint8)
-        low, high = (float(v) for v in np.percentile(finite, percentiles))
+    if center_width is not None and center_width[1] >= 1:
+        center, width = center_width
+        if width == 1:  # the standard's formula divides by width - 1
+            scaled = np.where(values < center - 0.5, 0.0, 1.0)
+        else:
+            scaled = (values - (center - 0.5)) / (width - 1) + 0.5
+        return np.clip(np.rint(scaled * 255.0), 0, 255).astype(np.uint8)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.zeros(values.shape, dtype=np.uint8)
+    low, high = (float(v) for v in np.percentile(finite, percentiles))
     if high <= low:
         high = low + 1
     scaled = (np.nan_to_num(values, nan=low) - low) * (255.0 / (high - low))
@@ -171,7 +177,7 @@ def decode_dicom(path: str, frame: int | None, percentiles: tuple[float, float])
             if rgb.dtype != np.uint8:
                 rgb = window(rgb, None, (0.0, 100.0))
             image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
-    except Exception as exc:  # noqa: BLE001 - pydicom raises many types for bad pixel data
+    except Exception as exc:  # pydicom raises many types for bad pixel data
         raise Unreadable(f"DICOM pixel data cannot be decoded ({_reason(exc)})") from None
     tags = {
         "patient_id": str(ds.get("PatientID", "") or "").strip(),
@@ -197,7 +203,7 @@ def _window_of(ds: Any) -> tuple[float, float] | None:
         first = (float(center[0] if _multi(center) else center), float(width[0] if _multi(width) else width))
     except (TypeError, ValueError, IndexError):
         return None
-    return first if first[1] > 0 else None
+    return first if first[1] >= 1 else None
 
 
 def _multi(value: Any) -> bool:
@@ -223,13 +229,15 @@ def decode_slide(path: str, max_side: int) -> Decoded:
         slide = openslide.OpenSlide(path)
         width, height = slide.dimensions
         thumb = slide.get_thumbnail((max_side, max_side)).convert("RGB")
-    except Exception as exc:  # noqa: BLE001 - OpenSlideError, OSError, unsupported format
+    except Exception as exc:  # OpenSlideError, OSError, unsupported format
         raise Unreadable(f"not a readable whole-slide image ({_reason(exc)})") from None
     thumb.info = {}
     return Decoded(thumb, width, height, "slide", {"levels": slide.level_count}, slide=slide)
 
 
-def slide_tiles(slide: Any, overview: Image.Image, tile: int, limit: int) -> list[tuple[int, int, int, int, Image.Image]]:
+def slide_tiles(
+    slide: Any, overview: Image.Image, tile: int, limit: int
+) -> list[tuple[int, int, int, int, Image.Image]]:
     """Up to ``limit`` zoom tiles, cut at twice to four times the overview's resolution
     from the places with the most tissue (the least white in the overview).
 
@@ -245,7 +253,7 @@ def slide_tiles(slide: Any, overview: Image.Image, tile: int, limit: int) -> lis
     target = max(factor / 4, 1.0)
     level = slide.get_best_level_for_downsample(target)
     down = slide.level_downsamples[level]
-    span = int(round(tile * down))  # a tile's size in level-0 pixels
+    span = round(tile * down)  # a tile's size in level-0 pixels
     if span >= max(width, height):
         return []
     grey = np.asarray(overview.convert("L"), dtype=np.float64)
@@ -260,7 +268,7 @@ def slide_tiles(slide: Any, overview: Image.Image, tile: int, limit: int) -> lis
     out = []
     for _, y0, x0 in cells[:limit]:
         w0, h0 = min(span, width - x0), min(span, height - y0)
-        size = (max(1, int(round(w0 / down))), max(1, int(round(h0 / down))))
+        size = (max(1, round(w0 / down)), max(1, round(h0 / down)))
         region = slide.read_region((x0, y0), level, size)
         background = Image.new("RGBA", region.size, (255, 255, 255, 255))
         rgb = Image.alpha_composite(background, region).convert("RGB")

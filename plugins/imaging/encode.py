@@ -13,6 +13,7 @@ import base64
 import heapq
 import io
 from dataclasses import dataclass, field
+
 from PIL import Image
 
 MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}

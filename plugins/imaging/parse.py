@@ -88,7 +88,7 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
     if decoded.slide is not None:
         try:
             cut = slide_tiles(decoded.slide, image, int(options["tile_side"]), int(options["max_tiles"]))
-        except Exception as exc:  # noqa: BLE001 - a damaged deeper level still leaves the overview
+        except Exception as exc:  # a damaged deeper level still leaves the overview
             warnings.warn(f"whole-slide zoom tiles skipped ({exc})", InputWarning, stacklevel=2)
             cut = []
         finally:
