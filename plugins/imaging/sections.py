@@ -171,17 +171,19 @@ def _marker_synonyms() -> dict[str, str]:
 
 
 def _label(item: Shown, lookup: dict[tuple[str, str, str], tuple[Any, str]]) -> str:
-    base = html.caption_of(item)
+    """The panel's caption: the stain, the ihc plugin's score when there is one, the date."""
+    tail = " · ".join(p for p in (item.date or "undated", item.caption) if p)
     if item.modality == "H&E" or not item.marker:
-        return base
+        return f"H&E · {tail}"
     synonyms = _marker_synonyms()
     key = synonyms.get(_marker_key(item.marker), _marker_key(item.marker))
     found = lookup.get((item.patient_id, item.specimen, key))
     if found is None:
-        return f"{item.marker}: no IHC score · {base}"
+        return f"{item.marker}: no IHC score · {tail}"
     score, category = found
-    score_text = "" if score is None or score != score else f"{float(score):g}"
-    return f"{item.marker}: {score_text} ({category}) · {base}" if score_text else f"{item.marker}: {category} · {base}"
+    if score is None or score != score:
+        return f"{item.marker}: {category} · {tail}"
+    return f"{item.marker}: score {float(score):g} ({category}) · {tail}"
 
 
 def _patients(items: list[Shown]) -> list[str]:
