@@ -33,7 +33,7 @@ def page(example_report):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(example_report.as_uri())
-        page.wait_for_function("document.querySelectorAll('#imaging-timeline img.rri-thumb[src^=\"data:\"]').length > 0")
+        page.wait_for_function("document.querySelector('#imaging-timeline img.rri-thumb[src^=\"data:\"]')")
         yield page
         assert outside == [] and errors == []
         browser.close()

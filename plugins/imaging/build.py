@@ -18,7 +18,7 @@ from rinec_report import InputWarning
 
 from . import meta
 from .encode import Choice, fit
-from .parse import Deferred, ParsedImage, Sidecar, parse_image
+from .parse import ParsedImage, Sidecar, parse_image
 
 COLUMNS = [
     "patient_id",
@@ -83,12 +83,12 @@ def combine(
 
     sidecars = [p for p in parsed if isinstance(p, Sidecar)]
     images = {p.relpath: p for p in parsed if isinstance(p, ParsedImage)}
-    deferred = {p.relpath: p for p in parsed if isinstance(p, Deferred)}
     rows = _sidecar_rows(sidecars)
     for relpath in sorted(rows):
         if relpath in images:
             continue
-        path = deferred[relpath].path if relpath in deferred else os.path.join(run_dir, relpath)
+        # Outside images/ the workers skipped it: a sidecar names it, so it is read here.
+        path = os.path.join(run_dir, relpath)
         if not os.path.isfile(path):
             warnings.warn(f"{rows[relpath]['where']}: image {relpath} not found", InputWarning, stacklevel=2)
             continue

@@ -2,8 +2,9 @@
 
 An image is decoded, stripped of metadata and encoded at every size the budget may
 choose from, here, in parallel; the main process only chooses among the encodings.
-An image file outside an ``images/`` folder is not decoded unless a sidecar names it,
-so a run directory's other pictures (a logo, a plot) cost nothing.
+An image file outside an ``images/`` folder is ignored here (the report lists it as
+ignored); if a sidecar names it, the main process decodes it. A run directory's other
+pictures (a logo, a plot) thus cost nothing.
 """
 
 from __future__ import annotations
@@ -37,14 +38,6 @@ class ParsedImage:
 
 
 @dataclass
-class Deferred:
-    """An image file outside ``images/``: decoded only if a sidecar names it."""
-
-    relpath: str
-    path: str
-
-
-@dataclass
 class Sidecar:
     relpath: str
     rows: list[dict[str, Any]]
@@ -54,7 +47,7 @@ def parse_file(path: str, relpath: str, pattern: str, options: dict[str, Any]) -
     if pattern == "sidecar":
         return Sidecar(relpath, meta.read_sidecar(path, relpath))
     if not meta.in_images_folder(relpath):
-        return Deferred(relpath, path)
+        return None  # ignored here; the main process decodes it if a sidecar names it
     return parse_image(path, relpath, options)
 
 
