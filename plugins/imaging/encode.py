@@ -51,8 +51,9 @@ def encode(image: Image.Image, side: int, fmt: str, quality: int) -> Encoded:
     clean = scaled if scaled is not image else image.copy()
     clean.info = {}  # no EXIF, ICC profile or comment is written
     if fmt == "webp":
-        # method 4 is libwebp's default speed/size trade-off.
-        clean.save(buffer, "WEBP", quality=quality, method=4)
+        # method 2 rather than libwebp's default 4: half the time for about 7% more bytes
+        # (measured on 1280x960 photographs), and encoding is most of the plugin's work.
+        clean.save(buffer, "WEBP", quality=quality, method=2)
     else:
         clean.convert("RGB" if clean.mode != "L" else "L").save(buffer, "JPEG", quality=quality, optimize=True)
     return Encoded(clean.width, clean.height, buffer.getvalue(), MIME[fmt])

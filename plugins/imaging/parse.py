@@ -18,7 +18,7 @@ from typing import Any
 from rinec_report import InputError, InputWarning
 
 from . import meta
-from .encode import Encoded, Tile, display_sides, encode
+from .encode import Encoded, Tile, display_sides, encode, scale
 
 
 @dataclass
@@ -74,9 +74,12 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
         return None
     fmt, quality = options["format"], int(options["quality"])
     image = decoded.image
-    thumb = encode(image, int(options["thumb_side"]), fmt, quality)
-    sides = display_sides(max_side, int(options["min_side"]), max(image.size))
-    levels = [encode(image, side, fmt, quality) for side in sides]
+    levels = []
+    current = image
+    for side in display_sides(max_side, int(options["min_side"]), max(image.size)):
+        current = scale(current, side)  # each size from the one above: cheaper than from the original
+        levels.append(encode(current, side, fmt, quality))
+    thumb = encode(current, int(options["thumb_side"]), fmt, quality)
     tiles: list[Tile] = []
     if decoded.slide is not None:
         try:
