@@ -231,3 +231,12 @@ def test_budget_steps_down_the_largest_first_then_drops():
     report = fit(tiny, 30)
     assert (report.display_dropped, report.not_embedded, report.total) == (3, 1, 24)
     assert [c.embedded for c in tiny] == [True, True, False]
+
+
+def test_a_picture_over_the_pixel_bound_is_one_warning(tmp_path, monkeypatch):
+    from rinec_plugins.imaging import decode
+
+    monkeypatch.setattr(decode, "MAX_PIXELS", 100_000)  # the real bound is 150 MP: too big for a test
+    result, messages = parse(photo(tmp_path / "big.png", size=(640, 480)))
+    assert result is None
+    assert messages == ["image skipped: image of 640x480 pixels, more than 100,000"]

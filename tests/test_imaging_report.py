@@ -81,3 +81,17 @@ def test_a_run_without_a_clinical_table_takes_dicom_patient_ids(tmp_path: Path) 
     table = report.tables["imaging_images"]
     assert list(zip(table["patient_id"], table["date"], table["modality"], table["caption"], strict=True)) == [
         ("4MR1", "2004-08-26", "MRI", "head")]
+
+
+def test_text_from_input_files_is_escaped(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    photo(run_dir / "images" / "P1" / "2019-05_MRI.png")
+    (run_dir / "images" / "images.tsv").write_text(
+        "file\tcaption\tmarker\tannotations\n"
+        "P1/2019-05_MRI.png\t<script>alert(1)</script>\t<b>x</b>\ttext 10,10 '<img src=x onerror=alert(2)>'\n",
+        encoding="utf-8")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"])
+    html = report.html_path.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>x</b>" not in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html

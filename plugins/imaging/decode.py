@@ -9,6 +9,7 @@ EXIF (GPS included), ICC profiles and every other DICOM tag are dropped here.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from PIL import Image, ImageOps
 
 from .meta import DICOM_EXTENSIONS, SLIDE_EXTENSIONS, normalise_date
 
-# Pillow refuses images above this many pixels (a decompression bomb guard); whole
-# slides do not go through Pillow, so this only bounds ordinary files.
-MAX_PIXELS = 400_000_000
+# Ordinary pictures above this many pixels are refused (a decompression-bomb guard and a
+# bound on a worker's memory: 150 MP of RGB is 450 MB). Whole slides do not go through
+# Pillow and have no such bound: OpenSlide reads only the levels it needs.
+MAX_PIXELS = 150_000_000
 
 
 class Unreadable(Exception):
@@ -79,10 +81,15 @@ def _slide_format(path: str) -> str | None:
 
 
 def decode_picture(path: str, max_side: int, percentiles: tuple[float, float]) -> Decoded:
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(path) as img:
+        with warnings.catch_warnings():
+            # Our own bound below replaces Pillow's warning for large images.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
             width, height = img.size
+            if width * height > MAX_PIXELS:
+                raise Unreadable(f"image of {width}x{height} pixels, more than {MAX_PIXELS:,}")
             if img.format == "JPEG":
                 # DCT scaling: decode at 1/2, 1/4 or 1/8 size when that still covers max_side.
                 img.draft("RGB", (max_side, max_side))
