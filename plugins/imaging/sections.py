@@ -99,8 +99,7 @@ def _pathology(items: list[Shown], index: dict[str, str], scores: Any) -> Sectio
         mine = [s for s in items if s.patient_id == patient]
         specimens = _specimen_columns(mine)
         rows = []
-        for stain in ["H&E", *sorted({s.marker for s in mine if s.marker and s.modality != "H&E"},
-                                     key=str.casefold)]:
+        for stain in ["H&E", *sorted({_stain(s) for s in mine} - {"H&E"}, key=str.casefold)]:
             cells = []
             for specimen in specimens:
                 here = [s for s in mine if s.specimen == specimen and _stain(s) == stain]
@@ -129,7 +128,12 @@ def _pathology(items: list[Shown], index: dict[str, str], scores: Any) -> Sectio
 
 
 def _stain(item: Shown) -> str:
-    return "H&E" if item.modality == "H&E" or not item.marker else item.marker
+    return "H&E" if item.modality == "H&E" or not item.marker else _display_marker(item.marker)
+
+
+def _display_marker(name: str) -> str:
+    """The ihc plugin's name for a marker (CGA and Chromogranin A are CgA), else as written."""
+    return _marker_names().get(_marker_key(name), name)
 
 
 def _specimen_columns(items: list[Shown]) -> list[str]:
@@ -163,11 +167,16 @@ def _score_lookup(scores: Any) -> dict[tuple[str, str, str], tuple[Any, str]]:
 def _marker_synonyms() -> dict[str, str]:
     """The ihc plugin's spellings of a marker (Synaptophysin = SYN), so that an image's
     marker finds the reading whatever name each file used."""
+    return {key: _marker_key(name) for key, name in _marker_names().items()}
+
+
+def _marker_names() -> dict[str, str]:
+    """Any spelling's key -> the ihc plugin's canonical marker name."""
     try:
         from rinec_plugins.ihc.names import BUILTIN_SYNONYMS
     except ImportError:  # the ihc plugin is not installed: names must match as written
         return {}
-    return {_marker_key(o): _marker_key(c) for c, others in BUILTIN_SYNONYMS.items() for o in (c, *others)}
+    return {_marker_key(o): c for c, others in BUILTIN_SYNONYMS.items() for o in (c, *others)}
 
 
 def _label(item: Shown, lookup: dict[tuple[str, str, str], tuple[Any, str]]) -> str:
@@ -178,12 +187,13 @@ def _label(item: Shown, lookup: dict[tuple[str, str, str], tuple[Any, str]]) -> 
     synonyms = _marker_synonyms()
     key = synonyms.get(_marker_key(item.marker), _marker_key(item.marker))
     found = lookup.get((item.patient_id, item.specimen, key))
+    marker = _display_marker(item.marker)
     if found is None:
-        return f"{item.marker}: no IHC score · {tail}"
+        return f"{marker}: no IHC score · {tail}"
     score, category = found
     if score is None or score != score:
-        return f"{item.marker}: {category} · {tail}"
-    return f"{item.marker}: score {float(score):g} ({category}) · {tail}"
+        return f"{marker}: {category} · {tail}"
+    return f"{marker}: score {float(score):g} ({category}) · {tail}"
 
 
 def _patients(items: list[Shown]) -> list[str]:
