@@ -16,6 +16,7 @@ import os
 import resource
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -105,6 +106,47 @@ def _slide(path: Path) -> None:
                       photometric="rgb", compression="zlib", metadata=None, subfiletype=1 if level else 0)
 
 
+class PeakMemory(threading.Thread):
+    """Polls /proc for this process's descendants (the core's workers) and keeps the
+    largest peak resident size (VmHWM) any of them reached. getrusage(RUSAGE_CHILDREN)
+    cannot tell: the workers are still alive when the run returns."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.5):
+            for pid in _descendants(me):
+                try:
+                    with open(f"/proc/{pid}/status") as status:
+                        for line in status:
+                            if line.startswith("VmHWM:"):
+                                self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                except OSError:
+                    pass
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent]
+        found += children
+        frontier += children
+    return found
+
+
 def baseline(root: Path) -> float:
     """Decode every input once, serially, without encoding anything."""
     import openslide
@@ -141,9 +183,12 @@ def main() -> int:
         base_s = baseline(root)
         outdir = args.keep or Path(tmp) / "out"
         os.environ.setdefault("SOURCE_DATE_EPOCH", "1600000000")
+        sampler = PeakMemory()
+        sampler.start()
         t0 = time.perf_counter()
         report = run(root, outdir=outdir, force=True, plugins=("cohort", "imaging"), jobs=args.jobs)
         wall = time.perf_counter() - t0
+        sampler.stop.set()
         page = report.html_path.stat().st_size
         table = report.tables["imaging_images"]
         notes = [b.text for _, s in report.sections if s.id == "timeline" for b in s.blocks
@@ -152,13 +197,13 @@ def main() -> int:
         if args.keep is None:
             shutil.rmtree(outdir, ignore_errors=True)
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    child_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, sampler.peak_kb) / 1024
     print(f"inputs: {args.images} images ({kinds['jpeg']} JPEG 1280x960, {kinds['dicom']} DICOM slices 512x512 in "
           f"{SERIES} series, 1 pyramidal TIFF 16384x12288) for {PATIENTS} patients, {disk / 1e6:.0f} MB on disk "
           f"(generated in {made:.0f} s)")
     print(f"baseline (decode every file once, serial, no encoding): {base_s:.1f} s")
     print(f"rinec-report run (cohort + imaging, jobs={args.jobs or os.cpu_count()}): {wall:.1f} s wall, "
-          f"{wall / base_s:.2f}x the baseline")
+          f"{wall / base_s:.2f}x the baseline (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"peak memory: main process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB")
     print(f"page: {page / 1e6:.1f} MB; images shown: {len(table)} (a DICOM series once), embedded "
           f"{table['embedded_bytes'].sum() / 1e6:.1f} MB")
