@@ -8,6 +8,7 @@ import platform
 from typing import TYPE_CHECKING, Any
 
 from . import describe
+from .config import RUNTIME_KEYS
 from .model import Code, KeyValues, Note, Section, Table, Text
 from .patients import natural_key
 from .results import Message, error_section
@@ -161,7 +162,8 @@ def run_info_section(report: Report) -> Section:
         )
     else:
         blocks.append(Text("No warnings or errors."))
-    config_text = yaml.safe_dump(_plain(report.config), sort_keys=True, allow_unicode=True)
+    shown = {k: v for k, v in report.config.items() if k not in RUNTIME_KEYS}
+    config_text = yaml.safe_dump(_plain(shown), sort_keys=True, allow_unicode=True)
     blocks.append(Code(config_text, title="Configuration in effect"))
     return Section(
         id="run",

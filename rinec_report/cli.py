@@ -71,6 +71,12 @@ def build_run_command(host: PluginHost) -> click.Command:
         help="Parallel parsing processes (default: all cores).",
     )
     @click.option(
+        "--executor",
+        type=click.Choice(["local", "dask"]),
+        help="Parse on local processes (default) or on a Dask cluster (needs rinec-report[dask]).",
+    )
+    @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://HOST:8786.")
+    @click.option(
         "--data-format",
         type=click.Choice(["tsv", "csv", "json", "parquet"]),
         default="tsv",
@@ -96,6 +102,8 @@ def build_run_command(host: PluginHost) -> click.Command:
             exclude=kw["exclude"],
             ignore=kw["ignore"],
             jobs=kw["jobs"],
+            executor=kw["executor"],
+            scheduler=kw["scheduler"],
             force=kw["force"],
             data_format=kw["data_format"],
             data_dir=not kw["no_data_dir"],
@@ -123,9 +131,19 @@ def build_run_command(host: PluginHost) -> click.Command:
             _param_name(plugin, option),
             is_flag=option.type == "bool",
             default=None,
+            metavar=_metavar(option),
             help=f"[{plugin}] {option.help}",
         )(command)
     return command
+
+
+def _metavar(option: Option) -> str | None:
+    if option.type == "bool":
+        return None
+    if option.choices:
+        return "[" + "|".join(str(c) for c in option.choices) + "]"
+    return {"int": "INTEGER", "float": "NUMBER", "date": "YYYY-MM-DD", "path": "PATH",
+            "list[str]": "A,B,..."}.get(option.type, "TEXT")
 
 
 def _flag_values(flags: list[tuple[str, Option]], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -37,6 +37,9 @@ CORE_OPTIONS: list[Option] = [
     Option("patients", "dict[str,str]", {}, "Raw patient id -> the id used everywhere."),
     Option("samples", "dict[str,str]", {}, "Sequencing sample id -> patient id, for every plugin."),
     Option("max_file_size_mb", "float", 20480, "Files larger than this are skipped.", min=0),
+    Option("executor", "str", "local", "Where files are parsed: `local` processes or a `dask` cluster.",
+           choices=("local", "dask")),
+    Option("scheduler", "str", None, "The dask scheduler's address (`tcp://HOST:8786`) for `executor: dask`."),
     Option(
         "section_order",
         "list[str]",
@@ -44,6 +47,11 @@ CORE_OPTIONS: list[Option] = [
         "The page's order: section anchors (`<plugin>-<id>`) or globs; unmatched sections go where `*` stands.",
     ),
 ]
+
+
+# How a run is carried out, not what it reports: left out of the page and the manifest,
+# so a run on a cluster gives the bytes of a local run.
+RUNTIME_KEYS = ("executor", "scheduler")
 
 
 class ConfigError(ValueError):
