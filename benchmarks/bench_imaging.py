@@ -6,7 +6,7 @@ and how much of it the images take, and what the budget reduced. The baseline, m
 in the same run, is a bare serial loop that only decodes every input once (Pillow,
 pydicom, OpenSlide's thumbnail): the floor for reading these files in one process.
 
-    python benchmarks/bench_imaging.py [--images 1000] [--jobs N] [--keep DIR]
+    python benchmarks/bench_imaging.py [--images 1000] [--jobs N] [--format webp|jpeg] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -170,6 +170,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--format", choices=("webp", "jpeg"), default="webp", help="imaging.format")
     parser.add_argument("--keep", type=Path, default=None, help="write the report here and keep it")
     args = parser.parse_args()
     from rinec_report import run
@@ -186,7 +187,8 @@ def main() -> int:
         sampler = PeakMemory()
         sampler.start()
         t0 = time.perf_counter()
-        report = run(root, outdir=outdir, force=True, plugins=("cohort", "imaging"), jobs=args.jobs)
+        report = run(root, outdir=outdir, force=True, plugins=("cohort", "imaging"), jobs=args.jobs,
+                     plugin_options={"imaging": {"format": args.format}})
         wall = time.perf_counter() - t0
         sampler.stop.set()
         page = report.html_path.stat().st_size
@@ -202,7 +204,7 @@ def main() -> int:
           f"{SERIES} series, 1 pyramidal TIFF 16384x12288) for {PATIENTS} patients, {disk / 1e6:.0f} MB on disk "
           f"(generated in {made:.0f} s)")
     print(f"baseline (decode every file once, serial, no encoding): {base_s:.1f} s")
-    print(f"rinec-report run (cohort + imaging, jobs={args.jobs or os.cpu_count()}): {wall:.1f} s wall, "
+    print(f"rinec-report run (cohort + imaging, {args.format}, jobs={args.jobs or os.cpu_count()}): {wall:.1f} s wall, "
           f"{wall / base_s:.2f}x the baseline (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"peak memory: main process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB")
     print(f"page: {page / 1e6:.1f} MB; images shown: {len(table)} (a DICOM series once), embedded "
