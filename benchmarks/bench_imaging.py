@@ -114,12 +114,20 @@ class PeakMemory(threading.Thread):
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_kb = 0
+        self.cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen
         self.stop = threading.Event()
 
     def run(self) -> None:
         me = os.getpid()
+        tick = os.sysconf("SC_CLK_TCK")
         while not self.stop.wait(0.5):
             for pid in _descendants(me):
+                try:
+                    with open(f"/proc/{pid}/stat") as stat:
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                    self.cpu[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+                except (OSError, IndexError, ValueError):
+                    pass
                 try:
                     with open(f"/proc/{pid}/status") as status:
                         for line in status:
@@ -186,10 +194,10 @@ def main() -> int:
         os.environ.setdefault("SOURCE_DATE_EPOCH", "1600000000")
         sampler = PeakMemory()
         sampler.start()
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         report = run(root, outdir=outdir, force=True, plugins=("cohort", "imaging"), jobs=args.jobs,
                      plugin_options={"imaging": {"format": args.format}})
-        wall = time.perf_counter() - t0
+        wall, main_cpu = time.perf_counter() - t0, time.process_time() - cpu0
         sampler.stop.set()
         page = report.html_path.stat().st_size
         table = report.tables["imaging_images"]
@@ -206,6 +214,10 @@ def main() -> int:
     print(f"baseline (decode every file once, serial, no encoding): {base_s:.1f} s")
     print(f"rinec-report run (cohort + imaging, {args.format}, jobs={args.jobs or os.cpu_count()}): {wall:.1f} s wall, "
           f"{wall / base_s:.2f}x the baseline (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    workers_cpu = sum(sampler.cpu.values())
+    print(f"CPU time (load-independent): main process {main_cpu:.0f} s, workers {workers_cpu:.0f} s in all; "
+          f"on {os.cpu_count()} idle cores the run would take about "
+          f"{main_cpu + workers_cpu / (args.jobs or os.cpu_count()):.0f} s")
     print(f"peak memory: main process {self_mb:.0f} MB, largest worker {child_mb:.0f} MB")
     print(f"page: {page / 1e6:.1f} MB; images shown: {len(table)} (a DICOM series once), embedded "
           f"{table['embedded_bytes'].sum() / 1e6:.1f} MB")
