@@ -95,3 +95,15 @@ def test_text_from_input_files_is_escaped(tmp_path: Path) -> None:
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>x</b>" not in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+def test_a_deidentified_report_carries_no_pixels(tmp_path: Path) -> None:
+    report = run(EXAMPLE_RUN, outdir=tmp_path, force=True, plugins=["cohort", "ihc", "imaging"], deidentify=True)
+    assert report.errors == []
+    html = report.html_path.read_text(encoding="utf-8")
+    assert "data:image/" not in html and "rri-data" not in html
+    assert "left out of this de-identified report" in html
+    table = report.tables["imaging_images"]
+    assert len(table) == 21 and "P1" not in set(table["patient_id"])  # pseudonyms
+    assert "caption" not in table.columns  # free text, declared so: dropped
+    assert not table["date"].astype(str).str.fullmatch(r"\d{4}-\d{2}(-\d{2})?").any()  # no calendar dates

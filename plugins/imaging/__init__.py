@@ -85,10 +85,19 @@ def _diagnosis_dates(datasets: Any) -> dict[str, str]:
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], datasets: Any) -> list[Any]:
+def rinec_sections(data: dict[str, Any], datasets: Any, config: dict[str, Any]) -> list[Any]:
     from .sections import sections
 
-    return sections(data, datasets.get("ihc", "scores"))
+    # A de-identified report (--deidentify) gets no pixels: text burned into an image
+    # cannot be found, let alone replaced, the way the core replaces ids in text.
+    deidentified = bool((config.get("deidentify") or {}).get("enabled"))
+    return sections(data, datasets.get("ihc", "scores"), deidentified)
+
+
+@hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    # Captions are typed by people (and DICOM series descriptions may name anything).
+    return {"caption": "text"}
 
 
 @hookimpl

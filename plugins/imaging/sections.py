@@ -29,8 +29,20 @@ def _modality_key(name: str) -> tuple[int, str]:
     return (_MODALITY_ORDER.index(name), "") if name in _MODALITY_ORDER else (len(_MODALITY_ORDER), name.casefold())
 
 
-def sections(data: dict[str, Any], ihc_scores: Any) -> list[Section]:
+DEIDENTIFIED = (
+    "The images are left out of this de-identified report: text burned into their pixels (names, "
+    "dates, hospital numbers) cannot be found and replaced. The table lists them with pseudonymised "
+    "patients and dates."
+)
+
+
+def sections(data: dict[str, Any], ihc_scores: Any, deidentified: bool = False) -> list[Section]:
     shown: list[Shown] = data["_shown"]
+    if deidentified:
+        table = data["images"].drop(columns=["embedded_bytes"])
+        return [Section("timeline", "Imaging timeline per patient", "The images found, by patient.",
+                        blocks=[Note(DEIDENTIFIED, "warning"),
+                                Table("images", table, title="Images", filters=["modality", "time_point"])])]
     index = {s.key: f"i{n}" for n, s in enumerate(shown, start=1)}
     out = [_timeline(data, shown, index)]
     pathology = [s for s in shown if s.modality in PATHOLOGY]
