@@ -8,6 +8,7 @@ many sections show it.
 
 from __future__ import annotations
 
+import json
 import math
 from importlib import resources
 from typing import Any
@@ -125,6 +126,16 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
             entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
         out[index[item.key]] = entry
     return out
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside a <script> element whatever strings it holds (no "</script>",
+    no HTML comment opener); sorted keys, so the same images give the same bytes."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.translate(_JSON_ESCAPES))
 
 
 def toolbar() -> Markup:

@@ -52,8 +52,6 @@ def sections(data: dict[str, Any], ihc_scores: Any, deidentified: bool = False) 
 
 
 def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str]) -> Section:
-    from rinec_report.render import script_json
-
     cards = []
     for patient in _patients(shown):
         mine = [s for s in shown if s.patient_id == patient]
@@ -75,7 +73,7 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str]) -
                             "</div></div>").format(p=patient, c=Markup("").join(columns)))
     body = Markup('<div class="rri" data-rri="timeline">{}{}</div>'
                   '<script type="application/json" class="rri-data">{}</script>{}').format(
-        html.toolbar(), Markup("").join(cards), script_json(html.image_data(shown, index)), html.assets())
+        html.toolbar(), Markup("").join(cards), html.script_json(html.image_data(shown, index)), html.assets())
     reductions = describe(data["_budget"])
     notes = sorted({n for s in shown for n in s.notes})
     if notes:
