@@ -118,10 +118,11 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> 
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(data["_cohort"], options)
+    # The imaging plugin's images, when it ran, become marks on the patient timeline.
+    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"))
 
 
 @hookimpl

@@ -19,12 +19,12 @@ CRITERIA = {
 }
 
 
-def build_sections(cohort: Cohort, options: dict[str, Any]) -> list[Section]:
+def build_sections(cohort: Cohort, options: dict[str, Any], images: Any = None) -> list[Section]:
     sections = [cohort_table_section(cohort, table1_by(options))]
     if rin_applies(cohort):
         sections.append(rin_section(cohort))
     if has_timeline(cohort):
-        sections.append(timeline_section(cohort, options))
+        sections.append(timeline_section(cohort, options, images))
     steps, branch = parse_selection(options["selection"])
     if steps or branch:
         sections.append(selection_section(steps, branch))
@@ -227,7 +227,7 @@ def rin_section(cohort: Cohort) -> Section:
     )
 
 
-def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
+def timeline_section(cohort: Cohort, options: dict[str, Any], images: Any = None) -> Section:
     followup_end = options["followup_end"]
     followup_iso = V.parse_date(V.cell_text(followup_end)) if followup_end else None
     axis_option = options["timeline_axis"]
@@ -239,7 +239,7 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
         warnings.warn(f"cohort: timeline_axis: {axis_option!r} is not years or calendar; "
                       "using years", InputWarning, stacklevel=2)
     calendar = axis_option == "calendar"
-    chart = timeline_chart(cohort, followup_iso, calendar=calendar)
+    chart = timeline_chart(cohort, followup_iso, calendar=calendar, images=images)
     axis = "calendar dates" if calendar else "years since NPC diagnosis"
     return Section(
         id="timeline",
@@ -257,7 +257,8 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
             "and death without a date are drawn at NEC diagnosis plus the PFS or OS months "
             "(marked ≈). Patients alive are followed to their last follow-up or to the "
             "study's follow-up end (cohort: followup_end). Set cohort: timeline_axis: "
-            "calendar for calendar dates on the left panel."
+            "calendar for calendar dates on the left panel. Images in the imaging sections are "
+            "marked just above the lane on their dates."
         ),
         blocks=[*_timeline_notes(cohort, calendar), Chart(chart, title="Swimmer plot")],
     )
