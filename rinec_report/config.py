@@ -24,6 +24,8 @@ CORE_DEFAULTS: dict[str, Any] = {
     "samples": {},
     "max_file_size_mb": 20480,
     "output_dir_names": ["rinec_report_data"],
+    # true: exported TSV/CSV and the page's CSV downloads keep cells like =HYPERLINK(...) raw
+    "keep_formulas": False,
 }
 
 
