@@ -11,16 +11,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
-import multiprocessing
-import os
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from .executor import Executor
 from .model import FoundFile, InputError, InputWarning
 
 
@@ -50,13 +48,19 @@ def sha256_of(path: str) -> str:
 
 
 @cache
-def _module_caller(module: str) -> Any:
-    """A hook caller for one plugin module, built once per worker process."""
+def _module_caller(module: str) -> Callable[..., Any]:
+    """The ``rinec_parse`` of one plugin module, built once per worker process."""
     from .plugins import new_manager
 
     pm = new_manager()
     pm.register(importlib.import_module(module), name=module)
-    return pm.hook.rinec_parse
+    hook = pm.hook.rinec_parse
+
+    def call(**kwargs: Any) -> Any:
+        results = hook(**kwargs)  # no hook is first-result: a list of this one plugin's answer
+        return results[0] if results else None
+
+    return call
 
 
 def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[str]]:
@@ -113,57 +117,32 @@ def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
 
 def parse_all(
     tasks: list[ParseTask],
-    jobs: int,
+    executor: Executor,
     local_callers: dict[str, Any],
     progress: Callable[[ParseOutcome], None] = lambda o: None,
 ) -> list[ParseOutcome]:
-    """Parse every task, on ``jobs`` worker processes when that pays off.
+    """Parse every task; outcomes come back in task order.
 
-    Tasks whose plugin is not an importable module run in this process with
-    the caller from ``local_callers`` (keyed by plugin name). Outcomes come
-    back in task order.
+    Tasks whose plugin is an importable module go to ``executor``; the others (plugin
+    objects registered in code) run in this process with the caller from
+    ``local_callers``, keyed by plugin name.
     """
     outcomes: list[ParseOutcome | None] = [None] * len(tasks)
     pooled = [i for i, t in enumerate(tasks) if t.module is not None]
-    local = [i for i, t in enumerate(tasks) if t.module is None]
-    for i in local:
-        outcomes[i] = parse_one(tasks[i], local_callers[tasks[i].file.plugin])
-        progress(outcomes[i])
-    for i, outcome in zip(pooled, _map([tasks[i] for i in pooled], jobs), strict=True):
+    for i, t in enumerate(tasks):
+        if t.module is None:
+            outcomes[i] = parse_one(t, local_callers[t.file.plugin])
+            progress(outcomes[i])
+    mapped = executor.map(parse_one, [tasks[i] for i in pooled], sizes=[tasks[i].file.size for i in pooled])
+    for i, outcome in zip(pooled, mapped, strict=True):
         outcomes[i] = outcome
         progress(outcome)
     return [o for o in outcomes if o is not None]
 
 
-# Below these, starting worker processes (each imports pandas and the plugins)
-# costs more than parsing in this process.
-POOL_MIN_FILES = 16
-POOL_MIN_BYTES = 64 * 2**20
+def preload_modules(tasks: list[ParseTask]) -> list[str]:
+    """What a worker process should import before its first task."""
+    return ["rinec_report.parse", *sorted({t.module for t in tasks if t.module})]
 
 
-def _map(tasks: list[ParseTask], jobs: int) -> Iterator[ParseOutcome]:
-    small = len(tasks) < POOL_MIN_FILES and sum(t.file.size for t in tasks) < POOL_MIN_BYTES
-    if jobs <= 1 or len(tasks) <= 1 or small:
-        yield from (parse_one(t) for t in tasks)
-        return
-    workers = min(jobs, len(tasks))
-    # forkserver, not fork: the parent may run threads (the progress display), and
-    # forking a threaded process can deadlock the child. The server imports the
-    # plugin modules once, so each worker starts warm.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["rinec_report.parse", *sorted({t.module for t in tasks if t.module})])
-    # Big chunks for many small files keep inter-process traffic low; one file
-    # per chunk when there are few, so large files spread over the workers.
-    chunksize = max(1, len(tasks) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(parse_one, tasks, chunksize=chunksize)
-
-
-def default_jobs() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-__all__ = ["ParseOutcome", "ParseTask", "default_jobs", "guarded", "parse_all"]
+__all__ = ["ParseOutcome", "ParseTask", "guarded", "parse_all", "preload_modules"]

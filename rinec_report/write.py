@@ -14,8 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import describe
+
 if TYPE_CHECKING:
-    from .runner import Report
+    from .results import Report
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -79,26 +81,8 @@ def manifest(report: Report, data_format: str) -> dict[str, Any]:
         "title": report.run.title,
         "exit_status": report.exit_status,
         "data_format": data_format,
-        "inputs": [
-            {
-                "path": r.file.relpath,
-                "plugin": r.file.plugin,
-                "pattern": r.file.pattern,
-                "size": r.file.size,
-                "sha256": r.sha256,
-                "status": r.status,
-            }
-            for r in report.inputs
-        ],
-        "plugins": [
-            {
-                "name": p.name,
-                "distribution": p.distribution,
-                "version": p.version,
-                "hooks": list(p.hooks),
-            }
-            for p in report.plugins
-        ],
+        "inputs": describe.inputs(report),
+        "plugins": describe.plugins(report),
         "tables": [
             {
                 "name": name,
