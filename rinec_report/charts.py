@@ -39,9 +39,9 @@ PATIENT_SIGNAL = "rinec_patient"
 HIDDEN_SIGNAL = "rinec_hidden"
 COLORS_SIGNAL = "rinec_colors"
 
-# Marks that get a coloured outline for a chosen patient (lines and text would
-# only be recoloured or smudged).
-_OUTLINED = {"point", "circle", "square", "bar", "rect", "tick", "arc"}
+# Filled marks get a coloured outline for a chosen patient. Not lines, text or
+# hollow points: their colour is their stroke, and Vega-Lite would drop it.
+_OUTLINED = {"circle", "square", "bar", "rect", "arc"}
 _FIELD = re.compile(r"datum\[('(?:[^'\\]|\\.)*')\]")
 
 
@@ -120,6 +120,8 @@ def _outline(node: Any) -> Any:
             node[key] = _outline(node[key])
     mark = node.get("mark")
     kind = mark.get("type") if isinstance(mark, dict) else mark
+    if kind == "point" and isinstance(mark, dict) and mark.get("filled"):
+        kind = "circle"
     encoding = node.get("encoding")
     if kind in _OUTLINED and isinstance(encoding, dict) and "stroke" not in encoding:
         opacity = encoding.get("opacity")

@@ -90,7 +90,7 @@ def sections(items: list[dict[str, Any]]) -> list[Section]:
             spec = chart(item)
             if spec is not None:
                 blocks.append(Chart(spec, title=item["title"]))
-            blocks.append(Table(item["id"], item["frame"], title=f"{item['title']}: the table",
+            blocks.append(Table(item["id"], item["frame"], title="Table",
                                 patient_column=item.get("patient")))
             blocks.append(Text(f"From {item['relpath']}."))
         out.append(Section(id=item["id"], title=item["title"], description=item["description"], blocks=blocks))
