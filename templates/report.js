@@ -235,7 +235,9 @@
         if (i === 0) { td.scope = "row"; }
         var text = show(v);
         td.textContent = text;
-        if (isNumber(v)) { td.className = "rr-num"; } else if (longToken(text)) { td.className = "rr-long"; }
+        if (isNumber(v)) { td.className = "rr-num"; }
+        else if (longToken(text)) { td.className = "rr-long"; }
+        else if (!/\s/.test(text)) { td.className = "rr-word"; }  // an id: never broken at its hyphens
         tr.appendChild(td);
       });
       frag.appendChild(tr);
@@ -436,6 +438,7 @@
   function init() {
     document.querySelectorAll(".rr-table").forEach(function (el) { tables.push(new Table(el)); });
     window.rinecTables = tables;  // for the page's own tests
+    window.rinecViews = views;
     initNav();
     initHighlighter();
     if (window.vegaEmbed) { drawCharts(); }
