@@ -8,12 +8,12 @@ csv module, not with the page's code) or from hand counts of the example run.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from page_helpers import Opened, launch
 
 pytestmark = pytest.mark.browser
@@ -69,7 +69,8 @@ def _table(page, name: str):
 BROKEN_WORDS = """() => {
   // A word is broken when it is drawn on more than one line.
   const bad = [];
-  document.querySelectorAll('.rr-table tbody td, .rr-table tbody th, .rr-html td, .rr-html th, .rr-kv td').forEach(cell => {
+  const cells = '.rr-table tbody td, .rr-table tbody th, .rr-html td, .rr-html th, .rr-kv td';
+  document.querySelectorAll(cells).forEach(cell => {
     if (!cell.offsetParent) return;
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -156,7 +157,7 @@ def _pages(pdf: Path) -> int:
 
 
 def test_print_has_every_row_or_says_where_they_are(printed, example_report: Path) -> None:
-    pdf, text = printed
+    _pdf, text = printed
     # Every gene of the genes table (48) and every mutation's protein change (77) is printed.
     for row in _exported(example_report, "variants_genes"):
         assert re.search(rf"\b{re.escape(row['gene'])}\b", text), row["gene"]
@@ -302,7 +303,8 @@ def test_several_patients_each_in_its_colour_and_kept_in_the_url(desktop) -> Non
     marked = page.locator("#cohort-table th.rr-hl[data-patient]")
     assert sorted(marked.all_inner_texts()) == ["P3", "P5"]
     # the charts got both patients
-    assert page.evaluate("window.rinecViews.every(v => JSON.stringify(v.signal('rinec_patient')) === '[\"P3\",\"P5\"]')")
+    signals = page.evaluate("window.rinecViews.map(v => v.signal('rinec_patient'))")
+    assert signals and all(s == ["P3", "P5"] for s in signals)
     page.reload()
     page.wait_for_function("Array.from(document.querySelectorAll('.rr-chart')).every(el => el.dataset.rendered)")
     assert _table(page, "report_summary").locator("tbody tr.rr-hl").count() == 2
@@ -334,7 +336,7 @@ def test_heading_outline_skip_link_and_current_section(desktop) -> None:
     page = desktop.page
     levels = page.eval_on_selector_all("h1, h2, h3, h4, h5, h6", "els => els.map(e => +e.tagName[1])")
     assert levels[0] == 1
-    jumps = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+    jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
     assert jumps == []
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "rr-skip"
@@ -354,7 +356,8 @@ def test_charts_have_titles_descriptions_named_menus_and_human_svg(desktop) -> N
     assert specs and all(s.get("description") for s in specs)
     labels = page.eval_on_selector_all(".rr-chart", "els => els.map(e => e.getAttribute('aria-label'))")
     assert all(label and label != "Chart" for label in labels), labels
-    menus = page.eval_on_selector_all(".rr-chart details > summary", "els => els.map(e => e.getAttribute('aria-label'))")
+    menus = page.eval_on_selector_all(
+        ".rr-chart details > summary", "els => els.map(e => e.getAttribute('aria-label'))")
     assert len(menus) == len(specs) and all(m and m.startswith("Save the chart") for m in menus)
     svgs = page.evaluate("Promise.all(window.rinecViews.map(v => v.toSVG()))")
     for svg in svgs:
@@ -368,9 +371,9 @@ def test_charts_have_titles_descriptions_named_menus_and_human_svg(desktop) -> N
 def custom_report(tmp_path_factory) -> Path:
     import shutil
 
-    from rinec_report import run
-
     from conftest import EXAMPLE_RUN
+
+    from rinec_report import run
 
     run_dir = tmp_path_factory.mktemp("custom_run")
     shutil.copytree(EXAMPLE_RUN, run_dir, dirs_exist_ok=True)
