@@ -138,7 +138,6 @@ def test_missing_is_one_grey_everywhere(example_report: Path) -> None:
 
 def _ihc_heatmap(rows: list[list[str]], tmp_path: Path) -> dict:
     from ihc_helpers import LONG_HEADER, options, parse, write_rows
-
     from rinec_plugins.ihc import charts as ihc_charts
     from rinec_plugins.ihc.combine import combine
 
