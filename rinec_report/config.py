@@ -37,6 +37,11 @@ CORE_OPTIONS: list[Option] = [
     Option("patients", "dict[str,str]", {}, "Raw patient id -> the id used everywhere."),
     Option("samples", "dict[str,str]", {}, "Sequencing sample id -> patient id, for every plugin."),
     Option("max_file_size_mb", "float", 20480, "Files larger than this are skipped.", min=0),
+    Option("executor", "str", "local", "Where files are parsed: `local` processes or a `dask` cluster.",
+           choices=("local", "dask")),
+    Option("scheduler", "str", None, "The dask scheduler's address (`tcp://HOST:8786`) for `executor: dask`."),
+    Option("deidentify", "dict", {}, "De-identify the report: `{enabled: true, key_file, dates: relative|year, "
+           "keep_text: [...], age_cap: 89, k: 3}` (docs/deidentify.md)."),
     Option(
         "keep_formulas",
         "bool",
@@ -52,6 +57,11 @@ CORE_OPTIONS: list[Option] = [
         "The page's order: section anchors (`<plugin>-<id>`) or globs; unmatched sections go where `*` stands.",
     ),
 ]
+
+
+# How a run is carried out, not what it reports: left out of the page and the manifest,
+# so a run on a cluster gives the bytes of a local run.
+RUNTIME_KEYS = ("executor", "scheduler")
 
 
 class ConfigError(ValueError):
@@ -129,6 +139,9 @@ def effective_config(
         config = validate(CORE_OPTIONS, core_values, "")
         for name, options in plugin_options.items():
             config[name] = validate(options, plugin_values[name], f"{name}.")
+        from .deidentify import rules_of
+
+        config["deidentify"] = rules_of(config)
     except OptionError as exc:
         raise ConfigError(f"config {exc}") from None
     config.update(loose)

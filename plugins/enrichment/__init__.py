@@ -37,9 +37,10 @@ def rinec_options() -> list[Option]:
         Option("network_type", "str", "functional", "STRING's network type.", choices=("functional", "physical")),
         Option("caller_identity", "str", "rinec-report", "Sent to STRING with each request."),
         Option("cache", "str", "run", "`run`: <run_dir>/.rinec_cache/, `user`: the user cache folder, or a folder."),
-        Option("timeout", "float", 30.0, "Seconds a STRING request may take.", min=0.1),
-        Option("retries", "int", 3, "Retries of a failed STRING request.", min=0),
-        Option("backoff", "float", 2.0, "Factor of the wait between retries.", min=0),
+        Option("timeout", "float", 30.0, "Seconds per STRING request.", min=0.1),
+        Option("retries", "int", 3, "Retries on HTTP 429, 5xx, timeouts and connection errors.", min=0),
+        Option("backoff", "float", 2.0, "First retry delay in seconds, doubled each time (a "
+               "Retry-After header is honoured up to 60 s).", min=0),
         Option("min_interval", "float", 1.0, "Seconds between two STRING requests.", min=0),
     ]
 
