@@ -418,21 +418,26 @@
       });
     });
     document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { setOpen(false); } });
-    // The current section is marked in the navigation.
-    if (!("IntersectionObserver" in window)) { return; }
+    // The current section is marked in the navigation: the last one whose top has
+    // passed a third of the window (read on scroll, at most once a frame).
+    var sections = Array.from(document.querySelectorAll("section.rr-section"));
     var byId = {};
     links.forEach(function (a) { byId[a.getAttribute("href").slice(1)] = a; });
-    var visible = {};
-    var observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (e) { visible[e.target.id] = e.isIntersecting; });
-      var current = Array.from(document.querySelectorAll("section.rr-section")).filter(function (s) { return visible[s.id]; })[0];
-      links.forEach(function (a) { a.classList.remove("rr-active"); a.removeAttribute("aria-current"); });
-      if (current && byId[current.id]) {
-        byId[current.id].classList.add("rr-active");
-        byId[current.id].setAttribute("aria-current", "location");
-      }
-    }, { rootMargin: "-60px 0px -55% 0px" });
-    document.querySelectorAll("section.rr-section").forEach(function (s) { observer.observe(s); });
+    var pending = false;
+    function mark() {
+      pending = false;
+      var line = window.innerHeight / 3, current = sections[0];
+      sections.forEach(function (sec) { if (sec.getBoundingClientRect().top <= line) { current = sec; } });
+      links.forEach(function (a) {
+        var on = current && byId[current.id] === a;
+        a.classList.toggle("rr-active", on);
+        if (on) { a.setAttribute("aria-current", "location"); } else { a.removeAttribute("aria-current"); }
+      });
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(mark); }
+    }, { passive: true });
+    mark();
   }
 
   function init() {

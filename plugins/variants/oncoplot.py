@@ -201,8 +201,10 @@ def oncoplot_chart(
                 width=width, height=step_y * max(len(genes), 1)))
     rows: list[Any] = [top, alt.hconcat(matrix, side_chart, spacing=6)]
     rows.extend(tracks)
+    # Room on the left for the first column's slanted label ("P3 (19S0735242)").
     chart = alt.vconcat(*rows, spacing=4).resolve_scale(color="independent").configure_view(
-        stroke=None)
+        stroke=None).properties(padding={"left": 70 if label_axis is not None else 5, "top": 5,
+                                         "right": 5, "bottom": 5})
     facts = {"genes": genes, "samples": len(samples), "shown": n, "altered": altered,
              "tracks": len(tracks)}
     return chart, facts
