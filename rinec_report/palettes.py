@@ -1,8 +1,10 @@
 """Colours for every chart: value-keyed and safe for colour-blind readers.
 
-A categorical value keeps its colour in every chart of every report: ``male`` is
-always the same blue, ``Nonsense_Mutation`` always the same vermillion, and a
-missing or unknown value is always :data:`MISSING` grey. The colours come from
+A categorical value keeps its colour: ``male`` is always the same blue,
+``Nonsense_Mutation`` always the same vermillion (:data:`KNOWN`), a missing or
+unknown value is always :data:`MISSING` grey, and any other value gets the same
+colour in every chart and every run that shows the same values (its colour comes
+from its text, not from the order the data came in). The colours come from
 Okabe & Ito's palette (https://jfly.uni-koeln.de/color/), chosen to stay apart
 under deuteranopia, protanopia and tritanopia; ``tests/test_palettes.py``
 simulates the three deficiencies (Machado et al. 2009, through colorspacious)
@@ -94,9 +96,10 @@ def colors(values: Iterable[Any], fixed: dict[str, str] | None = None) -> dict[s
 
     ``fixed`` (then :data:`KNOWN`) gives colours to values that have one;
     missing values get :data:`MISSING`; any other value takes its preferred
-    slot of :data:`CATEGORICAL` (from a hash of its text, so it does not depend
-    on what else the chart shows) or, when a value of this chart holds that
-    slot, the next free one."""
+    slot of :data:`CATEGORICAL` (from a hash of its text, so it seldom depends on
+    what else the chart shows) or, when a value sorting before it holds that
+    slot, the next free one: no two values of one chart share a colour while
+    the palette lasts."""
     table = {k.casefold(): v for k, v in (fixed or {}).items()}
     distinct = sorted({str(v) for v in values if v is not None}, key=lambda v: (v.casefold(), v))
     out: dict[str, str] = {}
@@ -112,9 +115,12 @@ def colors(values: Iterable[Any], fixed: dict[str, str] | None = None) -> dict[s
         else:
             free.append(value)
     taken = set(out.values())
+    # Hashing picks among the six colours that read as lines and small marks on white;
+    # black and yellow only when those are taken.
+    hashed = CATEGORICAL[:6]
     for value in free:
-        start = int(hashlib.sha256(value.encode("utf-8")).hexdigest(), 16) % len(CATEGORICAL)
-        slots = [CATEGORICAL[(start + i) % len(CATEGORICAL)] for i in range(len(CATEGORICAL))]
+        start = int(hashlib.sha256(value.encode("utf-8")).hexdigest(), 16) % len(hashed)
+        slots = [hashed[(start + i) % len(hashed)] for i in range(len(hashed))] + [BLACK, YELLOW]
         colour = next((c for c in slots if c not in taken), slots[0])
         out[value] = colour
         taken.add(colour)

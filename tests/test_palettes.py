@@ -109,11 +109,11 @@ def test_every_colour_scale_of_the_example_report_is_safe(example_report: Path) 
 
 
 def test_a_value_keeps_its_colour_across_charts_and_runs(example_report: Path) -> None:
-    # alone or among others, in any order, the same colour
+    # known values alone or among others, and any values in any order: the same colour
     assert palettes.colors(["male"])["male"] == palettes.colors(["female", "male", "unknown"])["male"]
-    a = palettes.colors(["left nasal cavity", "right hard palate"])
-    b = palettes.colors(["right hard palate", "left nasal cavity", "left ethmoidal sinus"])
-    assert a["right hard palate"] == b["right hard palate"]
+    a = palettes.colors(["left nasal cavity", "right hard palate", "left ethmoidal sinus"])
+    b = palettes.colors(["right hard palate", "left ethmoidal sinus", "left nasal cavity"])
+    assert a == b
     # no two values of one chart share a colour while the palette lasts
     assert len(set(palettes.colors([f"site {i}" for i in range(8)]).values())) == 8
     # in the report: the oncoplot's sex track names its colours (no scheme that hands them
@@ -121,6 +121,13 @@ def test_a_value_keeps_its_colour_across_charts_and_runs(example_report: Path) -
     seen = {colours[domain.index("male")] for spec in _chart_specs(example_report)
             for domain, colours in _scales(spec, []) if "male" in domain}
     assert seen == {palettes.KNOWN["male"]}
+    # and across the report's charts a value has one colour
+    colour_of: dict[str, set[str]] = {}
+    for spec in _chart_specs(example_report):
+        for domain, colours in _scales(spec, []):
+            for value, colour in zip(domain, colours, strict=False):
+                colour_of.setdefault(str(value), set()).add(colour)
+    assert {v: c for v, c in colour_of.items() if len(c) > 1} == {}
 
 
 def test_missing_is_one_grey_everywhere(example_report: Path) -> None:
