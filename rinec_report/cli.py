@@ -91,6 +91,7 @@ def build_run_command(host: PluginHost) -> click.Command:
     )
     @click.option("--no-data-dir", is_flag=True, help="Do not write the data folder.")
     @click.option("--strict", is_flag=True, help="Exit 1 when there were warnings.")
+    @click.option("--pdf", is_flag=True, help="Also print the report to <name>.pdf (needs a Chromium installed).")
     @click.option("-v", "--verbose", is_flag=True, help="Log details, including file names and identifiers.")
     @click.option("-q", "--quiet", is_flag=True, help="Log only errors.")
     @click.version_option(__version__, "--version", prog_name="rinec-report")
@@ -132,6 +133,16 @@ def build_run_command(host: PluginHost) -> click.Command:
             click.echo(f"rinec-report: {exc}", err=True)
             sys.exit(1)
         _echo_messages(report, kw["verbose"], kw["quiet"])
+        if kw["pdf"]:
+            from .pdf import PdfError, print_pdf
+
+            try:
+                pdf = print_pdf(report.html_path, report.html_path.with_suffix(".pdf"))
+            except PdfError as exc:
+                click.echo(f"rinec-report: error: {exc}", err=True)
+                sys.exit(1)
+            if not kw["quiet"]:
+                click.echo(f"rinec-report: wrote {pdf}", err=True)
         sys.exit(report.exit_status)
 
     for plugin, option in plugin_flags:

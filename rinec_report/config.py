@@ -44,6 +44,14 @@ CORE_OPTIONS: list[Option] = [
     Option("deidentify", "dict", {}, "De-identify the report: `{enabled: true, key_file, dates: relative|year, "
            "keep_text: [...], age_cap: 89, k: 3}` (docs/deidentify.md)."),
     Option(
+        "keep_formulas",
+        "bool",
+        False,
+        "Keep text cells that a spreadsheet would run as formulas (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`) "
+        "as they are in the exported TSV/CSV tables and the page's CSV downloads; by default they get a leading "
+        "apostrophe.",
+    ),
+    Option(
         "section_order",
         "list[str]",
         DEFAULT_SECTION_ORDER,

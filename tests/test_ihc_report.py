@@ -13,7 +13,7 @@ from rinec_plugins.ihc.combine import combine
 from rinec_plugins.ihc.panel import INCONCLUSIVE, RECURRENCE, SUPPORTS, MarkerGroups, verdict
 from rinec_plugins.ihc.sections import sections, summary_columns
 
-from rinec_report import Chart, FoundFile, Note
+from rinec_report import Chart, FoundFile, Note, palettes
 from rinec_report.charts import PATIENT_SIGNAL, to_spec
 
 GROUPS = MarkerGroups.from_options(options())
@@ -84,7 +84,7 @@ def test_heatmap_cells_and_highlighter() -> None:
     published = combine([parse(EXAMPLE_SCORES)], options())
     spec = _charts(sections(published, options()))["heatmap"]
     text = json.dumps(spec)
-    assert PATIENT_SIGNAL in text and "datum['patient_id'] == rinec_patient" in text
+    assert PATIENT_SIGNAL in text and "indexof(rinec_patient, datum['patient_id'])" in text
     cells = [r for r in _chart_rows(spec) if "state" in r]
     # 2 panels x 5 patients x 6 markers, gaps included.
     assert len(cells) == 60
@@ -250,9 +250,9 @@ def test_category_only_cells_have_their_own_grey_layer(tmp_path: Path) -> None:
     spec = _charts(sections(combine([parse(path)], options()), options()))["heatmap"]
     layers = spec["spec"]["layer"]
     # Vega-Lite drops a mark whose colour field is null: the grey layer must not use the score.
-    grey = [layer for layer in layers if layer["mark"].get("fill") == "#bdbdbd"]
+    grey = [layer for layer in layers if layer["mark"].get("fill") == palettes.MISSING]
     assert len(grey) == 1
-    assert grey[0]["transform"] == [{"filter": "datum.state == 'category'"}]
+    assert grey[0]["transform"] == [{"filter": "datum.state == 'category' && datum.category != '-'"}]
     assert "color" not in grey[0]["encoding"]
     states = {(c["marker"], c["state"]) for c in _chart_rows(spec) if "state" in c}
     assert states == {("SYN", "category"), ("CD56", "computed")}

@@ -157,6 +157,7 @@ def rin_section(cohort: Cohort) -> Section:
     import altair as alt
     import pandas as pd
 
+    from rinec_report import palettes
     from rinec_report.charts import highlight_opacity
 
     frame = rin_frame(cohort)
@@ -184,7 +185,8 @@ def rin_section(cohort: Cohort) -> Section:
     order = list(frame["patient_id"])
     criteria = [*CRITERIA.values(), "All three"]
     color = alt.Color("status:N", title="Criterion", scale=alt.Scale(
-        domain=[MET, NOT_MET, UNKNOWN], range=["#4c9a5f", "#c8553d", "#b8b8b8"]))
+        domain=[MET, NOT_MET, UNKNOWN], range=[palettes.KNOWN["met"], palettes.KNOWN["not met"],
+                                               palettes.MISSING]))
     base = alt.Chart(long).encode(
         x=alt.X("criterion:N", sort=criteria, title=None, axis=alt.Axis(labelAngle=0,
                 labelLimit=220)),

@@ -248,7 +248,9 @@ def table1_html(table: Any, n_patients: int) -> str:
     from markupsafe import escape
 
     patient_columns = [c for c in table.columns if c not in ("group", "characteristic", "summary")]
-    head = "".join(f"<th>{escape(c)}</th>" for c in ["", *patient_columns])
+    # data-patient lets the page's highlighter mark and hide a patient's column.
+    head = "<th></th>" + "".join(
+        f'<th data-patient="{escape(c)}">{escape(c)}</th>' for c in patient_columns)
     head += f"<th>All (n={n_patients})</th>"
     body = []
     width = len(patient_columns) + 2
@@ -262,10 +264,10 @@ def table1_html(table: Any, n_patients: int) -> str:
         for c in patient_columns:
             value = str(rec[c])
             cls = ' class="cohort-missing"' if value in missing else ""
-            cells.append(f"<td{cls}>{escape(value)}</td>")
+            cells.append(f'<td{cls} data-patient="{escape(c)}">{escape(value)}</td>')
         cells.append(f'<td class="cohort-sum">{escape(rec["summary"])}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f'{_STYLE}<h4>Table 1</h4><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'
+        f'{_STYLE}<h3>Table 1</h3><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )

@@ -6,21 +6,24 @@ import datetime as dt
 import math
 from typing import Any
 
+from rinec_report import palettes as P
+
 from . import values as V
 from .derive import Cohort
 
+# Colour and shape both tell the events apart (colour-blind safe colours).
 EVENTS = [
-    ("NPC diagnosis", "#6b6b6b", "square"),
-    ("NPC radiotherapy", "#1f77b4", "triangle-up"),
-    ("NPC chemotherapy", "#9ecae9", "diamond"),
-    ("NEC diagnosis", "#d62728", "circle"),
-    ("Surgery", "#2ca02c", "square"),
-    ("Re-irradiation", "#17becf", "triangle-up"),
-    ("NEC chemotherapy", "#9467bd", "diamond"),
-    ("Progression", "#ff7f0e", "triangle-down"),
-    ("Metastasis", "#8c564b", "cross"),
-    ("Death", "#000000", "cross"),
-    ("Imaging", "#e377c2", "triangle-down"),
+    ("NPC diagnosis", P.NEUTRAL, "square"),
+    ("NPC radiotherapy", P.BLUE, "triangle-up"),
+    ("NPC chemotherapy", P.SKY_BLUE, "diamond"),
+    ("NEC diagnosis", P.VERMILLION, "circle"),
+    ("Surgery", P.BLUISH_GREEN, "square"),
+    ("Re-irradiation", P.REDDISH_PURPLE, "triangle-up"),
+    ("NEC chemotherapy", P.VARIANT_CLASSES["Splice_Site"], "diamond"),
+    ("Progression", P.ORANGE, "triangle-down"),
+    ("Metastasis", P.VARIANT_CLASSES["Nonstop_Mutation"], "cross"),
+    ("Death", P.BLACK, "cross"),
+    ("Imaging", P.YELLOW, "triangle-down"),
 ]
 
 

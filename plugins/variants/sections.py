@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rinec_report import palettes
 from rinec_report.model import Chart, KeyValues, Note, Section, SummaryColumn, Table, Text
 
 from .classify import SNV_CLASSES
@@ -120,7 +121,7 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
               for c in SNV_CLASSES],
     })
     snv_scale = alt.Scale(domain=list(SNV_CLASSES),
-                          range=["#1F77B4", "#000000", "#D62728", "#7F7F7F", "#2CA02C", "#E377C2"])
+                          range=[palettes.SNV_CLASSES[c] for c in SNV_CLASSES])
     many = len(order) > 60
     per_sample = alt.Chart(long).mark_bar().encode(
         x=alt.X("s:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
@@ -202,7 +203,7 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
                 "Non-synonymous mutations"),
         color=alt.Color("flag:N", title="TMB cutoff",
                         scale=alt.Scale(domain=[below_label, above_label],
-                                        range=["#4C78A8", "#E45756"])),
+                                        range=[palettes.BLUE, palettes.VERMILLION])),
         opacity=highlight_opacity(),
         tooltip=["sample:N", "patient_id:N", alt.Tooltip("nonsynonymous:Q",
                                                          title="non-synonymous"),
@@ -211,7 +212,7 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
     layers = [bars]
     if territory_mb and float(table["tmb_per_mb"].max() or 0) >= cutoff * 0.5:
         layers.append(alt.Chart({"values": [{"y": cutoff}]}).mark_rule(
-            color="#E45756", strokeDash=[4, 4]).encode(y="y:Q"))
+            color=palettes.VERMILLION, strokeDash=[4, 4]).encode(y="y:Q"))
     chart = alt.layer(*layers).configure_view(stroke=None).to_dict()
     if territory_mb:
         blocks.append(Text(
