@@ -302,8 +302,10 @@ class Run:
         """What ``plugin`` declares about its fields for a de-identified report."""
         if plugin not in self.host.names or not self.host.implements(plugin, "rinec_identifiers"):
             return {}
-        got, _ = self._call(plugin, "rinec_identifiers", data=self.datasets.own(plugin),
-                            options=self.config.get(plugin, {}))
+        data = self.datasets.own(plugin)
+        if data is None:  # the plugin has nothing in the report
+            return {}
+        got, _ = self._call(plugin, "rinec_identifiers", data=data, options=self.config.get(plugin, {}))
         return {str(k).lower(): str(v) for k, v in (got or {}).items()}
 
     def _collect(self, outcomes: list[ParseOutcome]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
