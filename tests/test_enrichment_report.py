@@ -142,10 +142,10 @@ def test_online_report_and_a_second_run_from_the_cache(httpserver, tmp_path):
     run_dir = make_run(tmp_path / "run", QUERY_GENES)
     options = online_options(httpserver)
     first = run_report(run_dir, tmp_path / "a", options)
-    assert (run_dir / ".rinec_cache" / "string_api.sqlite").is_file()
+    assert (run_dir / ".rinec_cache" / "string_api.json").is_file()
     text = _text(first.html_path.read_text())
     assert "STRING version 12.0" in text
-    assert "all 5 answers fetched now (and cached); .rinec_cache/string_api.sqlite in the run directory" in text
+    assert "all 5 answers fetched now (and cached); .rinec_cache/string_api.json in the run directory" in text
     assert "Not mapped by STRING NOTAGENE1" in text
     assert "PPI enrichment p-value 1.03e-10" in text
     terms = _tsv(first.data_dir / "enrichment_terms.tsv")

@@ -39,6 +39,8 @@ def rinec_config_defaults() -> dict[str, Any]:
         "retries": 3,
         "backoff": 2.0,
         "min_interval": 1.0,
+        "max_answer_mb": 8.0,  # a larger STRING answer is refused, never cached
+        "max_cache_mb": 64.0,  # the JSON cache's bound; the oldest answers go first
     }
 
 

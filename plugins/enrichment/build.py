@@ -20,7 +20,7 @@ from .string_files import NETWORK_COLUMNS, normalise_edges, split_genes
 
 log = logging.getLogger(__name__)
 
-CACHE_FILE = "string_api.sqlite"
+CACHE_FILE = "string_api.json"
 
 
 @dataclass
@@ -175,7 +175,7 @@ def build(
         min_size=min_size,
         max_size=max_size,
         fdr_threshold=float(options.get("fdr_threshold", 0.05)),
-        online_requested=bool(options.get("online")),
+        online_requested=options.get("online") is True,
     )
     term_frames: list[pd.DataFrame] = []
     libraries = gather_libraries(files, options, run_dir)
