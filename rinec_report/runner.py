@@ -25,7 +25,7 @@ from .model import Chart, FoundFile, Note, RunInfo, Section
 from .parse import ParseTask, default_jobs, guarded, parse_all
 from .plugins import PluginHost, PluginInfo
 from .progress import Progress, quiet_progress
-from .scan import PluginPattern, apply_overrides, scan
+from .scan import PatternError, PluginPattern, apply_overrides, scan
 
 log = logging.getLogger("rinec_report")
 
@@ -192,21 +192,32 @@ def run(
     for name in host.names:
         got, _ = call(name, "rinec_patterns")
         patterns.extend(PluginPattern(name, p) for p in got or [])
-    patterns, pattern_warnings = apply_overrides(patterns, cfg.get("patterns") or {})
+    try:
+        patterns, pattern_warnings = apply_overrides(patterns, cfg.get("patterns") or {})
+    except PatternError as exc:
+        raise UsageError(str(exc)) from None
     messages.extend(Message("warning", "core", w) for w in pattern_warnings)
 
     # Scan.
     with progress.step("Scanning the run directory"):
-        found = scan(
-            run_path,
-            patterns,
-            ignore=[*(cfg.get("ignore") or []), *ignore],
-            skip_dirs=[out_path, run_path / DATA_DIR_NAME],
-            max_file_size=int(float(cfg["max_file_size_mb"]) * 1e6) if cfg.get("max_file_size_mb") else None,
-        )
+        try:
+            found = scan(
+                run_path,
+                patterns,
+                ignore=[*(cfg.get("ignore") or []), *ignore],
+                skip_dirs=[out_path / DATA_DIR_NAME, html_path],
+                max_file_size=int(float(cfg["max_file_size_mb"]) * 1e6) if cfg.get("max_file_size_mb") else None,
+                allow_links_outside=cfg.get("allow_links_outside") is True,
+            )
+        except PatternError as exc:
+            raise UsageError(str(exc)) from None
     for rel, reason in found.skipped:
         messages.append(Message("warning", "core", f"skipped: {reason}", rel))
         log.warning("skipped %s: %s", rel if verbose else "a file", reason)
+    for rel, reason in found.failed:
+        messages.append(Message("error", "core", reason, rel))
+    for rel, target in found.outside:
+        messages.append(Message("warning", "core", f"followed a link out of the run directory to {target}", rel))
     log.info(
         "scanned %d files in %d folders; %d matched",
         found.files_seen,
@@ -217,6 +228,7 @@ def run(
         raise NothingFound(
             f"no file in {run_dir} matched any plugin's patterns "
             f"({found.files_seen} files looked at; see `rinec-report plugins` for the patterns)"
+            + "".join(f"; {rel}: {reason}" for rel, reason in found.failed[:3])
         )
 
     # Parse: a map over files.
@@ -263,7 +275,7 @@ def run(
         sections=[],
         messages=messages,
         inputs=inputs,
-        skipped=found.skipped,
+        skipped=found.skipped + found.failed,
         config=cfg,
         tables={},
         strict=strict,

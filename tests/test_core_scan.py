@@ -83,10 +83,10 @@ def test_unreadable_and_oversized_files_are_skipped_with_a_reason(tmp_path: Path
     with open(tmp_path / "c.vcf.gz", "wb") as fh:
         fh.write(b"\x1f\x8b\x08\x00garbage")
     result = scan(tmp_path, PATTERNS, max_file_size=1000)
-    reasons = dict(result.skipped)
+    reasons = dict(result.failed)
     assert result.found == []
     assert reasons["clinical_broken.csv"].startswith("unreadable")
-    assert "max_file_size_mb" in reasons["clinical_big.csv"]
+    assert "max_file_size_mb: 1" in reasons["clinical_big.csv"]
     assert reasons["c.vcf.gz"].startswith("unreadable")
 
 
