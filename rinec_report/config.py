@@ -115,9 +115,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8") from None
+        byte = raw[exc.start]
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8") from None
     try:
-        data = yaml.load(text, Loader=_bounded_loader())  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_bounded_loader())  # a SafeLoader subclass
     except ConfigError as exc:
         raise ConfigError(f"{path}: refused: {exc}") from None
     except yaml.YAMLError as exc:

@@ -217,9 +217,8 @@ def scan(
                 real = os.path.realpath(entry.path)
                 if not _inside(real, root):
                     if not allow_links_outside:
-                        result.skipped.append(
-                            (rel, "a link out of the run directory, not followed (allow_links_outside: true follows it)")
-                        )
+                        reason = "a link out of the run directory, not followed (allow_links_outside: true follows it)"
+                        result.skipped.append((rel, reason))
                         continue
                     result.outside.append((rel, display_name(real)))
             try:
