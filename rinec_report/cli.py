@@ -89,6 +89,7 @@ def build_run_command(host: PluginHost) -> click.Command:
     def command(**kw: Any) -> None:
         from .progress import RichProgress, quiet_progress
         from .runner import NothingFound, UsageError, run
+        from .write import OutputError
 
         _setup_logging(kw["verbose"], kw["quiet"])
         cli_options: dict[str, dict[str, Any]] = {}
@@ -119,7 +120,7 @@ def build_run_command(host: PluginHost) -> click.Command:
             )
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
-        except NothingFound as exc:
+        except (NothingFound, OutputError) as exc:
             click.echo(f"rinec-report: {exc}", err=True)
             sys.exit(1)
         for message in report.errors:

@@ -8,13 +8,20 @@ engine that can map a function over a list.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
 import importlib
 import logging
 import multiprocessing
 import os
+import re
+import sys
+import tempfile
 import traceback
 import warnings
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from .model import FoundFile, InputError, InputWarning
+from .safeio import open_regular
 
 
 @dataclass(frozen=True)
@@ -39,11 +47,12 @@ class ParseOutcome:
     error: str | None = None  # one line, for users
     traceback: str | None = None  # for the log, when the error was not an InputError
     warnings: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)  # what C libraries printed (identifiers: for -v only)
 
 
 def sha256_of(path: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -73,6 +82,9 @@ def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[st
             error = tb = None
         except InputError as exc:
             result, error, tb = None, _first_line(str(exc)) or "bad input", None
+        except INPUT_FAILURES as exc:
+            # What a reader raises on a broken file is a finding about the input, not a bug.
+            result, error, tb = None, input_failure(exc), None
         except Exception as exc:
             result = None
             detail = _first_line(str(exc))
@@ -90,6 +102,97 @@ def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[st
     return result, error, tb, seen
 
 
+def _pandas_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from pandas.errors import EmptyDataError, ParserError
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return ()
+    return (EmptyDataError, ParserError)
+
+
+INPUT_FAILURES: tuple[type[BaseException], ...] = (
+    OSError,
+    UnicodeError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    MemoryError,
+    RecursionError,
+    *_pandas_errors(),
+)
+
+
+def input_failure(exc: BaseException) -> str:
+    """A one-line message for an exception raised while reading a broken input file."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+    if isinstance(exc, zipfile.BadZipFile | zipfile.LargeZipFile):
+        return f"not a readable .xlsx (zip) file: {_first_line(str(exc)) or 'broken archive'}"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return f"not a readable gzip file: {_first_line(str(exc)) or 'broken data'}"
+    if isinstance(exc, EOFError):
+        return "truncated: the file ends in the middle of its compressed data"
+    if isinstance(exc, MemoryError):
+        return "too large to read in memory"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or _first_line(str(exc)) or type(exc).__name__}"
+    detail = _first_line(str(exc))
+    return f"cannot be read: {detail}" if detail else f"cannot be read ({type(exc).__name__})"
+
+
+# htslib's messages look like "[W::vcf_parse] ..." or "[E::bcf_hdr_parse_line] ...".
+HTSLIB_LINE = re.compile(r"^\[([EWID])::([A-Za-z0-9_]+)\]")
+MAX_CAPTURED = 1 << 20
+
+
+@contextlib.contextmanager
+def captured_stderr() -> Iterator[list[str]]:
+    """Capture what C libraries write to file descriptor 2 (htslib prints a
+    malformed VCF's header lines, sample ids included). Lines that are not
+    htslib's are written back to stderr afterwards; htslib's are returned."""
+    lines: list[str] = []
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable stderr: nothing to capture
+        yield lines
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            data = sink.read(MAX_CAPTURED)
+            others = []
+            for line in data.decode("utf-8", "replace").splitlines(keepends=True):
+                (lines if HTSLIB_LINE.match(line) else others).append(line)
+            if others:
+                with contextlib.suppress(OSError):
+                    os.write(2, "".join(others).encode("utf-8", "replace"))
+    lines[:] = [line.rstrip("\n") for line in lines]
+
+
+def summarise_stderr(lines: list[str]) -> str | None:
+    """One warning for what htslib printed, naming its message kinds, not their text."""
+    if not lines:
+        return None
+    counts: dict[str, int] = {}
+    for line in lines:
+        m = HTSLIB_LINE.match(line)
+        tag = f"[{m.group(1)}::{m.group(2)}]" if m else "other"
+        counts[tag] = counts.get(tag, 0) + 1
+    kinds = ", ".join(f"{tag} x{n}" for tag, n in sorted(counts.items()))
+    return f"htslib printed {len(lines)} message(s) while reading it ({kinds}); -v shows them"
+
+
 def _first_line(text: str) -> str:
     lines = text.strip().splitlines()
     return lines[0].strip() if lines else ""
@@ -101,13 +204,18 @@ def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
     try:
         outcome.sha256 = sha256_of(task.file.path)
     except OSError as exc:
-        outcome.error = f"cannot read: {exc.strerror or exc}"
+        outcome.error = input_failure(exc)
         return outcome
     hook = caller if caller is not None else _module_caller(task.module)
-    data, outcome.error, outcome.traceback, outcome.warnings = guarded(
-        lambda: hook(file=task.file, options=task.options)
-    )
+    with captured_stderr() as printed:
+        data, outcome.error, outcome.traceback, outcome.warnings = guarded(
+            lambda: hook(file=task.file, options=task.options)
+        )
     outcome.data = data
+    outcome.stderr = printed
+    summary = summarise_stderr(printed)
+    if summary:
+        outcome.warnings.append(summary)
     return outcome
 
 

@@ -26,6 +26,7 @@ from .parse import ParseTask, default_jobs, guarded, parse_all
 from .plugins import PluginHost, PluginInfo
 from .progress import Progress, quiet_progress
 from .scan import PatternError, PluginPattern, apply_overrides, scan
+from .write import OutputError, check_filename, check_writable
 
 log = logging.getLogger("rinec_report")
 
@@ -100,8 +101,15 @@ class Report:
 def timestamp() -> str:
     """Now, or ``SOURCE_DATE_EPOCH`` when set, so rebuilt reports are identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch else datetime.now(tz=UTC)
-    return moment.replace(microsecond=0).isoformat()
+    if not epoch:
+        return datetime.now(tz=UTC).replace(microsecond=0).isoformat()
+    try:
+        moment = datetime.fromtimestamp(int(epoch.strip()), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {epoch[:40]!r}"
+        ) from None
+    return moment.isoformat()
 
 
 def run(
@@ -140,9 +148,18 @@ def run(
     if data_format not in DATA_FORMATS:
         raise UsageError(f"data format must be one of {', '.join(DATA_FORMATS)}")
     out_path = Path(outdir) if outdir is not None else Path.cwd()
+    try:
+        check_filename(filename)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
     html_path = out_path / filename
     if html_path.exists() and not force:
         raise UsageError(f"{html_path} exists; use --force to overwrite it")
+    started_at = timestamp()  # a bad SOURCE_DATE_EPOCH is a usage error before any work
+    try:
+        check_writable(out_path)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
     try:
         host = PluginHost.load(tuple(plugins), tuple(exclude), extra_plugins)
     except KeyError as exc:
@@ -158,8 +175,8 @@ def run(
         messages.extend(Message("warning", plugin, w, file) for w in warns)
         if error:
             messages.append(Message("error", plugin, f"{hook} failed: {error}", file, tb))
-            if tb:
-                log.error("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
+            if tb:  # a traceback is for developers: shown with -v only
+                log.debug("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
         return result, error is None
 
     # Set-up: options, patterns.
@@ -184,7 +201,7 @@ def run(
         run_dir=str(run_path.resolve()),
         outdir=str(out_path.resolve()),
         title=str(cfg.get("title") or "rinec-report"),
-        timestamp=timestamp(),
+        timestamp=started_at,
         version=__version__,
         verbose=verbose,
     )
@@ -297,10 +314,12 @@ def _collect(outcomes: list, messages: list[Message]) -> tuple[dict[str, list[Pa
     for o in outcomes:
         f = o.file
         messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
+        for line in o.stderr:
+            log.debug("%s: %s", f.relpath, line)
         if o.error:
             messages.append(Message("error", f.plugin, o.error, f.relpath, o.traceback))
-            if o.traceback:
-                log.error("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
+            if o.traceback:  # a traceback is for developers: shown with -v only
+                log.debug("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
             status = "error"
         elif o.data is None:
             status = "ignored"
