@@ -60,21 +60,18 @@ CHROMS = [str(c) for c in range(1, 23)] + ["X"]
 
 def panel_genes(rng: random.Random) -> list[str]:
     """688 gene symbols: the study's genes, the oncoplot's, a cancer-gene list,
-    then genes drawn from the Reactome GMT shipped in ../shared/data when present."""
+    then genes drawn from the Reactome GMT that the enrichment plugin ships."""
     genes = list(dict.fromkeys(SHARED + SINGLE + QUIET + OTHER_CANCER_GENES))
-    gmt = HERE.parents[1] / "shared" / "data" / "reactome" / "ReactomePathways_2024-09-18.gmt"
+    gmt = HERE.parent / "plugins" / "enrichment" / "data" / "ReactomePathways_2024-09-18.gmt"
+    seen = set(genes)
     pool: list[str] = []
-    if gmt.exists():
-        seen = set(genes)
-        for line in gmt.read_text().splitlines():
-            for g in line.split("\t")[2:]:
-                if g and g not in seen and g.replace("-", "").isalnum():
-                    seen.add(g)
-                    pool.append(g)
-        pool.sort()
-        rng.shuffle(pool)
-    else:
-        pool = [f"GENE{i:03d}" for i in range(PANEL_SIZE)]
+    for line in gmt.read_text().splitlines():
+        for g in line.split("\t")[2:]:
+            if g and g not in seen and g.replace("-", "").isalnum():
+                seen.add(g)
+                pool.append(g)
+    pool.sort()
+    rng.shuffle(pool)
     genes += pool[: PANEL_SIZE - len(genes)]
     return sorted(genes[:PANEL_SIZE])
 

@@ -11,9 +11,9 @@ import importlib.metadata
 
 import pluggy
 
+from .datasets import Datasets, ParsedFile
 from .model import (
     Chart,
-    CliOption,
     Code,
     FoundFile,
     Html,
@@ -28,6 +28,9 @@ from .model import (
     Table,
     Text,
 )
+from .options import Option
+from .patients import Patients
+from .results import NothingFound, UsageError
 
 try:
     __version__ = importlib.metadata.version("rinec-report")
@@ -38,7 +41,10 @@ hookimpl = pluggy.HookimplMarker("rinec_report")
 
 
 def run(run_dir, **options):
-    """Build the report for ``run_dir``; see :func:`rinec_report.runner.run`."""
+    """Build the report for ``run_dir`` and write it; see :func:`rinec_report.runner.run`.
+
+    ``rinec_report.run("example_run", outdir="out", force=True, config={"title": "My cohort"})``
+    """
     from .runner import run as _run
 
     return _run(run_dir, **options)
@@ -46,20 +52,25 @@ def run(run_dir, **options):
 
 __all__ = [
     "Chart",
-    "CliOption",
     "Code",
+    "Datasets",
     "FoundFile",
     "Html",
     "InputError",
     "InputWarning",
     "KeyValues",
     "Note",
+    "NothingFound",
+    "Option",
+    "ParsedFile",
+    "Patients",
     "Pattern",
     "RunInfo",
     "Section",
     "SummaryColumn",
     "Table",
     "Text",
+    "UsageError",
     "__version__",
     "hookimpl",
     "run",

@@ -3,72 +3,77 @@ the run information, error cards, and the list of exported tables."""
 
 from __future__ import annotations
 
+import fnmatch
 import platform
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import describe
 from .model import Code, KeyValues, Note, Section, Table, Text
+from .patients import natural_key
+from .results import Message, error_section
 
 if TYPE_CHECKING:
-    from .runner import PluginResult, Report
+    from .results import PluginResult, Report
 
 CORE = "report"
 
-
-def natural_key(value: Any) -> tuple:
-    """Sort P2 before P10."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
-        for part in re.split(r"(\d+)", str(value))
-        if part
-    )
+__all__ = ["assemble", "natural_key", "run_info_section", "summary_section"]
 
 
-def assemble(report: Report, command_line: str, config_path: Path | None) -> None:
+def assemble(report: Report) -> None:
     """Fill ``report.sections`` and ``report.tables`` from the plugin results."""
-    from .runner import error_section
-
-    placed: list[tuple[tuple, str, Section]] = []
-    for rank, result in enumerate(report.results):
-        sections = list(result.sections)
-        notes = _plugin_notes(report, result.name)
-        if result.failed and not sections:
-            text = "; ".join(m.line() for m in report.errors if m.plugin == result.name)
-            sections = [error_section(result.name, text or "the plugin failed")]
-            notes = [n for n in notes if n.level != "error"]
-        elif not sections and notes:
-            sections = [
-                Section(
-                    id="input",
-                    title=f"{result.name}: nothing to show",
-                    description="The plugin's input files could not be used.",
-                )
-            ]
-        if sections and notes:
-            sections[0].blocks[:0] = notes
-        for index, section in enumerate(sections):
-            placed.append(((section.order, rank, index), result.name, section))
-    summary = summary_section(report.results)
+    order = report.config["section_order"]
+    results = sorted(report.results, key=lambda r: _rank(order, f"{r.name}-*"))
+    placed: list[tuple[str, Section]] = []
+    for result in results:
+        placed.extend((result.name, s) for s in _plugin_sections(report, result))
+    summary = summary_section(results, report.patient_samples, report.unmatched_samples)
     if summary is not None:
-        placed.append(((0, -1, 0), CORE, summary))
-    placed.append(((10_000, 0, 0), CORE, run_info_section(report, command_line, config_path)))
-    placed.sort(key=lambda item: item[0])
-    report.sections = [(plugin, section) for _, plugin, section in placed]
+        placed.append((CORE, summary))
+    placed.append((CORE, run_info_section(report)))
+    # Stable: within one rank, plugins keep the order above and sections the plugin's own.
+    placed.sort(key=lambda item: _rank(order, f"{item[0]}-{item[1].id}"))
+    report.sections = placed
+    _collect_tables(report)
 
+
+def _rank(order: list[str], anchor: str) -> int:
+    """Where ``anchor`` goes: the first entry of ``section_order`` that matches it."""
+    for i, entry in enumerate(order):
+        if anchor == entry or fnmatch.fnmatchcase(anchor, entry):
+            return i
+    wildcard = order.index("*") if "*" in order else len(order)
+    return wildcard
+
+
+def _plugin_sections(report: Report, result: PluginResult) -> list[Section]:
+    sections = list(result.sections)
+    notes = _plugin_notes(report, result.name)
+    if result.failed and not sections:
+        text = "; ".join(m.line() for m in report.errors if m.plugin == result.name)
+        sections = [error_section(result.name, text or "the plugin failed")]
+        notes = [n for n in notes if n.level != "error"]
+    elif not sections and notes:
+        sections = [
+            Section(
+                id="input",
+                title=f"{result.name}: nothing to show",
+                description="The plugin's input files could not be used.",
+            )
+        ]
+    if sections and notes:
+        sections[0].blocks[:0] = notes
+    return sections
+
+
+def _collect_tables(report: Report) -> None:
     for plugin, section in report.sections:
         for block in section.blocks:
             if isinstance(block, Table) and block.export:
                 name = f"{plugin}_{block.name}"
                 if name in report.tables:
-                    from .runner import Message
-
                     report.messages.append(
-                        Message(
-                            "warning",
-                            plugin,
-                            f"two tables are named '{block.name}'; the second is not exported",
-                        )
+                        Message("warning", plugin, f"two tables are named '{block.name}'; the second is not exported")
                     )
                     continue
                 report.tables[name] = block.data
@@ -83,89 +88,62 @@ def _plugin_notes(report: Report, plugin: str) -> list[Note]:
     return notes
 
 
-def summary_section(results: list[PluginResult]) -> Section | None:
+def summary_section(
+    results: list[PluginResult], patient_samples: dict[str, list[str]], unmatched: list[str]
+) -> Section | None:
+    """One row per patient: the resolver's patients and samples, then every plugin's columns."""
     import pandas as pd
 
-    samples: dict[str, list[str]] = {}
-    columns: list[tuple[tuple, str, Any]] = []
-    for rank, result in enumerate(results):
-        for patient, ids in result.patient_samples.items():
-            merged = samples.setdefault(str(patient), [])
-            merged.extend(s for s in ids if s not in merged)
-        for index, column in enumerate(result.summary_columns):
-            columns.append(((column.order, rank, index), result.name, column))
-    if not columns and not samples:
+    columns = [(result.name, column) for result in results for column in result.summary_columns]
+    if not columns and not patient_samples:
         return None
-    columns.sort(key=lambda c: c[0])
-    patients = set(samples)
-    for _, _, column in columns:
+    patients = set(patient_samples)
+    for _, column in columns:
         patients.update(str(p) for p in column.values)
     rows = sorted(patients, key=natural_key)
     frame = pd.DataFrame({"patient_id": rows})
-    frame["samples"] = [";".join(sorted(samples.get(p, []))) for p in rows]
+    frame["samples"] = [";".join(sorted(patient_samples.get(p, []))) for p in rows]
     titles = {"patient_id": "Patient", "samples": "Samples"}
     descriptions = []
-    for _, plugin, column in columns:
+    for plugin, column in columns:
         name = column.name if column.name not in frame.columns else f"{plugin}_{column.name}"
         values = {str(k): v for k, v in column.values.items()}
         frame[name] = [values.get(p) for p in rows]
         titles[name] = column.title
         if column.description:
             descriptions.append(f"{column.title}: {column.description}")
+    blocks: list = [Table("summary", frame, column_titles=titles)]
+    if unmatched:
+        blocks.insert(0, Note(
+            f"{len(unmatched)} sample(s) belong to no patient of the clinical table and are not in this table: "
+            + ", ".join(unmatched[:50]) + (" ..." if len(unmatched) > 50 else ""), level="warning"))
     return Section(
         id="summary",
         title="Patient summary",
         description="One row per patient, with a column from each plugin that knows something about patients.",
         help="\n".join(descriptions) or "Columns are contributed by the plugins.",
-        blocks=[Table("summary", frame, column_titles=titles)],
+        blocks=blocks,
     )
 
 
-def run_info_section(report: Report, command_line: str, config_path: Path | None) -> Section:
+def run_info_section(report: Report) -> Section:
     import pandas as pd
     import yaml
 
     run = report.run
     facts = {
-        "Command line": command_line,
+        "Command line": report.command_line,
         "rinec-report version": run.version,
         "Started": run.timestamp,
         "Run directory": run.run_dir,
-        "Configuration file": str(config_path) if config_path else "none (defaults)",
+        "Configuration file": str(report.config_path) if report.config_path else "none (defaults)",
         "Python": platform.python_version(),
         "Input files": f"{len(report.inputs)} matched, {len(report.skipped)} skipped",
         "Errors / warnings": f"{len(report.errors)} / {len(report.warnings)}",
     }
-    inputs = pd.DataFrame(
-        [
-            {
-                "file": r.file.relpath,
-                "plugin": r.file.plugin,
-                "pattern": r.file.pattern,
-                "size_bytes": r.file.size,
-                "sha256": r.sha256,
-                "status": r.status,
-            }
-            for r in report.inputs
-        ],
-        columns=["file", "plugin", "pattern", "size_bytes", "sha256", "status"],
-    )
-    plugins = pd.DataFrame(
-        [
-            {
-                "plugin": p.name,
-                "distribution": p.distribution,
-                "version": p.version,
-                "hooks": ", ".join(p.hooks),
-            }
-            for p in report.plugins
-        ],
-        columns=["plugin", "distribution", "version", "hooks"],
-    )
-    messages = pd.DataFrame(
-        [{"level": m.level, "plugin": m.plugin, "file": m.file or "", "message": m.text} for m in report.messages],
-        columns=["level", "plugin", "file", "message"],
-    )
+    inputs = pd.DataFrame(describe.inputs(report), columns=list(describe.INPUT_FIELDS))
+    plugins = pd.DataFrame(describe.plugins(report), columns=list(describe.PLUGIN_FIELDS))
+    messages = pd.DataFrame(describe.messages(report), columns=list(describe.MESSAGE_FIELDS))
     blocks: list = [
         KeyValues(facts),
         Table("inputs", inputs, title="Input files", patient_column=None),

@@ -9,27 +9,22 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .plugins import PluginHost
+from .options import Option, OptionError
+from .plugins import PluginHost, PluginLoadError
+from .results import NothingFound, UsageError
 
 log = logging.getLogger("rinec_report")
 
 
-def _plugin_options(host: PluginHost) -> list[tuple[str, Any]]:
-    """(plugin, CliOption) for every option the plugins add."""
-    out = []
-    for name in host.names:
-        try:
-            options = host.call(name, "rinec_cli_options") or []
-        except Exception as exc:  # a broken plugin must not break the CLI
-            click.echo(f"rinec-report: plugin {name} could not add its options: {exc}", err=True)
-            continue
-        out.extend((name, option) for option in options)
-    return out
+def _plugin_flags(host: PluginHost) -> list[tuple[str, Option]]:
+    """(plugin, Option) for every option a plugin offers on the command line."""
+    return [(name, o) for name, options in host.options().items() for o in options if o.cli]
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -41,7 +36,7 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
 
 
 def build_run_command(host: PluginHost) -> click.Command:
-    plugin_options = _plugin_options(host)
+    plugin_flags = _plugin_flags(host)
 
     @click.command(
         name="rinec-report",
@@ -88,70 +83,83 @@ def build_run_command(host: PluginHost) -> click.Command:
     @click.version_option(__version__, "--version", prog_name="rinec-report")
     def command(**kw: Any) -> None:
         from .progress import RichProgress, quiet_progress
-        from .runner import NothingFound, UsageError, run
+        from .runner import OutputExists, Run, RunOptions
         from .write import OutputError
 
         _setup_logging(kw["verbose"], kw["quiet"])
-        cli_options: dict[str, dict[str, Any]] = {}
-        for plugin, option in plugin_options:
-            value = kw.get(_param_name(plugin, option))
-            if value is not None and value is not False:
-                cli_options.setdefault(plugin, {})[option.config_key] = value
         progress = RichProgress() if sys.stderr.isatty() and not kw["quiet"] else quiet_progress()
+        options = RunOptions(
+            run_dir=Path(kw["run_dir"]),
+            outdir=Path(kw["outdir"]) if kw["outdir"] else Path.cwd(),
+            filename=kw["filename"],
+            config=kw["config_file"],
+            plugins=kw["plugins"],
+            exclude=kw["exclude"],
+            ignore=kw["ignore"],
+            jobs=kw["jobs"],
+            force=kw["force"],
+            data_format=kw["data_format"],
+            data_dir=not kw["no_data_dir"],
+            plugin_options=_flag_values(plugin_flags, kw),
+            title=kw["title"],
+            comment=kw["comment"],
+            strict=kw["strict"],
+            verbose=kw["verbose"],
+        )
         try:
-            report = run(
-                kw["run_dir"],
-                outdir=kw["outdir"],
-                filename=kw["filename"],
-                config=kw["config_file"],
-                plugins=kw["plugins"],
-                exclude=kw["exclude"],
-                ignore=kw["ignore"],
-                jobs=kw["jobs"],
-                force=kw["force"],
-                data_format=kw["data_format"],
-                data_dir=not kw["no_data_dir"],
-                cli_options=cli_options,
-                title=kw["title"],
-                comment=kw["comment"],
-                strict=kw["strict"],
-                verbose=kw["verbose"],
-                progress=progress,
-            )
+            report = Run(options, progress=progress).execute()
+        except OutputExists as exc:
+            raise click.UsageError(f"{exc.path} exists; use --force to overwrite it") from None
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
         except (NothingFound, OutputError) as exc:
             click.echo(f"rinec-report: {exc}", err=True)
             sys.exit(1)
-        for message in report.errors:
-            click.echo(f"rinec-report: error: {message.line()}", err=True)
-        if kw["verbose"]:
-            for message in report.warnings:
-                click.echo(f"rinec-report: warning: {message.line()}", err=True)
-        elif report.warnings and not kw["quiet"]:
-            click.echo(
-                f"rinec-report: {len(report.warnings)} warning(s); see the report's Run information or use -v",
-                err=True,
-            )
-        if not kw["quiet"]:
-            click.echo(f"rinec-report: wrote {report.html_path}", err=True)
+        _echo_messages(report, kw["verbose"], kw["quiet"])
         sys.exit(report.exit_status)
 
-    for plugin, option in plugin_options:
-        kind = {"str": str, "int": int, "float": float}[option.type]
-        decorator = click.option(
-            option.flag,
+    for plugin, option in plugin_flags:
+        command = click.option(
+            option.cli,
             _param_name(plugin, option),
-            is_flag=option.is_flag,
-            type=None if option.is_flag else kind,
+            is_flag=option.type == "bool",
+            default=None,
             help=f"[{plugin}] {option.help}",
-        )
-        command = decorator(command)
+        )(command)
     return command
 
 
-def _param_name(plugin: str, option: Any) -> str:
-    return f"{plugin}__{option.config_key}"
+def _flag_values(flags: list[tuple[str, Option]], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The plugin flags given on the command line, checked against their declarations."""
+    out: dict[str, dict[str, Any]] = {}
+    for plugin, option in flags:
+        value = kw.get(_param_name(plugin, option))
+        if value is None or (option.type == "bool" and value is False):
+            continue  # not given: the config file's value stands
+        try:
+            out.setdefault(plugin, {})[option.name] = option.check(value, f"{plugin}.{option.name}")
+        except OptionError as exc:
+            raise click.BadParameter(str(exc), param_hint=f"'{option.cli}'") from None
+    return out
+
+
+def _echo_messages(report: Any, verbose: bool, quiet: bool) -> None:
+    for message in report.errors:
+        click.echo(f"rinec-report: error: {message.line()}", err=True)
+    if verbose:
+        for message in report.warnings:
+            click.echo(f"rinec-report: warning: {message.line()}", err=True)
+    elif report.warnings and not quiet:
+        click.echo(
+            f"rinec-report: {len(report.warnings)} warning(s); see the report's Run information or use -v",
+            err=True,
+        )
+    if not quiet:
+        click.echo(f"rinec-report: wrote {report.html_path}", err=True)
+
+
+def _param_name(plugin: str, option: Option) -> str:
+    return f"{plugin}__{option.name}"
 
 
 @click.command(name="plugins", context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,6 +169,7 @@ def plugins_command(as_json: bool) -> None:
     from .scan import PluginPattern
 
     host = PluginHost.load()
+    declared = host.options()
     rows = []
     for info in host.info():
         patterns = [PluginPattern(info.name, p) for p in host.call(info.name, "rinec_patterns") or []]
@@ -171,6 +180,10 @@ def plugins_command(as_json: bool) -> None:
                 "version": info.version,
                 "module": info.module,
                 "hooks": list(info.hooks),
+                "options": [
+                    {"name": o.name, "type": o.describe_type(), "default": o.default, "cli": o.cli, "help": o.help}
+                    for o in declared.get(info.name, [])
+                ],
                 "patterns": [
                     {
                         "name": p.qualified,
@@ -182,7 +195,7 @@ def plugins_command(as_json: bool) -> None:
             }
         )
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows, indent=2, default=str))
         return
     for row in rows:
         click.echo(f"{row['name']}  ({row['distribution']} {row['version']})")
@@ -190,6 +203,8 @@ def plugins_command(as_json: bool) -> None:
             contents = f"  contents ~ /{p['contents']}/" if p["contents"] else ""
             click.echo(f"    pattern {p['name']}: {', '.join(p['glob']) or '(any name)'}{contents}")
         click.echo(f"    hooks: {', '.join(row['hooks'])}")
+        if row["options"]:
+            click.echo(f"    options: {', '.join(o['name'] for o in row['options'])}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -199,10 +214,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     try:
         host = PluginHost.load()
+        command = build_run_command(host)
+    except PluginLoadError as exc:
+        click.echo(f"rinec-report: {exc}", err=True)
+        sys.exit(2)
     except Exception as exc:  # a broken third-party install must still give a message
         click.echo(f"rinec-report: cannot load plugins: {exc}", err=True)
         sys.exit(1)
-    build_run_command(host).main(args, prog_name="rinec-report")
+    command.main(args, prog_name="rinec-report")
 
 
 if __name__ == "__main__":  # pragma: no cover

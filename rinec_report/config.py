@@ -1,32 +1,55 @@
-"""The configuration in effect: defaults, the plugins' defaults, the user's file, the command line.
+"""The configuration in effect: declared defaults, the user's file, the command line.
 
-Later sources win key by key. Keys nobody declared are warned about by name, since a
-typo in a config file otherwise silently does nothing.
+Later sources win key by key, and every value is checked against its declaration
+(:mod:`rinec_report.options`): a wrong type is a usage error that names the key.
+Keys nobody declared are warned about by name, since a typo in a config file
+otherwise silently does nothing.
 """
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
+from .options import Option, OptionError, validate
+
 CONFIG_NAME = "rinec_report.yaml"
 
-CORE_DEFAULTS: dict[str, Any] = {
-    "title": "rinec-report",
-    "comment": "",
-    # <plugin>/<key> -> {glob: [...], contents: "regex", max_lines: N}
-    "patterns": {},
-    "ignore": [],
-    # raw patient id -> canonical patient id, for every plugin
-    "patients": {},
-    # sequencing sample id -> patient id, for every plugin
-    "samples": {},
-    "max_file_size_mb": 20480,
-    # Links out of the run directory are not followed unless this is true (then
-    # each one followed is listed in the run information).
-    "allow_links_outside": False,
-}
+# The page's default order: the summary first, the run information last, and the
+# built-in plugins in the order a reader of a clinical cohort expects.
+DEFAULT_SECTION_ORDER = [
+    "report-summary",
+    "cohort-*",
+    "survival-*",
+    "ihc-*",
+    "imaging-*",
+    "variants-*",
+    "enrichment-*",
+    "*",
+    "report-run",
+]
+
+CORE_OPTIONS: list[Option] = [
+    Option("title", "str", "rinec-report", "The report's title."),
+    Option("comment", "str", "", "A comment shown under the title."),
+    Option("patterns", "dict", {}, "Replace plugins' file patterns: `<plugin>/<key>: {glob: [...], contents: REGEX}`."),
+    Option("ignore", "list[str]", [], "Skip paths matching these globs, whatever pattern took them (like `-x`)."),
+    Option("patients", "dict[str,str]", {}, "Raw patient id -> the id used everywhere."),
+    Option("samples", "dict[str,str]", {}, "Sequencing sample id -> patient id, for every plugin."),
+    Option("max_file_size_mb", "float", 20480, "A larger input file is an error (raise this to read it).", min=0),
+    Option(
+        "allow_links_outside",
+        "bool",
+        False,
+        "Follow links that lead out of the run directory (each one followed is listed in the run information).",
+    ),
+    Option(
+        "section_order",
+        "list[str]",
+        DEFAULT_SECTION_ORDER,
+        "The page's order: section anchors (`<plugin>-<id>`) or globs; unmatched sections go where `*` stands.",
+    ),
+]
 
 
 class ConfigError(ValueError):
@@ -135,7 +158,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def find_config(run_dir: Path, explicit: str | Path | None) -> Path | None:
+def find_config(run_dir: Path, explicit: str | Path | dict | None) -> Path | None:
+    if isinstance(explicit, dict):
+        return None
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
@@ -147,36 +172,46 @@ def find_config(run_dir: Path, explicit: str | Path | None) -> Path | None:
 
 def effective_config(
     user: dict[str, Any],
-    plugin_defaults: dict[str, dict[str, Any]],
+    plugin_options: dict[str, list[Option]],
     overrides: dict[str, Any],
     known_plugins: set[str],
 ) -> tuple[dict[str, Any], list[str]]:
-    """Merge core defaults, plugin defaults, the user's file and the command line.
+    """Merge the declared defaults, the user's file and the command line, checking types.
 
     ``known_plugins`` includes plugins excluded from this run, whose sections in
-    the file are legitimate even if unused. Returns the config and warnings
-    about unknown keys.
+    the file are legitimate even if unused. Returns the config and warnings about
+    unknown keys; raises :class:`ConfigError` for a value of the wrong type.
     """
-    config = copy.deepcopy(CORE_DEFAULTS)
-    for name, defaults in plugin_defaults.items():
-        config[name] = copy.deepcopy(defaults)
     warnings: list[str] = []
+    core_names = {o.name for o in CORE_OPTIONS}
+    core_values: dict[str, Any] = {}
+    plugin_values: dict[str, dict[str, Any]] = {name: {} for name in plugin_options}
+    loose: dict[str, Any] = {}
     for key, value in user.items():
-        if key in plugin_defaults:
+        if key in plugin_options:
             if not isinstance(value, dict):
-                warnings.append(f"config key '{key}' should be a mapping of the plugin's options")
-                continue
+                raise ConfigError(f"config key '{key}' must be a mapping of the plugin's options")
+            declared = {o.name for o in plugin_options[key]}
             for sub, subvalue in value.items():
-                if sub not in plugin_defaults[key]:
+                if sub not in declared:
                     warnings.append(f"unknown config key '{key}.{sub}'")
-                config[key][sub] = subvalue
-        elif key in CORE_DEFAULTS or key in known_plugins:
-            config[key] = value
+                plugin_values[key][sub] = subvalue
+        elif key in core_names:
+            core_values[key] = value
+        elif key in known_plugins:
+            loose[key] = value  # an excluded plugin's section: kept, not checked
         else:
             warnings.append(f"unknown config key '{key}'")
     for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(config.get(key), dict):
-            config[key].update(value)
+        if key in plugin_options and isinstance(value, dict):
+            plugin_values[key].update(value)
         else:
-            config[key] = value
+            core_values[key] = value
+    try:
+        config = validate(CORE_OPTIONS, core_values, "")
+        for name, options in plugin_options.items():
+            config[name] = validate(options, plugin_values[name], f"{name}.")
+    except OptionError as exc:
+        raise ConfigError(f"config {exc}") from None
+    config.update(loose)
     return config, warnings

@@ -1,5 +1,7 @@
 """The datasets that plugins publish, built on first use.
 
+Private names (a leading ``_``) are handed back to their own plugin only.
+
 A plugin asks for another plugin's datasets with ``datasets.of("cohort")``; the
 other plugin's ``rinec_datasets`` hook runs then (once) if it has not yet. So
 plugins need not declare an order, and a plugin whose input is missing, or
@@ -43,7 +45,16 @@ class Datasets:
 
     def of(self, plugin: str) -> dict[str, Any] | None:
         """The datasets ``plugin`` published, or ``None`` when it is not loaded,
-        found no input, or failed (its failure is reported on its own)."""
+        found no input, or failed (its failure is reported on its own). Names
+        starting with ``_`` are the plugin's private state and are left out."""
+        own = self.own(plugin)
+        if own is None:
+            return None
+        return {k: v for k, v in own.items() if not str(k).startswith("_")}
+
+    def own(self, plugin: str) -> dict[str, Any] | None:
+        """Everything ``plugin`` returned, private names included: what the core
+        hands back to that plugin as ``data``."""
         if plugin not in self._names:
             return None
         if plugin not in self._built:

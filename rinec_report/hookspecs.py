@@ -3,15 +3,22 @@
 A plugin is a module (or any object) with functions marked ``@rinec_report.hookimpl``
 and named like the hooks below; it is found through the ``rinec_report``
 entry-point group. An implementation may accept any subset of a hook's
-arguments, by name. The core calls each hook on one plugin at a time, so that
-one plugin's exception never stops another's; the results are collected per
-plugin. Data flows one way:
+arguments, by name: pluggy passes only those it names, so hooks can gain
+arguments without breaking plugins. A function marked ``@hookimpl`` whose name is
+not a hook below is an error when the plugin loads.
 
-    rinec_config_defaults / rinec_cli_options / rinec_patterns   (set-up)
-    -> scan -> rinec_parse (one call per file, in worker processes)
+The core calls each hook on one plugin at a time, so that one plugin's exception
+never stops another's; no hook is first-result, each plugin's answer is used.
+Data flows one way:
+
+    rinec_options / rinec_patterns   (set-up)
+    -> scan -> rinec_parse (one call per file, on the core's executor)
     -> rinec_datasets (one call per plugin; may read other plugins' datasets)
-    -> rinec_sections, rinec_summary_columns, rinec_patient_samples
+    -> rinec_sections, rinec_summary_columns
     -> render and export.
+
+``rinec_patient_samples`` is asked by the patient resolver when a plugin first
+asks it a question.
 
 Keep a plugin module cheap to import (import pandas and friends inside the hook
 functions): the CLI loads every plugin to build its ``--help``.
@@ -25,31 +32,32 @@ import pluggy
 
 if TYPE_CHECKING:
     from .datasets import Datasets, ParsedFile
-    from .model import CliOption, FoundFile, Pattern, RunInfo, Section, SummaryColumn
+    from .model import FoundFile, Pattern, RunInfo, Section, SummaryColumn
+    from .options import Option
+    from .patients import Patients
 
 hookspec = pluggy.HookspecMarker("rinec_report")
 
 
 @hookspec
-def rinec_config_defaults() -> dict[str, Any]:
-    """Declare the plugin's options and their default values.
+def rinec_options() -> list[Option]:
+    """Declare the plugin's options: name, type, default, allowed values, help, flag.
 
-    Returns a dict that becomes the plugin's section of the configuration
-    (``<plugin name>:`` in ``rinec_report.yaml``). The user's values are merged
-    over it key by key; keys the plugin does not declare are warned about by
-    name, so declare every option here, even those whose default is ``None``.
-    Called once per plugin; every result is used (not first-result).
-    """
+    Returns a list of :class:`~rinec_report.Option`. The declaration is the only
+    place an option's default lives: the core fills defaults, checks the values of
+    the config file (``<plugin>:`` in ``rinec_report.yaml``) and of the command line
+    against it (a bad value is a usage error naming the key), adds a command-line
+    flag for options with ``cli=``, and writes the docs' option tables from it.
+    Hooks receive the checked values as ``options``. Called once per plugin, when
+    the CLI is built: import nothing heavy. Not first-result: every plugin's list
+    is used.
 
+    Example::
 
-@hookspec
-def rinec_cli_options() -> list[CliOption]:
-    """Add command-line options to ``rinec-report``.
-
-    Returns a list of :class:`~rinec_report.model.CliOption`; each writes its
-    value into the plugin's own options under ``config_key`` (the command
-    line wins over the config file). Called once per plugin when the CLI is
-    built, so it must not import anything heavy. Every result is used.
+        @hookimpl
+        def rinec_options():
+            return [Option("min_coverage", "int", 200, "Flag samples below this depth.",
+                           cli="--min-coverage", min=0)]
     """
 
 
@@ -57,84 +65,145 @@ def rinec_cli_options() -> list[CliOption]:
 def rinec_patterns() -> list[Pattern]:
     """Declare which files the plugin reads, as data.
 
-    Returns a list of :class:`~rinec_report.model.Pattern` (filename globs
-    and/or a regex over the first lines). The user's config can replace any of
-    them under ``patterns: {<plugin>/<key>: {glob: [...], contents: ...}}``.
-    Called once per plugin before the scan. Every result is used.
+    Returns a list of :class:`~rinec_report.Pattern` (filename globs and/or a
+    regular expression over the first lines). The user's config can replace any of
+    them under ``patterns: {<plugin>/<key>: {glob: [...], contents: ...}}``. Called
+    once per plugin before the scan. Not first-result: every plugin's list is used.
+
+    Example::
+
+        @hookimpl
+        def rinec_patterns():
+            return [Pattern("table", glob="coverage.tsv", contents=r"^sample\\tpatient_id")]
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def rinec_parse(file: FoundFile, options: dict[str, Any]) -> Any:
     """Parse one found file into a dataset.
 
-    Called only on the plugin whose pattern matched ``file`` (``file.pattern``
-    says which), possibly in a worker process: it must be a pure function of
-    its arguments, and both arguments and the return value must be picklable
-    (a DataFrame, a dict, a dataclass). ``options`` is the plugin's own merged
-    options. Raise :class:`~rinec_report.model.InputError` with a one-line
-    message for bad input (the core adds the file name); warn with
-    ``warnings.warn(msg, InputWarning)``. Returns the dataset for this one
-    file, or ``None`` to ignore the file. First result wins (there is only one).
+    Called only on the plugin whose pattern matched ``file`` (``file.pattern`` says
+    which), on the core's executor, possibly in another process or machine: it must
+    be a pure function of its arguments, and both arguments and the return value
+    must be picklable (a DataFrame, a dict, a dataclass). ``options`` are the
+    plugin's checked options. Raise :class:`~rinec_report.InputError` with a
+    one-line message for bad input (the core adds the file name); warn with
+    ``warnings.warn(msg, InputWarning)``. Returns the dataset for this one file, or
+    ``None`` to ignore the file. Not first-result (one plugin is asked).
+
+    Example::
+
+        @hookimpl
+        def rinec_parse(file):
+            import pandas as pd
+            return pd.read_csv(file.path, sep="\\t")
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def rinec_datasets(
     files: list[ParsedFile],
     options: dict[str, Any],
     datasets: Datasets,
+    patients: Patients,
     config: dict[str, Any],
     run: RunInfo,
 ) -> dict[str, Any] | None:
     """Combine the plugin's parsed files into the datasets it publishes.
 
-    ``files`` holds the plugin's successfully parsed files in scan order (empty
-    when it found none: a plugin may build entirely from other plugins' data,
-    as survival does from cohort). ``datasets.of("cohort")`` returns another
-    plugin's published datasets, building them first if needed, or ``None``
-    when that plugin is not loaded, found nothing or failed. ``config`` is the
-    whole effective configuration (read it for shared keys such as
-    ``samples``); ``run`` describes the run. Returns a dict of named datasets
-    (anything; DataFrames preferred) that other plugins may read, or ``None``
-    when the plugin has nothing to show: then its other hooks are not called.
-    Called at most once per plugin. First result wins.
+    ``files`` holds the plugin's parsed files in scan order (empty when it found
+    none: a plugin may build entirely from other plugins' data, as survival does
+    from cohort). ``datasets.of("cohort")`` returns another plugin's published
+    datasets, building them first if needed, or ``None`` when that plugin is not
+    loaded, found nothing or failed. ``patients`` maps samples to patients.
+    ``config`` is the whole effective configuration; ``run`` describes the run.
+    Returns a dict of named datasets (DataFrames preferred); names starting with
+    ``_`` are private (other plugins do not see them, the plugin gets them back as
+    ``data``). ``None`` means the plugin has nothing to show: its other hooks are
+    then not called. Called at most once per plugin. Not first-result.
+
+    Example::
+
+        @hookimpl
+        def rinec_datasets(files, patients):
+            import pandas as pd
+            if not files:
+                return None
+            frame = pd.concat([f.data for f in files])
+            frame["patient_id"] = frame["sample"].map(patients.patient_of)
+            return {"coverage": frame}
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def rinec_sections(
+    data: dict[str, Any],
     datasets: Datasets,
+    patients: Patients,
     options: dict[str, Any],
     config: dict[str, Any],
     run: RunInfo,
 ) -> list[Section]:
     """Contribute the plugin's report sections.
 
-    Called once per plugin whose ``rinec_datasets`` returned data, after every
-    file was parsed. The plugin reads its own datasets with
-    ``datasets.of(<its name>)`` and anyone else's the same way. Returns a list of
-    :class:`~rinec_report.model.Section`; every :class:`~rinec_report.model.Table`
-    in them is also exported to the data folder. An exception here turns into an
-    error card in place of the plugin's sections. First result wins.
+    Called once per plugin whose ``rinec_datasets`` returned data, after every file
+    was parsed. ``data`` is what the plugin's own ``rinec_datasets`` returned
+    (private names included); other plugins' datasets come from ``datasets``.
+    Returns a list of :class:`~rinec_report.Section` in the order the plugin wants
+    them (the page's order across plugins is the config's ``section_order``); every
+    :class:`~rinec_report.Table` in them is also exported to the data folder. An
+    exception here turns into an error card in place of the plugin's sections.
+    Not first-result.
+
+    Example::
+
+        @hookimpl
+        def rinec_sections(data):
+            return [Section("depth", "Coverage", blocks=[Table("samples", data["coverage"])])]
     """
 
 
-@hookspec(firstresult=True)
-def rinec_summary_columns(datasets: Datasets, options: dict[str, Any], config: dict[str, Any]) -> list[SummaryColumn]:
+@hookspec
+def rinec_summary_columns(
+    data: dict[str, Any],
+    datasets: Datasets,
+    patients: Patients,
+    options: dict[str, Any],
+    config: dict[str, Any],
+) -> list[SummaryColumn]:
     """Contribute columns to the per-patient summary table.
 
-    Returns a list of :class:`~rinec_report.model.SummaryColumn`, each mapping
-    patient ids to values. The core joins every plugin's columns into one table
-    with a row per patient. Called once per plugin with data. First result wins.
+    Returns a list of :class:`~rinec_report.SummaryColumn`, each mapping patient
+    ids to values. The core joins every plugin's columns into one table with a row
+    per patient, plugins in page order. Called once per plugin with data.
+    Not first-result.
+
+    Example::
+
+        @hookimpl
+        def rinec_summary_columns(data):
+            df = data["coverage"]
+            return [SummaryColumn("coverage", "Mean coverage", df.groupby("patient_id").mean_coverage.mean().to_dict())]
     """
 
 
-@hookspec(firstresult=True)
-def rinec_patient_samples(datasets: Datasets, options: dict[str, Any], config: dict[str, Any]) -> dict[str, list[str]]:
-    """Tell which sequencing samples belong to which patient.
+@hookspec
+def rinec_patient_samples(
+    data: dict[str, Any], options: dict[str, Any], config: dict[str, Any]
+) -> dict[str, list[str]]:
+    """Declare patients and the sequencing samples that belong to them.
 
-    Returns ``{patient_id: [sample_id, ...]}``; the core merges every plugin's
-    answer into the summary table's sample column. Called once per plugin
-    with data. First result wins.
+    Returns ``{patient_id: [sample_id, ...]}`` (an empty list for a patient without
+    samples). The core's patient resolver asks every plugin that implements this
+    hook, once, before it answers its first question; the answers make the run's
+    list of patients. Implement it only in an identity source (a clinical table, a
+    sample sheet) whose ``rinec_datasets`` does not itself ask the resolver about
+    samples. Called once per plugin with data. Not first-result.
+
+    Example::
+
+        @hookimpl
+        def rinec_patient_samples(data):
+            sheet = data["samples"]
+            return sheet.groupby("patient_id")["sample_id"].apply(list).to_dict()
     """

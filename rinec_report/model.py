@@ -65,22 +65,6 @@ class FoundFile:
     size: int
 
 
-@dataclass(frozen=True)
-class CliOption:
-    """A command-line option that a plugin adds, stored into its config.
-
-    ``config_key`` is the key inside the plugin's own options
-    (``CliOption("--online", "online", "Query STRING.", is_flag=True)`` sets
-    ``enrichment: {online: true}``).
-    """
-
-    flag: str
-    config_key: str
-    help: str
-    is_flag: bool = False
-    type: Literal["str", "int", "float"] = "str"
-
-
 # ---------------------------------------------------------------- report blocks
 
 
@@ -176,22 +160,20 @@ class Section:
     description: str = ""
     help: str = ""
     blocks: list[Block] = field(default_factory=list)
-    order: int = 100  # lower comes first across plugins
 
 
 @dataclass
 class SummaryColumn:
     """One column of the per-patient summary table.
 
-    ``values`` maps patient id to a value (str, number or None). ``order``
-    places it among other plugins' columns.
+    ``values`` maps patient id to a value (str, number or None). Columns appear
+    plugin by plugin in page order, each plugin's in the order it returns them.
     """
 
     name: str
     title: str
     values: dict[str, Any]
     description: str = ""
-    order: int = 100
 
 
 @dataclass(frozen=True)

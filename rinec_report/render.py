@@ -15,7 +15,7 @@ from .charts import to_spec
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
 if TYPE_CHECKING:
-    from .runner import Report
+    from .results import Report
 
 _JSON_ESCAPES = {
     ord("<"): "\\u003c",

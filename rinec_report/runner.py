@@ -1,6 +1,8 @@
-"""One run, start to end: scan -> parse -> datasets -> sections -> render and export.
+"""One run, one method per stage: configure -> scan -> parse -> datasets -> sections
+-> assemble -> write.
 
-This is the Python API (``rinec_report.run``); the CLI is a thin layer over it.
+This is the Python API (``rinec_report.run``); the CLI builds the same
+:class:`RunOptions` and calls the same :class:`Run`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import shlex
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +23,14 @@ from . import __version__
 from .charts import to_spec
 from .config import ConfigError, effective_config, find_config, read_config_file
 from .datasets import DatasetCycle, Datasets, ParsedFile
-from .model import Chart, FoundFile, Note, RunInfo, Section
-from .parse import ParseTask, default_jobs, guarded, parse_all
-from .plugins import PluginHost, PluginInfo
+from .executor import Executor, LocalExecutor
+from .model import Chart, Note, RunInfo, Section
+from .parse import ParseOutcome, ParseTask, guarded, parse_all, preload_modules
+from .patients import Patients
+from .plugins import PluginHost, PluginLoadError
 from .progress import Progress, quiet_progress
-from .scan import PatternError, PluginPattern, apply_overrides, scan
+from .results import InputRecord, Message, NothingFound, PluginResult, Report, UsageError
+from .scan import PatternError, PluginPattern, ScanResult, apply_overrides, scan
 from .write import OutputError, check_filename, check_writable
 
 log = logging.getLogger("rinec_report")
@@ -34,68 +39,63 @@ DATA_DIR_NAME = "rinec_report_data"
 DATA_FORMATS = ("tsv", "csv", "json", "parquet")
 
 
-class UsageError(Exception):
-    """The run cannot start as asked (exit status 2)."""
+class OutputExists(UsageError):
+    """The report exists and ``force`` was not given."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists; pass force=True to overwrite it")
+        self.path = path
 
 
-class NothingFound(Exception):
-    """No file in the run directory matched any pattern (exit status 1)."""
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run is asked to do; the CLI and :func:`rinec_report.run` build one.
 
+    ``config`` is a config file's path, or the configuration itself as a dict (the
+    run directory's ``rinec_report.yaml`` is read when it is ``None``).
+    ``plugin_options`` are ``{plugin: {option: value}}`` that win over the config
+    (the CLI's plugin flags).
+    """
 
-@dataclass
-class Message:
-    level: str  # "error" or "warning"
-    plugin: str  # a plugin name, or "core"
-    text: str
-    file: str | None = None
-    traceback: str | None = None
-
-    def line(self) -> str:
-        where = f"{self.file}: " if self.file else ""
-        return f"{self.plugin}: {where}{self.text}"
-
-
-@dataclass
-class InputRecord:
-    file: FoundFile
-    sha256: str
-    status: str  # "parsed", "error" or "ignored"
-
-
-@dataclass
-class PluginResult:
-    name: str
-    sections: list[Section] = field(default_factory=list)
-    summary_columns: list = field(default_factory=list)
-    patient_samples: dict[str, list[str]] = field(default_factory=dict)
-    failed: bool = False
-
-
-@dataclass
-class Report:
-    """What a run produced. ``exit_status`` is what the CLI exits with."""
-
-    html_path: Path | None
-    data_dir: Path | None
-    run: RunInfo
-    plugins: list[PluginInfo]
-    results: list[PluginResult]
-    sections: list[tuple[str, Section]]  # (plugin, section) in page order
-    messages: list[Message]
-    inputs: list[InputRecord]
-    skipped: list[tuple[str, str]]
-    config: dict[str, Any]
-    tables: dict[str, Any]  # exported name -> DataFrame
-    exit_status: int = 0
+    run_dir: Path
+    outdir: Path = field(default_factory=Path.cwd)
+    filename: str = "rinec_report.html"
+    config: str | Path | Mapping[str, Any] | None = None
+    plugins: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    jobs: int | None = None
+    force: bool = False
+    data_format: str = "tsv"
+    data_dir: bool = True
+    plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    title: str | None = None
+    comment: str | None = None
     strict: bool = False
+    verbose: bool = False
+    command_line: str | None = None
 
     @property
-    def errors(self) -> list[Message]:
-        return [m for m in self.messages if m.level == "error"]
+    def html_path(self) -> Path:
+        return Path(self.outdir) / self.filename
 
-    @property
-    def warnings(self) -> list[Message]:
-        return [m for m in self.messages if m.level == "warning"]
+    def check(self) -> None:
+        """Raise :class:`UsageError` when the run cannot start as asked."""
+        if not Path(self.run_dir).is_dir():
+            raise UsageError(f"run directory {self.run_dir} does not exist or is not a folder")
+        if self.data_format not in DATA_FORMATS:
+            raise UsageError(f"data format must be one of {', '.join(DATA_FORMATS)}")
+        try:
+            check_filename(self.filename)
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
+        if self.html_path.exists() and not self.force:
+            raise OutputExists(self.html_path)
+        timestamp()  # a bad SOURCE_DATE_EPOCH is a usage error before any work
+        try:
+            check_writable(Path(self.outdir))
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def timestamp() -> str:
@@ -112,251 +112,245 @@ def timestamp() -> str:
     return moment.isoformat()
 
 
-def run(
-    run_dir: str | Path,
-    outdir: str | Path | None = None,
-    filename: str = "rinec_report.html",
-    config: str | Path | None = None,
-    plugins: tuple[str, ...] = (),
-    exclude: tuple[str, ...] = (),
-    ignore: tuple[str, ...] = (),
-    jobs: int | None = None,
-    force: bool = False,
-    data_format: str = "tsv",
-    data_dir: bool = True,
-    cli_options: dict[str, dict[str, Any]] | None = None,
-    title: str | None = None,
-    comment: str | None = None,
-    strict: bool = False,
-    verbose: bool = False,
-    extra_plugins: dict[str, object] | None = None,
-    command_line: str | None = None,
-    progress: Progress | None = None,
-) -> Report:
-    """Build the report for ``run_dir`` and write it (and its data folder) to ``outdir``.
+class Run:
+    """One report being built. Construction does no work; :meth:`execute` runs the stages."""
 
-    Raises :class:`UsageError` when the run cannot start (missing run directory,
-    existing report without ``force``, unknown plugin, bad config) and
-    :class:`NothingFound` when no file matched. Plugin failures do not raise:
-    they are in ``Report.messages`` and make ``exit_status`` 1.
-    ``extra_plugins`` registers plugin objects besides the entry points.
-    """
-    progress = progress or quiet_progress()
-    run_path = Path(run_dir)
-    if not run_path.is_dir():
-        raise UsageError(f"run directory {run_dir} does not exist or is not a folder")
-    if data_format not in DATA_FORMATS:
-        raise UsageError(f"data format must be one of {', '.join(DATA_FORMATS)}")
-    out_path = Path(outdir) if outdir is not None else Path.cwd()
-    try:
-        check_filename(filename)
-    except OutputError as exc:
-        raise UsageError(str(exc)) from None
-    html_path = out_path / filename
-    if html_path.exists() and not force:
-        raise UsageError(f"{html_path} exists; use --force to overwrite it")
-    started_at = timestamp()  # a bad SOURCE_DATE_EPOCH is a usage error before any work
-    try:
-        check_writable(out_path)
-    except OutputError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        host = PluginHost.load(tuple(plugins), tuple(exclude), extra_plugins)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from exc
-    messages: list[Message] = []
-    plugin_infos = host.info()
+    def __init__(
+        self,
+        options: RunOptions,
+        extra_plugins: dict[str, object] | None = None,
+        progress: Progress | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.options = options
+        self.extra_plugins = extra_plugins
+        self.progress = progress or quiet_progress()
+        self.executor = executor
+        self.messages: list[Message] = []
 
-    def call(plugin: str, hook: str, file: str | None = None, **kwargs: Any) -> tuple[Any, bool]:
+    def execute(self) -> Report:
+        """Every stage in order; the report is written and returned."""
+        self.options.check()
+        self.configure()
+        found = self.scan()
+        parsed, inputs = self.parse(found)
+        datasets, patients = self.build_datasets(parsed)
+        results = self.contribute(datasets, patients)
+        report = self.assemble(results, inputs, found, patients)
+        self.write(report)
+        return report
+
+    # ------------------------------------------------------------------ stages
+
+    def configure(self) -> None:
+        """Load the plugins and settle the configuration in effect."""
+        opts = self.options
+        try:
+            self.host = PluginHost.load(opts.plugins, opts.exclude, self.extra_plugins)
+            declared = self.host.options()
+        except (KeyError, PluginLoadError) as exc:
+            raise UsageError(str(exc.args[0])) from exc
+        try:
+            given = opts.config if not isinstance(opts.config, Mapping) else None
+            self.config_path = find_config(Path(opts.run_dir), given)
+            user = dict(opts.config) if isinstance(opts.config, Mapping) else {}
+            if self.config_path:
+                user = read_config_file(self.config_path)
+            overrides: dict[str, Any] = {k: dict(v) for k, v in opts.plugin_options.items()}
+            overrides.update({k: v for k, v in (("title", opts.title), ("comment", opts.comment)) if v is not None})
+            known = set(self.host.names) | set(self.host.excluded)
+            self.config, warnings = effective_config(user, declared, overrides, known)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from exc
+        where = str(self.config_path) if self.config_path else None
+        self.messages.extend(Message("warning", "core", w, where) for w in warnings)
+        self.info = RunInfo(
+            run_dir=str(Path(opts.run_dir).resolve()),
+            outdir=str(Path(opts.outdir).resolve()),
+            title=self.config["title"],
+            timestamp=timestamp(),
+            version=__version__,
+            verbose=opts.verbose,
+        )
+
+    def scan(self) -> ScanResult:
+        """Walk the run directory once and match files to the plugins' patterns."""
+        patterns: list[PluginPattern] = []
+        for name in self.host.names:
+            got, _ = self._call(name, "rinec_patterns")
+            patterns.extend(PluginPattern(name, p) for p in got or [])
+        run_path = Path(self.options.run_dir)
+        try:
+            patterns, warnings = apply_overrides(patterns, self.config["patterns"])
+            self.messages.extend(Message("warning", "core", w) for w in warnings)
+            with self.progress.step("Scanning the run directory"):
+                # The output is skipped by identity (device, inode), not by path: an
+                # output folder that is also an input folder is still scanned.
+                found = scan(
+                    run_path,
+                    patterns,
+                    ignore=[*self.config["ignore"], *self.options.ignore],
+                    skip_dirs=[Path(self.options.outdir) / DATA_DIR_NAME, self.options.html_path],
+                    max_file_size=int(self.config["max_file_size_mb"] * 1e6),
+                    allow_links_outside=self.config["allow_links_outside"],
+                )
+        except PatternError as exc:
+            raise UsageError(str(exc)) from None
+        for rel, reason in found.skipped:
+            self.messages.append(Message("warning", "core", f"skipped: {reason}", rel))
+            log.warning("skipped %s: %s", rel if self.options.verbose else "a file", reason)
+        for rel, reason in found.failed:  # an input that could not be read: exit 1
+            self.messages.append(Message("error", "core", reason, rel))
+        for rel, target in found.outside:
+            text = f"followed a link out of the run directory to {target}"
+            self.messages.append(Message("warning", "core", text, rel))
+        log.info("scanned %d files in %d folders; %d matched", found.files_seen, found.dirs_seen, len(found.found))
+        if not found.found:
+            raise NothingFound(
+                f"no file in {self.options.run_dir} matched any plugin's patterns "
+                f"({found.files_seen} files looked at; see `rinec-report plugins` for the patterns)"
+                + "".join(f"; {rel}: {reason}" for rel, reason in found.failed[:3])
+            )
+        return found
+
+    def parse(self, found: ScanResult) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
+        """Map each plugin's ``rinec_parse`` over its files, on the executor."""
+        modules = {p.name: p.module for p in self.host.info()}
+        tasks = [ParseTask(modules.get(f.plugin), f, self.config.get(f.plugin, {})) for f in found.found]
+        local = {name: _local_parse_caller(self.host, name) for name in self.host.names if modules.get(name) is None}
+        executor = self.executor or LocalExecutor(self.options.jobs, preload_modules(tasks))
+        with self.progress.step("Parsing input files", total=len(tasks)) as advance:
+            outcomes = parse_all(tasks, executor, local, lambda o: advance())
+        return self._collect(outcomes)
+
+    def build_datasets(self, parsed: dict[str, list[ParsedFile]]) -> tuple[Datasets, Patients]:
+        """The lazy datasets of every plugin and the patient resolver over them."""
+        self.failed: set[str] = set()
+
+        def build(name: str) -> dict[str, Any] | None:
+            kwargs = {"files": parsed.get(name, []), "options": self.config.get(name, {})}
+            try:
+                result, ok = self._call(name, "rinec_datasets", datasets=datasets, patients=patients,
+                                        config=self.config, run=self.info, **kwargs)
+            except DatasetCycle as exc:  # pragma: no cover - needs two misbehaving plugins
+                self.messages.append(Message("error", name, str(exc)))
+                result, ok = None, False
+            if not ok:
+                self.failed.add(name)
+            return result or None
+
+        def declarations() -> list[dict[str, list[str]]]:
+            out = []
+            for name in self.host.names:
+                if self.host.implements(name, "rinec_patient_samples") and datasets.own(name) is not None:
+                    got, _ = self._call(name, "rinec_patient_samples", data=datasets.own(name),
+                                        options=self.config.get(name, {}), config=self.config)
+                    out.append(dict(got or {}))
+            return out
+
+        datasets = Datasets(self.host.names, build)
+        patients = Patients(self.config["patients"], self.config["samples"], declarations)
+        return datasets, patients
+
+    def contribute(self, datasets: Datasets, patients: Patients) -> list[PluginResult]:
+        """Each plugin's sections and summary columns, if it has data."""
+        results = []
+        with self.progress.step("Building sections", total=len(self.host.names)) as advance:
+            for name in self.host.names:
+                results.append(self._contributions(name, datasets, patients))
+                advance()
+        if patients.unmatched:
+            shown = ", ".join(patients.unmatched[:20]) + (" ..." if len(patients.unmatched) > 20 else "")
+            self.messages.append(Message(
+                "warning", "core",
+                f"{len(patients.unmatched)} sample(s) belong to no patient of the clinical table "
+                f"(map them with the config's samples:): {shown}"))
+        return results
+
+    def assemble(self, results: list[PluginResult], inputs: list[InputRecord], found: ScanResult,
+                 patients: Patients) -> Report:
+        """Put the contributions in page order with the summary and run information."""
+        from .assemble import assemble
+
+        opts = self.options
+        report = Report(
+            html_path=opts.html_path,
+            data_dir=Path(opts.outdir) / DATA_DIR_NAME if opts.data_dir else None,
+            run=self.info,
+            plugins=self.host.info(),
+            results=results,
+            messages=self.messages,
+            inputs=inputs,
+            skipped=found.skipped + found.failed,
+            config=self.config,
+            config_path=self.config_path,
+            command_line=opts.command_line or _command_line(),
+            patient_samples=patients.table(),
+            unmatched_samples=patients.unmatched,
+        )
+        assemble(report)
+        report.exit_status = 1 if report.errors or (opts.strict and report.warnings) else 0
+        return report
+
+    def write(self, report: Report) -> None:
+        """The page and the data folder, each written atomically."""
+        from .write import write_outputs
+
+        with self.progress.step("Writing the report"):
+            write_outputs(report, self.options.data_format)
+
+    # ----------------------------------------------------------------- helpers
+
+    def _call(self, plugin: str, hook: str, file: str | None = None, **kwargs: Any) -> tuple[Any, bool]:
         """Call a hook on one plugin, recording its warnings and errors."""
         started = time.perf_counter()
-        result, error, tb, warns = guarded(lambda: host.call(plugin, hook, **kwargs))
+        result, error, tb, warns = guarded(lambda: self.host.call(plugin, hook, **kwargs))
         log.debug("%s.%s took %.2f s", plugin, hook, time.perf_counter() - started)
-        messages.extend(Message("warning", plugin, w, file) for w in warns)
+        self.messages.extend(Message("warning", plugin, w, file) for w in warns)
         if error:
-            messages.append(Message("error", plugin, f"{hook} failed: {error}", file, tb))
+            self.messages.append(Message("error", plugin, f"{hook} failed: {error}", file, tb))
             if tb:  # a traceback is for developers: shown with -v only
                 log.debug("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
         return result, error is None
 
-    # Set-up: options, patterns.
-    defaults = {}
-    for name in host.names:
-        got, _ = call(name, "rinec_config_defaults")
-        defaults[name] = got or {}
-    try:
-        config_path = find_config(run_path, config)
-        user = read_config_file(config_path) if config_path else {}
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
-    overrides: dict[str, Any] = dict(cli_options or {})
-    if title is not None:
-        overrides["title"] = title
-    if comment is not None:
-        overrides["comment"] = comment
-    cfg, config_warnings = effective_config(user, defaults, overrides, set(host.names) | set(host.excluded))
-    messages.extend(Message("warning", "core", w, str(config_path)) for w in config_warnings)
-
-    info = RunInfo(
-        run_dir=str(run_path.resolve()),
-        outdir=str(out_path.resolve()),
-        title=str(cfg.get("title") or "rinec-report"),
-        timestamp=started_at,
-        version=__version__,
-        verbose=verbose,
-    )
-    patterns: list[PluginPattern] = []
-    for name in host.names:
-        got, _ = call(name, "rinec_patterns")
-        patterns.extend(PluginPattern(name, p) for p in got or [])
-    try:
-        patterns, pattern_warnings = apply_overrides(patterns, cfg.get("patterns") or {})
-    except PatternError as exc:
-        raise UsageError(str(exc)) from None
-    messages.extend(Message("warning", "core", w) for w in pattern_warnings)
-
-    # Scan.
-    with progress.step("Scanning the run directory"):
-        try:
-            found = scan(
-                run_path,
-                patterns,
-                ignore=[*(cfg.get("ignore") or []), *ignore],
-                skip_dirs=[out_path / DATA_DIR_NAME, html_path],
-                max_file_size=int(float(cfg["max_file_size_mb"]) * 1e6) if cfg.get("max_file_size_mb") else None,
-                allow_links_outside=cfg.get("allow_links_outside") is True,
-            )
-        except PatternError as exc:
-            raise UsageError(str(exc)) from None
-    for rel, reason in found.skipped:
-        messages.append(Message("warning", "core", f"skipped: {reason}", rel))
-        log.warning("skipped %s: %s", rel if verbose else "a file", reason)
-    for rel, reason in found.failed:
-        messages.append(Message("error", "core", reason, rel))
-    for rel, target in found.outside:
-        messages.append(Message("warning", "core", f"followed a link out of the run directory to {target}", rel))
-    log.info(
-        "scanned %d files in %d folders; %d matched",
-        found.files_seen,
-        found.dirs_seen,
-        len(found.found),
-    )
-    if not found.found:
-        raise NothingFound(
-            f"no file in {run_dir} matched any plugin's patterns "
-            f"({found.files_seen} files looked at; see `rinec-report plugins` for the patterns)"
-            + "".join(f"; {rel}: {reason}" for rel, reason in found.failed[:3])
-        )
-
-    # Parse: a map over files.
-    modules = {p.name: p.module for p in plugin_infos}
-    tasks = [ParseTask(modules.get(f.plugin), f, cfg.get(f.plugin, {})) for f in found.found]
-    local_callers = {name: _local_parse_caller(host, name) for name in host.names if modules.get(name) is None}
-    with progress.step("Parsing input files", total=len(tasks)) as advance:
-        outcomes = parse_all(tasks, jobs or default_jobs(), local_callers, lambda o: advance())
-    parsed, inputs = _collect(outcomes, messages)
-
-    # Datasets, built on first use so plugins can read each other's.
-    failed: set[str] = set()
-
-    def build(name: str) -> dict[str, Any] | None:
-        try:
-            result, ok = call(
-                name,
-                "rinec_datasets",
-                files=parsed.get(name, []),
-                options=cfg.get(name, {}),
-                datasets=datasets,
-                config=cfg,
-                run=info,
-            )
-        except DatasetCycle as exc:  # pragma: no cover - needs two misbehaving plugins
-            messages.append(Message("error", name, str(exc)))
-            result, ok = None, False
-        if not ok:
-            failed.add(name)
-        return result or None
-
-    datasets = Datasets(host.names, build)
-    with progress.step("Building sections", total=len(host.names)) as advance:
-        results = [_contributions(name, datasets, cfg, info, call, messages, failed, advance) for name in host.names]
-
-    from .assemble import assemble
-
-    report = Report(
-        html_path=html_path,
-        data_dir=out_path / DATA_DIR_NAME if data_dir else None,
-        run=info,
-        plugins=plugin_infos,
-        results=results,
-        sections=[],
-        messages=messages,
-        inputs=inputs,
-        skipped=found.skipped + found.failed,
-        config=cfg,
-        tables={},
-        strict=strict,
-    )
-    assemble(report, command_line or _command_line(), config_path)
-    report.exit_status = 1 if report.errors or (strict and report.warnings) else 0
-
-    from .write import write_outputs
-
-    with progress.step("Writing the report"):
-        write_outputs(report, data_format)
-    return report
-
-
-def _collect(outcomes: list, messages: list[Message]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
-    """Sort parse outcomes into each plugin's parsed files and the input records."""
-    parsed: dict[str, list[ParsedFile]] = defaultdict(list)
-    inputs: list[InputRecord] = []
-    for o in outcomes:
-        f = o.file
-        messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
-        for line in o.stderr:
-            log.debug("%s: %s", f.relpath, line)
-        if o.error:
-            messages.append(Message("error", f.plugin, o.error, f.relpath, o.traceback))
-            if o.traceback:  # a traceback is for developers: shown with -v only
-                log.debug("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
-            status = "error"
-        elif o.data is None:
-            status = "ignored"
-        else:
-            parsed[f.plugin].append(ParsedFile(f, o.data))
+    def _collect(self, outcomes: list[ParseOutcome]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
+        """Sort parse outcomes into each plugin's parsed files and the input records."""
+        parsed: dict[str, list[ParsedFile]] = defaultdict(list)
+        inputs: list[InputRecord] = []
+        for o in outcomes:
+            f = o.file
+            self.messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
+            for line in o.stderr:
+                log.debug("%s: %s", f.relpath, line)
             status = "parsed"
-        inputs.append(InputRecord(f, o.sha256, status))
-    return parsed, inputs
+            if o.error:
+                self.messages.append(Message("error", f.plugin, o.error, f.relpath, o.traceback))
+                if o.traceback:  # a traceback is for developers: shown with -v only
+                    log.debug("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
+                status = "error"
+            elif o.data is None:
+                status = "ignored"
+            else:
+                parsed[f.plugin].append(ParsedFile(f, o.data))
+            inputs.append(InputRecord(f, o.sha256, status))
+        return parsed, inputs
+
+    def _contributions(self, name: str, datasets: Datasets, patients: Patients) -> PluginResult:
+        result = PluginResult(name)
+        data = datasets.own(name)
+        if data is not None:
+            kwargs = {"data": data, "datasets": datasets, "patients": patients,
+                      "options": self.config.get(name, {}), "config": self.config}
+            sections, ok = self._call(name, "rinec_sections", run=self.info, **kwargs)
+            result.sections = checked_charts(name, list(sections or []), self.messages)
+            result.failed = not ok
+            columns, _ = self._call(name, "rinec_summary_columns", **kwargs)
+            result.summary_columns = list(columns or [])
+        result.failed = result.failed or name in self.failed
+        return result
 
 
-def _contributions(
-    name: str,
-    datasets: Datasets,
-    cfg: dict[str, Any],
-    info: RunInfo,
-    call: Callable[..., tuple[Any, bool]],
-    messages: list[Message],
-    failed: set[str],
-    advance: Callable[[], None],
-) -> PluginResult:
-    """One plugin's sections, summary columns and patient samples, if it has data."""
-    result = PluginResult(name)
-    if datasets.of(name) is not None:
-        kwargs = {"datasets": datasets, "options": cfg.get(name, {}), "config": cfg}
-        sections, ok = call(name, "rinec_sections", run=info, **kwargs)
-        result.sections = _checked_charts(name, list(sections or []), messages)
-        result.failed = not ok
-        columns, _ = call(name, "rinec_summary_columns", **kwargs)
-        result.summary_columns = list(columns or [])
-        samples, _ = call(name, "rinec_patient_samples", **kwargs)
-        result.patient_samples = dict(samples or {})
-    result.failed = result.failed or name in failed
-    advance()
-    return result
-
-
-def _checked_charts(plugin: str, sections: list[Section], messages: list[Message]) -> list[Section]:
+def checked_charts(plugin: str, sections: list[Section], messages: list[Message]) -> list[Section]:
     """Turn every chart into its Vega-Lite dict now, so that an invalid chart
     becomes an error in its place instead of stopping the page from rendering."""
     for section in sections:
@@ -372,7 +366,7 @@ def _checked_charts(plugin: str, sections: list[Section], messages: list[Message
     return sections
 
 
-def _local_parse_caller(host: PluginHost, name: str) -> Any:
+def _local_parse_caller(host: PluginHost, name: str) -> Callable[..., Any]:
     def caller(**kwargs: Any) -> Any:
         return host.call(name, "rinec_parse", **kwargs)
 
@@ -383,11 +377,33 @@ def _command_line() -> str:
     return " ".join(shlex.quote(a) for a in ["rinec-report", *sys.argv[1:]]) if sys.argv else ""
 
 
-def error_section(plugin: str, text: str) -> Section:
-    """The card shown in place of a plugin's sections when it failed."""
-    return Section(
-        id="error",
-        title=f"{plugin}: this section could not be built",
-        description="The plugin failed; the other sections are not affected.",
-        blocks=[Note(text, level="error")],
-    )
+def run(
+    run_dir: str | Path,
+    *,
+    config: str | Path | Mapping[str, Any] | None = None,
+    extra_plugins: dict[str, object] | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    **options: Any,
+) -> Report:
+    """Build the report for ``run_dir`` and write it (and its data folder).
+
+    ``config`` is a path or the configuration as a dict; the other keyword
+    arguments are the fields of :class:`RunOptions` (``outdir``, ``force``,
+    ``plugins``, ``plugin_options`` ...). ``extra_plugins`` registers plugin objects
+    besides the installed ones, to try a plugin without installing it.
+
+    Raises :class:`~rinec_report.UsageError` when the run cannot start and
+    :class:`~rinec_report.NothingFound` when no file matched. Plugin failures do not
+    raise: they are in ``Report.messages`` and make ``exit_status`` 1.
+    """
+    for key in ("plugins", "exclude", "ignore"):
+        if key in options and not isinstance(options[key], tuple):
+            options[key] = (options[key],) if isinstance(options[key], str) else tuple(options[key])
+    if options.get("outdir") is None:
+        options.pop("outdir", None)
+    try:
+        run_options = RunOptions(run_dir=Path(run_dir), config=config, **options)
+    except TypeError as exc:
+        raise UsageError(str(exc)) from None
+    return Run(run_options, extra_plugins, progress, executor).execute()

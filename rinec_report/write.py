@@ -33,8 +33,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import describe
+
 if TYPE_CHECKING:
-    from .runner import Report
+    from .results import Report
 
 LOCK_NAME = ".rinec_report.lock"
 JOURNAL_NAME = ".rinec_report.commit"
@@ -233,26 +235,8 @@ def manifest(report: Report, data_format: str, html_sha256: str | None = None) -
         "title": report.run.title,
         "exit_status": report.exit_status,
         "data_format": data_format,
-        "inputs": [
-            {
-                "path": r.file.relpath,
-                "plugin": r.file.plugin,
-                "pattern": r.file.pattern,
-                "size": r.file.size,
-                "sha256": r.sha256,
-                "status": r.status,
-            }
-            for r in report.inputs
-        ],
-        "plugins": [
-            {
-                "name": p.name,
-                "distribution": p.distribution,
-                "version": p.version,
-                "hooks": list(p.hooks),
-            }
-            for p in report.plugins
-        ],
+        "inputs": describe.inputs(report),
+        "plugins": describe.plugins(report),
         "tables": [
             {
                 "name": name,

@@ -10,7 +10,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_RUN = REPO / "example_run"
 EXAMPLE_XLSX = EXAMPLE_RUN / "clinical.xlsx"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 EXAMPLE_OPTIONS: dict[str, Any] = {"followup_end": "2020-09-26", "latency_min_years": 2}
 
@@ -38,13 +37,28 @@ def example_rows() -> list[list[Any]]:
         book.close()
 
 
+def cohort_options(**overrides: Any) -> dict[str, Any]:
+    """The plugin's declared defaults with ``overrides``, as the core would check them."""
+    from rinec_plugins.cohort import rinec_options
+
+    from rinec_report.options import validate
+
+    return validate(rinec_options(), overrides, "cohort.")
+
+
 def build_cohort(path: Path, options: dict[str, Any] | None = None,
                  config: dict[str, Any] | None = None) -> Any:
+    from rinec_plugins.cohort import rinec_options
     from rinec_plugins.cohort.derive import build
     from rinec_plugins.cohort.parse import parse_clinical
 
-    options = dict(options if options is not None else EXAMPLE_OPTIONS)
-    return build([parse_clinical(str(path), options)], options, config or {})
+    from rinec_report import Patients
+    from rinec_report.options import validate
+
+    options = validate(rinec_options(), dict(options if options is not None else EXAMPLE_OPTIONS), "cohort.")
+    config = config or {}
+    patients = Patients(config.get("patients") or {}, config.get("samples") or {})
+    return build([parse_clinical(str(path), options)], options, patients)
 
 
 def patient(cohort: Any, pid: str) -> dict[str, Any]:

@@ -8,15 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 EXAMPLE_RUN = REPO / "example_run"
-
-
-@pytest.fixture
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"the public test data is missing: expected {SHARED_DATA} (../shared beside the clone)")
-    return SHARED_DATA
 
 
 @pytest.fixture

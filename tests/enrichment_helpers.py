@@ -8,9 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-FIXTURES_PATH = SHARED / "string" / "string_api_fixtures.json"
-REACTOME = SHARED / "reactome" / "ReactomePathways_2024-09-18.gmt"
+REPO = Path(__file__).resolve().parents[1]
+# Provenance of both files: tests/data/README.md and plugins/enrichment/data/README.md.
+FIXTURES_PATH = REPO / "tests" / "data" / "string" / "string_api_fixtures.json"
+REACTOME = REPO / "plugins" / "enrichment" / "data" / "ReactomePathways_2024-09-18.gmt"
 
 # The 12 high-frequency genes of the study.
 STUDY_GENES = [
@@ -95,8 +96,12 @@ def install_string(httpserver: Any, prefix: str = "/api", skip: tuple[str, ...] 
 
 
 def online_options(httpserver: Any, **extra: Any) -> dict[str, Any]:
-    """Options for a fast online run against the local server."""
-    return {
+    """Options for a fast online run against the local server (declared defaults for the rest)."""
+    from rinec_plugins.enrichment import rinec_options
+
+    from rinec_report.options import with_defaults
+
+    return with_defaults(rinec_options(), {
         "online": True,
         "string_api": httpserver.url_for("/api"),
         "min_interval": 0.0,
@@ -104,7 +109,7 @@ def online_options(httpserver: Any, **extra: Any) -> dict[str, Any]:
         "retries": 2,
         "timeout": 5,
         **extra,
-    }
+    })
 
 
 def make_run(root: Path, genes: list[str], files: dict[str, str] | None = None) -> Path:
@@ -127,7 +132,7 @@ def run_report(run_dir: Path, out: Path, options: dict[str, Any] | None = None, 
             outdir=out,
             force=True,
             plugins=kwargs.pop("plugins", ("enrichment",)),
-            cli_options={"enrichment": options or {}},
+            plugin_options={"enrichment": options or {}},
             jobs=1,
             **kwargs,
         )

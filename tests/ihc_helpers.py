@@ -15,11 +15,11 @@ LONG_HEADER = ["patient_id", "specimen", "marker", "intensity", "percent"]
 
 def options(**overrides: Any) -> dict[str, Any]:
     """The plugin's defaults with ``overrides``, as the core would merge them."""
-    from rinec_plugins.ihc import rinec_config_defaults
+    from rinec_plugins.ihc import rinec_options
 
-    merged = rinec_config_defaults()
-    merged.update(overrides)
-    return merged
+    from rinec_report.options import validate
+
+    return validate(rinec_options(), overrides, "ihc.")
 
 
 def write_rows(path: Path, header: list[str], rows: list[list[Any]], sep: str = ",") -> Path:

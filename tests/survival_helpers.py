@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 EXAMPLE_RUN = REPO / "example_run"
 
 

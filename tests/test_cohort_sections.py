@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cohort_helpers import EXAMPLE_XLSX, build_cohort, write_table
+from cohort_helpers import EXAMPLE_XLSX, build_cohort, cohort_options, write_table
 from rinec_plugins.cohort.flow import flow_chart, parse_selection, selection_problems
 from rinec_plugins.cohort.sections import build_sections
 from rinec_plugins.cohort.table1 import build_table1, table1_html
@@ -70,7 +70,7 @@ def test_large_cohort_keeps_only_the_summary_column(tmp_path: Path) -> None:
     cohort = build_cohort(write_table(tmp_path / "clinical.csv", rows), {})
     table = build_table1(cohort)
     assert list(table.columns) == ["group", "characteristic", "summary"]
-    sections = build_sections(cohort, {})
+    sections = build_sections(cohort, cohort_options())
     # no NPC/NEC columns: no RIN criteria, no timeline
     assert [s.id for s in sections] == ["table"]
 

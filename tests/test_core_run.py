@@ -11,8 +11,21 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rinec_report import Chart, InputError, InputWarning, Pattern, Section, SummaryColumn, Table, Text, hookimpl, run
-from rinec_report.runner import NothingFound, UsageError
+from rinec_report import (
+    Chart,
+    InputError,
+    InputWarning,
+    NothingFound,
+    Option,
+    Pattern,
+    Section,
+    SummaryColumn,
+    Table,
+    Text,
+    UsageError,
+    hookimpl,
+    run,
+)
 
 ONLY_TEST_PLUGINS = ("cohort", "survival", "ihc", "variants", "enrichment")
 
@@ -21,8 +34,8 @@ class Notes:
     """A plugin object (not a module: it is parsed in-process) reading `*.note` files."""
 
     @hookimpl
-    def rinec_config_defaults(self):
-        return {"shout": False}
+    def rinec_options(self):
+        return [Option("shout", "bool", False, "Upper-case the notes.")]
 
     @hookimpl
     def rinec_patterns(self):
@@ -44,20 +57,20 @@ class Notes:
         return {"notes": pd.DataFrame([f.data for f in files])}
 
     @hookimpl
-    def rinec_sections(self, datasets, options):
-        notes = datasets.of("notes")["notes"]
+    def rinec_sections(self, data, options):
+        notes = data["notes"]
         if options["shout"]:
             notes = notes.assign(text=notes["text"].str.upper())
         return [Section("list", "Notes", "The notes.", blocks=[Table("notes", notes)])]
 
     @hookimpl
-    def rinec_summary_columns(self, datasets):
-        notes = datasets.of("notes")["notes"]
+    def rinec_summary_columns(self, data):
+        notes = data["notes"]
         return [SummaryColumn("note", "Note", dict(zip(notes["patient_id"], notes["text"], strict=True)))]
 
     @hookimpl
-    def rinec_patient_samples(self, datasets):
-        notes = datasets.of("notes")["notes"]
+    def rinec_patient_samples(self, data):
+        notes = data["notes"]
         return {p: [f"S-{p}"] for p in notes["patient_id"]}
 
 
@@ -149,7 +162,7 @@ def test_same_input_same_bytes(tmp_path: Path, notes_dir: Path, fixed_time: str)
 
 def test_existing_report_needs_force(tmp_path: Path, notes_dir: Path) -> None:
     _run(tmp_path, notes_dir)
-    with pytest.raises(UsageError, match="exists; use --force"):
+    with pytest.raises(UsageError, match="exists; pass force=True"):
         run(notes_dir, outdir=tmp_path / "out", extra_plugins={"notes": Notes()}, exclude=ONLY_TEST_PLUGINS + _others())
 
 

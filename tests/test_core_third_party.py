@@ -39,8 +39,9 @@ def test_plugins_command_lists_it_with_distribution_and_patterns(installed: None
 def test_its_section_and_summary_column_appear(installed: None, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    (run_dir / "coverage.tsv").write_text("sample\tpatient_id\tmean_coverage\nS1\tP1\t512.5\nS2\tP2\t150\n")
-    report = run(run_dir, outdir=tmp_path / "out", jobs=2)
+    (run_dir / "coverage.tsv").write_text("sample\tmean_coverage\nS1\t512.5\nS2\t150\n")
+    # The core's resolver places each sample with its patient for every plugin.
+    report = run(run_dir, outdir=tmp_path / "out", jobs=2, config={"samples": {"S1": "P1", "S2": "P2"}})
     assert report.exit_status == 0, [m.line() for m in report.errors]
     assert ("coverage", "Sequencing coverage") in [(p, s.title) for p, s in report.sections]
     summary = pd.read_csv(tmp_path / "out" / "rinec_report_data" / "report_summary.tsv", sep="\t")
@@ -49,13 +50,13 @@ def test_its_section_and_summary_column_appear(installed: None, tmp_path: Path) 
 
 
 def test_parsing_on_a_process_pool_gives_what_one_process_gives(installed: None, tmp_path: Path) -> None:
-    from rinec_report.parse import POOL_MIN_FILES
+    from rinec_report.executor import POOL_MIN_ITEMS as POOL_MIN_FILES
 
     run_dir = tmp_path / "run"
     for i in range(POOL_MIN_FILES + 4):  # enough files for the pool to be used
         lane = run_dir / f"lane{i:02d}"
         lane.mkdir(parents=True)
-        (lane / "coverage.tsv").write_text(f"sample\tpatient_id\tmean_coverage\nS{i}\tP{i}\t{100 + i}\n")
+        (lane / "coverage.tsv").write_text(f"sample\tmean_coverage\nS{i}\t{100 + i}\n")
     builtins = ("cohort", "survival", "ihc", "variants", "enrichment")
     pooled = run(run_dir, outdir=tmp_path / "a", jobs=2, exclude=builtins)
     serial = run(run_dir, outdir=tmp_path / "b", jobs=1, exclude=builtins)

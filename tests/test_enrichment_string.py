@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from enrichment_helpers import QUERY_GENES, install_string, online_options, string_records
+from rinec_plugins.enrichment import rinec_options
 from rinec_plugins.enrichment.string_api import (
     parse_enrichment,
     parse_ids,
@@ -18,6 +19,8 @@ from rinec_plugins.enrichment.string_api import (
     query_string,
 )
 from werkzeug import Response
+
+from rinec_report.options import with_defaults
 
 
 def _query(httpserver, tmp_path, **extra):
@@ -172,8 +175,8 @@ def test_string_error_message(httpserver, tmp_path):
 
 
 def test_unreachable_server(tmp_path):
-    options = {"online": True, "string_api": "http://127.0.0.1:9/api", "retries": 1,
-               "backoff": 0.01, "min_interval": 0, "timeout": 2}  # fmt: skip
+    options = with_defaults(rinec_options(), {"online": True, "string_api": "http://127.0.0.1:9/api", "retries": 1,
+               "backoff": 0.01, "min_interval": 0, "timeout": 2})  # fmt: skip
     out = query_string(["TP53"], options, tmp_path / "c.json")
     assert not out.ok
     assert out.errors[-1].startswith("get_string_ids: cannot connect")
@@ -229,7 +232,7 @@ def test_cache_locations(tmp_path):
     from rinec_plugins.enrichment.build import cache_file
 
     run_dir = str(tmp_path)
-    assert cache_file({}, run_dir) == tmp_path / ".rinec_cache" / "string_api.json"
+    assert cache_file(with_defaults(rinec_options(), {}), run_dir) == tmp_path / ".rinec_cache" / "string_api.json"
     assert cache_file({"cache": "run"}, run_dir) == tmp_path / ".rinec_cache" / "string_api.json"
     user = cache_file({"cache": "user"}, run_dir)
     assert user.parent == Path(platformdirs.user_cache_dir("rinec-report"))

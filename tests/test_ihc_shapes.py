@@ -163,7 +163,9 @@ def test_patient_ids_are_strings_as_written_and_mapped(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "ihc.xlsx", LONG_HEADER, [[1, "NEC", "CD56", 2, 60], ["007", "NEC", "CD56", 1, 5]])
     scores = parse(path)
     assert list(scores["patient_id"]) == ["1", "007"]
-    published = combine([scores], options(), config={"patients": {"1": "P1", "007": "P7"}})
+    from rinec_report import Patients
+
+    published = combine([scores], options(), patients=Patients({"1": "P1", "007": "P7"}, {}))
     assert list(published["scores"]["patient_id"]) == ["P1", "P7"]
     assert list(published["panel"]["patient_id"]) == ["P1", "P7"]
 

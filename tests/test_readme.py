@@ -23,4 +23,4 @@ def test_readme_plugin_is_the_tested_third_party_plugin_and_short() -> None:
     plugin = next(b for b in code_blocks("python") if "@hookimpl" in b)
     source = (REPO / "tests" / "third_party_plugin" / "rinec_coverage" / "__init__.py").read_text()
     assert plugin == source
-    assert len(plugin.splitlines()) <= 40
+    assert len(plugin.splitlines()) <= 45

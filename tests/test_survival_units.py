@@ -15,8 +15,9 @@ from rinec_plugins import survival
 from rinec_plugins.survival.parse import events_of_column, parse_event, parse_time, read_table
 from survival_helpers import example_cohort
 
-from rinec_report import InputError, InputWarning, Table
+from rinec_report import InputError, InputWarning, Patients, Table
 from rinec_report.datasets import Datasets
+from rinec_report.options import validate
 
 
 def test_parse_time_units_and_censor_marks() -> None:
@@ -53,7 +54,7 @@ def _write(tmp_path: Path, text: str, name: str = "survival.tsv") -> str:
     return str(path)
 
 
-OPTIONS = survival.rinec_config_defaults()
+OPTIONS = validate(survival.rinec_options(), {}, "survival.")
 
 
 def test_read_table_finds_endpoints_and_units(tmp_path: Path) -> None:
@@ -101,12 +102,14 @@ def _publish(cohort: dict[str, Any] | None, options: dict[str, Any] | None = Non
     def build(name: str) -> dict[str, Any] | None:
         if name == "cohort":
             return cohort
-        return survival.rinec_datasets(files=[], options=options, datasets=datasets, config=config or {})
+        config_ = config or {}
+        patients = Patients(config_.get("patients") or {}, config_.get("samples") or {})
+        return survival.rinec_datasets(files=[], options=options, datasets=datasets, patients=patients)
 
     datasets = Datasets(["cohort", "survival"], build)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        published = datasets.of("survival")
+        published = datasets.own("survival")
     return published, [str(w.message) for w in caught if w.category is InputWarning]
 
 
@@ -129,22 +132,17 @@ def test_living_patients_are_censored_not_events() -> None:
     assert by_time[25 / (365.25 / 12)] == 1.0
     assert by_time[150 / (365.25 / 12)] == pytest.approx(0.75)
     assert by_time[9.0] == 0.0
-    columns = {c.name: c.values for c in survival.rinec_summary_columns(
-        datasets=_datasets_with(published))}  # fmt: skip
+    columns = {c.name: c.values for c in survival.rinec_summary_columns(data=published)}
     assert columns["pfs"]["P1"] == "6 m, progressed"
     assert columns["os"]["P2"] == "3 m, died"
     assert columns["os"]["P4"] == "4.9 m+, censored"
     assert columns["pfs"]["P5"] == "0.8 m+, censored"
 
 
-def _datasets_with(published: dict[str, Any]) -> Datasets:
-    return Datasets(["survival"], lambda name: published)
-
-
 def test_sections_export_the_public_tables() -> None:
     published, _ = _publish(example_cohort(), {"group_by": ["sex"]})
-    sections = survival.rinec_sections(datasets=_datasets_with(published))
-    assert [s.order for s in sections] == [20]  # sex has one value: no group section
+    sections = survival.rinec_sections(data=published)
+    assert [s.id for s in sections] == ["km"]  # sex has one value: no group section
     tables = {b.name: b for s in sections for b in s.blocks if isinstance(b, Table)}
     exported = sorted(name for name, t in tables.items() if t.export)
     assert exported == ["at_risk", "at_times", "curves", "medians", "patients", "tests"]
@@ -173,7 +171,7 @@ def test_patients_mapping_and_table_over_cohort(tmp_path: Path) -> None:
 
     datasets = Datasets(["cohort"], lambda name: example_cohort())
     published = survival.rinec_datasets(
-        files=[Parsed()], options=OPTIONS, datasets=datasets, config={"patients": {"pt-1": "P1"}}
+        files=[Parsed()], options=OPTIONS, datasets=datasets, patients=Patients({"pt-1": "P1"}, {})
     )
     patients = published["patients"].set_index("patient_id")
     # The table's OS wins for every patient; PFS still comes from the cohort.

@@ -12,14 +12,14 @@ from rinec_plugins.variants.classify import (
     variant_type,
     worst_effect,
 )
-from variants_helpers import SHARED
+from variants_helpers import TEST_DATA
 
 VCF2MAF_OUTPUTS = ["test_b38_output.maf", "test_output.vep_isoforms.maf"]
 
 
 @pytest.mark.parametrize("name", VCF2MAF_OUTPUTS)
 def test_classification_agrees_with_vcf2maf_on_every_row(name: str) -> None:
-    maf = pd.read_csv(SHARED / "vcf2maf" / name, sep="\t", comment="#", dtype=str,
+    maf = pd.read_csv(TEST_DATA / "vcf2maf" / name, sep="\t", comment="#", dtype=str,
                       keep_default_na=False)
     assert len(maf) >= 20
     mismatches = []
@@ -35,7 +35,7 @@ def test_classification_agrees_with_vcf2maf_on_every_row(name: str) -> None:
 
 def test_the_maf_files_exercise_the_hard_cases() -> None:
     maf = pd.concat(
-        pd.read_csv(SHARED / "vcf2maf" / n, sep="\t", comment="#", dtype=str,
+        pd.read_csv(TEST_DATA / "vcf2maf" / n, sep="\t", comment="#", dtype=str,
                     keep_default_na=False) for n in VCF2MAF_OUTPUTS)
     classes = set(maf["Variant_Classification"])
     # in-frame vs frameshift from allele lengths, splice, UTR-free flank, IGR, translation start

@@ -7,18 +7,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from rinec_plugins.variants import rinec_options
 from rinec_plugins.variants.classify import NONSYNONYMOUS
 from rinec_plugins.variants.frames import gene_table, sample_table
 from rinec_plugins.variants.maf import parse_maf
 from rinec_plugins.variants.oncoplot import oncoplot_cells, waterfall_order
 from rinec_plugins.variants.panel import parse_bed
-from variants_helpers import EXAMPLE, SHARED
+from variants_helpers import EXAMPLE, TEST_DATA
 
 from rinec_report.model import InputError
+from rinec_report.options import validate
 
 
 def test_vcf2maf_output_maf_is_read_with_its_own_classes() -> None:
-    out = parse_maf(str(SHARED / "vcf2maf" / "test_b38_output.maf"), {})
+    out = parse_maf(str(TEST_DATA / "vcf2maf" / "test_b38_output.maf"), {})
     m = out["mutations"]
     assert len(m) == 25 and out["samples"] == ["TUMOR"]
     assert m["variant_classification"].value_counts()["Missense_Mutation"] == 15
@@ -27,7 +29,7 @@ def test_vcf2maf_output_maf_is_read_with_its_own_classes() -> None:
 
 
 def test_maf_columns_match_case_insensitively_and_gz(tmp_path: Path) -> None:
-    text = (SHARED / "vcf2maf" / "test.maf").read_text()
+    text = (TEST_DATA / "vcf2maf" / "test.maf").read_text()
     header_at = next(i for i, line in enumerate(text.splitlines()) if not line.startswith("#"))
     lines = text.splitlines()
     lines[header_at] = lines[header_at].lower()
@@ -134,27 +136,6 @@ def test_tmb_and_snv_classes_against_hand_computed_values() -> None:
     assert (d["variants"], d["nonsynonymous"], d["tmb_per_mb"], d["C>A"]) == (1, 0, 0.0, 1)
 
 
-class _FakeDatasets:
-    def __init__(self, cohort: dict | None):
-        self._cohort = cohort
-
-    def of(self, name: str) -> dict | None:
-        return self._cohort if name == "cohort" else None
-
-
-def test_sample_to_patient_precedence() -> None:
-    from rinec_plugins.variants.build import sample_patient_map
-
-    cohort = {"patients": pd.DataFrame({"patient_id": ["P1", "P2"],
-                                        "sample_id": ["S1;S1b", None]})}
-    config = {"samples": {"S1": "PX", "S2": "p2"}, "patients": {"p2": "P2"}}
-    mapping, source = sample_patient_map(["S1", "S1b", "S2", "S3"], _FakeDatasets(cohort),
-                                         config)
-    # cohort table first, then the config (canonicalised by patients:), then the name
-    assert mapping == {"S1": "P1", "S1b": "P1", "S2": "P2", "S3": "S3"}
-    assert "cohort table" in source and "config" in source and "sample name" in source
-
-
 def test_oncoplot_spec_scales_without_per_cell_names() -> None:
     from rinec_plugins.variants.oncoplot import oncoplot_chart
 
@@ -168,8 +149,8 @@ def test_oncoplot_spec_scales_without_per_cell_names() -> None:
     import altair as alt
 
     with alt.data_transformers.disable_max_rows():
-        chart, facts = oncoplot_chart(m, samples, genes, {"nonsynonymous": NONSYNONYMOUS,
-                                                          "oncoplot_max_samples": 1000}, 1.0)
+        options = validate(rinec_options(), {"oncoplot_max_samples": 1000}, "variants.")
+        chart, facts = oncoplot_chart(m, samples, genes, options, 1.0)
         spec = chart.to_dict()
     assert facts["shown"] == 1000 and facts["samples"] == 1200
     cells = [d for d in spec["datasets"].values() if d and "g" in d[0] and "c" in d[0]]

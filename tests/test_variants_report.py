@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from rinec_plugins.variants.bgzf import BgzfWriter
-from variants_helpers import EXAMPLE, SHARED, csq, write_vcf
+from variants_helpers import EXAMPLE, TEST_DATA, csq, write_vcf
 
 import rinec_report
 
@@ -96,7 +96,7 @@ def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
         out.write(good.read_text())
     data = (run_dir / "good.vcf.gz").read_bytes()
     (run_dir / "cut.vcf.gz").write_bytes(data[: len(data) // 2])
-    shutil.copy(SHARED / "vcf" / "bcftools_split-vep.vcf", run_dir / "sites_only.vcf")
+    shutil.copy(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", run_dir / "sites_only.vcf")
     report = rinec_report.run(run_dir, outdir=tmp_path / "out", force=True,
                               plugins=("variants",))
     errors = [m.line() for m in report.errors]

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from rinec_plugins.variants.bgzf import BgzfWriter
 from rinec_plugins.variants.vcf import parse_vcf
-from variants_helpers import EXAMPLE, SHARED, add_sample_column, csq, write_vcf
+from variants_helpers import EXAMPLE, TEST_DATA, add_sample_column, csq, write_vcf
 
 from rinec_report.model import InputError, InputWarning
 
 
 def test_vep_csq_from_bcftools_test_file(tmp_path: Path) -> None:
-    vcf = add_sample_column(SHARED / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
+    vcf = add_sample_column(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
     out = parse_vcf(str(vcf), {})
     m = out["mutations"]
     assert out["records"] == 802 and len(m) == 802
@@ -31,7 +31,7 @@ def test_vep_csq_from_bcftools_test_file(tmp_path: Path) -> None:
 
 
 def test_vep_format_string_under_ann(tmp_path: Path) -> None:
-    out = parse_vcf(str(SHARED / "vcf" / "bcftools_split-vep.7.vcf"), {})
+    out = parse_vcf(str(TEST_DATA / "vcf" / "bcftools_split-vep.7.vcf"), {})
     assert out["annotation"] == "VEP ANN"
     row = out["mutations"].iloc[0]
     assert (row["gene"], row["variant_classification"], row["sample"]) == \
@@ -39,7 +39,7 @@ def test_vep_format_string_under_ann(tmp_path: Path) -> None:
 
 
 def test_snpeff_ann_from_cyvcf2_cohort_vcf() -> None:
-    path = str(SHARED / "vcf" / "cyvcf2_test.vcf.gz")
+    path = str(TEST_DATA / "vcf" / "cyvcf2_test.vcf.gz")
     ann = parse_vcf(path, {"annotation": "ANN"})
     vep = parse_vcf(path, {})
     assert ann["annotation"] == "SnpEff ANN" and vep["annotation"] == "VEP CSQ"
@@ -79,7 +79,7 @@ def test_without_canonical_the_most_severe_effect_wins(tmp_path: Path) -> None:
 def test_tumour_normal_from_names_header_and_config(tmp_path: Path) -> None:
     # vcf2maf's test VCF has TUMOR and NORMAL columns: the file name names the sample.
     with pytest.warns(InputWarning, match="no INFO/CSQ"):
-        out = parse_vcf(str(SHARED / "vcf2maf" / "test_b38.vcf"), {})
+        out = parse_vcf(str(TEST_DATA / "vcf2maf" / "test_b38.vcf"), {})
     assert out["tumor_column"] == "TUMOR" and out["samples"] == ["test_b38"]
     assert len(out["mutations"]) == 25
     info = "CSQ=" + csq("T", "missense_variant", "TP53")
@@ -122,7 +122,7 @@ def test_multiallelic_record_uses_its_first_alt_annotation(tmp_path: Path) -> No
 
 
 def test_bgzf_round_trip_and_truncated_gzip(tmp_path: Path) -> None:
-    src = add_sample_column(SHARED / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
+    src = add_sample_column(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
     gz = tmp_path / "s.vcf.gz"
     with BgzfWriter(str(gz)) as out:
         out.write(src.read_text())
@@ -141,7 +141,7 @@ def test_bgzf_round_trip_and_truncated_gzip(tmp_path: Path) -> None:
 
 def test_vcf_without_samples_is_refused() -> None:
     with pytest.raises(InputError, match="no sample columns"):
-        parse_vcf(str(SHARED / "vcf" / "bcftools_split-vep.vcf"), {})
+        parse_vcf(str(TEST_DATA / "vcf" / "bcftools_split-vep.vcf"), {})
 
 
 def test_csq_missing_from_header(tmp_path: Path) -> None:
@@ -174,7 +174,7 @@ def test_unknown_consequence_term_is_warned_with_its_line(tmp_path: Path) -> Non
 def test_parse_is_deterministic_and_chunking_invariant(tmp_path: Path, monkeypatch) -> None:
     from rinec_plugins.variants import vcf as vcf_module
 
-    src = add_sample_column(SHARED / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
+    src = add_sample_column(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
     whole = parse_vcf(str(src), {})["mutations"]
     monkeypatch.setattr(vcf_module, "CHUNK", 37)
     chunked = parse_vcf(str(src), {})["mutations"]
@@ -201,7 +201,7 @@ def test_bcf_reads_like_the_vcf(tmp_path: Path) -> None:
 def test_helper_reader_process_gives_the_same_table(tmp_path: Path, monkeypatch) -> None:
     from rinec_plugins.variants import vcf as vcf_module
 
-    src = add_sample_column(SHARED / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
+    src = add_sample_column(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
     here = parse_vcf(str(src), {})
     monkeypatch.setattr(vcf_module, "READER_MIN_BYTES", 0)
     monkeypatch.setattr(vcf_module, "CHUNK", 100)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# Public files written by other projects, with provenance in tests/data/README.md.
+TEST_DATA = REPO / "tests" / "data"
 EXAMPLE = REPO / "example_run"
 
 VEP_FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"

@@ -10,39 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from rinec_report import CliOption, Pattern, hookimpl
-
-DEFAULTS: dict[str, Any] = {
-    # canonical column -> the header your table uses, e.g. {patient_id: "Patient"}
-    "columns": {},
-    # XLSX sheet to read (default: the first)
-    "sheet": None,
-    # RIN criterion 2: minimum years from the end of radiotherapy to the second tumour
-    "latency_min_years": 2,
-    # where survival time starts: nec_diagnosis or first_treatment
-    "survival_start": "nec_diagnosis",
-    # the study's follow-up end (YYYY-MM-DD): living patients without a last
-    # follow-up date are censored here
-    "followup_end": None,
-    # the timeline's left panel: "years" since NPC diagnosis, or "calendar" dates
-    "timeline_axis": "years",
-    # selection flow: a list of {label, n}, the last item optionally {branch: [...]}
-    "selection": None,
-}
+from rinec_report import Option, Pattern, hookimpl
 
 
 @hookimpl
-def rinec_config_defaults() -> dict[str, Any]:
-    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULTS.items()}
-
-
-@hookimpl
-def rinec_cli_options() -> list[CliOption]:
+def rinec_options() -> list[Option]:
     return [
-        CliOption("--followup-end", "followup_end",
-                  "The study's follow-up end date (YYYY-MM-DD) for censoring."),
-        CliOption("--latency-min-years", "latency_min_years",
-                  "Minimum latency for RIN criterion 2 (default 2).", type="float"),
+        Option("columns", "dict[str,str]", {},
+               "Canonical column -> the header your table uses, e.g. `{patient_id: Patient}`."),
+        Option("sheet", "str", None, "The XLSX sheet to read (default: the first)."),
+        Option("latency_min_years", "float", 2.0,
+               "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour.",
+               cli="--latency-min-years", min=0),
+        Option("survival_start", "str", "nec_diagnosis", "Where survival time starts.",
+               choices=("nec_diagnosis", "first_treatment")),
+        Option("followup_end", "date", None,
+               "The study's follow-up end: living patients without a last follow-up date are censored here.",
+               cli="--followup-end"),
+        Option("timeline_axis", "str", "years",
+               "The timeline's left panel: years since the first diagnosis, or calendar dates.",
+               choices=("years", "calendar")),
+        Option("selection", "any", None,
+               "The selection flow: a list of `{label, n}`, the last item optionally `{branch: [...]}`."),
     ]
 
 
@@ -76,8 +65,7 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_datasets(files: list[Any], options: dict[str, Any], config: dict[str, Any]
-                   ) -> dict[str, Any] | None:
+def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> dict[str, Any] | None:
     if not files:
         return None
     import warnings
@@ -86,31 +74,30 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], config: dict[str, 
 
     from .derive import build
 
-    cohort = build([f.data for f in files], options, config)
+    cohort = build([f.data for f in files], options, patients)
     for problem in cohort.problems:
         warnings.warn(problem, InputWarning, stacklevel=2)
     return {
         "patients": cohort.patients,
         "survival_rule": cohort.survival_rule,
-        # not part of the contract: what the cohort's own sections need
-        "cohort": cohort,
+        "_cohort": cohort,  # private: what the cohort's own sections need
     }
 
 
 @hookimpl
-def rinec_sections(datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(datasets.get("cohort", "cohort"), options)
+    return build_sections(data["_cohort"], options)
 
 
 @hookimpl
-def rinec_summary_columns(datasets: Any) -> list[Any]:
+def rinec_summary_columns(data: dict[str, Any]) -> list[Any]:
     from rinec_report.model import SummaryColumn
 
     from .values import format_number
 
-    cohort = datasets.get("cohort", "cohort")
+    cohort = data["_cohort"]
     df = cohort.patients
 
     def column(name: str) -> dict[str, Any]:
@@ -130,24 +117,23 @@ def rinec_summary_columns(datasets: Any) -> list[Any]:
     from .sections import rin_applies
 
     columns = [
-        SummaryColumn("age", "Age", column("age"), "age in years", order=10),
-        SummaryColumn("sex", "Sex", column("sex"), order=11),
+        SummaryColumn("age", "Age", column("age"), "age in years"),
+        SummaryColumn("sex", "Sex", column("sex")),
         SummaryColumn("latency_years", "Latency (y)", column("latency_years"),
-                      "years from NPC diagnosis to NEC diagnosis (≈: partial dates)", order=12),
+                      "years from NPC diagnosis to NEC diagnosis (≈: partial dates)"),
     ]
     if rin_applies(cohort):
         columns.append(SummaryColumn("rin_status", "RIN criteria", column("rin_status"),
-                                     "all three radiation-induced neoplasm criteria met?",
-                                     order=13))
+                                     "all three radiation-induced neoplasm criteria met?"))
     # A column nobody has a value for only takes room.
     return [c for c in columns if any(v is not None for v in c.values.values())]
 
 
 @hookimpl
-def rinec_patient_samples(datasets: Any) -> dict[str, list[str]]:
-    df = datasets.get("cohort", "patients")
+def rinec_patient_samples(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The clinical table is the run's list of patients, with their samples."""
+    df = data["patients"]
     return {
-        pid: [s for s in str(samples).split(";") if s]
+        pid: [s for s in str(samples).split(";") if s] if isinstance(samples, str) else []
         for pid, samples in zip(df["patient_id"], df["sample_id"], strict=True)
-        if samples
     }

@@ -42,11 +42,11 @@ class Settings:
 
 
 def build(
-    files: list[ClinicalFile], options: dict[str, Any], config: dict[str, Any]
+    files: list[ClinicalFile], options: dict[str, Any], patients: Any
 ) -> Cohort:
     import pandas as pd
 
-    rows, kinds, columns = _merge_files(files, config)
+    rows, kinds, columns = _merge_files(files, patients)
     settings = _settings(options)
     cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
                     survival_rule="", latency_threshold=settings.threshold)
@@ -68,47 +68,29 @@ def build(
 
 
 def _merge_files(
-    files: list[ClinicalFile], config: dict[str, Any]
+    files: list[ClinicalFile], patients: Any
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[str]]:
-    """Every file's rows with the config's ``patients:`` ids and ``samples:`` applied."""
-    id_map = {str(k): str(v) for k, v in (config.get("patients") or {}).items()}
+    """Every file's rows, patient ids as the core's resolver names them."""
     rows: list[dict[str, Any]] = []
     kinds: dict[str, dict[str, str]] = {}
     columns: list[str] = []
     for f in files:
         for row, missing in zip(f.rows, f.kinds, strict=True):
             row = dict(row)
-            row["patient_id"] = id_map.get(row["patient_id"], row["patient_id"])
+            row["patient_id"] = patients.canonical(row["patient_id"])
             rows.append(row)
             kinds[row["patient_id"]] = dict(missing)
         columns += [c for c in f.columns if c not in columns]
     check_duplicates([r["patient_id"] for r in rows])
-
-    samples_by_patient: dict[str, list[str]] = {}
-    for sample, pid in sorted((config.get("samples") or {}).items()):
-        samples_by_patient.setdefault(id_map.get(str(pid), str(pid)), []).append(str(sample))
     for row in rows:
-        own = (row.get("sample_id") or "").split(";")
-        extra = samples_by_patient.get(row["patient_id"], [])
-        merged = [s for s in dict.fromkeys([*own, *extra]) if s]
-        row["sample_id"] = ";".join(merged) or None
+        own = [s.strip() for s in (row.get("sample_id") or "").split(";")]
+        row["sample_id"] = ";".join(s for s in dict.fromkeys(own) if s) or None
     return rows, kinds, columns
 
 
 def _settings(options: dict[str, Any]) -> Settings:
-    try:
-        threshold = float(options.get("latency_min_years", 2) or 0)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"cohort: latency_min_years: {options.get('latency_min_years')!r} is not a number"
-        ) from None
-    start_rule = options.get("survival_start") or "nec_diagnosis"
-    if start_rule not in ("nec_diagnosis", "first_treatment"):
-        raise InputError(
-            f"cohort: survival_start: {start_rule!r} must be nec_diagnosis or first_treatment"
-        )
-    return Settings(threshold, _config_date(options.get("followup_end"), "followup_end"),
-                    start_rule)
+    return Settings(options["latency_min_years"], _config_date(options["followup_end"], "followup_end"),
+                    options["survival_start"])
 
 
 def _derive_patient(

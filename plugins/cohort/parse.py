@@ -85,12 +85,17 @@ def _read_xlsx(path: str, sheet: str | None) -> tuple[list[list[Any]], list[int]
 
 def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     """Read and type one clinical table; InputError for anything unusable."""
-    grid, numbers = read_grid(path, options.get("sheet"))
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "cohort.")
+    grid, numbers = read_grid(path, options["sheet"])
     if not grid:
         raise InputError("the clinical table is empty")
     headers = [V.cell_text(h) for h in grid[0]]
     try:
-        mapping = map_columns(headers, options.get("columns"))
+        mapping = map_columns(headers, options["columns"])
     except ValueError as err:
         raise InputError(str(err)) from None
     if "patient_id" not in mapping.values():

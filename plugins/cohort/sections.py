@@ -25,7 +25,7 @@ def build_sections(cohort: Cohort, options: dict[str, Any]) -> list[Section]:
         sections.append(rin_section(cohort))
     if has_timeline(cohort):
         sections.append(timeline_section(cohort, options))
-    steps, branch = parse_selection(options.get("selection"))
+    steps, branch = parse_selection(options["selection"])
     if steps or branch:
         sections.append(selection_section(steps, branch))
     return sections
@@ -93,7 +93,6 @@ def cohort_table_section(cohort: Cohort) -> Section:
             f"{cohort.survival_rule}"
         ),
         blocks=blocks,
-        order=10,
     )
 
 
@@ -183,14 +182,13 @@ def rin_section(cohort: Cohort) -> Section:
             "missing or too imprecise."
         ),
         blocks=blocks,
-        order=11,
     )
 
 
 def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
-    followup_end = options.get("followup_end")
+    followup_end = options["followup_end"]
     followup_iso = V.parse_date(V.cell_text(followup_end)) if followup_end else None
-    axis_option = str(options.get("timeline_axis") or "years").lower()
+    axis_option = options["timeline_axis"]
     if axis_option not in ("years", "calendar"):
         import warnings
 
@@ -220,7 +218,6 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
             "calendar for calendar dates on the left panel."
         ),
         blocks=[*_timeline_notes(cohort, calendar), Chart(chart, title="Swimmer plot")],
-        order=12,
     )
 
 
@@ -261,5 +258,4 @@ def selection_section(steps: list, branch: list) -> Section:
         "whose last item may be {branch: [...]}, the split at the end.",
         blocks=[Chart(flow_chart(steps, branch), title="Selection flow"),
                 KeyValues(items, title="Counts")],
-        order=13,
     )

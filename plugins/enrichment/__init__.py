@@ -9,51 +9,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from rinec_report import CliOption, Pattern, hookimpl
+from rinec_report import Option, Pattern, hookimpl
 
 DEFAULT_API = "https://version-12-0.string-db.org/api"
 
 
 @hookimpl
-def rinec_config_defaults() -> dict[str, Any]:
-    return {
-        "genes": None,  # list of symbols, or a gene list file; overrides genes.txt / variants
-        "gene_sets": [],  # extra GMT files (paths relative to the run directory)
-        "reactome": True,  # use the bundled Reactome human pathways
-        "background": None,  # None: panel genes if known, else library union; or
-        # "library", a number of genes, a list, or a file
-        "min_size": 5,
-        "max_size": 500,
-        "fdr_threshold": 0.05,
-        "top_terms": 15,
-        "network_terms": 30,
-        "seed": 7,
-        "online": False,
-        "string_api": DEFAULT_API,
-        "species": 9606,
-        "required_score": 400,
-        "network_type": "functional",
-        "caller_identity": "rinec-report",
-        "cache": "run",  # "run": <run_dir>/.rinec_cache/, "user": user cache dir, or a folder
-        "timeout": 30,
-        "retries": 3,
-        "backoff": 2.0,
-        "min_interval": 1.0,
-        "max_answer_mb": 8.0,  # a larger STRING answer is refused, never cached
-        "max_cache_mb": 64.0,  # the JSON cache's bound; the oldest answers go first
-    }
-
-
-@hookimpl
-def rinec_cli_options() -> list[CliOption]:
+def rinec_options() -> list[Option]:
     return [
-        CliOption(
-            "--online",
-            "online",
-            "Ask STRING (string-db.org) for pathway enrichment and the interaction "
-            "network; answers are cached in <run_dir>/.rinec_cache/.",
-            is_flag=True,
-        )
+        Option("genes", "any", None, "A list of symbols, or a gene list file; overrides genes.txt and the "
+               "variants plugin's high-frequency genes."),
+        Option("gene_sets", "list[str]", [], "Extra GMT files (paths relative to the run directory)."),
+        Option("reactome", "bool", True, "Use the bundled Reactome human pathways."),
+        Option("background", "any", None, "Default: the panel's genes if known, else the libraries' union; or "
+               "`library`, a number of genes, a list, or a file."),
+        Option("min_size", "int", 5, "Smallest gene set tested.", min=1),
+        Option("max_size", "int", 500, "Largest gene set tested.", min=1),
+        Option("fdr_threshold", "float", 0.05, "FDR at or below which a term is significant.", min=0, max=1),
+        Option("top_terms", "int", 15, "Terms in the bar chart.", min=1),
+        Option("network_terms", "int", 30, "Terms offered to colour the network.", min=0),
+        Option("seed", "int", 7, "Seed of the network layout."),
+        Option("online", "bool", False, "Ask STRING (string-db.org) for pathway enrichment and the interaction "
+               "network; answers are cached in <run_dir>/.rinec_cache/.", cli="--online"),
+        Option("string_api", "str", DEFAULT_API, "STRING's API address."),
+        Option("species", "int", 9606, "NCBI taxon of the genes."),
+        Option("required_score", "int", 400, "STRING's minimum combined score.", min=0, max=1000),
+        Option("network_type", "str", "functional", "STRING's network type.", choices=("functional", "physical")),
+        Option("caller_identity", "str", "rinec-report", "Sent to STRING with each request."),
+        Option("cache", "str", "run", "`run`: <run_dir>/.rinec_cache/, `user`: the user cache folder, or a folder."),
+        Option("timeout", "float", 30.0, "Seconds a STRING request may take in all (connection, headers, answer).",
+               min=0.1),
+        Option("retries", "int", 3, "Retries of a failed STRING request.", min=0),
+        Option("backoff", "float", 2.0, "Factor of the wait between retries.", min=0),
+        Option("min_interval", "float", 1.0, "Seconds between two STRING requests.", min=0),
+        Option("max_answer_mb", "float", 8.0, "A larger STRING answer is refused, never cached.", min=0.001),
+        Option("max_cache_mb", "float", 64.0, "Bound of the JSON cache; the oldest answers go first.", min=0.001),
     ]
 
 
@@ -99,17 +89,14 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_datasets(
-    files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any], run: Any
-) -> dict[str, Any] | None:
+def rinec_datasets(files: list[Any], options: dict[str, Any], datasets: Any, run: Any) -> dict[str, Any] | None:
     from .build import build
 
-    return build(files, options, datasets, config, run.run_dir)
+    return build(files, options, datasets, run.run_dir)
 
 
 @hookimpl
-def rinec_sections(datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import sections
 
-    data = datasets.of("enrichment")
-    return sections(data, options) if data else []
+    return sections(data, options)

@@ -59,7 +59,7 @@ class Info:
 def cache_file(options: dict[str, Any], run_dir: str) -> Path:
     """Where STRING answers are kept: the run's .rinec_cache/ by default, the
     user cache directory with ``cache: user``, or any folder given."""
-    where = options.get("cache") or "run"
+    where = options["cache"]
     if where == "run":
         folder = Path(run_dir) / ".rinec_cache"
     elif where == "user":
@@ -72,7 +72,7 @@ def cache_file(options: dict[str, Any], run_dir: str) -> Path:
 
 
 def choose_genes(files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str) -> tuple[list[str], str]:
-    chosen = config_genes(options.get("genes"), run_dir)
+    chosen = config_genes(options["genes"], run_dir)
     if chosen is not None:
         return chosen
     lists = [pf for pf in files if pf.file.pattern == "genes"]
@@ -93,14 +93,14 @@ def choose_genes(files: list[Any], options: dict[str, Any], datasets: Any, run_d
 
 def gather_libraries(files: list[Any], options: dict[str, Any], run_dir: str) -> list[GeneSetLibrary]:
     libraries: list[GeneSetLibrary] = []
-    if options.get("reactome", True):
+    if options["reactome"]:
         libraries.append(bundled_library())
     found = set()
     for pf in files:
         if pf.file.pattern == "gmt":
             libraries.append(pf.data)
             found.add(Path(pf.file.path).resolve())
-    for value in options.get("gene_sets") or []:
+    for value in options["gene_sets"]:
         path = resolve_path(str(value), run_dir)
         if not path.is_file():
             raise InputError(f"enrichment option 'gene_sets': file not found: {value}")
@@ -144,21 +144,19 @@ def _sort_terms(terms: pd.DataFrame, library_order: list[str]) -> pd.DataFrame:
     return keyed[TERM_COLUMNS].reset_index(drop=True)
 
 
-def build(
-    files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any], run_dir: str
-) -> dict[str, Any] | None:
+def build(files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str) -> dict[str, Any] | None:
     """The ``rinec_datasets`` of the plugin; None when there are no genes."""
     genes, gene_source = choose_genes(files, options, datasets, run_dir)
     if not genes:
         log.debug("enrichment: no genes (no variants data, genes.txt or config list)")
         return None
-    min_size = int(options.get("min_size", 5))
-    max_size = int(options.get("max_size", 500))
+    min_size = options["min_size"]
+    max_size = options["max_size"]
     if min_size < 1 or max_size < min_size:
         raise InputError("enrichment options: need 1 <= min_size <= max_size")
 
     background: set[str] | int | None
-    configured = config_background(options.get("background"), run_dir)
+    configured = config_background(options["background"], run_dir)
     panel = datasets.get("variants", "panel_genes") if datasets is not None else None
     if configured is not None and configured[1] != "library":
         background, background_text = configured
@@ -174,8 +172,8 @@ def build(
         background=background_text,
         min_size=min_size,
         max_size=max_size,
-        fdr_threshold=float(options.get("fdr_threshold", 0.05)),
-        online_requested=options.get("online") is True,
+        fdr_threshold=options["fdr_threshold"],
+        online_requested=options["online"],
     )
     term_frames: list[pd.DataFrame] = []
     libraries = gather_libraries(files, options, run_dir)

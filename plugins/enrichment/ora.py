@@ -9,12 +9,12 @@ the query are tested, and the FDR is computed over those.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
+from scipy.stats import false_discovery_control, hypergeom
 
 from .gmt import GeneSetLibrary
 
@@ -42,20 +42,6 @@ class OraResult:
     background_size: int  # N
     sets_in_limits: int  # sets of allowed size (within the background)
     not_in_background: list[str]
-
-
-def bh_fdr(p_values: Sequence[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values, in the input order."""
-    p = np.asarray(p_values, dtype=float)
-    n = p.size
-    if n == 0:
-        return p
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * n / np.arange(1, n + 1)
-    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty(n)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
 
 
 def filter_sets(
@@ -123,7 +109,7 @@ def run_ora(
     overlap = terms["overlap"].to_numpy(dtype=float)
     sizes = terms["set_size"].to_numpy(dtype=float)
     terms["p_value"] = hypergeom.sf(overlap - 1, n_background, sizes, k) if len(terms) else []
-    terms["fdr"] = bh_fdr(terms["p_value"].to_numpy()) if len(terms) else []
+    terms["fdr"] = false_discovery_control(terms["p_value"].to_numpy(), method="bh") if len(terms) else []
     terms["gene_ratio"] = terms["overlap"] / k if k else np.nan
     terms = terms.sort_values(["p_value", "term_id"], kind="stable").reset_index(drop=True)
     return OraResult(

@@ -247,7 +247,7 @@ def enrichment_section(data: dict[str, Any], info: Info, options: dict[str, Any]
         )
     blocks.extend(_string_blocks(info))
 
-    top_n = int(options.get("top_terms", 15))
+    top_n = options["top_terms"]
     for heading, frame, k in chart_groups(terms, info):
         significant = int((frame["fdr"] <= info.fdr_threshold).sum())
         frame = frame.head(top_n).copy()
@@ -276,7 +276,6 @@ def enrichment_section(data: dict[str, Any], info: Info, options: dict[str, Any]
         ),
         help=ENRICHMENT_HELP,
         blocks=blocks,
-        order=50,
     )
 
 
@@ -319,9 +318,9 @@ def network_section(data: dict[str, Any], info: Info, options: dict[str, Any]) -
             if "expected_number_of_edges" in ppi:
                 facts["Edges expected"] = f"{ppi['expected_number_of_edges']:g}"
         blocks.append(KeyValues(facts, title="Network"))
-    choices = term_choices(data["terms"], info.genes, int(options.get("network_terms", 30)))
+    choices = term_choices(data["terms"], info.genes, options["network_terms"])
     if not edges.empty or not choices.empty:
-        chart = network_chart(info.genes, edges, share, choices, int(options.get("seed", 7)))
+        chart = network_chart(info.genes, edges, share, choices, options["seed"])
         blocks.append(Chart(chart, title="Genes and their interactions"))
         blocks.append(Text("Red: the genes of the term chosen in the selector under the chart; blue: the others."))
     blocks.append(
@@ -340,7 +339,6 @@ def network_section(data: dict[str, Any], info: Info, options: dict[str, Any]) -
         description="How the tested genes' proteins are known to interact (STRING).",
         help=NETWORK_HELP,
         blocks=blocks,
-        order=51,
     )
 
 
@@ -361,5 +359,4 @@ def genes_section(data: dict[str, Any], info: Info) -> Section:
                 column_titles={"percent_samples": "% samples mutated"},
             )
         ],
-        order=52,
     )

@@ -335,11 +335,11 @@ def parse_ppi(body: Any) -> dict[str, float]:
 def query_string(genes: list[str], options: dict[str, Any], cache_file: str | Path) -> StringOutcome:
     """Ask STRING about ``genes``; never raises (failures land in ``errors``)."""
     params = {
-        "API": str(options.get("string_api")),
-        "species": int(options.get("species", 9606)),
-        "required_score": int(options.get("required_score", 400)),
-        "network_type": str(options.get("network_type", "functional")),
-        "caller_identity": str(options.get("caller_identity", "rinec-report")),
+        "API": options["string_api"],
+        "species": options["species"],
+        "required_score": options["required_score"],
+        "network_type": options["network_type"],
+        "caller_identity": options["caller_identity"],
     }
     outcome = StringOutcome(parameters=params, cache_file=str(cache_file))
     try:
@@ -347,12 +347,12 @@ def query_string(genes: list[str], options: dict[str, Any], cache_file: str | Pa
             params["API"],
             cache_file,
             caller_identity=params["caller_identity"],
-            timeout=float(options.get("timeout", 30)),
-            retries=int(options.get("retries", 3)),
-            backoff=float(options.get("backoff", 2.0)),
-            min_interval=float(options.get("min_interval", 1.0)),
-            max_answer_mb=float(options.get("max_answer_mb", 8.0)),
-            max_cache_mb=float(options.get("max_cache_mb", 64.0)),
+            timeout=options["timeout"],
+            retries=options["retries"],
+            backoff=options["backoff"],
+            min_interval=options["min_interval"],
+            max_answer_mb=options["max_answer_mb"],
+            max_cache_mb=options["max_cache_mb"],
         )
     except Exception as exc:  # a broken cache folder must not stop the report
         outcome.errors.append(f"cannot open the cache {cache_file}: {exc}")

@@ -10,34 +10,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from rinec_report import Pattern, hookimpl
+from rinec_report import Option, Pattern, hookimpl
 
 _EXTENSIONS = ("csv", "tsv", "txt", "xlsx")
 _NAMES = ("*ihc*", "*immunohisto*", "*immunostain*")
 
 
 @hookimpl
-def rinec_config_defaults() -> dict[str, Any]:
-    return {
-        # Inclusive upper edges of percentage scores 1, 2 and 3 (above: 4).
-        "percent_bands": [25, 50, 75],
-        # Lowest final scores of the categories +, ++ and +++ (below: -).
-        "category_bands": [1, 5, 9],
-        # The lowest category that counts as positive in the diagnostic panel.
-        "positive_from": "+",
-        "neuroendocrine_markers": ["CD56", "SYN", "CgA"],
-        "squamous_markers": ["CK5/6", "p40"],
-        "ebv_markers": ["EBER"],
-        # Canonical marker name -> other spellings, added to the built-in ones.
-        "marker_synonyms": {},
-        # Specimen label -> type (NPC, NEC or any other name), for labels the
-        # plugin cannot read the type from.
-        "specimen_types": {},
-        # Patients drawn in the NPC-versus-NEC chart (the first ones, in table order).
-        "comparison_max_patients": 24,
-        # Columns of a wide table that are not markers.
-        "ignore_columns": ["comment", "comments", "note", "notes", "remarks"],
-    }
+def rinec_options() -> list[Option]:
+    return [
+        Option("percent_bands", "list[float]", [25.0, 50.0, 75.0],
+               "Inclusive upper edges of percentage scores 1, 2 and 3 (above: 4)."),
+        Option("category_bands", "list[float]", [1.0, 5.0, 9.0],
+               "Lowest final scores of the categories +, ++ and +++ (below: -)."),
+        Option("positive_from", "str", "+", "The lowest category that counts as positive in the diagnostic panel.",
+               choices=("+", "++", "+++")),
+        Option("neuroendocrine_markers", "list[str]", ["CD56", "SYN", "CgA"], "The neuroendocrine markers."),
+        Option("squamous_markers", "list[str]", ["CK5/6", "p40"], "The squamous markers."),
+        Option("ebv_markers", "list[str]", ["EBER"], "The EBV markers."),
+        Option("marker_synonyms", "dict", {}, "Canonical marker name -> a list of other spellings (added to the "
+               "built-in ones)."),
+        Option("specimen_types", "dict[str,str]", {}, "Specimen label -> type (NPC, NEC or any other name), for "
+               "labels the plugin cannot read the type from."),
+        Option("comparison_max_patients", "int", 24, "Patients drawn in the NPC-versus-NEC chart (the first ones).",
+               min=1),
+        Option("ignore_columns", "list[str]", ["comment", "comments", "note", "notes", "remarks"],
+               "Columns of a wide table that are not markers."),
+    ]
 
 
 @hookimpl
@@ -54,22 +53,22 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 @hookimpl
 def rinec_datasets(
-    files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any]
+    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any
 ) -> dict[str, Any] | None:
     from .combine import combine
 
-    return combine([f.data for f in files if f.data is not None], options, datasets, config)
+    return combine([f.data for f in files if f.data is not None], options, datasets, patients)
 
 
 @hookimpl
-def rinec_sections(datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import sections
 
-    return sections(datasets.of("ihc"), options)
+    return sections(data, options)
 
 
 @hookimpl
-def rinec_summary_columns(datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_summary_columns(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import summary_columns
 
-    return summary_columns(datasets.of("ihc"), options)
+    return summary_columns(data, options)

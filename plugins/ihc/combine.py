@@ -9,7 +9,7 @@ import pandas as pd
 
 from rinec_report import InputWarning
 
-from .names import NEC, NPC, canonical_patient
+from .names import NEC, NPC
 from .panel import MarkerGroups, panel_table
 from .parse import SCORE_COLUMNS, to_frame
 
@@ -18,15 +18,15 @@ def combine(
     frames: list[pd.DataFrame],
     options: dict[str, Any],
     datasets: Any = None,
-    config: dict[str, Any] | None = None,
+    patients: Any = None,
 ) -> dict[str, Any] | None:
     """``{"scores", "panel"}`` from the parsed files, or ``None`` without readings."""
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
         return None
     scores = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
-    mapping = (config or {}).get("patients") or {}
-    scores["patient_id"] = [canonical_patient(str(p), mapping) for p in scores["patient_id"]]
+    if patients is not None:
+        scores["patient_id"] = [patients.canonical(p) for p in scores["patient_id"]]
 
     key = ["patient_id", "specimen", "marker"]
     doubled = scores.duplicated(key, keep="first")

@@ -80,10 +80,3 @@ def specimen_type(label: str, mapping: dict[str, Any] | None = None) -> str | No
     if len(found) == 1:
         return found.pop()
     return None
-
-
-def canonical_patient(raw: str, mapping: dict[str, Any] | None) -> str:
-    """A patient id after the global ``patients:`` mapping."""
-    if mapping and raw in mapping:
-        return str(mapping[raw])
-    return raw

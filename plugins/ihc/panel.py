@@ -33,15 +33,15 @@ class MarkerGroups:
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> MarkerGroups:
-        names = MarkerNames(options.get("marker_synonyms") or {})
+        names = MarkerNames(options["marker_synonyms"])
 
         def group(key: str) -> tuple[str, ...]:
-            value = options.get(key) or []
+            value = options[key] or []
             if isinstance(value, str):
                 value = [value]
             return tuple(dict.fromkeys(names.canonical(str(m)) for m in value))
 
-        positive_from = str(options.get("positive_from", "+"))
+        positive_from = options["positive_from"]
         if positive_from not in CATEGORIES[1:]:
             raise InputError(f"option ihc.positive_from: {positive_from!r} must be +, ++ or +++")
         return cls(group("neuroendocrine_markers"), group("squamous_markers"), group("ebv_markers"), positive_from)

@@ -149,7 +149,7 @@ def _normal_header(name: str) -> str:
 def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """Scored readings (the ``ihc_scores`` columns) from a table of strings."""
     bands = scoring.Bands.from_options(options)
-    markers = MarkerNames(options.get("marker_synonyms") or {})
+    markers = MarkerNames(options["marker_synonyms"])
     roles: dict[str, str] = {}
     for column in frame.columns:
         role = _HEADERS.get(_normal_header(column))
@@ -161,7 +161,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     if "marker" in roles:
         readings = list(_long_readings(frame, roles, bands))
     else:
-        ignored = {_normal_header(c) for c in options.get("ignore_columns") or []}
+        ignored = {_normal_header(c) for c in options["ignore_columns"]}
         marker_columns = [
             c
             for c in frame.columns
@@ -173,7 +173,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
         readings = list(_wide_readings(frame, roles, marker_columns, bands))
     rows = []
     seen: dict[tuple[str, str, str], int] = {}
-    type_mapping = options.get("specimen_types") or {}
+    type_mapping = options["specimen_types"]
     unknown_labels: dict[str, int] = {}
     # An explicit type column wins over reading the type from the label.
     declared = dict(zip(frame.index, frame[roles["specimen_type"]], strict=True)) if "specimen_type" in roles else {}
@@ -370,6 +370,11 @@ def _values(
 
 def parse_file(path: str | Path, options: dict[str, Any]) -> pd.DataFrame:
     """Scored readings from one IHC file."""
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "ihc.")
     frame = read_table(path)
     if frame.empty:
         raise InputError("no readings (the table is empty)")

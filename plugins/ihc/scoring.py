@@ -34,9 +34,9 @@ class Bands:
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> Bands:
-        percent = _three_increasing(options.get("percent_bands", DEFAULT_PERCENT_BANDS), "percent_bands", 0, 100)
+        percent = _three_increasing(options["percent_bands"], "percent_bands", 0, 100)
         category = _three_increasing(
-            options.get("category_bands", DEFAULT_CATEGORY_BANDS), "category_bands", 1, MAX_SCORE
+            options["category_bands"], "category_bands", 1, MAX_SCORE
         )
         if any(c != int(c) for c in category):
             raise InputError(f"option ihc.category_bands: {list(category)} must be whole scores")

@@ -41,7 +41,7 @@ def sections(published: dict[str, Any] | None, options: dict[str, Any]) -> list[
     markers = marker_order(scores, groups)
     return [
         _heatmap_section(scores, markers, bands),
-        _comparison_section(scores, markers, bands, int(options.get("comparison_max_patients") or 24)),
+        _comparison_section(scores, markers, bands, options["comparison_max_patients"]),
         _panel_section(panel, groups, bands),
     ]
 
@@ -96,7 +96,6 @@ def _heatmap_section(scores: pd.DataFrame, markers: list[str], bands: Bands) -> 
             "was computed or the reading was given as a category."
         ),
         blocks=blocks,
-        order=30,
     )
 
 
@@ -134,7 +133,6 @@ def _comparison_section(scores: pd.DataFrame, markers: list[str], bands: Bands, 
             "first listed is shown. " + method_text(bands)
         ),
         blocks=blocks,
-        order=31,
     )
 
 
@@ -197,7 +195,6 @@ def _panel_section(panel: pd.DataFrame, groups: MarkerGroups, bands: Bands) -> S
             "This is a summary of the staining, not a diagnosis."
         ),
         blocks=blocks,
-        order=32,
     )
 
 
@@ -238,20 +235,17 @@ def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -
             "NEC neuroendocrine IHC",
             ne_values,
             description="Categories of the neuroendocrine markers in the NEC specimen.",
-            order=30,
         ),
         SummaryColumn(
             "ihc_ebv",
             ebv_name,
             ebv_values,
             description=f"{ebv_name} category per specimen type (NPC, NEC).",
-            order=31,
         ),
         SummaryColumn(
             "ihc_verdict",
             "IHC panel",
             verdicts,
             description="The diagnostic panel's verdict for the NEC specimen.",
-            order=32,
         ),
     ]

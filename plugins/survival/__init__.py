@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rinec_report import CliOption, Pattern, hookimpl
+from rinec_report import Option, Pattern, hookimpl
 
 # Names a survival table may carry; not survival_*.tsv, which is what the plugin exports.
 TABLE_GLOBS = (
@@ -26,30 +26,23 @@ TABLE_GLOBS = (
 
 
 @hookimpl
-def rinec_config_defaults() -> dict[str, Any]:
-    return {
-        "source": "auto",  # auto: a survival table wins over the cohort per endpoint
-        "endpoints": {"os": "Overall survival", "pfs": "Progression-free survival"},
-        "columns": {},  # e.g. {patient_id: Patient, os_time: time, os_event: status}
-        "input_time_unit": "months",  # survival table times when the column name has no unit
-        "time_unit": "months",  # shown unit: days, weeks, months, years
-        "group_by": [],
-        "times": None,  # survival at these times (shown unit); None: 6, 12, 24, 36, 60 months
-        "risk_interval": None,  # step of the numbers-at-risk rows; None: chosen from follow-up
-        "confidence": 0.95,
-        "max_groups": 10,  # a group_by column with more values is not categorical
-    }
-
-
-@hookimpl
-def rinec_cli_options() -> list[CliOption]:
+def rinec_options() -> list[Option]:
     return [
-        CliOption("--survival-group-by", "group_by", "Compare survival by these clinical columns (comma-separated)."),
-        CliOption(
-            "--survival-time-unit",
-            "time_unit",
-            "Time unit of the survival plots: days, weeks, months (default) or years.",
-        ),
+        Option("source", "str", "auto", "Where times come from: `auto` (a survival table wins over the cohort "
+               "per endpoint), `cohort` or `table`.", choices=("auto", "cohort", "table")),
+        Option("endpoints", "dict[str,str]", {"os": "Overall survival", "pfs": "Progression-free survival"},
+               "Endpoint prefix -> title."),
+        Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`."),
+        Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none."),
+        Option("time_unit", "str", "months", "Time unit of the plots: days, weeks, months or years.",
+               cli="--survival-time-unit"),
+        Option("group_by", "list[str]", [], "Compare survival by these clinical columns (comma-separated).",
+               cli="--survival-group-by"),
+        Option("times", "any", None, "Survival at these times (shown unit); default 6, 12, 24, 36, 60 months."),
+        Option("risk_interval", "float", None, "Step of the numbers-at-risk rows; default: chosen from follow-up.",
+               min=0),
+        Option("confidence", "float", 0.95, "Confidence level of the bands and intervals.", min=0.5, max=0.999),
+        Option("max_groups", "int", 10, "A group_by column with more values is not compared.", min=2),
     ]
 
 
@@ -67,30 +60,30 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 @hookimpl
 def rinec_datasets(
-    files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any]
+    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any
 ) -> dict[str, Any] | None:
     from .build import assemble
     from .km import analyse
 
     tables = [(f.file.relpath, f.data) for f in files if f.data is not None]
-    data = assemble(tables, datasets.of("cohort"), options, config)
+    data = assemble(tables, datasets.of("cohort"), options, patients)
     if data is None:
         return None
     published = analyse(data, options)
     published["patients"] = data.patients
-    published["_data"] = data
+    published["_data"] = data  # private: the sections' own view
     return published
 
 
 @hookimpl
-def rinec_sections(datasets: Any) -> list[Any]:
+def rinec_sections(data: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(datasets.of("survival"))
+    return build_sections(data)
 
 
 @hookimpl
-def rinec_summary_columns(datasets: Any) -> list[Any]:
+def rinec_summary_columns(data: dict[str, Any]) -> list[Any]:
     from .sections import summary_columns
 
-    return summary_columns(datasets.of("survival"))
+    return summary_columns(data)

@@ -29,15 +29,16 @@ def group_columns(value: Any) -> list[str]:
     if not value:
         return []
     if isinstance(value, str):
-        value = value.split(",")
-    return [normalize_name(v) for v in value if str(v).strip()]
+        value = [value]
+    names = [part for v in value for part in str(v).split(",")]
+    return [normalize_name(v) for v in names if v.strip()]
 
 
 def assemble(
     tables: list[tuple[str, dict[str, Any]]],
     cohort: dict[str, Any] | None,
     options: dict[str, Any],
-    config: dict[str, Any],
+    patients: Any,
 ) -> SurvivalData | None:
     """Merge parsed survival tables (``(relpath, parsed)``) and the cohort's patients.
 
@@ -46,14 +47,11 @@ def assemble(
     has any time."""
     import pandas as pd
 
-    unit = unit_name(options.get("time_unit") or "months")
-    endpoints: dict[str, str] = dict(options.get("endpoints") or {})
-    source = str(options.get("source") or "auto").lower()
-    if source not in ("auto", "cohort", "table"):
-        raise ValueError(f"survival: source must be auto, cohort or table, not {source!r}")
-    rename = {str(k): str(v) for k, v in (config.get("patients") or {}).items()}
+    unit = unit_name(options["time_unit"])
+    endpoints: dict[str, str] = dict(options["endpoints"])
+    source = options["source"]
 
-    table, table_units, table_rule = _merge_tables(tables, rename) if tables else (None, {}, "")
+    table, table_units, table_rule = _merge_tables(tables, patients) if tables else (None, {}, "")
     cohort_df = None
     if cohort is not None and cohort.get("patients") is not None:
         cohort_df = cohort["patients"].copy()
@@ -123,7 +121,7 @@ def assemble(
         rules.append(f"{' and '.join(eps)}: {rule}")
 
     groups: list[str] = []
-    for col in group_columns(options.get("group_by")):
+    for col in group_columns(options["group_by"]):
         values = _group_values(col, order, table, cohort_df)
         if values is None:
             table_cols = table.columns if table is not None else []
@@ -143,7 +141,7 @@ def assemble(
                 stacklevel=2,
             )
             continue
-        max_levels = int(options.get("max_groups") or 10)
+        max_levels = options["max_groups"]
         if len(levels) > max_levels:
             warnings.warn(
                 f"group_by: {col!r} has {len(levels)} distinct values (more than max_groups = "
@@ -180,13 +178,13 @@ def _label(value: Any) -> str:
     return text.split(".")[0] if re.fullmatch(r"-?\d+\.0+", text) else text
 
 
-def _merge_tables(tables: list[tuple[str, dict[str, Any]]], rename: dict[str, str]) -> tuple[Any, dict[str, str], str]:
+def _merge_tables(tables: list[tuple[str, dict[str, Any]]], patients: Any) -> tuple[Any, dict[str, str], str]:
     import pandas as pd
 
     frames, units, names = [], {}, []
     for relpath, parsed in tables:
         frame = parsed["table"].copy()
-        frame["patient_id"] = frame["patient_id"].map(lambda p: rename.get(p, p))
+        frame["patient_id"] = frame["patient_id"].map(patients.canonical)
         for ep, unit in parsed["units"].items():
             if ep in units and units[ep] != unit:
                 # Put this file's times into the first file's unit.

@@ -122,7 +122,7 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
     import pandas as pd
     from lifelines.utils import median_survival_times
 
-    confidence = float(options.get("confidence") or 0.95)
+    confidence = options["confidence"]
     if not 0 < confidence < 1:
         raise ValueError(f"survival: confidence must be between 0 and 1, not {confidence}")
     curves, medians, at_times, risks, tests = [], [], [], [], []
@@ -134,10 +134,10 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
         if overall.empty:
             continue
         max_time = float(overall[f"{ep}_time"].max())
-        step = options.get("risk_interval")
+        step = options["risk_interval"]
         step = float(step) if step else risk_step(max_time, data.unit)
         steps[ep] = step
-        landmarks = landmark_times(options.get("times"))
+        landmarks = landmark_times(options["times"])
         if landmarks is None:
             landmarks = [t for t in _LANDMARKS[data.unit] if t <= max_time]
         for label, _col, rows in parts:

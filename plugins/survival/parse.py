@@ -264,12 +264,17 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
 
     Returns ``{"table": DataFrame(patient_id, <ep>_time, <ep>_event, other columns as
     text), "units": {endpoint: unit of its times}, "endpoints": [found endpoints]}``."""
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "survival.")
     import pandas as pd
 
     frame = read_frame(path)
     raw_names = [str(c) for c in frame.columns]
     frame.columns = [normalize_name(c) for c in raw_names]
-    mapping = {str(k): normalize_name(v) for k, v in (options.get("columns") or {}).items() if v}
+    mapping = {str(k): normalize_name(v) for k, v in options["columns"].items() if v}
     for key, col in mapping.items():
         if col not in frame.columns:
             raise InputError(
@@ -282,8 +287,8 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
             "patient_id and per endpoint <ep>_time (or _months/_days/_years) and <ep>_event, "
             "or map them with survival: columns: {patient_id: ..., os_time: ..., os_event: ...}"
         )
-    endpoints = list((options.get("endpoints") or {}).keys())
-    default_unit = unit_name(options.get("input_time_unit") or "months")
+    endpoints = list(options["endpoints"])
+    default_unit = unit_name(options["input_time_unit"])
     columns = list(frame.columns)
     found: dict[str, tuple[str, str | None, str | None]] = {}
     for ep in endpoints:

@@ -53,7 +53,7 @@ def patient_text(time: float, event: float, endpoint: str, unit: str) -> str | N
 def summary_columns(published: dict[str, Any]) -> list[SummaryColumn]:
     data: SurvivalData = published["_data"]
     out = []
-    for i, ep in enumerate(sorted(data.endpoints, key=lambda e: e != "pfs")):
+    for ep in sorted(data.endpoints, key=lambda e: e != "pfs"):
         values = {
             str(row["patient_id"]): patient_text(row[f"{ep}_time"], row[f"{ep}_event"], ep, data.unit)
             for _, row in data.patients.iterrows()
@@ -64,7 +64,6 @@ def summary_columns(published: dict[str, Any]) -> list[SummaryColumn]:
                 title=ep.upper(),
                 values=values,
                 description=f"{data.endpoints[ep]}: time in {data.unit}; '+' marks a censored time",
-                order=20 + i,
             )
         )
     return out
@@ -204,7 +203,6 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
             ),
             help=help_text(data, level),
             blocks=blocks,
-            order=20,
         )
     ]
     tests = published["tests"]
@@ -245,7 +243,6 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
             ),
             help=help_text(data, level),
             blocks=group_blocks,
-            order=21,
         )
     )
     return sections

@@ -8,38 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from rinec_report import CliOption, Pattern, hookimpl
+from rinec_report import Option, Pattern, hookimpl
 
 # classify imports nothing heavy (only re), so the plugin still loads fast.
 from .classify import NONSYNONYMOUS
 
 
 @hookimpl
-def rinec_config_defaults() -> dict[str, Any]:
-    return {
-        "filters": ["PASS", "."],  # FILTER values kept; "*" keeps every record
-        "annotation": "auto",  # auto (CSQ, then ANN), CSQ or ANN
-        "tumor_sample": None,  # tumour column of tumour/normal VCFs, when not in the header
-        "normal_sample": None,
-        "panel_bed": None,  # path (relative to the run directory) of the panel BED
-        "panel_size_mb": None,  # TMB denominator when there is no BED (overrides the BED)
-        "nonsynonymous": list(NONSYNONYMOUS),
-        "top_genes": 50,
-        "high_frequency_percent": 50.0,
-        "tmb_cutoff": 10.0,
-        "clinical_tracks": ["sex", "nec_site", "rin_status"],
-        "oncoplot_max_samples": 2000,
-    }
-
-
-@hookimpl
-def rinec_cli_options() -> list[CliOption]:
+def rinec_options() -> list[Option]:
     return [
-        CliOption("--top-genes", "top_genes", "Genes in the oncoplot (default 50).", type="int"),
-        CliOption("--tmb-cutoff", "tmb_cutoff", "TMB flag threshold per Mb (default 10).",
-                  type="float"),
-        CliOption("--panel-size-mb", "panel_size_mb",
-                  "Panel territory in Mb (TMB denominator) when there is no BED.", type="float"),
+        Option("filters", "list[str]", ["PASS", "."], "FILTER values kept; `*` keeps every record."),
+        Option("annotation", "str", "auto", "Which annotation to read: auto (CSQ, then ANN), CSQ or ANN.",
+               choices=("auto", "CSQ", "ANN")),
+        Option("tumor_sample", "str", None, "The tumour column of tumour/normal VCFs, when not in the header."),
+        Option("normal_sample", "str", None, "The normal column of tumour/normal VCFs, when not in the header."),
+        Option("panel_bed", "path", None, "The panel BED, relative to the run directory."),
+        Option("panel_size_mb", "float", None, "Panel territory in Mb (TMB denominator); overrides the BED.",
+               cli="--panel-size-mb", min=0.001),
+        Option("nonsynonymous", "list[str]", list(NONSYNONYMOUS), "Variant classes counted as non-synonymous."),
+        Option("top_genes", "int", 50, "Genes in the oncoplot.", cli="--top-genes", min=1),
+        Option("high_frequency_percent", "float", 50.0, "A gene mutated in at least this % of samples is "
+               "high-frequency.", min=0, max=100),
+        Option("tmb_cutoff", "float", 10.0, "TMB flag threshold per Mb.", cli="--tmb-cutoff", min=0),
+        Option("clinical_tracks", "list[str]", ["sex", "nec_site", "rin_status"],
+               "Clinical columns drawn as tracks under the oncoplot."),
+        Option("oncoplot_max_samples", "int", 2000, "Samples drawn in the oncoplot (the most mutated).", min=1),
     ]
 
 
@@ -68,32 +61,21 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
-                   config: dict[str, Any], run: Any) -> dict[str, Any] | None:
+def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any, run: Any) -> dict[str, Any] | None:
     from .build import build_datasets
 
-    return build_datasets(files, options, datasets, config, run)
+    return build_datasets(files, options, patients, run)
 
 
 @hookimpl
-def rinec_sections(datasets: Any, options: dict[str, Any], config: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(datasets, options)
+    return build_sections(data, datasets, options)
 
 
 @hookimpl
-def rinec_summary_columns(datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_summary_columns(data: dict[str, Any]) -> list[Any]:
     from .sections import summary_columns
 
-    return summary_columns(datasets.of("variants"))
-
-
-@hookimpl
-def rinec_patient_samples(datasets: Any) -> dict[str, list[str]]:
-    samples = datasets.of("variants")["samples"]
-    out: dict[str, list[str]] = {}
-    for sample, patient in zip(samples["sample"], samples["patient_id"], strict=True):
-        if patient is not None:
-            out.setdefault(str(patient), []).append(str(sample))
-    return out
+    return summary_columns(data)

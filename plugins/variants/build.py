@@ -9,39 +9,8 @@ from typing import Any
 from rinec_report.model import InputError, InputWarning
 
 
-def sample_patient_map(samples: list[str], datasets: Any, config: dict[str, Any]
-                       ) -> tuple[dict[str, str], str]:
-    """sample -> patient from, in order of precedence: the cohort table's
-    ``sample_id``, the config's ``samples:``, the sample name itself; the
-    config's ``patients:`` canonicalises whatever id results."""
-    canonical = {str(k): str(v) for k, v in (config.get("patients") or {}).items()}
-    from_cohort: dict[str, str] = {}
-    cohort = datasets.of("cohort") if datasets is not None else None
-    patients = cohort.get("patients") if cohort else None
-    if patients is not None and "sample_id" in patients.columns:
-        for pid, sids in zip(patients["patient_id"], patients["sample_id"], strict=True):
-            if sids is None or (isinstance(sids, float) and sids != sids):
-                continue
-            for sid in str(sids).split(";"):
-                if sid.strip():
-                    from_cohort[sid.strip()] = str(pid)
-    from_config = {str(k): str(v) for k, v in (config.get("samples") or {}).items()}
-    out: dict[str, str] = {}
-    sources: set[str] = set()
-    for s in samples:
-        if s in from_cohort:
-            pid, src = from_cohort[s], "the cohort table's sample_id"
-        elif s in from_config:
-            pid, src = from_config[s], "the config's samples mapping"
-        else:
-            pid, src = s, "the sample name"
-        out[s] = canonical.get(pid, pid)
-        sources.add(src)
-    return out, " and ".join(sorted(sources)) if sources else "none"
-
-
-def build_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
-                   config: dict[str, Any], run: Any) -> dict[str, Any] | None:
+def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
+                   run: Any) -> dict[str, Any] | None:
     import pandas as pd
 
     from .frames import MUTATION_COLUMNS, gene_table, sample_table
@@ -51,7 +20,7 @@ def build_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
     panels = [f for f in files if f.data and f.data.get("kind") == "panel"]
     panel = None
     panel_name = None
-    if options.get("panel_bed"):
+    if options["panel_bed"]:
         path = options["panel_bed"]
         if not os.path.isabs(path) and run is not None:
             path = os.path.join(run.run_dir, path)
@@ -103,13 +72,15 @@ def build_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
         if len(mutations) > 100_000:
             mutations[col] = mutations[col].astype("category")
 
-    patients, mapping_source = sample_patient_map(samples, datasets, config)
+    # The core's resolver owns identity: a sample it cannot place stays without a patient.
+    owners = {s: patients.patient_of(s) for s in samples}
+    mapping_source = "the run's patient resolver (config samples:, the clinical table's sample_id, sample names)"
     sample_codes = mutations["sample"].astype(object)
-    mutations["patient_id"] = sample_codes.map(patients).astype(
+    mutations["patient_id"] = sample_codes.map(owners).astype(
         "category" if len(mutations) > 100_000 else object)
     mutations = mutations[MUTATION_COLUMNS]
 
-    size_mb = options.get("panel_size_mb")
+    size_mb = options["panel_size_mb"]
     territory_source = None
     if size_mb:
         territory_source = f"panel_size_mb = {float(size_mb):g} Mb (configuration)"
@@ -120,10 +91,10 @@ def build_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
             f"{panel_name}: {panel['intervals']:,} intervals, "
             f"{panel['territory_bp']:,} bp merged ({size_mb:.3f} Mb)"
         )
-    nonsyn = tuple(options.get("nonsynonymous") or ())
-    threshold = float(options.get("high_frequency_percent", 50.0))
+    nonsyn = tuple(options["nonsynonymous"])
+    threshold = options["high_frequency_percent"]
     genes = gene_table(mutations, samples, nonsyn, threshold)
-    sample_tab = sample_table(mutations, samples, patients, nonsyn, size_mb)
+    sample_tab = sample_table(mutations, samples, owners, nonsyn, size_mb)
     high = sorted(genes.loc[genes["high_frequency"], "gene"].astype(str))
     return {
         "mutations": mutations,
@@ -133,9 +104,9 @@ def build_datasets(files: list[Any], options: dict[str, Any], datasets: Any,
         "high_frequency_genes": high,
         "panel_genes": panel["genes"] if panel else None,
         "panel_size_mb": size_mb,
-        # Used by this plugin's sections; other plugins should not rely on these.
-        "gene_details": genes,
-        "meta": {
+        # Private: this plugin's sections only.
+        "_gene_details": genes,
+        "_meta": {
             "files": per_file,
             "territory": territory_source,
             "mapping": mapping_source,

@@ -41,7 +41,12 @@ def _header(path: str) -> tuple[int, list[str]]:
 
 def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """Read the columns rinec-report uses; the MAF's own Variant_Classification
-    is kept (it was computed by whoever wrote the MAF)."""
+    is kept (it was computed by whoever wrote the MAF). ``options`` may be partial."""
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "variants.")
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -125,7 +130,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _accepted(options: dict[str, Any]) -> tuple[bool, set[str]]:
-    values = options.get("filters", ["PASS", "."])
+    values = options["filters"]
     if isinstance(values, str):
         values = [v.strip() for v in values.split(",")]
     values = {str(v) for v in values}

@@ -97,14 +97,14 @@ def oncoplot_chart(
 
     from rinec_report.charts import highlight_opacity
 
-    nonsyn = tuple(options.get("nonsynonymous") or ())
-    top_n = int(options.get("top_genes") or 50)
+    nonsyn = tuple(options["nonsynonymous"])
+    top_n = options["top_genes"]
     genes = [str(g) for g in gene_details["gene"].head(top_n)]
     samples = [str(s) for s in samples_table["sample"]]
     cells = oncoplot_cells(mutations, genes, nonsyn)
     order = waterfall_order(cells, genes, samples)
     altered = int(cells["sample"].nunique()) if len(cells) else 0
-    cap = int(options.get("oncoplot_max_samples") or 2000)
+    cap = options["oncoplot_max_samples"]
     shown = order[:cap]
     rank = {s: i for i, s in enumerate(shown)}
     cells = cells[cells["sample"].isin(rank)]
@@ -226,7 +226,7 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
 
     if cohort_patients is None or not len(shown):
         return []
-    wanted = [c for c in (options.get("clinical_tracks") or []) if c in cohort_patients.columns]
+    wanted = [c for c in options["clinical_tracks"] if c in cohort_patients.columns]
     if not wanted:
         return []
     by_patient = cohort_patients.drop_duplicates("patient_id").set_index(

@@ -37,21 +37,20 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return facts, sentence
 
 
-def build_sections(datasets: Any, options: dict[str, Any]) -> list[Section]:
+def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
     import altair as alt
 
     # Thousands of samples exceed Altair's default 5,000-row guard; the charts
     # keep their data small themselves (short field names, capped samples).
     with alt.data_transformers.disable_max_rows():
-        return _build_sections(datasets, options)
+        return _build_sections(data, datasets, options)
 
 
-def _build_sections(datasets: Any, options: dict[str, Any]) -> list[Section]:
+def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
     from .oncoplot import oncoplot_chart
 
-    data = datasets.of("variants")
-    meta = data["meta"]
-    mutations, samples, details = data["mutations"], data["samples"], data["gene_details"]
+    meta = data["_meta"]
+    mutations, samples, details = data["mutations"], data["samples"], data["_gene_details"]
     cohort = datasets.of("cohort")
     patients = cohort.get("patients") if cohort else None
     chart, facts = oncoplot_chart(mutations, samples, details, options, data["panel_size_mb"],
@@ -91,10 +90,9 @@ def _build_sections(datasets: Any, options: dict[str, Any]) -> list[Section]:
                 "severely affected gene, then the most severe consequence."
             ),
             blocks=blocks,
-            order=40,
         ),
         _snv_section(samples, mutations),
-        _tmb_section(samples, meta, data["panel_size_mb"], float(options.get("tmb_cutoff", 10))),
+        _tmb_section(samples, meta, data["panel_size_mb"], options["tmb_cutoff"]),
         _genes_section(data, details, meta),
     ]
     return sections
@@ -164,7 +162,6 @@ def _snv_section(samples: Any, mutations: Any) -> Section:
               "as C>T, A>G as T>C, and so on. Ti/Tv is transitions (C>T, T>C) over "
               "transversions (the other four)."),
         blocks=[Chart(chart.to_dict(), renderer="canvas" if many else "svg"), Text(text)],
-        order=41,
     )
 
 
@@ -225,7 +222,6 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
               "panel_size_mb from the configuration. Samples at or above the cutoff "
               "(variants: tmb_cutoff) are red."),
         blocks=blocks,
-        order=42,
     )
 
 
@@ -250,7 +246,6 @@ def _genes_section(data: dict[str, Any], details: Any, meta: dict[str, Any]) -> 
             Table("genes", data["genes"], show=False, patient_column=None),
             Table("mutations", data["mutations"], title="Mutations", max_rows=5000),
         ],
-        order=43,
     )
 
 
@@ -274,12 +269,11 @@ def summary_columns(data: dict[str, Any]) -> list[SummaryColumn]:
         if sum(counts.values()):
             snv[pid] = max(SNV_CLASSES, key=lambda c: (counts[c], c))
     cols = [
-        SummaryColumn("variants", "Variants", variants, "Mutation calls kept", order=40),
+        SummaryColumn("variants", "Variants", variants, "Mutation calls kept"),
         SummaryColumn("nonsynonymous", "Non-synonymous", nonsyn,
-                      "Non-synonymous mutations", order=41),
+                      "Non-synonymous mutations"),
     ]
     if tmb:
-        cols.append(SummaryColumn("tmb", "TMB /Mb", tmb, "Tumour mutational burden", order=42))
-    cols.append(SummaryColumn("snv_class", "Dominant SNV", snv, "Most frequent SNV class",
-                              order=43))
+        cols.append(SummaryColumn("tmb", "TMB /Mb", tmb, "Tumour mutational burden"))
+    cols.append(SummaryColumn("snv_class", "Dominant SNV", snv, "Most frequent SNV class"))
     return cols

@@ -45,7 +45,7 @@ def pick_tumor(samples: list[str], raw_header: str, options: dict[str, Any]) -> 
     In order: the config's ``tumor_sample``; ``##tumor_sample=``; a column
     named TUMOR; the column that is not the config's or header's normal.
     """
-    wanted = options.get("tumor_sample")
+    wanted = options["tumor_sample"]
     if wanted and wanted in samples:
         return wanted
     header_tumor = header_meta(raw_header, "tumor_sample")
@@ -55,7 +55,7 @@ def pick_tumor(samples: list[str], raw_header: str, options: dict[str, Any]) -> 
     for name in TUMOR_NAMES:
         if name in upper:
             return upper[name]
-    normal = options.get("normal_sample") or header_meta(raw_header, "normal_sample")
+    normal = options["normal_sample"] or header_meta(raw_header, "normal_sample")
     if not normal and len(samples) == 2:
         normal = next((upper[n] for n in NORMAL_NAMES if n in upper), None)
     if normal in samples and len(samples) == 2:
@@ -93,8 +93,14 @@ def vep_allele(ref: str, alt: str, alts: list[str]) -> str:
 
 def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """Read one VCF/BCF into ``{"mutations", "samples", "records", "filtered",
-    "kept_filters", "annotation"}``."""
+    "kept_filters", "annotation"}``. ``options`` may be partial (declared defaults fill it)."""
     from cyvcf2 import VCF
+
+    from rinec_report.options import with_defaults
+
+    from . import rinec_options
+
+    options = with_defaults(rinec_options(), options, "variants.")
 
     if _truncated(path):
         raise InputError("the compressed file is truncated (no BGZF end-of-file block, or a "
@@ -111,7 +117,7 @@ def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
             "the VCF has no sample columns (a sites-only VCF), so its variants cannot be "
             "assigned to a sample"
         )
-    fmt = annotation_format(vcf, options.get("annotation", "auto"))
+    fmt = annotation_format(vcf, options["annotation"])
     tumor = pick_tumor(samples, raw_header, options)
     cohort = tumor is None
     tag = fmt.tag if fmt else None
@@ -448,7 +454,7 @@ def _check_undeclared_annotation(path: str, header_lines: int) -> None:
 
 
 def _accepted_filters(options: dict[str, Any]) -> tuple[bool, set[str]]:
-    values = options.get("filters", ["PASS", "."])
+    values = options["filters"]
     if isinstance(values, str):
         values = [v.strip() for v in values.split(",")]
     values = {str(v) for v in values}

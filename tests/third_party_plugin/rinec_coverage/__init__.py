@@ -1,39 +1,42 @@
-"""Mean sequencing depth per sample, from coverage.tsv: sample, patient_id, mean_coverage."""
-from rinec_report import Chart, InputError, Pattern, Section, SummaryColumn, Table, hookimpl
+"""Mean sequencing depth per sample, from coverage.tsv: sample, mean_coverage."""
+from rinec_report import Chart, InputError, Option, Pattern, Section, SummaryColumn, Table, hookimpl
 from rinec_report.charts import highlight_opacity
 
 
 @hookimpl
-def rinec_config_defaults():
-    return {"min_coverage": 200}
+def rinec_options():
+    return [Option("min_coverage", "int", 200, "Flag samples below this depth.", cli="--min-coverage", min=0)]
 
 @hookimpl
 def rinec_patterns():
-    return [Pattern("table", glob="coverage.tsv", contents=r"^sample\tpatient_id\tmean_coverage")]
+    return [Pattern("table", glob="coverage.tsv", contents=r"^sample\tmean_coverage")]
 
 @hookimpl
 def rinec_parse(file):
     import pandas as pd  # imported here: plugins must load fast (the CLI loads them all for --help)
-    frame = pd.read_csv(file.path, sep="\t", dtype={"sample": str, "patient_id": str})
+    frame = pd.read_csv(file.path, sep="\t", dtype={"sample": str})
     if (frame["mean_coverage"] < 0).any():
         raise InputError(f"row {(frame['mean_coverage'] < 0).idxmax() + 2}: negative coverage")
     return frame
 
 @hookimpl
-def rinec_datasets(files):
+def rinec_datasets(files, patients):
     import pandas as pd
-    return {"coverage": pd.concat([f.data for f in files])} if files else None
+    if not files:
+        return None
+    frame = pd.concat([f.data for f in files], ignore_index=True)
+    return {"coverage": frame.assign(patient_id=frame["sample"].map(patients.patient_of))}
 
 @hookimpl
-def rinec_sections(datasets, options):
+def rinec_sections(data, options):
     import altair as alt
-    df = datasets.get("coverage", "coverage").assign(low=lambda d: d.mean_coverage < options["min_coverage"])
+    df = data["coverage"].assign(low=lambda d: d.mean_coverage < options["min_coverage"])
     bars = alt.Chart(df).mark_bar().encode(x="sample:N", y="mean_coverage:Q", color="low:N",
                                            opacity=highlight_opacity(), tooltip=list(df.columns))
     return [Section("depth", "Sequencing coverage", "Mean depth per sample, in reads.",
                     blocks=[Chart(bars), Table("samples", df)])]
 
 @hookimpl
-def rinec_summary_columns(datasets):
-    df = datasets.get("coverage", "coverage")
+def rinec_summary_columns(data):
+    df = data["coverage"]
     return [SummaryColumn("coverage", "Mean coverage", df.groupby("patient_id").mean_coverage.mean().to_dict())]

@@ -1,0 +1,119 @@
+"""Input failures as one-line messages, and what C libraries print, captured.
+
+A broken input file makes readers raise all kinds of exceptions (a Latin-1 file a
+``UnicodeDecodeError``, a garbage ``.xlsx`` a ``BadZipFile``, a ``.gz`` that is not
+gzip a ``BadGzipFile``); these are findings about the input, reported as one line
+naming the file, never as a traceback. htslib (through cyvcf2) prints a malformed
+VCF's header lines, sample ids included, straight to file descriptor 2: that is
+captured around each parse and summarised without its text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import re
+import sys
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+
+def _first_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
+
+
+def _pandas_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from pandas.errors import EmptyDataError, ParserError
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        return ()
+    return (EmptyDataError, ParserError)
+
+
+INPUT_FAILURES: tuple[type[BaseException], ...] = (
+    OSError,
+    UnicodeError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    MemoryError,
+    RecursionError,
+    *_pandas_errors(),
+)
+
+
+def input_failure(exc: BaseException) -> str:
+    """A one-line message for an exception raised while reading a broken input file."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+    if isinstance(exc, zipfile.BadZipFile | zipfile.LargeZipFile):
+        return f"not a readable .xlsx (zip) file: {_first_line(str(exc)) or 'broken archive'}"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return f"not a readable gzip file: {_first_line(str(exc)) or 'broken data'}"
+    if isinstance(exc, EOFError):
+        return "truncated: the file ends in the middle of its compressed data"
+    if isinstance(exc, MemoryError):
+        return "too large to read in memory"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or _first_line(str(exc)) or type(exc).__name__}"
+    detail = _first_line(str(exc))
+    return f"cannot be read: {detail}" if detail else f"cannot be read ({type(exc).__name__})"
+
+
+# htslib's messages look like "[W::vcf_parse] ..." or "[E::bcf_hdr_parse_line] ...".
+HTSLIB_LINE = re.compile(r"^\[([EWID])::([A-Za-z0-9_]+)\]")
+MAX_CAPTURED = 1 << 20
+
+
+@contextlib.contextmanager
+def captured_stderr() -> Iterator[list[str]]:
+    """Capture what C libraries write to file descriptor 2 (htslib prints a
+    malformed VCF's header lines, sample ids included). Lines that are not
+    htslib's are written back to stderr afterwards; htslib's are returned."""
+    lines: list[str] = []
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no usable stderr: nothing to capture
+        yield lines
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            data = sink.read(MAX_CAPTURED)
+            others = []
+            for line in data.decode("utf-8", "replace").splitlines(keepends=True):
+                (lines if HTSLIB_LINE.match(line) else others).append(line)
+            if others:
+                with contextlib.suppress(OSError):
+                    os.write(2, "".join(others).encode("utf-8", "replace"))
+    lines[:] = [line.rstrip("\n") for line in lines]
+
+
+def summarise_stderr(lines: list[str]) -> str | None:
+    """One warning for what htslib printed, naming its message kinds, not their text."""
+    if not lines:
+        return None
+    counts: dict[str, int] = {}
+    for line in lines:
+        m = HTSLIB_LINE.match(line)
+        tag = f"[{m.group(1)}::{m.group(2)}]" if m else "other"
+        counts[tag] = counts.get(tag, 0) + 1
+    kinds = ", ".join(f"{tag} x{n}" for tag, n in sorted(counts.items()))
+    return f"htslib printed {len(lines)} message(s) while reading it ({kinds}); -v shows them"
+
+
