@@ -74,9 +74,12 @@ MAX_CAPTURED = 1 << 20
 
 @contextlib.contextmanager
 def captured_stderr() -> Iterator[list[str]]:
-    """Capture what C libraries write to file descriptor 2 (htslib prints a
-    malformed VCF's header lines, sample ids included). Lines that are not
-    htslib's are written back to stderr afterwards; htslib's are returned."""
+    """Capture what is written to file descriptor 2 while reading a file.
+
+    htslib prints a malformed VCF's header lines, sample ids included, there,
+    over several lines per message; nothing of it is shown unless -v (the caller
+    logs the returned lines at debug level and warns with :func:`summarise_stderr`).
+    """
     lines: list[str] = []
     try:
         sys.stderr.flush()
@@ -95,25 +98,22 @@ def captured_stderr() -> Iterator[list[str]]:
             os.close(saved)
             sink.seek(0)
             data = sink.read(MAX_CAPTURED)
-            others = []
-            for line in data.decode("utf-8", "replace").splitlines(keepends=True):
-                (lines if HTSLIB_LINE.match(line) else others).append(line)
-            if others:
-                with contextlib.suppress(OSError):
-                    os.write(2, "".join(others).encode("utf-8", "replace"))
-    lines[:] = [line.rstrip("\n") for line in lines]
+            lines.extend(data.decode("utf-8", "replace").splitlines())
 
 
 def summarise_stderr(lines: list[str]) -> str | None:
-    """One warning for what htslib printed, naming its message kinds, not their text."""
-    if not lines:
+    """One warning for what was printed, naming htslib's message kinds, not their text
+    (which can hold sample ids)."""
+    if not any(line.strip() for line in lines):
         return None
     counts: dict[str, int] = {}
     for line in lines:
         m = HTSLIB_LINE.match(line)
-        tag = f"[{m.group(1)}::{m.group(2)}]" if m else "other"
-        counts[tag] = counts.get(tag, 0) + 1
+        if m:
+            tag = f"[{m.group(1)}::{m.group(2)}]"
+            counts[tag] = counts.get(tag, 0) + 1
+    if not counts:
+        return f"a library printed {len(lines)} line(s) while reading it; -v shows them"
+    messages = sum(counts.values())
     kinds = ", ".join(f"{tag} x{n}" for tag, n in sorted(counts.items()))
-    return f"htslib printed {len(lines)} message(s) while reading it ({kinds}); -v shows them"
-
-
+    return f"htslib printed {messages} message(s) while reading it ({kinds}); -v shows them"
