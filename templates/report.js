@@ -31,9 +31,21 @@
     });
   }
 
+  // The rewrite rinec_report/charts.py applies to every text of a chart spec:
+  // Vega keeps values as keys of plain objects, and parses some as expressions.
+  var OBJECT_KEYS = ["__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__",
+    "__lookupSetter__", "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
+    "toLocaleString", "toString", "valueOf"];
+
+  function chartValue(v) {
+    if (typeof v !== "string") { return v; }
+    v = v.replace(/[\u2028\u2029]/g, " ");
+    return OBJECT_KEYS.indexOf(v) >= 0 ? v + "\u200b" : v;
+  }
+
   function setSignal(view, value) {
     try {
-      view.signal("rinec_patient", value).runAsync();
+      view.signal("rinec_patient", chartValue(value)).runAsync();
     } catch (e) {
       /* a chart without the parameter simply does not take part */
     }
@@ -68,7 +80,7 @@
     this.sortCol = null;
     this.sortDir = 1;
     this.query = "";
-    this.filterValues = {};
+    this.filterValues = Object.create(null);  // keyed by column names from the input
     this.page = 0;
     this.build();
     this.render();
