@@ -11,6 +11,7 @@ captured around each parse and summarised without its text.
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
 import os
 import re
@@ -36,6 +37,7 @@ def _pandas_errors() -> tuple[type[BaseException], ...]:
 
 INPUT_FAILURES: tuple[type[BaseException], ...] = (
     OSError,
+    csv.Error,
     UnicodeError,
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -45,6 +47,42 @@ INPUT_FAILURES: tuple[type[BaseException], ...] = (
     RecursionError,
     *_pandas_errors(),
 )
+
+
+# Packages that read files: an exception they raise (rather than the plugin's own
+# code) is their way of refusing a broken file.
+READER_PACKAGES = (
+    "openpyxl",
+    "zipfile",
+    "xml",
+    "lxml",
+    "et_xmlfile",
+    "csv",
+    "gzip",
+    "zlib",
+    "bz2",
+    "lzma",
+    "pandas/io",
+    "pandas/_libs",
+    "pyarrow",
+    "cyvcf2",
+    "json",
+    "yaml",
+    "encodings",
+)
+
+
+def raised_by_reader(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc``'s traceback is in a file-reading library."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = tb.tb_frame.f_code.co_filename.replace("\\", "/")
+    if "/site-packages/" not in filename and "/lib/python" not in filename and "<" not in filename:
+        return False
+    return any(f"/{pkg}/" in filename or filename.endswith(f"/{pkg}.py") for pkg in READER_PACKAGES)
 
 
 def input_failure(exc: BaseException) -> str:
@@ -61,9 +99,11 @@ def input_failure(exc: BaseException) -> str:
         return "too large to read in memory"
     if isinstance(exc, RecursionError):
         return "nested too deeply to read"
+    if isinstance(exc, csv.Error):
+        return f"not a readable table: {_first_line(str(exc))[:200]}"
     if isinstance(exc, OSError):
         return f"cannot read: {exc.strerror or _first_line(str(exc)) or type(exc).__name__}"
-    detail = _first_line(str(exc))
+    detail = _first_line(str(exc))[:200]
     return f"cannot be read: {detail}" if detail else f"cannot be read ({type(exc).__name__})"
 
 

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from .executor import Executor
-from .failures import INPUT_FAILURES, captured_stderr, input_failure, summarise_stderr
+from .failures import INPUT_FAILURES, captured_stderr, input_failure, raised_by_reader, summarise_stderr
 from .model import FoundFile, InputError, InputWarning
 from .safeio import open_regular
 
@@ -86,8 +86,11 @@ def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[st
         except Exception as exc:
             result = None
             detail = _first_line(str(exc))
-            error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-            tb = traceback.format_exc()
+            if raised_by_reader(exc):  # a reading library refused the file: a finding about the input
+                error, tb = input_failure(exc), None
+            else:
+                error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+                tb = traceback.format_exc()
     seen: list[str] = []
     for w in caught:
         if not issubclass(w.category, InputWarning):
