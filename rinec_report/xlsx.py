@@ -12,6 +12,7 @@ Table readers call :func:`read_sheet`; it never imports pandas.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,16 @@ from typing import Any
 
 from .model import InputError
 
-DEFAULT_MAX_CELLS = 5_000_000
+
+def _env_limit(name: str, default: int) -> int:
+    # An environment variable, not an option: it reaches the parsing worker
+    # processes and every table reader without plumbing.
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+DEFAULT_MAX_CELLS = _env_limit("RINEC_MAX_XLSX_CELLS", 5_000_000)
+RAISE_HINT = "if it is really that large, raise the limit with the environment variable RINEC_MAX_XLSX_CELLS"
 # A sheet's XML larger than this once decompressed is refused before parsing (a
 # zip bomb would otherwise cost its full decompression).
 DEFAULT_MAX_XML_BYTES = 1 << 30
@@ -82,7 +92,7 @@ def read_sheet(
 
     Raises :class:`InputError` for a workbook that cannot be read, a missing
     sheet, or more than ``max_cells`` stored cells (the message says how to
-    raise the limit: the config's ``max_xlsx_cells``).
+    raise the limit).
     """
     from openpyxl.worksheet._reader import WorkSheetParser
 
@@ -116,10 +126,7 @@ def read_sheet(
                 for number, row in parser.parse():
                     out.cells_read += len(row) + 1
                     if out.cells_read > max_cells:
-                        raise InputError(
-                            f"sheet {ws.title!r} stores more than {max_cells:,} cells; if it is really "
-                            f"that large, raise the config's max_xlsx_cells"
-                        )
+                        raise InputError(f"sheet {ws.title!r} stores more than {max_cells:,} cells; {RAISE_HINT}")
                     values = {c["column"]: c["value"] for c in row if not _empty(c["value"])}
                     if values:
                         cells[number] = values
@@ -179,10 +186,7 @@ def iter_used_rows(ws: Any, max_cells: int = DEFAULT_MAX_CELLS) -> list[tuple[in
     XFD1048576 makes 17 billion cells)."""
     stored = ws._cells  # {(row, column): Cell}, only the cells the file holds
     if len(stored) > max_cells:
-        raise InputError(
-            f"sheet {ws.title!r} stores more than {max_cells:,} cells; if it is really that large, "
-            f"raise the config's max_xlsx_cells"
-        )
+        raise InputError(f"sheet {ws.title!r} stores more than {max_cells:,} cells; {RAISE_HINT}")
     used = {key: cell for key, cell in stored.items() if not _empty(cell.value)}
     columns = sorted({c for _, c in used})
     rows = sorted({r for r, _ in used})

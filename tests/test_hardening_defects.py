@@ -107,7 +107,7 @@ def test_defect3_an_xlsx_over_the_cell_limit_says_how_to_raise_it(tmp_path):
     for row in range(1, 101):
         book.active.append([row, row * 2])
     book.save(tmp_path / "big.xlsx")
-    with pytest.raises(InputError, match=r"stores more than 50 cells; .* raise the config's max_xlsx_cells"):
+    with pytest.raises(InputError, match=r"stores more than 50 cells; .* environment variable RINEC_MAX_XLSX_CELLS"):
         read_sheet(tmp_path / "big.xlsx", max_cells=50)
 
 
