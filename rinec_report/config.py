@@ -43,6 +43,11 @@ CORE_OPTIONS: list[Option] = [
         False,
         "Follow links that lead out of the run directory (each one followed is listed in the run information).",
     ),
+    Option("executor", "str", "local", "Where files are parsed: `local` processes or a `dask` cluster.",
+           choices=("local", "dask")),
+    Option("scheduler", "str", None, "The dask scheduler's address (`tcp://HOST:8786`) for `executor: dask`."),
+    Option("deidentify", "dict", {}, "De-identify the report: `{enabled: true, key_file, dates: relative|year, "
+           "keep_text: [...], age_cap: 89, k: 3}` (docs/deidentify.md)."),
     Option(
         "section_order",
         "list[str]",
@@ -50,6 +55,11 @@ CORE_OPTIONS: list[Option] = [
         "The page's order: section anchors (`<plugin>-<id>`) or globs; unmatched sections go where `*` stands.",
     ),
 ]
+
+
+# How a run is carried out, not what it reports: left out of the page and the manifest,
+# so a run on a cluster gives the bytes of a local run.
+RUNTIME_KEYS = ("executor", "scheduler")
 
 
 class ConfigError(ValueError):
@@ -211,6 +221,9 @@ def effective_config(
         config = validate(CORE_OPTIONS, core_values, "")
         for name, options in plugin_options.items():
             config[name] = validate(options, plugin_values[name], f"{name}.")
+        from .deidentify import rules_of
+
+        config["deidentify"] = rules_of(config)
     except OptionError as exc:
         raise ConfigError(f"config {exc}") from None
     config.update(loose)

@@ -29,6 +29,10 @@ class Executor(Protocol):
 
     name: str
 
+    def check_paths(self, paths: Sequence[str]) -> None:
+        """Raise :class:`ExecutorError` when the places that run ``fn`` cannot see ``paths``."""
+        ...
+
     def map(self, fn: Callable[[T], R], items: Sequence[T], sizes: Sequence[int] | None = None) -> Iterator[R]:
         """``fn(item)`` for every item, in order. ``fn`` must be a module-level
         function and items and results picklable; ``sizes`` (bytes per item) lets the
@@ -52,6 +56,9 @@ class LocalExecutor:
         self.jobs = jobs or default_jobs()
         self.preload = tuple(preload)
 
+    def check_paths(self, paths: Sequence[str]) -> None:
+        """The local processes see what this one sees."""
+
     def map(self, fn: Callable[[T], R], items: Sequence[T], sizes: Sequence[int] | None = None) -> Iterator[R]:
         small = len(items) < POOL_MIN_ITEMS and sum(sizes or ()) < POOL_MIN_BYTES
         if self.jobs <= 1 or len(items) <= 1 or small:
@@ -68,3 +75,69 @@ class LocalExecutor:
         chunksize = max(1, len(items) // (workers * 8))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             yield from pool.map(fn, items, chunksize=chunksize)
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot run the work as set up (no scheduler, a worker without the files)."""
+
+
+class DaskExecutor:
+    """A Dask cluster: ``fn`` runs on its workers, results come back in item order.
+
+    Workers read input files by the path the client sees, so they must share the run
+    directory at that path (a shared file system) and have rinec-report and the
+    plugins installed. A task whose worker dies is rescheduled by the scheduler on
+    another worker; ``retries`` more attempts are given to a task that raised.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str, timeout: float = 30.0, retries: int = 2) -> None:
+        self.scheduler = scheduler
+        self.timeout = timeout
+        self.retries = retries
+
+    def _client(self):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ExecutorError(
+                "the dask executor needs the dask extra: pip install 'rinec-report[dask]'"
+            ) from None
+        try:
+            return Client(self.scheduler, timeout=self.timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise ExecutorError(f"cannot reach the dask scheduler at {self.scheduler}: {exc}") from None
+
+    def check_paths(self, paths: Sequence[str]) -> None:
+        """Fail clearly when a worker cannot see a folder the work reads."""
+        with self._client() as client:
+            for path in paths:
+                seen = client.run(os.path.isdir, path)
+                blind = sorted(worker for worker, ok in seen.items() if not ok)
+                if blind:
+                    raise ExecutorError(
+                        f"dask worker(s) {', '.join(blind)} cannot see {path}: workers read the input "
+                        "files at the path this machine sees, so they need the run directory on a "
+                        "shared file system at that path"
+                    )
+                if not seen:
+                    raise ExecutorError(f"the dask scheduler at {self.scheduler} has no workers")
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], sizes: Sequence[int] | None = None) -> Iterator[R]:
+        if not items:
+            return
+        with self._client() as client:
+            futures = client.map(fn, list(items), pure=False, retries=self.retries)
+            for future in futures:
+                yield future.result()
+                future.release()
+
+
+def make_executor(kind: str, jobs: int | None, preload: Sequence[str], scheduler: str | None) -> Executor:
+    """The executor a run asked for (``executor:`` in the config, ``--executor`` on the CLI)."""
+    if kind == "dask":
+        if not scheduler:
+            raise ExecutorError("the dask executor needs a scheduler address: --scheduler tcp://HOST:8786")
+        return DaskExecutor(scheduler)
+    return LocalExecutor(jobs, preload)

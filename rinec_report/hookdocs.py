@@ -34,6 +34,7 @@ ORDER = (
     "rinec_patient_samples",
     "rinec_sections",
     "rinec_summary_columns",
+    "rinec_identifiers",
 )
 
 
@@ -57,5 +58,41 @@ def render() -> str:
     return "\n".join(parts)
 
 
+
+
+OPTIONS_BEGIN = "<!-- options: generated from rinec_options() by `python -m rinec_report.hookdocs --options` -->"
+OPTIONS_END = "<!-- options: end -->"
+
+
+def option_table(plugin_module: object) -> str:
+    """The plugin's options as the Markdown table its docs page holds."""
+    from .options import markdown_table
+
+    return markdown_table(plugin_module.rinec_options())  # type: ignore[attr-defined]
+
+
+def with_option_table(page: str, table: str) -> str:
+    """``page`` with the text between the option markers replaced by ``table``."""
+    before, rest = page.split(OPTIONS_BEGIN, 1)
+    _, after = rest.split(OPTIONS_END, 1)
+    return f"{before}{OPTIONS_BEGIN}\n{table}\n{OPTIONS_END}{after}"
+
+
+def _write_option_tables() -> None:  # pragma: no cover - a maintainer's command
+    import importlib
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "plugins"
+    for page in sorted(docs.glob("*.md")):
+        module = importlib.import_module(f"rinec_plugins.{page.stem}")
+        text = page.read_text(encoding="utf-8")
+        page.write_text(with_option_table(text, option_table(module)), encoding="utf-8")
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(render(), end="")
+    import sys
+
+    if "--options" in sys.argv:
+        _write_option_tables()
+    else:
+        print(render(), end="")

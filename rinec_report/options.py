@@ -164,10 +164,21 @@ def with_defaults(declared: list[Option], options: dict[str, Any], prefix: str =
 
 def markdown_table(options: list[Option]) -> str:
     """The options as a Markdown table, for ``docs/plugins/<plugin>.md``."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    def shown(value: Any) -> str:
+        if isinstance(value, (list, tuple)):
+            return "[" + ", ".join(str(v) for v in value) + "]"
+        if isinstance(value, dict):
+            return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+        return str(value).lower() if isinstance(value, bool) else str(value)
+
     lines = ["| option | type | default | command line | what it does |", "|---|---|---|---|---|"]
     for o in options:
-        default = "" if o.default in (None, [], {}) else f"`{o.default}`"
+        kind = "one of " + ", ".join(f"`{c}`" for c in o.choices) if o.choices else o.type
+        default = "" if o.default in (None, [], {}, "") else f"`{cell(shown(o.default))}`"
         flag = f"`{o.cli}`" if o.cli else ""
-        text = o.help.replace("|", "\\|").replace("\n", " ")
-        lines.append(f"| `{o.name}` | {o.describe_type()} | {default} | {flag} | {text} |")
+        lines.append(f"| `{o.name}` | {cell(kind)} | {default} | {flag} | {cell(o.help)} |")
     return "\n".join(lines)

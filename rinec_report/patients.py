@@ -71,7 +71,10 @@ class Patients:
         # A roster exists when a source named patients; without one, samples stand for themselves.
         self._roster = bool(self._samples)
         for sample, patient in self._config_links.items():
-            self._links[sample] = patient  # the config wins over the tables
+            previous = self._links.get(sample)
+            if previous is not None and previous != patient:
+                self._samples[previous].remove(sample)  # the config wins over the tables
+            self._links[sample] = patient
             known = self._samples.setdefault(patient, [])
             if sample not in known:
                 known.append(sample)

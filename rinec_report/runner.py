@@ -23,7 +23,7 @@ from . import __version__
 from .charts import to_spec
 from .config import ConfigError, effective_config, find_config, read_config_file
 from .datasets import DatasetCycle, Datasets, ParsedFile
-from .executor import Executor, LocalExecutor
+from .executor import Executor, ExecutorError, make_executor
 from .model import Chart, Note, RunInfo, Section
 from .parse import ParseOutcome, ParseTask, guarded, parse_all, preload_modules
 from .patients import Patients
@@ -74,6 +74,10 @@ class RunOptions:
     strict: bool = False
     verbose: bool = False
     command_line: str | None = None
+    executor: str | None = None  # "local" or "dask"; None: the config's
+    scheduler: str | None = None
+    deidentify: bool = False  # True: de-identified whatever the config says
+    deidentify_key: str | Path | None = None
 
     @property
     def html_path(self) -> Path:
@@ -157,7 +161,14 @@ class Run:
             if self.config_path:
                 user = read_config_file(self.config_path)
             overrides: dict[str, Any] = {k: dict(v) for k, v in opts.plugin_options.items()}
-            overrides.update({k: v for k, v in (("title", opts.title), ("comment", opts.comment)) if v is not None})
+            asked = (("title", opts.title), ("comment", opts.comment), ("executor", opts.executor),
+                     ("scheduler", opts.scheduler))
+            overrides.update({k: v for k, v in asked if v is not None})
+            if opts.deidentify or opts.deidentify_key:
+                rules = dict(user.get("deidentify") or {}, enabled=True)
+                if opts.deidentify_key:
+                    rules["key_file"] = str(opts.deidentify_key)
+                overrides["deidentify"] = rules
             known = set(self.host.names) | set(self.host.excluded)
             self.config, warnings = effective_config(user, declared, overrides, known)
         except ConfigError as exc:
@@ -218,7 +229,12 @@ class Run:
         modules = {p.name: p.module for p in self.host.info()}
         tasks = [ParseTask(modules.get(f.plugin), f, self.config.get(f.plugin, {})) for f in found.found]
         local = {name: _local_parse_caller(self.host, name) for name in self.host.names if modules.get(name) is None}
-        executor = self.executor or LocalExecutor(self.options.jobs, preload_modules(tasks))
+        try:
+            executor = self.executor or make_executor(
+                self.config["executor"], self.options.jobs, preload_modules(tasks), self.config["scheduler"])
+            executor.check_paths([str(Path(self.options.run_dir).resolve())])
+        except ExecutorError as exc:
+            raise UsageError(str(exc)) from None
         with self.progress.step("Parsing input files", total=len(tasks)) as advance:
             outcomes = parse_all(tasks, executor, local, lambda o: advance())
         return self._collect(outcomes)
@@ -250,6 +266,7 @@ class Run:
 
         datasets = Datasets(self.host.names, build)
         patients = Patients(self.config["patients"], self.config["samples"], declarations)
+        self.datasets = datasets
         return datasets, patients
 
     def contribute(self, datasets: Datasets, patients: Patients) -> list[PluginResult]:
@@ -288,7 +305,7 @@ class Run:
             patient_samples=patients.table(),
             unmatched_samples=patients.unmatched,
         )
-        assemble(report)
+        assemble(report, self._identifier_fields)
         report.exit_status = 1 if report.errors or (opts.strict and report.warnings) else 0
         return report
 
@@ -312,6 +329,14 @@ class Run:
             if tb:  # a traceback is for developers: shown with -v only
                 log.debug("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
         return result, error is None
+
+    def _identifier_fields(self, plugin: str) -> dict[str, str]:
+        """What ``plugin`` declares about its fields for a de-identified report."""
+        if plugin not in self.host.names or not self.host.implements(plugin, "rinec_identifiers"):
+            return {}
+        got, _ = self._call(plugin, "rinec_identifiers", data=self.datasets.own(plugin),
+                            options=self.config.get(plugin, {}))
+        return {str(k).lower(): str(v) for k, v in (got or {}).items()}
 
     def _collect(self, outcomes: list[ParseOutcome]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
         """Sort parse outcomes into each plugin's parsed files and the input records."""
@@ -383,7 +408,7 @@ def run(
     config: str | Path | Mapping[str, Any] | None = None,
     extra_plugins: dict[str, object] | None = None,
     progress: Progress | None = None,
-    executor: Executor | None = None,
+    executor: Executor | str | None = None,
     **options: Any,
 ) -> Report:
     """Build the report for ``run_dir`` and write it (and its data folder).
@@ -391,12 +416,15 @@ def run(
     ``config`` is a path or the configuration as a dict; the other keyword
     arguments are the fields of :class:`RunOptions` (``outdir``, ``force``,
     ``plugins``, ``plugin_options`` ...). ``extra_plugins`` registers plugin objects
-    besides the installed ones, to try a plugin without installing it.
+    besides the installed ones, to try a plugin without installing it. ``executor`` is
+    ``"local"``, ``"dask"`` (with ``scheduler="tcp://HOST:8786"``) or an executor object.
 
     Raises :class:`~rinec_report.UsageError` when the run cannot start and
     :class:`~rinec_report.NothingFound` when no file matched. Plugin failures do not
     raise: they are in ``Report.messages`` and make ``exit_status`` 1.
     """
+    if isinstance(executor, str):
+        options["executor"], executor = executor, None
     for key in ("plugins", "exclude", "ignore"):
         if key in options and not isinstance(options[key], tuple):
             options[key] = (options[key],) if isinstance(options[key], str) else tuple(options[key])

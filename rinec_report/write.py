@@ -177,7 +177,7 @@ def _clean_temporaries(outdir: Path) -> None:
         stale = (
             name.endswith((NEW, OLD))
             or (name.startswith(".rinec_report_data.") and (outdir / name).is_dir())
-            or (name.startswith(".") and name.endswith(".tmp") and ".html." in name)
+            or (name.startswith(".") and name.endswith(".tmp") and (".html." in name or ".identity-map." in name))
             or name.startswith(".rinec_report.probe.")
             or name.startswith(f"{JOURNAL_NAME}.")
         )
@@ -207,6 +207,19 @@ def _write_json_atomically(path: Path, doc: dict[str, Any]) -> None:
     _fsync_dir(path.parent)
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_table(frame: Any, path: Path, data_format: str) -> None:
     if data_format == "tsv":
         frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
@@ -231,7 +244,8 @@ def manifest(report: Report, data_format: str, html_sha256: str | None = None) -
         "report_file": report.html_path.name if report.html_path is not None else None,
         "report_sha256": html_sha256,
         "created": report.run.timestamp,
-        "run_dir": report.run.run_dir,
+        "run_dir": report.run.run_dir or None,
+        "deidentified": report.deidentified,
         "title": report.run.title,
         "exit_status": report.exit_status,
         "data_format": data_format,
@@ -272,6 +286,20 @@ def _write_html(path: Path, text: str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def identity_map_path(html_path: Path) -> Path:
+    """Where a de-identified report's table of pseudonyms goes: beside the page, outside the
+    data folder, with a name that says not to share it."""
+    return html_path.with_name(f"{html_path.stem}.identity-map.DO-NOT-SHARE.tsv")
+
+
+def write_identity_map(report: Report) -> None:
+    import pandas as pd
+
+    assert report.html_path is not None and report.identity_map is not None
+    frame = pd.DataFrame(report.identity_map, columns=["kind", "original", "pseudonym"])
+    atomic_write_text(identity_map_path(report.html_path), frame.to_csv(sep="\t", index=False, lineterminator="\n"))
+
+
 def write_outputs(report: Report, data_format: str) -> None:
     """Render the page and publish it with its data folder (see the module's docstring)."""
     from .render import render_html
@@ -298,4 +326,6 @@ def write_outputs(report: Report, data_format: str) -> None:
             raise
         # Committed: from here on a kill is completed by the next run's recover().
         _roll_forward(outdir, {"html": html_name, "data": data_name})
+        if report.identity_map is not None:
+            write_identity_map(report)
         _clean_temporaries(outdir)

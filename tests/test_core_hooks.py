@@ -59,3 +59,13 @@ def test_hook_is_in_the_plugin_docs_with_its_exact_signature(name: str) -> None:
     assert f"\n## {name}\n" in text, f"docs/plugin_hooks.md has no heading for {name}"
     section = text.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
     assert signature(name) in section, f"docs/plugin_hooks.md shows another signature for {name}"
+
+
+@pytest.mark.parametrize("plugin", ["cohort", "survival", "ihc", "variants", "enrichment"])
+def test_plugin_docs_hold_the_option_table_generated_from_the_declaration(plugin: str) -> None:
+    import importlib
+
+    page = (DOC.parent / "plugins" / f"{plugin}.md").read_text()
+    table = hookdocs.option_table(importlib.import_module(f"rinec_plugins.{plugin}"))
+    # Regenerate with `python -m rinec_report.hookdocs --options`.
+    assert f"{hookdocs.OPTIONS_BEGIN}\n{table}\n{hookdocs.OPTIONS_END}" in page

@@ -22,7 +22,9 @@ def rinec_options() -> list[Option]:
         Option("latency_min_years", "float", 2.0,
                "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour.",
                cli="--latency-min-years", min=0),
-        Option("survival_start", "str", "nec_diagnosis", "Where survival time starts.",
+        Option("survival_start", "str", "nec_diagnosis", "Where survival time starts: the NEC diagnosis, or the first "
+               "treatment (earliest of surgery and "
+               "re-irradiation).",
                choices=("nec_diagnosis", "first_treatment")),
         Option("followup_end", "date", None,
                "The study's follow-up end: living patients without a last follow-up date are censored here.",
@@ -31,7 +33,8 @@ def rinec_options() -> list[Option]:
                "The timeline's left panel: years since the first diagnosis, or calendar dates.",
                choices=("years", "calendar")),
         Option("selection", "any", None,
-               "The selection flow: a list of `{label, n}`, the last item optionally `{branch: [...]}`."),
+               "The selection flow: a list of `{label, n}` steps (or strings such as `\"1,052 NPC patients\"`), the "
+               "last item optionally `{branch: [...]}`."),
     ]
 
 

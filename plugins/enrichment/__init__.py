@@ -39,8 +39,9 @@ def rinec_options() -> list[Option]:
         Option("cache", "str", "run", "`run`: <run_dir>/.rinec_cache/, `user`: the user cache folder, or a folder."),
         Option("timeout", "float", 30.0, "Seconds a STRING request may take in all (connection, headers, answer).",
                min=0.1),
-        Option("retries", "int", 3, "Retries of a failed STRING request.", min=0),
-        Option("backoff", "float", 2.0, "Factor of the wait between retries.", min=0),
+        Option("retries", "int", 3, "Retries on HTTP 429, 5xx, timeouts and connection errors.", min=0),
+        Option("backoff", "float", 2.0, "First retry delay in seconds, doubled each time (a "
+               "Retry-After header is honoured up to 60 s).", min=0),
         Option("min_interval", "float", 1.0, "Seconds between two STRING requests.", min=0),
         Option("max_answer_mb", "float", 8.0, "A larger STRING answer is refused, never cached.", min=0.001),
         Option("max_cache_mb", "float", 64.0, "Bound of the JSON cache; the oldest answers go first.", min=0.001),

@@ -31,15 +31,22 @@ def rinec_options() -> list[Option]:
         Option("source", "str", "auto", "Where times come from: `auto` (a survival table wins over the cohort "
                "per endpoint), `cohort` or `table`.", choices=("auto", "cohort", "table")),
         Option("endpoints", "dict[str,str]", {"os": "Overall survival", "pfs": "Progression-free survival"},
-               "Endpoint prefix -> title."),
+               "Endpoint keys and titles; a key `dfs` reads `dfs_time`/`dfs_event` (from the cohort: `dfs_months`)."),
         Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`."),
         Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none."),
-        Option("time_unit", "str", "months", "Time unit of the plots: days, weeks, months or years.",
+        Option("time_unit", "str", "months", "Unit shown and exported: days, weeks, months or years (a "
+               "month is 365.25/12 days).",
                cli="--survival-time-unit"),
-        Option("group_by", "list[str]", [], "Compare survival by these clinical columns (comma-separated).",
+        Option("group_by", "list[str]", [], "Categorical columns (survival table first, then the "
+               "clinical table) to compare; "
+               "comma-separated on the command line.",
                cli="--survival-group-by"),
-        Option("times", "any", None, "Survival at these times (shown unit); default 6, 12, 24, 36, 60 months."),
-        Option("risk_interval", "float", None, "Step of the numbers-at-risk rows; default: chosen from follow-up.",
+        Option("times", "any", None, "Survival at these times (shown unit); default 6, 12, 24, "
+               "36, 60 months (180, 365, 730... days) "
+               "up to the longest follow-up."),
+        Option("risk_interval", "float", None, "Step of the numbers-at-risk rows; default the smallest of "
+               "1, 3, 6, 12... months giving at most 6 "
+               "steps.",
                min=0),
         Option("confidence", "float", 0.95, "Confidence level of the bands and intervals.", min=0.5, max=0.999),
         Option("max_groups", "int", 10, "A group_by column with more values is not compared.", min=2),
