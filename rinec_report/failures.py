@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -121,6 +122,11 @@ def captured_stderr() -> Iterator[list[str]]:
     logs the returned lines at debug level and warns with :func:`summarise_stderr`).
     """
     lines: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        # File descriptor 2 belongs to the whole process: threads parsing at once
+        # (a Dask worker's) would capture each other's output. Not captured there.
+        yield lines
+        return
     try:
         sys.stderr.flush()
         saved = os.dup(2)
