@@ -143,6 +143,18 @@ def test_defect4_a_link_to_a_folder_outside_is_not_walked_unless_allowed(tmp_pat
     assert followed == [f"core: linked: followed a link out of the run directory to {outside.resolve()}"]
 
 
+def test_defect4_files_named_in_the_run_directory_config_stay_inside_it(tmp_path):
+    (tmp_path / "outside_genes.txt").write_text("TP53\nRB1\n")
+    run_dir = make_run(tmp_path / "run", {"genes.txt": "TP53\nRB1\n"})
+    for option in ("gene_sets: [/etc/passwd]", "genes: ../outside_genes.txt", "background: /etc/passwd"):
+        (run_dir / "rinec_report.yaml").write_text(f"enrichment: {{{option}}}\n")
+        result = cli(run_dir, "-o", tmp_path / "out", "-f", "-m", "enrichment")
+        assert_one_line_errors(result)
+        assert result.returncode == 1
+        assert "is outside the run directory; copy the file into it" in result.stderr
+        assert PASSWD_LINE not in _everything_written(tmp_path / "out")
+
+
 # ------------------------------------------------------------------ 5. the scanner and its own output
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from rinec_report.model import InputError, InputWarning
 
-from .genes import config_background, config_genes, resolve_path
+from .genes import config_background, config_genes, input_path, resolve_path
 from .gmt import GeneSetLibrary, bundled_library, library_name, read_gmt
 from .ora import TERM_COLUMNS, run_ora
 from .string_api import CATEGORY_ORDER, StringOutcome, query_string
@@ -101,9 +101,7 @@ def gather_libraries(files: list[Any], options: dict[str, Any], run_dir: str) ->
             libraries.append(pf.data)
             found.add(Path(pf.file.path).resolve())
     for value in options["gene_sets"]:
-        path = resolve_path(str(value), run_dir)
-        if not path.is_file():
-            raise InputError(f"enrichment option 'gene_sets': file not found: {value}")
+        path = input_path(str(value), run_dir, "gene_sets")
         if path.resolve() in found:  # named in the config and also found by the scan
             continue
         libraries.append(read_gmt(path, library_name(path.name), f"{value} (config)"))
