@@ -173,6 +173,14 @@ class Run:
             self.config, warnings = effective_config(user, declared, overrides, known)
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
+        key_file = (self.config.get("deidentify") or {}).get("key_file")
+        if key_file:  # a key that cannot be read is a usage error now, not a traceback at the end
+            from .deidentify import read_key
+
+            try:
+                read_key(str(key_file))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         where = str(self.config_path) if self.config_path else None
         self.messages.extend(Message("warning", "core", w, where) for w in warnings)
         self.info = RunInfo(
