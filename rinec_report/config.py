@@ -37,6 +37,8 @@ CORE_OPTIONS: list[Option] = [
     Option("patients", "dict[str,str]", {}, "Raw patient id -> the id used everywhere."),
     Option("samples", "dict[str,str]", {}, "Sequencing sample id -> patient id, for every plugin."),
     Option("max_file_size_mb", "float", 20480, "A larger input file is an error (raise this to read it).", min=0),
+    Option("max_table_size_mb", "float", 1024, "A larger table (.csv, .tsv, .txt, .xlsx, .gmt: read whole into "
+           "memory) is an error (raise this to read it).", min=0),
     Option(
         "allow_links_outside",
         "bool",

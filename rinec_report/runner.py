@@ -212,6 +212,7 @@ class Run:
                     skip_dirs=[Path(self.options.outdir) / DATA_DIR_NAME, self.options.html_path],
                     max_file_size=int(self.config["max_file_size_mb"] * 1e6),
                     allow_links_outside=self.config["allow_links_outside"],
+                    max_table_size=int(self.config["max_table_size_mb"] * 1e6),
                 )
         except PatternError as exc:
             raise UsageError(str(exc)) from None

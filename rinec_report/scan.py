@@ -24,6 +24,14 @@ from .safeio import display_name, kind_of, open_regular
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 1 << 20  # never read more than this to sniff contents
 MANIFEST = "manifest.json"
+# Tables (clinical, IHC, survival, gene lists) are read whole into memory: they get
+# a lower size limit than sequencing files, which are streamed.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".gmt", ".csv.gz", ".tsv.gz", ".txt.gz")
+
+
+def is_table(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(TABLE_SUFFIXES) and ".maf" not in lower
 MANIFEST_HEAD = re.compile(rb'^\s*\{\s*"rinec_report_version"\s*:')
 
 
@@ -173,6 +181,7 @@ def scan(
     skip_dirs: list[Path] = (),  # type: ignore[assignment]
     max_file_size: int | None = None,
     allow_links_outside: bool = False,
+    max_table_size: int | None = None,
 ) -> ScanResult:
     """Walk ``run_dir`` once and return the files matching ``patterns``.
 
@@ -244,7 +253,10 @@ def scan(
             candidates = matcher.candidates(name)
             if not candidates:
                 continue
-            _match_file(entry, rel, candidates, matcher, result, seen_files, max_file_size)
+            limit, key = max_file_size, "max_file_size_mb"
+            if max_table_size is not None and is_table(name) and (limit is None or max_table_size < limit):
+                limit, key = max_table_size, "max_table_size_mb"
+            _match_file(entry, rel, candidates, matcher, result, seen_files, limit, key)
         stack.extend(reversed(subdirs))
     return result
 
@@ -257,6 +269,7 @@ def _match_file(
     result: ScanResult,
     seen_files: set[tuple[int, int]],
     max_file_size: int | None,
+    limit_key: str = "max_file_size_mb",
 ) -> None:
     try:
         st = entry.stat()
@@ -276,7 +289,7 @@ def _match_file(
             (
                 rel,
                 f"{st.st_size / 1e6:,.0f} MB, over the size limit of {limit_mb:,.0f} MB "
-                f"(raise it in the config: max_file_size_mb: {int(st.st_size / 1e6) + 1})",
+                f"(raise it in the config: {limit_key}: {int(st.st_size / 1e6) + 1})",
             )
         )
         return
