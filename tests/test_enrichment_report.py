@@ -108,7 +108,8 @@ def test_gmt_files_are_libraries_of_their_own(tmp_path):
     (tmp_path / "outside.gmt").write_text("Outside\tX9\tRB1\tY1\tY2\tY3\tY4\n")
     # mine.gmt named again in the config is not counted twice; outside.gmt is only there.
     options = {"reactome": False, "min_size": 5, "gene_sets": ["mine.gmt", str(tmp_path / "outside.gmt")]}
-    report = run_report(run_dir, tmp_path / "out", options)
+    # A file outside the run directory is read only when the config allows it.
+    report = run_report(run_dir, tmp_path / "out", options, config={"allow_links_outside": True})
     assert report.exit_status == 0, [m.line() for m in report.messages]
     terms = _tsv(report.data_dir / "enrichment_terms.tsv")
     assert [(t["library"], t["term_id"], t["genes"]) for t in terms] == [

@@ -151,7 +151,9 @@ def test_defect4_files_named_in_the_run_directory_config_stay_inside_it(tmp_path
         result = cli(run_dir, "-o", tmp_path / "out", "-f", "-m", "enrichment")
         assert_one_line_errors(result)
         assert result.returncode == 1
-        assert "is outside the run directory; copy the file into it" in result.stderr
+        assert "is outside the run directory; copy the file into it (or set allow_links_outside: true)" in (
+            result.stderr
+        )
         assert PASSWD_LINE not in _everything_written(tmp_path / "out")
 
 

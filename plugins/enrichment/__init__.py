@@ -90,10 +90,14 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_datasets(files: list[Any], options: dict[str, Any], datasets: Any, run: Any) -> dict[str, Any] | None:
+def rinec_datasets(
+    files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any], run: Any
+) -> dict[str, Any] | None:
     from .build import build
 
-    return build(files, options, datasets, run.run_dir)
+    # Files named in the options are read inside the run directory only, unless the
+    # config allows reading outside it (the run directory's config is untrusted).
+    return build(files, options, datasets, run.run_dir, confine=not config.get("allow_links_outside", False))
 
 
 @hookimpl
