@@ -6,6 +6,7 @@ cache file in the run directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import sqlite3
@@ -27,14 +28,31 @@ class _Exploit:
         return (open, (self.marker, "w"))
 
 
-def _crafted_sqlite(path, marker) -> None:
-    """A requests-cache SQLite whose rows are pickles that run code when read."""
+def _old_keys(api: str) -> list[str]:
+    """The keys the earlier requests-cache client looked up first with STRING unreachable
+    (the version call), when requests-cache is installed to compute them."""
+    keys = ["k"]
+    try:
+        import requests
+        import requests_cache
+    except ImportError:
+        return keys
+    payload = {"caller_identity": "rinec-report"}
+    prepared = requests.Session().prepare_request(requests.Request("POST", f"{api}/json/version", data=payload))
+    keys.append(hashlib.sha256(f"|{requests_cache.create_key(prepared)}".encode()).hexdigest()[:32])
+    return keys
+
+
+def _crafted_sqlite(path, marker, api) -> None:
+    """A requests-cache SQLite whose rows are pickles that run code when read, under
+    the keys the earlier client read."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path)
     for table in ("responses", "redirects"):
         con.execute(f"CREATE TABLE {table} (key PRIMARY KEY, value)")
     payload = pickle.dumps(_Exploit(str(marker)))
-    con.execute("INSERT INTO responses VALUES (?, ?)", ("k", payload))
+    for key in _old_keys(api):
+        con.execute("INSERT INTO responses VALUES (?, ?)", (key, payload))
     con.commit()
     con.close()
 
@@ -42,10 +60,10 @@ def _crafted_sqlite(path, marker) -> None:
 def test_defect1_a_pickled_sqlite_cache_is_never_opened(tmp_path):
     run_dir = make_run(tmp_path / "run", ["TP53", "RB1"])
     marker = tmp_path / "pwned"
-    _crafted_sqlite(run_dir / ".rinec_cache" / "string_api.sqlite", marker)
-    # STRING unreachable: the old code then read every cached row.
-    options = {"online": True, "string_api": "http://127.0.0.1:9/api", "retries": 0, "backoff": 0.01,
-               "min_interval": 0, "timeout": 2}  # fmt: skip
+    api = "http://127.0.0.1:9/api"
+    _crafted_sqlite(run_dir / ".rinec_cache" / "string_api.sqlite", marker, api)
+    # STRING unreachable: the earlier code then read the cached version answer.
+    options = {"online": True, "string_api": api, "retries": 0, "backoff": 0.01, "min_interval": 0, "timeout": 2}
     run_report(run_dir, tmp_path / "out", options)
     assert not marker.exists()
 
