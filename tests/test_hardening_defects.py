@@ -97,6 +97,34 @@ def test_defect3_an_xlsx_with_a_stray_cell_at_xfd1048576(tmp_path):
     assert got.row_numbers == [1, 2, 1048576] and got.columns == [1, 2, 3, 4, 5, 16384]
 
 
+def test_defect3_stray_cells_in_the_ihc_and_clinical_workbooks_of_a_run(tmp_path):
+    import openpyxl
+
+    run_dir = make_run(tmp_path / "run")
+    for name, rows in {
+        "ihc_scores.xlsx": [
+            ["patient_id", "specimen", "marker", "intensity", "percent"],
+            ["P1", "NEC", "Ki-67", 3, 80],
+        ],
+        "clinical.xlsx": [["patient_id", "sample_id", "age", "sex"], ["P1", "S1", 61, "M"], ["P2", "S2", 55, "F"]],
+    }.items():
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.active["XFD1048576"] = "stray"
+        book.save(run_dir / name)
+        (run_dir / name.replace(".xlsx", ".csv")).unlink()
+    result = cli(run_dir, "-o", tmp_path / "out")  # in a subprocess: a bomb is a failed test, not a stuck one
+    assert_one_line_errors(result)
+    manifest = json.loads((tmp_path / "out" / "rinec_report_data" / "manifest.json").read_text())
+    status = {i["file"]: i["status"] for i in manifest["inputs"]}
+    assert status["clinical.xlsx"] == "parsed"
+    # The stray cell is a row of its own: read, or refused by the IHC reader as a row
+    # without a patient; either way at once, and naming that row.
+    if status["ihc_scores.xlsx"] == "error":
+        assert manifest["errors"] == ["ihc: ihc_scores.xlsx: row 1048576, column 'patient_id': empty"]
+
+
 def test_defect3_an_xlsx_over_the_cell_limit_says_how_to_raise_it(tmp_path):
     import openpyxl
 

@@ -61,25 +61,17 @@ def read_grid(path: str, sheet: str | None = None) -> tuple[list[list[Any]], lis
 
 
 def _read_xlsx(path: str, sheet: str | None) -> tuple[list[list[Any]], list[int]]:
-    import openpyxl
+    # By the cells the sheet stores, not its declared dimension (a stray cell at
+    # XFD1048576 would otherwise make 17 billion cells).
+    from rinec_report.xlsx import read_sheet
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet is not None:
-            if sheet not in book.sheetnames:
-                raise InputError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
-            ws = book[sheet]
-        else:
-            ws = book.worksheets[0]
-        grid: list[list[Any]] = []
-        numbers: list[int] = []
-        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = list(row)
-            if any(V.cell_text(c) for c in cells):
-                grid.append(cells)
-                numbers.append(number)
-    finally:
-        book.close()
+    got = read_sheet(path, sheet)
+    grid: list[list[Any]] = []
+    numbers: list[int] = []
+    for number, cells in zip(got.row_numbers, got.rows, strict=True):
+        if any(V.cell_text(c) for c in cells):
+            grid.append(cells)
+            numbers.append(number)
     return grid, numbers
 
 

@@ -77,8 +77,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     string ('' for empty), indexed by the row number a spreadsheet shows."""
     path = Path(path)
     excel = path.suffix.lower() in (".xlsx", ".xlsm")
-    rows = _xlsx_rows(path) if excel else _delimited_rows(path)
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+    rows = _xlsx_rows(path) if excel else list(enumerate(_delimited_rows(path), start=1))
+    numbered = [(number, row) for number, row in rows if any(c.strip() for c in row)]
     if not numbered:
         return pd.DataFrame()
     width = max(len(row) for _, row in numbered)
@@ -113,13 +113,19 @@ def _delimited_rows(path: Path) -> list[list[str]]:
     return list(csv.reader(StringIO(text), delimiter=sep))
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
+def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(row number, cells) of the rows holding a value, over the columns holding one:
+    by the cells the sheet stores, not its declared dimension (a stray cell at
+    XFD1048576 would otherwise make 17 billion cells)."""
     from openpyxl import load_workbook
 
+    from rinec_report.xlsx import check_workbook, iter_used_rows
+
+    check_workbook(path)
     book = load_workbook(path, read_only=False, data_only=True)
     try:
         sheet = book.worksheets[0]
-        return [[_xlsx_cell(cell) for cell in row] for row in sheet.iter_rows()]
+        return [(number, [_xlsx_cell(cell) for cell in cells]) for number, cells in iter_used_rows(sheet)]
     finally:
         book.close()
 

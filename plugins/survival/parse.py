@@ -181,7 +181,15 @@ def read_frame(path: str) -> Any:
 
     name = Path(path).name.lower()
     if name.endswith((".xlsx", ".xlsm")):
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
+        # By the cells the sheet stores, not its declared dimension (a stray cell at
+        # XFD1048576 would otherwise make 17 billion cells).
+        from rinec_report.xlsx import read_sheet
+
+        rows = read_sheet(path).rows
+        if not rows:
+            return pd.DataFrame()
+        header = [f"Unnamed: {i}" if h is None else str(h) for i, h in enumerate(rows[0])]
+        frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
     else:
         base = name[:-3] if name.endswith(".gz") else name
         sep = "," if base.endswith(".csv") else "\t"
