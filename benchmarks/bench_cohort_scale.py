@@ -17,7 +17,7 @@ import random
 import sys
 from pathlib import Path
 
-from rinec_plugins.variants.bgzf import BgzfWriter
+from vcf_writer import write_bgzf_vcf
 from whole_report import generate_once, measure
 
 FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
@@ -59,14 +59,13 @@ def generate(run_dir: Path, samples: int, variants: int, genes: int = 500) -> No
             rows.append((1 + gi % 22, pos, f"{1 + gi % 22}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t"
                          f"CSQ={csq}\tGT\t0/1\n"))
         rows.sort()
-        with BgzfWriter(str(run_dir / "vcf" / f"{name}.vcf.gz")) as out:
-            out.write("##fileformat=VCFv4.2\n" + "".join(
-                f"##contig=<ID={c}>\n" for c in range(1, 23)) +
-                '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations '
-                f'from Ensembl VEP. Format: {FORMAT}">\n'
-                '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
-                f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n")
-            out.write("".join(r[2] for r in rows))
+        write_bgzf_vcf([
+            "##fileformat=VCFv4.2\n" + "".join(f"##contig=<ID={c}>\n" for c in range(1, 23)) +
+            '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations '
+            f'from Ensembl VEP. Format: {FORMAT}">\n'
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n",
+            "".join(r[2] for r in rows)], str(run_dir / "vcf" / f"{name}.vcf.gz"))
 
 
 def main() -> int:

@@ -179,21 +179,25 @@ def check_workbook(path: str | Path, max_xml_bytes: int = DEFAULT_MAX_XML_BYTES)
         raise InputError(f"its sheets are {total / 2**20:,.0f} MB of XML once unpacked; not read")
 
 
-def iter_used_rows(ws: Any, max_cells: int = DEFAULT_MAX_CELLS) -> list[tuple[int, list[Any]]]:
+def iter_used_rows(
+    ws: Any, max_cells: int = DEFAULT_MAX_CELLS, extra: Any = ()
+) -> list[tuple[int, list[Any]]]:
     """For a worksheet loaded in full (not read-only) mode: the rows that hold a
     value, as (row number, cells of the used columns), from the cells the sheet
     stores, not ``ws.iter_rows()``'s declared rectangle (which a stray cell at
-    XFD1048576 makes 17 billion cells)."""
+    XFD1048576 makes 17 billion cells). ``extra`` are (row, column) pairs to keep
+    as used although empty (the cells a merged range covers)."""
     stored = ws._cells  # {(row, column): Cell}, only the cells the file holds
     if len(stored) > max_cells:
         raise InputError(f"sheet {ws.title!r} stores more than {max_cells:,} cells; {RAISE_HINT}")
     used = {key: cell for key, cell in stored.items() if not _empty(cell.value)}
-    columns = sorted({c for _, c in used})
-    rows = sorted({r for r, _ in used})
+    keys = set(used) | {key for key in extra if key in stored}
+    columns = sorted({c for _, c in keys})
+    rows = sorted({r for r, _ in keys})
     from openpyxl.cell.cell import Cell
 
     return [
-        (r, [used.get((r, c)) or Cell(ws, row=r, column=c) for c in columns])
+        (r, [stored.get((r, c)) or Cell(ws, row=r, column=c) for c in columns])
         for r in rows
     ]
 
