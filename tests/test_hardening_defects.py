@@ -117,12 +117,14 @@ def test_defect3_stray_cells_in_the_ihc_and_clinical_workbooks_of_a_run(tmp_path
     result = cli(run_dir, "-o", tmp_path / "out")  # in a subprocess: a bomb is a failed test, not a stuck one
     assert_one_line_errors(result)
     manifest = json.loads((tmp_path / "out" / "rinec_report_data" / "manifest.json").read_text())
-    status = {i["file"]: i["status"] for i in manifest["inputs"]}
-    assert status["clinical.xlsx"] == "parsed"
-    # The stray cell is a row of its own: read, or refused by the IHC reader as a row
+    statuses = {i["file"]: i["status"] for i in manifest["inputs"]}
+    # The stray cell is a row of its own: read, or refused by the reader as a row
     # without a patient; either way at once, and naming that row.
-    if status["ihc_scores.xlsx"] == "error":
-        assert manifest["errors"] == ["ihc: ihc_scores.xlsx: row 1048576, column 'patient_id': empty"]
+    for name, status in statuses.items():
+        if status == "error":
+            assert next(e for e in manifest["errors"] if name in e).split(": ")[2].startswith("row 1048576")
+        else:
+            assert status == "parsed"
 
 
 def test_defect3_an_xlsx_over_the_cell_limit_says_how_to_raise_it(tmp_path):
