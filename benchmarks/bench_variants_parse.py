@@ -1,16 +1,17 @@
-"""Parsing speed of the variants plugin against a bare cyvcf2 loop.
+"""Whole report of one 1,000,000-record VEP-annotated VCF against a bare cyvcf2 read.
 
-    python benchmarks/bench_variants_parse.py [--records 1000000]
+    python benchmarks/bench_variants_parse.py [--records 1000000] [--runs 5] [--quick]
 
-Generates an annotated single-sample VCF.gz (VEP CSQ, three transcripts per
-record) in /tmp, then times, in the same run and on the same file:
+Generates an annotated single-sample VCF.gz (VEP CSQ, three transcripts per record)
+under /tmp/rinec_bench, then measures, alternating, in fresh processes:
 
-- baseline: a bare cyvcf2 loop reading the fields the plugin reads (CHROM, POS,
-  REF, ALT, FILTER, INFO/CSQ) into lists, the practical limit of the library;
-- plugin: ``rinec_plugins.variants.vcf.parse_vcf`` (reading, transcript choice,
-  classification, HGVSp_Short, the mutation table).
+- the floor: a bare cyvcf2 loop reading the fields the plugin reads (CHROM, POS, REF,
+  ALT, FILTER, INFO/CSQ) into lists, the practical limit of the library;
+- the product: ``rinec-report RUN -o OUT --force``, the whole report as a user runs it
+  (reading, transcript choice, classification, sections, charts, page, data folder).
 
-Target: plugin records/s >= 0.7 x baseline records/s. Best of three runs each, alternating.
+Wall, whole-process-tree CPU and summed memory are compared, and the page is opened in
+Chromium. Goal: whole report within 1.5x the bare read (wall and CPU).
 """
 
 from __future__ import annotations
@@ -19,10 +20,20 @@ import argparse
 import os
 import random
 import sys
-import time
 
+from harness import (
+    BENCH_ROOT,
+    alternate,
+    check_in_chromium,
+    generate_once,
+    goal,
+    print_comparison,
+    print_drawn,
+    python_argv,
+    report_argv,
+    save,
+)
 from rinec_plugins.variants.bgzf import BgzfWriter
-from rinec_plugins.variants.vcf import parse_vcf
 
 FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
           "HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
@@ -83,58 +94,51 @@ def generate(path: str, n: int, seed: int = 7) -> None:
         out.write("".join(lines))
 
 
-def bare_loop(path: str) -> int:
-    from cyvcf2 import VCF
+FLOOR = """
+import sys
+from cyvcf2 import VCF
 
-    vcf = VCF(path, lazy=True, threads=1)
-    chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
-    for v in vcf:
-        chroms.append(v.CHROM)
-        poss.append(v.POS)
-        refs.append(v.REF)
-        alts.append(v.ALT)
-        filts.append(v.FILTER)
-        anns.append(v.INFO.get("CSQ"))
-    vcf.close()
-    return len(chroms)
-
-
-def interleaved(fns: list, repeats: int = 3) -> list[tuple[float, object]]:
-    """Best time of each function, runs alternating so that other load on the
-    machine hits all of them alike."""
-    best: list[float] = [float("inf")] * len(fns)
-    results: list[object] = [None] * len(fns)
-    for _ in range(repeats):
-        for k, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            results[k] = fn()
-            best[k] = min(best[k], time.perf_counter() - t0)
-    return list(zip(best, results, strict=True))
+vcf = VCF(sys.argv[1], lazy=True, threads=1)
+chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+for v in vcf:
+    chroms.append(v.CHROM)
+    poss.append(v.POS)
+    refs.append(v.REF)
+    alts.append(v.ALT)
+    filts.append(v.FILTER)
+    anns.append(v.INFO.get("CSQ"))
+vcf.close()
+print("records", len(chroms))
+"""
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=1_000_000)
-    ap.add_argument("--path", default="/tmp/rinec_bench/variants_parse.vcf.gz")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="20,000 records, 2 runs")
     args = ap.parse_args()
-    os.makedirs(os.path.dirname(args.path), exist_ok=True)
-    if not os.path.exists(args.path) or os.path.getsize(args.path) == 0 or \
-            os.environ.get("REGENERATE"):
-        t0 = time.perf_counter()
-        generate(args.path, args.records)
-        print(f"generated {args.records:,} records in {time.perf_counter() - t0:.1f} s "
-              f"({os.path.getsize(args.path) / 1e6:.1f} MB): {args.path}")
-    (t_base, n), (t_plugin, result) = interleaved(
-        [lambda: bare_loop(args.path), lambda: parse_vcf(args.path, {})])
-    kept = len(result["mutations"])
-    base_rate, plugin_rate = n / t_base, n / t_plugin
-    ratio = plugin_rate / base_rate
-    print(f"records: {n:,} (kept after FILTER: {kept:,})")
-    print(f"bare cyvcf2 loop: {t_base:.2f} s, {base_rate:,.0f} records/s")
-    print(f"plugin parse_vcf: {t_plugin:.2f} s, {plugin_rate:,.0f} records/s")
-    print(f"ratio plugin/baseline: {ratio:.2f} (target >= 0.70): "
-          f"{'PASS' if ratio >= 0.7 else 'FAIL'}")
-    return 0 if ratio >= 0.7 else 1
+    if args.quick:
+        args.records, args.runs = 20_000, 2
+    run_dir = BENCH_ROOT / f"vcf_{args.records}"
+    path = run_dir / "tumour.vcf.gz"
+
+    def make() -> str:
+        generate(str(path), args.records)
+        return f"{args.records:,} records ({path.stat().st_size / 1e6:.1f} MB)"
+
+    generate_once(run_dir, "v1", make)
+    out = BENCH_ROOT / f"vcf_{args.records}_out"
+    got = alternate({"report": report_argv(run_dir, out), "floor": python_argv(FLOOR, path)}, args.runs)
+    print(f"\n{args.records:,}-record VEP VCF.gz, {os.cpu_count()} cores")
+    ratios = print_comparison(got["report"], got["floor"], "bare cyvcf2 loop")
+    drawn = check_in_chromium(out / "rinec_report.html")
+    print_drawn(drawn)
+    ok = goal("whole report / bare cyvcf2 read, wall", ratios["wall"], 1.5, "x")
+    ok &= goal("whole report / bare cyvcf2 read, CPU", ratios["cpu"], 1.5, "x")
+    save("vcf", {"records": args.records, "report": got["report"], "floor": got["floor"], "ratios": ratios,
+                 "drawn": drawn})
+    return 0 if ok and drawn.ok else 1
 
 
 if __name__ == "__main__":
