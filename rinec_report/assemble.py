@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import platform
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import describe
@@ -21,8 +22,12 @@ CORE = "report"
 __all__ = ["assemble", "natural_key", "run_info_section", "summary_section"]
 
 
-def assemble(report: Report) -> None:
-    """Fill ``report.sections`` and ``report.tables`` from the plugin results."""
+def assemble(report: Report, declared: Callable[[str], dict[str, str]] | None = None) -> None:
+    """Fill ``report.sections`` and ``report.tables`` from the plugin results.
+
+    With ``deidentify`` in the config, every section is de-identified before the
+    tables are collected; ``declared`` gives each plugin's identifier fields.
+    """
     order = report.config["section_order"]
     results = sorted(report.results, key=lambda r: _rank(order, f"{r.name}-*"))
     placed: list[tuple[str, Section]] = []
@@ -31,11 +36,28 @@ def assemble(report: Report) -> None:
         placed.append((CORE, summary))
     for result in results:
         placed.extend((result.name, s) for s in _plugin_sections(report, result))
+    report.sections = placed
+    if report.config["deidentify"].get("enabled"):
+        _deidentify(report, declared or (lambda plugin: {}))
+    placed = report.sections
     placed.append((CORE, run_info_section(report)))
     # Stable: within one rank, plugins keep the order above and sections the plugin's own.
     placed.sort(key=lambda item: _rank(order, f"{item[0]}-{item[1].id}"))
     report.sections = placed
     _collect_tables(report)
+
+
+def _deidentify(report: Report, declared: Callable[[str], dict[str, str]]) -> None:
+    from .share import banner_section, deidentifier, deidentify_sections, manifest_rules
+
+    tool = deidentifier(report, declared)
+    deidentify_sections(report, tool)
+    report.sections.insert(0, (CORE, banner_section(tool)))
+    report.deidentified = manifest_rules(tool)
+    report.identity_map = tool.ids.table()
+    report.private_config = tool.value(
+        {k: v for k, v in report.config.items() if k not in ("patients", "samples", "patterns", "ignore", "deidentify")}
+    )
 
 
 def _rank(order: list[str], anchor: str) -> int:
@@ -142,6 +164,9 @@ def run_info_section(report: Report) -> Section:
         "Input files": f"{len(report.inputs)} matched, {len(report.skipped)} skipped",
         "Errors / warnings": f"{len(report.errors)} / {len(report.warnings)}",
     }
+    if report.deidentified:
+        for private in ("Command line", "Run directory", "Configuration file"):
+            facts.pop(private)
     inputs = pd.DataFrame(describe.inputs(report), columns=list(describe.INPUT_FIELDS))
     plugins = pd.DataFrame(describe.plugins(report), columns=list(describe.PLUGIN_FIELDS))
     messages = pd.DataFrame(describe.messages(report), columns=list(describe.MESSAGE_FIELDS))
@@ -162,7 +187,8 @@ def run_info_section(report: Report) -> Section:
         )
     else:
         blocks.append(Text("No warnings or errors."))
-    shown = {k: v for k, v in report.config.items() if k not in RUNTIME_KEYS}
+    config = report.private_config if report.deidentified else report.config
+    shown = {k: v for k, v in config.items() if k not in RUNTIME_KEYS}
     config_text = yaml.safe_dump(_plain(shown), sort_keys=True, allow_unicode=True)
     blocks.append(Code(config_text, title="Configuration in effect"))
     return Section(

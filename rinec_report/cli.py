@@ -76,6 +76,12 @@ def build_run_command(host: PluginHost) -> click.Command:
         help="Parse on local processes (default) or on a Dask cluster (needs rinec-report[dask]).",
     )
     @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://HOST:8786.")
+    @click.option("--deidentify", is_flag=True, help="Write a de-identified report, for sharing outside the care team.")
+    @click.option(
+        "--deidentify-key",
+        type=click.Path(dir_okay=False, exists=True),
+        help="A secret key file: pseudonyms become codes shared by every report made with the same key.",
+    )
     @click.option(
         "--data-format",
         type=click.Choice(["tsv", "csv", "json", "parquet"]),
@@ -104,6 +110,8 @@ def build_run_command(host: PluginHost) -> click.Command:
             jobs=kw["jobs"],
             executor=kw["executor"],
             scheduler=kw["scheduler"],
+            deidentify=kw["deidentify"],
+            deidentify_key=kw["deidentify_key"],
             force=kw["force"],
             data_format=kw["data_format"],
             data_dir=not kw["no_data_dir"],
@@ -131,9 +139,19 @@ def build_run_command(host: PluginHost) -> click.Command:
             _param_name(plugin, option),
             is_flag=option.type == "bool",
             default=None,
+            metavar=_metavar(option),
             help=f"[{plugin}] {option.help}",
         )(command)
     return command
+
+
+def _metavar(option: Option) -> str | None:
+    if option.type == "bool":
+        return None
+    if option.choices:
+        return "[" + "|".join(str(c) for c in option.choices) + "]"
+    return {"int": "INTEGER", "float": "NUMBER", "date": "YYYY-MM-DD", "path": "PATH",
+            "list[str]": "A,B,..."}.get(option.type, "TEXT")
 
 
 def _flag_values(flags: list[tuple[str, Option]], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -214,10 +232,36 @@ def plugins_command(as_json: bool) -> None:
             click.echo(f"    options: {', '.join(o['name'] for o in row['options'])}")
 
 
+@click.command(name="audit", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("report", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--run-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True,
+              help="The run directory the report was made from: its identifiers are looked for.")
+@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False, exists=True),
+              help="The config file the report was made with (default: RUN_DIR/rinec_report.yaml).")
+def audit_command(report: Path, run_dir: Path, config_file: str | None) -> None:
+    """List every identifier of RUN_DIR found in REPORT and its data folder; exit 1 when there is one."""
+    from .audit import identifiers, search
+
+    _setup_logging(False, True)
+    try:
+        found = identifiers(run_dir, config_file)
+    except (UsageError, NothingFound) as exc:
+        raise click.UsageError(str(exc)) from None
+    hits = search(report, found)
+    for hit in hits:
+        click.echo(hit.line())
+    counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
+    click.echo(f"rinec-report audit: {len(hits)} identifier(s) found; looked for {counts}", err=True)
+    sys.exit(1 if hits else 0)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "plugins":
         plugins_command.main(args[1:], prog_name="rinec-report plugins")
+        return
+    if args and args[0] == "audit":
+        audit_command.main(args[1:], prog_name="rinec-report audit")
         return
     try:
         host = PluginHost.load()

@@ -40,6 +40,8 @@ CORE_OPTIONS: list[Option] = [
     Option("executor", "str", "local", "Where files are parsed: `local` processes or a `dask` cluster.",
            choices=("local", "dask")),
     Option("scheduler", "str", None, "The dask scheduler's address (`tcp://HOST:8786`) for `executor: dask`."),
+    Option("deidentify", "dict", {}, "De-identify the report: `{enabled: true, key_file, dates: relative|year, "
+           "keep_text: [...], age_cap: 89, k: 3}` (docs/deidentify.md)."),
     Option(
         "section_order",
         "list[str]",
@@ -129,6 +131,9 @@ def effective_config(
         config = validate(CORE_OPTIONS, core_values, "")
         for name, options in plugin_options.items():
             config[name] = validate(options, plugin_values[name], f"{name}.")
+        from .deidentify import rules_of
+
+        config["deidentify"] = rules_of(config)
     except OptionError as exc:
         raise ConfigError(f"config {exc}") from None
     config.update(loose)

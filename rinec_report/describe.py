@@ -17,7 +17,7 @@ def inputs(report: Report) -> list[dict[str, Any]]:
     """One record per matched input file."""
     return [
         {
-            "file": r.file.relpath,
+            "file": f"input-{r.sha256[:12]}" if report.deidentified else r.file.relpath,
             "plugin": r.file.plugin,
             "pattern": r.file.pattern,
             "size_bytes": r.file.size,

@@ -34,6 +34,7 @@ ORDER = (
     "rinec_patient_samples",
     "rinec_sections",
     "rinec_summary_columns",
+    "rinec_identifiers",
 )
 
 

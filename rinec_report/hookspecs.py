@@ -188,6 +188,25 @@ def rinec_summary_columns(
 
 
 @hookspec
+def rinec_identifiers(data: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:
+    """Declare which fields of the plugin's tables and charts identify people, for de-identified reports.
+
+    Returns ``{field name or glob: kind}``, kind one of ``patient``, ``sample``, ``date``,
+    ``text`` (free text typed by people: dropped unless the user keeps it), ``age``, ``file``.
+    The core already treats ``patient_id``, ``sample``, ``sample_id``, ``*_date``, ``age``,
+    ``notes``, ``comment(s)`` and ``file`` so; declare the others (a short chart field such as
+    ``s`` for a sample, a column typed as free text). Called once per plugin with data, only
+    when ``--deidentify`` is asked for. Not first-result.
+
+    Example::
+
+        @hookimpl
+        def rinec_identifiers(data):
+            return {"s": "sample", "seen_on": "date", "pathologist_remark": "text"}
+    """
+
+
+@hookspec
 def rinec_patient_samples(
     data: dict[str, Any], options: dict[str, Any], config: dict[str, Any]
 ) -> dict[str, list[str]]:

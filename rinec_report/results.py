@@ -71,6 +71,9 @@ class Report:
     sections: list[tuple[str, Section]] = field(default_factory=list)  # (plugin, section) in page order
     tables: dict[str, Any] = field(default_factory=dict)  # exported name -> DataFrame
     exit_status: int = 0
+    deidentified: dict[str, Any] | None = None  # the rules applied, when de-identified
+    identity_map: list[dict[str, str]] | None = None  # original -> pseudonym, never in the page
+    private_config: dict[str, Any] | None = None  # the configuration as a de-identified page shows it
 
     @property
     def errors(self) -> list[Message]:

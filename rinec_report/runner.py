@@ -75,6 +75,8 @@ class RunOptions:
     command_line: str | None = None
     executor: str | None = None  # "local" or "dask"; None: the config's
     scheduler: str | None = None
+    deidentify: bool = False  # True: de-identified whatever the config says
+    deidentify_key: str | Path | None = None
 
     @property
     def html_path(self) -> Path:
@@ -145,6 +147,11 @@ class Run:
             asked = (("title", opts.title), ("comment", opts.comment), ("executor", opts.executor),
                      ("scheduler", opts.scheduler))
             overrides.update({k: v for k, v in asked if v is not None})
+            if opts.deidentify or opts.deidentify_key:
+                rules = dict(user.get("deidentify") or {}, enabled=True)
+                if opts.deidentify_key:
+                    rules["key_file"] = str(opts.deidentify_key)
+                overrides["deidentify"] = rules
             known = set(self.host.names) | set(self.host.excluded)
             self.config, warnings = effective_config(user, declared, overrides, known)
         except ConfigError as exc:
@@ -230,6 +237,7 @@ class Run:
 
         datasets = Datasets(self.host.names, build)
         patients = Patients(self.config["patients"], self.config["samples"], declarations)
+        self.datasets = datasets
         return datasets, patients
 
     def contribute(self, datasets: Datasets, patients: Patients) -> list[PluginResult]:
@@ -268,7 +276,7 @@ class Run:
             patient_samples=patients.table(),
             unmatched_samples=patients.unmatched,
         )
-        assemble(report)
+        assemble(report, self._identifier_fields)
         report.exit_status = 1 if report.errors or (opts.strict and report.warnings) else 0
         return report
 
@@ -292,6 +300,14 @@ class Run:
             if tb:
                 log.error("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
         return result, error is None
+
+    def _identifier_fields(self, plugin: str) -> dict[str, str]:
+        """What ``plugin`` declares about its fields for a de-identified report."""
+        if plugin not in self.host.names or not self.host.implements(plugin, "rinec_identifiers"):
+            return {}
+        got, _ = self._call(plugin, "rinec_identifiers", data=self.datasets.own(plugin),
+                            options=self.config.get(plugin, {}))
+        return {str(k).lower(): str(v) for k, v in (got or {}).items()}
 
     def _collect(self, outcomes: list[ParseOutcome]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
         """Sort parse outcomes into each plugin's parsed files and the input records."""

@@ -54,7 +54,8 @@ def manifest(report: Report, data_format: str) -> dict[str, Any]:
     return {
         "rinec_report_version": report.run.version,
         "created": report.run.timestamp,
-        "run_dir": report.run.run_dir,
+        "run_dir": report.run.run_dir or None,
+        "deidentified": report.deidentified,
         "title": report.run.title,
         "exit_status": report.exit_status,
         "data_format": data_format,
@@ -99,6 +100,20 @@ def write_data_dir(report: Report, data_format: str) -> None:
         raise
 
 
+def identity_map_path(html_path: Path) -> Path:
+    """Where a de-identified report's table of pseudonyms goes: beside the page, outside the
+    data folder, with a name that says not to share it."""
+    return html_path.with_name(f"{html_path.stem}.identity-map.DO-NOT-SHARE.tsv")
+
+
+def write_identity_map(report: Report) -> None:
+    import pandas as pd
+
+    assert report.html_path is not None and report.identity_map is not None
+    frame = pd.DataFrame(report.identity_map, columns=["kind", "original", "pseudonym"])
+    atomic_write_text(identity_map_path(report.html_path), frame.to_csv(sep="\t", index=False, lineterminator="\n"))
+
+
 def write_outputs(report: Report, data_format: str) -> None:
     from .render import render_html
 
@@ -106,4 +121,6 @@ def write_outputs(report: Report, data_format: str) -> None:
     if report.data_dir is not None:
         write_data_dir(report, data_format)
     assert report.html_path is not None
+    if report.identity_map is not None:
+        write_identity_map(report)
     atomic_write_text(report.html_path, html)
