@@ -185,6 +185,10 @@ def rin_section(cohort: Cohort) -> Section:
     )
 
 
+# More patients than this: the timeline draws the first ones (see timeline_section).
+MAX_TIMELINE_PATIENTS = 200
+
+
 def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
     followup_end = options["followup_end"]
     followup_iso = V.parse_date(V.cell_text(followup_end)) if followup_end else None
@@ -197,7 +201,18 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
         warnings.warn(f"cohort: timeline_axis: {axis_option!r} is not years or calendar; "
                       "using years", InputWarning, stacklevel=2)
     calendar = axis_option == "calendar"
-    chart = timeline_chart(cohort, followup_iso, calendar=calendar)
+    n = len(cohort.patients)
+    shown = cohort
+    limit: list[Note] = []
+    if n > MAX_TIMELINE_PATIENTS:
+        # Thousands of lanes cannot be read (nor drawn: Vega runs out of stack): the
+        # first patients in table order, and where the rest are.
+        import dataclasses
+
+        shown = dataclasses.replace(cohort, patients=cohort.patients.head(MAX_TIMELINE_PATIENTS))
+        limit = [Note(f"The timeline shows the first {MAX_TIMELINE_PATIENTS} of {n:,} patients in table order; "
+                      "every patient's dates are in the data folder (cohort_patients) and the tables above.")]
+    chart = timeline_chart(shown, followup_iso, calendar=calendar)
     axis = "calendar dates" if calendar else "years since NPC diagnosis"
     return Section(
         id="timeline",
@@ -217,7 +232,7 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
             "study's follow-up end (cohort: followup_end). Set cohort: timeline_axis: "
             "calendar for calendar dates on the left panel."
         ),
-        blocks=[*_timeline_notes(cohort, calendar), Chart(chart, title="Swimmer plot")],
+        blocks=[*limit, *_timeline_notes(shown, calendar), Chart(chart, title="Swimmer plot")],
     )
 
 

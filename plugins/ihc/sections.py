@@ -58,6 +58,9 @@ def _counts(scores: pd.DataFrame) -> str:
 
 
 def _heatmap_section(scores: pd.DataFrame, markers: list[str], bands: Bands) -> Section:
+    rows = len(scores.drop_duplicates(["patient_id", "specimen"]))
+    if rows > MAX_HEATMAP_ROWS:
+        return _distribution_section(scores, markers, bands, rows)
     heat = charts.heatmap(scores, markers)
     blocks: list[Any] = [
         Text(_counts(scores)),
@@ -95,6 +98,34 @@ def _heatmap_section(scores: pd.DataFrame, markers: list[str], bands: Bands) -> 
             "such specimen. The table lists every reading; 'source' says whether the score "
             "was computed or the reading was given as a category."
         ),
+        blocks=blocks,
+    )
+
+
+# More specimens than this: per-marker score distributions instead of one row each.
+MAX_HEATMAP_ROWS = 300
+
+
+def _distribution_section(scores: pd.DataFrame, markers: list[str], bands: Bands, rows: int) -> Section:
+    """The heat map of a large cohort: how the scores of each marker are distributed."""
+    blocks: list[Any] = [
+        Text(_counts(scores)),
+        Note(f"{rows:,} specimens are too many for one heat map row each: the chart shows, per marker, "
+             "the share of readings at each score; every reading is in the table below and in the data "
+             "folder (ihc_scores)."),
+        Chart(charts.score_distribution(scores, markers), title="IHC score distribution by marker"),
+    ]
+    if (scores["source"] != COMPUTED).any():
+        blocks.append(Note("Readings recorded only as a category have no score and are not counted in the chart."))
+    blocks.append(Table("scores", scores, title="Every reading and its score",
+                        column_titles={"percent": "stained cells (%)", "percent_score": "percentage score",
+                                       "score": "final score"}))
+    return Section(
+        id="heatmap",
+        title="IHC scores",
+        description="Per marker and specimen type, the share of readings at each final score (0-12).",
+        help=method_text(bands) + " One panel per specimen type. The table lists every reading; 'source' says "
+        "whether the score was computed or the reading was given as a category.",
         blocks=blocks,
     )
 
