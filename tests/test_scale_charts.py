@@ -108,3 +108,32 @@ def test_curves_keep_only_their_steps_and_censored_patients_are_counted(lung: di
     ticks = [r for r in _rows(spec) if "patients" in r]
     assert sum(r["patients"] for r in ticks) == 228 - 165
     assert not any("patient_id" in r for r in _rows(spec))
+
+
+def test_oncoplot_of_more_samples_than_columns_is_binned(tmp_path: Path) -> None:
+    import rinec_report
+
+    header = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
+              "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode", "HGVSp_Short"]
+    hits = {"S1": ["GENEA", "GENEB"], "S2": ["GENEA"], "S3": ["GENEA"], "S4": ["GENEA"], "S5": ["GENEB"],
+            "S6": ["GENEC"]}
+    lines = ["\t".join(header)]
+    for k, (sample, genes) in enumerate(hits.items()):
+        for j, gene in enumerate(genes):
+            cls = "Silent" if gene == "GENEC" else "Missense_Mutation"
+            lines.append("\t".join([gene, "1", str(1000 + 10 * k + j), "C", "T", cls, "SNP", sample, "p.R1H"]))
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "cohort.maf").write_text("\n".join(lines) + "\n")
+    report = rinec_report.run(run_dir, outdir=tmp_path / "out", force=True, plugins=("variants",),
+                              config={"variants": {"oncoplot_max_samples": 2}})
+    assert report.exit_status == 0
+    html = (tmp_path / "out" / "rinec_report.html").read_text()
+    assert "each column is 3 consecutive samples" in html
+    # Waterfall order S1 (A, B), S2, S3, S4 (A), S5 (B), S6 (only a silent change):
+    # columns S1-S3 and S4-S6, counted by hand.
+    spec = next(to_spec(b.spec) for _, s in report.sections for b in s.blocks if isinstance(b, Chart))
+    cells = {(r["b"], r["g"]): r["k"] for r in _rows(spec) if "k" in r and "g" in r}
+    assert cells == {(0, "GENEA"): 3, (0, "GENEB"): 1, (1, "GENEA"): 1, (1, "GENEB"): 1}
+    exported = (tmp_path / "out" / "rinec_report_data" / "variants_oncoplot_cells.tsv").read_text().splitlines()
+    assert len(exported) == 1 + 6  # every mutated (sample, gene) cell

@@ -58,7 +58,14 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
     input_facts, filter_sentence = _input_facts(meta)
     nonsyn = ", ".join(meta["nonsynonymous"])
     blocks: list[Any] = []
-    if facts["shown"] < facts["samples"]:
+    if facts.get("binned"):
+        blocks.append(Note(
+            f"{facts['samples']:,} samples are more than the {options['oncoplot_max_samples']:,} columns drawn "
+            f"(option oncoplot_max_samples): each column is {facts['binned']:,} consecutive samples of the "
+            "waterfall order, coloured by the share of them with a mutation in the gene. Every sample's "
+            "cells are in the data folder (variants_oncoplot_cells)."))
+        blocks.append(Table("oncoplot_cells", facts["cells"], show=False))
+    elif facts["shown"] < facts["samples"]:
         blocks.append(Note(
             f"Showing the first {facts['shown']:,} of {facts['samples']:,} samples in waterfall "
             "order (option oncoplot_max_samples); the tables below have every sample."))
