@@ -24,6 +24,8 @@ CLASS_COLORS: dict[str, str] = {
     "Nonstop_Mutation": "#A6CEE3",
     "Multi_Hit": "#000000",
 }
+# A binned oncoplot has at most this many columns: about one pixel or more each.
+BINNED_COLUMNS = 600
 TRACK_TITLES = {"sex": "Sex", "nec_site": "NEC site", "rin_status": "RIN criteria"}
 
 
@@ -106,7 +108,8 @@ def oncoplot_chart(
     altered = int(cells["sample"].nunique()) if len(cells) else 0
     cap = options["oncoplot_max_samples"]
     if len(order) > cap:
-        chart, facts = binned_oncoplot(cells, order, genes, samples_table, gene_details, territory_mb, cap)
+        chart, facts = binned_oncoplot(cells, order, genes, samples_table, gene_details, territory_mb,
+                                       min(cap, BINNED_COLUMNS))
         return chart, {**facts, "altered": altered}
     shown = order[:cap]
     rank = {s: i for i, s in enumerate(shown)}
