@@ -61,7 +61,8 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
     if facts.get("binned"):
         blocks.append(Note(
             f"{facts['samples']:,} samples are more than the oncoplot draws one by one "
-            f"(option oncoplot_max_samples, {options['oncoplot_max_samples']:,}): each column is {facts['binned']:,} consecutive samples of the "
+            f"(option oncoplot_max_samples, {options['oncoplot_max_samples']:,}): each column is "
+            f"{facts['binned']:,} consecutive samples of the "
             "waterfall order, coloured by the share of them with a mutation in the gene. Every sample's "
             "cells are in the data folder (variants_oncoplot_cells)."))
         blocks.append(Table("oncoplot_cells", facts["cells"], show=False))
