@@ -137,3 +137,27 @@ def test_oncoplot_of_more_samples_than_columns_is_binned(tmp_path: Path) -> None
     assert cells == {(0, "GENEA"): 3, (0, "GENEB"): 1, (1, "GENEA"): 1, (1, "GENEB"): 1}
     exported = (tmp_path / "out" / "rinec_report_data" / "variants_oncoplot_cells.tsv").read_text().splitlines()
     assert len(exported) == 1 + 6  # every mutated (sample, gene) cell
+
+
+def test_gene_table_lists_counted_by_hand() -> None:
+    import pandas as pd
+    from rinec_plugins.variants.frames import gene_table
+
+    classes = pd.Categorical(["Missense_Mutation", "Missense_Mutation", "Nonsense_Mutation"]
+                             + ["Missense_Mutation"] * 12,
+                             categories=["Missense_Mutation", "Nonsense_Mutation", "Silent", "Intron"])
+    mutations = pd.DataFrame({
+        "sample": ["S1", "S2", "S2"] + [f"S{k}" for k in range(12)],
+        "gene": ["GENEA"] * 3 + ["GENEB"] * 12,
+        "variant_classification": classes,
+        "hgvsp_short": ["p.R1H", "p.R1H", "p.Q2*"] + [f"p.R{k + 10}H" for k in range(12)],
+    })
+    table = gene_table(mutations, [f"S{k}" for k in range(12)], ("Missense_Mutation", "Nonsense_Mutation"), 50)
+    rows = table.set_index("gene")
+    # No zero counts for classes the gene does not have (Silent, Intron).
+    assert rows.loc["GENEA", "classes"] == "Missense_Mutation (2), Nonsense_Mutation (1)"
+    assert rows.loc["GENEA", "protein_changes"] == "p.R1H (2), p.Q2*"
+    assert rows.loc["GENEB", "classes"] == "Missense_Mutation (12)"
+    # Ten shown, by name among equal counts, then how many more.
+    assert rows.loc["GENEB", "protein_changes"] == ", ".join(sorted(f"p.R{k + 10}H" for k in range(12))[:10]) \
+        + ", and 2 more"
