@@ -224,8 +224,9 @@ def score_distribution(scores: pd.DataFrame, markers: list[str]) -> dict[str, An
 
 def dumbbell_patients(scores: pd.DataFrame) -> list[str]:
     """Patients with both an NPC and an NEC specimen, in table order."""
-    kinds = scores.groupby("patient_id", sort=False)["specimen_type"].agg(set)
-    return [p for p, found in kinds.items() if {NPC, NEC} <= found]
+    npc = set(scores.loc[scores["specimen_type"] == NPC, "patient_id"])
+    nec = set(scores.loc[scores["specimen_type"] == NEC, "patient_id"])
+    return [p for p in dict.fromkeys(scores["patient_id"]) if p in npc and p in nec]
 
 
 def dumbbell_data(scores: pd.DataFrame, patients: list[str], bands: Bands) -> pd.DataFrame:

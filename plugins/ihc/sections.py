@@ -229,6 +229,14 @@ def _panel_section(panel: pd.DataFrame, groups: MarkerGroups, bands: Bands) -> S
     )
 
 
+def joined(keys: Any, values: Any) -> dict[Any, str]:
+    """``values`` joined with ", " per key, keys in first-seen order."""
+    parts: dict[Any, list[str]] = {}
+    for key, value in zip(keys, values, strict=True):
+        parts.setdefault(key, []).append(value)
+    return {key: ", ".join(items) for key, items in parts.items()}
+
+
 def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -> list[SummaryColumn]:
     if not published:
         return []
@@ -245,18 +253,13 @@ def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -
         return {p: "; ".join(texts) if texts else None for p, texts in collected.items()}
 
     ne = nec[nec["marker"].isin(groups.neuroendocrine)]
-    ne_values = per_patient(
-        {
-            key: ", ".join(f"{m} {c}" for m, c in zip(rows["marker"], rows["category"], strict=True))
-            for key, rows in ne.groupby(["patient_id", "specimen"], sort=False)
-        }
-    )
+    # Joined on plain lists: a groupby loop makes a frame per patient (minutes at 100,000).
+    ne_values = per_patient(joined(zip(ne["patient_id"], ne["specimen"], strict=True),
+                                   [f"{m} {c}" for m, c in zip(ne["marker"], ne["category"], strict=True)]))
     ebv = scores[scores["marker"].isin(groups.ebv)]
     ebv_values = per_patient(
-        {
-            (patient, kind): f"{kind} {', '.join(rows['category'])}"
-            for (patient, kind), rows in ebv.groupby(["patient_id", "specimen_type"], sort=False)
-        }
+        {key: f"{key[1]} {text}" for key, text in
+         joined(zip(ebv["patient_id"], ebv["specimen_type"], strict=True), ebv["category"]).items()}
     )
     verdicts = per_patient({(r.patient_id, r.specimen): r.verdict for r in panel.itertuples(index=False)})
     ebv_name = "/".join(groups.ebv) or "EBV"
