@@ -38,12 +38,9 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
-    import altair as alt
-
-    # Thousands of samples exceed Altair's default 5,000-row guard; the charts
-    # keep their data small themselves (short field names, capped samples).
-    with alt.data_transformers.disable_max_rows():
-        return _build_sections(data, datasets, options)
+    # No Altair row limit to lift here: the core sets it once for every plugin; the
+    # charts keep their data small themselves (short field names, binned samples).
+    return _build_sections(data, datasets, options)
 
 
 def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
