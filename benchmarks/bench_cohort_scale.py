@@ -34,7 +34,7 @@ from harness import (
     report_argv,
     save,
 )
-from rinec_plugins.variants.bgzf import BgzfWriter
+from vcf_writer import write_bgzf_vcf
 
 FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
           "HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
@@ -78,14 +78,13 @@ def generate(run_dir: Path, samples: int, variants: int, genes: int = 500) -> No
         stats = run_dir / "bcftools_stats"
         stats.mkdir(exist_ok=True)
         (stats / f"{name}.bcftools_stats.txt").write_text(bcftools_stats(name, rows))
-        with BgzfWriter(str(run_dir / "vcf" / f"{name}.vcf.gz")) as out:
-            out.write("##fileformat=VCFv4.2\n" + "".join(
-                f"##contig=<ID={c}>\n" for c in range(1, 23)) +
-                '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations '
-                f'from Ensembl VEP. Format: {FORMAT}">\n'
-                '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
-                f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n")
-            out.write("".join(r[2] for r in rows))
+        write_bgzf_vcf([
+            "##fileformat=VCFv4.2\n" + "".join(f"##contig=<ID={c}>\n" for c in range(1, 23)) +
+            '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations '
+            f'from Ensembl VEP. Format: {FORMAT}">\n'
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+            f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n",
+            "".join(r[2] for r in rows)], str(run_dir / "vcf" / f"{name}.vcf.gz"))
 
 
 def bcftools_stats(name: str, rows: list[tuple[int, int, str]]) -> str:

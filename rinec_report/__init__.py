@@ -31,6 +31,7 @@ from .model import (
 from .options import Option
 from .patients import Patients
 from .results import NothingFound, UsageError
+from .tables import read_table as read_table
 
 try:
     __version__ = importlib.metadata.version("rinec-report")

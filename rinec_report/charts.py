@@ -1,9 +1,14 @@
 """Conventions every chart follows, and the helpers that implement them.
 
-Patient highlighter: the page has a patient chooser. Every chart spec gets a
-top-level Vega-Lite parameter ``rinec_patient`` (``null`` when nobody is chosen)
-and the page sets it when the user chooses a patient. A chart that shows
-patients makes its marks depend on it, usually through opacity::
+Patient highlighter: the page has a patient chooser (several patients at once,
+each in a colour of its own, and a "hide" list). Every chart spec gets three
+top-level Vega-Lite parameters, which the page sets:
+
+- ``rinec_patient``: ``null`` when nobody is chosen, else the list of chosen ids;
+- ``rinec_hidden``: the list of ids the reader hid (``[]`` by default);
+- ``rinec_colors``: an object mapping each chosen id to its highlight colour.
+
+A chart that shows patients makes its marks depend on them through opacity::
 
     import altair as alt
     from rinec_report.charts import highlight_opacity
@@ -11,44 +16,136 @@ patients makes its marks depend on it, usually through opacity::
     alt.Chart(df).mark_point().encode(x="age", y="tmb", opacity=highlight_opacity())
 
 ``highlight_opacity`` assumes the data has a ``patient_id`` column; pass
-``field=`` otherwise. Table rows are highlighted by the ``patient_column`` of
-:class:`~rinec_report.model.Table`. Name any other Altair parameter explicitly
-(``alt.param(name=...)``): Altair's generated names depend on how many charts the
-process made before, and the report must be the same bytes for the same input.
+``field=`` otherwise. Marks of a chosen patient keep full opacity, others are
+dimmed, hidden ones vanish; points, bars and cells of a chosen patient also get
+an outline in that patient's colour (added by :func:`to_spec`, so plugins need
+nothing more). Table rows are highlighted by the ``patient_column`` of
+:class:`~rinec_report.model.Table`; in an :class:`~rinec_report.model.Html`
+block, give every element about one patient a ``data-patient="<id>"``
+attribute. Name any other Altair parameter explicitly (``alt.param(name=...)``):
+Altair's generated names depend on how many charts the process made before, and
+the report must be the same bytes for the same input.
+
+Colours come from :mod:`rinec_report.palettes` (value-keyed, safe under the
+common colour-vision deficiencies).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 PATIENT_SIGNAL = "rinec_patient"
+HIDDEN_SIGNAL = "rinec_hidden"
+COLORS_SIGNAL = "rinec_colors"
+
+# Filled marks get a coloured outline for a chosen patient. Not lines, text or
+# hollow points: their colour is their stroke, and Vega-Lite would drop it.
+_OUTLINED = {"circle", "square", "bar", "rect", "arc"}
+_FIELD = re.compile(r"datum\[('(?:[^'\\]|\\.)*')\]")
+
+
+def _datum(field: str) -> str:
+    return f"datum[{field!r}]"
 
 
 def highlight_test(field: str = "patient_id") -> str:
-    """A Vega expression true for marks of the chosen patient, or for all
-    marks when no patient is chosen."""
-    return f"{PATIENT_SIGNAL} == null || datum[{field!r}] == {PATIENT_SIGNAL}"
+    """A Vega expression true for marks of a chosen patient, or for all marks
+    when no patient is chosen."""
+    return f"{PATIENT_SIGNAL} == null || indexof({PATIENT_SIGNAL}, {_datum(field)}) >= 0"
+
+
+def chosen_test(field: str = "patient_id") -> str:
+    """A Vega expression true only for marks of a chosen patient."""
+    return f"{PATIENT_SIGNAL} != null && indexof({PATIENT_SIGNAL}, {_datum(field)}) >= 0"
+
+
+def hidden_test(field: str = "patient_id") -> str:
+    """A Vega expression true for marks of a patient the reader hid."""
+    return f"indexof({HIDDEN_SIGNAL}, {_datum(field)}) >= 0"
 
 
 def highlight_opacity(field: str = "patient_id", dim: float = 0.15) -> Any:
-    """An Altair opacity encoding that dims every patient but the chosen one."""
-    import altair as alt
+    """An opacity encoding: hidden patients vanish, chosen ones stay, others dim."""
+    return {
+        "condition": [
+            {"test": hidden_test(field), "value": 0},
+            {"test": highlight_test(field), "value": 1.0},
+        ],
+        "value": dim,
+    }
 
-    return alt.condition(highlight_test(field), alt.value(1.0), alt.value(dim))
 
-
-def to_spec(chart: Any) -> dict[str, Any]:
-    """A Vega-Lite dict for an Altair chart or a dict, with the patient
-    parameter declared at the top level (the core calls this before embedding)."""
+def to_spec(chart: Any, title: str = "", description: str = "") -> dict[str, Any]:
+    """A Vega-Lite dict for an Altair chart or a dict, with the highlighter's
+    parameters declared at the top level, the chosen patients' outlines, an
+    accessible title and description, and no per-mark ARIA labels (they would
+    read out internal field names). The core calls this before embedding."""
     spec = chart if isinstance(chart, dict) else chart_dict(chart)
     spec = dict(spec)
     params = list(spec.get("params", []))
-    if not any(p.get("name") == PATIENT_SIGNAL for p in params):
-        params.append({"name": PATIENT_SIGNAL, "value": None})
+    names = {p.get("name") for p in params}
+    for name, value in ((PATIENT_SIGNAL, None), (HIDDEN_SIGNAL, []), (COLORS_SIGNAL, {})):
+        if name not in names:
+            params.append({"name": name, "value": value})
     spec["params"] = params
+    for key in ("vconcat", "hconcat", "concat", "layer", "spec"):
+        if key in spec:
+            spec[key] = _outline(spec[key])
+    if "mark" in spec:
+        spec = _outline(spec)
+    if description:
+        spec["description"] = description
+    elif "description" not in spec and title:
+        spec["description"] = title
+    if title and "title" not in spec:
+        spec.setdefault("usermeta", {})["title"] = title
+    config = dict(spec.get("config", {}))
+    mark = dict(config.get("mark", {}))
+    mark.setdefault("aria", False)
+    config["mark"] = mark
+    spec["config"] = config
     return spec
+
+
+def _outline(node: Any) -> Any:
+    """Adds the chosen-patient outline to every unit spec that dims by patient."""
+    if isinstance(node, list):
+        return [_outline(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    for key in ("vconcat", "hconcat", "concat", "layer", "spec"):
+        if key in node:
+            node[key] = _outline(node[key])
+    mark = node.get("mark")
+    kind = mark.get("type") if isinstance(mark, dict) else mark
+    if kind == "point" and isinstance(mark, dict) and mark.get("filled"):
+        kind = "circle"
+    encoding = node.get("encoding")
+    if kind in _OUTLINED and isinstance(encoding, dict) and "stroke" not in encoding:
+        opacity = encoding.get("opacity")
+        tests = opacity.get("condition") if isinstance(opacity, dict) else None
+        tests = tests if isinstance(tests, list) else [tests] if isinstance(tests, dict) else []
+        for cond in tests:
+            text = str(cond.get("test", ""))
+            found = _FIELD.search(text) if PATIENT_SIGNAL in text else None
+            if found:
+                field = found.group(1)[1:-1].replace("\\'", "'")
+                encoding = dict(encoding)
+                test = chosen_test(field)
+                # Unchosen marks keep the outline the plugin gave them.
+                own = mark if isinstance(mark, dict) else {}
+                colour = {"expr": f"{COLORS_SIGNAL}[{_datum(field)}]"}
+                encoding["stroke"] = {"condition": {"test": test, "value": colour},
+                                      "value": own.get("stroke")}
+                encoding["strokeWidth"] = {"condition": {"test": test, "value": 2.5},
+                                           "value": own.get("strokeWidth", 1 if own.get("stroke") else 0)}
+                node["encoding"] = encoding
+                break
+    return node
 
 
 # Lists longer than this are cut to it for schema validation (see chart_dict).

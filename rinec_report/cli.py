@@ -52,7 +52,8 @@ def build_run_command(host: PluginHost) -> click.Command:
         "--config",
         "config_file",
         type=click.Path(dir_okay=False),
-        help="Config file (default: RUN_DIR/rinec_report.yaml).",
+        multiple=True,
+        help="A config file read after the user's and RUN_DIR/rinec_report.yaml (repeatable; later wins).",
     )
     @click.option("-t", "--title", help="Report title.")
     @click.option("--comment", help="A comment shown under the title.")
@@ -90,6 +91,7 @@ def build_run_command(host: PluginHost) -> click.Command:
     )
     @click.option("--no-data-dir", is_flag=True, help="Do not write the data folder.")
     @click.option("--strict", is_flag=True, help="Exit 1 when there were warnings.")
+    @click.option("--pdf", is_flag=True, help="Also print the report to <name>.pdf (needs a Chromium installed).")
     @click.option("-v", "--verbose", is_flag=True, help="Log details, including file names and identifiers.")
     @click.option("-q", "--quiet", is_flag=True, help="Log only errors.")
     @click.version_option(__version__, "--version", prog_name="rinec-report")
@@ -103,7 +105,7 @@ def build_run_command(host: PluginHost) -> click.Command:
             run_dir=Path(kw["run_dir"]),
             outdir=Path(kw["outdir"]) if kw["outdir"] else Path.cwd(),
             filename=kw["filename"],
-            config=kw["config_file"],
+            config=tuple(kw["config_file"]) or None,
             plugins=kw["plugins"],
             exclude=kw["exclude"],
             ignore=kw["ignore"],
@@ -131,6 +133,16 @@ def build_run_command(host: PluginHost) -> click.Command:
             click.echo(f"rinec-report: {exc}", err=True)
             sys.exit(1)
         _echo_messages(report, kw["verbose"], kw["quiet"])
+        if kw["pdf"]:
+            from .pdf import PdfError, print_pdf
+
+            try:
+                pdf = print_pdf(report.html_path, report.html_path.with_suffix(".pdf"))
+            except PdfError as exc:
+                click.echo(f"rinec-report: error: {exc}", err=True)
+                sys.exit(1)
+            if not kw["quiet"]:
+                click.echo(f"rinec-report: wrote {pdf}", err=True)
         sys.exit(report.exit_status)
 
     for plugin, option in plugin_flags:
@@ -255,10 +267,48 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None) -> None:
     sys.exit(1 if hits else 0)
 
 
+@click.command(name="config", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False, exists=True), multiple=True,
+              help="Config files read after RUN_DIR's, as a run would.")
+def config_command(run_dir: Path, config_file: tuple[str, ...]) -> None:
+    """Print the configuration a run of RUN_DIR would use, and where each key came from."""
+    from .config import ConfigError, config_layers, effective_config, merge_layers
+
+    host = PluginHost.load()
+    try:
+        layers = config_layers(run_dir, tuple(config_file) or None)
+        user, sources = merge_layers(layers)
+        config, warnings = effective_config(user, host.options(), {}, set(host.names))
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    for warning in warnings:
+        click.echo(f"# warning: {warning}")
+    click.echo("# files read, later wins: " + (", ".join(s for s, _ in layers) or "none (the declared defaults)"))
+    for key, value in config.items():
+        if isinstance(value, dict) and value:
+            click.echo(f"{key}:  # {sources.get(key, 'default')}")
+            for sub, subvalue in value.items():
+                click.echo(f"  {_flow(sub)}: {_flow(subvalue)}  # {sources.get(f'{key}.{sub}', 'default')}")
+        else:
+            click.echo(f"{key}: {_flow(value)}  # {sources.get(key, 'default')}")
+
+
+def _flow(value: Any) -> str:
+    """A value as one line of YAML."""
+    import yaml
+
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6).strip()
+    return text.removesuffix("...").strip()
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "plugins":
         plugins_command.main(args[1:], prog_name="rinec-report plugins")
+        return
+    if args and args[0] == "config":
+        config_command.main(args[1:], prog_name="rinec-report config")
         return
     if args and args[0] == "audit":
         audit_command.main(args[1:], prog_name="rinec-report audit")

@@ -18,6 +18,7 @@ CONFIG_NAME = "rinec_report.yaml"
 # The page's default order: the summary first, the run information last, and the
 # built-in plugins in the order a reader of a clinical cohort expects.
 DEFAULT_SECTION_ORDER = [
+    "report-deidentified",
     "report-summary",
     "cohort-*",
     "survival-*",
@@ -42,6 +43,14 @@ CORE_OPTIONS: list[Option] = [
     Option("scheduler", "str", None, "The dask scheduler's address (`tcp://HOST:8786`) for `executor: dask`."),
     Option("deidentify", "dict", {}, "De-identify the report: `{enabled: true, key_file, dates: relative|year, "
            "keep_text: [...], age_cap: 89, k: 3}` (docs/deidentify.md)."),
+    Option(
+        "keep_formulas",
+        "bool",
+        False,
+        "Keep text cells that a spreadsheet would run as formulas (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`) "
+        "as they are in the exported TSV/CSV tables and the page's CSV downloads; by default they get a leading "
+        "apostrophe.",
+    ),
     Option(
         "section_order",
         "list[str]",
@@ -78,16 +87,56 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def find_config(run_dir: Path, explicit: str | Path | dict | None) -> Path | None:
-    if isinstance(explicit, dict):
-        return None
-    if explicit is not None:
-        path = Path(explicit)
+def user_config_path() -> Path:
+    """The user's own defaults for every run (as MultiQC's ``~/.multiqc_config.yaml``)."""
+    import os
+
+    import platformdirs
+
+    return Path(os.environ.get("RINEC_REPORT_USER_CONFIG") or Path(platformdirs.user_config_dir("rinec-report"))
+                / CONFIG_NAME)
+
+
+def config_layers(run_dir: Path, given: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The configuration's sources, each later one winning: the user's file, the run
+    directory's ``rinec_report.yaml``, then each ``-c`` file or dict in the order given."""
+    layers: list[tuple[str, dict[str, Any]]] = []
+    user = user_config_path()
+    if user.is_file():
+        layers.append((str(user), read_config_file(user)))
+    candidate = run_dir / CONFIG_NAME
+    if candidate.is_file():
+        layers.append((str(candidate), read_config_file(candidate)))
+    if given is None:
+        return layers
+    for item in given if isinstance(given, (list, tuple)) else [given]:
+        if isinstance(item, dict):
+            layers.append(("the configuration given to run()", dict(item)))
+            continue
+        path = Path(item)
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist")
-        return path
-    candidate = run_dir / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+        if candidate.is_file() and path.resolve() == candidate.resolve():
+            continue
+        layers.append((str(path), read_config_file(path)))
+    return layers
+
+
+def merge_layers(layers: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """One configuration from the layers, and where each key (``plugin.option`` for
+    mappings) came from. A mapping is merged key by key; any other value is replaced."""
+    merged: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for source, layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+            if isinstance(value, dict):
+                sources.update({f"{key}.{sub}": source for sub in value})
+            sources[key] = source
+    return merged, sources
 
 
 def effective_config(

@@ -89,6 +89,7 @@ class _Blocks:
     def __init__(self) -> None:
         self.charts = 0
         self.tables = 0
+        self.section = ""
 
     def render(self, plugin: str, block: Any) -> Markup:
         if isinstance(block, Text):
@@ -100,13 +101,13 @@ class _Blocks:
             rows = Markup("").join(
                 Markup("<tr><th>{}</th><td>{}</td></tr>").format(k, _fmt(v)) for k, v in block.items.items()
             )
-            head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
-            return Markup('{}<table class="rr-kv">{}</table>').format(head, rows)
+            head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
+            return Markup('{}<div class="rr-scroll"><table class="rr-kv">{}</table></div>').format(head, rows)
         if isinstance(block, Code):
-            head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+            head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
             return Markup('{}<pre class="rr-code">{}</pre>').format(head, block.text)
         if isinstance(block, Html):
-            return Markup(block.html)
+            return Markup('<div class="rr-html">{}</div>').format(Markup(block.html))
         if isinstance(block, Chart):
             return self._chart(plugin, block)
         if isinstance(block, Table):
@@ -116,17 +117,24 @@ class _Blocks:
     def _chart(self, plugin: str, block: Chart) -> Markup:
         self.charts += 1
         cid = f"rr-chart-{self.charts}"
-        head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+        head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
+        # Screen readers and exported files get a human name: the chart's title,
+        # else its section's.
+        label = block.title or self.section
+        spec = to_spec(block.spec, title=label, description=f"Chart: {label}" if label else "")
         return Markup(
-            '{}<div class="rr-chart" id="{}" data-renderer="{}" data-name="{}"></div>'
+            '{}<figure class="rr-chart" id="{}" data-renderer="{}" data-name="{}" data-label="{}"'
+            ' role="group" aria-label="{}"></figure>'
             '<script type="application/json" id="{}-spec">{}</script>'
         ).format(
             head,
             cid,
             block.renderer,
-            f"{plugin}_chart_{self.charts}",
+            _slug(f"{plugin} {label or 'chart'}"),
+            label,
+            f"Chart: {label}" if label else "Chart",
             cid,
-            script_json(to_spec(block.spec)),
+            script_json(spec),
         )
 
     def _table(self, plugin: str, block: Table) -> Markup:
@@ -146,8 +154,9 @@ class _Blocks:
             "patient": columns.index(block.patient_column) if block.patient_column in columns else None,
             "filters": [columns.index(c) for c in block.filters if c in columns],
             "pageSize": block.page_size or 0,
+            "label": block.title or self.section,
         }
-        head = Markup("<h4>{}</h4>").format(block.title) if block.title else Markup("")
+        head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
         return Markup(
             '{}<div class="rr-table" id="{}"></div><script type="application/json" id="{}-data">{}</script>'
         ).format(head, tid, tid, script_json(payload))
@@ -172,6 +181,13 @@ def _rows(frame: Any) -> list[list[Any]]:
     return [[cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
 
 
+def _slug(text: str) -> str:
+    """A file name from a title: letters, digits and single underscores."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()[:80] or "chart"
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:g}"
@@ -192,9 +208,11 @@ def render_html(report: Report) -> str:
     blocks = _Blocks()
     rendered = []
     for plugin, section in report.sections:
+        blocks.section = section.title
         rendered.append(
             {
                 "anchor": f"{plugin}-{section.id}",
+                "first": not rendered or rendered[-1]["plugin"] != plugin,
                 "plugin": plugin,
                 "section": section,
                 "help": [p for p in section.help.split("\n") if p.strip()],
@@ -208,8 +226,10 @@ def render_html(report: Report) -> str:
         sections=rendered,
         nav=_nav(rendered),
         patients=patients,
+        patients_json=script_json(patients),
         n_errors=len(report.errors),
         n_warnings=len(report.warnings),
+        keep_formulas=bool(report.config.get("keep_formulas", False)),
         css=Markup(_asset("report.css")),
         js=Markup(_asset("report.js")),
         vega=Markup(vega_bundle()),

@@ -64,7 +64,7 @@ class Report:
     inputs: list[InputRecord]
     skipped: list[tuple[str, str]]
     config: dict[str, Any]
-    config_path: Path | None = None
+    config_path: str | None = None  # the configuration files read, in order
     command_line: str = ""
     patient_samples: dict[str, list[str]] = field(default_factory=dict)
     unmatched_samples: list[str] = field(default_factory=list)

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import __version__
 from .charts import altair_settings, to_spec
-from .config import ConfigError, effective_config, find_config, read_config_file
+from .config import ConfigError, config_layers, effective_config, merge_layers
 from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
 from .model import Chart, Note, RunInfo, Section
@@ -59,7 +59,7 @@ class RunOptions:
     run_dir: Path
     outdir: Path = field(default_factory=Path.cwd)
     filename: str = "rinec_report.html"
-    config: str | Path | Mapping[str, Any] | None = None
+    config: str | Path | Mapping[str, Any] | tuple[str | Path | Mapping[str, Any], ...] | None = None
     plugins: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -138,11 +138,9 @@ class Run:
         except (KeyError, PluginLoadError) as exc:
             raise UsageError(str(exc.args[0])) from exc
         try:
-            given = opts.config if not isinstance(opts.config, Mapping) else None
-            self.config_path = find_config(Path(opts.run_dir), given)
-            user = dict(opts.config) if isinstance(opts.config, Mapping) else {}
-            if self.config_path:
-                user = read_config_file(self.config_path)
+            layers = config_layers(Path(opts.run_dir), opts.config)
+            user, self.config_sources = merge_layers(layers)
+            self.config_path = "; ".join(source for source, _ in layers) or None
             overrides: dict[str, Any] = {k: dict(v) for k, v in opts.plugin_options.items()}
             asked = (("title", opts.title), ("comment", opts.comment), ("executor", opts.executor),
                      ("scheduler", opts.scheduler))
@@ -156,8 +154,7 @@ class Run:
             self.config, warnings = effective_config(user, declared, overrides, known)
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
-        where = str(self.config_path) if self.config_path else None
-        self.messages.extend(Message("warning", "core", w, where) for w in warnings)
+        self.messages.extend(Message("warning", "core", w, self.config_path) for w in warnings)
         self.info = RunInfo(
             run_dir=str(Path(opts.run_dir).resolve()),
             outdir=str(Path(opts.outdir).resolve()),

@@ -32,7 +32,7 @@ def deidentifier(report: Report, declared: Callable[[str], dict[str, str]]) -> D
     for result in report.results:
         for column in result.summary_columns:
             patients.extend(str(p) for p in column.values)
-    ids.assign(patients, [*samples, *report.unmatched_samples])
+    samples = [*samples, *report.unmatched_samples]
     files: dict[str, str] = {}
     for record in report.inputs:
         label = f"input-{record.sha256[:12]}" if record.sha256 else "input"
@@ -40,7 +40,19 @@ def deidentifier(report: Report, declared: Callable[[str], dict[str, str]]) -> D
         files[record.file.path] = label
     files[report.run.run_dir] = "RUN_DIR"
     files[report.run.outdir] = "OUT_DIR"
-    return Deidentifier(rules, ids, files, declared)
+    tool = Deidentifier(rules, ids, files, declared)
+    # Ids a plugin shows in a column it declares (or the core knows) count as well as the resolver's.
+    for plugin, section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, Table):
+                for column in block.data.columns:
+                    kind = tool.kind_of(plugin, str(column))
+                    if kind in ("patient", "sample"):
+                        values = [str(v) for v in block.data[column].dropna().unique()]
+                        target = patients if kind == "patient" else samples
+                        target.extend(p for v in values for p in v.split(";") if p)
+    ids.assign(patients, samples)
+    return tool
 
 
 def deidentify_sections(report: Report, tool: Deidentifier) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,7 +33,29 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def write_table(frame: Any, path: Path, data_format: str) -> None:
+# A text cell a spreadsheet would run as a formula (=HYPERLINK(...), @SUM(...),
+# +cmd|...): it starts with = or @ (or a tab or carriage return), or with + or -
+# followed by anything but a plain number or more signs (-0.5, +++, - stay as they are).
+_FORMULA = re.compile(r"^[=@\t\r]|^[+\-](?![\d.eE%+\-/ ]*$)")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that would be a spreadsheet formula, prefixed with an apostrophe
+    (OWASP's advice on CSV injection); anything else unchanged."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
+
+
+def write_table(frame: Any, path: Path, data_format: str, keep_formulas: bool = False) -> None:
+    """One table in the data folder. Text cells of TSV and CSV files that a spreadsheet
+    would run as formulas are neutralised unless ``keep_formulas`` (config key
+    ``keep_formulas: true``); JSON and Parquet keep every value as it is."""
+    if data_format in ("tsv", "csv") and not keep_formulas:
+        frame = frame.copy()
+        for column in frame.columns:
+            if frame[column].dtype == object:
+                frame[column] = frame[column].map(neutralise)
     if data_format == "tsv":
         frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
     elif data_format == "csv":
@@ -82,7 +105,8 @@ def write_data_dir(report: Report, data_format: str) -> None:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
         for name, frame in sorted(report.tables.items()):
-            write_table(frame, staging / f"{name}.{data_format}", data_format)
+            write_table(frame, staging / f"{name}.{data_format}", data_format,
+                        keep_formulas=bool(report.config.get("keep_formulas", False)))
         (staging / "manifest.json").write_text(
             json.dumps(manifest(report, data_format), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",

@@ -1,10 +1,18 @@
-/* rinec-report page behaviour: charts, tables, the patient highlighter.
+/* rinec-report page behaviour: charts, tables, the patient highlighter, navigation.
    Everything the page needs is in this file and the inline data; it makes no request. */
 (function () {
   "use strict";
   var views = [];
   var tables = [];
-  var chosenPatient = null;
+  // Highlighter state: the chosen patients in the order chosen, their colours, the hidden ones.
+  var chosen = [];
+  var hidden = [];
+  var colourOf = {};
+  // Okabe-Ito: a colour per chosen patient, told apart by colour-blind readers too.
+  var HL_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#000000", "#F0E442"];
+  // Rows a table keeps in the page for printing (beyond, the print says where the rest is).
+  var PRINT_MAX = 2000;
+  var keepFormulas = document.body.dataset.keepFormulas === "true";
 
   function payload(id) {
     return JSON.parse(document.getElementById(id).textContent);
@@ -18,11 +26,13 @@
       embed(el, spec, {
         renderer: el.dataset.renderer || "svg",
         actions: { export: true, source: false, compiled: false, editor: false },
-        downloadFileName: el.dataset.name
+        downloadFileName: el.dataset.name,
+        i18n: { PNG_ACTION: "Save as PNG", SVG_ACTION: "Save as SVG" }
       }).then(function (result) {
         views.push(result.view);
+        nameMenu(el);
         el.dataset.rendered = "1";
-        if (chosenPatient !== null) { setSignal(result.view, chosenPatient); }
+        setSignals(result.view);
       }).catch(function (err) {
         el.classList.add("rr-chart-error");
         el.textContent = "This chart could not be drawn: " + err.message;
@@ -31,11 +41,26 @@
     });
   }
 
-  function setSignal(view, value) {
+  function nameMenu(el) {
+    // vega-embed's menu is a <details> whose <summary> holds only an icon.
+    var summary = el.querySelector(".vega-actions") && el.querySelector("details > summary");
+    if (summary) {
+      var label = "Save the chart " + (el.dataset.label ? "\u201c" + el.dataset.label + "\u201d " : "") + "as SVG or PNG";
+      summary.setAttribute("aria-label", label);
+      summary.setAttribute("title", label);
+    }
+  }
+
+  function setSignals(view) {
+    var colours = {};
+    chosen.forEach(function (p) { colours[p] = colourOf[p]; });
     try {
-      view.signal("rinec_patient", value).runAsync();
+      view.signal("rinec_patient", chosen.length ? chosen.slice() : null);
+      view.signal("rinec_hidden", hidden.slice());
+      view.signal("rinec_colors", colours);
+      view.runAsync();
     } catch (e) {
-      /* a chart without the parameter simply does not take part */
+      /* a chart without the parameters simply does not take part */
     }
   }
 
@@ -57,8 +82,16 @@
     return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: "base" });
   }
 
+  // A text cell a spreadsheet would run as a formula gets a leading apostrophe (the same
+  // rule as the exported tables: rinec_report.write.neutralise).
+  var FORMULA = /^[=@\t\r]|^[+\-](?![\d.eE%+\-\/ ]*$)/;
+  function neutralise(s) {
+    return !keepFormulas && FORMULA.test(s) ? "'" + s : s;
+  }
+
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
+    if (typeof v === "string") { s = neutralise(s); }
     return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
@@ -76,12 +109,13 @@
 
   Table.prototype.build = function () {
     var self = this, d = this.data;
+    var label = d.label ? " " + d.label : "";
     var tools = document.createElement("div");
     tools.className = "rr-table-tools";
     var search = document.createElement("input");
     search.type = "search";
     search.placeholder = "Search";
-    search.setAttribute("aria-label", "Search the table");
+    search.setAttribute("aria-label", "Search the table" + label);
     search.addEventListener("input", function () { self.query = search.value.toLowerCase(); self.page = 0; self.render(); });
     tools.appendChild(search);
     d.filters.forEach(function (col) {
@@ -99,27 +133,38 @@
     });
     var csv = document.createElement("button");
     csv.type = "button";
+    csv.className = "rr-csv";
     csv.textContent = "Download CSV";
+    csv.setAttribute("aria-label", "Download the rows shown of the table" + label + " as CSV");
     csv.addEventListener("click", function () { self.download(); });
     tools.appendChild(csv);
     this.count = document.createElement("span");
     this.count.className = "rr-table-count";
+    this.count.setAttribute("aria-live", "polite");
     tools.appendChild(this.count);
     this.el.appendChild(tools);
 
     var wrap = document.createElement("div");
     wrap.className = "rr-table-wrap";
+    wrap.tabIndex = 0;  // a scrolling box must be reachable by keyboard
+    wrap.setAttribute("role", "region");
+    wrap.setAttribute("aria-label", "Table" + label);
     var table = document.createElement("table");
     var thead = document.createElement("thead");
     var tr = document.createElement("tr");
     this.headers = d.titles.map(function (title, i) {
       var th = document.createElement("th");
-      th.textContent = title;
-      th.title = "Sort by " + title;
-      th.addEventListener("click", function () {
+      th.scope = "col";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "rr-sort";
+      button.textContent = title;
+      button.title = "Sort by " + title;
+      button.addEventListener("click", function () {
         if (self.sortCol === i) { self.sortDir = -self.sortDir; } else { self.sortCol = i; self.sortDir = 1; }
         self.render();
       });
+      th.appendChild(button);
       tr.appendChild(th);
       return th;
     });
@@ -132,11 +177,15 @@
     this.pager = document.createElement("div");
     this.pager.className = "rr-pager";
     this.el.appendChild(this.pager);
+    this.printNote = document.createElement("p");
+    this.printNote.className = "rr-print-note";
+    this.el.appendChild(this.printNote);
   };
 
   Table.prototype.visibleRows = function () {
     var self = this, d = this.data, q = this.query;
     var rows = d.rows.filter(function (r) {
+      if (d.patient !== null && hidden.length && hidden.indexOf(String(r[d.patient])) !== -1) { return false; }
       for (var col in self.filterValues) {
         if (self.filterValues[col] && show(r[col]) !== self.filterValues[col]) { return false; }
       }
@@ -150,6 +199,10 @@
     return rows;
   };
 
+  function longToken(text) {
+    return text.length > 24 && /\S{25,}/.test(text);
+  }
+
   Table.prototype.render = function () {
     var self = this, d = this.data;
     var rows = this.visibleRows();
@@ -160,28 +213,49 @@
       if (i === self.sortCol) { th.setAttribute("aria-sort", self.sortDir > 0 ? "ascending" : "descending"); }
       else { th.removeAttribute("aria-sort"); }
     });
+    // Every row goes into the page (rows of other pages hidden on screen) so that the
+    // printed report has them all; past PRINT_MAX only the current page does.
+    var from = this.page * PAGE, to = from + PAGE;
+    var all = rows.length <= PRINT_MAX;
     var frag = document.createDocumentFragment();
-    rows.slice(this.page * PAGE, (this.page + 1) * PAGE).forEach(function (r) {
+    (all ? rows : rows.slice(from, to)).forEach(function (r, k) {
       var tr = document.createElement("tr");
-      if (d.patient !== null && chosenPatient !== null && String(r[d.patient]) === chosenPatient) {
-        tr.className = "rr-hl";
+      var at = all ? k : from + k;
+      if (at < from || at >= to) { tr.className = "rr-off"; }
+      if (d.patient !== null) {
+        var pid = String(r[d.patient]);
+        tr.dataset.patient = pid;
+        if (colourOf[pid] && chosen.indexOf(pid) !== -1) {
+          tr.classList.add("rr-hl");
+          tr.style.setProperty("--hlc", colourOf[pid]);
+        }
       }
-      r.forEach(function (v) {
-        var td = document.createElement("td");
-        td.textContent = show(v);
+      r.forEach(function (v, i) {
+        var td = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) { td.scope = "row"; }
+        var text = show(v);
+        td.textContent = text;
         if (isNumber(v)) { td.className = "rr-num"; }
+        else if (longToken(text)) { td.className = "rr-long"; }
+        else if (!/\s/.test(text)) { td.className = "rr-word"; }  // an id: never broken at its hyphens
         tr.appendChild(td);
       });
       frag.appendChild(tr);
     });
     this.tbody.replaceChildren(frag);
     var note = d.total > d.rows.length ? " (the page holds the first " + d.rows.length + " of " + d.total + "; the exported table has all)" : "";
-    this.count.textContent = rows.length + " of " + d.rows.length + " rows" + note;
+    var gone = hidden.length && d.patient !== null ? " (hidden patients left out)" : "";
+    this.count.textContent = rows.length + " of " + d.rows.length + " rows" + note + gone;
+    var printed = all ? rows.length : Math.min(PAGE, rows.length - from);
+    this.printNote.textContent = printed === d.total
+      ? "All " + d.total + " rows."
+      : printed + " of " + d.total + " rows printed; all rows are in the report's data folder (" + d.name + ").";
     this.pager.replaceChildren();
     if (pages > 1) {
       var prev = document.createElement("button"), next = document.createElement("button"), label = document.createElement("span");
       prev.type = next.type = "button";
       prev.textContent = "Previous"; next.textContent = "Next";
+      prev.setAttribute("aria-label", "Previous page"); next.setAttribute("aria-label", "Next page");
       prev.disabled = this.page === 0; next.disabled = this.page >= pages - 1;
       prev.addEventListener("click", function () { self.page -= 1; self.render(); });
       next.addEventListener("click", function () { self.page += 1; self.render(); });
@@ -190,30 +264,188 @@
     }
   };
 
-  Table.prototype.download = function () {
+  Table.prototype.csv = function () {
     var d = this.data;
     var lines = [d.columns.map(csvCell).join(",")];
     this.visibleRows().forEach(function (r) { lines.push(r.map(csvCell).join(",")); });
-    var blob = new Blob([lines.join("\r\n") + "\r\n"], { type: "text/csv" });
+    return lines.join("\r\n") + "\r\n";
+  };
+
+  Table.prototype.download = function () {
+    var blob = new Blob([this.csv()], { type: "text/csv" });
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
-    a.download = d.name + ".csv";
+    a.download = this.data.name + ".csv";
     document.body.appendChild(a);
     a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
   };
 
   // ---------------------------------------------------------------- highlighter
-  function choosePatient(value) {
-    chosenPatient = value === "" ? null : value;
-    views.forEach(function (v) { setSignal(v, chosenPatient); });
+  function known() {
+    var el = document.getElementById("rr-patients");
+    return el ? JSON.parse(el.textContent) : [];
+  }
+
+  function assignColours() {
+    var used = {};
+    Object.keys(colourOf).forEach(function (p) {
+      if (chosen.indexOf(p) === -1) { delete colourOf[p]; } else { used[colourOf[p]] = true; }
+    });
+    chosen.forEach(function (p) {
+      if (!colourOf[p]) {
+        colourOf[p] = HL_COLOURS.filter(function (c) { return !used[c]; })[0] || HL_COLOURS[chosen.indexOf(p) % HL_COLOURS.length];
+        used[colourOf[p]] = true;
+      }
+    });
+  }
+
+  function apply(updateUrl) {
+    assignColours();
+    views.forEach(setSignals);
     tables.forEach(function (t) { t.render(); });
+    document.querySelectorAll(".rr-html [data-patient]").forEach(function (el) {
+      var p = el.dataset.patient;
+      var on = chosen.indexOf(p) !== -1;
+      el.classList.toggle("rr-hl", on);
+      if (on) { el.style.setProperty("--hlc", colourOf[p]); } else { el.style.removeProperty("--hlc"); }
+      el.classList.toggle("rr-hidden", hidden.indexOf(p) !== -1);
+    });
+    drawChips();
+    if (updateUrl) { writeUrl(); }
+  }
+
+  function chip(p, kind) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "rr-chip rr-chip-" + kind;
+    if (kind === "hl") { b.style.setProperty("--hlc", colourOf[p]); }
+    b.textContent = (kind === "hide" ? "hidden: " : "") + p + " \u00d7";
+    b.setAttribute("aria-label", (kind === "hide" ? "Show " : "Stop highlighting ") + p);
+    b.addEventListener("click", function () {
+      if (kind === "hl") { chosen = chosen.filter(function (x) { return x !== p; }); }
+      else { hidden = hidden.filter(function (x) { return x !== p; }); }
+      apply(true);
+    });
+    return b;
+  }
+
+  function drawChips() {
+    var box = document.getElementById("rr-chips");
+    var clear = document.getElementById("rr-clear");
+    var state = document.getElementById("rr-print-state");
+    if (!box) { return; }
+    box.replaceChildren.apply(box, chosen.map(function (p) { return chip(p, "hl"); })
+      .concat(hidden.map(function (p) { return chip(p, "hide"); })));
+    clear.hidden = !chosen.length && !hidden.length;
+    var parts = [];
+    if (chosen.length) { parts.push("Highlighted: " + chosen.join(", ")); }
+    if (hidden.length) { parts.push("hidden: " + hidden.join(", ")); }
+    state.textContent = parts.join("; ") + (parts.length ? "." : "");
+    state.hidden = !parts.length;
+  }
+
+  // The state lives in the fragment (#highlight=P3,P5&hide=P1) so a link or a reload keeps it.
+  function readUrl() {
+    var h = location.hash.replace(/^#/, "");
+    if (!/^(highlight|hide)=/.test(h)) { return false; }
+    var ids = known();
+    chosen = []; hidden = [];
+    h.split("&").forEach(function (part) {
+      var kv = part.split("="), list = (kv[1] || "").split(",").map(function (x) {
+        try { return decodeURIComponent(x); } catch (e) { return x; }
+      }).filter(function (x) { return x && (!ids.length || ids.indexOf(x) !== -1); });
+      if (kv[0] === "highlight") { chosen = list; }
+      if (kv[0] === "hide") { hidden = list; }
+    });
+    return true;
+  }
+
+  function writeUrl() {
+    var parts = [];
+    if (chosen.length) { parts.push("highlight=" + chosen.map(encodeURIComponent).join(",")); }
+    if (hidden.length) { parts.push("hide=" + hidden.map(encodeURIComponent).join(",")); }
+    var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
+    try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
+  }
+
+  function initHighlighter() {
+    var select = document.getElementById("rr-patient");
+    var hide = document.getElementById("rr-hide");
+    if (select) {
+      select.addEventListener("change", function () {
+        if (select.value && chosen.indexOf(select.value) === -1) { chosen.push(select.value); }
+        select.value = "";
+        apply(true);
+      });
+    }
+    if (hide) {
+      hide.addEventListener("change", function () {
+        if (hide.value && hidden.indexOf(hide.value) === -1) { hidden.push(hide.value); }
+        hide.value = "";
+        apply(true);
+      });
+    }
+    var clear = document.getElementById("rr-clear");
+    if (clear) { clear.addEventListener("click", function () { chosen = []; hidden = []; apply(true); }); }
+    window.addEventListener("hashchange", function () { if (readUrl()) { apply(false); } });
+    if (readUrl()) { apply(false); }
+  }
+
+  // ---------------------------------------------------------------- navigation
+  function initNav() {
+    var toggle = document.getElementById("rr-nav-toggle");
+    var nav = document.getElementById("rr-sidebar");
+    function setOpen(open) {
+      document.body.classList.toggle("rr-nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    toggle.addEventListener("click", function () { setOpen(!document.body.classList.contains("rr-nav-open")); });
+    var links = Array.from(nav.querySelectorAll("a"));
+    links.forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        var target = document.getElementById(a.getAttribute("href").slice(1));
+        setOpen(false);
+        if (target && (chosen.length || hidden.length)) {
+          // Keep the highlighter's state in the address: scroll without changing it.
+          ev.preventDefault();
+          target.scrollIntoView();
+        }
+        if (target) {
+          var h = target.querySelector("h2");
+          if (h) { h.tabIndex = -1; h.focus({ preventScroll: true }); }
+        }
+      });
+    });
+    document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { setOpen(false); } });
+    // The current section is marked in the navigation: the last one whose top has
+    // passed a third of the window (read on scroll, at most once a frame).
+    var sections = Array.from(document.querySelectorAll("section.rr-section"));
+    var byId = {};
+    links.forEach(function (a) { byId[a.getAttribute("href").slice(1)] = a; });
+    var pending = false;
+    function mark() {
+      pending = false;
+      var line = window.innerHeight / 3, current = sections[0];
+      sections.forEach(function (sec) { if (sec.getBoundingClientRect().top <= line) { current = sec; } });
+      links.forEach(function (a) {
+        var on = current && byId[current.id] === a;
+        a.classList.toggle("rr-active", on);
+        if (on) { a.setAttribute("aria-current", "location"); } else { a.removeAttribute("aria-current"); }
+      });
+    }
+    window.addEventListener("scroll", function () {
+      if (!pending) { pending = true; window.requestAnimationFrame(mark); }
+    }, { passive: true });
+    mark();
   }
 
   function init() {
     document.querySelectorAll(".rr-table").forEach(function (el) { tables.push(new Table(el)); });
-    var select = document.getElementById("rr-patient");
-    if (select) { select.addEventListener("change", function () { choosePatient(select.value); }); }
+    window.rinecTables = tables;  // for the page's own tests
+    window.rinecViews = views;
+    initNav();
+    initHighlighter();
     if (window.vegaEmbed) { drawCharts(); }
   }
 

@@ -11,6 +11,12 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_RUN = REPO / "example_run"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_user_config() -> None:
+    """The tests never read the developer's own ~/.config/rinec-report/rinec_report.yaml."""
+    os.environ["RINEC_REPORT_USER_CONFIG"] = str(REPO / "tests" / "no-such-user-config.yaml")
+
+
 @pytest.fixture
 def example_run() -> Path:
     return EXAMPLE_RUN

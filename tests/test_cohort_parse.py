@@ -19,7 +19,7 @@ from cohort_helpers import (
 from rinec_plugins.cohort.derive import survival_time
 from rinec_plugins.cohort.parse import parse_clinical
 
-from rinec_report.model import InputError
+from rinec_report.model import InputError, InputWarning
 
 # ------------------------------------------------------------------ the example run
 
@@ -142,17 +142,31 @@ def test_configured_patient_column(tmp_path: Path) -> None:
     assert parsed.rows[0]["patient_id"] == "A"
 
 
-def test_unparseable_date_names_row_and_column(tmp_path: Path) -> None:
+def test_unparseable_date_costs_the_cell_and_names_row_and_column(tmp_path: Path) -> None:
     path = write_table(tmp_path / "clinical.csv", [
-        ["patient_id", "NEC diagnosis date"], ["A", "2019-01-31"], ["B", "31/01/2019"]])
-    with pytest.raises(InputError, match=r"row 3, column 'NEC diagnosis date': '31/01/2019'"):
-        parse_clinical(str(path), {})
+        ["patient_id", "NEC diagnosis date"], ["A", "2019-01-31"], ["B", "31/01/2019"], ["C", "soon"]])
+    with pytest.warns(InputWarning, match=r"column 'NEC diagnosis date': 1 cell.*row 4: 'soon'"):
+        parsed = parse_clinical(str(path), {})
+    assert [r["nec_diagnosis_date"] for r in parsed.rows] == ["2019-01-31", "2019-01-31", None]
 
 
-def test_bad_number_names_row_and_column(tmp_path: Path) -> None:
-    path = write_table(tmp_path / "clinical.csv", [["patient_id", "age"], ["A", "sixty"]])
-    with pytest.raises(InputError, match="row 2, column 'age': 'sixty' is not a number"):
+def test_ambiguous_dates_are_an_error_naming_the_option(tmp_path: Path) -> None:
+    rows = [["patient_id", "NEC diagnosis date"], ["A", "12/03/2005"], ["B", "01/02/2006"]]
+    path = write_table(tmp_path / "clinical.csv", rows)
+    with pytest.raises(InputError, match=r"row 2, column 'NEC diagnosis date': '12/03/2005'.*date_format"):
         parse_clinical(str(path), {})
+    parsed = parse_clinical(str(path), {"date_format": "DD/MM/YYYY"})
+    assert [r["nec_diagnosis_date"] for r in parsed.rows] == ["2005-03-12", "2006-02-01"]
+    # One day above 12 in the column tells the order for the others.
+    path = write_table(tmp_path / "clinical.csv", [*rows, ["C", "25/12/2005"]])
+    assert parse_clinical(str(path), {}).rows[0]["nec_diagnosis_date"] == "2005-03-12"
+
+
+def test_bad_number_costs_the_cell_and_names_row_and_column(tmp_path: Path) -> None:
+    path = write_table(tmp_path / "clinical.csv", [["patient_id", "age"], ["A", "sixty"], ["B", "61"]])
+    with pytest.warns(InputWarning, match="column 'age': 1 cell.*row 2: 'sixty'"):
+        parsed = parse_clinical(str(path), {})
+    assert [r["age"] for r in parsed.rows] == [None, 61]
 
 
 def test_duplicate_ids_are_an_error_naming_them(tmp_path: Path) -> None:

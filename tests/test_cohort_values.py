@@ -25,7 +25,27 @@ def test_dates_keep_the_precision_given(text: str, iso: str) -> None:
     assert V.parse_date(text) == iso
 
 
-@pytest.mark.parametrize("text", ["20/09/2018", "Sept 2018", "2018-13", "2019-02-30", "18"])
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("20/09/2018", "2018-09-20"), ("Sept 2018", "2018-09"), ("Sep 2018", "2018-09"),
+     ("20 September 2018", "2018-09-20"), ("Sep 20, 2018", "2018-09-20"), ("09/2018", "2018-09"),
+     ("12/20/2018", "2018-12-20"), ("20.09.2018", "2018-09-20"), ("43363", "2018-09-20")],
+)
+def test_dates_as_people_write_them(text: str, iso: str) -> None:
+    # 43363: Excel's serial for 2018-09-20 (=DATE(2018,9,20) in Excel or LibreOffice).
+    assert V.parse_date(text) == iso
+
+
+def test_ambiguous_day_month_needs_the_option() -> None:
+    from rinec_report.tables import AmbiguousDate
+
+    with pytest.raises(AmbiguousDate):
+        V.parse_date("12/03/2005")
+    assert V.parse_date("12/03/2005", "DD/MM/YYYY") == "2005-03-12"
+    assert V.parse_date("12/03/2005", "MM/DD/YYYY") == "2005-12-03"
+
+
+@pytest.mark.parametrize("text", ["2018-13", "2019-02-30", "18", "31/02/2019", "soon"])
 def test_unparseable_dates_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match=r"date|month|day|year"):
         V.parse_date(text)
@@ -104,7 +124,7 @@ def test_event_cells(text: str, event: int) -> None:
 
 
 def test_nonsense_outcome_is_refused() -> None:
-    with pytest.raises(ValueError, match="not an outcome"):
+    with pytest.raises(ValueError, match="not an event"):
         V.parse_event("maybe")
     with pytest.raises(ValueError):
         V.parse_outcome("-3 m")

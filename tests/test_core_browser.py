@@ -75,12 +75,12 @@ def test_tables_sort_search_and_highlight_a_patient(opened) -> None:
     rows = summary.locator("tbody tr")
     n = rows.count()
     assert n >= 1
-    first_patient = rows.nth(0).locator("td").nth(0).inner_text()
+    first_patient = rows.nth(0).locator("> *").nth(0).inner_text()
     page.select_option("#rr-patient", first_patient)
     assert summary.locator("tbody tr.rr-hl").count() == 1
     summary.locator("input[type=search]").fill(first_patient)
     assert 1 <= rows.count() <= n
-    header = summary.locator("th").nth(0)
+    header = summary.locator("thead th").nth(0)
     header.click()
     header.click()
     assert header.get_attribute("aria-sort") == "descending"

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from enrichment_helpers import STRING_INTERACTIONS_EXPORT, STUDY_GENES, make_run, run_report
 
+from rinec_report import palettes
+
 CHROMIUM = Path("/usr/bin/chromium")
-MARKED = 'g.mark-symbol.role-mark path[fill="#d6604d"]'
+MARKED = f'g.mark-symbol.role-mark path[fill="{palettes.VERMILLION}"]'
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

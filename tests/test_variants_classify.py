@@ -25,7 +25,7 @@ def test_classification_agrees_with_vcf2maf_on_every_row(name: str) -> None:
     mismatches = []
     for row in maf.itertuples(index=False):
         vc, vt = classify(row.Consequence, row.Reference_Allele, row.Tumor_Seq_Allele2)
-        short = hgvsp_short(row.HGVSp, row.HGVSc, vc)
+        short = hgvsp_short(row.HGVSp, row.HGVSc, worst_effect(row.Consequence))
         got = (vc, vt, short)
         want = (row.Variant_Classification, row.Variant_Type, row.HGVSp_Short)
         if got != want:
@@ -59,9 +59,12 @@ def test_most_severe_term_wins_and_ties_keep_the_first() -> None:
 
 
 def test_variant_types_and_trimming() -> None:
-    assert trim_alleles("CA", "C") == ("A", "-")
-    assert trim_alleles("C", "CTT") == ("-", "TT")
-    assert trim_alleles("AG", "CA") == ("AG", "CA")
+    assert trim_alleles("CA", "C") == ("A", "-", 1)
+    assert trim_alleles("C", "CTT") == ("-", "TT", 1)
+    assert trim_alleles("AG", "CA") == ("AG", "CA", 0)
+    # vcf2maf strips every shared leading base, substitutions included.
+    assert trim_alleles("CATCACTACC", "CACC") == ("TCACTACC", "CC", 2)
+    assert trim_alleles("ACGT", "AGGA") == ("CGT", "GGA", 1)
     assert [variant_type(*p) for p in [("A", "T"), ("AG", "CA"), ("AGT", "CAA"),
                                        ("AGTC", "CAAG"), ("-", "T"), ("TT", "-")]] == \
         ["SNP", "DNP", "TNP", "ONP", "INS", "DEL"]
@@ -71,7 +74,9 @@ def test_hgvsp_short() -> None:
     assert hgvsp_short("ENSP00000269305.4:p.Arg175His") == "p.R175H"
     assert hgvsp_short("ENSP1:p.Trp54Ter") == "p.W54*"
     assert hgvsp_short("ENSP1:p.Leu212%3D") == "p.L212="
-    assert hgvsp_short("", "ENST1:c.498+1G>A", "Splice_Site") == "p.X166_splice"
+    assert hgvsp_short("", "c.498+1G>A", "splice_donor_variant") == "p.X166_splice"
+    # Only splice acceptor/donor effects get p.X<n>_splice (not transcript_ablation).
+    assert hgvsp_short("", "c.498+1G>A", "transcript_ablation") == ""
 
 
 @pytest.mark.parametrize(("ref", "alt", "cls"), [

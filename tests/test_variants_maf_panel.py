@@ -15,7 +15,7 @@ from rinec_plugins.variants.oncoplot import oncoplot_cells, waterfall_order
 from rinec_plugins.variants.panel import parse_bed
 from variants_helpers import EXAMPLE, TEST_DATA
 
-from rinec_report.model import InputError
+from rinec_report.model import InputError, InputWarning
 from rinec_report.options import validate
 
 
@@ -49,14 +49,18 @@ def test_maf_without_a_required_column(tmp_path: Path) -> None:
         parse_maf(str(path), {})
 
 
-def test_maf_bad_position_names_its_line(tmp_path: Path) -> None:
+def test_maf_bad_position_costs_its_row_and_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "pos.maf"
     path.write_text("#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tReference_Allele\t"
                     "Tumor_Seq_Allele2\tVariant_Classification\tTumor_Sample_Barcode\n"
                     "TP53\t17\t100\tC\tT\tMissense_Mutation\tS1\n"
-                    "RB1\t13\tabc\tC\tT\tMissense_Mutation\tS1\n")
-    with pytest.raises(InputError, match=r"line 4, column Start_Position: 'abc'"):
-        parse_maf(str(path), {})
+                    "RB1\t13\tabc\tC\tT\tMissense_Mutation\tS2\n")
+    with pytest.warns(InputWarning, match=r"1 unreadable row skipped \(line 4: "
+                                          r"Start_Position 'abc' is not a position\)"):
+        out = parse_maf(str(path), {})
+    assert out["mutations"]["gene"].astype(str).tolist() == ["TP53"]
+    # The sample named only on the skipped row still counts (in denominators).
+    assert out["samples"] == ["S1", "S2"]
 
 
 def test_maf_filter_column_is_applied(tmp_path: Path) -> None:
@@ -134,6 +138,20 @@ def test_tmb_and_snv_classes_against_hand_computed_values() -> None:
     assert (c["T>C"], c["T>G"], c["ti_tv"]) == (1, 1, 1.0)  # A>C folds into T>G
     d = samples.set_index("sample").loc["D"]
     assert (d["variants"], d["nonsynonymous"], d["tmb_per_mb"], d["C>A"]) == (1, 0, 0.0, 1)
+
+
+def test_snv_classes_with_and_without_synonymous_snvs() -> None:
+    # Hand count: a missense C>T, a synonymous T>C, an intronic C>A in one sample.
+    m = pd.DataFrame({"sample": ["S"] * 3, "gene": ["G1", "G2", "G3"],
+                      "variant_classification": ["Missense_Mutation", "Silent", "Intron"],
+                      "hgvsp_short": ["", "", ""], "ref": ["C", "T", "C"],
+                      "alt": ["T", "C", "A"], "variant_type": ["SNP"] * 3})
+    every = sample_table(m, ["S"], {}, NONSYNONYMOUS, None, "all").iloc[0]
+    assert (every["C>T"], every["T>C"], every["C>A"], every["ti_tv"]) == (1, 1, 1, 2.0)
+    # maftools' titv default (useSyn = FALSE): only the non-synonymous C>T.
+    nonsyn = sample_table(m, ["S"], {}, NONSYNONYMOUS, None, "nonsynonymous").iloc[0]
+    assert (nonsyn["C>T"], nonsyn["T>C"], nonsyn["C>A"]) == (1, 0, 0)
+    assert nonsyn["ti_tv"] != nonsyn["ti_tv"]  # no transversion left: undefined
 
 
 def test_oncoplot_spec_scales_without_per_cell_names() -> None:

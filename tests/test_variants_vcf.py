@@ -8,9 +8,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-from rinec_plugins.variants.bgzf import BgzfWriter
 from rinec_plugins.variants.vcf import parse_vcf
-from variants_helpers import EXAMPLE, TEST_DATA, add_sample_column, csq, write_vcf
+from variants_helpers import EXAMPLE, TEST_DATA, add_sample_column, csq, write_bgzf, write_vcf
 
 from rinec_report.model import InputError, InputWarning
 
@@ -90,10 +89,13 @@ def test_tumour_normal_from_names_header_and_config(tmp_path: Path) -> None:
     plain = write_vcf(tmp_path / "p.vcf", recs, samples=("N1", "T1"))
     assert parse_vcf(str(plain), {"tumor_sample": "T1"})["samples"] == ["T1"]
     assert parse_vcf(str(plain), {"normal_sample": "N1"})["samples"] == ["T1"]
+    # Names that read as tumour and normal (a -T1/-N1 suffix) settle a pair.
+    assert parse_vcf(str(plain), {})["samples"] == ["T1"]
     # Without any hint, two samples are a cohort: only the carrier gets the mutation.
-    cohort = parse_vcf(str(plain), {})
-    assert cohort["samples"] == ["N1", "T1"]
-    assert cohort["mutations"]["sample"].tolist() == ["T1"]
+    anon = write_vcf(tmp_path / "c.vcf", recs, samples=("A1", "B1"))
+    cohort = parse_vcf(str(anon), {})
+    assert cohort["samples"] == ["A1", "B1"]
+    assert cohort["mutations"]["sample"].tolist() == ["B1"]
 
 
 def test_filter_pass_by_default_and_counted(tmp_path: Path) -> None:
@@ -108,8 +110,10 @@ def test_filter_pass_by_default_and_counted(tmp_path: Path) -> None:
     assert out["filtered"] == {"LowQual": 1, "LowQual;germline": 1, "germline": 1}
     assert parse_vcf(path, {"filters": ["*"]})["mutations"]["pos"].tolist() == \
         [100, 200, 300, 400, 500]
+    # FILTER as written: '.' stays '.', and is kept only when '.' is asked for.
+    assert parse_vcf(path, {})["mutations"]["filter"].astype(str).tolist() == ["PASS", "."]
     kept = parse_vcf(path, {"filters": ["PASS", "germline"]})["mutations"]
-    assert kept["filter"].astype(str).tolist() == ["PASS", "PASS", "germline"]
+    assert kept["filter"].astype(str).tolist() == ["PASS", "germline"]
 
 
 def test_multiallelic_record_uses_its_first_alt_annotation(tmp_path: Path) -> None:
@@ -124,8 +128,7 @@ def test_multiallelic_record_uses_its_first_alt_annotation(tmp_path: Path) -> No
 def test_bgzf_round_trip_and_truncated_gzip(tmp_path: Path) -> None:
     src = add_sample_column(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
     gz = tmp_path / "s.vcf.gz"
-    with BgzfWriter(str(gz)) as out:
-        out.write(src.read_text())
+    write_bgzf(src.read_text(), gz)
     assert len(parse_vcf(str(gz), {})["mutations"]) == 802
     data = gz.read_bytes()
     cut = tmp_path / "cut.vcf.gz"
@@ -198,13 +201,10 @@ def test_bcf_reads_like_the_vcf(tmp_path: Path) -> None:
     assert len(a) == 20 and a.equals(b)
 
 
-def test_helper_reader_process_gives_the_same_table(tmp_path: Path, monkeypatch) -> None:
-    from rinec_plugins.variants import vcf as vcf_module
-
-    src = add_sample_column(TEST_DATA / "vcf" / "bcftools_split-vep.vcf", tmp_path / "s.vcf")
-    here = parse_vcf(str(src), {})
-    monkeypatch.setattr(vcf_module, "READER_MIN_BYTES", 0)
-    monkeypatch.setattr(vcf_module, "CHUNK", 100)
-    helper = parse_vcf(str(src), {})
-    assert helper["records"] == here["records"] == 802
-    assert helper["mutations"].astype(str).equals(here["mutations"].astype(str))
+def test_cohort_vcf_counts_filtered_records_not_carriers(tmp_path: Path) -> None:
+    info = "CSQ=" + csq("T", "missense_variant", "TP53")
+    recs = [("17", 100, "C", "T", "LowQual", info, ("0/1", "1/1")),
+            ("17", 200, "C", "T", "PASS", info, ("0/1", "0/0"))]
+    out = parse_vcf(str(write_vcf(tmp_path / "c.vcf", recs, samples=("A1", "B1"))), {})
+    assert out["records"] == 2 and out["filtered"] == {"LowQual": 1}
+    assert out["mutations"]["sample"].astype(str).tolist() == ["A1"]

@@ -7,6 +7,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # Public files written by other projects, with provenance in tests/data/README.md.
 TEST_DATA = REPO / "tests" / "data"
+DATA = TEST_DATA / "variants"  # this plugin's own public test files
 EXAMPLE = REPO / "example_run"
 
 VEP_FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|"
@@ -67,3 +68,19 @@ def add_sample_column(src: Path, dst: Path, sample: str = "S1") -> Path:
             out.append(line if line.count("\t") > 7 else f"{line}\tGT\t0/1")
     dst.write_text("\n".join(out) + "\n")
     return dst
+
+
+def write_bgzf(text: str, path: Path) -> Path:
+    """VCF text as .vcf.gz in BGZF (htslib's blocked gzip), written by cyvcf2."""
+    from cyvcf2 import VCF, Writer
+
+    plain = path.with_name(path.name + ".plain.vcf")
+    plain.write_text(text)
+    reader = VCF(str(plain))
+    writer = Writer(str(path), reader, mode="wz")
+    for record in reader:
+        writer.write_record(record)
+    writer.close()
+    reader.close()
+    plain.unlink()
+    return path

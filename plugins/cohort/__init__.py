@@ -18,7 +18,22 @@ def rinec_options() -> list[Option]:
     return [
         Option("columns", "dict[str,str]", {},
                "Canonical column -> the header your table uses, e.g. `{patient_id: Patient}`."),
-        Option("sheet", "str", None, "The XLSX sheet to read (default: the first)."),
+        Option("types", "dict[str,str]", {},
+               "Column -> `number`, `category`, `date` or `text`, for a column whose inferred type is wrong."),
+        Option("labels", "dict[str,str]", {}, "Column -> the label Table 1 shows."),
+        Option("sheet", "str", None, "The XLSX sheet to read (default: the first with data; all are listed "
+               "when several hold data)."),
+        Option("date_format", "str", "auto",
+               "Day/month order of dates written with slashes (`12/03/2005`); `auto` reads it from a day above "
+               "12 in the column and otherwise asks for this option.",
+               choices=("auto", "DD/MM/YYYY", "MM/DD/YYYY"), cli="--date-format"),
+        Option("profile", "str", "auto",
+               "`second_cancer` (first and second tumour, RIN criteria, the example's study), `generic` (any "
+               "cohort), or `auto`: second_cancer when the table has NPC/NEC columns.",
+               choices=("auto", "second_cancer", "generic")),
+        Option("table1_by", "str", None, "Stratify Table 1 by this column, with tests (as tableone/gtsummary).",
+               cli="--table1-by"),
+        Option("table1", "dict", {}, "Table 1 settings: `{by: column}` (as `table1_by`)."),
         Option("latency_min_years", "float", 2.0,
                "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour.",
                cli="--latency-min-years", min=0),
@@ -48,7 +63,13 @@ def rinec_patterns() -> list[Pattern]:
                 "*clinical*.csv",
                 "*clinical*.tsv",
                 "clinical*.txt",
+                # cBioPortal study folders: both spellings, and the study's name
                 "data_clinical_patient.txt",
+                "data_clinical_patients.txt",
+                "data_clinical_sample.txt",
+                "data_clinical_samples.txt",
+                "data_clinical.txt",
+                "meta_study.txt",
             ),
         )
     ]
@@ -59,11 +80,13 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
     from pathlib import Path
 
     name = Path(file.path).name
-    # Excel's lock file while the table is open; cBioPortal's sample file is not ours.
-    if name.startswith("~$") or "clinical_sample" in name.lower():
+    # Excel's lock file while the table is open.
+    if name.startswith("~$"):
         return None
-    from .parse import parse_clinical
+    from .parse import parse_clinical, parse_meta_study
 
+    if name.lower() == "meta_study.txt":
+        return parse_meta_study(file.path)
     return parse_clinical(file.path, options)
 
 
@@ -76,22 +99,30 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> 
     from rinec_report.model import InputWarning
 
     from .derive import build
+    from .parse import StudyMeta
 
-    cohort = build([f.data for f in files], options, patients)
+    tables = [f.data for f in files if f.data is not None and not isinstance(f.data, StudyMeta)]
+    study = next((f.data for f in files if isinstance(f.data, StudyMeta)), None)
+    if not tables:
+        return None
+    cohort = build(tables, options, patients)
     for problem in cohort.problems:
         warnings.warn(problem, InputWarning, stacklevel=2)
     return {
         "patients": cohort.patients,
         "survival_rule": cohort.survival_rule,
+        # cBioPortal's meta_study.txt: name and description, for the report's title
+        "study": {"name": study.name, "description": study.description} if study else None,
         "_cohort": cohort,  # private: what the cohort's own sections need
     }
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(data["_cohort"], options)
+    # The imaging plugin's images, when it ran, become marks on the patient timeline.
+    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"))
 
 
 @hookimpl

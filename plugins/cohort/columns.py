@@ -39,7 +39,20 @@ CANONICAL: dict[str, str] = {
     "pfs_event": "event",
     "os_months": "outcome",
     "os_event": "event",
+    # any cohort: the diagnosis survival starts from, and cBioPortal's other endpoints
+    "diagnosis_date": "date",
+    "dfs_months": "outcome",
+    "dfs_event": "event",
+    "dss_months": "outcome",
+    "dss_event": "event",
 }
+
+# Endpoints: <ep>_months and <ep>_event. OS and PFS are always published (the
+# survival plugin's contract); DFS and DSS when the table has them.
+ENDPOINTS = ("os", "pfs", "dfs", "dss")
+# The columns of the second-cancer study (the preset): a table with any of them is
+# that kind of study unless the config says otherwise (cohort: profile).
+SECOND_CANCER = tuple(c for c in CANONICAL if c.startswith(("npc_", "nec_")))
 
 # Names other tools write for the same thing (cBioPortal, common spreadsheets). Keys
 # are normalised header names.
@@ -54,6 +67,10 @@ ALIASES: dict[str, str] = {
     "pfs_status": "pfs_event",
     "os_time_months": "os_months",
     "pfs_time_months": "pfs_months",
+    "dfs_status": "dfs_event",
+    "dss_status": "dss_event",
+    "date_of_diagnosis": "diagnosis_date",
+    "diagnosis_date": "diagnosis_date",
 }
 
 LABELS: dict[str, str] = {
@@ -85,6 +102,9 @@ LABELS: dict[str, str] = {
     "metastasis_date": "Metastasis",
     "death_date": "Death",
     "last_followup_date": "Last follow-up",
+    "diagnosis_date": "Diagnosis",
+    "dfs_months": "DFS (months)",
+    "dss_months": "DSS (months)",
     "pfs_months": "PFS (months)",
     "pfs_event": "PFS event",
     "os_months": "OS (months)",
@@ -144,6 +164,17 @@ GROUPS: list[tuple[str, list[str]]] = [
 ]
 
 DATE_COLUMNS = [c for c, k in CANONICAL.items() if k == "date"]
+
+# Table 1 of any other cohort: what is known of every cohort.
+GENERIC_GROUPS: list[tuple[str, list[str]]] = [
+    ("Demographics", ["age", "sex"]),
+    ("Diagnosis", ["diagnosis_date"]),
+    (
+        "Outcome",
+        ["progression_date", "metastasis_site", "metastasis_date", "death_date",
+         "last_followup_date", "os_months", "pfs_months", "dfs_months", "dss_months"],
+    ),
+]
 
 
 def normalise(name: object) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from rinec_report.model import InputError
 
 from . import values as V
-from .columns import CANONICAL
+from .columns import CANONICAL, ENDPOINTS, SECOND_CANCER
 from .parse import ClinicalFile, check_duplicates
 
 MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
@@ -30,6 +30,10 @@ class Cohort:
     survival_rule: str
     problems: list[str] = field(default_factory=list)  # impossible orders, conflicts
     latency_threshold: float = 2.0
+    profile: str = "second_cancer"  # or "generic": which sections and columns apply
+    labels: dict[str, str] = field(default_factory=dict)  # extra column -> display name
+    types: dict[str, str] = field(default_factory=dict)  # extra column -> number, category, ...
+    endpoints: list[str] = field(default_factory=lambda: ["os", "pfs"])
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Settings:
     threshold: float
     followup_end: str | None
     start_rule: str
+    endpoints: tuple[str, ...] = ("os", "pfs")
 
 
 def build(
@@ -47,23 +52,37 @@ def build(
     import pandas as pd
 
     rows, kinds, columns = _merge_files(files, patients)
-    settings = _settings(options)
+    endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in columns)
+    settings = _settings(options, endpoints)
+    profile = choose_profile(options, columns)
     cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
-                    survival_rule="", latency_threshold=settings.threshold)
+                    survival_rule="", latency_threshold=settings.threshold, profile=profile,
+                    endpoints=list(endpoints))
+    for f in files:
+        for column, label in f.labels.items():
+            cohort.labels.setdefault(column, label)
+        for column, kind in f.types.items():
+            cohort.types.setdefault(column, kind)
+    if profile == "second_cancer":
+        cohort.problems += _preset_gaps(columns, files)
     out_rows = [_derive_patient(row, columns, cohort, settings) for row in rows]
 
     present = [c for c in CANONICAL if c in columns or c == "sample_id"]
     extra = [c for c in columns if c not in CANONICAL]
-    derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"]
-    ordered = list(dict.fromkeys([*present, *extra, *derived, *SURVIVAL_COLUMNS]))
+    # Latencies and RIN criteria belong to the second-cancer study: any other cohort's
+    # table gets no column that is empty by construction.
+    derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"] if profile == "second_cancer" else []
+    survival_columns = [f"{ep}_{part}" for ep in endpoints for part in ("months", "event")]
+    ordered = list(dict.fromkeys([*present, *extra, *derived, *survival_columns]))
     patients = pd.DataFrame(out_rows, columns=ordered)
     numeric = [c for c, kind in CANONICAL.items() if kind == "number" and c in patients]
-    for column in (*SURVIVAL_COLUMNS, "latency_years", "latency_rt_years", *numeric):
+    numeric += [c for c, kind in cohort.types.items() if kind == "number" and c in patients]
+    for column in (*survival_columns, *derived[:2], *numeric):
         patients[column] = pd.to_numeric(patients[column], errors="coerce").astype(float)
     patients["patient_id"] = patients["patient_id"].astype(str)
     cohort.patients = patients.astype({"sample_id": object})
     cohort.survival_rule = survival_rule(
-        cohort.survival_source, settings.start_rule, settings.followup_end)
+        cohort.survival_source, settings.start_rule, settings.followup_end, profile)
     return cohort
 
 
@@ -75,12 +94,15 @@ def _merge_files(
     kinds: dict[str, dict[str, str]] = {}
     columns: list[str] = []
     for f in files:
+        if f.kind == "samples":
+            continue
         for row, missing in zip(f.rows, f.kinds, strict=True):
             row = dict(row)
             row["patient_id"] = patients.canonical(row["patient_id"])
             rows.append(row)
             kinds[row["patient_id"]] = dict(missing)
         columns += [c for c in f.columns if c not in columns]
+    _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, patients)
     check_duplicates([r["patient_id"] for r in rows])
     for row in rows:
         own = [s.strip() for s in (row.get("sample_id") or "").split(";")]
@@ -88,9 +110,77 @@ def _merge_files(
     return rows, kinds, columns
 
 
-def _settings(options: dict[str, Any]) -> Settings:
+def _add_sample_files(
+    files: list[ClinicalFile],
+    rows: list[dict[str, Any]],
+    kinds: dict[str, dict[str, str]],
+    columns: list[str],
+    patients: Any,
+) -> None:
+    """cBioPortal's sample files: each sample joins its patient's ``sample_id``; a
+    sample attribute becomes a patient column (its distinct values joined with '; '
+    when a patient's samples differ); patients only the sample file names are added."""
+    by_id = {r["patient_id"]: r for r in rows}
+    for f in files:
+        for row, missing in zip(f.rows, f.kinds, strict=True):
+            pid = patients.canonical(str(row["patient_id"]))
+            target = by_id.get(pid)
+            if target is None:
+                target = by_id[pid] = {"patient_id": pid}
+                rows.append(target)
+                kinds[pid] = {}
+            for column, value in row.items():
+                if column == "patient_id":
+                    continue
+                if column == "sample_id":
+                    own = [s for s in (target.get("sample_id") or "").split(";") if s]
+                    target["sample_id"] = ";".join(dict.fromkeys([*own, str(value)]))
+                    continue
+                if value is None:
+                    if target.get(column) is None and column in missing:
+                        kinds[pid].setdefault(column, missing[column])
+                    continue
+                old = target.get(column)
+                if old is None:
+                    target[column] = value
+                    kinds[pid].pop(column, None)
+                elif value not in str(old).split("; ") and isinstance(old, str):
+                    target[column] = f"{old}; {value}"
+        columns += [c for c in f.columns if c not in columns]
+    for row in rows:
+        for column in columns:
+            row.setdefault(column, None)
+
+
+def _preset_gaps(columns: list[str], files: list[ClinicalFile]) -> list[str]:
+    """What the second-cancer preset cannot show for want of a column: said once,
+    rather than sections vanishing with exit status 0."""
+    needs = {
+        "nec_diagnosis_date": "the latencies, RIN criterion 2, the timeline and survival from dates",
+        "npc_diagnosis_date": "the latency from the first diagnosis and the timeline's left panel",
+        "npc_histology": "RIN criterion 3",
+        "nec_histology": "RIN criterion 3",
+    }
+    found = ", ".join(repr(h) for f in files for h in f.headers.values()) or "none"
+    return [
+        f"profile second_cancer: no {column} column, so {what} cannot be shown; columns found: {found}; "
+        f"map yours under cohort: columns: {{{column}: \"<your header>\"}}"
+        for column, what in needs.items() if column not in columns
+    ]
+
+
+def choose_profile(options: dict[str, Any], columns: list[str]) -> str:
+    """second_cancer (the example's study: first and second tumour, RIN criteria) when
+    the config asks or the table has its columns; generic otherwise."""
+    profile = options["profile"]
+    if profile != "auto":
+        return profile
+    return "second_cancer" if any(c in columns for c in SECOND_CANCER) else "generic"
+
+
+def _settings(options: dict[str, Any], endpoints: tuple[str, ...] = ("os", "pfs")) -> Settings:
     return Settings(options["latency_min_years"], _config_date(options["followup_end"], "followup_end"),
-                    options["survival_start"])
+                    options["survival_start"], endpoints)
 
 
 def _derive_patient(
@@ -125,7 +215,7 @@ def _derive_patient(
     )
 
     cohort.survival_source[pid] = {}
-    for endpoint in ("os", "pfs"):
+    for endpoint in settings.endpoints:
         months, event, source, note = survival_time(
             row, endpoint, settings.start_rule, settings.followup_end)
         out[f"{endpoint}_months"] = months
@@ -268,8 +358,13 @@ def survival_time(
         if event is None and dated:
             event = 1
         return months, (float(event) if event is not None else None), "table", None
+    if endpoint not in ("os", "pfs"):
+        # DFS and DSS come from the table only: their events have no date column.
+        return None, (float(event) if event is not None else None), "unknown", None
     start = row.get("nec_diagnosis_date")
     start_name = "NEC diagnosis"
+    if not start and row.get("diagnosis_date"):
+        start, start_name = row["diagnosis_date"], "diagnosis"
     if start_rule == "first_treatment":
         first = _first_treatment(row)
         if first:
@@ -303,13 +398,16 @@ def survival_time(
 
 
 def survival_rule(
-    sources: dict[str, dict[str, str]], start_rule: str, followup_end: str | None
+    sources: dict[str, dict[str, str]], start_rule: str, followup_end: str | None,
+    profile: str = "second_cancer",
 ) -> str:
     """One sentence: how the survival times were obtained."""
     table = sorted({p for p, s in sources.items() for e in s.values() if e == "table"})
     dated = sorted({p for p, s in sources.items() for e in s.values() if e.startswith("dates")})
     start = "first NEC treatment (surgery or re-irradiation, else NEC diagnosis)" if (
         start_rule == "first_treatment") else "NEC diagnosis"
+    if profile == "generic":
+        start = "diagnosis"
     censor = "last follow-up" + (
         f" or, when that is not recorded, at the study's follow-up end {followup_end}"
         if followup_end else "")
@@ -323,7 +421,10 @@ def survival_rule(
         return f"patients {', '.join(ids)}" if len(ids) <= 10 else f"{len(ids)} patients"
 
     if table and not dated:
-        return f"Survival times ({unit}) are the table's PFS and OS months columns."
+        endpoints = sorted({e for s in sources.values() for e, how in s.items() if how == "table"},
+                           key=["pfs", "os", "dfs", "dss"].index)
+        names = " and ".join(e.upper() for e in endpoints)
+        return f"Survival times ({unit}) are the table's {names} months columns."
     if dated and not table:
         return f"Survival times ({unit}) are {derived}."
     if not table and not dated:

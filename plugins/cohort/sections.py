@@ -19,12 +19,12 @@ CRITERIA = {
 }
 
 
-def build_sections(cohort: Cohort, options: dict[str, Any]) -> list[Section]:
-    sections = [cohort_table_section(cohort)]
+def build_sections(cohort: Cohort, options: dict[str, Any], images: Any = None) -> list[Section]:
+    sections = [cohort_table_section(cohort, table1_by(options))]
     if rin_applies(cohort):
         sections.append(rin_section(cohort))
     if has_timeline(cohort):
-        sections.append(timeline_section(cohort, options))
+        sections.append(timeline_section(cohort, options, images))
     steps, branch = parse_selection(options["selection"])
     if steps or branch:
         sections.append(selection_section(steps, branch))
@@ -37,10 +37,17 @@ _RIN_INPUTS = ("npc_rt_date", "npc_rt_end_date", "nec_in_rt_field", "npc_histolo
 
 def rin_applies(cohort: Cohort) -> bool:
     """A table without NPC/NEC columns (any other cohort) has no RIN criteria to judge."""
-    return any(c in cohort.patients.columns for c in _RIN_INPUTS)
+    return cohort.profile == "second_cancer" and any(c in cohort.patients.columns for c in _RIN_INPUTS)
+
+
+def table1_by(options: dict[str, Any]) -> str | None:
+    by = options["table1_by"] or (options["table1"] or {}).get("by")
+    return str(by) if by else None
 
 
 def has_timeline(cohort: Cohort) -> bool:
+    if cohort.profile != "second_cancer":
+        return False
     df = cohort.patients
     return any(c in df.columns and df[c].notna().any()
                for c in ("npc_diagnosis_date", "nec_diagnosis_date"))
@@ -49,8 +56,9 @@ def has_timeline(cohort: Cohort) -> bool:
 def export_patients(cohort: Cohort) -> Any:
     """cohort_patients.tsv: the published patients frame, latencies rounded for reading."""
     df = cohort.patients.copy()
-    for column in ("latency_years", "latency_rt_years", "os_months", "pfs_months"):
-        df[column] = df[column].round(3)
+    for column in ("latency_years", "latency_rt_years", "os_months", "pfs_months", "dfs_months", "dss_months"):
+        if column in df:
+            df[column] = df[column].round(3)
     # Whole numbers (ages, doses, events) read as 59, not 59.0, in the file.
     for column in df.columns:
         if df[column].dtype.kind == "f":
@@ -60,7 +68,40 @@ def export_patients(cohort: Cohort) -> Any:
     return df
 
 
-def cohort_table_section(cohort: Cohort) -> Section:
+def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
+    import warnings
+
+    from rinec_report.model import InputWarning
+
+    from .stratified import find_column, stratified_table1
+    from .table1 import label_of
+
+    if not by:
+        return []
+    column = find_column(cohort, by)
+    if column is None:
+        available = ", ".join(c for c in cohort.patients.columns if c != "patient_id")
+        warnings.warn(f"cohort: table1_by: no column {by!r}; columns: {available}", InputWarning, stacklevel=2)
+        return []
+    levels = cohort.patients[column].dropna().map(str).nunique()
+    if levels > 10 or levels < 2:
+        warnings.warn(f"cohort: table1_by: {by!r} has {levels} values; Table 1 is stratified by a column "
+                      "with 2 to 10 values", InputWarning, stacklevel=2)
+        return []
+    table, notes = stratified_table1(cohort, column)
+    label = label_of(cohort, column)
+    titles = {"characteristic": "Characteristic", "level": "", "p_value": "p", "test": "Test"}
+    return [
+        Table("table1_by", table, title=f"Table 1 by {label}", patient_column=None, column_titles=titles),
+        *[Note(n) for n in notes],
+        Text("Numbers: median [IQR], compared with the Mann-Whitney U test (two groups) or the "
+             "Kruskal-Wallis test (more); categories: n (% of those with a value), compared with "
+             "Pearson's chi-square test, or Fisher's exact test when an expected count is below 5 "
+             "(as gtsummary does). Missing values are left out of each comparison."),
+    ]
+
+
+def cohort_table_section(cohort: Cohort, by: str | None = None) -> Section:
     table = build_table1(cohort)
     n = len(cohort.patients)
     titles = {"group": "Group", "characteristic": "Characteristic", "summary": f"All (n={n})"}
@@ -69,6 +110,7 @@ def cohort_table_section(cohort: Cohort) -> Section:
         Table("table1", table, title="Table 1", patient_column=None, show=False,
               column_titles=titles),
         Table("patients", export_patients(cohort), title="Patients (one row each)", show=False),
+        *_stratified_blocks(cohort, by),
     ]
     if any(s.startswith("dates") for p in cohort.survival_source.values() for s in p.values()):
         blocks.insert(1, Text(f"* computed from dates. {cohort.survival_rule}"))
@@ -114,6 +156,7 @@ def rin_section(cohort: Cohort) -> Section:
     import altair as alt
     import pandas as pd
 
+    from rinec_report import palettes
     from rinec_report.charts import highlight_opacity
 
     frame = rin_frame(cohort)
@@ -142,7 +185,8 @@ def rin_section(cohort: Cohort) -> Section:
     order = list(drawn["patient_id"])
     criteria = [*CRITERIA.values(), "All three"]
     color = alt.Color("status:N", title="Criterion", scale=alt.Scale(
-        domain=[MET, NOT_MET, UNKNOWN], range=["#4c9a5f", "#c8553d", "#b8b8b8"]))
+        domain=[MET, NOT_MET, UNKNOWN], range=[palettes.KNOWN["met"], palettes.KNOWN["not met"],
+                                               palettes.MISSING]))
     base = alt.Chart(long).encode(
         x=alt.X("criterion:N", sort=criteria, title=None, axis=alt.Axis(labelAngle=0,
                 labelLimit=220)),
@@ -189,7 +233,7 @@ def rin_section(cohort: Cohort) -> Section:
 MAX_TIMELINE_PATIENTS = 200
 
 
-def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
+def timeline_section(cohort: Cohort, options: dict[str, Any], images: Any = None) -> Section:
     followup_end = options["followup_end"]
     followup_iso = V.parse_date(V.cell_text(followup_end)) if followup_end else None
     axis_option = options["timeline_axis"]
@@ -212,7 +256,7 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
         shown = dataclasses.replace(cohort, patients=cohort.patients.head(MAX_TIMELINE_PATIENTS))
         limit = [Note(f"The timeline shows the first {MAX_TIMELINE_PATIENTS} of {n:,} patients in table order; "
                       "every patient's dates are in the data folder (cohort_patients) and the tables above.")]
-    chart = timeline_chart(shown, followup_iso, calendar=calendar)
+    chart = timeline_chart(shown, followup_iso, calendar=calendar, images=images)
     axis = "calendar dates" if calendar else "years since NPC diagnosis"
     return Section(
         id="timeline",
@@ -230,7 +274,8 @@ def timeline_section(cohort: Cohort, options: dict[str, Any]) -> Section:
             "and death without a date are drawn at NEC diagnosis plus the PFS or OS months "
             "(marked ≈). Patients alive are followed to their last follow-up or to the "
             "study's follow-up end (cohort: followup_end). Set cohort: timeline_axis: "
-            "calendar for calendar dates on the left panel."
+            "calendar for calendar dates on the left panel. Images in the imaging sections are "
+            "marked just above the lane on their dates."
         ),
         blocks=[*limit, *_timeline_notes(shown, calendar), Chart(chart, title="Swimmer plot")],
     )

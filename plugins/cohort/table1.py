@@ -8,12 +8,13 @@ from collections import Counter
 from typing import Any
 
 from . import values as V
-from .columns import CANONICAL, GROUPS, LABELS
+from .columns import CANONICAL, GENERIC_GROUPS, GROUPS, LABELS
 from .derive import Cohort
 
 MISSING_TEXT = {
     V.UNKNOWN: "unknown",
     V.NOT_PERFORMED: "not performed",
+    V.NOT_APPLICABLE: "not applicable",
     V.NO_DETAILS: "yes, no details",
 }
 # Beyond this many patients the per-patient columns are unreadable; the summary
@@ -29,7 +30,7 @@ def _is_missing(value: Any) -> bool:
 
 def cell(cohort: Cohort, pid: str, column: str, value: Any) -> str:
     """One patient's value as shown in the table."""
-    if column in ("os_months", "pfs_months"):
+    if column in _SURVIVAL_MONTHS:
         return _survival_cell(cohort, pid, column)
     if _is_missing(value) and column == "sample_id":
         return "none"
@@ -51,7 +52,8 @@ def _survival_cell(cohort: Cohort, pid: str, column: str) -> str:
     if _is_missing(event):
         status = "status unknown"
     elif event == 1:
-        status = "died" if endpoint == "os" else "progressed or died"
+        status = {"os": "died", "pfs": "progressed or died", "dfs": "recurred or progressed",
+                  "dss": "died of the disease"}[endpoint]
     else:
         status = "alive, censored" if endpoint == "os" else "censored"
     if _is_missing(months):
@@ -77,7 +79,7 @@ def summary(cohort: Cohort, column: str) -> str:
     )
     given = [v for v in series if not _is_missing(v)]
     parts: list[str] = []
-    if column in ("os_months", "pfs_months"):
+    if column in _SURVIVAL_MONTHS:
         events = df[f"{column.split('_')[0]}_event"]
         n_events = int((events == 1).sum())
         n_cens = int((events == 0).sum())
@@ -86,7 +88,10 @@ def summary(cohort: Cohort, column: str) -> str:
         n_samples = sum(len(str(v).split(";")) for v in given)
         return f"{len(given)} patients sequenced ({n_samples} samples)"
     kind = CANONICAL.get(column, "text")
-    if given and (kind == "number" or column.startswith("latency")):
+    typed = column_kind(cohort, column)
+    if given and typed is not None:
+        parts.append(typed_summary(typed, given))
+    elif given and (kind == "number" or column.startswith("latency")):
         import statistics
 
         nums = [float(v) for v in given]
@@ -107,11 +112,61 @@ def summary(cohort: Cohort, column: str) -> str:
                 counts.items(), key=lambda kc: (-kc[1], kc[0]))))
         else:
             parts.append(f"{len(given)} given")
-    for kind_name in (V.NO_DETAILS, V.NOT_PERFORMED, V.UNKNOWN):
+    for kind_name in (V.NO_DETAILS, V.NOT_PERFORMED, V.NOT_APPLICABLE, V.UNKNOWN):
         if kinds.get(kind_name):
             parts.append(f"{MISSING_TEXT[kind_name]} {kinds[kind_name]}")
     text = "; ".join(parts)
     return text if given or kinds else f"n={n}"
+
+
+def column_kind(cohort: Cohort, column: str) -> str | None:
+    """number, category, date or text for a column summarised by its type: every
+    column the plugin does not know, and in a generic cohort the known ones too (the
+    second-cancer preset keeps the study's own Table 1 wording)."""
+    if column in cohort.types:
+        return cohort.types[column]
+    if cohort.profile == "second_cancer" or column in ("sample_id", *_SURVIVAL_MONTHS):
+        return None
+    kind = CANONICAL.get(column)
+    return {"number": "number", "sex": "category", "yesno": "category", "date": "date",
+            "text": "category", "treatment": "category"}.get(kind or "")
+
+
+# Levels a category's summary lists before it counts the rest.
+MAX_LEVELS = 12
+_SURVIVAL_MONTHS = ("os_months", "pfs_months", "dfs_months", "dss_months")
+
+
+def typed_summary(kind: str, given: list[Any]) -> str:
+    """numbers: median (IQR; range); categories: n (%) of those given, most
+    frequent first; dates: the years spanned; free text: how many given."""
+    if kind == "number":
+        import numpy as np
+
+        nums = np.array([float(v) for v in given])
+        # numpy's default quartiles are R's quantile() type 7, as tableone reports.
+        q1, med, q3 = np.percentile(nums, [25, 50, 75])
+        f = lambda x: V.format_number(round(float(x), 1))  # noqa: E731
+        return f"median {f(med)} (IQR {f(q1)}\u2013{f(q3)}; range {f(nums.min())}\u2013{f(nums.max())})"
+    if kind == "category":
+        counts = Counter(str(v) for v in given)
+        total = len(given)
+        ranked = sorted(counts.items(), key=lambda kc: (-kc[1], kc[0]))
+        shown = ", ".join(f"{k} {c} ({100 * c / total:.1f}%)" for k, c in ranked[:MAX_LEVELS])
+        rest = ranked[MAX_LEVELS:]
+        if rest:
+            # An identifier-like column declared a category (cBioPortal's STRING) would
+            # otherwise list every patient.
+            shown += f"; {len(rest)} other values ({sum(c for _, c in rest)} patients)"
+        return shown
+    if kind == "date":
+        years = sorted(int(str(v)[:4]) for v in given)
+        return f"{years[0]}\u2013{years[-1]}" if years[0] != years[-1] else str(years[0])
+    return f"{len(given)} given"
+
+
+def label_of(cohort: Cohort, column: str) -> str:
+    return LABELS.get(column) or cohort.labels.get(column) or column.replace("_", " ").capitalize()
 
 
 def build_table1(cohort: Cohort) -> Any:
@@ -121,7 +176,8 @@ def build_table1(cohort: Cohort) -> Any:
     df = cohort.patients
     pids = list(df["patient_id"])
     show_patients = len(pids) <= MAX_PATIENT_COLUMNS
-    groups = [("Sequencing", ["sample_id"]), *GROUPS]
+    known = GROUPS if cohort.profile == "second_cancer" else GENERIC_GROUPS
+    groups = [("Sequencing", ["sample_id"]), *known]
     extra = [c for c in df.columns if c not in CANONICAL and c in _extra_columns(cohort)]
     if extra:
         groups.append(("Other", extra))
@@ -132,7 +188,7 @@ def build_table1(cohort: Cohort) -> Any:
                 continue
             row: dict[str, Any] = {
                 "group": group,
-                "characteristic": LABELS.get(column, column.replace("_", " ").capitalize()),
+                "characteristic": label_of(cohort, column),
             }
             if show_patients:
                 for pid, value in zip(pids, df[column], strict=True):
@@ -144,7 +200,8 @@ def build_table1(cohort: Cohort) -> Any:
 
 
 def _extra_columns(cohort: Cohort) -> list[str]:
-    derived = {"latency_years", "latency_rt_years", "rin_status", "os_event", "pfs_event"}
+    derived = {"latency_years", "latency_rt_years", "rin_status",
+               *(f"{ep}_event" for ep in ("os", "pfs", "dfs", "dss"))}
     return [
         c for c in cohort.patients.columns
         if c not in CANONICAL and c not in derived and not c.startswith("rin_")
@@ -154,7 +211,7 @@ def _extra_columns(cohort: Cohort) -> list[str]:
 def _never_given(cohort: Cohort, column: str) -> bool:
     """A column whose every cell is plain unknown (as sample_id when nothing was
     sequenced) adds a row of 'unknown' and nothing else."""
-    if column in ("os_months", "pfs_months"):
+    if column in _SURVIVAL_MONTHS:
         return bool(cohort.patients[column].isna().all()) and bool(
             cohort.patients[column.replace("months", "event")].isna().all()
         )
@@ -191,7 +248,9 @@ def table1_html(table: Any, n_patients: int) -> str:
     from markupsafe import escape
 
     patient_columns = [c for c in table.columns if c not in ("group", "characteristic", "summary")]
-    head = "".join(f"<th>{escape(c)}</th>" for c in ["", *patient_columns])
+    # data-patient lets the page's highlighter mark and hide a patient's column.
+    head = "<th></th>" + "".join(
+        f'<th data-patient="{escape(c)}">{escape(c)}</th>' for c in patient_columns)
     head += f"<th>All (n={n_patients})</th>"
     body = []
     width = len(patient_columns) + 2
@@ -205,10 +264,10 @@ def table1_html(table: Any, n_patients: int) -> str:
         for c in patient_columns:
             value = str(rec[c])
             cls = ' class="cohort-missing"' if value in missing else ""
-            cells.append(f"<td{cls}>{escape(value)}</td>")
+            cells.append(f'<td{cls} data-patient="{escape(c)}">{escape(value)}</td>')
         cells.append(f'<td class="cohort-sum">{escape(rec["summary"])}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        f'{_STYLE}<h4>Table 1</h4><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'
+        f'{_STYLE}<h3>Table 1</h3><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )

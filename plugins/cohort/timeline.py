@@ -6,20 +6,24 @@ import datetime as dt
 import math
 from typing import Any
 
+from rinec_report import palettes as P
+
 from . import values as V
 from .derive import Cohort
 
+# Colour and shape both tell the events apart (colour-blind safe colours).
 EVENTS = [
-    ("NPC diagnosis", "#6b6b6b", "square"),
-    ("NPC radiotherapy", "#1f77b4", "triangle-up"),
-    ("NPC chemotherapy", "#9ecae9", "diamond"),
-    ("NEC diagnosis", "#d62728", "circle"),
-    ("Surgery", "#2ca02c", "square"),
-    ("Re-irradiation", "#17becf", "triangle-up"),
-    ("NEC chemotherapy", "#9467bd", "diamond"),
-    ("Progression", "#ff7f0e", "triangle-down"),
-    ("Metastasis", "#8c564b", "cross"),
-    ("Death", "#000000", "cross"),
+    ("NPC diagnosis", P.NEUTRAL, "square"),
+    ("NPC radiotherapy", P.BLUE, "triangle-up"),
+    ("NPC chemotherapy", P.SKY_BLUE, "diamond"),
+    ("NEC diagnosis", P.VERMILLION, "circle"),
+    ("Surgery", P.BLUISH_GREEN, "square"),
+    ("Re-irradiation", P.REDDISH_PURPLE, "triangle-up"),
+    ("NEC chemotherapy", P.VARIANT_CLASSES["Splice_Site"], "diamond"),
+    ("Progression", P.ORANGE, "triangle-down"),
+    ("Metastasis", P.VARIANT_CLASSES["Nonstop_Mutation"], "cross"),
+    ("Death", P.BLACK, "cross"),
+    ("Imaging", P.YELLOW, "triangle-down"),
 ]
 
 
@@ -41,9 +45,11 @@ def _rt_details(row: Any, prefix: str) -> str:
     return ", ".join(parts)
 
 
-def patient_events(cohort: Cohort, followup_end: str | None) -> tuple[list[dict], list[dict]]:
+def patient_events(cohort: Cohort, followup_end: str | None, images: Any = None) -> tuple[list[dict], list[dict]]:
     """(events, lanes): one dict per mark and one per patient lane, with days
-    since NPC diagnosis and since NEC diagnosis."""
+    since NPC diagnosis and since NEC diagnosis. ``images`` is the imaging plugin's
+    table (patient_id, date, modality): one mark per patient and image date."""
+    imaged = _image_dates(images)
     events: list[dict] = []
     lanes: list[dict] = []
     for rec in cohort.patients.to_dict("records"):
@@ -93,6 +99,8 @@ def patient_events(cohort: Cohort, followup_end: str | None) -> tuple[list[dict]
             day = nec + dt.timedelta(days=float(rec["pfs_months"]) * V.DAYS_PER_MONTH)
             marks.append(("Progression", day, f"≈{day:%Y-%m}",
                           f"{V.format_number(rec['pfs_months'])} months after NEC diagnosis"))
+        for iso, modalities in imaged.get(pid, {}).items():
+            add("Imaging", iso, ", ".join(sorted(modalities)))
         if rec.get("death_date"):
             add("Death", rec["death_date"])
         elif rec.get("os_event") == 1 and end is not None:
@@ -114,6 +122,17 @@ def patient_events(cohort: Cohort, followup_end: str | None) -> tuple[list[dict]
             "end": end_label or "",
         })
     return events, lanes
+
+
+def _image_dates(images: Any) -> dict[str, dict[str, set[str]]]:
+    """patient -> image date -> modalities, from the imaging plugin's table."""
+    out: dict[str, dict[str, set[str]]] = {}
+    if images is None or len(images) == 0:
+        return out
+    for pid, iso, modality in zip(images["patient_id"], images["date"], images["modality"], strict=True):
+        if iso:
+            out.setdefault(str(pid), {}).setdefault(str(iso), set()).add(str(modality))
+    return {p: dict(sorted(d.items())) for p, d in out.items()}
 
 
 def _lane_end(rec: dict, nec: dt.date | None, followup_end: str | None
@@ -144,7 +163,7 @@ def _point(pid: str, event: str, day: dt.date | None, origin: dt.date | None,
     }
 
 
-def timeline_chart(cohort: Cohort, followup_end: str | None, calendar: bool = False) -> Any:
+def timeline_chart(cohort: Cohort, followup_end: str | None, calendar: bool = False, images: Any = None) -> Any:
     """Two panels on shared lanes: the whole course since NPC diagnosis (or on
     calendar dates), and a close-up of the months after NEC diagnosis, where the
     NEC events are too close together to tell apart on a scale of years."""
@@ -153,7 +172,7 @@ def timeline_chart(cohort: Cohort, followup_end: str | None, calendar: bool = Fa
 
     from rinec_report.charts import highlight_opacity
 
-    events, lanes = patient_events(cohort, followup_end)
+    events, lanes = patient_events(cohort, followup_end, images)
     ev = pd.DataFrame(events, columns=list(_point("", "", None, None, None, "", "")))
     ln = pd.DataFrame(lanes)
     order = list(cohort.patients["patient_id"])
@@ -186,7 +205,11 @@ def timeline_chart(cohort: Cohort, followup_end: str | None, calendar: bool = Fa
         # Chemotherapy has no date of its own and sits on another mark's date:
         # drawn just below the lane so that both stay visible.
         chemo = "indexof(datum.event, 'chemotherapy') >= 0"
-        points = alt.Chart(data_ev).transform_filter(f"!({chemo})").mark_point(
+        imaging = "datum.event == 'Imaging'"  # just above the lane: images share dates with diagnoses
+        imaging_points = alt.Chart(data_ev).transform_filter(imaging).mark_point(
+            filled=True, size=70, yOffset=-11).encode(
+            x=x, y=y, color=color, shape=shape, tooltip=tooltip, opacity=highlight_opacity())
+        points = alt.Chart(data_ev).transform_filter(f"!({chemo}) && !({imaging})").mark_point(
             filled=True, size=110, strokeWidth=2).encode(
             x=x, y=y, color=color, shape=shape, tooltip=tooltip,
             opacity=highlight_opacity())
@@ -195,7 +218,7 @@ def timeline_chart(cohort: Cohort, followup_end: str | None, calendar: bool = Fa
             x=x, y=y, color=color, shape=shape, tooltip=tooltip,
             opacity=highlight_opacity())
         per_lane = 40 if len(order) <= 30 else 14
-        return alt.layer(lane, arrow, points, chemo_points).properties(
+        return alt.layer(lane, arrow, points, chemo_points, imaging_points).properties(
             width=width, height=per_lane * len(order))
 
     if calendar:

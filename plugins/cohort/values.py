@@ -13,16 +13,16 @@ import math
 import re
 from typing import Any
 
-VALUE = "value"
-UNKNOWN = "unknown"
-NOT_PERFORMED = "not performed"
-NO_DETAILS = "no details"
+from rinec_report import tables
 
-_UNKNOWN = {"", "na", "n/a", "nan", "nat", "null", "unknown", "unk", "?", "not known", "missing"}
-_NOT_PERFORMED = {"-", "\u2013", "\u2014", "not performed", "not done", "not given"}
+VALUE = "value"
+UNKNOWN = tables.UNKNOWN
+NOT_PERFORMED = tables.NOT_PERFORMED
+NOT_APPLICABLE = tables.NOT_APPLICABLE
+NO_DETAILS = tables.NO_DETAILS
+
 # "no"/"none" in a treatment column means the treatment was not given.
 _NOT_GIVEN = {"no", "none", "0"}
-_NO_DETAILS = re.compile(r"^(yes\s*)?[(\[]?\s*\*\s*[)\]]?$")
 
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
@@ -47,42 +47,22 @@ def cell_text(raw: Any) -> str:
 
 
 def missing_kind(text: str, treatment: bool = False) -> str | None:
-    """The missing kind of a cell, or None when it holds a value."""
-    low = text.strip().lower()
-    if low in _UNKNOWN:
-        return UNKNOWN
-    if low in _NOT_PERFORMED or (treatment and low in _NOT_GIVEN):
+    """The missing kind of a cell, or None when it holds a value (the tokens every
+    plugin reads: rinec_report.tables.missing_kind)."""
+    kind = tables.missing_kind(text)
+    if kind is None and treatment and text.strip().lower() in _NOT_GIVEN:
         return NOT_PERFORMED
-    if _NO_DETAILS.match(low):
-        return NO_DETAILS
-    return None
+    return kind
 
 
 # ------------------------------------------------------------------ dates
 
-_DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2})(?:[ T]\d\d:\d\d(?::\d\d)?)?)?)?$")
 
-
-def parse_date(text: str) -> str:
-    """ISO text at the precision given: '2008', '2019-05' or '2018-09-20'."""
-    match = _DATE.match(text.strip())
-    if not match:
-        raise ValueError(f"{text!r} is not a date (write YYYY-MM-DD, YYYY-MM or YYYY)")
-    year, month, day = match.groups()
-    y = int(year)
-    if not 1800 <= y <= 2200:
-        raise ValueError(f"{text!r} is not a plausible year")
-    if month is None:
-        return f"{y:04d}"
-    m = int(month)
-    if not 1 <= m <= 12:
-        raise ValueError(f"{text!r} has no month {m}")
-    if day is None:
-        return f"{y:04d}-{m:02d}"
-    d = int(day)
-    if not 1 <= d <= calendar.monthrange(y, m)[1]:
-        raise ValueError(f"{text!r} is not a day of the calendar")
-    return f"{y:04d}-{m:02d}-{d:02d}"
+def parse_date(text: str, date_format: str = "auto") -> str:
+    """ISO text at the precision given: '2008', '2019-05' or '2018-09-20', from
+    the ways people write dates (rinec_report.tables.parse_date), Excel serials
+    included."""
+    return tables.parse_date(text, date_format, serials=True)
 
 
 def precision(iso: str) -> str:
@@ -145,40 +125,10 @@ def parse_number(text: str) -> float:
     return float(match.group().replace(",", "."))
 
 
-_EVENT_WORDS = {
-    1: (
-        "dead", "died", "death", "deceased", "yes", "y", "true", "event", "progressed",
-        "progression", "progressive", "relapse", "relapsed", "recurrence", "recurred",
-    ),
-    0: (
-        "alive", "living", "censored", "censor", "no", "n", "false", "none",
-        "progression free", "progression-free", "disease free", "diseasefree",
-        "no progression", "stable",
-    ),
-}
-
-
 def parse_event(text: str) -> int:
-    """1 for an event, 0 for censored: 'Dead', 'Died', '1', 'yes', 'Alive',
-    'Censored', '0', 'no', cBioPortal's '1:DECEASED' / '0:LIVING'."""
-    low = text.strip().lower()
-    code = re.match(r"^([01])\s*:", low)
-    if code:
-        return int(code.group(1))
-    if low in ("1", "1.0"):
-        return 1
-    if low in ("0", "0.0"):
-        return 0
-    for event, words in _EVENT_WORDS.items():
-        if low in words:
-            return event
-    words_in = re.findall(r"[a-z]+", low)
-    hits = {e for e, words in _EVENT_WORDS.items() for w in words_in if w in words}
-    if "no" in words_in or "free" in words_in or "without" in words_in:
-        hits = {0}
-    if len(hits) == 1:
-        return hits.pop()
-    raise ValueError(f"{text!r} is not an outcome (write Alive/Dead, Censored, 1/0, yes/no)")
+    """1 for an event, 0 for censored (rinec_report.tables.parse_event): 'Dead',
+    'Died', '1', 'yes', 'Alive', 'Censored', '0', 'no', cBioPortal's '1:DECEASED'."""
+    return tables.parse_event(text)
 
 
 def parse_outcome(text: str) -> tuple[float | None, int | None]:

@@ -8,11 +8,13 @@ from typing import Any
 
 import pandas as pd
 
+from rinec_report import palettes
+
 from .string_files import split_genes
 
 TERM_PARAM = "enrichment_term"
-MARKED = "#d6604d"
-UNMARKED = "#9ecae1"
+MARKED = palettes.VERMILLION
+UNMARKED = palettes.SKY_BLUE
 
 
 def layout(genes: list[str], edges: pd.DataFrame, seed: int = 7) -> dict[str, tuple[float, float]]:

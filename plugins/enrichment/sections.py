@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from rinec_report import palettes
 from rinec_report.model import Chart, KeyValues, Note, Section, Table, Text
 
 from .build import Info
@@ -145,9 +146,9 @@ def top_terms_chart(frame: pd.DataFrame, threshold: float) -> Any:
         x=alt.X("neg_log10_fdr:Q", title="-log10 FDR", scale=alt.Scale(zero=True)),
         y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
         size=alt.Size("gene_ratio:Q", title="Gene ratio", scale=alt.Scale(domain=[0, 1], range=[40, 600])),
-        color=alt.Color("category:N", title="Category", sort=None)
+        color=alt.Color("category:N", title="Category", sort=None, scale=palettes.scale(frame["category"]))
         if frame["category"].nunique() > 1
-        else alt.value("#4c78a8"),
+        else alt.value(palettes.BLUE),
         tooltip=[
             alt.Tooltip("description:N", title="Term"),
             alt.Tooltip("term_id:N", title="Id"),
@@ -162,7 +163,7 @@ def top_terms_chart(frame: pd.DataFrame, threshold: float) -> Any:
     )
     rule = (
         alt.Chart(pd.DataFrame({"x": [-math.log10(threshold)]}))
-        .mark_rule(strokeDash=[4, 4], color="#b2182b")
+        .mark_rule(strokeDash=[4, 4], color=palettes.VERMILLION)
         .encode(x="x:Q")
     )
     return alt.layer(rule, dots).properties(width=420, height=max(80, 22 * len(frame)))

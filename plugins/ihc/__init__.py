@@ -34,8 +34,14 @@ def rinec_options() -> list[Option]:
                "labels the plugin cannot read the type from."),
         Option("comparison_max_patients", "int", 24, "Patients drawn in the NPC-versus-NEC chart (the first ones).",
                min=1),
-        Option("ignore_columns", "list[str]", ["comment", "comments", "note", "notes", "remarks"],
-               "Columns of a wide table that are not markers."),
+        Option("ignore_columns", "list[str]", [],
+               "Columns of a wide table that are not markers, added to the built-in ones (comment, notes, remarks, "
+               "age, sex, date, ...)."),
+        Option("summary_markers", "list[str]", [],
+               "Markers shown per patient in the report's summary table (e.g. `[PD-L1, Ki-67]`); the "
+               "second-cancer study's neuroendocrine, EBER and panel columns appear when the data has NEC "
+               "specimens."),
+        Option("sheet", "str", None, "The XLSX sheet to read (default: the first with data)."),
     ]
 
 

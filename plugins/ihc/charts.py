@@ -13,6 +13,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from rinec_report import palettes
 from rinec_report.charts import highlight_opacity
 
 from .names import NEC, NPC
@@ -20,7 +21,7 @@ from .parse import COMPUTED
 from .scoring import CATEGORIES, MAX_SCORE, Bands
 
 TYPE_TITLES = {NPC: "NPC (primary)", NEC: "NEC (second tumour)"}
-TYPE_COLOURS = {NPC: "#4c78a8", NEC: "#e45756"}
+TYPE_COLOURS = {NPC: palettes.KNOWN["NPC"], NEC: palettes.KNOWN["NEC"]}
 CELL = 46
 DASH = "\u2013"
 NOT_STAINED = "not stained"
@@ -50,6 +51,10 @@ def _plain(value: Any) -> Any:
 
 def _reading(r: Any) -> str:
     """A reading in words, from a row of ``scores`` (a named tuple)."""
+    if r.source == "percent":
+        return f"{r.percent:g}% of cells (a percentage reading: no intensity, no score)"
+    if r.source == "intensity":
+        return f"intensity {r.intensity} ({r.category}), percentage not recorded: no score"
     if r.source != COMPUTED:
         return f"recorded only as {r.category}"
     if r.intensity == 0:
@@ -77,7 +82,9 @@ def heatmap_data(scores: pd.DataFrame, markers: list[str]) -> tuple[pd.DataFrame
     """Every cell of every panel (readings and gaps) and the row order."""
     labels = _row_labels(scores)
     patients = list(dict.fromkeys(scores["patient_id"]))
-    types = list(dict.fromkeys(scores["specimen_type"]))
+    # The primary NPC panel first, then the NEC, then any other type, whatever the row order.
+    first = {NPC: 0, NEC: 1}
+    types = sorted(dict.fromkeys(scores["specimen_type"]), key=lambda t: first.get(t, 2))
     specimens = (
         scores.drop_duplicates(["specimen_type", "patient_id", "specimen"])
         .groupby(["specimen_type", "patient_id"], sort=False)["specimen"]
@@ -156,7 +163,7 @@ def heatmap(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
     base = alt.Chart().encode(x=x, y=y, opacity=highlight_opacity(), tooltip=tooltip)
     grid = base.mark_rect(fill="#ffffff", stroke="#d0d0d0", strokeWidth=1)
     colour = alt.Color(
-        "score:Q",
+        "shade:Q",
         title="Score",
         scale=alt.Scale(scheme="yelloworangebrown", domain=[0, MAX_SCORE]),
         legend=alt.Legend(values=[0, 4, 8, 12], gradientLength=120),
@@ -167,9 +174,18 @@ def heatmap(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
         base.mark_rect(stroke="#ffffff", strokeWidth=1)
         .encode(color=colour)
         .transform_filter(f"datum.state == '{COMPUTED}'")
+        .transform_calculate(shade="datum.score")
     )
-    given = base.mark_rect(stroke="#ffffff", strokeWidth=1, fill="#bdbdbd").transform_filter(
-        "datum.state == 'category'"
+    # A negative reading given only as "-" is drawn as score 0 is (negative is
+    # negative); the other category-only readings, which span several scores, are grey.
+    negative = (
+        base.mark_rect(stroke="#ffffff", strokeWidth=1)
+        .encode(color=colour)
+        .transform_filter(f"datum.state == 'category' && datum.category == '{CATEGORIES[0]}'")
+        .transform_calculate(shade="0")
+    )
+    given = base.mark_rect(stroke="#ffffff", strokeWidth=1, fill=palettes.MISSING).transform_filter(
+        f"datum.state == 'category' && datum.category != '{CATEGORIES[0]}'"
     )
     symbols = (
         base.mark_text(fontSize=font, fontWeight="bold")
@@ -180,7 +196,7 @@ def heatmap(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
         .transform_filter("datum.state != 'gap'")
     )
     chart = (
-        alt.layer(grid, cells, given, symbols, data=alt.NamedData(name="ihc_heatmap"))
+        alt.layer(grid, cells, negative, given, symbols, data=alt.NamedData(name="ihc_heatmap"))
         .properties(width=CELL * len(markers), height=row_height * len(rows))
         .facet(
             column=alt.Column(
@@ -233,7 +249,9 @@ def dumbbell_data(scores: pd.DataFrame, patients: list[str], bands: Bands) -> pd
     """For each patient: its first NPC and first NEC specimen's readings with
     the score range each stands for (one value when computed), a span row per
     marker joining them, and the category bands behind them (``kind``)."""
-    chosen = scores[scores["patient_id"].isin(patients) & scores["specimen_type"].isin([NPC, NEC])]
+    # Percentage and intensity-only readings have no score or category to draw here.
+    chosen = scores[scores["patient_id"].isin(patients) & scores["specimen_type"].isin([NPC, NEC])
+                    & scores["source"].isin([COMPUTED, "category"])]
     first = chosen.drop_duplicates(["patient_id", "specimen_type"])[["patient_id", "specimen"]]
     chosen = chosen.merge(first, on=["patient_id", "specimen"])
     rows: list[dict[str, Any]] = []

@@ -101,7 +101,8 @@ def verdict(readings: dict[str, str], groups: MarkerGroups) -> tuple[str, str]:
 def panel_table(scores: pd.DataFrame, groups: MarkerGroups) -> pd.DataFrame:
     """One row per NEC specimen, in the order of ``scores``."""
     rows = []
-    nec = scores[scores["specimen_type"] == NEC]
+    # Percentage and intensity-only readings have no category to weigh.
+    nec = scores[(scores["specimen_type"] == NEC) & scores["source"].isin(["computed", "category"])]
     for (patient, specimen), readings in nec.groupby(["patient_id", "specimen"], sort=False):
         categories = dict(zip(readings["marker"], readings["category"], strict=True))
         decided, reason = verdict(categories, groups)

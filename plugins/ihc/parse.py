@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from rinec_report import InputError, InputWarning
+from rinec_report import InputError, InputWarning, tables
 
 from . import scoring
-from .names import MarkerNames, specimen_type
+from .names import NEC, NPC, MarkerNames, specimen_type
 
 SCORE_COLUMNS = [
     "patient_id",
@@ -34,6 +34,12 @@ SCORE_COLUMNS = [
 # The ``source`` of a reading: scored from intensity and percentage, or given as a category.
 COMPUTED = "computed"
 GIVEN = "category"
+# Readings with no score: a percentage alone (Ki-67 80%), an intensity word alone (weak).
+PERCENT = "percent"
+INTENSITY = "intensity"
+# Columns of a wide table that are never markers (ignore_columns adds to them).
+NOT_MARKERS = ("comment", "comments", "note", "notes", "remarks", "age", "sex", "diagnosis", "date",
+               "sample_id", "sample", "block", "slide")
 # Wide-shape cells meaning the marker was not stained.
 _NOT_DONE = ("na", "n/a", "nd", "not done", "not stained")
 # (spreadsheet row, patient, specimen, marker as written, scored values)
@@ -72,72 +78,17 @@ _WIDE_CELL = re.compile(
 )
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Every cell of the first sheet or of a delimited file as a stripped
-    string ('' for empty), indexed by the row number a spreadsheet shows."""
-    path = Path(path)
-    excel = path.suffix.lower() in (".xlsx", ".xlsm")
-    rows = _xlsx_rows(path) if excel else _delimited_rows(path)
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
-    if not numbered:
-        return pd.DataFrame()
-    width = max(len(row) for _, row in numbered)
-    numbered = [(n, [c.strip() for c in row] + [""] * (width - len(row))) for n, row in numbered]
-    header_number, header = numbered[0]
-    columns = [name or f"column {i + 1}" for i, name in enumerate(header)]
-    if len(set(columns)) < len(columns):
-        doubled = sorted({c for c in columns if columns.count(c) > 1})
-        raise InputError(f"row {header_number}: column {doubled[0]!r} appears twice")
-    frame = pd.DataFrame(
-        [row for _, row in numbered[1:]],
-        columns=columns,
-        index=[n for n, _ in numbered[1:]],
-        dtype=object,
-    )
-    # Spreadsheets often carry unnamed, empty columns at the right.
-    empty = [c for c, name in zip(columns, header, strict=True) if not name and not frame[c].any()]
-    return frame.drop(columns=empty)
-
-
-def _delimited_rows(path: Path) -> list[list[str]]:
-    import csv
-    from io import StringIO
-
-    raw = path.read_bytes()
+def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
+    """Every cell of the sheet or of a delimited file as a stripped string ('' for
+    empty), indexed by the row number a spreadsheet shows (the core's reader:
+    quoting, encodings, merged cells, '#' comments)."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    sep = "\t" if path.suffix.lower() == ".tsv" else max(("\t", ",", ";"), key=header.count)
-    return list(csv.reader(StringIO(text), delimiter=sep))
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=False, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        return [[_xlsx_cell(cell) for cell in row] for row in sheet.iter_rows()]
-    finally:
-        book.close()
-
-
-def _xlsx_cell(cell: Any) -> str:
-    value = cell.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        # A cell formatted as a percentage stores 0.6 for 60%.
-        if "%" in (cell.number_format or ""):
-            return f"{value * 100:g}%"
-        if float(value).is_integer():
-            return str(int(value))
-        return f"{value:g}"
-    return str(value)
+        table = tables.read_table(path, sheet)
+    except InputError as err:
+        if "empty" in str(err):
+            return pd.DataFrame()
+        raise
+    return table.frame()
 
 
 def _normal_header(name: str) -> str:
@@ -161,7 +112,8 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     if "marker" in roles:
         readings = list(_long_readings(frame, roles, bands))
     else:
-        ignored = {_normal_header(c) for c in options["ignore_columns"]}
+        # The option adds to the columns that are never markers.
+        ignored = {_normal_header(c) for c in (*NOT_MARKERS, *options["ignore_columns"])}
         marker_columns = [
             c
             for c in frame.columns
@@ -193,7 +145,10 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
             unknown_labels.setdefault(specimen, row)
             kind = specimen
         rows.append({"patient_id": patient, "specimen": specimen, "specimen_type": kind, "marker": marker, **values})
-    for label, row in unknown_labels.items():
+    # A study that names its specimens NPC and NEC (the second-cancer preset) needs every
+    # specimen typed; any other cohort's types are its own labels (primary, metastasis).
+    typed = any(r["specimen_type"] in (NPC, NEC) for r in rows)
+    for label, row in unknown_labels.items() if typed else ():
         warnings.warn(
             f"row {row}, column '{roles['specimen']}': cannot tell whether specimen "
             f"{label!r} is the NPC or the NEC; shown as its own type (map it under "
@@ -228,44 +183,79 @@ def _long_readings(frame: pd.DataFrame, roles: dict[str, str], bands: scoring.Ba
     if not has_value:
         raise InputError("no reading columns: expected 'intensity' with 'percent' or 'percent_score', or 'category'")
     where = {role: roles[role] for role in has_value}
+    bad: dict[str, list[tuple[int, str, str]]] = {}
     for row, record in _records(frame, roles):
         marker = record[roles["marker"]]
         if not marker:
             raise InputError(f"row {row}, column '{roles['marker']}': empty")
         cells = {role: record[roles[role]] for role in has_value}
-        values = _score_cells(
-            row,
-            where,
-            cells.get("intensity", ""),
-            cells.get("percent", ""),
-            cells.get("percent_score", ""),
-            cells.get("category", ""),
-            bands,
-        )
+        cells = {role: "" if _blank(c) else c for role, c in cells.items()}
+        try:
+            values = _score_cells(
+                row,
+                where,
+                cells.get("intensity", ""),
+                cells.get("percent", ""),
+                cells.get("percent_score", ""),
+                cells.get("category", ""),
+                bands,
+            )
+        except InputError as err:
+            text = str(err)
+            column = text.split("column '", 1)[1].split("'", 1)[0] if "column '" in text else roles["marker"]
+            role = next((r for r, c in where.items() if c == column), "intensity")
+            bad.setdefault(column, []).append((row, cells.get(role, ""), text.split(": ", 1)[-1]))
+            continue
         yield row, record[roles["patient_id"]], record[roles["specimen"]], marker, values
+    for column, found in bad.items():
+        tables.warn_bad_cells(column, found, "reading")
+
+
+def _blank(cell: str) -> bool:
+    return tables.missing_kind(cell) in (tables.UNKNOWN, tables.NOT_APPLICABLE)
 
 
 def _wide_readings(
     frame: pd.DataFrame, roles: dict[str, str], marker_columns: list[str], bands: scoring.Bands
 ) -> Iterator[Reading]:
+    bad: dict[str, list[tuple[int, str, str]]] = {}
     for row, record in _records(frame, roles):
         for column in marker_columns:
             cell = record[column]
-            if not cell or cell.casefold() in _NOT_DONE:
+            # '-' is a reading here (negative), not cBioPortal's "not performed".
+            if not cell or cell.casefold() in _NOT_DONE or _blank(cell):
                 continue
-            values = _wide_cell(row, column, cell, bands)
+            try:
+                values = _wide_cell(row, column, cell, bands)
+            except InputError as err:
+                # One unreadable cell costs that reading, not the file.
+                bad.setdefault(column, []).append((row, cell, str(err).split(": ", 1)[-1]))
+                continue
             yield row, record[roles["patient_id"]], record[roles["specimen"]], column, values
+    for column, cells in bad.items():
+        tables.warn_bad_cells(column, cells, "reading")
 
 
 def _wide_cell(row: int, column: str, cell: str, bands: scoring.Bands) -> dict[str, Any]:
     where = {"intensity": column, "percent": column, "percent_score": column, "category": column}
-    match = _WIDE_CELL.match(cell)
+    words = scoring.intensity_words(cell)
+    match = _WIDE_CELL.match(words)
     if match:
         return _score_cells(row, where, match["intensity"], match["percent"], "", "", bands)
     if scoring.parse_category(cell) is not None:
         return _score_cells(row, where, "", "", "", cell, bands)
     if scoring.parse_number(cell) == 0 and not cell.endswith("%"):
         return _score_cells(row, where, "0", "", "", "", bands)
+    if cell.strip().endswith("%") and scoring.parse_number(cell) is not None:
+        # A percent alone (Ki-67 80%) is a percentage reading: no intensity, no score.
+        percent = scoring.check_percent(cell)
+        return _values(None, percent, None, None, f"{percent:g}%", PERCENT)
+    word = scoring.intensity_of_word(cell)
+    if word is not None:
+        # weak / moderate / strong without a percentage: an intensity reading.
+        if word == 0:
+            return _score_cells(row, where, "0", "", "", "", bands)
+        return _values(word, None, None, None, cell.strip().lower(), INTENSITY)
     raise InputError(
         f"row {row}, column '{column}': {cell!r} is not a reading "
         "(write intensity/percent such as '2/60%', or a category -, +, ++, +++)"
@@ -375,7 +365,7 @@ def parse_file(path: str | Path, options: dict[str, Any]) -> pd.DataFrame:
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "ihc.")
-    frame = read_table(path)
+    frame = read_table(path, options["sheet"])
     if frame.empty:
         raise InputError("no readings (the table is empty)")
     return parse_frame(frame, options)

@@ -127,7 +127,28 @@ def parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_INTENSITY_WORDS = {"negative": 0, "neg": 0, "none": 0, "absent": 0, "weak": 1, "faint": 1,
+                    "moderate": 2, "intermediate": 2, "strong": 3, "intense": 3}
+
+
+def intensity_of_word(text: str) -> int | None:
+    """0-3 for negative, weak, moderate, strong (as pathologists write them), else None."""
+    return _INTENSITY_WORDS.get(text.strip().lower())
+
+
+def intensity_words(text: str) -> str:
+    """'strong, 80%' -> '3, 80%': an intensity word at the start read as its number."""
+    head, sep, rest = text.strip().partition(" ")
+    word = head.rstrip(",;/").lower()
+    if word in _INTENSITY_WORDS and sep:
+        return f"{_INTENSITY_WORDS[word]}{head[len(word):]} {rest}"
+    return text
+
+
 def check_intensity(text: str) -> int:
+    word = intensity_of_word(text)
+    if word is not None:
+        return word
     value = parse_number(text)
     if value is None or text.strip().endswith("%"):
         raise InputError(f"intensity {text.strip()!r} is not a number 0-3")

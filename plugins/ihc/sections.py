@@ -39,11 +39,14 @@ def sections(published: dict[str, Any] | None, options: dict[str, Any]) -> list[
     bands = Bands.from_options(options)
     groups = MarkerGroups.from_options(options)
     markers = marker_order(scores, groups)
-    return [
-        _heatmap_section(scores, markers, bands),
-        _comparison_section(scores, markers, bands, options["comparison_max_patients"]),
-        _panel_section(panel, groups, bands),
-    ]
+    out = [_heatmap_section(scores, markers, bands)]
+    # The second-cancer parts (NPC versus NEC, the NEC panel) only where the data has them.
+    types = set(scores["specimen_type"])
+    if {NPC, NEC} <= types:
+        out.append(_comparison_section(scores, markers, bands, options["comparison_max_patients"]))
+    if NEC in types:
+        out.append(_panel_section(panel, groups, bands))
+    return out
 
 
 def _counts(scores: pd.DataFrame) -> str:
@@ -237,6 +240,32 @@ def joined(keys: Any, values: Any) -> dict[Any, str]:
     return {key: ", ".join(items) for key, items in parts.items()}
 
 
+def _marker_columns(scores: pd.DataFrame, options: dict[str, Any], per_patient: Any) -> list[SummaryColumn]:
+    """One summary column per configured marker (ihc: summary_markers): its reading
+    in each specimen, e.g. 'primary 2 x 4 = 8 (++); metastasis 80%'."""
+    from .names import MarkerNames
+
+    names = MarkerNames(options["marker_synonyms"])
+    out = []
+    for written in options["summary_markers"]:
+        marker = names.canonical(str(written))
+        rows = scores[scores["marker"] == marker]
+        if rows.empty:
+            continue
+        values = per_patient({
+            (r.patient_id, r.specimen): f"{r.specimen} {_short(r)}" for r in rows.itertuples(index=False)
+        })
+        slug = "".join(ch if ch.isalnum() else "_" for ch in marker.lower())
+        out.append(SummaryColumn(f"ihc_{slug}", marker, values, description=f"{marker} per specimen."))
+    return out
+
+
+def _short(r: Any) -> str:
+    if r.source == "computed":
+        return f"{r.category} ({r.score})"
+    return str(r.category)
+
+
 def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -> list[SummaryColumn]:
     if not published:
         return []
@@ -263,23 +292,15 @@ def summary_columns(published: dict[str, Any] | None, options: dict[str, Any]) -
     )
     verdicts = per_patient({(r.patient_id, r.specimen): r.verdict for r in panel.itertuples(index=False)})
     ebv_name = "/".join(groups.ebv) or "EBV"
+    chosen = _marker_columns(scores, options, per_patient)
+    if nec.empty:
+        return chosen
     return [
-        SummaryColumn(
-            "ihc_neuroendocrine",
-            "NEC neuroendocrine IHC",
-            ne_values,
-            description="Categories of the neuroendocrine markers in the NEC specimen.",
-        ),
-        SummaryColumn(
-            "ihc_ebv",
-            ebv_name,
-            ebv_values,
-            description=f"{ebv_name} category per specimen type (NPC, NEC).",
-        ),
-        SummaryColumn(
-            "ihc_verdict",
-            "IHC panel",
-            verdicts,
-            description="The diagnostic panel's verdict for the NEC specimen.",
-        ),
+        *chosen,
+        SummaryColumn("ihc_neuroendocrine", "NEC neuroendocrine IHC", ne_values,
+                      description="Categories of the neuroendocrine markers in the NEC specimen."),
+        SummaryColumn("ihc_ebv", ebv_name, ebv_values,
+                      description=f"{ebv_name} category per specimen type (NPC, NEC)."),
+        SummaryColumn("ihc_verdict", "IHC panel", verdicts,
+                      description="The diagnostic panel's verdict for the NEC specimen."),
     ]

@@ -30,9 +30,12 @@ def rinec_options() -> list[Option]:
     return [
         Option("source", "str", "auto", "Where times come from: `auto` (a survival table wins over the cohort "
                "per endpoint), `cohort` or `table`.", choices=("auto", "cohort", "table")),
-        Option("endpoints", "dict[str,str]", {"os": "Overall survival", "pfs": "Progression-free survival"},
-               "Endpoint keys and titles; a key `dfs` reads `dfs_time`/`dfs_event` (from the cohort: `dfs_months`)."),
+        Option("endpoints", "dict[str,str]", {"os": "Overall survival", "pfs": "Progression-free survival",
+                                              "dfs": "Disease-free survival", "dss": "Disease-specific survival"},
+               "Endpoint prefix -> title (cBioPortal's OS, PFS, DFS and DSS by default; those without data "
+               "are left out)."),
         Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`."),
+        Option("sheet", "str", None, "The XLSX sheet of a survival table (default: the first with data)."),
         Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none."),
         Option("time_unit", "str", "months", "Unit shown and exported: days, weeks, months or years (a "
                "month is 365.25/12 days).",
@@ -49,6 +52,9 @@ def rinec_options() -> list[Option]:
                "steps.",
                min=0),
         Option("confidence", "float", 0.95, "Confidence level of the bands and intervals.", min=0.5, max=0.999),
+        Option("conf_type", "str", "log-log",
+               "Transform of the confidence band and the median's limits: `log-log` (log(-log S), as lifelines "
+               "and SAS) or `log` (R survfit's default).", choices=("log-log", "log")),
         Option("max_groups", "int", 10, "A group_by column with more values is not compared.", min=2),
     ]
 

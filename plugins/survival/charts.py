@@ -13,9 +13,10 @@ WIDTH = 560
 HEIGHT = 280
 # Individual event marks only while they stay readable; censor ticks are always drawn.
 MAX_EVENT_MARKS = 60
+# Confidence bands only while they stay readable: more overlap into a muddy blur.
+MAX_BANDS = 2
 # Above this many patients the censored ones are drawn one tick per censoring time.
 MAX_PATIENT_MARKS = 2000
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 # A vertical bar, like the censor mark of most Kaplan-Meier plots.
 CENSOR_SHAPE = "M0,-1L0,1"
 
@@ -108,12 +109,12 @@ def km_chart(
     x_title = f"Time ({unit})"
     color = alt.Color(
         "group:N",
-        scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)]),
+        scale=_group_scale(labels),
         legend=None
         if column is None
         else alt.Legend(
             title=column,
-            orient="top-right",
+            orient="right",
             symbolType="stroke",
             symbolOpacity=1,
             symbolStrokeWidth=2.5,
@@ -141,7 +142,7 @@ def km_chart(
         x=x, y=alt.Y("ci_lower:Q", scale=alt.Scale(domain=[0, 1])), y2="ci_upper:Q", color=color
     )
     line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(x=x, y=y, color=color, tooltip=curve_tooltip)
-    layers = [band, line]
+    layers = [band, line] if len(labels) <= MAX_BANDS else [line]
     median_rules = _median_rules(tables["medians"], endpoint, labels)
     if not median_rules.empty:
         layers.append(
@@ -243,7 +244,7 @@ def _risk_rows(
             x=alt.X("time:Q", scale=x_scale, axis=None),
             y=alt.Y("row:N", sort=order, title=None, axis=alt.Axis(domain=False, ticks=False, labelPadding=14)),
             text="count:Q",
-            color=alt.Color("group:N", legend=None, scale=alt.Scale(domain=labels, range=PALETTE[: len(labels)])),
+            color=alt.Color("group:N", legend=None, scale=_group_scale(labels)),
         )
         .properties(
             width=WIDTH,
@@ -256,3 +257,16 @@ def _risk_rows(
             ),
         )
     )
+
+
+def _group_scale(labels: list[str]) -> Any:
+    """The groups' colours (``column=value``), keyed by value so that a group keeps
+    its colour in every chart, and colour-blind safe."""
+    import altair as alt
+
+    from rinec_report import palettes
+
+    if labels == [OVERALL]:
+        return alt.Scale(domain=labels, range=[palettes.NEUTRAL])
+    by_value = palettes.colors(lb.split("=", 1)[-1] for lb in labels)
+    return alt.Scale(domain=labels, range=[by_value[lb.split("=", 1)[-1]] for lb in labels])

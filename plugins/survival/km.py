@@ -1,4 +1,5 @@
-"""Kaplan-Meier estimates, medians, landmark survival and log-rank tests (lifelines)."""
+"""Kaplan-Meier estimates, medians and landmark survival (as R computes them, estimate.py),
+and log-rank tests (lifelines)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from rinec_report import InputWarning
 
 from .build import SurvivalData
+from .estimate import KaplanMeier, kaplan_meier
 
 OVERALL = "all"
 CURVE_COLUMNS = ["endpoint", "group", "time", "survival", "ci_lower", "ci_upper", "at_risk"]
@@ -86,26 +88,18 @@ def sorted_levels(values: Any) -> list[str]:
     return sorted((str(v) for v in values), key=key)
 
 
-def fit(rows: Any, endpoint: str, confidence: float) -> Any:
-    from lifelines import KaplanMeierFitter
-
-    return KaplanMeierFitter(alpha=1 - confidence).fit(
-        rows[f"{endpoint}_time"].astype(float),
-        rows[f"{endpoint}_event"].astype(int),
-        label="km",
+def fit(rows: Any, endpoint: str, confidence: float, conf_type: str = "log-log") -> KaplanMeier:
+    return kaplan_meier(
+        rows[f"{endpoint}_time"].to_numpy(dtype=float),
+        rows[f"{endpoint}_event"].to_numpy(dtype=float),
+        confidence,
+        conf_type,
     )
 
 
-def _step_at(series: Any, time: float) -> float:
-    """Value of a right-continuous step function at ``time``."""
-    index = series.index.to_numpy()
-    pos = index.searchsorted(time, side="right") - 1
-    return float(series.iloc[max(pos, 0)])
-
-
-def _flat_half(surv: Any) -> tuple[float, float] | None:
+def _flat_half(km: KaplanMeier) -> tuple[float, float] | None:
     """(start, end) when the curve stays exactly at 0.5 until a later drop."""
-    values, times = surv.to_numpy(), surv.index.to_numpy()
+    values, times = km.survival, km.time
     at_half = [i for i, v in enumerate(values) if abs(v - 0.5) < 1e-9]
     if not at_half:
         return None
@@ -120,11 +114,11 @@ def _finite(value: float) -> float:
 def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
     """Every table of the plugin, as DataFrames named as they are exported."""
     import pandas as pd
-    from lifelines.utils import median_survival_times
 
     confidence = options["confidence"]
     if not 0 < confidence < 1:
         raise ValueError(f"survival: confidence must be between 0 and 1, not {confidence}")
+    conf_type = options["conf_type"]
     curves, medians, at_times, risks, tests = [], [], [], [], []
     notes: list[str] = []
     steps: dict[str, float] = {}
@@ -143,56 +137,36 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
         for label, _col, rows in parts:
             if rows.empty:
                 continue
-            kmf = fit(rows, ep, confidence)
+            km = fit(rows, ep, confidence, conf_type)
             times = rows[f"{ep}_time"].to_numpy(dtype=float)
             events = rows[f"{ep}_event"].to_numpy(dtype=int)
-            surv = kmf.survival_function_["km"]
-            ci = kmf.confidence_interval_
-            lower, upper = ci.iloc[:, 0], ci.iloc[:, 1]
-            table = kmf.event_table
-            for t in surv.index:
-                curves.append(
-                    (
-                        ep,
-                        label,
-                        float(t),
-                        float(surv.loc[t]),
-                        float(lower.loc[t]),
-                        float(upper.loc[t]),
-                        int(table.loc[t, "at_risk"]),
-                    )
-                )
-            median_ci = median_survival_times(ci)
-            flat = _flat_half(surv)
+            if km.time[0] > 0:
+                # The curve starts at 1 at time 0, with everyone at risk.
+                curves.append((ep, label, 0.0, 1.0, 1.0, 1.0, len(rows)))
+            for i, t in enumerate(km.time):
+                curves.append((ep, label, float(t), float(km.survival[i]), float(km.lower[i]),
+                               float(km.upper[i]), int(km.at_risk[i])))
+            median, low, high = km.median()
+            flat = _flat_half(km)
             if flat:
                 who = "all patients" if label == OVERALL else label
                 notes.append(
                     f"{ep.upper()} ({who}): the curve is exactly 50% from {flat[0]:g} to "
-                    f"{flat[1]:g} {data.unit}; the median shown is {flat[0]:g} (lifelines); R's "
-                    f"survfit reports the midpoint, {(flat[0] + flat[1]) / 2:g}."
+                    f"{flat[1]:g} {data.unit}; the median is the midpoint, {median:g}, as R's "
+                    "survfit reports it."
                 )
-            medians.append(
-                (
-                    ep,
-                    label,
-                    len(rows),
-                    int(events.sum()),
-                    _finite(kmf.median_survival_time_),
-                    _finite(float(median_ci.iloc[0, 0])),
-                    _finite(float(median_ci.iloc[0, 1])),
-                )
-            )
+            medians.append((ep, label, len(rows), int(events.sum()), median, low, high))
             for t in landmarks:
                 t = float(t)
-                beyond = t > times.max()
+                # Past the last time the estimate is unknown (R's summary(times =) stops
+                # there), unless the curve has reached 0: then it stays 0.
+                beyond = t > times.max() and km.survival[-1] > 0
                 at_times.append(
                     (
                         ep,
                         label,
                         t,
-                        math.nan if beyond else _step_at(surv, t),
-                        math.nan if beyond else _step_at(lower, t),
-                        math.nan if beyond else _step_at(upper, t),
+                        *((math.nan,) * 3 if beyond else km.at(t)),
                         int((times >= t).sum()),
                     )
                 )
@@ -220,6 +194,7 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
         "risk_steps": steps,
         "notes": notes,
         "confidence": confidence,
+        "conf_type": conf_type,
     }
 
 
@@ -229,6 +204,14 @@ def _logrank(data: SurvivalData, endpoint: str, rows: Any) -> list[tuple]:
     out = []
     for col in data.group_by:
         grouped = rows[rows[col].notna()]
+        left_out = len(rows) - len(grouped)
+        if left_out:
+            warnings.warn(
+                f"{endpoint.upper()} by {col}: {left_out} patient(s) without a {col} value are "
+                "left out of the group curves and the log-rank test",
+                InputWarning,
+                stacklevel=2,
+            )
         if grouped[col].nunique() < 2:
             warnings.warn(
                 f"{endpoint.upper()} by {col}: fewer than two groups with data; no log-rank test",

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 from typing import Any
 
-from rinec_report import InputError
+from rinec_report import InputError, tables
 
 # Length of one unit in days; months and years are the mean Gregorian ones.
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -37,48 +36,6 @@ _UNIT_WORDS = {
     "years": "years",
 }
 
-MISSING = {"", "na", "n/a", "nan", "none", "null", "*", "-", "\u2013", "\u2014", "?", "unknown"}
-
-_EVENT_WORDS = {
-    1: {
-        "1",
-        "yes",
-        "y",
-        "true",
-        "dead",
-        "died",
-        "death",
-        "deceased",
-        "event",
-        "progressed",
-        "progression",
-        "progressive",
-        "relapse",
-        "relapsed",
-        "recurrence",
-        "recurred",
-    },
-    0: {
-        "0",
-        "no",
-        "n",
-        "false",
-        "alive",
-        "living",
-        "censored",
-        "censor",
-        "no event",
-        "diseasefree",
-        "disease free",
-        "disease-free",
-        "progression-free",
-        "progression free",
-        "no progression",
-        "stable",
-        "nad",
-        "ned",
-    },
-}
 _NUMBER = re.compile(r"^([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*(\+?)$")
 
 
@@ -88,11 +45,7 @@ def normalize_name(name: Any) -> str:
 
 
 def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return str(value).strip().lower() in MISSING
+    return tables.is_missing(value)
 
 
 def unit_name(value: str) -> str:
@@ -125,9 +78,9 @@ def parse_time(value: Any) -> tuple[float, str | None, bool] | None:
 def parse_event(value: Any) -> int | None:
     """1 for an event (death, progression), 0 for censored, ``None`` if missing.
 
-    Accepts 1/0, yes/no, Dead/Alive, Censored, Progressed and cBioPortal's
-    ``1:DECEASED``/``0:LIVING``; R's 1/2 coding is resolved per column by
-    :func:`events_of_column`, not here."""
+    The words every plugin reads (rinec_report.tables.parse_event): 1/0, yes/no,
+    Dead/Alive, Censored, Progressed, cBioPortal's ``1:DECEASED``/``0:LIVING``; R's 1/2
+    coding is resolved per column by :func:`events_of_column`, not here."""
     if is_missing(value):
         return None
     if isinstance(value, bool):
@@ -136,33 +89,20 @@ def parse_event(value: Any) -> int | None:
         if value in (0, 1):
             return int(value)
         raise ValueError(f"{value!r} is not an event (use 1/0, yes/no, dead/alive, censored)")
-    text = str(value).strip().lower()
-    prefix = re.match(r"^([01])\s*:", text)
-    if prefix:  # cBioPortal writes "1:DECEASED"
-        return int(prefix.group(1))
-    text = re.sub(r"\s+", " ", text)
-    if re.fullmatch(r"[01](\.0+)?", text):
-        return int(float(text))
-    for code, words in _EVENT_WORDS.items():
-        if text in words:
-            return code
-    raise ValueError(f"{value!r} is not an event (use 1/0, yes/no, dead/alive, censored)")
+    return tables.parse_event(str(value))
 
 
-def events_of_column(values: list[Any], column: str) -> list[int | None]:
-    """Parse one event column; raises ``InputError`` naming the row.
+def events_of_column(values: list[Any], column: str, lines: list[int] | None = None) -> list[int | None]:
+    """Parse one event column; a cell that is no event is left missing, with one
+    warning for the column.
 
     A column holding only 1 and 2 is R's ``Surv`` coding (1 censored, 2 event),
     which R itself accepts, so it is read the same way here."""
     numeric = [_as_number(v) for v in values if not is_missing(v)]
     if numeric and all(n in (1.0, 2.0) for n in numeric) and 2.0 in numeric:
         return [None if is_missing(v) else int(_as_number(v) == 2.0) for v in values]
-    out = []
-    for i, value in enumerate(values):
-        try:
-            out.append(parse_event(value))
-        except ValueError as err:
-            raise InputError(f"row {i + 2}, column {column!r}: {err}") from None
+    lines = lines or [i + 2 for i in range(len(values))]
+    out, _ = tables.convert_column(list(values), lines, parse_event, column, "event")
     return out
 
 
@@ -173,58 +113,11 @@ def _as_number(value: Any) -> float | None:
         return None
 
 
-def read_frame(path: str) -> Any:
-    """Read a CSV/TSV/TXT (optionally gzipped) or XLSX file as strings.
-
-    Lines starting with '#' are skipped (cBioPortal's header lines)."""
-    import pandas as pd
-
-    name = Path(path).name.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        frame = pd.read_excel(path, dtype=object, engine="openpyxl")
-    else:
-        base = name[:-3] if name.endswith(".gz") else name
-        sep = "," if base.endswith(".csv") else "\t"
-        if base.endswith(".txt"):
-            sep = _sniff(path)
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            comment=None,
-            skiprows=_comment_rows(path),
-            skip_blank_lines=True,
-        )
-    return frame
-
-
-def _open_text(path: str) -> Any:
-    import gzip
-
-    if path.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace")
-    return open(path, encoding="utf-8-sig", errors="replace")
-
-
-def _comment_rows(path: str) -> list[int]:
-    rows = []
-    with _open_text(path) as handle:
-        for i, line in enumerate(handle):
-            if line.startswith("#"):
-                rows.append(i)
-            elif line.strip():
-                break
-    return rows
-
-
-def _sniff(path: str) -> str:
-    with _open_text(path) as handle:
-        for line in handle:
-            if line.startswith("#") or not line.strip():
-                continue
-            return "\t" if line.count("\t") >= line.count(",") else ","
-    return "\t"
+def _time_cell(value: Any) -> tuple[float, str | None, bool] | None:
+    parsed = parse_time(value)
+    if parsed is not None and parsed[0] < 0:
+        raise ValueError(f"negative time {value!r}")
+    return parsed
 
 
 def endpoint_columns(
@@ -271,7 +164,9 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     options = with_defaults(rinec_options(), options, "survival.")
     import pandas as pd
 
-    frame = read_frame(path)
+    table = tables.read_table(path, options["sheet"])
+    frame = table.frame().reset_index(drop=True)
+    lines = table.lines
     raw_names = [str(c) for c in frame.columns]
     frame.columns = [normalize_name(c) for c in raw_names]
     mapping = {str(k): normalize_name(v) for k, v in options["columns"].items() if v}
@@ -306,7 +201,7 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
         )
 
     ids = frame[id_col].map(lambda v: "" if is_missing(v) else str(v).strip())
-    empty = [str(i + 2) for i, v in enumerate(ids) if not v]
+    empty = [str(lines[i]) for i, v in enumerate(ids) if not v]
     if empty:
         raise InputError(f"row {', '.join(empty[:5])}: empty {id_col!r}")
     duplicated = sorted(set(ids[ids.duplicated()]))
@@ -319,27 +214,22 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     for ep, (time_col, col_unit, event_col) in found.items():
         times, plus_seen = [], False
         unit = col_unit or default_unit
-        for i, value in enumerate(frame[time_col]):
-            try:
-                parsed = parse_time(value)
-            except ValueError as err:
-                raise InputError(f"row {i + 2}, column {time_col!r}: {err}") from None
+        parsed_times, _ = tables.convert_column(list(frame[time_col]), lines, _time_cell, time_col, "time")
+        for parsed in parsed_times:
             if parsed is None:
                 times.append((math.nan, None))
                 continue
             number, cell_unit, plus = parsed
-            if number < 0:
-                raise InputError(f"row {i + 2}, column {time_col!r}: negative time {value!r}")
             if cell_unit and cell_unit != unit:
                 number = number * UNIT_DAYS[cell_unit] / UNIT_DAYS[unit]
             plus_seen |= plus
             times.append((number, plus))
         if event_col:
-            events = events_of_column(list(frame[event_col]), event_col)
+            events = events_of_column(list(frame[event_col]), event_col, lines)
             for i, ((_, plus), event) in enumerate(zip(times, events, strict=True)):
                 if plus and event == 1:
                     raise InputError(
-                        f"row {i + 2}: time {frame[time_col].iloc[i]!r} is marked censored "
+                        f"row {lines[i]}: time {frame[time_col].iloc[i]!r} is marked censored "
                         f"('+') but {event_col!r} says an event happened"
                     )
         elif plus_seen:

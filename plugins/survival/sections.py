@@ -23,6 +23,13 @@ def fmt_time(value: float, unit: str) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def fmt_limit(value: float, unit: str) -> str:
+    """A median's confidence limit: NA (as R prints it) when it does not exist."""
+    if value is None or math.isnan(value):
+        return "NA"
+    return fmt_time(value, unit)
+
+
 def fmt_pct(value: float) -> str:
     return "NA" if value is None or math.isnan(value) else f"{100 * value:.0f}%"
 
@@ -74,7 +81,7 @@ def _medians_shown(medians: Any, data: SurvivalData, level: str) -> Any:
 
     rows = []
     for _, r in medians.iterrows():
-        ci = f"{fmt_time(r['ci_lower'], data.unit)}\u2013{fmt_time(r['ci_upper'], data.unit)}"
+        ci = f"{fmt_limit(r['ci_lower'], data.unit)}\u2013{fmt_limit(r['ci_upper'], data.unit)}"
         rows.append(
             {
                 "endpoint": data.endpoints[r["endpoint"]],
@@ -151,21 +158,26 @@ def _patients_table(data: SurvivalData) -> Table:
     )
 
 
-def help_text(data: SurvivalData, level: str) -> str:
-    import lifelines
-
+def help_text(data: SurvivalData, level: str, conf_type: str = "log-log") -> str:
+    transform = (
+        "log(-log) transform (survival: conf_type: log-log, the default; R's survfit(conf.type = "
+        "\"log-log\"), lifelines and SAS)"
+        if conf_type == "log-log"
+        else "log transform (survival: conf_type: log, R's survfit default)"
+    )
     return (
-        f"Kaplan-Meier estimates by lifelines {lifelines.__version__}. Censor ticks mark patients "
-        "who left follow-up without the event (alive or progression-free at last contact); "
+        "Kaplan-Meier estimates computed as R's survival package computes them. Censor ticks mark "
+        "patients who left follow-up without the event (alive or progression-free at last contact); "
         "dots mark events; choose a patient to find them. The shaded band is the pointwise "
-        f"{level} confidence interval by the exponential Greenwood formula (log(-log) "
-        "transform), lifelines' default, equal to R's survfit(conf.type = \"log-log\"); R's "
-        'default conf.type = "log" gives slightly different bands. The median is the first '
-        "time at which survival is 50% or lower (not reached, NR, when it stays above); its "
-        "confidence interval is where the band's limits cross 50% (Brookmeyer-Crowley). When a "
-        "curve is exactly 50% over an interval, R reports the interval's midpoint, lifelines its "
-        "start. Groups are compared with the log-rank test (chi-square with groups - 1 degrees "
-        "of freedom; lifelines' multivariate_logrank_test, equal to R's survdiff). Under each "
+        f"{level} confidence interval by Greenwood's variance with the {transform}. "
+        "The median is the first time at which survival is 50% or lower (not reached, NR, when "
+        "it stays above; when the curve is exactly 50% over an interval, the interval's midpoint, "
+        "as R reports it); its confidence interval is where the band's limits cross 50% "
+        "(Brookmeyer-Crowley), NA when a limit does not cross it (as R gives NA, e.g. for a "
+        "group of one patient). Once a curve reaches 0 it stays 0 and has no band. "
+        "Groups are compared with the log-rank test (chi-square with groups - 1 degrees "
+        "of freedom; lifelines' multivariate_logrank_test, equal to R's survdiff); patients "
+        "without a value of the grouping column are left out of the comparison. Under each "
         "plot: patients at risk at each time, and the patients censored and the events before it."
     )
 
@@ -201,7 +213,7 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
                 f"Kaplan-Meier {names} of {n} patients, in {data.unit}, with {level} "
                 "confidence bands, censor ticks and median lines."
             ),
-            help=help_text(data, level),
+            help=help_text(data, level, published.get("conf_type", "log-log")),
             blocks=blocks,
         )
     ]
@@ -241,7 +253,7 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
                 f"Kaplan-Meier curves by {', '.join(data.group_by)}, compared with the "
                 "log-rank test. Medians per group are in the table of the Survival section."
             ),
-            help=help_text(data, level),
+            help=help_text(data, level, published.get("conf_type", "log-log")),
             blocks=group_blocks,
         )
     )

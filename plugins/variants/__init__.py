@@ -26,6 +26,9 @@ def rinec_options() -> list[Option]:
         Option("panel_size_mb", "float", None, "Panel territory in Mb (TMB denominator); overrides the BED.",
                cli="--panel-size-mb", min=0.001),
         Option("nonsynonymous", "list[str]", list(NONSYNONYMOUS), "Variant classes counted as non-synonymous."),
+        Option("snv_classes", "str", "all", "The SNVs counted in the SNV classes and Ti/Tv: all "
+               "(maftools' titv useSyn=TRUE) or nonsynonymous (the `nonsynonymous` classes, "
+               "maftools' default).", choices=("all", "nonsynonymous")),
         Option("top_genes", "int", 50, "Genes in the oncoplot.", cli="--top-genes", min=1),
         Option("high_frequency_percent", "float", 50.0, "A gene mutated in at least this % of samples is "
                "high-frequency.", min=0, max=100),
@@ -41,7 +44,10 @@ def rinec_options() -> list[Option]:
 def rinec_patterns() -> list[Pattern]:
     return [
         Pattern("vcf", glob=("*.vcf", "*.vcf.gz", "*.vcf.bgz", "*.bcf")),
-        Pattern("maf", glob=("*.maf", "*.maf.gz", "*.maf.txt", "*.maf.txt.gz")),
+        # cBioPortal's data_mutations.txt / data_mutations_extended.txt and GDC's
+        # *.maf(.gz) are MAFs too.
+        Pattern("maf", glob=("*.maf", "*.maf.gz", "*.maf.txt", "*.maf.txt.gz",
+                             "data_mutations*.txt", "data_mutations*.txt.gz")),
         Pattern("panel", glob=("panel.bed", "*panel*.bed", "*panel*.bed.gz", "*targets*.bed")),
     ]
 

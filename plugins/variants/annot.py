@@ -3,13 +3,15 @@
 A million annotated records carry several million transcript entries; looping
 over them in Python would cost more than reading the VCF. The strings are
 split with pyarrow, priorities are looked up once per distinct value, and
-vcf2maf's transcript choice is done with a sort:
+vcf2maf's transcript choice (vcf2maf.pl, mskcc/vcf2maf @ bf53e52d) is done with a sort:
 
-1. sort each variant's entries by biotype priority, then effect priority, then
-   longer transcript first;
+1. keep the entries of the reported allele (ALLELE_NUM when VEP wrote it, else
+   the Allele field) and sort them by biotype priority, then effect priority,
+   then longer transcript first;
 2. the gene is the first entry's gene that has a symbol;
 3. report that gene's canonical transcript (CANONICAL=YES) if annotated, else
-   the first entry.
+   the worst-affected canonical transcript of any gene with a symbol, else the
+   first entry.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ VEP_FIELDS = {
     "hgvsp": "HGVSp",
     "cdna": "cDNA_position",
     "canonical": "CANONICAL",
+    "allele_num": "ALLELE_NUM",
 }
 SNPEFF_FIELDS = {
     "allele": "Allele",
@@ -93,24 +96,33 @@ class _Entries:
         import numpy as np
 
         self.fmt = fmt
+        # (entries left out, first record index, its field count) when some
+        # entries do not have the header's number of fields.
+        self.malformed: tuple[int, int, int] | None = None
         texts = [s or "" for s in strings] if None in strings else strings
-        lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        data = "".join(texts).encode()
-        self.fast = len(data) == int(lens.sum())
+        # Records joined by a newline (never inside a VCF field), entries within a
+        # record separated by ','. ASCII text (the usual case) takes the fast path.
+        joined = "\n".join(texts)
+        data = joined.encode()
+        self.fast = len(data) == len(joined)
         if self.fast:
-            self._fast_init(np.frombuffer(data, dtype=np.uint8), lens)
+            self._fast_init(np.frombuffer(data, dtype=np.uint8))
         if not self.fast:
             self._arrow_init(texts)
 
-    def _fast_init(self, buf: Any, lens: Any) -> None:
+    def _fast_init(self, buf: Any) -> None:
         import numpy as np
 
-        rec_off = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=rec_off[1:])
-        nonempty = lens > 0
-        commas = np.flatnonzero(buf == 44)
-        starts = np.sort(np.concatenate([rec_off[:-1][nonempty], commas + 1]))
-        ends = np.sort(np.concatenate([commas, rec_off[1:][nonempty]]))
+        seps = np.flatnonzero((buf == 44) | (buf == 10))
+        newline = buf[seps] == 10
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), seps + 1])
+        ends = np.concatenate([seps, np.full(1, len(buf), dtype=np.int64)])
+        # The record of each entry: the newlines before it.
+        rec = np.zeros(len(starts), dtype=np.int64)
+        np.cumsum(newline, out=rec[1:])
+        nonempty = ends > starts
+        if not nonempty.all():
+            starts, ends, rec = starts[nonempty], ends[nonempty], rec[nonempty]
         pipes = np.flatnonzero(buf == 124)
         width = self.fmt.width
         # Every entry has width - 1 pipes iff the counts add up and each entry's
@@ -123,11 +135,12 @@ class _Entries:
             self.fast = False
             return
         self.buf = buf
-        self.rec = np.searchsorted(rec_off, starts, side="right") - 1
+        self.rec = rec
         self.starts, self.ends = starts, ends
         self.pipes = grid
 
     def _arrow_init(self, texts: list[str]) -> None:
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -140,10 +153,16 @@ class _Entries:
         flat = pc.filter(flat, nonempty)
         fields = pc.split_pattern(flat, "|")
         lengths = pc.list_value_length(fields).to_numpy()
-        need = max(self.fmt.index.values()) + 1
-        if len(lengths) and (lengths < need).any():
-            padded = [t + "|" * max(0, need - t.count("|") - 1) for t in flat.to_pylist()]
-            fields = pc.split_pattern(pa.array(padded, type=pa.large_string()), "|")
+        # An entry with more or fewer fields than the header's Format would be
+        # read with shifted fields (a gene id as the gene): it is left out, and
+        # counted for a warning naming its line.
+        bad = lengths != self.fmt.width
+        if len(bad) and bad.any():
+            first = int(np.argmax(bad))
+            self.malformed = (int(bad.sum()), int(self.rec[first]), int(lengths[first]))
+            good = ~bad
+            self.rec = self.rec[good]
+            fields = pc.filter(fields, pa.array(good))
         self.fields = fields
 
     def __len__(self) -> int:
@@ -181,64 +200,75 @@ class _Entries:
             return col if rows is None else pc.take(col, pa.array(rows))
         starts = self.starts if k == 0 else self.pipes[:, k - 1] + 1
         ends = self.ends if k == self.fmt.width - 1 else self.pipes[:, k]
-        if rows is not None:
-            starts, ends = starts[rows], ends[rows]
-        return _gather(self.buf, starts, ends)
+        return _gather(self.buf, starts, ends, rows)
 
 
-def _gather(buf: Any, starts: Any, ends: Any) -> Any:
-    """Arrow strings from (start, end) byte ranges of ``buf``."""
+def _gather(buf: Any, starts: Any, ends: Any, rows: Any = None) -> Any:
+    """Arrow strings from (start, end) byte ranges of ``buf`` (ranges in buffer
+    order), optionally only those at ``rows``.
+
+    No bytes are copied to build it: an Arrow string array over the whole buffer
+    whose offsets alternate start, end, next start, ... has the wanted strings at
+    even positions (the text between them at odd ones); Arrow's take then copies
+    just the wanted ones."""
     import numpy as np
     import pyarrow as pa
 
-    lengths = (ends - starts).astype(np.int64)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    total = int(offsets[-1])
-    if total:
-        # 32-bit indices halve the memory traffic when the chunk allows it.
-        itype = np.int32 if len(buf) < 2**31 and total < 2**31 else np.int64
-        shift = (offsets[:-1] - starts).astype(itype)
-        idx = np.arange(total, dtype=itype)
-        idx -= np.repeat(shift, lengths)
-        data = buf[idx].tobytes()
-    else:
-        data = b""
-    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets.tobytes()),
-                                            pa.py_buffer(data))
+    n = len(starts)
+    offsets = np.empty(2 * n + 1, dtype=np.int64)
+    offsets[0:2 * n:2] = starts
+    offsets[1:2 * n:2] = ends
+    offsets[2 * n] = ends[-1] if n else 0
+    whole = pa.LargeStringArray.from_buffers(2 * n, pa.py_buffer(offsets),
+                                             pa.py_buffer(buf))
+    pick = np.arange(0, 2 * n, 2) if rows is None else 2 * np.asarray(rows, dtype=np.int64)
+    return whole.take(pa.array(pick))
+
+
+@dataclass
+class Chosen:
+    """The entry chosen for each record: Arrow string columns aligned with the
+    records ('' where a record has no usable annotation), the consequence terms
+    vcf2maf does not know (term -> first record index carrying it) and the
+    entries left out for a wrong field count (count, first record, its fields)."""
+
+    columns: dict[str, Any]
+    unknown: dict[str, int]
+    malformed: tuple[int, int, int] | None
 
 
 def choose_effects(
     strings: list[str | None],
     fmt: AnnotationFormat,
-    expected_allele: dict[int, str] | None = None,
-) -> tuple[dict[str, Any], dict[str, int]]:
-    """One chosen entry per record from its annotation string.
+    alleles: dict[int, tuple[int, tuple[str, ...]]] | None = None,
+) -> Chosen:
+    """One chosen entry per record from its annotation string, by vcf2maf's rules.
 
-    Returns (columns, unknown): ``columns`` maps symbol, consequence, transcript,
-    hgvsc, hgvsp to Arrow string arrays aligned with ``strings`` ('' where a
-    record has no annotation); ``unknown`` maps consequence terms vcf2maf does
-    not know to the first record index carrying each. ``expected_allele`` (record
-    index -> annotation allele) restricts multi-allelic records to the entries
-    of the allele being reported.
+    ``alleles`` (record index -> (allele number, allele spellings)) restricts a
+    multi-allelic record to the entries of the allele being reported: by the
+    ALLELE_NUM field when the annotation has it (vcf2maf's own rule), else by the
+    Allele field (then a record none of whose entries match keeps them all).
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    keys = ("symbol", "consequence", "hgvsc", "hgvsp")
+    keys = ("symbol", "consequence", "transcript", "hgvsc", "hgvsp")
     n = len(strings)
     unknown: dict[str, int] = {}
     entries = _Entries(strings, fmt)
     rec = entries.rec
     if len(rec) == 0:
-        return {k: pa.array([""] * n, type=pa.large_string()) for k in keys}, unknown
+        return Chosen({k: pa.array([""] * n, type=pa.large_string()) for k in keys}, unknown,
+                      entries.malformed)
 
     def codes_and_values(col: Any) -> tuple[Any, list[str]]:
         enc = pc.dictionary_encode(col)
         return enc.indices.to_numpy(zero_copy_only=False), enc.dictionary.to_pylist()
 
     cons_codes, cons_values = codes_and_values(entries.field("consequence"))
+    # vcf2maf: an entry with no consequence is an intergenic_variant.
+    cons_values = [c or "intergenic_variant" for c in cons_values]
     eff = np.array([effect_priority(c) for c in cons_values], dtype=np.int16)[cons_codes]
     for code, c in enumerate(cons_values):
         for term in unknown_terms(c):
@@ -249,17 +279,8 @@ def choose_effects(
         bio_codes, bio_values = codes_and_values(entries.field("biotype"))
         bio = np.array([biotype_priority(b) for b in bio_values], dtype=np.int16)[bio_codes]
     else:
-        bio = np.zeros(len(rec), dtype=np.int16)
-    tlen = np.zeros(len(rec), dtype=np.int64)
-    if "cdna" in fmt.index:
-        # VEP writes the transcript length ("123/4567") only with --total_length:
-        # look at a sample before reading the whole field.
-        sample = entries.field("cdna", np.arange(min(len(rec), 2000)))
-        cdna = entries.field("cdna") if pc.any(pc.match_substring(sample, "/")).as_py() \
-            else None
-        if cdna is not None and pc.any(pc.match_substring(cdna, "/")).as_py():
-            lens = pc.extract_regex(cdna, r"/(?P<n>\d+)$").field("n")
-            tlen = pc.cast(lens, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        bio = np.full(len(rec), biotype_priority(""), dtype=np.int16)
+    tlen = _transcript_lengths(entries, fmt)
     if "symbol" in fmt.index:
         sym_codes, sym_values = codes_and_values(entries.field("symbol"))
         empty = sym_values.index("") if "" in sym_values else -1
@@ -268,40 +289,32 @@ def choose_effects(
     canon_np = entries.is_yes("canonical")
 
     keep = np.ones(len(rec), dtype=bool)
-    if expected_allele and "allele" in fmt.index:
-        multi = np.fromiter(expected_allele.keys(), dtype=np.int64)
-        rows = np.nonzero(np.isin(rec, multi))[0]
-        alleles = entries.field("allele", rows).to_pylist()
-        for r, allele in zip(rows, alleles, strict=True):
-            if allele != expected_allele[int(rec[r])]:
-                keep[r] = False
-        # A record none of whose entries match keeps them all rather than none.
-        matched = np.zeros(n, dtype=bool)
-        matched[rec[keep]] = True
-        keep |= ~matched[rec]
+    if alleles:
+        keep = _allele_entries(entries, fmt, rec, alleles, n)
 
     idx = np.nonzero(keep)[0]
     order = idx[np.lexsort((-tlen[idx], eff[idx], bio[idx], rec[idx]))]
     rec_o = rec[order]
-    starts = np.r_[0, np.nonzero(np.diff(rec_o))[0] + 1]
+    starts = np.r_[0, np.nonzero(np.diff(rec_o))[0] + 1] if len(order) else np.zeros(0, int)
     chosen = np.full(n, -1, dtype=np.int64)
     chosen[rec_o[starts]] = order[starts]
 
-    # The reported gene: the first sorted entry with a symbol; then its
-    # canonical transcript, if annotated, replaces the first entry.
+    # The reported gene: the first sorted entry with a symbol. Its canonical
+    # transcript if annotated; else the first canonical entry with a symbol (of
+    # any gene); else the first entry.
+    has_sym = sym_codes[order] != empty
     gene = np.full(n, -2, dtype=np.int64)
-    sym_order = order[sym_codes[order] != empty]
+    sym_order = order[has_sym]
     if len(sym_order):
         r_sym = rec[sym_order]
         s_starts = np.r_[0, np.nonzero(np.diff(r_sym))[0] + 1]
         gene[r_sym[s_starts]] = sym_codes[sym_order[s_starts]]
-    cand = order[canon_np[order] & (sym_codes[order] != empty)]
-    if len(cand):
-        cand = cand[sym_codes[cand] == gene[rec[cand]]]
-    if len(cand):
-        r_c = rec[cand]
-        c_starts = np.r_[0, np.nonzero(np.diff(r_c))[0] + 1]
-        chosen[r_c[c_starts]] = cand[c_starts]
+    canon_sym = order[canon_np[order] & has_sym]
+    if len(canon_sym):
+        _first_per_record(canon_sym, rec, chosen)  # any gene's canonical entry
+        same_gene = canon_sym[sym_codes[canon_sym] == gene[rec[canon_sym]]]
+        if len(same_gene):
+            _first_per_record(same_gene, rec, chosen)  # the gene's own: wins
 
     have = chosen >= 0
     pick = chosen[have]
@@ -321,12 +334,24 @@ def choose_effects(
         return pa.DictionaryArray.from_arrays(pa.array(picked),
                                               pa.array([*values, ""], type=pa.large_string()))
 
+    def field(key: str) -> Any:
+        col = entries.field(key, pick)
+        return expand(col) if col is not None else pa.array([""] * n, type=pa.large_string())
+
     out: dict[str, Any] = {"consequence": from_codes(cons_codes, cons_values)}
     out["symbol"] = (from_codes(sym_codes, sym_values) if "symbol" in fmt.index
                      else pa.array([""] * n, type=pa.large_string()))
-    hgvsp = entries.field("hgvsp", pick)
-    out["hgvsp"] = expand(hgvsp) if hgvsp is not None else pa.array([""] * n,
-                                                                    type=pa.large_string())
+    out["hgvsp"] = field("hgvsp")
+    # The transcript only names a record whose chosen entry has no symbol (vcf2maf's
+    # Hugo_Symbol falls back to it): read it for those alone.
+    transcript = np.full(n, "", dtype=object)
+    if "transcript" in fmt.index:
+        rows = np.flatnonzero(have)
+        rows = rows[sym_codes[chosen[rows]] == empty]
+        if len(rows):
+            transcript[rows] = entries.field("transcript", chosen[rows]).to_numpy(
+                zero_copy_only=False)
+    out["transcript"] = pa.array(transcript, type=pa.large_string())
     # HGVSc only matters for splice sites (p.X<n>_splice): read it for those alone.
     splice_codes = [k for k, c in enumerate(cons_values) if worst_effect(c) in SPLICE_SITE]
     hgvsc = np.full(n, "", dtype=object)
@@ -336,4 +361,66 @@ def choose_effects(
         if len(rows):
             hgvsc[rows] = entries.field("hgvsc", chosen[rows]).to_numpy(zero_copy_only=False)
     out["hgvsc"] = pa.array(hgvsc, type=pa.large_string())
-    return out, unknown
+    return Chosen(out, unknown, entries.malformed)
+
+
+def _first_per_record(candidates: Any, rec: Any, chosen: Any) -> None:
+    """chosen[record] = the first of ``candidates`` (sorted entry indices) per record."""
+    import numpy as np
+
+    r = rec[candidates]
+    starts = np.r_[0, np.nonzero(np.diff(r))[0] + 1]
+    chosen[r[starts]] = candidates[starts]
+
+
+def _transcript_lengths(entries: _Entries, fmt: AnnotationFormat) -> Any:
+    """vcf2maf's Transcript_Length: the number after '/' in cDNA_position (VEP
+    writes it with --total_length; SnpEff always), else 0."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(entries)
+    if "cdna" not in fmt.index or n == 0:
+        return np.zeros(n, dtype=np.int64)
+    # VEP writes "pos/length" for every entry with a position when run with
+    # --total_length, else never: a spread sample of entries settles which, unless
+    # none of them has a position at all.
+    sample = entries.field("cdna", np.linspace(0, n - 1, num=min(n, 2000)).astype(np.int64))
+    if not pc.any(pc.match_substring(sample, "/")).as_py() and \
+            pc.any(pc.greater(pc.utf8_length(sample), 0)).as_py():
+        return np.zeros(n, dtype=np.int64)
+    cdna = entries.field("cdna")
+    # Entries without a position (upstream, intergenic) have '' here: null, then 0.
+    lens = pc.extract_regex(cdna, r"/\s*(?P<n>\d+)$").field("n")
+    lens = pc.if_else(pc.equal(lens, ""), None, lens)
+    return pc.cast(lens, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+
+
+def _allele_entries(entries: _Entries, fmt: AnnotationFormat, rec: Any,
+                    alleles: dict[int, tuple[int, tuple[str, ...]]], n: int) -> Any:
+    """Which entries belong to the reported allele of their record."""
+    import numpy as np
+
+    keep = np.ones(len(rec), dtype=bool)
+    multi = np.fromiter(alleles.keys(), dtype=np.int64)
+    rows = np.nonzero(np.isin(rec, multi))[0]
+    if not len(rows):
+        return keep
+    if "allele_num" in fmt.index:
+        # vcf2maf's own rule: an allele none of whose entries is annotated (VEP
+        # skips '*') has no effect at all.
+        values = entries.field("allele_num", rows).to_pylist()
+        for r, v in zip(rows, values, strict=True):
+            if v and v != str(alleles[int(rec[r])][0]):
+                keep[r] = False
+        return keep
+    if "allele" in fmt.index:
+        values = entries.field("allele", rows).to_pylist()
+        for r, v in zip(rows, values, strict=True):
+            if v not in alleles[int(rec[r])][1]:
+                keep[r] = False
+    matched = np.zeros(n, dtype=bool)
+    matched[rec[keep]] = True
+    keep |= ~matched[rec]
+    return keep

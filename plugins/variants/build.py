@@ -94,7 +94,8 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
     nonsyn = tuple(options["nonsynonymous"])
     threshold = options["high_frequency_percent"]
     genes = gene_table(mutations, samples, nonsyn, threshold)
-    sample_tab = sample_table(mutations, samples, owners, nonsyn, size_mb)
+    sample_tab = sample_table(mutations, samples, owners, nonsyn, size_mb,
+                              options["snv_classes"])
     high = sorted(genes.loc[genes["high_frequency"], "gene"].astype(str))
     return {
         "mutations": mutations,
@@ -112,5 +113,6 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             "mapping": mapping_source,
             "nonsynonymous": nonsyn,
             "threshold": threshold,
+            "snv_classes": options["snv_classes"],
         },
     }

@@ -39,33 +39,26 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
     """Classify VCF-derived columns into the mutation table (patient_id empty:
     samples are mapped to patients once every file is read).
 
-    ``base`` holds chrom, pos, vcf_ref, vcf_alt (lists), filter and the chosen
-    annotation's symbol, consequence, hgvsc, hgvsp (Arrow string arrays).
-    ``sample`` is one name for the whole file or one per row. Vectorised: the
-    classification runs once per distinct (consequence, type, frame) triple.
+    ``base`` holds chrom, pos, vcf_ref, vcf_alt (the reported allele; lists),
+    filter and the chosen annotation's symbol, consequence, transcript, hgvsc,
+    hgvsp (Arrow string arrays). ``sample`` is one name for the whole file or one
+    per row. Vectorised: the classification runs once per distinct (consequence,
+    type, frame) triple. Alleles, types and positions follow vcf2maf.pl.
     """
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .classify import classify_effect, worst_effect
+    from .classify import SPLICE_SITE_EFFECTS, classify_effect, worst_effect
 
     n = len(base["vcf_ref"])
-    refs = pa.array(base["vcf_ref"], type=pa.string())
-    alts = pa.array(base["vcf_alt"], type=pa.string())
-    lr = pc.utf8_length(refs).to_numpy(zero_copy_only=False).astype(np.int64)
-    la = pc.utf8_length(alts).to_numpy(zero_copy_only=False).astype(np.int64)
-    first_eq = pc.equal(pc.utf8_slice_codeunits(refs, 0, 1),
-                        pc.utf8_slice_codeunits(alts, 0, 1)).to_numpy(zero_copy_only=False)
-    # MAF alleles: an indel's shared leading base dropped, '-' for nothing.
-    trim = (lr != la) & first_eq & (lr > 0) & (la > 0)
-    trim_arr = pa.array(trim)
-    mref = pc.if_else(trim_arr, pc.utf8_slice_codeunits(refs, 1), refs)
-    malt = pc.if_else(trim_arr, pc.utf8_slice_codeunits(alts, 1), alts)
-    mref = pc.if_else(pc.equal(mref, ""), "-", mref)
-    malt = pc.if_else(pc.equal(malt, ""), "-", malt)
-    lr2, la2 = lr - trim, la - trim
+    mref, malt, shift = _trim(base["vcf_ref"], base["vcf_alt"])
+    lr2 = pc.utf8_length(mref).to_numpy(zero_copy_only=False).astype(np.int64)
+    la2 = pc.utf8_length(malt).to_numpy(zero_copy_only=False).astype(np.int64)
+    lr2[pc.equal(mref, "-").to_numpy(zero_copy_only=False)] = 0
+    la2[pc.equal(malt, "-").to_numpy(zero_copy_only=False)] = 0
+    # SNP, DNP, TNP, ONP (4 bases or more), INS, DEL: vcf2maf's types.
     vt = np.where(lr2 == la2, np.minimum(lr2, 4), np.where(lr2 < la2, 5, 6)).astype(np.int64)
     inframe = (np.abs(lr2 - la2) % 3 == 0).astype(np.int64)
 
@@ -75,7 +68,9 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
     if isinstance(enc, pa.ChunkedArray):
         enc = enc.combine_chunks()
     cons_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    effects = [worst_effect(c) for c in enc.dictionary.to_pylist()]
+    # A record without annotation has no effect (Targeted_Region); an annotated
+    # entry with an empty consequence is intergenic_variant (worst_effect).
+    effects = [worst_effect(c) if c else "" for c in enc.dictionary.to_pylist()]
     key = (cons_codes * 8 + vt) * 2 + inframe
     uniq, inverse = np.unique(key, return_inverse=True)
     classes = [classify_effect(effects[k // 16], _VTYPES[(k // 2) % 8], bool(k % 2))
@@ -84,19 +79,26 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
     class_code = np.array([class_names.index(c) for c in classes], dtype=np.int64)
     vc = pd.Categorical.from_codes(class_code[inverse] if n else np.zeros(0, dtype=np.int64),
                                    categories=class_names or ["Targeted_Region"])
-    shift = ((vt == 6) & trim).astype(np.int64)
+    # Start_Position: the first trimmed base; an insertion after a trimmed anchor
+    # starts at the anchor (vcf2maf: $pos - 1 when REF became '-').
+    start_shift = shift - ((vt == 5) & (lr2 == 0) & (shift > 0)).astype(np.int64)
 
     hgvsp = _short_protein(base["hgvsp"])
-    splice = np.flatnonzero(np.asarray(vc == "Splice_Site"))
+    splice_codes = [k for k, e in enumerate(effects) if e in SPLICE_SITE_EFFECTS]
+    splice = np.flatnonzero(np.isin(cons_codes, splice_codes)) if splice_codes else []
     if len(splice):
         raw_p = pc.take(base["hgvsp"], pa.array(splice)).to_pylist()
         raw_c = pc.take(base["hgvsc"], pa.array(splice)).to_pylist()
         for k, p, c in zip(splice, raw_p, raw_c, strict=True):
-            hgvsp[k] = hgvsp_short(p, c, "Splice_Site")
+            hgvsp[k] = hgvsp_short(p, c, effects[cons_codes[k]])
 
     symbol = base["symbol"]
     if pa.types.is_dictionary(symbol.type):
         symbol = symbol.cast(pa.large_string())
+    # vcf2maf's Hugo_Symbol: the symbol, else the transcript id, else Unknown.
+    transcript = base.get("transcript")
+    if transcript is not None:
+        symbol = pc.if_else(pc.equal(symbol, ""), transcript.cast(pa.large_string()), symbol)
     genes = pc.if_else(pc.equal(symbol, ""), "Unknown", symbol)
     if isinstance(sample, str):
         sample_col = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[sample])
@@ -108,8 +110,9 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
             "sample": sample_col,
             "patient_id": None,
             "gene": _categorical(genes),
-            "chrom": _categorical(pa.array(base["chrom"], type=pa.string())),
-            "pos": np.asarray(base["pos"], dtype=np.int64) + shift,
+            "chrom": _categorical(base["chrom"] if isinstance(base["chrom"], pa.Array)
+                                  else pa.array(base["chrom"], type=pa.string())),
+            "pos": np.asarray(base["pos"], dtype=np.int64) + start_shift,
             "ref": mref.to_numpy(zero_copy_only=False).astype(object),
             "alt": malt.to_numpy(zero_copy_only=False).astype(object),
             "variant_classification": vc,
@@ -121,6 +124,47 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
         },
         columns=MUTATION_COLUMNS,
     )
+
+
+def _trim(refs: list[str], alts: list[str]) -> tuple[Any, Any, Any]:
+    """vcf2maf's allele trimming on whole columns: every shared leading base is
+    dropped (CATCACTACC>CACC becomes TCACTACC>CC, two bases on), '-' for an
+    empty allele. Returns MAF ref and alt (Arrow) and the bases dropped per row.
+
+    Only rows whose alleles share a first base need the per-row loop: for
+    single-base substitutions (most rows) nothing is shared."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .classify import trim_alleles
+
+    r = refs if isinstance(refs, pa.Array) else pa.array(refs, type=pa.string())
+    a = alts if isinstance(alts, pa.Array) else pa.array(alts, type=pa.string())
+    lr = pc.utf8_length(r).to_numpy(zero_copy_only=False)
+    la = pc.utf8_length(a).to_numpy(zero_copy_only=False)
+    shared = pc.and_(
+        pc.equal(pc.utf8_slice_codeunits(r, 0, 1), pc.utf8_slice_codeunits(a, 0, 1)),
+        pc.not_equal(r, a)).fill_null(False).to_numpy(zero_copy_only=False)
+    # A simple indel (one allele a single base) loses exactly its anchor base:
+    # sliced on the whole column. Only longer shared prefixes need the loop.
+    simple = shared & ((lr == 1) | (la == 1))
+    shift = simple.astype(np.int64)
+    if simple.any():
+        mask = pa.array(simple)
+        r = pc.if_else(mask, pc.utf8_slice_codeunits(r, 1), r)
+        a = pc.if_else(mask, pc.utf8_slice_codeunits(a, 1), a)
+    rows = np.flatnonzero(shared & ~simple)
+    if not len(rows):
+        return (pc.if_else(pc.equal(r, ""), "-", r), pc.if_else(pc.equal(a, ""), "-", a),
+                shift)
+    out_r = np.asarray(r.to_numpy(zero_copy_only=False), dtype=object)
+    out_a = np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
+    for k in rows.tolist():
+        out_r[k], out_a[k], shift[k] = trim_alleles(out_r[k], out_a[k])
+    r2 = pa.array(out_r, type=pa.string())
+    a2 = pa.array(out_a, type=pa.string())
+    return (pc.if_else(pc.equal(r2, ""), "-", r2), pc.if_else(pc.equal(a2, ""), "-", a2), shift)
 
 
 def concat_mutations(frames: list[Any]) -> Any:
@@ -173,7 +217,7 @@ def _short_protein(values: Any) -> Any:
     if not len(rows):
         return out
     sub = pc.take(arr, pa.array(rows))
-    sub = pc.replace_substring_regex(sub, r"^[^:]*:", "")
+    sub = pc.replace_substring_regex(sub, r"^.*:", "")  # vcf2maf: s/^.*://
     sub = pc.replace_substring(sub, "%3D", "=")
     for three, one in _AA3TO1.items():
         sub = pc.replace_substring(sub, three, one)
@@ -255,8 +299,12 @@ def gene_table(mutations: Any, samples: list[str], nonsyn: tuple[str, ...],
 
 
 def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
-                 nonsyn: tuple[str, ...], territory_mb: float | None) -> Any:
-    """Per sample: variants, non-synonymous count, TMB, the six SNV classes, Ti/Tv."""
+                 nonsyn: tuple[str, ...], territory_mb: float | None,
+                 snv_scope: str = "all") -> Any:
+    """Per sample: variants, non-synonymous count, TMB, the six SNV classes, Ti/Tv.
+
+    ``snv_scope``: the SNVs the classes and Ti/Tv count, "all" (maftools' titv with
+    useSyn = TRUE) or "nonsynonymous" (its default: the classes in ``nonsyn``)."""
     import numpy as np
     import pandas as pd
 
@@ -272,7 +320,10 @@ def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
     table["tmb_per_mb"] = (
         (table["nonsynonymous"] / territory_mb).round(3) if territory_mb else np.nan
     )
-    snv = mutations.loc[mutations["variant_type"] == "SNP", ["sample", "ref", "alt"]]
+    is_snv = mutations["variant_type"] == "SNP"
+    if snv_scope == "nonsynonymous":
+        is_snv &= mutations["variant_classification"].isin(nonsyn)
+    snv = mutations.loc[is_snv, ["sample", "ref", "alt"]]
     snv = snv.astype({"sample": object})
     pairs = snv[["ref", "alt"]].drop_duplicates()
     lookup = {(r, a): snv_class(r, a) for r, a in pairs.itertuples(index=False)}

@@ -1,12 +1,17 @@
-"""MAF and MAF.gz (GDC/TCGA columns, matched case-insensitively) through pyarrow."""
+"""MAF and MAF.gz (GDC/TCGA and cBioPortal columns, matched case-insensitively)
+through pyarrow, row-tolerant like maftools' read.maf: a row that cannot be read
+(wrong number of fields, a position that is not a number) costs that row, with
+one warning counting them and quoting the first line numbers."""
 
 from __future__ import annotations
 
 import gzip
+import re
+import warnings
 import zlib
 from typing import Any
 
-from rinec_report.model import InputError
+from rinec_report.model import InputError, InputWarning
 
 from .classify import variant_type
 from .frames import MUTATION_COLUMNS
@@ -21,19 +26,24 @@ REQUIRED = {
     "Tumor_Sample_Barcode": "sample",
 }
 OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter"}
+_QUOTED_LINES = 5
 
 
 def _header(path: str) -> tuple[int, list[str]]:
-    """Leading '#' lines to skip, and the column names."""
+    """Leading '#' lines to skip, and the column names (surrounding spaces dropped)."""
     opener = gzip.open if path.endswith(".gz") else open
     skip = 0
     try:
+        # Universal newlines: MAFs saved with old Mac line ends (\r) read too.
         with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if line.startswith("#"):
                     skip += 1
                     continue
-                return skip, line.rstrip("\r\n").split("\t")
+                if not line.strip():
+                    skip += 1
+                    continue
+                return skip, [c.strip() for c in line.rstrip("\r\n").split("\t")]
     except (EOFError, OSError, zlib.error) as exc:
         raise InputError(f"cannot be read: {exc}") from None
     raise InputError("the MAF has no header line")
@@ -52,7 +62,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     import pyarrow.csv as pcsv
 
     skip, names = _header(path)
-    lower = {n.lower(): n for n in names}
+    lower = {n.lower(): n for n in reversed(names)}  # the first of duplicate names
     missing = [c for c in REQUIRED if c.lower() not in lower]
     if missing:
         raise InputError(
@@ -60,11 +70,24 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         )
     wanted = {lower[c.lower()]: new for c, new in {**REQUIRED, **OPTIONAL}.items()
               if c.lower() in lower}
+    # Unique names for pyarrow (a MAF may repeat a column it does not need).
+    unique = [n if names.index(n) == i else f"{n}.{i}" for i, n in enumerate(names)]
+    bad_rows: list[tuple[int, str]] = []
+
+    def skip_row(row: Any) -> str:
+        # pyarrow numbers physical lines from 1; kept here as data rows from 1.
+        number = row.number - skip - 1 if row.number is not None else None
+        bad_rows.append((number, f"{row.actual_columns} fields where the header has "
+                                 f"{row.expected_columns}"))
+        return "skip"
+
     try:
         table = pcsv.read_csv(
             path,
-            read_options=pcsv.ReadOptions(skip_rows=skip, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False),
+            read_options=pcsv.ReadOptions(skip_rows=skip + 1, column_names=unique,
+                                          block_size=1 << 24, use_threads=False),
+            parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False,
+                                            invalid_row_handler=skip_row),
             convert_options=pcsv.ConvertOptions(
                 include_columns=list(wanted),
                 column_types={c: pa.string() for c in wanted},
@@ -74,23 +97,85 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"cannot be read as a tab-separated MAF: {exc}") from None
     table = table.rename_columns([wanted[c] for c in table.column_names])
-    try:
-        pos = pc.cast(table["pos"], pa.int64())
-    except pa.ArrowInvalid:
-        bad = next(i for i, v in enumerate(table["pos"].to_pylist())
-                   if not str(v).strip().isdigit())
-        raise InputError(
-            f"line {skip + 2 + bad}, column Start_Position: {table['pos'][bad].as_py()!r} "
-            "is not a position"
-        ) from None
+    # Samples count from every row that names one, even a row skipped below.
+    sample_col = pc.utf8_trim_whitespace(table["sample"])
+    all_samples = [s for s in pc.unique(sample_col).to_pylist() if s]
+    table = table.set_column(table.column_names.index("sample"), "sample", sample_col)
+    pos_text = pc.utf8_trim_whitespace(table["pos"])
+    ok = pc.match_substring_regex(pos_text, r"^\d+$").to_numpy(zero_copy_only=False)
+    ok &= pc.greater(pc.utf8_length(sample_col), 0).to_numpy(zero_copy_only=False)
+    first_data_line = skip + 2
+    if not ok.all():
+        rows = _row_numbers(len(ok), bad_rows)
+        for k in map(int, (~ok).nonzero()[0]):
+            value = table["pos"][k].as_py()
+            why = (f"Start_Position {value!r} is not a position" if not
+                   re.fullmatch(r"\s*\d+\s*", value) else "no Tumor_Sample_Barcode")
+            bad_rows.append((rows[k], why))
+        table = table.filter(pa.array(ok))
+        pos_text = pc.filter(pos_text, pa.array(ok))
+    _warn_skipped(bad_rows, first_data_line)
+    pos = pc.cast(pos_text, pa.int64())
     keep_all, accepted = _accepted(options)
     filtered: dict[str, int] = {}
-    if "filter" in table.column_names and not keep_all:
-        ok = pc.is_in(table["filter"], pa.array(sorted(accepted)))
-        dropped = pc.value_counts(pc.filter(table["filter"], pc.invert(ok))).to_pylist()
-        filtered = {d["values"]: d["counts"] for d in dropped}
-        table = table.filter(ok)
-        pos = pc.filter(pos, ok)
+    if "filter" in table.column_names:
+        # An empty FILTER cell says nothing: the row is kept, shown as '.'.
+        filt = pc.utf8_trim_whitespace(table["filter"])
+        filt = pc.if_else(pc.equal(filt, ""), ".", filt)
+        table = table.set_column(table.column_names.index("filter"), "filter", filt)
+        if not keep_all:
+            keep = pc.or_(pc.is_in(filt, pa.array(sorted(accepted))), pc.equal(filt, "."))
+            if not pc.all(keep).as_py():
+                dropped = pc.value_counts(pc.filter(filt, pc.invert(keep))).to_pylist()
+                filtered = {d["values"]: d["counts"] for d in dropped}
+                table = table.filter(keep)
+                pos = pc.filter(pos, keep)
+    df = _frame(table, pos)
+    return {
+        "mutations": df[MUTATION_COLUMNS],
+        "samples": all_samples,
+        "records": int(len(df) + sum(filtered.values())),
+        "filtered": filtered,
+        "kept_filters": "all" if keep_all or "filter" not in table.column_names
+        else ", ".join(sorted(v for v in accepted if v)),
+        "annotation": "MAF Variant_Classification",
+        "tumor_column": None,
+        "normal_column": None,
+    }
+
+
+def _row_numbers(n: int, skipped: list[tuple[int, str]]) -> list[int]:
+    """The 1-based data row number of each row pyarrow kept (rows it skipped as
+    malformed are not in the table)."""
+    gone = sorted(r for r, _ in skipped if r is not None)
+    out, g, row = [], 0, 1
+    while len(out) < n:
+        if g < len(gone) and gone[g] == row:
+            g += 1
+        else:
+            out.append(row)
+        row += 1
+    return out
+
+
+def _warn_skipped(bad_rows: list[tuple[int | None, str]], first_data_line: int) -> None:
+    if not bad_rows:
+        return
+    bad_rows = sorted(bad_rows, key=lambda r: (r[0] is None, r[0] or 0))
+    shown = "; ".join(
+        (f"line {first_data_line + r - 1}" if r is not None else "a line") + f": {why}"
+        for r, why in bad_rows[:_QUOTED_LINES])
+    more = f"; and {len(bad_rows) - _QUOTED_LINES:,} more" if len(bad_rows) > _QUOTED_LINES \
+        else ""
+    warnings.warn(
+        f"{len(bad_rows):,} unreadable row{'s' if len(bad_rows) != 1 else ''} skipped "
+        f"({shown}{more}); the other rows are read",
+        InputWarning,
+        stacklevel=3,
+    )
+
+
+def _frame(table: Any, pos: Any) -> Any:
     import pandas as pd
 
     def cat(name: str) -> Any:
@@ -116,17 +201,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     df["hgvsp_short"] = (table["hgvsp_short"].to_pandas() if "hgvsp_short" in
                          table.column_names else "")
     df["filter"] = cat("filter") if "filter" in table.column_names else "PASS"
-    samples = [str(s) for s in pd.unique(df["sample"].astype(object))]
-    return {
-        "mutations": df[MUTATION_COLUMNS],
-        "samples": samples,
-        "records": int(len(df) + sum(filtered.values())),
-        "filtered": filtered,
-        "kept_filters": "all" if keep_all or "filter" not in table.column_names
-        else ", ".join(sorted(v for v in accepted if v)),
-        "annotation": "MAF Variant_Classification",
-        "tumor_column": None,
-    }
+    return df
 
 
 def _accepted(options: dict[str, Any]) -> tuple[bool, set[str]]:
@@ -134,4 +209,4 @@ def _accepted(options: dict[str, Any]) -> tuple[bool, set[str]]:
     if isinstance(values, str):
         values = [v.strip() for v in values.split(",")]
     values = {str(v) for v in values}
-    return ("*" in values or "all" in values), values | ({"", "."} if "." in values else set())
+    return ("*" in values or "all" in values), values

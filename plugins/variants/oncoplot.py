@@ -12,18 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-CLASS_COLORS: dict[str, str] = {
-    "Missense_Mutation": "#33A02C",
-    "Nonsense_Mutation": "#E31A1C",
-    "Frame_Shift_Del": "#1F78B4",
-    "Frame_Shift_Ins": "#FF7F00",
-    "In_Frame_Del": "#FDBF6F",
-    "In_Frame_Ins": "#FB9A99",
-    "Splice_Site": "#6A3D9A",
-    "Translation_Start_Site": "#B2DF8A",
-    "Nonstop_Mutation": "#A6CEE3",
-    "Multi_Hit": "#000000",
-}
+from rinec_report.palettes import VARIANT_CLASSES as CLASS_COLORS
+
 # A binned oncoplot has at most this many columns: about one pixel or more each.
 BINNED_COLUMNS = 600
 TRACK_TITLES = {"sex": "Sex", "nec_site": "NEC site", "rin_status": "RIN criteria"}
@@ -32,12 +22,13 @@ TRACK_TITLES = {"sex": "Sex", "nec_site": "NEC site", "rin_status": "RIN criteri
 def class_scale(classes: list[str]) -> Any:
     import altair as alt
 
+    from rinec_report import palettes
+
     known = [c for c in CLASS_COLORS if c in classes]
     others = sorted(c for c in classes if c not in CLASS_COLORS)
-    fallback = ["#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
+    colors = palettes.colors(classes, fixed=CLASS_COLORS)
     domain = known + others
-    colors = [CLASS_COLORS[c] for c in known] + [fallback[i % 5] for i in range(len(others))]
-    return alt.Scale(domain=domain, range=colors)
+    return alt.Scale(domain=domain, range=[colors[c] for c in domain])
 
 
 def waterfall_order(cells: Any, genes: list[str], samples: list[str]) -> list[str]:
@@ -227,8 +218,10 @@ def oncoplot_chart(
                 width=width, height=step_y * max(len(genes), 1)))
     rows: list[Any] = [top, alt.hconcat(matrix, side_chart, spacing=6)]
     rows.extend(tracks)
+    # Room on the left for the first column's slanted label ("P3 (19S0735242)").
     chart = alt.vconcat(*rows, spacing=4).resolve_scale(color="independent").configure_view(
-        stroke=None)
+        stroke=None).properties(padding={"left": 70 if label_axis is not None else 5, "top": 5,
+                                         "right": 5, "bottom": 5})
     facts = {"genes": genes, "samples": len(samples), "shown": n, "altered": altered,
              "tracks": len(tracks)}
     return chart, facts
@@ -295,6 +288,7 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
     import altair as alt
     import pandas as pd
 
+    from rinec_report import palettes
     from rinec_report.charts import highlight_opacity
 
     if cohort_patients is None or not len(shown):
@@ -318,7 +312,7 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
             alt.Chart(data).mark_rect().encode(
                 x=x,
                 y=alt.Y("t:N", title=None, axis=alt.Axis(labelFontWeight="bold")),
-                color=alt.Color("v:N", title=title, scale=alt.Scale(scheme="tableau10"),
+                color=alt.Color("v:N", title=title, scale=palettes.scale(values),
                                 legend=alt.Legend(orient="right")),
                 opacity=highlight_opacity(field="p"),
                 tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),

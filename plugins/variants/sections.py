@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rinec_report import palettes
 from rinec_report.model import Chart, KeyValues, Note, Section, SummaryColumn, Table, Text
 
 from .classify import SNV_CLASSES
@@ -96,7 +97,7 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
             ),
             blocks=blocks,
         ),
-        _snv_section(samples, mutations),
+        _snv_section(samples, meta),
         _tmb_section(samples, meta, data["panel_size_mb"], options["tmb_cutoff"]),
         _genes_section(data, details, meta),
     ]
@@ -120,7 +121,7 @@ def _sample_sort(order: list[str], frame: Any, column: str) -> tuple[Any, Any]:
     return frame.assign(r=frame[column].astype(str).map(rank)), alt.EncodingSortField(field="r", op="min")
 
 
-def _snv_section(samples: Any, mutations: Any) -> Section:
+def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
     import altair as alt
     import pandas as pd
 
@@ -143,7 +144,7 @@ def _snv_section(samples: Any, mutations: Any) -> Section:
               for c in SNV_CLASSES],
     })
     snv_scale = alt.Scale(domain=list(SNV_CLASSES),
-                          range=["#1F77B4", "#000000", "#D62728", "#7F7F7F", "#2CA02C", "#E377C2"])
+                          range=[palettes.SNV_CLASSES[c] for c in SNV_CLASSES])
     many = len(order) > 60
     per_sample = alt.Chart(long).mark_bar().encode(
         x=alt.X("s:N", sort=x_sort, title="Sample", axis=None if many else alt.Axis()),
@@ -172,19 +173,28 @@ def _snv_section(samples: Any, mutations: Any) -> Section:
         tooltip=["sample:N", "patient_id:N", alt.Tooltip("ti_tv:Q", title="Ti/Tv")],
     ).properties(width=min(900, max(200, 40 * len(order))), height=120, title="Ti/Tv")
     dominant = max(SNV_CLASSES, key=lambda c: (cohort_counts[c], c)) if cohort_total else None
-    text = (f"{cohort_total:,} single-nucleotide variants; the dominant class is {dominant} "
-            f"({cohort_counts[dominant] / cohort_total:.0%})." if dominant else
-            "No single-nucleotide variant was found.")
+    nonsyn_only = meta["snv_classes"] == "nonsynonymous"
+    which = ("non-synonymous single-nucleotide variants (the classes counted as "
+             "non-synonymous; synonymous and non-coding SNVs left out, as maftools' titv does "
+             "by default)" if nonsyn_only else
+             "single-nucleotide variants, synonymous and non-coding ones included (as "
+             "maftools' titv with useSyn = TRUE)")
+    other = "all" if nonsyn_only else "nonsynonymous"
+    text = (f"Counted: {cohort_total:,} {which}; the dominant class is {dominant} "
+            f"({cohort_counts[dominant] / cohort_total:.0%}). The option "
+            f"variants.snv_classes: {other} counts the other way." if dominant else
+            f"No {which.split(' (')[0]} was found.")
     chart = alt.vconcat(alt.hconcat(per_sample, cohort_chart), titv_chart).configure_view(
         stroke=None)
     return Section(
         id="snv-classes",
         title="SNV classes",
         description="The six strand-collapsed substitution classes, per sample and for the cohort.",
-        help=("Every single-nucleotide variant kept (all Variant_Classifications, not only "
-              "non-synonymous ones) is folded onto the pyrimidine of its base pair: G>A counts "
-              "as C>T, A>G as T>C, and so on. Ti/Tv is transitions (C>T, T>C) over "
-              "transversions (the other four)."),
+        help=("Each single-nucleotide variant counted (by default all of them, whatever their "
+              "Variant_Classification; with the option snv_classes: nonsynonymous only the "
+              "non-synonymous classes, as maftools' titv does by default) is folded onto the "
+              "pyrimidine of its base pair: G>A counts as C>T, A>G as T>C, and so on. Ti/Tv is "
+              "transitions (C>T, T>C) over transversions (the other four)."),
         blocks=[Chart(chart.to_dict(), renderer="canvas" if many else "svg"), Text(text)],
     )
 
@@ -218,7 +228,7 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
                 "Non-synonymous mutations"),
         color=alt.Color("flag:N", title="TMB cutoff",
                         scale=alt.Scale(domain=[below_label, above_label],
-                                        range=["#4C78A8", "#E45756"])),
+                                        range=[palettes.BLUE, palettes.VERMILLION])),
         opacity=highlight_opacity(),
         tooltip=["sample:N", "patient_id:N", alt.Tooltip("nonsynonymous:Q",
                                                          title="non-synonymous"),
@@ -227,7 +237,7 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
     layers = [bars]
     if territory_mb and float(table["tmb_per_mb"].max() or 0) >= cutoff * 0.5:
         layers.append(alt.Chart({"values": [{"y": cutoff}]}).mark_rule(
-            color="#E45756", strokeDash=[4, 4]).encode(y="y:Q"))
+            color=palettes.VERMILLION, strokeDash=[4, 4]).encode(y="y:Q"))
     chart = alt.layer(*layers).configure_view(stroke=None).to_dict()
     if territory_mb:
         blocks.append(Text(

@@ -1,29 +1,26 @@
 """VCF, VCF.gz and BCF to a table of classified mutations, through cyvcf2.
 
 The record loop only collects raw values (it is the part bounded by cyvcf2's
-own speed); splitting annotations, choosing transcripts and classifying happen
-afterwards on whole columns.
+own speed); choosing the allele, splitting annotations, choosing transcripts and
+classifying happen afterwards on whole columns, chunk by chunk. Everything runs
+in the calling process: parallelism across files is the core's business.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import sys
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from rinec_report.model import InputError, InputWarning
 
+from .alleles import pick_allele, record_depths
 from .annot import AnnotationFormat, choose_effects, parse_format
 from .frames import concat_mutations, finish_mutations
+from .samples import pick_samples
 
-TUMOR_NAMES = ("TUMOR", "TUMOUR")
-NORMAL_NAMES = ("NORMAL",)
-CHUNK = 20_000  # records per batch handed to the worker
-READER_MIN_BYTES = 16 << 20  # files this large are read by a helper process
+CHUNK = 50_000  # records classified at a time (bounds the memory of raw strings)
 
 
 def file_stem(path: str) -> str:
@@ -32,37 +29,6 @@ def file_stem(path: str) -> str:
         if name.lower().endswith(ext):
             return name[: -len(ext)]
     return name
-
-
-def header_meta(raw_header: str, key: str) -> str | None:
-    m = re.search(rf"^##{key}=(.+)$", raw_header, flags=re.MULTILINE)
-    return m.group(1).strip() if m else None
-
-
-def pick_tumor(samples: list[str], raw_header: str, options: dict[str, Any]) -> str | None:
-    """The tumour column of a tumour/normal VCF, or None for a cohort VCF.
-
-    In order: the config's ``tumor_sample``; ``##tumor_sample=``; a column
-    named TUMOR; the column that is not the config's or header's normal.
-    """
-    wanted = options["tumor_sample"]
-    if wanted and wanted in samples:
-        return wanted
-    header_tumor = header_meta(raw_header, "tumor_sample")
-    if header_tumor in samples:
-        return header_tumor
-    upper = {s.upper(): s for s in samples}
-    for name in TUMOR_NAMES:
-        if name in upper:
-            return upper[name]
-    normal = options["normal_sample"] or header_meta(raw_header, "normal_sample")
-    if not normal and len(samples) == 2:
-        normal = next((upper[n] for n in NORMAL_NAMES if n in upper), None)
-    if normal in samples and len(samples) == 2:
-        return next(s for s in samples if s != normal)
-    if len(samples) == 1:
-        return samples[0]
-    return None
 
 
 def annotation_format(vcf: Any, preferred: str) -> AnnotationFormat | None:
@@ -93,23 +59,67 @@ def vep_allele(ref: str, alt: str, alts: list[str]) -> str:
 
 def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     """Read one VCF/BCF into ``{"mutations", "samples", "records", "filtered",
-    "kept_filters", "annotation"}``. ``options`` may be partial (declared defaults fill it)."""
-    from cyvcf2 import VCF
-
+    "kept_filters", "annotation", "tumor_column", "normal_column"}``. ``options`` may be
+    partial (the declared defaults fill it)."""
     from rinec_report.options import with_defaults
 
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "variants.")
-
     if _truncated(path):
         raise InputError("the compressed file is truncated (no BGZF end-of-file block, or a "
                          "gzip stream cut short)")
+    vcf, copy = _open_vcf(path)
     try:
-        vcf = VCF(path, gts012=False, lazy=True, threads=1)
+        return _parse(vcf, path, options)
+    finally:
+        vcf.close()
+        if copy:
+            os.unlink(copy)
+
+
+def _open_vcf(path: str) -> tuple[Any, str | None]:
+    """cyvcf2's reader, and the temporary copy it reads when the file lacks its
+    ##fileformat line (htslib refuses such a file; SnpEff's examples have none)."""
+    from cyvcf2 import VCF
+
+    try:
+        return VCF(path, gts012=False, lazy=True, threads=1), None
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception on bad headers
+        first = _first_line(path)
+        if not first.startswith("#") or first.startswith("##fileformat"):
+            raise InputError(f"cannot be read as VCF/BCF: {exc}") from None
+    import gzip
+    import shutil
+    import tempfile
+
+    warnings.warn("the VCF has no ##fileformat line (read as VCFv4.2)", InputWarning,
+                  stacklevel=3)
+    fd, copy = tempfile.mkstemp(suffix=".vcf")
+    with os.fdopen(fd, "wb") as out, (gzip.open(path, "rb") if _is_gzip(path)
+                                      else open(path, "rb")) as src:
+        out.write(b"##fileformat=VCFv4.2\n")
+        shutil.copyfileobj(src, out)
+    try:
+        return VCF(copy, gts012=False, lazy=True, threads=1), copy
+    except (OSError, Exception) as exc:
+        os.unlink(copy)
         raise InputError(f"cannot be read as VCF/BCF: {exc}") from None
-    raw_header = vcf.raw_header
+
+
+def _first_line(path: str) -> str:
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rt", errors="replace") if _is_gzip(path) else open(
+                path, errors="replace") as fh:
+            return fh.readline()
+    except (OSError, EOFError, zlib.error):
+        return ""
+
+
+def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
     header_lines = _header_lines(path)
     samples = list(vcf.samples)
     if not samples:
@@ -118,101 +128,79 @@ def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
             "assigned to a sample"
         )
     fmt = annotation_format(vcf, options["annotation"])
-    tumor = pick_tumor(samples, raw_header, options)
-    cohort = tumor is None
-    tag = fmt.tag if fmt else None
-    keep_all, accepted = _accepted_filters(options)
-
+    roles = pick_samples(samples, vcf.raw_header, options)
     if fmt is None:
         _check_undeclared_annotation(path, header_lines)
-    sample_name = None
-    if not cohort:
-        sample_name = file_stem(path) if tumor.upper() in TUMOR_NAMES else tumor
-    job = _Chunker(fmt, keep_all, accepted, samples if cohort else None, sample_name)
-    result = None
-    if tag is not None and not cohort and os.path.getsize(path) >= READER_MIN_BYTES:
-        result = _parse_with_reader(path, tag, job, header_lines)
-    # Small files, cohort VCFs, or a helper that could not start: read here.
-    parts, n = result or _parse_in_process(vcf, tag, cohort, job, header_lines)
-    vcf.close()
+    if roles.tumor is not None:
+        sample_name = file_stem(path) if roles.generic_name else roles.tumor
+        job = _Chunker(fmt, options, None, sample_name)
+    else:
+        sample_name = None
+        job = _Chunker(fmt, options, roles.cohort, None)
+    reader = _Reader(vcf, fmt.tag if fmt else None, samples, roles)
+    parts = []
+    try:
+        for start, chunk in reader.chunks():
+            parts.append(job(start, chunk))
+    except _ReadStopped as exc:
+        raise InputError(
+            f"line {header_lines + exc.records + 1}: reading stopped ({exc}); is the file "
+            "truncated?") from None
+    _warn_annotation_problems(parts, fmt, header_lines)
     filtered: dict[str, int] = {}
-    unknown: dict[str, int] = {}
     for part in parts:
         for k, v in part["filtered"].items():
             filtered[k] = filtered.get(k, 0) + v
-        for term, line in part["unknown"].items():
-            unknown.setdefault(term, line)
+    mutations = concat_mutations([p["mutations"] for p in parts])
+    return {
+        "mutations": mutations,
+        "samples": roles.cohort if roles.tumor is None else [sample_name],
+        "records": reader.records,
+        "filtered": filtered,
+        "kept_filters": job.kept_filters,
+        "annotation": f"{fmt.kind.upper() if fmt.kind == 'vep' else 'SnpEff'} {fmt.tag}"
+        if fmt else "none",
+        "tumor_column": roles.tumor,
+        "normal_column": roles.normal,
+    }
+
+
+def _warn_annotation_problems(parts: list[dict[str, Any]], fmt: AnnotationFormat | None,
+                              header_lines: int) -> None:
     if fmt is None:
         warnings.warn(
             "no INFO/CSQ (VEP) or INFO/ANN (SnpEff) annotation: genes are unknown and every "
             "variant is classified Targeted_Region",
             InputWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+        return
+    unknown: dict[str, int] = {}
+    bad, first = 0, None
+    for part in parts:
+        for term, line in part["unknown"].items():
+            unknown.setdefault(term, line)
+        if part["malformed"]:
+            count, rec, width = part["malformed"]
+            bad += count
+            if first is None:
+                first = (rec, width)
     for term, k in sorted(unknown.items(), key=lambda kv: kv[1]):
         warnings.warn(
             f"line {header_lines + k + 1}: unknown consequence term {term!r} "
-            "(classified Targeted_Region, as vcf2maf does)",
+            "(lowest priority, classified Targeted_Region, as vcf2maf does)",
             InputWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    mutations = concat_mutations([p["mutations"] for p in parts])
-    sample_names = samples if cohort else [sample_name]
-    return {
-        "mutations": mutations,
-        "samples": sample_names,
-        "records": n,
-        "filtered": filtered,
-        "kept_filters": "all" if keep_all else ", ".join(sorted(accepted)),
-        "annotation": f"{fmt.kind.upper() if fmt.kind == 'vep' else 'SnpEff'} {fmt.tag}"
-        if fmt else "none",
-        "tumor_column": tumor,
-    }
-
-
-def _parse_with_reader(path: str, tag: str, job: Any, header_lines: int
-                       ) -> tuple[list[dict[str, Any]], int] | None:
-    """Large single-sample files: a helper process runs the cyvcf2 loop and sends
-    raw chunks; this process classifies chunk k while the helper reads chunk k+1.
-    (A thread cannot do this: the cyvcf2 loop holds the GIL almost always.)"""
-    import multiprocessing
-
-    # fork: nothing to re-import, and the child only runs cyvcf2 (no locks
-    # from other threads of this process are taken in it).
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_reader_main, args=(path, tag, sender, CHUNK), daemon=True)
-    try:
-        proc.start()
-    except Exception:  # e.g. inside a daemonic pool worker: read in this process
-        receiver.close()
-        sender.close()
-        return None
-    sender.close()
-    parts = []
-    n = 0
-    try:
-        while True:
-            msg = receiver.recv()
-            if msg is None:
-                break
-            if msg[0] == "error":
-                raise InputError(f"line {header_lines + msg[1] + 1}: reading stopped ({msg[2]}); "
-                                 "is the file truncated?")
-            start, lists = msg
-            parts.append(job(start, *lists, []))
-            n = start + len(lists[0])
-    except EOFError:
-        if parts:
-            raise InputError("the reader process stopped unexpectedly") from None
-        return None
-    finally:
-        receiver.close()
-        proc.join(timeout=5)
-        if proc.is_alive():
-            proc.terminate()
-    return parts, n
+    if first is not None:
+        warnings.warn(
+            f"line {header_lines + first[0] + 1}: an INFO/{fmt.tag} entry has {first[1]} "
+            f"'|'-separated fields where the header's Format lists {fmt.width}; "
+            f"{bad:,} such entr{'y was' if bad == 1 else 'ies were'} left out rather than read "
+            "with shifted fields",
+            InputWarning,
+            stacklevel=3,
+        )
 
 
 class _ReadStopped(Exception):
@@ -223,191 +211,220 @@ class _ReadStopped(Exception):
         self.records = records
 
 
-def _read_chunks(vcf: Any, tag: str, chunk: int) -> Iterator[tuple[int, tuple[list, ...]]]:
-    """The fields of a single-sample annotated VCF, ``chunk`` records at a time:
-    ``(index of the first record, (chroms, poss, refs, alts, filts, anns))``.
+class _Reader:
+    """The record loop: raw fields, ``CHUNK`` records at a time.
 
-    The hot loop of the plugin, kept to the bare minimum per record: bound append
-    methods, one branch."""
-    start = 0
-    while True:
+    Kept to the bare minimum per record (bound append methods, one branch): the
+    genotypes and allele depths are read only for multi-allelic records, where
+    vcf2maf picks the tumour's allele from them, and for cohort VCFs."""
+
+    def __init__(self, vcf: Any, tag: str | None, samples: list[str], roles: Any):
+        self.vcf, self.tag, self.roles = vcf, tag, roles
+        self.tumor_i = samples.index(roles.tumor) if roles.tumor is not None else None
+        self.normal_i = samples.index(roles.normal) if roles.normal is not None else None
+        self.cohort_i = [samples.index(s) for s in roles.cohort]
+        self.records = 0
+
+    def chunks(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        start = 0
+        while True:
+            chunk = self._read_chunk() if self.tumor_i is not None else self._read_cohort()
+            n = len(chunk["chrom"])
+            self.records += n
+            if n or start == 0:
+                yield start, chunk
+            if n < CHUNK:
+                return
+            start += n
+
+    def _read_chunk(self) -> dict[str, Any]:
+        # Strings, not cyvcf2's lists, are kept per record: fewer live containers
+        # for Python's garbage collector to walk, and less memory.
         chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        multi: dict[int, list[str]] = {}
+        allele: dict[int, int] = {}
         ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
                                    filts.append, anns.append)
+        tag = self.tag
         try:
-            for v in vcf:
+            for v in self.vcf:
                 ca(v.CHROM)
                 pa_(v.POS)
                 ra(v.REF)
-                aa(v.ALT)
-                fa(v.FILTER)
-                na(v.INFO.get(tag))
-                if len(chroms) >= chunk:
+                a = v.ALT
+                if len(a) == 1:
+                    aa(a[0])
+                elif a:
+                    aa(a[0])
+                    j = len(chroms) - 1
+                    multi[j] = a
+                    allele[j] = self._allele_of(v)
+                else:
+                    aa("")
+                f = v.FILTERS
+                fa(f[0] if len(f) == 1 else ";".join(f) or ".")
+                na(v.INFO.get(tag) if tag else None)
+                if len(chroms) >= CHUNK:
                     break
         except Exception as exc:
-            raise _ReadStopped(start + len(chroms), str(exc)) from None
-        if chroms:
-            yield start, (chroms, poss, refs, alts, filts, anns)
-        if len(chroms) < chunk:
-            return
-        start += len(chroms)
+            raise _ReadStopped(self.records + len(chroms), str(exc)) from None
+        return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
+                "ann": anns, "multi": multi, "allele": allele, "carriers": None}
 
+    def _allele_of(self, v: Any) -> int:
+        """vcf2maf's tumour allele of a multi-allelic record."""
+        try:
+            gts = v.genotypes
+        except Exception:  # no FORMAT/GT (Strelka): settled by the read depths
+            gts = None
+        tumor = gts[self.tumor_i][:-1] if gts else [-1]
+        normal = gts[self.normal_i][:-1] if gts and self.normal_i is not None else None
+        return pick_allele(tumor, normal, record_depths(v, self.tumor_i), len(v.ALT) + 1)
 
-def _reader_main(path: str, tag: str, conn: Any, chunk: int) -> None:
-    """The helper process: read records, send them in chunks, then None."""
-    from cyvcf2 import VCF
-
-    try:
-        vcf = VCF(path, gts012=False, lazy=True, threads=1)
-        for message in _read_chunks(vcf, tag, chunk):
-            conn.send(message)
-        vcf.close()
-        conn.send(None)
-    except _ReadStopped as exc:
-        conn.send(("error", exc.records, str(exc)))
-    except Exception as exc:
-        conn.send(("error", 0, str(exc)))
-    finally:
-        conn.close()
-
-
-def _parse_in_process(vcf: Any, tag: str | None, cohort: bool, job: Any, header_lines: int
-                      ) -> tuple[list[dict[str, Any]], int]:
-    chroms: list[str] = []
-    poss: list[int] = []
-    refs: list[str] = []
-    alts: list[list[str]] = []
-    filts: list[str | None] = []
-    anns: list[str | None] = []
-    gts: list[Any] = []
-    # Chunks of records are split, classified and tabulated in a worker thread
-    # while this thread keeps reading: the numpy/pyarrow work releases the GIL,
-    # so reading and processing overlap on two cores.
-    pool = ThreadPoolExecutor(max_workers=1)
-    # The worker needs the GIL briefly between its numpy/pyarrow calls; with the
-    # default 5 ms switch interval it starves behind this loop (the convoy
-    # effect) and its work piles up after the loop. Restored below.
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-3)
-    pending: list[Any] = []
-    finished = False
-    i = 0
-    try:
-        if tag is not None and not cohort:
-            # The common case (one annotated tumour).
-            for start, lists in _read_chunks(vcf, tag, CHUNK):
-                pending.append(pool.submit(job, start, *lists, gts))
-                i = start + len(lists[0])
-        else:
-            for v in vcf:
+    def _read_cohort(self) -> dict[str, Any]:
+        """A cohort VCF: every carrier (a non-reference allele in its genotype) of
+        every record, with the allele that carrier has (its first ALT in GT)."""
+        chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        multi: dict[int, list[str]] = {}
+        carriers: list[list[tuple[int, int]]] = []
+        cols = self.cohort_i
+        tag = self.tag
+        try:
+            for v in self.vcf:
                 chroms.append(v.CHROM)
                 poss.append(v.POS)
                 refs.append(v.REF)
-                alts.append(v.ALT)
-                filts.append(v.FILTER)
-                if tag is not None:
-                    anns.append(v.INFO.get(tag))
-                if cohort:
-                    gts.append(v.gt_types.copy())  # cyvcf2 reuses the buffer
+                a = v.ALT
+                alts.append(a[0] if a else "")
+                if len(a) > 1:
+                    multi[len(chroms) - 1] = a
+                f = v.FILTERS
+                filts.append(f[0] if len(f) == 1 else ";".join(f) or ".")
+                anns.append(v.INFO.get(tag) if tag else None)
+                try:
+                    gts = v.genotypes
+                except Exception:  # no FORMAT/GT: no sample can be called a carrier
+                    gts = None
+                n_alleles = len(a) + 1
+                rec = []
+                for k, c in enumerate(cols if gts else ()):
+                    allele = pick_allele(gts[c][:-1], None, None, n_alleles, carrier_only=True)
+                    if allele:
+                        rec.append((k, allele))
+                carriers.append(rec)
                 if len(chroms) >= CHUNK:
-                    pending.append(pool.submit(job, i, chroms, poss, refs, alts, filts, anns,
-                                               gts))
-                    i += len(chroms)
-                    chroms, poss, refs, alts, filts, anns, gts = [], [], [], [], [], [], []
-        if chroms or not pending:
-            pending.append(pool.submit(job, i, chroms, poss, refs, alts, filts, anns, gts))
-            i += len(chroms)
-        finished = True
-    except _ReadStopped as exc:
-        raise InputError(
-            f"line {header_lines + exc.records + 1}: reading stopped ({exc}); is the file truncated?"
-        ) from None
-    except Exception as exc:
-        raise InputError(
-            f"line {header_lines + i + len(chroms) + 1}: reading stopped ({exc}); "
-            "is the file truncated?"
-        ) from None
-    finally:
-        sys.setswitchinterval(switch)
-        if not finished:
-            pool.shutdown(wait=False, cancel_futures=True)
-    parts = [f.result() for f in pending]
-    pool.shutdown()
-    return parts, i
+                    break
+        except Exception as exc:
+            raise _ReadStopped(self.records + len(chroms), str(exc)) from None
+        return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
+                "ann": anns, "multi": multi, "allele": {}, "carriers": carriers}
 
 
 class _Chunker:
     """Turns one chunk of raw record fields into a piece of the mutation table."""
 
-    def __init__(self, fmt: AnnotationFormat | None, keep_all: bool, accepted: set[str],
+    def __init__(self, fmt: AnnotationFormat | None, options: dict[str, Any],
                  cohort_samples: list[str] | None, sample_name: str | None):
         self.fmt = fmt
-        self.keep_all = keep_all
-        self.accepted = accepted
+        self.keep_all, self.accepted = _accepted_filters(options)
+        self.kept_filters = "all" if self.keep_all else ", ".join(sorted(self.accepted))
         self.cohort_samples = cohort_samples
         self.sample_name = sample_name
 
-    def __call__(self, start: int, chroms: list, poss: list, refs: list, alts: list,
-                 filts: list, anns: list, gts: list) -> dict[str, Any]:
+    def __call__(self, start: int, chunk: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        n = len(chroms)
+        rows, alleles, sample_idx = self._rows(chunk)
+        refs, first_alt, multi = chunk["ref"], chunk["alt"], chunk["multi"]
+        # FILTER as written: PASS, '.', or the failed filters joined by ';'. Counted
+        # per record (a cohort record's rows share its FILTER).
+        filt_arr = pa.array(chunk["filter"], type=pa.string())
         filtered: dict[str, int] = {}
-        filt_arr = pa.array(filts, type=pa.string()).fill_null("PASS")
         if self.keep_all:
-            keep = np.ones(n, dtype=bool)
+            keep = np.ones(len(filt_arr), dtype=bool)
         else:
             keep = pc.is_in(filt_arr, pa.array(sorted(self.accepted))).to_numpy(
                 zero_copy_only=False)
             if not keep.all():
                 dropped = pc.value_counts(pc.filter(filt_arr, pa.array(~keep))).to_pylist()
                 filtered = {d["values"]: d["counts"] for d in dropped}
-        first_alt = [a[0] if a else "" for a in alts]
-        no_alt = [j for j, a in enumerate(alts) if not a] if "" in first_alt else []
+        if rows is not None:
+            take_rows = pa.array(rows, type=pa.int64())
+            filt_arr = pc.take(filt_arr, take_rows)
+            keep = keep[np.asarray(rows, dtype=np.int64)] if rows else keep[:0]
+            refs = [refs[j] for j in rows]
+            first_alt = [first_alt[j] for j in rows]
+        record = (lambda j: j) if rows is None else rows.__getitem__
+        n = len(refs)
+        # The reported allele: the first ALT, or the tumour's (carrier's) allele.
+        alt_of = first_alt if not alleles else list(first_alt)
+        for j, k in alleles.items():
+            alt_of[j] = multi[record(j)][k - 1]
+        no_alt = [j for j, a in enumerate(alt_of) if not a] if "" in alt_of else []
         if no_alt:
             keep[no_alt] = False
-            filtered["no ALT allele"] = len(no_alt)
+            filtered["no ALT allele"] = filtered.get("no ALT allele", 0) + len(no_alt)
         idx = np.nonzero(keep)[0]
-        keys = ("symbol", "consequence", "hgvsc", "hgvsp")
+        keys = ("symbol", "consequence", "transcript", "hgvsc", "hgvsp")
         unknown: dict[str, int] = {}
+        malformed = None
         take = pa.array(idx)
         if self.fmt is None:
             cols = {k: pa.array([""] * len(idx), type=pa.large_string()) for k in keys}
         else:
-            # A multi-allelic record reports its first ALT (tumour-only callers rarely
-            # write more than one); its annotation is narrowed to that allele.
-            multi = {k: vep_allele(refs[k], alts[k][0], alts[k])
-                     for k in np.flatnonzero(np.fromiter(map(len, alts), dtype=np.int64,
-                                                         count=n) > 1).tolist()}
-            chosen, unk = choose_effects(anns, self.fmt, multi)
-            unknown = {term: start + k for term, k in unk.items()}
-            cols = {k: pc.take(chosen[k], take) for k in keys}
+            anns = chunk["ann"] if rows is None else [chunk["ann"][j] for j in rows]
+            spell = {j: (k, (alt_of[j], vep_allele(refs[j], alt_of[j], multi[record(j)])))
+                     for j, k in alleles.items()}
+            chosen = choose_effects(anns, self.fmt, spell)
+            src = np.arange(n) if rows is None else np.asarray(rows)
+            unknown = {term: start + int(src[k]) for term, k in chosen.unknown.items()}
+            if chosen.malformed:
+                count, k, width = chosen.malformed
+                malformed = (count, start + int(src[k]), width)
+            cols = {k: pc.take(chosen.columns[k], take) for k in keys}
+        chroms = chunk["chrom"] if rows is None else [chunk["chrom"][j] for j in rows]
+        poss = np.asarray(chunk["pos"], dtype=np.int64)
+        if rows is not None:
+            poss = poss[np.asarray(rows, dtype=np.int64)] if len(rows) else poss[:0]
         all_kept = len(idx) == n
+
+        def kept(values: list[str]) -> Any:
+            arr = pa.array(values, type=pa.string())
+            return arr if all_kept else pc.take(arr, take)
+
         base = {
-            "chrom": chroms if all_kept else [chroms[j] for j in idx],
-            "pos": np.asarray(poss, dtype=np.int64)[idx],
-            "vcf_ref": refs if all_kept else [refs[j] for j in idx],
-            "vcf_alt": first_alt if all_kept else [first_alt[j] for j in idx],
+            "chrom": kept(chroms),
+            "pos": poss[idx],
+            "vcf_ref": kept(refs),
+            "vcf_alt": kept(alt_of),
             "filter": pc.take(filt_arr, take),
             **cols,
         }
         if self.cohort_samples is not None:
-            samples = self.cohort_samples
-            matrix = np.vstack(gts)[idx] if len(idx) else np.zeros((0, len(samples)))
-            rec_i, sample_i = np.nonzero((matrix == 1) | (matrix == 3))
-            take_i = pa.array(rec_i)
-            base = {
-                k: (v[rec_i] if k == "pos" else pc.take(v, take_i) if isinstance(v, pa.Array)
-                    else [v[j] for j in rec_i])
-                for k, v in base.items()
-            }
-            sample_col: Any = np.asarray(samples, dtype=object)[sample_i]
+            sample_col: Any = np.asarray(self.cohort_samples, dtype=object)[
+                np.asarray(sample_idx, dtype=np.int64)[idx]]
         else:
             sample_col = self.sample_name
         return {"mutations": finish_mutations(sample_col, base), "filtered": filtered,
-                "unknown": unknown}
+                "unknown": unknown, "malformed": malformed}
+
+    def _rows(self, chunk: dict[str, Any]) -> tuple[list[int] | None, dict[int, int], list[int]]:
+        """(record index per row or None for one row per record, row -> allele
+        number at multi-allelic records, cohort sample index per row)."""
+        carriers = chunk["carriers"]
+        if carriers is None:
+            return None, chunk["allele"], []
+        multi = chunk["multi"]
+        rows, alleles, sample_idx = [], {}, []
+        for j, rec in enumerate(carriers):
+            for k, allele in rec:
+                if j in multi:
+                    alleles[len(rows)] = allele
+                rows.append(j)
+                sample_idx.append(k)
+        return rows, alleles, sample_idx
 
 
 def _header_lines(path: str) -> int:
@@ -460,9 +477,6 @@ def _accepted_filters(options: dict[str, Any]) -> tuple[bool, set[str]]:
     values = {str(v) for v in values}
     if "*" in values or "all" in values:
         return True, values
-    # cyvcf2 reports both PASS and '.' as no filter.
-    if "." in values or "PASS" in values:
-        values |= {"PASS"}
     return False, values
 
 

@@ -1,0 +1,133 @@
+"""Reading custom tables and images, and their settings (header lines or a sidecar)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+from rinec_report.model import InputError, InputWarning
+
+KEYS = ("title", "description", "plot_type", "patient_column", "x", "y", "summary", "section_id")
+PLOT_TYPES = ("table", "bar", "line", "scatter", "heatmap")
+SIDECARS = (".yaml", ".yml", ".json")
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".tsv", ".csv", ".txt", ".png", ".svg"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return name
+
+
+def sidecar(path: Path) -> dict[str, Any]:
+    """Settings from ``<stem>.yaml`` / ``.yml`` / ``.json`` beside the file, if any."""
+    import yaml
+
+    for suffix in SIDECARS:
+        candidate = path.with_name(_stem(path) + suffix)
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+                found = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+            except (OSError, ValueError, yaml.YAMLError) as exc:
+                raise InputError(f"sidecar {candidate.name}: not readable ({str(exc).splitlines()[0]})") from exc
+            if found is None:
+                return {}
+            if not isinstance(found, dict):
+                raise InputError(f"sidecar {candidate.name}: must be a mapping of keys to values")
+            return found
+    return {}
+
+
+def settings(found: dict[str, Any], where: str) -> dict[str, Any]:
+    """Known keys only (others warned about by name); plot_type checked."""
+    out: dict[str, Any] = {}
+    for key, value in found.items():
+        if key not in KEYS:
+            warnings.warn(f"{where}: unknown key {key!r} (known: {', '.join(KEYS)})", InputWarning, stacklevel=2)
+            continue
+        out[key] = value
+    plot = str(out.get("plot_type", "table")).strip().lower()
+    if plot not in PLOT_TYPES:
+        raise InputError(f"{where}: plot_type {out['plot_type']!r} is not one of {', '.join(PLOT_TYPES)}")
+    out["plot_type"] = plot
+    if "summary" in out and not isinstance(out["summary"], list):
+        out["summary"] = [out["summary"]]
+    return out
+
+
+def _header(lines: list[str], where: str) -> tuple[dict[str, Any], int]:
+    """``# key: value`` lines at the top, and how many lines they take."""
+    import yaml
+
+    taken = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        taken.append(line[1:].strip())
+    if not taken:
+        return {}, 0
+    try:
+        found = yaml.safe_load("\n".join(t for t in taken if t))
+    except yaml.YAMLError as exc:
+        raise InputError(f"header line {len(taken)}: not 'key: value' ({getattr(exc, 'problem', exc)})") from exc
+    if found is None:
+        return {}, len(taken)
+    if not isinstance(found, dict):
+        raise InputError("the '#' header lines must be 'key: value' lines")
+    return found, len(taken)
+
+
+def read_table(path: str, relpath: str) -> dict[str, Any]:
+    import pandas as pd
+
+    p = Path(path)
+    raw = p.read_bytes()
+    if p.name.lower().endswith(".gz"):
+        raw = gzip.decompress(raw)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"byte {exc.start}: not UTF-8 text") from exc
+    lines = text.splitlines()
+    header, skip = _header(lines, relpath)
+    found = {**sidecar(p), **header}
+    body = "\n".join(lines[skip:])
+    if not body.strip():
+        raise InputError("no table under the header lines")
+    sep = "," if ".csv" in p.name.lower() else "\t"
+    try:
+        frame = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False,
+                            na_values=["", "NA", "NaN", "nan", "null"])
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise InputError(str(exc).strip().splitlines()[-1]) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in frame.columns:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if frame[column].notna().any() and numbers.notna().sum() == frame[column].notna().sum():
+            frame[column] = numbers
+    return {"kind": "table", "relpath": relpath, "stem": _stem(p), "settings": settings(found, relpath),
+            "frame": frame}
+
+
+def read_image(path: str, relpath: str, max_mb: float) -> dict[str, Any] | None:
+    p = Path(path)
+    size = p.stat().st_size
+    if size > max_mb * 1024 * 1024:
+        warnings.warn(f"{size / 1048576:.1f} MB is over custom.max_image_mb ({max_mb:g}): left out",
+                      InputWarning, stacklevel=2)
+        return None
+    raw = p.read_bytes()
+    svg = p.name.lower().endswith(".svg")
+    if svg and b"<svg" not in raw[:4096].lower():
+        raise InputError("not an SVG image (no <svg element at the start)")
+    if not svg and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InputError("not a PNG image (wrong signature)")
+    return {"kind": "image", "relpath": relpath, "stem": _stem(p), "settings": settings(sidecar(p), relpath),
+            "mime": "image/svg+xml" if svg else "image/png", "base64": base64.b64encode(raw).decode("ascii")}

@@ -1,0 +1,117 @@
+"""One section per custom file: a chart (when asked) over its table, or the image."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from markupsafe import Markup
+
+from rinec_report.model import Chart, Html, InputWarning, Section, SummaryColumn, Table, Text
+
+
+def _numeric(frame: Any) -> list[str]:
+    import pandas as pd
+
+    return [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def _axis(frame: Any, wanted: Any, fallback: str | None, where: str, key: str) -> str | None:
+    if wanted is None:
+        return fallback
+    if str(wanted) in frame.columns:
+        return str(wanted)
+    warnings.warn(f"{where}: {key} {wanted!r} is not a column", InputWarning, stacklevel=2)
+    return fallback
+
+
+def chart(item: dict[str, Any]) -> Any | None:
+    """The chart the item's plot_type asks for, or None (a table only)."""
+    import altair as alt
+
+    from rinec_report import palettes
+    from rinec_report.charts import highlight_opacity
+
+    frame, cfg, where = item["frame"], item["settings"], item["relpath"]
+    kind = cfg["plot_type"]
+    if kind == "table" or frame.empty:
+        return None
+    numeric = _numeric(frame)
+    patient = item.get("patient")
+    first = str(frame.columns[0])
+    opacity = highlight_opacity(field=patient) if patient else alt.value(1)
+    tooltip = [alt.Tooltip(f"{c}:{'Q' if c in numeric else 'N'}", title=c) for c in frame.columns[:8]]
+    if kind == "heatmap":
+        values = [c for c in numeric if c != patient and c != first]
+        if not values:
+            warnings.warn(f"{where}: a heatmap needs numeric columns", InputWarning, stacklevel=2)
+            return None
+        rows = _axis(frame, cfg.get("x"), patient or first, where, "x")
+        long = frame.melt(id_vars=[rows] if rows == patient or not patient else [rows, patient],
+                          value_vars=values, var_name="column", value_name="value")
+        return alt.Chart(long).mark_rect().encode(
+            x=alt.X("column:N", title=None, sort=values),
+            y=alt.Y(f"{rows}:N", title=rows, sort=None),
+            color=alt.Color("value:Q", title="Value", scale=alt.Scale(scheme="viridis")),
+            opacity=opacity,
+            tooltip=[alt.Tooltip(f"{rows}:N"), "column:N", "value:Q"],
+        ).properties(width=min(900, 40 * len(values)), height=min(900, 18 * len(frame)))
+    x = _axis(frame, cfg.get("x"), patient or first, where, "x")
+    ys = [c for c in numeric if c != x]
+    y = _axis(frame, cfg.get("y"), ys[0] if ys else None, where, "y")
+    if x is None or y is None:
+        warnings.warn(f"{where}: a {kind} chart needs a numeric column to plot", InputWarning, stacklevel=2)
+        return None
+    x_type = "Q" if kind == "scatter" and x in numeric else ("Q" if kind == "line" and x in numeric else "N")
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x}:{x_type}", title=x, sort=None),
+        y=alt.Y(f"{y}:Q", title=y),
+        opacity=opacity,
+        tooltip=tooltip,
+    )
+    if kind == "bar":
+        mark = base.mark_bar(color=palettes.BLUE)
+    elif kind == "line":
+        mark = base.mark_line(color=palettes.BLUE, point=True)
+    else:
+        mark = base.mark_point(filled=True, size=60, color=palettes.BLUE)
+    return mark.properties(width=min(900, max(240, 30 * len(frame))) if x_type == "N" else 420, height=240)
+
+
+def sections(items: list[dict[str, Any]]) -> list[Section]:
+    out = []
+    for item in items:
+        blocks: list[Any] = []
+        if item["kind"] == "image":
+            blocks.append(Html(Markup('<img class="rr-custom-image" alt="{}" src="data:{};base64,{}">').format(
+                item["title"], item["mime"], item["base64"])))
+            blocks.append(Text(f"From {item['relpath']}."))
+        else:
+            spec = chart(item)
+            if spec is not None:
+                blocks.append(Chart(spec, title=item["title"]))
+            blocks.append(Table(item["id"], item["frame"], title="Table",
+                                patient_column=item.get("patient")))
+            blocks.append(Text(f"From {item['relpath']}."))
+        out.append(Section(id=item["id"], title=item["title"], description=item["description"], blocks=blocks))
+    return out
+
+
+def summary_columns(items: list[dict[str, Any]], max_columns: int) -> list[SummaryColumn]:
+    """Columns of tables that name patients, one value per patient."""
+    out = []
+    for item in items:
+        patient = item.get("patient")
+        if item["kind"] != "table" or patient is None:
+            continue
+        frame = item["frame"].dropna(subset=[patient])
+        if frame[patient].duplicated().any():
+            continue  # several rows per patient: nothing to put in one cell
+        wanted = item["settings"].get("summary")
+        others = [str(c) for c in frame.columns if c != patient]
+        columns = [str(c) for c in wanted if str(c) in others] if wanted is not None else others[:max_columns]
+        for column in columns:
+            values = {str(p): (None if v != v else v) for p, v in zip(frame[patient], frame[column], strict=True)}
+            out.append(SummaryColumn(name=f"{item['id']}_{column}", title=column, values=values,
+                                     description=f"{column}, from {item['relpath']}"))
+    return out

@@ -1,0 +1,264 @@
+"""From parsed files to the plugin's datasets: who and when each image is, which
+slice stands for a DICOM series, and what fits the size budget.
+
+Runs once in the main process, after the workers decoded everything. The public
+``images`` table is what ``imaging_images.tsv`` exports and what other plugins may
+read (the cohort timeline's image markers); pixels stay private.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rinec_report import InputWarning
+
+from . import meta
+from .encode import Choice, fit
+from .parse import ParsedImage, Sidecar, parse_image
+
+COLUMNS = [
+    "patient_id",
+    "date",
+    "time_point",
+    "modality",
+    "marker",
+    "specimen",
+    "caption",
+    "file",
+    "sha256",
+    "width",
+    "height",
+    "embedded_bytes",
+]
+AT_DIAGNOSIS = "At diagnosis"
+FOLLOW_UP = "Follow-up"
+UNDATED = "Undated"
+# Images within this many days after the diagnosis date still count as "at diagnosis".
+DIAGNOSIS_WINDOW_DAYS = 45
+
+
+@dataclass
+class Shown:
+    """One image as the sections draw it."""
+
+    key: str
+    patient_id: str
+    date: str
+    time_point: str
+    modality: str
+    marker: str
+    specimen: str
+    caption: str
+    file: str
+    width: int
+    height: int
+    annotations: list[dict[str, Any]]
+    choice: Choice
+    sha256: str
+    series_uid: str = ""  # DICOM series: its slices are gathered, one is shown
+    instance: int = 0
+    series_size: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
+def combine(
+    parsed: list[Any],
+    options: dict[str, Any],
+    resolve: Callable[[str], str | None],
+    run_dir: str,
+    diagnosis_dates: dict[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """The plugin's datasets from its parsed files.
+
+    ``resolve`` maps a patient id as written (a folder name, a sidecar cell, a DICOM
+    PatientID) to the report's patient, or None when the run knows no such patient.
+    ``diagnosis_dates`` (patient -> YYYY[-MM[-DD]], the second tumour's diagnosis from
+    the clinical table) splits "at diagnosis" from "follow-up".
+    """
+    import pandas as pd
+
+    sidecars = [p for p in parsed if isinstance(p, Sidecar)]
+    images = {p.relpath: p for p in parsed if isinstance(p, ParsedImage)}
+    rows = _sidecar_rows(sidecars)
+    for relpath in sorted(rows):
+        if relpath in images:
+            continue
+        # Outside images/ the workers skipped it: a sidecar names it, so it is read here.
+        path = os.path.join(run_dir, relpath)
+        if not os.path.isfile(path):
+            warnings.warn(f"{rows[relpath]['where']}: image {relpath} not found", InputWarning, stacklevel=2)
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            image = parse_image(path, relpath, options)
+        for w in caught:  # parse_image's warnings do not name the file outside a worker
+            warnings.warn(f"{relpath}: {w.message}", InputWarning, stacklevel=2)
+        if image is not None:
+            images[relpath] = image
+    if not images:
+        return None
+    shown = []
+    for relpath in sorted(images):
+        item = _describe(images[relpath], rows.get(relpath, {}), resolve)
+        if item is not None:
+            shown.append(item)
+    shown = _one_per_series(shown)
+    _time_points(shown, diagnosis_dates or {})
+    shown.sort(key=lambda s: (_natural(s.patient_id), s.date or "9999", s.modality, s.file))
+    budget = fit([s.choice for s in shown], int(float(options["budget_mb"]) * 1_000_000))
+    table = pd.DataFrame(
+        [
+            {
+                "patient_id": s.patient_id,
+                "date": s.date,
+                "time_point": s.time_point,
+                "modality": s.modality,
+                "marker": s.marker,
+                "specimen": s.specimen,
+                "caption": s.caption,
+                "file": s.file,
+                "sha256": s.sha256,
+                "width": s.width,
+                "height": s.height,
+                "embedded_bytes": s.choice.bytes,
+            }
+            for s in shown
+        ],
+        columns=COLUMNS,
+    )
+    return {"images": table, "_shown": shown, "_budget": budget}
+
+
+def _sidecar_rows(sidecars: list[Sidecar]) -> dict[str, dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for sidecar in sorted(sidecars, key=lambda s: s.relpath):
+        for row in sidecar.rows:
+            row = dict(row, where=f"{sidecar.relpath} row {row['row']}")
+            for problem in ("date_problem", "annotation_problem"):
+                if row.get(problem):
+                    warnings.warn(f"{sidecar.relpath}: {row[problem]}", InputWarning, stacklevel=2)
+            if row["file"] in rows:
+                warnings.warn(f"{row['where']}: {row['file']} is described twice; the first row wins",
+                              InputWarning, stacklevel=2)
+                continue
+            rows[row["file"]] = row
+    return rows
+
+
+def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], str | None]) -> Shown | None:
+    """Sidecar, then path, then DICOM tags: the first source that says wins, per field."""
+    tags = image.tags
+    dicom = {
+        "patient_id": tags.get("patient_id", ""),
+        "date": tags.get("date", ""),
+        "modality": meta.modality_name(tags["modality"]) if tags.get("modality") else "",
+        "caption": tags.get("series_description", ""),
+    }
+    if image.kind == "slide":
+        dicom["modality"] = "Slide"
+
+    def pick(name: str) -> str:
+        for source in (row, image.path_info, dicom):
+            value = source.get(name)
+            if value not in (None, ""):
+                return str(value)
+        return ""
+
+    raw_patient = pick("patient_id")
+    if not raw_patient:
+        warnings.warn(f"{image.relpath}: no patient (put it under images/<patient>/ or name it in images.tsv)",
+                      InputWarning, stacklevel=2)
+        return None
+    patient = resolve(raw_patient)
+    if patient is None:
+        # The id itself stays out of the message: identifiers are logged only with -v.
+        warnings.warn(f"{image.relpath}: unknown patient; the image is left out", InputWarning, stacklevel=2)
+        return None
+    modality = meta.modality_name(pick("modality")) if pick("modality") else "Other"
+    annotations = row.get("annotations") or image.annotations
+    return Shown(
+        key=image.relpath,
+        patient_id=patient,
+        date=pick("date"),
+        time_point=str(row.get("time_point") or ""),
+        modality=modality,
+        marker=pick("marker"),
+        specimen=_specimen(pick("specimen")),
+        caption=pick("caption"),
+        file=image.relpath,
+        width=image.width,
+        height=image.height,
+        annotations=list(annotations),
+        choice=Choice(image.relpath, image.thumb, list(image.levels), list(image.tiles)),
+        sha256=image.sha256,
+        series_uid=str(tags.get("series_uid") or ""),
+        instance=int(tags.get("instance") or 0),
+        notes=list(image.notes),
+    )
+
+
+def _specimen(text: str) -> str:
+    return meta.SPECIMENS.get(text.strip().casefold(), text.strip())
+
+
+def _one_per_series(shown: list[Shown]) -> list[Shown]:
+    """A DICOM series is shown by one slice: the annotated one, else the middle one."""
+    groups: dict[tuple[str, str], list[Shown]] = {}
+    out = []
+    for item in shown:
+        if item.series_uid:
+            groups.setdefault((item.patient_id, item.series_uid), []).append(item)
+        else:
+            out.append(item)
+    for members in groups.values():
+        members.sort(key=lambda s: (s.instance, s.key))
+        annotated = [m for m in members if m.annotations]
+        chosen = annotated[0] if annotated else members[(len(members) - 1) // 2]
+        chosen.series_size = len(members)
+        out.append(chosen)
+    return out
+
+
+def _time_points(shown: list[Shown], diagnosis_dates: dict[str, str]) -> None:
+    """'At diagnosis' up to a few weeks after the diagnosis date (the clinical table's,
+    else the patient's first imaging date), 'Follow-up' after; a sidecar's time_point wins."""
+    first: dict[str, str] = {}
+    for s in shown:
+        if s.date and (s.patient_id not in first or s.date < first[s.patient_id]):
+            first[s.patient_id] = s.date
+    for s in shown:
+        if s.time_point:
+            continue
+        anchor = meta.normalise_date(diagnosis_dates.get(s.patient_id)) or first.get(s.patient_id, "")
+        if not s.date:
+            s.time_point = UNDATED
+        elif _days_after(anchor, s.date) <= DIAGNOSIS_WINDOW_DAYS:
+            s.time_point = AT_DIAGNOSIS
+        else:
+            s.time_point = FOLLOW_UP
+
+
+def _days_after(anchor: str, date: str) -> int:
+    """Days from ``anchor`` to ``date``; partial dates count from their first day."""
+    import datetime as dt
+
+    def day(text: str) -> dt.date:
+        parts = [int(p) for p in text.split("-")] + [1, 1]
+        return dt.date(parts[0], parts[1], parts[2])
+
+    if not anchor:
+        return 0
+    try:
+        return (day(date) - day(anchor)).days
+    except ValueError:
+        return 0
+
+
+def _natural(value: str) -> tuple:
+    import re
+
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower()) for p in re.split(r"(\d+)", value) if p)

@@ -1,0 +1,154 @@
+"""The markup of image figures, annotation overlays and the data the viewer reads.
+
+Every value from an input file (captions, markers, specimen names, annotation labels,
+patient ids) passes through ``markupsafe.escape`` here; the pixels go in as base64
+data URIs inside one JSON block, so each image's bytes are in the page once however
+many sections show it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from typing import Any
+
+from markupsafe import Markup
+
+from .build import Shown
+
+
+def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Markup:
+    """A gallery figure: a button holding the thumbnail and its overlay, and a caption."""
+    ref = index[item.key]
+    caption = label if label is not None else caption_of(item)
+    choice = item.choice
+    if not choice.embedded or choice.thumb is None:
+        return Markup(
+            '<figure class="rri-fig rri-missing" data-patient="{p}"><div class="rri-frame rri-empty">'
+            "not embedded (size budget)</div><figcaption>{c}</figcaption></figure>"
+        ).format(p=item.patient_id, c=caption)
+    thumb = choice.thumb
+    return Markup(
+        '<figure class="rri-fig" data-patient="{p}"><button type="button" class="rri-open" data-img="{ref}" '
+        'aria-label="Open in the viewer: {alt}"><span class="rri-frame">'
+        '<img class="rri-thumb" data-thumb="{ref}" width="{w}" height="{h}" alt="{alt}">{svg}</span></button>'
+        "<figcaption>{c}</figcaption></figure>"
+    ).format(
+        p=item.patient_id,
+        ref=ref,
+        w=thumb.width,
+        h=thumb.height,
+        alt=f"{item.patient_id} {item.modality} {item.date}".strip(),
+        svg=overlay(item),
+        c=caption,
+    )
+
+
+def caption_of(item: Shown) -> str:
+    parts = [item.date or "undated", item.modality]
+    if item.marker:
+        parts.append(item.marker)
+    if item.specimen:
+        parts.append(item.specimen)
+    if item.caption:
+        parts.append(item.caption)
+    if item.series_size > 1:
+        parts.append(f"slice of a series of {item.series_size}")
+    return " · ".join(parts)
+
+
+def overlay(item: Shown) -> Markup:
+    """Annotations as SVG in the original image's pixel coordinates (the viewBox), so
+    the same overlay fits the thumbnail, the viewer and any zoom."""
+    if not item.annotations:
+        return Markup("")
+    size = max(item.width, item.height)
+    stroke = max(size / 180, 1.0)
+    font = max(size / 28, 8.0)
+    shapes = []
+    for a in item.annotations:
+        color = a.get("color", "#e3120b")
+        if a["type"] == "arrow":
+            shapes.append(_arrow(a, color, stroke))
+            anchor = (a["x1"], a["y1"])
+        elif a["type"] == "circle":
+            shapes.append(
+                Markup('<circle cx="{:g}" cy="{:g}" r="{:g}" fill="none" stroke="{}" stroke-width="{:g}"/>').format(
+                    a["cx"], a["cy"], a["r"], color, stroke
+                )
+            )
+            anchor = (a["cx"] + a["r"], a["cy"] - a["r"])
+        else:
+            anchor = (a["x"], a["y"])
+        if a.get("label"):
+            shapes.append(
+                Markup('<text x="{:g}" y="{:g}" fill="{}" font-size="{:g}" stroke="#fff" stroke-width="{:g}" '
+                       'paint-order="stroke">{}</text>').format(anchor[0], anchor[1], color, font, stroke / 2,
+                                                               a["label"])
+            )
+    return Markup(
+        '<svg class="rri-ann" viewBox="0 0 {w} {h}" preserveAspectRatio="none" aria-hidden="true">{s}</svg>'
+    ).format(w=item.width, h=item.height, s=Markup("").join(shapes))
+
+
+def _arrow(a: dict[str, Any], color: str, stroke: float) -> Markup:
+    """A line with a filled head at (x2, y2): a polygon, not an SVG marker, so that
+    copies of the overlay need no unique ids."""
+    x1, y1, x2, y2 = a["x1"], a["y1"], a["x2"], a["y2"]
+    angle = math.atan2(y2 - y1, x2 - x1)
+    head = stroke * 5
+    left = (x2 - head * math.cos(angle - 0.45), y2 - head * math.sin(angle - 0.45))
+    right = (x2 - head * math.cos(angle + 0.45), y2 - head * math.sin(angle + 0.45))
+    shaft_end = (x2 - head * 0.8 * math.cos(angle), y2 - head * 0.8 * math.sin(angle))
+    return Markup(
+        '<line x1="{:g}" y1="{:g}" x2="{:.1f}" y2="{:.1f}" stroke="{c}" stroke-width="{:g}" stroke-linecap="round"/>'
+        '<polygon points="{:g},{:g} {:.1f},{:.1f} {:.1f},{:.1f}" fill="{c}"/>'
+    ).format(x1, y1, shaft_end[0], shaft_end[1], stroke, x2, y2, left[0], left[1], right[0], right[1], c=color)
+
+
+def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
+    """What the viewer needs per image, keyed by the figures' ``data-img``."""
+    out: dict[str, Any] = {}
+    for item in shown:
+        choice = item.choice
+        if not choice.embedded or choice.thumb is None:
+            continue
+        display = choice.display
+        entry: dict[str, Any] = {
+            "thumb": choice.thumb.uri(),
+            "src": display.uri() if display is not None else None,
+            "w": item.width,
+            "h": item.height,
+            "caption": f"{item.patient_id} · {caption_of(item)}",
+        }
+        if choice.keep_tiles and choice.tiles:
+            entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
+        out[index[item.key]] = entry
+    return out
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside a <script> element whatever strings it holds (no "</script>",
+    no HTML comment opener); sorted keys, so the same images give the same bytes."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.translate(_JSON_ESCAPES))
+
+
+def toolbar() -> Markup:
+    return Markup(
+        '<div class="rri-tools"><label><input type="checkbox" class="rri-ann-toggle" checked> Show annotations'
+        "</label><span>Click an image (or Tab to it and press Enter) to open the viewer: mouse wheel or + and - "
+        "zoom, drag pans, arrow keys move between images, A toggles annotations, 0 resets, Esc closes.</span></div>"
+    )
+
+
+def assets() -> Markup:
+    """The viewer's style and script, inlined: the page must open offline."""
+    here = resources.files(__package__)
+    css = here.joinpath("viewer.css").read_text(encoding="utf-8")
+    js = here.joinpath("viewer.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    return Markup("<style>{}</style><script>{}</script>").format(Markup(css), Markup(js))

@@ -1,0 +1,296 @@
+"""Who and when an image shows: the sidecar table, the file's path, annotation files.
+
+Three sources, the first that says wins: a row of ``images.tsv``/``.csv``/``.xlsx``
+naming the file, then the path (``images/P1/2019-05_MRI.png``), then the DICOM tags
+(read in ``decode``). Annotations (arrows, circles, text labels in the image's own
+pixel coordinates) come from the sidecar's ``annotations`` cell or from a JSON file
+beside the image.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from rinec_report import InputError
+
+IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom", "svs", "ndpi", "mrxs")
+SIDECAR_NAMES = tuple(f"{stem}.{ext}" for stem in ("images", "imaging") for ext in ("tsv", "csv", "xlsx"))
+SLIDE_EXTENSIONS = ("svs", "ndpi", "mrxs")
+DICOM_EXTENSIONS = ("dcm", "dicom")
+IMAGES_FOLDER = "images"
+
+# The fields a sidecar row (or the path) may set; nothing else reaches the page.
+FIELDS = ("patient_id", "date", "time_point", "modality", "marker", "specimen", "caption")
+_HEADERS = {
+    "file": "file",
+    "filename": "file",
+    "file_name": "file",
+    "path": "file",
+    "image": "file",
+    "patient_id": "patient_id",
+    "patient": "patient_id",
+    "patientid": "patient_id",
+    "date": "date",
+    "time_point": "time_point",
+    "timepoint": "time_point",
+    "modality": "modality",
+    "marker": "marker",
+    "ihc_marker": "marker",
+    "stain": "marker",
+    "antibody": "marker",
+    "specimen": "specimen",
+    "tumour": "specimen",
+    "tumor": "specimen",
+    "caption": "caption",
+    "description": "caption",
+    "annotations": "annotations",
+    "annotation": "annotations",
+}
+
+# Modality words as they appear in file names -> the name the report shows.
+MODALITIES = {
+    "mri": "MRI",
+    "mr": "MRI",
+    "ct": "CT",
+    "pet": "PET",
+    "petct": "PET-CT",
+    "us": "Ultrasound",
+    "ultrasound": "Ultrasound",
+    "xray": "X-ray",
+    "cr": "X-ray",
+    "dx": "X-ray",
+    "endoscopy": "Endoscopy",
+    "endo": "Endoscopy",
+    "es": "Endoscopy",
+    "he": "H&E",
+    "h&e": "H&E",
+    "hande": "H&E",
+    "ihc": "IHC",
+    "slide": "Slide",
+    "wsi": "Slide",
+    "sm": "Slide",
+    "ot": "Other",
+}
+PATHOLOGY = ("H&E", "IHC", "Slide")
+SPECIMENS = {"npc": "NPC", "primary": "NPC", "nec": "NEC", "second": "NEC", "snec": "NEC"}
+_DATE = re.compile(r"^(\d{4})(?:[-.]?(\d{2}))?(?:[-.]?(\d{2}))?$")
+
+
+def normalise_date(text: Any) -> str:
+    """YYYY, YYYY-MM or YYYY-MM-DD from what a table or DICOM tag wrote ('' if none)."""
+    if text is None:
+        return ""
+    if hasattr(text, "strftime"):
+        return text.strftime("%Y-%m-%d")
+    value = str(text).strip()
+    if value.endswith(" 00:00:00"):  # a spreadsheet date read as text
+        value = value[:-9]
+    value = value.replace("/", "-")
+    m = _DATE.match(value)
+    if not m:
+        return ""
+    year, month, day = m.groups()
+    if month and not 1 <= int(month) <= 12:
+        return ""
+    if day and not 1 <= int(day) <= 31:
+        return ""
+    return "-".join(p for p in (year, month, day) if p)
+
+
+def modality_name(text: str) -> str:
+    """The report's name for a modality word, or the word itself."""
+    key = re.sub(r"[\s\-_]+", "", str(text)).casefold()
+    return MODALITIES.get(key, str(text).strip())
+
+
+def in_images_folder(relpath: str) -> bool:
+    """True when some folder above the file is called ``images``."""
+    return any(part.casefold() == IMAGES_FOLDER for part in PurePosixPath(relpath).parts[:-1])
+
+
+def from_path(relpath: str) -> dict[str, str]:
+    """What the path says: ``images/P1/2019-05_MRI_progression.png`` gives patient P1,
+    date 2019-05, modality MRI, caption 'progression'. A specimen word (NPC, NEC) and,
+    for IHC, the next word (the marker) are taken too."""
+    path = PurePosixPath(relpath)
+    found: dict[str, str] = {}
+    parts = [p.casefold() for p in path.parts[:-1]]
+    if IMAGES_FOLDER in parts:
+        below = path.parts[parts.index(IMAGES_FOLDER) + 1 : -1]
+        if below:
+            found["patient_id"] = below[0]
+    stem = path.name.split(".")[0]
+    words: list[str] = []
+    tokens = [t for t in re.split(r"[_\s]+", stem) if t]
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        key = token.casefold()
+        if "date" not in found and normalise_date(token):
+            found["date"] = normalise_date(token)
+        elif "modality" not in found and key.replace("-", "") in MODALITIES:
+            found["modality"] = MODALITIES[key.replace("-", "")]
+            if found["modality"] == "IHC" and i + 1 < len(tokens):
+                found["marker"] = _marker_from_name(tokens[i + 1])
+                i += 1
+        elif "specimen" not in found and key in SPECIMENS:
+            found["specimen"] = SPECIMENS[key]
+        elif "patient_id" not in found and not words and re.fullmatch(r"[A-Za-z]{0,3}\d+", token):
+            found["patient_id"] = token  # a leading id such as P3 in P3_2019-06_MRI.png
+        else:
+            words.append(token)
+        i += 1
+    if words:
+        found["caption"] = " ".join(words).replace("-", " ")
+    return found
+
+
+def _marker_from_name(token: str) -> str:
+    # A slash cannot be in a file name: CK5-6 stands for CK5/6.
+    return re.sub(r"^(CK\d+)-(\d+)$", r"\1/\2", token, flags=re.IGNORECASE)
+
+
+# ---------------------------------------------------------------- the sidecar
+
+
+def read_sidecar(path: str, relpath: str) -> list[dict[str, Any]]:
+    """The rows of an images table, each with its spreadsheet row number and the
+    image path made relative to the run directory."""
+    rows = _xlsx_rows(path) if path.lower().endswith(".xlsx") else _delimited_rows(path)
+    if not rows:
+        raise InputError("empty table")
+    header = [_HEADERS.get(re.sub(r"[\s\-]+", "_", str(h).strip().casefold()), "") for h in rows[0]]
+    if "file" not in header:
+        raise InputError("no 'file' column (the image each row describes)")
+    folder = PurePosixPath(relpath).parent
+    out = []
+    for number, cells in enumerate(rows[1:], start=2):
+        record: dict[str, Any] = {"row": number}
+        for name, cell in zip(header, cells, strict=False):
+            if name and name not in record:
+                record[name] = "" if cell is None else str(cell).strip()
+        if not record.get("file"):
+            continue
+        record["file"] = _join(folder, record["file"])
+        if record.get("date"):
+            written = record["date"]
+            record["date"] = normalise_date(written)
+            if not record["date"]:
+                record["date_problem"] = f"row {number}, column 'date': {written!r} is not a date"
+        if record.get("annotations"):
+            try:
+                record["annotations"] = parse_annotations(record["annotations"])
+            except ValueError as exc:
+                record["annotation_problem"] = f"row {number}, column 'annotations': {exc}"
+                record["annotations"] = []
+        out.append(record)
+    return out
+
+
+def _join(folder: PurePosixPath, name: str) -> str:
+    joined = PurePosixPath(folder, name.replace("\\", "/"))
+    parts: list[str] = []
+    for part in joined.parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _delimited_rows(path: str) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        text = handle.read()
+    delimiter = "\t" if path.lower().endswith(".tsv") or "\t" in text.split("\n", 1)[0] else ","
+    return [row for row in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in row)]
+
+
+def _xlsx_rows(path: str) -> list[list[Any]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        return [list(r) for r in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in r)]
+    finally:
+        book.close()
+
+
+# ---------------------------------------------------------------- annotations
+
+_SHAPE = re.compile(r"^\s*(arrow|circle|text)\s+([-0-9.,\s]+?)\s*(?:['\"](.*)['\"])?\s*$", re.IGNORECASE)
+_NUMBERS = {"arrow": 4, "circle": 3, "text": 2}
+_KEYS = {"arrow": ("x1", "y1", "x2", "y2"), "circle": ("cx", "cy", "r"), "text": ("x", "y")}
+
+
+def parse_annotations(value: Any) -> list[dict[str, Any]]:
+    """Annotations as a list of shapes: from JSON (a list, or ``{"annotations": [...]}``)
+    or from the short form ``arrow 120,80,160,120 'progression'; circle 200,150,30``.
+    Coordinates are pixels of the original image, origin top left."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        if text[0] in "[{":
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        else:
+            return [_short_shape(part) for part in text.split(";") if part.strip()]
+    if isinstance(value, dict):
+        value = value.get("annotations", [])
+    if not isinstance(value, list):
+        raise ValueError("annotations must be a list of shapes")
+    return [_json_shape(item, i) for i, item in enumerate(value, start=1)]
+
+
+def _short_shape(text: str) -> dict[str, Any]:
+    m = _SHAPE.match(text)
+    if not m:
+        raise ValueError(f"{text.strip()!r} is not 'arrow x1,y1,x2,y2', 'circle x,y,r' or 'text x,y \"label\"'")
+    kind = m.group(1).lower()
+    numbers = [n for n in re.split(r"[,\s]+", m.group(2).strip()) if n]
+    if len(numbers) != _NUMBERS[kind]:
+        raise ValueError(f"{kind} needs {_NUMBERS[kind]} numbers, got {len(numbers)}")
+    shape: dict[str, Any] = {"type": kind}
+    shape.update({k: float(n) for k, n in zip(_KEYS[kind], numbers, strict=True)})
+    if m.group(3):
+        shape["label"] = m.group(3)
+    return shape
+
+
+def _json_shape(item: Any, index: int) -> dict[str, Any]:
+    if not isinstance(item, dict) or str(item.get("type", "")).lower() not in _KEYS:
+        raise ValueError(f"shape {index}: needs a type of arrow, circle or text")
+    kind = str(item["type"]).lower()
+    shape: dict[str, Any] = {"type": kind}
+    for key in _KEYS[kind]:
+        try:
+            shape[key] = float(item[key])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"shape {index} ({kind}): '{key}' must be a number") from None
+    if item.get("label") not in (None, ""):
+        shape["label"] = str(item["label"])
+    if item.get("color"):
+        color = str(item["color"])
+        if re.fullmatch(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}", color):  # a value that cannot escape the attribute
+            shape["color"] = color
+    for key in ("frame",):
+        if isinstance(item.get(key), int):
+            shape[key] = item[key]
+    return shape
+
+
+def annotation_file(image_path: str) -> Path | None:
+    """The JSON file beside an image that annotates it: ``scan.png.json`` or ``scan.json``."""
+    path = Path(image_path)
+    for candidate in (path.with_name(path.name + ".json"), path.with_name(path.name.split(".")[0] + ".json")):
+        if candidate.is_file():
+            return candidate
+    return None

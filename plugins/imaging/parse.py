@@ -1,0 +1,127 @@
+"""One input file in, one picklable result out: this runs in the core's worker processes.
+
+An image is decoded, stripped of metadata and encoded at every size the budget may
+choose from, here, in parallel; the main process only chooses among the encodings.
+An image file outside an ``images/`` folder is ignored here (the report lists it as
+ignored); if a sidecar names it, the main process decodes it. A run directory's other
+pictures (a logo, a plot) thus cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from rinec_report import InputError, InputWarning
+
+from . import meta
+from .encode import Encoded, Tile, display_sides, encode, scale
+
+
+@dataclass
+class ParsedImage:
+    relpath: str
+    sha256: str
+    kind: str  # photo, dicom or slide
+    width: int
+    height: int
+    tags: dict[str, Any]  # from DICOM: patient_id, date, modality, series_description, series_uid, ...
+    path_info: dict[str, str]  # what the path says
+    annotations: list[dict[str, Any]]
+    thumb: Encoded
+    levels: list[Encoded]
+    tiles: list[Tile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sidecar:
+    relpath: str
+    rows: list[dict[str, Any]]
+
+
+def parse_file(path: str, relpath: str, pattern: str, options: dict[str, Any]) -> Any:
+    if pattern == "sidecar":
+        return Sidecar(relpath, meta.read_sidecar(path, relpath))
+    if not meta.in_images_folder(relpath):
+        return None  # ignored here; the main process decodes it if a sidecar names it
+    return parse_image(path, relpath, options)
+
+
+def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | None = None) -> ParsedImage | None:
+    """Decode and encode one image; an unreadable one costs a warning and is skipped."""
+    from .decode import Unreadable, decode, slide_tiles
+
+    annotations, problem = _annotations_beside(path)
+    if problem:
+        warnings.warn(problem, InputWarning, stacklevel=2)
+    if frame is None:
+        frames = [a["frame"] for a in annotations if "frame" in a]
+        frame = frames[0] if frames else None
+    percentiles = (float(options["window_low_percentile"]), float(options["window_high_percentile"]))
+    max_side = int(options["max_side"])
+    try:
+        # A slide's overview is half the display size: its detail comes from the zoom tiles.
+        decoded = decode(path, max_side, frame, percentiles, slide_side=max(max_side // 2, 64))
+    except Unreadable as exc:
+        warnings.warn(f"image skipped: {exc}", InputWarning, stacklevel=2)
+        return None
+    except OSError as exc:
+        warnings.warn(f"image skipped: cannot read the file ({exc.strerror or exc})", InputWarning, stacklevel=2)
+        return None
+    fmt, quality = options["format"], int(options["quality"])
+    image = decoded.image
+    levels = []
+    current = image
+    for side in display_sides(max_side, int(options["min_side"]), max(image.size)):
+        current = scale(current, side)  # each size from the one above: cheaper than from the original
+        levels.append(encode(current, side, fmt, quality))
+    thumb = encode(current, int(options["thumb_side"]), fmt, quality)
+    tiles: list[Tile] = []
+    if decoded.slide is not None:
+        try:
+            cut = slide_tiles(decoded.slide, image, int(options["tile_side"]), int(options["max_tiles"]))
+        except Exception as exc:  # a damaged deeper level still leaves the overview
+            warnings.warn(f"whole-slide zoom tiles skipped ({exc})", InputWarning, stacklevel=2)
+            cut = []
+        finally:
+            decoded.slide.close()
+        tiles = [Tile(x, y, w, h, encode(img, max(img.size), fmt, quality)) for x, y, w, h, img in cut]
+    return ParsedImage(
+        relpath=relpath,
+        sha256=_sha256(path),
+        kind=decoded.kind,
+        width=decoded.width,
+        height=decoded.height,
+        tags=decoded.tags,
+        path_info=meta.from_path(relpath),
+        annotations=annotations,
+        thumb=thumb,
+        levels=levels,
+        tiles=tiles,
+        notes=decoded.notes,
+    )
+
+
+def _annotations_beside(path: str) -> tuple[list[dict[str, Any]], str | None]:
+    found = meta.annotation_file(path)
+    if found is None:
+        return [], None
+    try:
+        return meta.parse_annotations(json.loads(found.read_text(encoding="utf-8"))), None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        return [], f"annotations in {found.name} ignored: {exc}"
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or exc})") from None
+    return digest.hexdigest()

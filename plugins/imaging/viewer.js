@@ -1,0 +1,205 @@
+/* rinec-report imaging plugin: thumbnails, the image viewer (zoom, pan, annotations,
+   keyboard), and the patient highlighter's filter. Self-contained: the section's
+   markup carries the data (one JSON block with every image as a data URI). */
+(function () {
+  "use strict";
+  if (window.rriImaging) { return; }  // the script is inlined once per section: run once
+  var images = {};
+  var viewer = null;
+  var state = null;  // {root, buttons, index, scale, x, y, fit}
+
+  function collect() {
+    document.querySelectorAll("script.rri-data").forEach(function (el) {
+      var data = JSON.parse(el.textContent);
+      Object.keys(data).forEach(function (k) { images[k] = data[k]; });
+    });
+    document.querySelectorAll("img[data-thumb]").forEach(function (img) {
+      var d = images[img.getAttribute("data-thumb")];
+      if (d) { img.src = d.thumb; }
+    });
+  }
+
+  // ---------------------------------------------------------------- annotations toggle
+  function setAnnotations(on) {
+    document.querySelectorAll(".rri-ann-toggle").forEach(function (box) { box.checked = on; });
+    document.documentElement.classList.toggle("rri-hide-ann", !on);
+  }
+
+  // ---------------------------------------------------------------- highlighter
+  function filter(patient) {
+    document.querySelectorAll(".rri [data-patient]").forEach(function (el) {
+      if (el.classList.contains("rri-fig")) { return; }
+      el.hidden = !!patient && el.getAttribute("data-patient") !== patient;
+    });
+  }
+
+  // ---------------------------------------------------------------- the viewer
+  function build() {
+    viewer = document.createElement("div");
+    viewer.className = "rri-viewer";
+    viewer.hidden = true;
+    viewer.setAttribute("role", "dialog");
+    viewer.setAttribute("aria-modal", "true");
+    viewer.setAttribute("aria-label", "Image viewer");
+    viewer.innerHTML =
+      '<div class="rri-bar"><span class="rri-caption"></span><span class="rri-count"></span>' +
+      '<button type="button" data-act="prev" title="Previous image (Left arrow)">&#8592;</button>' +
+      '<button type="button" data-act="next" title="Next image (Right arrow)">&#8594;</button>' +
+      '<button type="button" data-act="out" title="Zoom out (-)">&minus;</button>' +
+      '<span class="rri-zoom">100%</span>' +
+      '<button type="button" data-act="in" title="Zoom in (+)">+</button>' +
+      '<button type="button" data-act="reset" title="Fit (0)">Fit</button>' +
+      '<label><input type="checkbox" class="rri-ann-toggle" checked> Annotations (A)</label>' +
+      '<button type="button" data-act="close" title="Close (Esc)">Close</button></div>' +
+      '<div class="rri-stage"><div class="rri-canvas"><img class="rri-base" alt="">' +
+      '<div class="rri-tiles"></div><div class="rri-overlay"></div></div></div>';
+    document.body.appendChild(viewer);
+    viewer.addEventListener("click", function (e) {
+      var act = e.target.closest("[data-act]");
+      if (!act) { return; }
+      var a = act.getAttribute("data-act");
+      if (a === "prev") { step(-1); } else if (a === "next") { step(1); }
+      else if (a === "in") { zoomBy(1.5); } else if (a === "out") { zoomBy(1 / 1.5); }
+      else if (a === "reset") { fitView(); } else if (a === "close") { close(); }
+    });
+    var stage = viewer.querySelector(".rri-stage");
+    stage.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var r = stage.getBoundingClientRect();
+      zoomBy(e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - r.left, e.clientY - r.top);
+    }, { passive: false });
+    var drag = null;
+    stage.addEventListener("pointerdown", function (e) {
+      drag = { x: e.clientX, y: e.clientY, sx: state.x, sy: state.y };
+      stage.setPointerCapture(e.pointerId);
+      stage.classList.add("rri-dragging");
+    });
+    stage.addEventListener("pointermove", function (e) {
+      if (!drag) { return; }
+      state.x = drag.sx + e.clientX - drag.x;
+      state.y = drag.sy + e.clientY - drag.y;
+      apply();
+    });
+    function end() { drag = null; stage.classList.remove("rri-dragging"); }
+    stage.addEventListener("pointerup", end);
+    stage.addEventListener("pointercancel", end);
+  }
+
+  function open(root, button) {
+    if (!viewer) { build(); }
+    var buttons = Array.prototype.filter.call(root.querySelectorAll(".rri-open"), visible);
+    state = { root: root, buttons: buttons, index: Math.max(0, buttons.indexOf(button)), opener: button };
+    viewer.hidden = false;
+    document.documentElement.classList.add("rri-viewing");
+    show();
+    viewer.querySelector("[data-act=close]").focus();
+  }
+
+  function visible(el) { return !el.closest("[hidden]"); }
+
+  function show() {
+    var button = state.buttons[state.index];
+    var d = images[button.getAttribute("data-img")];
+    state.data = d;
+    viewer.querySelector(".rri-caption").textContent = d.caption;
+    viewer.querySelector(".rri-count").textContent = (state.index + 1) + " of " + state.buttons.length;
+    var canvas = viewer.querySelector(".rri-canvas");
+    canvas.style.width = d.w + "px";
+    canvas.style.height = d.h + "px";
+    var base = viewer.querySelector(".rri-base");
+    base.src = d.src || d.thumb;
+    base.alt = d.caption;
+    var tiles = viewer.querySelector(".rri-tiles");
+    tiles.replaceChildren();
+    (d.tiles || []).forEach(function (t) {
+      var img = document.createElement("img");
+      img.style.left = (100 * t[0] / d.w) + "%";
+      img.style.top = (100 * t[1] / d.h) + "%";
+      img.style.width = (100 * t[2] / d.w) + "%";
+      img.style.height = (100 * t[3] / d.h) + "%";
+      img.alt = "";
+      img.src = t[4];
+      tiles.appendChild(img);
+    });
+    var overlay = viewer.querySelector(".rri-overlay");
+    overlay.replaceChildren();
+    var svg = button.querySelector("svg.rri-ann");
+    if (svg) { overlay.appendChild(svg.cloneNode(true)); }
+    fitView();
+  }
+
+  function fitView() {
+    var stage = viewer.querySelector(".rri-stage").getBoundingClientRect();
+    var d = state.data;
+    state.fit = Math.min(stage.width / d.w, stage.height / d.h);
+    state.scale = state.fit;
+    state.x = (stage.width - d.w * state.scale) / 2;
+    state.y = (stage.height - d.h * state.scale) / 2;
+    apply();
+  }
+
+  function zoomBy(factor, cx, cy) {
+    var stage = viewer.querySelector(".rri-stage").getBoundingClientRect();
+    if (cx === undefined) { cx = stage.width / 2; cy = stage.height / 2; }
+    // Keep the point under the cursor still; from the fitted view up to 32 times it.
+    var next = Math.min(Math.max(state.scale * factor, state.fit), state.fit * 32);
+    var k = next / state.scale;
+    state.x = cx - (cx - state.x) * k;
+    state.y = cy - (cy - state.y) * k;
+    state.scale = next;
+    apply();
+  }
+
+  function apply() {
+    var canvas = viewer.querySelector(".rri-canvas");
+    canvas.style.transform = "translate(" + state.x + "px," + state.y + "px) scale(" + state.scale + ")";
+    viewer.querySelector(".rri-zoom").textContent = Math.round(100 * state.scale / state.fit) + "%";
+    viewer.setAttribute("data-zoom", (state.scale / state.fit).toFixed(3));
+  }
+
+  function step(delta) {
+    var n = state.buttons.length;
+    state.index = (state.index + delta + n) % n;
+    show();
+  }
+
+  function close() {
+    viewer.hidden = true;
+    document.documentElement.classList.remove("rri-viewing");
+    if (state && state.opener) { state.opener.focus(); }
+  }
+
+  function onKey(e) {
+    if (!viewer || viewer.hidden || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    var k = e.key;
+    if (k === "Escape") { close(); }
+    else if (k === "ArrowRight") { step(1); }
+    else if (k === "ArrowLeft") { step(-1); }
+    else if (k === "+" || k === "=") { zoomBy(1.5); }
+    else if (k === "-" || k === "_") { zoomBy(1 / 1.5); }
+    else if (k === "0") { fitView(); }
+    else if (k === "a" || k === "A") { setAnnotations(document.documentElement.classList.contains("rri-hide-ann")); }
+    else { return; }
+    e.preventDefault();
+  }
+
+  function init() {
+    collect();
+    document.addEventListener("click", function (e) {
+      var button = e.target.closest(".rri-open");
+      if (button) { open(button.closest(".rri"), button); }
+    });
+    document.addEventListener("change", function (e) {
+      if (e.target.classList && e.target.classList.contains("rri-ann-toggle")) { setAnnotations(e.target.checked); }
+    });
+    document.addEventListener("keydown", onKey);
+    var select = document.getElementById("rr-patient");
+    if (select) {
+      select.addEventListener("change", function () { filter(select.value); });
+      filter(select.value);
+    }
+  }
+
+  window.rriImaging = { images: images };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();

@@ -1,0 +1,548 @@
+"""One tolerant reader for the tables people keep: CSV, TSV, TXT (cBioPortal files
+included) and Excel workbooks, and the cell vocabulary clinical tables share.
+
+Every plugin that reads a table (cohort, survival, IHC, third-party ones) uses
+:func:`read_table`: the same quoting, encodings, comment lines, merged cells and row
+numbers everywhere, so that a file read by one plugin is read the same way by another.
+Cells come back as stripped text ('' when empty); the row number of every row is the
+one a spreadsheet or a text editor shows, for messages a user can act on.
+
+Cell-level tolerance: :func:`convert_column` reads one column with a parser and turns a
+cell that cannot be read into a missing value, with one warning per column that counts
+the bad cells and quotes the first few with their rows, so that one odd cell costs that
+cell and not the file.
+
+Runs in worker processes (through a plugin's ``rinec_parse``): warnings are issued with
+:mod:`warnings` and collected by the core; errors are :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import gzip
+import io
+import math
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import InputError, InputWarning
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+# How many bad cells a warning quotes before it only counts.
+QUOTED_CELLS = 3
+
+
+@dataclass
+class TextTable:
+    """A table as text. ``rows`` are as wide as ``header``; ``lines[i]`` is the
+    row number of ``rows[i]`` in the file; ``comments`` are the '#' lines before
+    the header without their '#' (cBioPortal's labels, descriptions and types)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    header_line: int = 1
+    comments: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> list[str]:
+        i = self.header.index(name)
+        return [row[i] for row in self.rows]
+
+    def frame(self) -> Any:
+        """The table as a pandas DataFrame of strings, indexed by row number."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=self.header, index=self.lines, dtype=object)
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> TextTable:
+    """Read a delimited text file (optionally gzipped) or an Excel sheet as text.
+
+    Raises :class:`InputError` for an empty file, a missing sheet, or duplicate
+    column names; warns about ragged rows, merged cells and formulas without a value.
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if name.endswith(EXCEL_SUFFIXES):
+        grid, numbers, sheet_name, notes = _excel_grid(path, sheet)
+        comments: list[str] = []
+    elif name.endswith(".xls"):
+        raise InputError("old Excel .xls files cannot be read: save the sheet as .xlsx or .csv")
+    else:
+        text = decode(_read_bytes(path))
+        grid, numbers, comments = _text_grid(text, _delimiter(name, text))
+        sheet_name, notes = None, []
+    return _as_table(grid, numbers, comments, sheet_name, notes)
+
+
+# ------------------------------------------------------------------ text files
+
+
+def _read_bytes(path: Path) -> bytes:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return raw
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 as Excel writes on Windows.
+
+    Latin-1 would read cp1252's ellipsis (0x85) as NEL, a line break for
+    str.splitlines, and its en dash (0x96) as a control character."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        # The five bytes cp1252 leaves undefined: keep them rather than fail.
+        return raw.decode("cp1252", errors="replace")
+
+
+_CANDIDATES = ("\t", ",", ";", "|")
+
+
+def _delimiter(name: str, text: str) -> str:
+    """The delimiter from the first non-comment line; the suffix breaks ties.
+
+    A '.csv' saved by a European Excel uses ';'; a '.txt' may be anything."""
+    head = next((line for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
+    # Quoted cells may hold commas: count outside quotes only.
+    bare = re.sub(r'"[^"]*"', "", head)
+    counts = {d: bare.count(d) for d in _CANDIDATES}
+    base = name[:-3] if name.endswith(".gz") else name
+    preferred = "," if base.endswith(".csv") else "\t"
+    best = max(_CANDIDATES, key=lambda d: (counts[d], d == preferred))
+    return best if counts[best] > 0 else preferred
+
+
+def _text_grid(text: str, delimiter: str) -> tuple[list[list[str]], list[int], list[str]]:
+    """Rows by RFC 4180 (a quoted cell may hold the delimiter, quotes and line
+    breaks), each with the line number it starts on; '#' lines outside quotes
+    are comments."""
+    physical: list[int] = []  # line number of every line handed to the csv reader
+    comments: list[str] = []
+    seen_data = [False]
+
+    def lines() -> Iterator[str]:
+        in_quotes = False
+        # io.StringIO(newline="") splits on \n, \r and \r\n only, never on the
+        # Unicode line separators that str.splitlines() breaks cells at.
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            if not in_quotes and line.startswith("#"):
+                if not seen_data[0]:
+                    comments.append(line.rstrip("\r\n")[1:])
+                continue
+            if line.strip():
+                seen_data[0] = True
+            if line.count('"') % 2:
+                in_quotes = not in_quotes
+            physical.append(number)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    grid: list[list[str]] = []
+    numbers: list[int] = []
+    consumed = 0
+    for row in reader:
+        start = physical[consumed] if consumed < len(physical) else len(physical)
+        consumed = reader.line_num
+        if any(cell.strip() for cell in row):
+            grid.append([cell.strip() for cell in row])
+            numbers.append(start)
+    return grid, numbers, comments
+
+
+# ------------------------------------------------------------------ Excel
+
+
+def _excel_grid(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int], str, list[str]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    try:
+        ws = _choose_sheet(book, sheet)
+        formulas = _formula_cells(path, ws.title)
+        merged = [r for r in ws.merged_cells.ranges]
+        fill: dict[tuple[int, int], Any] = {}
+        notes = []
+        for rng in merged:
+            top = ws.cell(rng.min_row, rng.min_col)
+            if rng.max_row > rng.min_row:
+                notes.append(f"{rng.coord} ({_excel_text(top)!r})")
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    fill[(r, c)] = top
+        grid: list[list[str]] = []
+        numbers: list[int] = []
+        no_value: list[str] = []
+        for row in ws.iter_rows():
+            cells = []
+            for cell in row:
+                source = fill.get((cell.row, cell.column), cell)
+                text = _excel_text(source)
+                if not text and cell.coordinate in formulas:
+                    no_value.append(cell.coordinate)
+                cells.append(text)
+            if any(cells):
+                grid.append(cells)
+                numbers.append(row[0].row)
+    finally:
+        book.close()
+    if notes:
+        warnings.warn(
+            f"sheet {ws.title!r}: merged cells filled into every row they span: {', '.join(notes[:5])}"
+            + (f" and {len(notes) - 5} more" if len(notes) > 5 else ""),
+            InputWarning,
+            stacklevel=3,
+        )
+    if no_value:
+        warnings.warn(
+            f"sheet {ws.title!r}: {len(no_value)} formula cell(s) have no saved value and are read as "
+            f"empty ({', '.join(no_value[:5])}); open and save the file in Excel or LibreOffice",
+            InputWarning,
+            stacklevel=3,
+        )
+    return grid, numbers, ws.title, [f"merged: {n}" for n in notes]
+
+
+def _choose_sheet(book: Any, sheet: str | None) -> Any:
+    names = book.sheetnames
+    if sheet is not None:
+        if sheet in names:
+            return book[sheet]
+        folded = {n.casefold().strip(): n for n in names}
+        if sheet.casefold().strip() in folded:
+            return book[folded[sheet.casefold().strip()]]
+        raise InputError(f"no sheet {sheet!r}; sheets: {', '.join(names)}")
+    filled = [ws for ws in book.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws.cell(1, 1).value]
+    if len(filled) > 1:
+        warnings.warn(
+            f"{len(filled)} sheets hold data ({', '.join(ws.title for ws in filled)}); read "
+            f"{filled[0].title!r}: name another with the plugin's sheet option",
+            InputWarning,
+            stacklevel=4,
+        )
+    return filled[0] if filled else book.worksheets[0]
+
+
+def _formula_cells(path: Path, title: str) -> set[str]:
+    """Coordinates of formula cells; only worth a second read when the sheet has any."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<f" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")):
+            return set()
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    try:
+        return {
+            cell.coordinate
+            for row in book[title].iter_rows()
+            for cell in row
+            if isinstance(cell.value, str) and cell.value.startswith("=")
+        }
+    finally:
+        book.close()
+
+
+def _excel_text(cell: Any) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        # Clinical dates are days: a time of day typed into Excel is noise.
+        return value.strftime("%Y-%m-%d") if value.time() == dt.time() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, int | float):
+        if "%" in (cell.number_format or "") and not isinstance(value, bool):
+            # A cell formatted as a percentage stores 0.6 for 60%.
+            return f"{value * 100:g}%"
+        return number_text(float(value))
+    return str(value).strip()
+
+
+def number_text(value: float) -> str:
+    if math.isnan(value):
+        return ""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+# ------------------------------------------------------------------ shaping
+
+
+def _as_table(
+    grid: list[list[str]], numbers: list[int], comments: list[str], sheet: str | None, notes: list[str]
+) -> TextTable:
+    if not grid:
+        raise InputError("the table is empty")
+    start = _header_row(grid)
+    header_cells, header_line = grid[start], numbers[start]
+    body, lines = grid[start + 1 :], numbers[start + 1 :]
+    width = max(len(header_cells), *(len(r) for r in body)) if body else len(header_cells)
+    header = [h.strip() for h in header_cells] + [""] * (width - len(header_cells))
+    rows = [row + [""] * (width - len(row)) for row in body]
+    # Unnamed columns: dropped when empty (spreadsheets carry them at the right).
+    keep = [i for i, h in enumerate(header) if h or any(row[i] for row in rows)]
+    named = len(header_cells)
+    ragged = [line for row, line in zip(body, lines, strict=True) if len(row) > named and any(row[named:])]
+    header = [header[i] or f"column {i + 1}" for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        key = name.casefold()
+        if key in seen:
+            raise InputError(f"row {header_line}: column {name!r} appears twice (columns {seen[key] + 1} and {i + 1})")
+        seen[key] = i
+    if ragged:
+        warnings.warn(
+            f"{len(ragged)} row(s) have more cells than the header (row {', '.join(map(str, ragged[:5]))}); "
+            "the extra cells are read as unnamed columns",
+            InputWarning,
+            stacklevel=3,
+        )
+    return TextTable(header, rows, lines, header_line, comments, sheet, notes)
+
+
+def _header_row(grid: list[list[str]]) -> int:
+    """The first row that looks like a header: a published supplement puts a title
+    (one cell) and notes above it. Within the first rows, the first row with at
+    least half as many filled cells as the widest row, not all the same."""
+    widest = max(sum(1 for c in row if c) for row in grid[:30])
+    for i, row in enumerate(grid[:30]):
+        filled = [c for c in row if c]
+        # A title merged across the columns reads as one value repeated.
+        if len(filled) >= max(2, widest / 2) and len(set(filled)) > 1:
+            return i
+    return 0
+
+
+# ------------------------------------------------------------------ cell vocabulary
+
+UNKNOWN = "unknown"
+NOT_PERFORMED = "not performed"
+NOT_APPLICABLE = "not applicable"
+NO_DETAILS = "no details"
+
+# cBioPortal's tokens first, then what spreadsheets and R write.
+_UNKNOWN_TOKENS = {
+    "", "[not available]", "[unknown]", "[not evaluated]", "[discrepancy]", "[not reported]",
+    "[missing]", "na", "n/a", "n.a.", "nan", "nat", "null", "none recorded", "unknown", "unk",
+    "?", "not known", "missing", "not available", "not reported", "#n/a", "nr",
+}
+_NOT_APPLICABLE_TOKENS = {"[not applicable]", "not applicable", "n/app"}
+# The study's "-" (also the en and em dash Excel substitutes) means "not performed".
+_NOT_PERFORMED_TOKENS = {"-", "\u2013", "\u2014", "\u2212", "not performed", "not done", "not given", "nd"}
+_NO_DETAILS = re.compile(r"^(yes\s*)?[(\[]?\s*\*\s*[)\]]?$")
+
+
+def missing_kind(text: str) -> str | None:
+    """The kind of missing value a cell holds, or None when it holds a value.
+
+    Kinds stay apart: "not performed" ('-') is not "unknown" (blank, NA,
+    cBioPortal's [Not Available]), nor "not applicable", nor "no details" ('*':
+    performed, details not recorded)."""
+    low = " ".join(str(text).split()).lower()
+    if low in _UNKNOWN_TOKENS:
+        return UNKNOWN
+    if low in _NOT_APPLICABLE_TOKENS:
+        return NOT_APPLICABLE
+    if low in _NOT_PERFORMED_TOKENS:
+        return NOT_PERFORMED
+    if _NO_DETAILS.match(low):
+        return NO_DETAILS
+    return None
+
+
+def is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return missing_kind(str(value)) is not None
+
+
+_EVENT_WORDS = {
+    1: {
+        "1", "yes", "y", "true", "dead", "died", "death", "deceased", "event", "progressed",
+        "progression", "progressive", "relapse", "relapsed", "recurrence", "recurred",
+        "recurred/progressed", "dead of disease", "dead with tumor", "metastasis",
+    },
+    0: {
+        "0", "no", "n", "false", "alive", "living", "censored", "censor", "no event",
+        "diseasefree", "disease free", "disease-free", "progression-free", "progression free",
+        "no progression", "stable", "nad", "ned", "alive or dead tumor free", "tumor free",
+        "free", "none",
+    },
+}
+
+
+def parse_event(text: str) -> int:
+    """1 for an event (death, progression, recurrence), 0 for censored.
+
+    Reads 1/0, yes/no, Dead/Alive, Censored, Progressed, and cBioPortal's coded
+    values ``1:DECEASED``, ``0:LIVING``, ``1:Recurred/Progressed``, ``0:DiseaseFree``.
+    Raises ValueError."""
+    low = " ".join(str(text).split()).lower()
+    code = re.match(r"^([01])\s*:", low)
+    if code:
+        return int(code.group(1))
+    if re.fullmatch(r"[01](\.0+)?", low):
+        return int(float(low))
+    for event, words in _EVENT_WORDS.items():
+        if low in words:
+            return event
+    words_in = re.findall(r"[a-z]+", low)
+    if {"no", "free", "without"} & set(words_in):
+        return 0
+    hits = {e for e, words in _EVENT_WORDS.items() for w in words_in if w in words}
+    if len(hits) == 1:
+        return hits.pop()
+    raise ValueError(f"{text!r} is not an event (write 1/0, Dead/Alive, Censored, yes/no)")
+
+
+# ------------------------------------------------------------------ dates
+
+DATE_FORMATS = ("auto", "DD/MM/YYYY", "MM/DD/YYYY")
+_ISO = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?(?:[ T]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)?$")
+_SLASHED = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T]\d{1,2}:\d\d(?::\d\d)?)?$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_name) if m
+} | {"sept": 9}
+_NAMED = re.compile(r"^(?:(\d{1,2})[\s\-./]+)?([a-z]+)\.?[\s\-./,]+(?:(\d{1,2}),?\s+)?(\d{4})$")
+# Excel's day 1 is 1900-01-01 and it counts a 29 February 1900 that never was.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class AmbiguousDate(ValueError):
+    """A DD/MM/YYYY or MM/DD/YYYY date whose parts are both 12 or less."""
+
+
+def parse_date(text: str, date_format: str = "auto", serials: bool = False) -> str:
+    """A date as people write it, as ISO text at the precision given: '2008',
+    '2019-05' or '2018-09-20'.
+
+    Reads ISO and partial ISO (also with '/' or '.'), DD/MM/YYYY or MM/DD/YYYY
+    (``date_format`` decides; in "auto" a day above 12 decides and otherwise
+    :class:`AmbiguousDate` is raised), MM/YYYY, month names ('Sep 2018',
+    '20 September 2018', 'Sep 20, 2018'), and with ``serials`` Excel's day
+    numbers. Raises ValueError."""
+    raw = str(text).strip()
+    low = raw.lower()
+    match = _ISO.match(raw)
+    if match:
+        year, month, day = match.groups()
+        return _iso(raw, int(year), month and int(month), day and int(day))
+    match = _SLASHED.match(raw)
+    if match:
+        a, b, year = (int(g) for g in match.groups())
+        if date_format == "DD/MM/YYYY":
+            day, month = a, b
+        elif date_format == "MM/DD/YYYY":
+            month, day = a, b
+        elif a > 12 >= b:
+            day, month = a, b
+        elif b > 12 >= a:
+            month, day = a, b
+        elif a == b:
+            day = month = a
+        else:
+            raise AmbiguousDate(f"{raw!r} may be day/month or month/day")
+        return _iso(raw, year, month, day)
+    match = _MONTH_YEAR.match(raw)
+    if match:
+        return _iso(raw, int(match.group(2)), int(match.group(1)), None)
+    match = _NAMED.match(low)
+    if match and match.group(2) in _MONTHS and not (match.group(1) and match.group(3)):
+        day = match.group(1) or match.group(3)
+        return _iso(raw, int(match.group(4)), _MONTHS[match.group(2)], day and int(day))
+    if serials and re.fullmatch(r"\d{5}(\.0+)?", raw):
+        return (_EXCEL_EPOCH + dt.timedelta(days=int(float(raw)))).isoformat()
+    raise ValueError(f"{raw!r} is not a date (write YYYY-MM-DD, YYYY-MM or YYYY)")
+
+
+def _iso(raw: str, year: int, month: int | None, day: int | None) -> str:
+    if not 1800 <= year <= 2200:
+        raise ValueError(f"{raw!r} is not a plausible year")
+    if month is None:
+        return f"{year:04d}"
+    if not 1 <= month <= 12:
+        raise ValueError(f"{raw!r} has no month {month}")
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise ValueError(f"{raw!r} is not a day of the calendar")
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def column_date_format(cells: list[str], date_format: str = "auto") -> str:
+    """The day/month order of a column's slashed dates: the option when set, else
+    what its unambiguous cells say. Raises ValueError when the cells disagree."""
+    if date_format != "auto":
+        return date_format
+    orders = set()
+    for cell in cells:
+        match = _SLASHED.match(str(cell).strip())
+        if match:
+            a, b = int(match.group(1)), int(match.group(2))
+            if a > 12 >= b:
+                orders.add("DD/MM/YYYY")
+            elif b > 12 >= a:
+                orders.add("MM/DD/YYYY")
+    if len(orders) > 1:
+        raise ValueError("the column mixes DD/MM/YYYY and MM/DD/YYYY dates")
+    return orders.pop() if orders else "auto"
+
+
+# ------------------------------------------------------------------ columns
+
+
+def convert_column(
+    cells: list[str],
+    lines: list[int],
+    parse: Callable[[str], Any],
+    column: str,
+    what: str = "value",
+) -> tuple[list[Any], list[tuple[int, str, str]]]:
+    """``parse`` applied to every cell; a cell it rejects (ValueError) becomes None.
+
+    Returns the values and the bad cells (row, cell, reason), and warns once for the
+    column: how many cells were left missing and the first few with their rows."""
+    values: list[Any] = []
+    bad: list[tuple[int, str, str]] = []
+    for cell, line in zip(cells, lines, strict=True):
+        try:
+            values.append(parse(cell))
+        except ValueError as err:
+            values.append(None)
+            bad.append((line, cell, str(err)))
+    if bad:
+        warn_bad_cells(column, bad, what)
+    return values, bad
+
+
+def warn_bad_cells(column: str, bad: list[tuple[int, str, str]], what: str = "value") -> None:
+    quoted = "; ".join(f"row {line}: {cell!r}" for line, cell, _ in bad[:QUOTED_CELLS])
+    more = f" and {len(bad) - QUOTED_CELLS} more" if len(bad) > QUOTED_CELLS else ""
+    reason = bad[0][2]
+    warnings.warn(
+        f"column {column!r}: {len(bad)} cell(s) could not be read as a {what} and are left "
+        f"missing ({quoted}{more}; {reason})",
+        InputWarning,
+        stacklevel=3,
+    )

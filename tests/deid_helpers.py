@@ -1,0 +1,48 @@
+"""A generated cohort for the de-identification tests: hospital-style ids, exact dates, notes with
+names, ages above 89, IHC readings and sequenced samples."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SURNAMES = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski", "Fernandes", "Nakamura"]
+
+
+def make_cohort(run_dir: Path, n: int = 500, seed: int = 11) -> dict[str, list[str]]:
+    """Write clinical.csv, ihc_scores.csv and two VCFs; return the identifiers written."""
+    rng = random.Random(seed)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rows = ["patient_id,sample_id,age,sex,npc_diagnosis_date,nec_diagnosis_date,progression_date,"
+            "os_months,os_event,pfs_months,pfs_event,notes"]
+    ids, samples, notes = [], [], []
+    vcfs = sorted((REPO / "example_run" / "variants").glob("*.vcf.gz"))
+    for i in range(n):
+        pid = f"H{rng.randint(10**6, 10**7 - 1)}-{i}"
+        first = date(1998, 1, 1) + timedelta(days=rng.randint(0, 4000))
+        second = first + timedelta(days=rng.randint(3650, 6500))
+        progression = second + timedelta(days=rng.randint(30, 400))
+        sample = f"{20 + i % 5}S{rng.randint(10**6, 10**7 - 1)}" if i < len(vcfs) else ""
+        note = f"seen by Dr {rng.choice(SURNAMES)} on {second:%d/%m/%Y}" if i % 7 == 0 else ""
+        age = 95 if i == 3 else rng.randint(30, 85)
+        os_m, pfs_m = rng.randint(1, 60), rng.randint(1, 30)
+        rows.append(f"{pid},{sample},{age},{rng.choice(['male', 'female'])},{first},{second},{progression},"
+                    f"{os_m},{rng.choice(['died', 'alive'])},{min(pfs_m, os_m)},{rng.choice(['progressed', 'no'])},"
+                    f"{note}")
+        ids.append(pid)
+        if sample:
+            samples.append(sample)
+            shutil.copy(vcfs[i], run_dir / f"{sample}.vcf.gz")
+        if note:
+            notes.append(note)
+    (run_dir / "clinical.csv").write_text("\n".join(rows) + "\n")
+    ihc = ["patient_id,specimen,marker,intensity,percent"]
+    for pid in ids[:60]:
+        ihc += [f"{pid},NEC,CD56,{rng.randint(0, 3)},{rng.randint(0, 100)}",
+                f"{pid},NEC,SYN,{rng.randint(0, 3)},{rng.randint(0, 100)}"]
+    (run_dir / "ihc_scores.csv").write_text("\n".join(ihc) + "\n")
+    shutil.copy(REPO / "example_run" / "panel.bed", run_dir / "panel.bed")
+    return {"patients": ids, "samples": samples, "notes": notes}

@@ -1,0 +1,53 @@
+"""Opening a report in Debian's chromium through playwright, network refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DRAWN = "Array.from(document.querySelectorAll('.rr-chart')).every(el => el.dataset.rendered)"
+
+
+def launch(playwright: Any) -> Any:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is needed for the browser tests: apt-get install -y chromium")
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+
+
+class Opened:
+    """A page of ``report`` at ``width`` px, with its console errors and refused requests."""
+
+    def __init__(self, browser: Any, report: Path, width: int = 1400, fragment: str = "", **context: Any) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 1000}, accept_downloads=True, **context)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.report = report
+
+        def refuse(route: Any) -> None:
+            if route.request.url.split("#")[0] == report.as_uri():
+                route.continue_()
+            else:
+                self.requests.append(route.request.url)
+                route.abort()
+
+        self.context.route("**/*", refuse)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(report.as_uri() + fragment)
+        self.page.wait_for_function(DRAWN, timeout=60_000)
+
+    def close(self) -> None:
+        self.context.close()

@@ -1,0 +1,192 @@
+"""De-identified reports: what is replaced, what is kept, and the audit that checks it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from deid_helpers import make_cohort
+
+import rinec_report
+from rinec_report import Pattern, Section, Table, hookimpl
+from rinec_report.audit import date_spellings, identifiers, search
+from rinec_report.deidentify import Pseudonyms, scrub_dates
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "example_run"
+
+
+def _run(run_dir: Path, out: Path, **kw: object) -> rinec_report.results.Report:
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    try:
+        return rinec_report.run(run_dir, outdir=out, force=True, command_line="rinec-report run", **kw)
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, rinec_report.results.Report,
+                                                                 rinec_report.results.Report]:
+    tmp = tmp_path_factory.mktemp("deid_example")
+    run_dir = tmp / "run"
+    shutil.copytree(EXAMPLE, run_dir)
+    plain = _run(run_dir, tmp / "plain")
+    shared = _run(run_dir, tmp / "shared", deidentify=True)
+    return run_dir, plain, shared
+
+
+def test_the_audit_finds_the_example_identifiers_in_the_identified_report(example) -> None:
+    run_dir, plain, _ = example
+    found = identifiers(run_dir)
+    # Hand count of example_run/clinical.xlsx: five patients, four sequenced samples.
+    assert found["patient"] == {"P1", "P2", "P3", "P4", "P5"}
+    assert found["sample"] == {"20S3087569", "19S0735242", "20S6942679", "20S6942573"}
+    assert "2018-09-20" in found["date"] and "20/09/2018" in found["date"]
+    kinds = {h.kind for h in search(plain.html_path, found)}
+    assert {"patient", "sample", "date", "text", "file", "path"} <= kinds
+
+
+def test_the_deidentified_example_passes_the_audit(example) -> None:
+    run_dir, _, shared = example
+    assert shared.exit_status == 0, [m.line() for m in shared.errors]
+    assert search(shared.html_path, identifiers(run_dir)) == []
+
+
+def test_results_are_those_of_the_identified_report(example) -> None:
+    _, plain, shared = example
+    for name in ("survival_medians", "survival_tests", "variants_genes", "enrichment_terms", "ihc_panel"):
+        a, b = plain.tables[name].drop(columns=["patient_id"], errors="ignore"), shared.tables[name]
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.drop(columns=["patient_id"], errors="ignore")
+                                      .reset_index(drop=True), check_dtype=False)
+    t1_plain, t1_shared = plain.tables["cohort_table1"], shared.tables["cohort_table1"]
+    assert list(t1_plain["summary"]) == list(t1_shared["summary"])  # Table 1 counts and statistics
+    mutations = ["gene", "chrom", "pos", "ref", "alt", "variant_classification", "hgvsp_short"]
+    pd.testing.assert_frame_equal(plain.tables["variants_mutations"][mutations],
+                                  shared.tables["variants_mutations"][mutations], check_dtype=False)
+
+
+def test_pseudonyms_banner_map_and_run_information(example) -> None:
+    _, _, shared = example
+    assert next(f"{p}-{s.id}" for p, s in shared.sections) == "report-deidentified"
+    summary = shared.tables["report_summary"]
+    assert list(summary["patient_id"]) == ["P001", "P002", "P003", "P004", "P005"]
+    identity = pd.read_csv(shared.html_path.with_name("rinec_report.identity-map.DO-NOT-SHARE.tsv"), sep="\t")
+    assert dict(zip(identity["original"], identity["pseudonym"], strict=True))["P3"] == "P003"
+    assert not any("identity" in p.name for p in shared.data_dir.iterdir())
+    inputs = shared.tables["report_inputs"]
+    assert all(f.startswith("input-") for f in inputs["file"])
+    html = shared.html_path.read_text()
+    assert "rinec-report run" not in html and str(shared.html_path.parent) not in html
+    manifest = (shared.data_dir / "manifest.json").read_text()
+    assert '"deidentified": {' in manifest and '"run_dir": null' in manifest
+
+
+def test_dates_become_days_from_each_patients_first_event(example) -> None:
+    _, plain, shared = example
+    before = plain.tables["cohort_patients"].set_index("patient_id")
+    after = shared.tables["cohort_patients"].set_index("patient_id")
+    # P1: NPC in 2008 (year only: the first event, day 0, approximate), NEC on 2018-09-20.
+    assert before.loc["P1", "nec_diagnosis_date"] == "2018-09-20"
+    assert after.loc["P001", "npc_diagnosis_date"] == "~day 0"
+    days = (pd.Timestamp("2018-09-20") - pd.Timestamp("2008-01-01")).days  # 3915, by hand too
+    assert after.loc["P001", "nec_diagnosis_date"] == f"day {days}"
+    assert "notes" in before.columns and "notes" not in after.columns  # free text dropped
+    assert list(after["latency_years"]) == list(before["latency_years"])  # intervals unchanged
+
+
+def test_year_rule_keep_text_and_keyed_codes(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(EXAMPLE, run_dir)
+    key = tmp_path / "site.key"
+    key.write_bytes(b"a long and random secret shared by the study sites")
+    config = {"deidentify": {"enabled": True, "dates": "year", "keep_text": ["notes"], "key_file": str(key)}}
+    one = _run(run_dir, tmp_path / "one", config=config, plugins=("cohort",))
+    two = _run(run_dir, tmp_path / "two", config=config, plugins=("cohort",))
+    patients = one.tables["cohort_patients"]
+    assert patients.loc[0, "nec_diagnosis_date"] == "2018"
+    assert patients.loc[0, "notes"] == "progression at the upper bound (MRI 2019)"  # kept, its date a year
+    codes = list(patients["patient_id"])
+    assert codes == list(two.tables["cohort_patients"]["patient_id"])  # same key, same codes
+    assert all(c.startswith("P-") and len(c) == 12 for c in codes)
+    key.write_bytes(b"another long random secret of another study")
+    other = _run(run_dir, tmp_path / "three", config=config, plugins=("cohort",))
+    assert set(other.tables["cohort_patients"]["patient_id"]).isdisjoint(codes)
+
+
+class Visits:
+    """A third-party plugin that declares its own identifier fields."""
+
+    @hookimpl
+    def rinec_patterns(self):
+        return [Pattern("visits", glob="visits.csv")]
+
+    @hookimpl
+    def rinec_parse(self, file):
+        return pd.read_csv(file.path, dtype=str)
+
+    @hookimpl
+    def rinec_datasets(self, files):
+        return {"visits": pd.concat([f.data for f in files])}
+
+    @hookimpl
+    def rinec_identifiers(self):
+        return {"who": "patient", "seen_on": "date", "doctor_says": "text"}
+
+    @hookimpl
+    def rinec_sections(self, data):
+        return [Section("visits", "Visits", blocks=[Table("visits", data["visits"], patient_column="who")])]
+
+
+def test_a_third_party_plugin_declares_its_fields(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "visits.csv").write_text("who,seen_on,doctor_says,ward\nK77,2020-03-04,call Mrs Ito,B\n"
+                                        "K12,2020-03-09,fine,A\n")
+    report = _run(run_dir, tmp_path / "out", deidentify=True, extra_plugins={"visits": Visits()},
+                  exclude=("cohort", "survival", "ihc", "variants", "enrichment"))
+    visits = report.tables["visits_visits"]
+    assert list(visits.columns) == ["who", "seen_on", "ward"]
+    assert list(visits["who"]) == ["P002", "P001"]  # natural order of K12, K77
+    assert list(visits["seen_on"]) == ["day 0", "day 0"]
+    assert "Mrs Ito" not in report.html_path.read_text()
+
+
+def test_age_cap_and_a_generated_cohort_of_500_pass_the_audit(tmp_path: Path) -> None:
+    written = make_cohort(tmp_path / "run", n=500)
+    plain = _run(tmp_path / "run", tmp_path / "plain")
+    shared = _run(tmp_path / "run", tmp_path / "shared", deidentify=True)
+    assert shared.exit_status == plain.exit_status
+    found = identifiers(tmp_path / "run")
+    assert len(found["patient"]) == 500 and set(written["samples"]) <= found["sample"]
+    assert search(plain.html_path, found), "the audit must see the identified report's identifiers"
+    assert search(shared.html_path, found) == []
+    patients = shared.tables["cohort_patients"]
+    assert "96+" not in set(patients["age"].astype(str)) and "90+" in set(patients["age"].astype(str))
+    pd.testing.assert_frame_equal(plain.tables["survival_medians"], shared.tables["survival_medians"])
+    assert list(plain.tables["cohort_table1"]["summary"]) == list(shared.tables["cohort_table1"]["summary"])
+
+
+def test_date_spellings_and_scrubbing() -> None:
+    # Hand-written: the spellings a clinician or a program uses for 20 September 2018.
+    spelled = date_spellings("2018-09-20")
+    assert {"2018-09-20", "20/09/2018", "09/20/2018", "2018/09/20", "20.09.2018", "20180920",
+            "20 September 2018", "Sep 20, 2018"} <= spelled
+    assert date_spellings("2018") == set()
+    assert scrub_dates("MRI 2019-05, seen 20/09/2018 and on Sep 2018") == "MRI 2019, seen 2018 and on 2018"
+    ids = Pseudonyms()
+    ids.assign(["P10", "P2"], ["S-1"])
+    assert ids.scrub("P2 and P10, not P20; S-1.vcf") == "P001 and P002, not P20; S001.vcf"
+
+
+def test_the_audit_command_exits_1_on_hits(example, tmp_path: Path) -> None:
+    run_dir, plain, shared = example
+    cmd = [sys.executable, "-m", "rinec_report.cli", "audit"]
+    bad = subprocess.run([*cmd, str(plain.html_path), "--run-dir", str(run_dir)], capture_output=True, text=True)
+    good = subprocess.run([*cmd, str(shared.html_path), "--run-dir", str(run_dir)], capture_output=True, text=True)
+    assert bad.returncode == 1 and "sample '20S3087569'" in bad.stdout
+    assert good.returncode == 0 and good.stdout == ""

@@ -1,0 +1,121 @@
+"""The imaging sections in a real browser: the viewer opens, zooms and pans, annotations
+toggle, the patient highlighter filters the gallery, and nothing is fetched from outside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
+]
+
+
+@pytest.fixture
+def page(example_report):
+    playwright = pytest.importorskip("playwright.sync_api")
+    outside: list[str] = []
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+        def block(route):  # offline: anything but the file itself and data: URIs is a failure
+            outside.append(route.request.url)
+            route.abort()
+
+        context.route(lambda url: not url.startswith(("file:", "data:")), block)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(example_report.as_uri())
+        page.wait_for_function("document.querySelector('#imaging-timeline img.rri-thumb[src^=\"data:\"]')")
+        yield page
+        assert outside == [] and errors == []
+        browser.close()
+
+
+def test_thumbnails_are_drawn_from_the_one_data_block(page):
+    thumbs = page.locator("#imaging-timeline img.rri-thumb")
+    assert thumbs.count() == 21  # the example's images, a DICOM series counted once
+    assert page.evaluate("Array.from(document.querySelectorAll('img.rri-thumb')).every(i => i.naturalWidth > 0)")
+    # The pathology panel shows the same images without a second copy of their bytes.
+    assert page.locator("#imaging-pathology img.rri-thumb").count() == 16
+    assert page.locator("script.rri-data").count() == 1
+
+
+def test_viewer_opens_zooms_pans_and_moves_with_the_keyboard(page):
+    first = page.locator("#imaging-timeline .rri-open").first
+    first.focus()
+    page.keyboard.press("Enter")
+    viewer = page.locator(".rri-viewer")
+    assert viewer.is_visible()
+    assert viewer.locator(".rri-count").text_content() == "1 of 21"
+    assert viewer.get_attribute("data-zoom") == "1.000"
+    page.keyboard.press("+")
+    assert viewer.get_attribute("data-zoom") == "1.500"
+    stage = viewer.locator(".rri-stage").bounding_box()
+    page.mouse.move(stage["x"] + 300, stage["y"] + 300)
+    page.mouse.wheel(0, -100)
+    assert float(viewer.get_attribute("data-zoom")) == pytest.approx(1.8)
+    before = viewer.locator(".rri-canvas").evaluate("e => e.style.transform")
+    page.mouse.down()
+    page.mouse.move(stage["x"] + 200, stage["y"] + 250, steps=4)
+    page.mouse.up()
+    assert viewer.locator(".rri-canvas").evaluate("e => e.style.transform") != before
+    page.keyboard.press("0")
+    assert viewer.get_attribute("data-zoom") == "1.000"
+    page.keyboard.press("ArrowRight")
+    assert viewer.locator(".rri-count").text_content() == "2 of 21"
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert viewer.locator(".rri-count").text_content() == "21 of 21"
+    page.keyboard.press("Escape")
+    assert not viewer.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('rri-open')")  # focus back on the gallery
+
+
+def test_whole_slide_zoom_tiles_are_in_the_viewer(page):
+    slide = page.locator("#imaging-timeline .rri-open[aria-label*='H&E 2020-03']")
+    slide.click()
+    viewer = page.locator(".rri-viewer")
+    assert "whole-slide" in viewer.locator(".rri-caption").text_content()
+    tiles = viewer.locator(".rri-tiles img")
+    assert tiles.count() == 12  # the 2048x1536 slide cut into 512-pixel tiles, under max_tiles=16
+    assert page.evaluate("Array.from(document.querySelectorAll('.rri-tiles img')).every(i => i.naturalWidth > 0)")
+
+
+def test_annotations_toggle_in_the_viewer_and_the_gallery(page):
+    annotated = page.locator("#imaging-timeline .rri-open:has(svg.rri-ann)")
+    assert annotated.count() == 3  # P1's MRI slice and progression, P3's metastasis
+    svg = annotated.first.locator("svg.rri-ann")
+    assert svg.is_visible()
+    annotated.first.click()
+    overlay = page.locator(".rri-viewer .rri-overlay svg")
+    assert overlay.is_visible() and overlay.locator("text").first.text_content() == "NEC"
+    page.keyboard.press("a")
+    assert not overlay.is_visible()
+    page.keyboard.press("Escape")
+    assert not svg.is_visible()  # one switch for the whole page
+    box = page.locator("#imaging-timeline .rri-ann-toggle")
+    assert not box.is_checked()
+    box.check()
+    assert svg.is_visible()
+
+
+def test_the_patient_highlighter_filters_the_gallery(page):
+    page.select_option("#rr-patient", "P3")
+    visible = page.evaluate(
+        "Array.from(document.querySelectorAll('#imaging-timeline .rri-patient'))"
+        ".filter(e => !e.hidden).map(e => e.dataset.patient)")
+    assert visible == ["P3"]
+    assert page.locator("#imaging-pathology .rri-patho:visible").count() == 0  # P3 has no pathology images
+    page.locator("#imaging-timeline .rri-open:visible").first.click()
+    assert page.locator(".rri-viewer .rri-count").text_content() == "1 of 2"
+    page.keyboard.press("Escape")
+    page.select_option("#rr-patient", "")
+    assert page.locator("#imaging-timeline .rri-patient:visible").count() == 3
