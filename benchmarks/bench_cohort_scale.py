@@ -1,24 +1,40 @@
-"""Whole report at cohort scale: 1,000 panel VCF.gz files of about 100 variants.
+"""Whole report of a cohort: 1,000 panel VCF.gz files (about 100 variants each), a
+clinical table and an IHC table, against its floor and against MultiQC.
 
-    python benchmarks/bench_cohort_scale.py [--samples 1000] [--variants 100]
+    python benchmarks/bench_cohort_scale.py [--samples 1000] [--variants 100] [--runs 5] [--quick]
 
-Generates the run directory in /tmp (VEP-annotated single-sample VCF.gz files
-and a panel BED), then builds the report with the variants plugin only, in a
-child process so that its peak memory (ru_maxrss of the process tree) is
-measured. Targets: under 30 s on 2 cores, peak memory under 1.5 GB, HTML under
-10 MB.
+Generates under /tmp/rinec_bench: VEP-annotated single-sample VCF.gz files, a panel
+BED, clinical.csv (one patient per sample) and ihc_scores.csv (10 markers per patient),
+and for MultiQC one `bcftools stats` file per sample computed from the same variants
+(MultiQC reads no VCF; bcftools stats is what a MultiQC user runs over VCFs). Then
+measures, alternating, in fresh processes: ``rinec-report RUN -o OUT --force``; the
+floor (a bare cyvcf2 loop over every VCF plus pandas reading the two tables); and
+``multiqc`` on the stats files (when MultiQC is installed). Goal: no slower than MultiQC.
 """
-
 from __future__ import annotations
 
 import argparse
 import os
 import random
+import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
+from clinical_tables import write_clinical, write_ihc
+from harness import (
+    BENCH_ROOT,
+    alternate,
+    check_in_chromium,
+    generate_once,
+    goal,
+    print_comparison,
+    print_drawn,
+    python_argv,
+    report_argv,
+    save,
+)
 from vcf_writer import write_bgzf_vcf
-from whole_report import generate_once, measure
 
 FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
           "HGVSp|cDNA_position|CDS_position|Protein_position|Amino_acids|Codons|"
@@ -59,6 +75,9 @@ def generate(run_dir: Path, samples: int, variants: int, genes: int = 500) -> No
             rows.append((1 + gi % 22, pos, f"{1 + gi % 22}\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t"
                          f"CSQ={csq}\tGT\t0/1\n"))
         rows.sort()
+        stats = run_dir / "bcftools_stats"
+        stats.mkdir(exist_ok=True)
+        (stats / f"{name}.bcftools_stats.txt").write_text(bcftools_stats(name, rows))
         write_bgzf_vcf([
             "##fileformat=VCFv4.2\n" + "".join(f"##contig=<ID={c}>\n" for c in range(1, 23)) +
             '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations '
@@ -68,25 +87,93 @@ def generate(run_dir: Path, samples: int, variants: int, genes: int = 500) -> No
             "".join(r[2] for r in rows)], str(run_dir / "vcf" / f"{name}.vcf.gz"))
 
 
+def bcftools_stats(name: str, rows: list[tuple[int, int, str]]) -> str:
+    """A `bcftools stats` file for one sample's variants (the sections MultiQC reads)."""
+    snps = indels = ts = 0
+    subs: Counter[str] = Counter()
+    for *_, line in rows:
+        ref, alt = line.split("\t")[3:5]
+        if len(ref) == len(alt) == 1:
+            snps += 1
+            subs[f"{ref}>{alt}"] += 1
+            ts += f"{ref}{alt}" in ("AG", "GA", "CT", "TC")
+        else:
+            indels += 1
+    tv = snps - ts
+    out = ["# This file was produced by bcftools stats (1.17+htslib-1.17) and can be plotted using "
+           "plot-vcfstats.", f"# The command line was:\tbcftools stats  {name}.vcf.gz", "#",
+           f"ID\t0\t{name}.vcf.gz",
+           "SN\t0\tnumber of samples:\t1", f"SN\t0\tnumber of records:\t{len(rows)}",
+           "SN\t0\tnumber of no-ALTs:\t0", f"SN\t0\tnumber of SNPs:\t{snps}", "SN\t0\tnumber of MNPs:\t0",
+           f"SN\t0\tnumber of indels:\t{indels}", "SN\t0\tnumber of others:\t0",
+           "SN\t0\tnumber of multiallelic sites:\t0", "SN\t0\tnumber of multiallelic SNP sites:\t0",
+           f"TSTV\t0\t{ts}\t{tv}\t{ts / max(tv, 1):.2f}\t{ts}\t{tv}\t{ts / max(tv, 1):.2f}"]
+    out += [f"ST\t0\t{k}\t{v}" for k, v in sorted(subs.items())]
+    out += [f"IDD\t0\t-1\t{indels}\t0\t.", f"QUAL\t0\t998\t{snps}\t{ts}\t{tv}\t{indels}",
+            f"DP\t0\t100\t0\t0.000000\t{len(rows)}\t100.000000"]
+    return "\n".join(out) + "\n"
+
+
+FLOOR = """
+import sys, glob
+from cyvcf2 import VCF
+import pandas as pd
+
+n = 0
+for path in sorted(glob.glob(sys.argv[1] + "/vcf/*.vcf.gz")):
+    vcf = VCF(path, lazy=True, threads=1)
+    chroms, poss, refs, alts, filts, anns, gts = [], [], [], [], [], [], []
+    for v in vcf:
+        chroms.append(v.CHROM); poss.append(v.POS); refs.append(v.REF); alts.append(v.ALT)
+        filts.append(v.FILTER); anns.append(v.INFO.get("CSQ")); gts.append(v.genotypes)
+    vcf.close()
+    n += len(chroms)
+for name, sep in (("clinical.csv", ","), ("ihc_scores.csv", ",")):
+    n += len(pd.read_csv(sys.argv[1] + "/" + name, sep=sep, dtype=str, keep_default_na=False))
+print("records", n)
+"""
+
+
+def make_run(run_dir: Path, samples: int, variants: int) -> str:
+    generate(run_dir, samples, variants)
+    names = [f"S{s:05d}" for s in range(samples)]
+    write_clinical(run_dir / "clinical.csv", samples, names)
+    readings = write_ihc(run_dir / "ihc_scores.csv", samples)
+    return f"{samples} VCF.gz x {variants} variants, {samples} patients, {readings:,} IHC readings"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--variants", type=int, default=100)
-    ap.add_argument("--dir", default="/tmp/rinec_bench/cohort_run")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="50 samples, 2 runs")
     args = ap.parse_args()
-    run_dir = Path(args.dir)
-    def make() -> str:
-        generate(run_dir, args.samples, args.variants)
-        return f"{args.samples} VCF.gz x {args.variants} variants"
-
-    generate_once(run_dir, f"{args.samples}_{args.variants}", make)
-    m = measure(run_dir, Path("/tmp/rinec_bench/cohort_out"))
-    ok = m.ok and m.seconds < 30 and m.peak_gb < 1.5 and m.html_mb < 10
-    print(f"whole report: {m.seconds:.1f} s (target < 30 s on {os.cpu_count()} cores)")
-    print(f"peak memory (largest process): {m.peak_gb:.2f} GB (target < 1.5 GB)")
-    print(f"HTML: {m.html_mb:.2f} MB (target < 10 MB)")
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    if args.quick:
+        args.samples, args.runs = 50, 2
+    run_dir = BENCH_ROOT / f"cohort_{args.samples}_{args.variants}"
+    generate_once(run_dir, "v2", lambda: make_run(run_dir, args.samples, args.variants))
+    out = BENCH_ROOT / f"cohort_{args.samples}_{args.variants}_out"
+    commands = {"report": report_argv(run_dir, out), "floor": python_argv(FLOOR, run_dir)}
+    multiqc = shutil.which("multiqc", path=str(Path(sys.executable).parent)) or shutil.which("multiqc")
+    if multiqc:
+        commands["multiqc"] = [multiqc, str(run_dir / "bcftools_stats"), "-o",
+                               str(BENCH_ROOT / f"cohort_{args.samples}_multiqc"), "-f", "-q"]
+    else:
+        print("MultiQC is not installed (pip install multiqc): the peer comparison is skipped")
+    got = alternate(commands, args.runs, env={"MULTIQC_NO_VERSION_CHECK": "1"})
+    print(f"\n{args.samples} panel VCF.gz + clinical + IHC tables, {os.cpu_count()} cores")
+    ratios = print_comparison(got["report"], got["floor"], "bare read (cyvcf2, pandas)")
+    peer = None
+    ok = True
+    if "multiqc" in got:
+        peer = print_comparison(got["report"], got["multiqc"], "MultiQC, bcftools stats")
+        ok = goal("whole report / MultiQC, wall", peer["wall"], 1.0, "x")
+    drawn = check_in_chromium(out / "rinec_report.html")
+    print_drawn(drawn)
+    save("cohort", {"samples": args.samples, "report": got["report"], "floor": got["floor"],
+                    "multiqc": got.get("multiqc"), "ratios": ratios, "peer_ratios": peer, "drawn": drawn})
+    return 0 if ok and drawn.ok else 1
 
 
 if __name__ == "__main__":

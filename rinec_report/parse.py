@@ -154,9 +154,15 @@ def parse_all(
     return [o for o in outcomes if o is not None]
 
 
+# The core's own data libraries: plugin modules import them lazily (at their first
+# parse), which would otherwise cost every worker its own import (about a second).
+PRELOADED_LIBRARIES = ("numpy", "pandas", "pyarrow")
+
+
 def preload_modules(tasks: list[ParseTask]) -> list[str]:
-    """What a worker process should import before its first task."""
-    return ["rinec_report.parse", *sorted({t.module for t in tasks if t.module})]
+    """What a worker process should import before its first task: the plugin modules
+    and the data libraries they use, once in the fork server rather than per worker."""
+    return [*PRELOADED_LIBRARIES, "rinec_report.parse", *sorted({t.module for t in tasks if t.module})]
 
 
 __all__ = ["ParseOutcome", "ParseTask", "guarded", "parse_all", "preload_modules"]

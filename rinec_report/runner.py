@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .charts import to_spec
+from .charts import altair_settings, to_spec
 from .config import ConfigError, config_layers, effective_config, merge_layers
 from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
@@ -278,7 +278,7 @@ class Run:
     def contribute(self, datasets: Datasets, patients: Patients) -> list[PluginResult]:
         """Each plugin's sections and summary columns, if it has data."""
         results = []
-        with self.progress.step("Building sections", total=len(self.host.names)) as advance:
+        with self.progress.step("Building sections", total=len(self.host.names)) as advance, altair_settings():
             for name in self.host.names:
                 results.append(self._contributions(name, datasets, patients))
                 advance()

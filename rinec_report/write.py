@@ -227,6 +227,24 @@ def atomic_write_text(path: Path, text: str) -> None:
 _FORMULA = re.compile(r"^[=@\t\r]|^[+\-](?![\d.eE%+\-/ ]*$)")
 
 
+def _neutralised(column: Any) -> Any:
+    """``neutralise`` over a column, called only on the cells that start with one of
+    the formula characters (a million-row table is mostly plain text)."""
+    try:
+        first = column.str[:1]  # NaN for cells that are not text
+    except AttributeError:  # no text at all in the column (numbers, lists...)
+        return column.map(neutralise)
+    suspect = first.isin(_FORMULA_STARTS).to_numpy()
+    if not suspect.any():
+        return column
+    out = column.copy()
+    out[suspect] = column[suspect].map(neutralise)
+    return out
+
+
+_FORMULA_STARTS = ("=", "@", "\t", "\r", "+", "-")
+
+
 def neutralise(value: Any) -> Any:
     """A text cell that would be a spreadsheet formula, prefixed with an apostrophe
     (OWASP's advice on CSV injection); anything else unchanged."""
@@ -243,7 +261,7 @@ def write_table(frame: Any, path: Path, data_format: str, keep_formulas: bool = 
         frame = frame.copy()
         for column in frame.columns:
             if frame[column].dtype == object:
-                frame[column] = frame[column].map(neutralise)
+                frame[column] = _neutralised(frame[column])
     if data_format == "tsv":
         frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
     elif data_format == "csv":

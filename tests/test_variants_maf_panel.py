@@ -167,10 +167,14 @@ def test_oncoplot_spec_scales_without_per_cell_names() -> None:
     import altair as alt
 
     with alt.data_transformers.disable_max_rows():
-        options = validate(rinec_options(), {"oncoplot_max_samples": 1000}, "variants.")
+        options = validate(rinec_options(), {"oncoplot_max_samples": 1200}, "variants.")
         chart, facts = oncoplot_chart(m, samples, genes, options, 1.0)
         spec = chart.to_dict()
-    assert facts["shown"] == 1000 and facts["samples"] == 1200
+        # More samples than oncoplot_max_samples: columns of consecutive samples.
+        fewer = validate(rinec_options(), {"oncoplot_max_samples": 1000}, "variants.")
+        _, binned = oncoplot_chart(m, samples, genes, fewer, 1.0)
+    assert facts["shown"] == 1200 and facts["samples"] == 1200
+    assert (binned["binned"], binned["columns"], binned["samples"]) == (2, 600, 1200)
     cells = [d for d in spec["datasets"].values() if d and "g" in d[0] and "c" in d[0]]
     assert cells and all("s" not in row for row in cells[0])  # names come from a lookup
     assert {row["c"] for row in cells[0]} == {"Missense_Mutation"}

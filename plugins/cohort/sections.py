@@ -142,16 +142,15 @@ def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str]
 def rin_frame(cohort: Cohort) -> Any:
     import pandas as pd
 
-    rows = []
-    for rec in cohort.patients.to_dict("records"):
-        pid = rec["patient_id"]
-        row: dict[str, Any] = {"patient_id": pid}
-        for column in RIN_COLUMNS:
-            row[column] = rec[column]
-            row[f"{column}_reason"] = cohort.reasons[pid][column]
-        row["rin_status"] = rec["rin_status"]
-        rows.append(row)
-    return pd.DataFrame(rows)
+    # Column by column: a dict per patient of every column costs seconds at 100,000.
+    df = cohort.patients
+    pids = df["patient_id"].tolist()
+    columns: dict[str, Any] = {"patient_id": pids}
+    for column in RIN_COLUMNS:
+        columns[column] = df[column].tolist()
+        columns[f"{column}_reason"] = [cohort.reasons[pid][column] for pid in pids]
+    columns["rin_status"] = df["rin_status"].tolist()
+    return pd.DataFrame(columns)
 
 
 def rin_section(cohort: Cohort) -> Section:
@@ -174,16 +173,17 @@ def rin_section(cohort: Cohort) -> Section:
     if unknown:
         extra.append(f"for {unknown} at least one criterion cannot be judged")
     line += (" (" + "; ".join(extra) + ")" if extra else "") + "."
+    drawn = frame if n <= 200 else frame.iloc[:0]  # the chart is drawn for up to 200 patients
     long = pd.DataFrame([
         {"patient_id": r["patient_id"], "criterion": CRITERIA[c], "status": r[c],
          "reason": r[f"{c}_reason"]}
-        for r in frame.to_dict("records") for c in RIN_COLUMNS
+        for r in drawn.to_dict("records") for c in RIN_COLUMNS
     ] + [
         {"patient_id": r["patient_id"], "criterion": "All three", "status": r["rin_status"],
          "reason": f"{r['rin_status']}"}
-        for r in frame.to_dict("records")
+        for r in drawn.to_dict("records")
     ])
-    order = list(frame["patient_id"])
+    order = list(drawn["patient_id"])
     criteria = [*CRITERIA.values(), "All three"]
     color = alt.Color("status:N", title="Criterion", scale=alt.Scale(
         domain=[MET, NOT_MET, UNKNOWN], range=[palettes.KNOWN["met"], palettes.KNOWN["not met"],
@@ -230,6 +230,10 @@ def rin_section(cohort: Cohort) -> Section:
     )
 
 
+# More patients than this: the timeline draws the first ones (see timeline_section).
+MAX_TIMELINE_PATIENTS = 200
+
+
 def timeline_section(cohort: Cohort, options: dict[str, Any], images: Any = None) -> Section:
     followup_end = options["followup_end"]
     followup_iso = V.parse_date(V.cell_text(followup_end)) if followup_end else None
@@ -242,7 +246,18 @@ def timeline_section(cohort: Cohort, options: dict[str, Any], images: Any = None
         warnings.warn(f"cohort: timeline_axis: {axis_option!r} is not years or calendar; "
                       "using years", InputWarning, stacklevel=2)
     calendar = axis_option == "calendar"
-    chart = timeline_chart(cohort, followup_iso, calendar=calendar, images=images)
+    n = len(cohort.patients)
+    shown = cohort
+    limit: list[Note] = []
+    if n > MAX_TIMELINE_PATIENTS:
+        # Thousands of lanes cannot be read (nor drawn: Vega runs out of stack): the
+        # first patients in table order, and where the rest are.
+        import dataclasses
+
+        shown = dataclasses.replace(cohort, patients=cohort.patients.head(MAX_TIMELINE_PATIENTS))
+        limit = [Note(f"The timeline shows the first {MAX_TIMELINE_PATIENTS} of {n:,} patients in table order; "
+                      "every patient's dates are in the data folder (cohort_patients) and the tables above.")]
+    chart = timeline_chart(shown, followup_iso, calendar=calendar, images=images)
     axis = "calendar dates" if calendar else "years since NPC diagnosis"
     return Section(
         id="timeline",
@@ -263,7 +278,7 @@ def timeline_section(cohort: Cohort, options: dict[str, Any], images: Any = None
             "calendar for calendar dates on the left panel. Images in the imaging sections are "
             "marked just above the lane on their dates."
         ),
-        blocks=[*_timeline_notes(cohort, calendar), Chart(chart, title="Swimmer plot")],
+        blocks=[*limit, *_timeline_notes(shown, calendar), Chart(chart, title="Swimmer plot")],
     )
 
 

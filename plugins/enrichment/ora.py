@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import false_discovery_control, hypergeom
 
 from .gmt import GeneSetLibrary
 
@@ -108,6 +107,9 @@ def run_ora(
     # One vectorised call: scipy's per-call overhead dominates for thousands of sets.
     overlap = terms["overlap"].to_numpy(dtype=float)
     sizes = terms["set_size"].to_numpy(dtype=float)
+    # Imported here: scipy.stats costs most of a second, paid only when there is a test to run.
+    from scipy.stats import false_discovery_control, hypergeom
+
     terms["p_value"] = hypergeom.sf(overlap - 1, n_background, sizes, k) if len(terms) else []
     terms["fdr"] = false_discovery_control(terms["p_value"].to_numpy(), method="bh") if len(terms) else []
     terms["gene_ratio"] = terms["overlap"] / k if k else np.nan

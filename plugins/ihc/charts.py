@@ -209,10 +209,40 @@ def heatmap(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
     return _spec(chart, "ihc_heatmap", data)
 
 
+def score_distribution(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
+    """Per marker and specimen type, how many readings have each score (0-12): the heat
+    map of a cohort too large to draw one row per patient."""
+    computed = scores[scores["source"] == COMPUTED].dropna(subset=["score"])
+    counts = (computed.assign(score=computed["score"].astype(int))
+              .groupby(["specimen_type", "marker", "score"], sort=True).size().rename("readings").reset_index())
+    counts["panel"] = counts["specimen_type"].map(lambda kind: TYPE_TITLES.get(kind, kind))
+    counts["share"] = counts["readings"] / counts.groupby(["panel", "marker"])["readings"].transform("sum")
+    panels = list(dict.fromkeys(counts["panel"]))
+    chart = (
+        alt.Chart(counts[["panel", "marker", "score", "readings", "share"]])
+        .mark_rect(stroke="#ffffff", strokeWidth=1)
+        .encode(
+            x=alt.X("score:O", title="Score (0-12)", scale=alt.Scale(domain=list(range(MAX_SCORE + 1))),
+                    axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("marker:N", sort=markers, title=None),
+            color=alt.Color("share:Q", title="Share of readings", scale=alt.Scale(scheme="blues"),
+                            legend=alt.Legend(format="%", gradientLength=120)),
+            tooltip=[alt.Tooltip("panel:N", title="Specimen"), alt.Tooltip("marker:N", title="Marker"),
+                     alt.Tooltip("score:O", title="Score"), alt.Tooltip("readings:Q", title="Readings", format=","),
+                     alt.Tooltip("share:Q", title="Share", format=".1%")],
+        )
+        .properties(width=CELL * 6, height=22 * len(markers))
+        .facet(column=alt.Column("panel:N", sort=panels, title=None,
+                                 header=alt.Header(labelFontSize=13, labelFontWeight="bold")), spacing=24)
+    )
+    return chart.to_dict()
+
+
 def dumbbell_patients(scores: pd.DataFrame) -> list[str]:
     """Patients with both an NPC and an NEC specimen, in table order."""
-    kinds = scores.groupby("patient_id", sort=False)["specimen_type"].agg(set)
-    return [p for p, found in kinds.items() if {NPC, NEC} <= found]
+    npc = set(scores.loc[scores["specimen_type"] == NPC, "patient_id"])
+    nec = set(scores.loc[scores["specimen_type"] == NEC, "patient_id"])
+    return [p for p in dict.fromkeys(scores["patient_id"]) if p in npc and p in nec]
 
 
 def dumbbell_data(scores: pd.DataFrame, patients: list[str], bands: Bands) -> pd.DataFrame:

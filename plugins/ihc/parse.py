@@ -159,7 +159,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     return to_frame(rows)
 
 
-def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def to_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=SCORE_COLUMNS)
     for column in ("intensity", "percent_score", "score"):
         frame[column] = frame[column].astype("Int64")

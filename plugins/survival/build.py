@@ -63,7 +63,8 @@ def assemble(
     if cohort_df is not None:
         order = list(cohort_df["patient_id"])
     if table is not None:
-        extra = [p for p in table["patient_id"] if p not in set(order)]
+        known = set(order)  # built once: inside the comprehension it made this quadratic
+        extra = [p for p in table["patient_id"] if p not in known]
         if order and extra:
             warnings.warn(
                 f"the survival table lists patients missing from the clinical table: {', '.join(extra[:10])}",

@@ -15,38 +15,67 @@ HEIGHT = 280
 MAX_EVENT_MARKS = 60
 # Confidence bands only while they stay readable: more overlap into a muddy blur.
 MAX_BANDS = 2
+# Above this many patients the censored ones are drawn one tick per censoring time.
+MAX_PATIENT_MARKS = 2000
 # A vertical bar, like the censor mark of most Kaplan-Meier plots.
 CENSOR_SHAPE = "M0,-1L0,1"
 
 
 def patient_marks(data: SurvivalData, endpoint: str, column: str | None, curves: Any) -> Any:
     """One row per patient: where the patient leaves the curve, to draw and highlight."""
+    import numpy as np
     import pandas as pd
 
     frame = data.patients
     rows = frame[frame[f"{endpoint}_time"].notna() & frame[f"{endpoint}_event"].notna()]
-    out = []
-    for _, row in rows.iterrows():
-        if column is None:
-            label = OVERALL
-        elif row[column] is None or (isinstance(row[column], float) and math.isnan(row[column])):
-            continue
-        else:
-            label = group_label(column, row[column])
+    if column is None:
+        labels = pd.Series(OVERALL, index=rows.index, dtype=object)
+    else:
+        rows = rows[rows[column].notna()]
+        labels = rows[column].map(lambda v: group_label(column, v)).astype(object)
+    out = pd.DataFrame({
+        "patient_id": rows["patient_id"].astype(str),
+        "group": labels,
+        "time": rows[f"{endpoint}_time"].astype(float),
+        "survival": 1.0,
+        "status": np.where(rows[f"{endpoint}_event"] == 1, "event", "censored"),
+    })
+    # The curve's value at each patient's time: the last step at or before it (one
+    # sorted search per group, not one scan of the curve per patient).
+    for label, at in out.groupby("group", sort=False).groups.items():
         curve = curves[(curves["endpoint"] == endpoint) & (curves["group"] == label)]
-        time = float(row[f"{endpoint}_time"])
-        at = curve[curve["time"] <= time + 1e-9]
-        survival = float(at["survival"].iloc[-1]) if not at.empty else 1.0
-        out.append(
-            {
-                "patient_id": str(row["patient_id"]),
-                "group": label,
-                "time": time,
-                "survival": survival,
-                "status": "event" if row[f"{endpoint}_event"] == 1 else "censored",
-            }
-        )
-    return pd.DataFrame(out, columns=["patient_id", "group", "time", "survival", "status"])
+        steps = curve["time"].to_numpy(dtype=float)
+        values = curve["survival"].to_numpy(dtype=float)
+        where = np.searchsorted(steps, out.loc[at, "time"].to_numpy() + 1e-9, side="right") - 1
+        out.loc[at, "survival"] = np.where(where >= 0, values[np.maximum(where, 0)], 1.0)
+    return out.reset_index(drop=True)[["patient_id", "group", "time", "survival", "status"]]
+
+
+def curve_steps(curve: Any) -> Any:
+    """The curve at its distinct steps only: a point is kept where the survival or its
+    band changes (and the first and last of each group). Drawn with step-after
+    interpolation the line is the same; thousands of patients censored at their own
+    times no longer make thousands of points."""
+    import pandas as pd
+
+    if curve.empty:
+        return curve
+    kept = []
+    for _, part in curve.groupby("group", sort=False):
+        values = part[["survival", "ci_lower", "ci_upper"]]
+        changed = values.ne(values.shift()).any(axis=1)
+        changed.iloc[[0, -1]] = True
+        kept.append(part[changed])
+    return pd.concat(kept)
+
+
+def censor_ticks(marks: Any) -> Any:
+    """Censored patients as one tick per group and time, with how many: what a
+    Kaplan-Meier plot of thousands of patients can show (the patients are in the data
+    table)."""
+    censored = marks[marks["status"] == "censored"]
+    return (censored.groupby(["group", "time", "survival"], sort=True).size().rename("patients")
+            .reset_index())
 
 
 def km_chart(
@@ -69,7 +98,7 @@ def km_chart(
     else:
         levels = sorted_levels(data.patients[column].dropna().unique())
         labels = [group_label(column, v) for v in levels]
-    curve = curves[(curves["endpoint"] == endpoint) & curves["group"].isin(labels)].copy()
+    curve = curve_steps(curves[(curves["endpoint"] == endpoint) & curves["group"].isin(labels)])
     labels = [lb for lb in labels if lb in set(curve["group"])]
     marks = patient_marks(data, endpoint, column, curves)
     max_time = float(curve["time"].max()) if not curve.empty else 1.0
@@ -138,7 +167,18 @@ def km_chart(
         alt.Tooltip("group:N", title="Group"),
     ]
     censored = marks[marks["status"] == "censored"]
-    if not censored.empty:
+    if len(marks) > MAX_PATIENT_MARKS and not censored.empty:
+        # Thousands of patients: one tick per censoring time, not one mark per patient.
+        layers.append(
+            alt.Chart(censor_ticks(marks))
+            .mark_point(shape=CENSOR_SHAPE, size=60, strokeWidth=1, filled=False)
+            .encode(x=x, y=y, color=color, tooltip=[
+                alt.Tooltip("group:N", title="Group"),
+                alt.Tooltip("time:Q", title=f"Time ({unit})", format=".4~f"),
+                alt.Tooltip("patients:Q", title="Patients censored"),
+            ])
+        )
+    elif not censored.empty:
         layers.append(
             alt.Chart(censored)
             .mark_point(shape=CENSOR_SHAPE, size=90, strokeWidth=1.6, filled=False)

@@ -35,7 +35,8 @@ def rinec_options() -> list[Option]:
         Option("tmb_cutoff", "float", 10.0, "TMB flag threshold per Mb.", cli="--tmb-cutoff", min=0),
         Option("clinical_tracks", "list[str]", ["sex", "nec_site", "rin_status"],
                "Clinical columns drawn as tracks under the oncoplot."),
-        Option("oncoplot_max_samples", "int", 2000, "Samples drawn in the oncoplot (the most mutated).", min=1),
+        Option("oncoplot_max_samples", "int", 2000, "Samples drawn one column each in the oncoplot; more are binned.",
+               min=1),
     ]
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from rinec_report.palettes import VARIANT_CLASSES as CLASS_COLORS
 
+# A binned oncoplot has at most this many columns: about one pixel or more each.
+BINNED_COLUMNS = 600
 TRACK_TITLES = {"sex": "Sex", "nec_site": "NEC site", "rin_status": "RIN criteria"}
 
 
@@ -54,6 +56,8 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
     or more non-synonymous mutations), all classes, protein changes."""
     import pandas as pd
 
+    from .frames import joined
+
     ns = mutations[mutations["variant_classification"].isin(nonsyn)
                    & mutations["gene"].isin(genes)]
     cols = ["sample", "patient_id", "gene", "variant_classification", "hgvsp_short"]
@@ -67,9 +71,18 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
         "patient_id": g["patient_id"].first(),
         "n": g.size(),
         "first": g["variant_classification"].first(),
-        "classes": g["variant_classification"].agg(lambda s: ", ".join(sorted(set(s)))),
-        "protein": g["hgvsp_short"].agg(lambda s: ", ".join(p for p in s if p)),
-    }).reset_index()
+    })
+    # Joined on plain lists (see frames.joined): one Series per cell would take
+    # seconds at 10,000 samples.
+    kinds = ns[["sample", "gene", "variant_classification"]].drop_duplicates().sort_values(
+        ["sample", "gene", "variant_classification"], kind="stable")
+    pairs = zip(kinds["sample"], kinds["gene"], strict=True)
+    cells["classes"] = pd.Series(joined(pairs, kinds["variant_classification"]), dtype=object)
+    given = ns[ns["hgvsp_short"].notna() & (ns["hgvsp_short"] != "")]
+    pairs = zip(given["sample"], given["gene"], strict=True)
+    cells["protein"] = pd.Series(joined(pairs, given["hgvsp_short"]), dtype=object)
+    cells["protein"] = cells["protein"].fillna("")
+    cells = cells.reset_index()
     cells["cls"] = cells["first"].where(cells["n"] < 2, "Multi_Hit")
     return cells.drop(columns="first")
 
@@ -96,6 +109,10 @@ def oncoplot_chart(
     order = waterfall_order(cells, genes, samples)
     altered = int(cells["sample"].nunique()) if len(cells) else 0
     cap = options["oncoplot_max_samples"]
+    if len(order) > cap:
+        chart, facts = binned_oncoplot(cells, order, genes, samples_table, gene_details, territory_mb,
+                                       min(cap, BINNED_COLUMNS))
+        return chart, {**facts, "altered": altered}
     shown = order[:cap]
     rank = {s: i for i, s in enumerate(shown)}
     cells = cells[cells["sample"].isin(rank)]
@@ -208,6 +225,62 @@ def oncoplot_chart(
     facts = {"genes": genes, "samples": len(samples), "shown": n, "altered": altered,
              "tracks": len(tracks)}
     return chart, facts
+
+
+def binned_oncoplot(cells: Any, order: list[str], genes: list[str], samples_table: Any, gene_details: Any,
+                    territory_mb: float | None, columns: int) -> tuple[Any, dict[str, Any]]:
+    """More samples than columns: consecutive samples of the waterfall order share a
+    column, and each cell is the share of its samples carrying a non-synonymous
+    mutation of the gene. Every (sample, gene) cell is in the data folder
+    (``facts["cells"]``, exported by the sections)."""
+    import math
+
+    import altair as alt
+    import numpy as np
+    import pandas as pd
+
+    n = len(order)
+    size = math.ceil(n / columns)
+    bins = math.ceil(n / size)
+    rank = {s: i for i, s in enumerate(order)}
+    b = (cells["sample"].map(rank).to_numpy() // size) if len(cells) else np.zeros(0, dtype=np.int64)
+    mat = (pd.DataFrame({"b": b, "g": cells["gene"].to_numpy()}).groupby(["b", "g"], sort=True).size()
+           .rename("k").reset_index())
+    counts = np.minimum(size, n - mat["b"].to_numpy() * size)
+    mat["f"] = (mat["k"] / counts).round(3)
+    first = [order[i * size] for i in range(bins)]
+    last = [order[min(n, (i + 1) * size) - 1] for i in range(bins)]
+    mat["s"] = [f"{first[i]} .. {last[i]}" for i in mat["b"]]
+    per = territory_mb if territory_mb else 1.0
+    burden = samples_table.set_index(samples_table["sample"].astype(str))["nonsynonymous"] / per
+    top = pd.DataFrame({"b": np.arange(n) // size, "t": burden.reindex(order).fillna(0).to_numpy()})
+    top = top.groupby("b", sort=True)["t"].mean().round(3).reset_index()
+    width = 700
+    x = alt.X("b:O", axis=None, scale=alt.Scale(domain=list(range(bins)), paddingInner=0))
+    y = alt.Y("g:N", sort=genes, title=None, scale=alt.Scale(domain=genes),
+              axis=alt.Axis(labelFontStyle="italic", labelLimit=120))
+    matrix = alt.Chart(mat).mark_rect().encode(
+        x=x, y=y,
+        color=alt.Color("f:Q", title="Samples mutated", scale=alt.Scale(scheme="reds", domain=[0, 1]),
+                        legend=alt.Legend(format="%", orient="right")),
+        tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("s:N", title="samples"),
+                 alt.Tooltip("k:Q", title="mutated"), alt.Tooltip("f:Q", title="share", format=".0%")],
+    ).properties(width=width, height=14 * max(len(genes), 1), view={"fill": "#F4F4F4", "stroke": None})
+    details = gene_details.set_index("gene")
+    side = pd.DataFrame({"g": genes, "pct": [float(details.loc[g, "percent_samples"]) for g in genes]})
+    side_chart = alt.Chart(side).mark_bar(color="#666666").encode(
+        y=alt.Y("g:N", sort=genes, axis=None, scale=alt.Scale(domain=genes)),
+        x=alt.X("pct:Q", title="% samples", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("pct:Q", title="% of samples")],
+    ).properties(width=110, height=14 * max(len(genes), 1))
+    bars = alt.Chart(top).mark_bar(color="#666666").encode(
+        x=x, y=alt.Y("t:Q", title="mean TMB (/Mb)" if territory_mb else "mean mutations",
+                     axis=alt.Axis(tickCount=3)),
+        tooltip=[alt.Tooltip("t:Q", title="mean per sample")],
+    ).properties(width=width, height=70)
+    chart = alt.vconcat(bars, alt.hconcat(matrix, side_chart, spacing=6), spacing=4).configure_view(stroke=None)
+    return chart, {"genes": genes, "samples": n, "shown": n, "binned": size, "columns": bins, "tracks": 0,
+                   "cells": cells}
 
 
 def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],

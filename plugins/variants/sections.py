@@ -39,12 +39,9 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
-    import altair as alt
-
-    # Thousands of samples exceed Altair's default 5,000-row guard; the charts
-    # keep their data small themselves (short field names, capped samples).
-    with alt.data_transformers.disable_max_rows():
-        return _build_sections(data, datasets, options)
+    # No Altair row limit to lift here: the core sets it once for every plugin; the
+    # charts keep their data small themselves (short field names, binned samples).
+    return _build_sections(data, datasets, options)
 
 
 def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
@@ -59,7 +56,15 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
     input_facts, filter_sentence = _input_facts(meta)
     nonsyn = ", ".join(meta["nonsynonymous"])
     blocks: list[Any] = []
-    if facts["shown"] < facts["samples"]:
+    if facts.get("binned"):
+        blocks.append(Note(
+            f"{facts['samples']:,} samples are more than the oncoplot draws one by one "
+            f"(option oncoplot_max_samples, {options['oncoplot_max_samples']:,}): each column is "
+            f"{facts['binned']:,} consecutive samples of the "
+            "waterfall order, coloured by the share of them with a mutation in the gene. Every sample's "
+            "cells are in the data folder (variants_oncoplot_cells)."))
+        blocks.append(Table("oncoplot_cells", facts["cells"], show=False))
+    elif facts["shown"] < facts["samples"]:
         blocks.append(Note(
             f"Showing the first {facts['shown']:,} of {facts['samples']:,} samples in waterfall "
             "order (option oncoplot_max_samples); the tables below have every sample."))
@@ -99,6 +104,23 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
     return sections
 
 
+# Up to this many samples a chart lists its sample order; beyond, it sorts by a rank
+# column: Vega-Lite turns a sort list into one nested expression, and thousands of
+# samples overflow the browser's stack ("Maximum call stack size exceeded").
+MAX_SORT_LIST = 500
+
+
+def _sample_sort(order: list[str], frame: Any, column: str) -> tuple[Any, Any]:
+    """The x sort of a per-sample chart and its data, with a rank column ``r`` when
+    there are too many samples to list."""
+    import altair as alt
+
+    if len(order) <= MAX_SORT_LIST:
+        return frame, order
+    rank = {s: i for i, s in enumerate(order)}
+    return frame.assign(r=frame[column].astype(str).map(rank)), alt.EncodingSortField(field="r", op="min")
+
+
 def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
     import altair as alt
     import pandas as pd
@@ -112,6 +134,7 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
     totals = samples.set_index("sample")[list(SNV_CLASSES)].sum(axis=1)
     long["f"] = (long["k"] / long["s"].map(totals)).round(4)
     order = [str(s) for s in samples["sample"]]
+    long, x_sort = _sample_sort(order, long, "s")
     cohort_counts = samples[list(SNV_CLASSES)].sum()
     cohort_total = int(cohort_counts.sum())
     cohort = pd.DataFrame({
@@ -124,7 +147,7 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
                           range=[palettes.SNV_CLASSES[c] for c in SNV_CLASSES])
     many = len(order) > 60
     per_sample = alt.Chart(long).mark_bar().encode(
-        x=alt.X("s:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
+        x=alt.X("s:N", sort=x_sort, title="Sample", axis=None if many else alt.Axis()),
         y=alt.Y("f:Q", title="Fraction of SNVs", stack="zero", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("c:N", title="SNV class", scale=snv_scale),
         order=alt.Order("c:N"),
@@ -142,8 +165,9 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
                  alt.Tooltip("f:Q", title="fraction", format=".1%")],
     ).properties(width=220, height=220, title="Cohort")
     titv = samples[["sample", "patient_id", "ti_tv"]].dropna(subset=["ti_tv"])
+    titv, titv_sort = _sample_sort(order, titv, "sample")
     titv_chart = alt.Chart(titv).mark_point(filled=True, size=50, color="#444444").encode(
-        x=alt.X("sample:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
+        x=alt.X("sample:N", sort=titv_sort, title="Sample", axis=None if many else alt.Axis()),
         y=alt.Y("ti_tv:Q", title="Ti/Tv"),
         opacity=highlight_opacity(),
         tooltip=["sample:N", "patient_id:N", alt.Tooltip("ti_tv:Q", title="Ti/Tv")],
@@ -197,8 +221,9 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
     many = len(order) > 60
     n_above = int(table["above"].sum())
     table = table[["sample", "patient_id", "nonsynonymous", "tmb_per_mb", "flag"]]
+    table, x_sort = _sample_sort(order, table, "sample")
     bars = alt.Chart(table).mark_bar().encode(
-        x=alt.X("sample:N", sort=order, title="Sample", axis=None if many else alt.Axis()),
+        x=alt.X("sample:N", sort=x_sort, title="Sample", axis=None if many else alt.Axis()),
         y=alt.Y(f"{value}:Q", title="TMB (mutations/Mb)" if territory_mb else
                 "Non-synonymous mutations"),
         color=alt.Color("flag:N", title="TMB cutoff",
