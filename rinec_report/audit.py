@@ -121,10 +121,10 @@ def without_code(html: str) -> str:
 
 def search(report_html: Path, found: dict[str, set[str]]) -> list[Hit]:
     """Every place in the report and its data folder where an identifier appears."""
-    from .runner import DATA_DIR_NAME
+    from .runner import data_dir_name
 
     targets = [report_html]
-    data_dir = report_html.parent / DATA_DIR_NAME
+    data_dir = report_html.parent / data_dir_name(report_html.name)
     if data_dir.is_dir():
         targets += sorted(p for p in data_dir.rglob("*") if p.is_file())
     patterns = []
