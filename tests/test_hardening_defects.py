@@ -386,7 +386,7 @@ def test_defect9_htslib_output_stays_out_of_the_log_without_v(tmp_path):
     run_dir = make_run(tmp_path / "run", {"variants/s.vcf": vcf})
     quiet = cli(run_dir, "-o", tmp_path / "out", "-m", "variants")
     assert "SECRETPATIENT42" not in quiet.stderr
-    assert "[W::" not in quiet.stderr
+    assert "Incomplete header line" not in quiet.stderr  # htslib's own text, kinds only
     manifest = json.loads((tmp_path / "out" / "rinec_report_data" / "manifest.json").read_text())
     summary = [w for w in manifest["warnings"] if "htslib printed" in w]
     assert len(summary) == 1 and "[W::bcf_hdr_parse_line]" in summary[0] and "SECRET" not in summary[0]
