@@ -133,7 +133,7 @@ def search(report_html: Path, found: dict[str, set[str]]) -> list[Hit]:
             if not value:
                 continue
             token = re.escape(value)
-            word = kind in ("patient", "sample", "date")
+            word = kind in ("patient", "sample", "date", "file")
             patterns.append((kind, value, re.compile(rf"(?<![\w-]){token}(?![\w-])" if word else token)))
     hits = []
     for path in targets:

@@ -28,6 +28,17 @@ the report must be the same bytes for the same input.
 
 Colours come from :mod:`rinec_report.palettes` (value-keyed, safe under the
 common colour-vision deficiencies).
+
+Values from input files never reach Vega as they are: Vega keeps some values as
+keys of plain objects (a stack's groups, a lookup's index, ``rinec_colors``), so a
+patient called ``constructor`` or a gene called ``__proto__`` stops a chart from
+drawing, and a U+2028 inside a value that Vega-Lite turns into an expression (a
+custom sort order) is a syntax error there. :func:`to_spec` therefore rewrites
+every text of a spec (data, sort orders, domains) the same way: U+2028/U+2029
+become spaces, and a text equal to a name of JavaScript's ``Object.prototype``
+gets an invisible U+200B at its end. The page applies the same rewrite to the
+patients it sends to the charts (``chartValue`` in report.js), so highlighting
+still matches. Plugins must still never build a Vega expression from input values.
 """
 
 from __future__ import annotations
@@ -45,6 +56,42 @@ COLORS_SIGNAL = "rinec_colors"
 # hollow points: their colour is their stroke, and Vega-Lite would drop it.
 _OUTLINED = {"circle", "square", "bar", "rect", "arc"}
 _FIELD = re.compile(r"datum\[('(?:[^'\\]|\\.)*')\]")
+
+# Object.prototype's own property names in current browsers, and __proto__
+# (report.js holds the same list: keep them equal).
+OBJECT_KEYS = frozenset(
+    {
+        "__proto__",
+        "__defineGetter__",
+        "__defineSetter__",
+        "__lookupGetter__",
+        "__lookupSetter__",
+        "constructor",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toLocaleString",
+        "toString",
+        "valueOf",
+    }
+)
+LINE_SEPARATORS = str.maketrans({"\u2028": " ", "\u2029": " "})
+
+
+def chart_text(text: str) -> str:
+    """A text as it may appear in a chart spec (see the module's docstring)."""
+    text = text.translate(LINE_SEPARATORS)
+    return text + "\u200b" if text in OBJECT_KEYS else text
+
+
+def _neutralised(value: Any) -> Any:
+    if isinstance(value, str):
+        return chart_text(value)
+    if isinstance(value, dict):
+        return {chart_text(k) if isinstance(k, str) else k: _neutralised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_neutralised(v) for v in value]
+    return value
 
 
 def _datum(field: str) -> str:
@@ -84,7 +131,7 @@ def to_spec(chart: Any, title: str = "", description: str = "") -> dict[str, Any
     accessible title and description, and no per-mark ARIA labels (they would
     read out internal field names). The core calls this before embedding."""
     spec = chart if isinstance(chart, dict) else chart_dict(chart)
-    spec = dict(spec)
+    spec = _neutralised(dict(spec))
     params = list(spec.get("params", []))
     names = {p.get("name") for p in params}
     for name, value in ((PATIENT_SIGNAL, None), (HIDDEN_SIGNAL, []), (COLORS_SIGNAL, {})):

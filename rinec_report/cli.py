@@ -98,6 +98,7 @@ def build_run_command(host: PluginHost) -> click.Command:
     def command(**kw: Any) -> None:
         from .progress import RichProgress, quiet_progress
         from .runner import OutputExists, Run, RunOptions
+        from .write import OutputError
 
         _setup_logging(kw["verbose"], kw["quiet"])
         progress = RichProgress() if sys.stderr.isatty() and not kw["quiet"] else quiet_progress()
@@ -129,7 +130,7 @@ def build_run_command(host: PluginHost) -> click.Command:
             raise click.UsageError(f"{exc.path} exists; use --force to overwrite it") from None
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
-        except NothingFound as exc:
+        except (NothingFound, OutputError) as exc:
             click.echo(f"rinec-report: {exc}", err=True)
             sys.exit(1)
         _echo_messages(report, kw["verbose"], kw["quiet"])

@@ -37,7 +37,15 @@ CORE_OPTIONS: list[Option] = [
     Option("ignore", "list[str]", [], "Skip paths matching these globs, whatever pattern took them (like `-x`)."),
     Option("patients", "dict[str,str]", {}, "Raw patient id -> the id used everywhere."),
     Option("samples", "dict[str,str]", {}, "Sequencing sample id -> patient id, for every plugin."),
-    Option("max_file_size_mb", "float", 20480, "Files larger than this are skipped.", min=0),
+    Option("max_file_size_mb", "float", 20480, "A larger input file is an error (raise this to read it).", min=0),
+    Option("max_table_size_mb", "float", 1024, "A larger table (.csv, .tsv, .txt, .xlsx, .gmt: read whole into "
+           "memory) is an error (raise this to read it).", min=0),
+    Option(
+        "allow_links_outside",
+        "bool",
+        False,
+        "Follow links that lead out of the run directory (each one followed is listed in the run information).",
+    ),
     Option("executor", "str", "local", "Where files are parsed: `local` processes or a `dask` cluster.",
            choices=("local", "dask")),
     Option("scheduler", "str", None, "The dask scheduler's address (`tcp://HOST:8786`) for `executor: dask`."),
@@ -69,17 +77,101 @@ class ConfigError(ValueError):
     pass
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
+# A config is a few hundred lines; aliases are for sharing a block or two. The
+# bounds stop "billion laughs" configs, whose nested aliases expand exponentially
+# when the config is copied, merged and shown in the page.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 100_000
+
+
+def _bounded_loader() -> type:
     import yaml
 
+    class BoundedLoader(yaml.SafeLoader):
+        """A SafeLoader that refuses too many aliases or a document whose
+        aliases would expand to more than MAX_EXPANDED_NODES nodes."""
+
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    event = self.peek_event()
+                    raise yaml.composer.ComposerError(
+                        None, None, f"more than {MAX_ALIASES} aliases (*name)", event.start_mark
+                    )
+            return super().compose_node(parent, index)
+
+        def compose_document(self) -> Any:
+            node = super().compose_document()
+            if self.aliases:
+                _expanded_size(node)
+            return node
+
+    return BoundedLoader
+
+
+def _expanded_size(root: Any) -> int:
+    """Nodes of the document once every alias is expanded, counted in linear time
+    (each distinct node once, times the number of paths that reach it)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    pending = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in pending:  # a recursive alias
+            raise ConfigError("a YAML alias refers to the block that contains it")
+        pending.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(v) for v in node.value)
+        pending.discard(key)
+        if total > MAX_EXPANDED_NODES:
+            raise ConfigError(f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values")
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The user's config file as a mapping; any problem is a one-line ConfigError."""
+    import yaml
+
+    from .safeio import open_regular
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open_regular(path) as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB; not a config file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        byte = raw[exc.start]
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=_bounded_loader())  # a SafeLoader subclass
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: refused: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}:{where} not valid YAML ({problem})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: refused: nested too deeply") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -268,8 +268,14 @@ def _hashed_name(text: str) -> str:
 
 def read_key(path: str) -> bytes:
     """The key file's bytes (any secret; 16 bytes or more)."""
-    with open(path, "rb") as fh:
-        key = fh.read()
+    from .safeio import open_regular
+
+    # A regular file only, and a bounded read: a FIFO or /dev/zero must not hang the run.
+    try:
+        with open_regular(path) as fh:
+            key = fh.read(1 << 20)
+    except OSError as exc:
+        raise ValueError(f"the key file {path} cannot be read: {exc.strerror or exc}") from None
     if len(key.strip()) < 16:
         raise ValueError(f"the key file {path} holds fewer than 16 bytes: use a long random secret")
     return key.strip()

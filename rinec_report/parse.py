@@ -19,7 +19,9 @@ from functools import cache
 from typing import Any
 
 from .executor import Executor
+from .failures import INPUT_FAILURES, captured_stderr, input_failure, raised_by_reader, summarise_stderr
 from .model import FoundFile, InputError, InputWarning
+from .safeio import open_regular
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,12 @@ class ParseOutcome:
     error: str | None = None  # one line, for users
     traceback: str | None = None  # for the log, when the error was not an InputError
     warnings: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)  # what C libraries printed (identifiers: for -v only)
 
 
 def sha256_of(path: str) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -77,11 +80,17 @@ def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[st
             error = tb = None
         except InputError as exc:
             result, error, tb = None, _first_line(str(exc)) or "bad input", None
+        except INPUT_FAILURES as exc:
+            # What a reader raises on a broken file is a finding about the input, not a bug.
+            result, error, tb = None, input_failure(exc), None
         except Exception as exc:
             result = None
             detail = _first_line(str(exc))
-            error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-            tb = traceback.format_exc()
+            if raised_by_reader(exc):  # a reading library refused the file: a finding about the input
+                error, tb = input_failure(exc), None
+            else:
+                error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+                tb = traceback.format_exc()
     seen: list[str] = []
     for w in caught:
         if not issubclass(w.category, InputWarning):
@@ -105,13 +114,18 @@ def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
     try:
         outcome.sha256 = sha256_of(task.file.path)
     except OSError as exc:
-        outcome.error = f"cannot read: {exc.strerror or exc}"
+        outcome.error = input_failure(exc)
         return outcome
     hook = caller if caller is not None else _module_caller(task.module)
-    data, outcome.error, outcome.traceback, outcome.warnings = guarded(
-        lambda: hook(file=task.file, options=task.options)
-    )
+    with captured_stderr() as printed:
+        data, outcome.error, outcome.traceback, outcome.warnings = guarded(
+            lambda: hook(file=task.file, options=task.options)
+        )
     outcome.data = data
+    outcome.stderr = printed
+    summary = summarise_stderr(printed)
+    if summary:
+        outcome.warnings.append(summary)
     return outcome
 
 

@@ -30,7 +30,8 @@ from .patients import Patients
 from .plugins import PluginHost, PluginLoadError
 from .progress import Progress, quiet_progress
 from .results import InputRecord, Message, NothingFound, PluginResult, Report, UsageError
-from .scan import PluginPattern, ScanResult, apply_overrides, scan
+from .scan import PatternError, PluginPattern, ScanResult, apply_overrides, scan
+from .write import OutputError, check_filename, check_writable
 
 log = logging.getLogger("rinec_report")
 
@@ -88,15 +89,31 @@ class RunOptions:
             raise UsageError(f"run directory {self.run_dir} does not exist or is not a folder")
         if self.data_format not in DATA_FORMATS:
             raise UsageError(f"data format must be one of {', '.join(DATA_FORMATS)}")
+        try:
+            check_filename(self.filename)
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
         if self.html_path.exists() and not self.force:
             raise OutputExists(self.html_path)
+        timestamp()  # a bad SOURCE_DATE_EPOCH is a usage error before any work
+        try:
+            check_writable(Path(self.outdir))
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def timestamp() -> str:
     """Now, or ``SOURCE_DATE_EPOCH`` when set, so rebuilt reports are identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch else datetime.now(tz=UTC)
-    return moment.replace(microsecond=0).isoformat()
+    if not epoch:
+        return datetime.now(tz=UTC).replace(microsecond=0).isoformat()
+    try:
+        moment = datetime.fromtimestamp(int(epoch.strip()), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, not {epoch[:40]!r}"
+        ) from None
+    return moment.isoformat()
 
 
 class Run:
@@ -154,6 +171,14 @@ class Run:
             self.config, warnings = effective_config(user, declared, overrides, known)
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
+        key_file = (self.config.get("deidentify") or {}).get("key_file")
+        if key_file:  # a key that cannot be read is a usage error now, not a traceback at the end
+            from .deidentify import read_key
+
+            try:
+                read_key(str(key_file))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         self.messages.extend(Message("warning", "core", w, self.config_path) for w in warnings)
         self.info = RunInfo(
             run_dir=str(Path(opts.run_dir).resolve()),
@@ -170,25 +195,38 @@ class Run:
         for name in self.host.names:
             got, _ = self._call(name, "rinec_patterns")
             patterns.extend(PluginPattern(name, p) for p in got or [])
-        patterns, warnings = apply_overrides(patterns, self.config["patterns"])
-        self.messages.extend(Message("warning", "core", w) for w in warnings)
         run_path = Path(self.options.run_dir)
-        with self.progress.step("Scanning the run directory"):
-            found = scan(
-                run_path,
-                patterns,
-                ignore=[*self.config["ignore"], *self.options.ignore],
-                skip_dirs=[Path(self.options.outdir), run_path / DATA_DIR_NAME],
-                max_file_size=int(self.config["max_file_size_mb"] * 1e6),
-            )
+        try:
+            patterns, warnings = apply_overrides(patterns, self.config["patterns"])
+            self.messages.extend(Message("warning", "core", w) for w in warnings)
+            with self.progress.step("Scanning the run directory"):
+                # The output is skipped by identity (device, inode), not by path: an
+                # output folder that is also an input folder is still scanned.
+                found = scan(
+                    run_path,
+                    patterns,
+                    ignore=[*self.config["ignore"], *self.options.ignore],
+                    skip_dirs=[Path(self.options.outdir) / DATA_DIR_NAME, self.options.html_path],
+                    max_file_size=int(self.config["max_file_size_mb"] * 1e6),
+                    allow_links_outside=self.config["allow_links_outside"],
+                    max_table_size=int(self.config["max_table_size_mb"] * 1e6),
+                )
+        except PatternError as exc:
+            raise UsageError(str(exc)) from None
         for rel, reason in found.skipped:
             self.messages.append(Message("warning", "core", f"skipped: {reason}", rel))
             log.warning("skipped %s: %s", rel if self.options.verbose else "a file", reason)
+        for rel, reason in found.failed:  # an input that could not be read: exit 1
+            self.messages.append(Message("error", "core", reason, rel))
+        for rel, target in found.outside:
+            text = f"followed a link out of the run directory to {target}"
+            self.messages.append(Message("warning", "core", text, rel))
         log.info("scanned %d files in %d folders; %d matched", found.files_seen, found.dirs_seen, len(found.found))
         if not found.found:
             raise NothingFound(
                 f"no file in {self.options.run_dir} matched any plugin's patterns "
                 f"({found.files_seen} files looked at; see `rinec-report plugins` for the patterns)"
+                + "".join(f"; {rel}: {reason}" for rel, reason in found.failed[:3])
             )
         return found
 
@@ -266,7 +304,7 @@ class Run:
             results=results,
             messages=self.messages,
             inputs=inputs,
-            skipped=found.skipped,
+            skipped=found.skipped + found.failed,
             config=self.config,
             config_path=self.config_path,
             command_line=opts.command_line or _command_line(),
@@ -294,16 +332,18 @@ class Run:
         self.messages.extend(Message("warning", plugin, w, file) for w in warns)
         if error:
             self.messages.append(Message("error", plugin, f"{hook} failed: {error}", file, tb))
-            if tb:
-                log.error("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
+            if tb:  # a traceback is for developers: shown with -v only
+                log.debug("plugin %s, hook %s failed:\n%s", plugin, hook, tb)
         return result, error is None
 
     def _identifier_fields(self, plugin: str) -> dict[str, str]:
         """What ``plugin`` declares about its fields for a de-identified report."""
         if plugin not in self.host.names or not self.host.implements(plugin, "rinec_identifiers"):
             return {}
-        got, _ = self._call(plugin, "rinec_identifiers", data=self.datasets.own(plugin),
-                            options=self.config.get(plugin, {}))
+        data = self.datasets.own(plugin)
+        if data is None:  # the plugin has nothing in the report
+            return {}
+        got, _ = self._call(plugin, "rinec_identifiers", data=data, options=self.config.get(plugin, {}))
         return {str(k).lower(): str(v) for k, v in (got or {}).items()}
 
     def _collect(self, outcomes: list[ParseOutcome]) -> tuple[dict[str, list[ParsedFile]], list[InputRecord]]:
@@ -313,11 +353,13 @@ class Run:
         for o in outcomes:
             f = o.file
             self.messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
+            for line in o.stderr:
+                log.debug("%s: %s", f.relpath, line)
             status = "parsed"
             if o.error:
                 self.messages.append(Message("error", f.plugin, o.error, f.relpath, o.traceback))
-                if o.traceback:
-                    log.error("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
+                if o.traceback:  # a traceback is for developers: shown with -v only
+                    log.debug("plugin %s failed on %s:\n%s", f.plugin, f.relpath, o.traceback)
                 status = "error"
             elif o.data is None:
                 status = "ignored"

@@ -12,14 +12,31 @@ import fnmatch
 import gzip
 import os
 import re
+import stat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .model import FoundFile, Pattern
+from .safeio import display_name, kind_of, open_regular
 
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 1 << 20  # never read more than this to sniff contents
+MANIFEST = "manifest.json"
+# Tables (clinical, IHC, survival, gene lists) are read whole into memory: they get
+# a lower size limit than sequencing files, which are streamed.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".gmt", ".csv.gz", ".tsv.gz", ".txt.gz")
+
+
+def is_table(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(TABLE_SUFFIXES) and ".maf" not in lower
+MANIFEST_HEAD = re.compile(rb'^\s*\{\s*"rinec_report_version"\s*:')
+
+
+class PatternError(ValueError):
+    """A pattern from the config cannot be used (a one-line message naming it)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +52,9 @@ class PluginPattern:
 @dataclass
 class ScanResult:
     found: list[FoundFile] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (relpath, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (relpath, reason): left out on purpose
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (relpath, reason): an input that cannot be read
+    outside: list[tuple[str, str]] = field(default_factory=list)  # (relpath, target): links followed out of the run
     files_seen: int = 0
     dirs_seen: int = 0
 
@@ -43,20 +62,51 @@ class ScanResult:
 def apply_overrides(patterns: list[PluginPattern], overrides: dict[str, dict]) -> tuple[list[PluginPattern], list[str]]:
     """Replace the fields of patterns named ``<plugin>/<key>`` in the config."""
     by_name = {p.qualified: p for p in patterns}
+    if not isinstance(overrides, dict):
+        raise PatternError("config 'patterns' must be a mapping of <plugin>/<key> to a pattern")
     warnings = [f"config 'patterns' names no pattern '{name}'" for name in overrides if name not in by_name]
     out = []
     for p in patterns:
         change = overrides.get(p.qualified)
         if change:
-            fields = {
-                "key": p.pattern.key,
-                "glob": change.get("glob", p.pattern.glob),
-                "contents": change.get("contents", p.pattern.contents),
-                "max_lines": int(change.get("max_lines", p.pattern.max_lines)),
-            }
-            p = PluginPattern(p.plugin, Pattern(**fields))
+            p = PluginPattern(p.plugin, _overridden(p, change))
         out.append(p)
     return out, warnings
+
+
+def _overridden(p: PluginPattern, change: Any) -> Pattern:
+    where = f"config 'patterns' {p.qualified}"
+    if not isinstance(change, dict):
+        raise PatternError(f"{where}: must be a mapping with glob, contents or max_lines")
+    glob = change.get("glob", p.pattern.glob)
+    if isinstance(glob, str):
+        glob = [glob]
+    if not isinstance(glob, list | tuple) or not all(isinstance(g, str) for g in glob):
+        raise PatternError(f"{where}: glob must be a text or a list of texts")
+    contents = change.get("contents", p.pattern.contents)
+    if contents is not None:
+        if not isinstance(contents, str):
+            raise PatternError(f"{where}: contents must be a regular expression (text)")
+        try:
+            re.compile(contents, re.MULTILINE)
+        except re.error as exc:
+            raise PatternError(f"{where}: contents is not a valid regular expression ({exc})") from None
+    max_lines = change.get("max_lines", p.pattern.max_lines)
+    if isinstance(max_lines, bool) or not isinstance(max_lines, int) or not 1 <= max_lines <= 10_000:
+        raise PatternError(f"{where}: max_lines must be a whole number from 1 to 10000")
+    try:
+        return Pattern(key=p.pattern.key, glob=tuple(glob), contents=contents, max_lines=max_lines)
+    except ValueError as exc:
+        raise PatternError(f"{where}: {exc}") from None
+
+
+def _content_re(p: PluginPattern) -> re.Pattern[str] | None:
+    if not p.pattern.contents:
+        return None
+    try:
+        return re.compile(p.pattern.contents, re.MULTILINE)
+    except re.error as exc:
+        raise PatternError(f"pattern {p.qualified}: contents is not a valid regular expression ({exc})") from None
 
 
 def _glob_regex(globs: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -69,9 +119,7 @@ class _Matcher:
     def __init__(self, patterns: list[PluginPattern]):
         self.patterns = patterns
         self.name_res = [_glob_regex(p.pattern.glob) for p in patterns]
-        self.content_res = [
-            re.compile(p.pattern.contents, re.MULTILINE) if p.pattern.contents else None for p in patterns
-        ]
+        self.content_res = [_content_re(p) for p in patterns]
         # Patterns with a content regex and no glob must look inside every file.
         self.sniff_all = any(r is None for r in self.name_res)
         globs = [g for p in patterns for g in p.pattern.glob]
@@ -84,7 +132,7 @@ class _Matcher:
 
 
 def _head(path: str, max_lines: int) -> str:
-    with open(path, "rb") as raw:
+    with open_regular(path) as raw:
         start = raw.read(2)
         raw.seek(0)
         stream = gzip.GzipFile(fileobj=raw) if start == GZIP_MAGIC else raw
@@ -105,28 +153,55 @@ def _ignored(relpath: str, name: str, ignore: list[str]) -> bool:
     )
 
 
+def _is_report_folder(path: str) -> bool:
+    """Whether the folder holds a report's data: a manifest written by rinec-report."""
+    try:
+        with open_regular(os.path.join(path, MANIFEST)) as fh:
+            return bool(MANIFEST_HEAD.match(fh.read(256)))
+    except OSError:
+        return False
+
+
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _identity(path: Path | str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
 def scan(
     run_dir: Path,
     patterns: list[PluginPattern],
     ignore: list[str] = (),  # type: ignore[assignment]
     skip_dirs: list[Path] = (),  # type: ignore[assignment]
     max_file_size: int | None = None,
+    allow_links_outside: bool = False,
+    max_table_size: int | None = None,
 ) -> ScanResult:
     """Walk ``run_dir`` once and return the files matching ``patterns``.
 
-    Hidden entries (dot-names) and ``skip_dirs`` (the report's own output) are
-    not entered; each real directory and file is visited once, even through
-    symlink loops. ``ignore`` globs are matched against the path relative to the
-    run directory and against the bare name, and drop a file whatever pattern
-    matched it. A file goes to each plugin with a matching pattern (the first
-    of that plugin's patterns wins).
+    Hidden entries (dot-names), ``skip_dirs`` (the report's own output, matched
+    by identity: device and inode, whatever path leads there) and any folder
+    holding a report's ``manifest.json`` are not entered; each real directory
+    and file is visited once, even through symlink loops. Only regular files
+    are taken (a FIFO or a device would hang the run), and a link that leads
+    out of the run directory is not followed unless ``allow_links_outside``
+    (the links followed are listed in ``outside``). ``ignore`` globs are matched
+    against the path relative to the run directory and against the bare name,
+    and drop a file whatever pattern matched it. A file goes to each plugin
+    with a matching pattern (the first of that plugin's patterns wins).
     """
     matcher = _Matcher(patterns)
     result = ScanResult()
     root = os.path.realpath(run_dir)
-    skip = {os.path.realpath(d) for d in skip_dirs}
+    skip = {key for key in map(_identity, skip_dirs) if key is not None}
     seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set[tuple[int, int]] = set(skip)
     st = os.stat(root)
     seen_dirs.add((st.st_dev, st.st_ino))
     stack: list[tuple[str, str]] = [(root, "")]
@@ -137,40 +212,51 @@ def scan(
         try:
             entries = sorted(os.scandir(dirpath), key=lambda e: e.name)
         except OSError as exc:
-            result.skipped.append((reldir or ".", f"cannot list folder: {exc.strerror}"))
+            result.failed.append((reldir or ".", f"cannot list folder: {exc.strerror}"))
             continue
         subdirs = []
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue
-            rel = f"{reldir}/{name}" if reldir else name
+            rel = display_name(f"{reldir}/{name}" if reldir else name)
             if ignore and _ignored(rel, name, ignore):
                 continue
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if not _inside(real, root):
+                    if not allow_links_outside:
+                        reason = "a link out of the run directory, not followed (allow_links_outside: true follows it)"
+                        result.skipped.append((rel, reason))
+                        continue
+                    result.outside.append((rel, display_name(real)))
             try:
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
                 is_dir = False
             if is_dir:
-                real = os.path.realpath(entry.path)
-                if real in skip:
-                    continue
                 try:
                     dst = entry.stat()
                 except OSError as exc:
-                    result.skipped.append((rel, f"cannot read folder: {exc.strerror}"))
+                    result.failed.append((rel, f"cannot read folder: {exc.strerror}"))
                     continue
                 key = (dst.st_dev, dst.st_ino)
-                if key in seen_dirs:
+                if key in seen_dirs or key in skip:
                     continue
                 seen_dirs.add(key)
+                if _is_report_folder(entry.path):
+                    result.skipped.append((rel, "holds a report written by rinec-report, not scanned"))
+                    continue
                 subdirs.append((entry.path, rel))
                 continue
             result.files_seen += 1
             candidates = matcher.candidates(name)
             if not candidates:
                 continue
-            _match_file(entry, rel, candidates, matcher, result, seen_files, max_file_size)
+            limit, key = max_file_size, "max_file_size_mb"
+            if max_table_size is not None and is_table(name) and (limit is None or max_table_size < limit):
+                limit, key = max_table_size, "max_table_size_mb"
+            _match_file(entry, rel, candidates, matcher, result, seen_files, limit, key)
         stack.extend(reversed(subdirs))
     return result
 
@@ -183,18 +269,29 @@ def _match_file(
     result: ScanResult,
     seen_files: set[tuple[int, int]],
     max_file_size: int | None,
+    limit_key: str = "max_file_size_mb",
 ) -> None:
     try:
         st = entry.stat()
     except OSError as exc:
-        result.skipped.append((rel, f"unreadable: {exc.strerror or exc}"))
+        result.failed.append((rel, f"unreadable: {exc.strerror or exc}"))
         return
     key = (st.st_dev, st.st_ino)
     if key in seen_files:
         return
     seen_files.add(key)
+    if not stat.S_ISREG(st.st_mode):
+        result.failed.append((rel, f"unreadable: {kind_of(st.st_mode)}, not a regular file"))
+        return
     if max_file_size is not None and st.st_size > max_file_size:
-        result.skipped.append((rel, f"larger than max_file_size_mb ({st.st_size / 1e6:.0f} MB)"))
+        limit_mb = max_file_size / 1e6
+        result.failed.append(
+            (
+                rel,
+                f"{st.st_size / 1e6:,.0f} MB, over the size limit of {limit_mb:,.0f} MB "
+                f"(raise it in the config: {limit_key}: {int(st.st_size / 1e6) + 1})",
+            )
+        )
         return
     head: str | None = None
     taken: set[str] = set()
@@ -209,13 +306,13 @@ def _match_file(
                     head = _head(entry.path, max(p.pattern.max_lines for p in matcher.patterns))
                 except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
                     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-                    result.skipped.append((rel, f"unreadable: {reason}"))
+                    result.failed.append((rel, f"unreadable: {reason}"))
                     return
             lines = head.splitlines()[: pp.pattern.max_lines]
             if not content_re.search("\n".join(lines)):
                 continue
         elif not os.access(entry.path, os.R_OK):
-            result.skipped.append((rel, "unreadable: permission denied"))
+            result.failed.append((rel, "unreadable: permission denied"))
             return
         taken.add(pp.plugin)
         result.found.append(

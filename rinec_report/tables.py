@@ -169,6 +169,9 @@ def _text_grid(text: str, delimiter: str) -> tuple[list[list[str]], list[int], l
 def _excel_grid(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int], str, list[str]]:
     import openpyxl
 
+    from .xlsx import check_workbook, iter_used_rows
+
+    check_workbook(path)  # a zip that is not a workbook, or sheets that unpack to gigabytes
     book = openpyxl.load_workbook(path, data_only=True)
     try:
         ws = _choose_sheet(book, sheet)
@@ -186,7 +189,9 @@ def _excel_grid(path: Path, sheet: str | None) -> tuple[list[list[str]], list[in
         grid: list[list[str]] = []
         numbers: list[int] = []
         no_value: list[str] = []
-        for row in ws.iter_rows():
+        # The cells the sheet stores, not ws.iter_rows()'s declared rectangle (a stray
+        # cell at XFD1048576 would make that 17 billion cells).
+        for number, row in iter_used_rows(ws, extra=fill.keys()):
             cells = []
             for cell in row:
                 source = fill.get((cell.row, cell.column), cell)
@@ -196,7 +201,7 @@ def _excel_grid(path: Path, sheet: str | None) -> tuple[list[list[str]], list[in
                 cells.append(text)
             if any(cells):
                 grid.append(cells)
-                numbers.append(row[0].row)
+                numbers.append(number)
     finally:
         book.close()
     if notes:
@@ -245,12 +250,12 @@ def _formula_cells(path: Path, title: str) -> set[str]:
             return set()
     import openpyxl
 
-    book = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    book = openpyxl.load_workbook(path, data_only=False)
     try:
+        # The stored cells only (iter_rows would walk the declared dimension).
         return {
             cell.coordinate
-            for row in book[title].iter_rows()
-            for cell in row
+            for cell in book[title]._cells.values()
             if isinstance(cell.value, str) and cell.value.startswith("=")
         }
     finally:

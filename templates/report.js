@@ -7,7 +7,8 @@
   // Highlighter state: the chosen patients in the order chosen, their colours, the hidden ones.
   var chosen = [];
   var hidden = [];
-  var colourOf = {};
+  // Keyed by patient ids from the input: no prototype, so 'constructor' is a patient like any other.
+  var colourOf = Object.create(null);
   // Okabe-Ito: a colour per chosen patient, told apart by colour-blind readers too.
   var HL_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#000000", "#F0E442"];
   // Rows a table keeps in the page for printing (beyond, the print says where the rest is).
@@ -51,12 +52,24 @@
     }
   }
 
+  // The rewrite rinec_report/charts.py applies to every text of a chart spec:
+  // Vega keeps values as keys of plain objects, and parses some as expressions.
+  var OBJECT_KEYS = ["__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__",
+    "__lookupSetter__", "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
+    "toLocaleString", "toString", "valueOf"];
+
+  function chartValue(v) {
+    if (typeof v !== "string") { return v; }
+    v = v.replace(/[\u2028\u2029]/g, " ");
+    return OBJECT_KEYS.indexOf(v) >= 0 ? v + "\u200b" : v;
+  }
+
   function setSignals(view) {
     var colours = {};
-    chosen.forEach(function (p) { colours[p] = colourOf[p]; });
+    chosen.forEach(function (p) { colours[chartValue(p)] = colourOf[p]; });
     try {
-      view.signal("rinec_patient", chosen.length ? chosen.slice() : null);
-      view.signal("rinec_hidden", hidden.slice());
+      view.signal("rinec_patient", chosen.length ? chosen.map(chartValue) : null);
+      view.signal("rinec_hidden", hidden.map(chartValue));
       view.signal("rinec_colors", colours);
       view.runAsync();
     } catch (e) {
@@ -101,7 +114,7 @@
     this.sortCol = null;
     this.sortDir = 1;
     this.query = "";
-    this.filterValues = {};
+    this.filterValues = Object.create(null);  // keyed by column names from the input
     this.page = 0;
     this.build();
     this.render();
@@ -288,7 +301,7 @@
   }
 
   function assignColours() {
-    var used = {};
+    var used = Object.create(null);
     Object.keys(colourOf).forEach(function (p) {
       if (chosen.indexOf(p) === -1) { delete colourOf[p]; } else { used[colourOf[p]] = true; }
     });

@@ -83,11 +83,16 @@ def test_unreadable_and_oversized_files_are_skipped_with_a_reason(tmp_path: Path
     with open(tmp_path / "c.vcf.gz", "wb") as fh:
         fh.write(b"\x1f\x8b\x08\x00garbage")
     result = scan(tmp_path, PATTERNS, max_file_size=1000)
-    reasons = dict(result.skipped)
+    reasons = dict(result.failed)
     assert result.found == []
     assert reasons["clinical_broken.csv"].startswith("unreadable")
-    assert "max_file_size_mb" in reasons["clinical_big.csv"]
+    assert "max_file_size_mb: 1" in reasons["clinical_big.csv"]
     assert reasons["c.vcf.gz"].startswith("unreadable")
+    # Tables have a limit of their own, named in the message.
+    tables = scan(tmp_path, PATTERNS, max_file_size=10_000, max_table_size=1000)
+    assert "over the size limit of 0 MB (raise it in the config: max_table_size_mb: 1)" in dict(tables.failed)[
+        "clinical_big.csv"
+    ]
 
 
 def test_pattern_overrides_from_config(tmp_path: Path) -> None:

@@ -108,7 +108,8 @@ def test_gmt_files_are_libraries_of_their_own(tmp_path):
     (tmp_path / "outside.gmt").write_text("Outside\tX9\tRB1\tY1\tY2\tY3\tY4\n")
     # mine.gmt named again in the config is not counted twice; outside.gmt is only there.
     options = {"reactome": False, "min_size": 5, "gene_sets": ["mine.gmt", str(tmp_path / "outside.gmt")]}
-    report = run_report(run_dir, tmp_path / "out", options)
+    # A file outside the run directory is read only when the config allows it.
+    report = run_report(run_dir, tmp_path / "out", options, config={"allow_links_outside": True})
     assert report.exit_status == 0, [m.line() for m in report.messages]
     terms = _tsv(report.data_dir / "enrichment_terms.tsv")
     assert [(t["library"], t["term_id"], t["genes"]) for t in terms] == [
@@ -142,10 +143,10 @@ def test_online_report_and_a_second_run_from_the_cache(httpserver, tmp_path):
     run_dir = make_run(tmp_path / "run", QUERY_GENES)
     options = online_options(httpserver)
     first = run_report(run_dir, tmp_path / "a", options)
-    assert (run_dir / ".rinec_cache" / "string_api.sqlite").is_file()
+    assert (run_dir / ".rinec_cache" / "string_api.json").is_file()
     text = _text(first.html_path.read_text())
     assert "STRING version 12.0" in text
-    assert "all 5 answers fetched now (and cached); .rinec_cache/string_api.sqlite in the run directory" in text
+    assert "all 5 answers fetched now (and cached); .rinec_cache/string_api.json in the run directory" in text
     assert "Not mapped by STRING NOTAGENE1" in text
     assert "PPI enrichment p-value 1.03e-10" in text
     terms = _tsv(first.data_dir / "enrichment_terms.tsv")

@@ -24,7 +24,7 @@ from rinec_report.options import with_defaults
 
 
 def _query(httpserver, tmp_path, **extra):
-    return query_string(QUERY_GENES, online_options(httpserver, **extra), tmp_path / "c.sqlite")
+    return query_string(QUERY_GENES, online_options(httpserver, **extra), tmp_path / "c.json")
 
 
 def _calls(httpserver) -> list[str]:
@@ -177,7 +177,7 @@ def test_string_error_message(httpserver, tmp_path):
 def test_unreachable_server(tmp_path):
     options = with_defaults(rinec_options(), {"online": True, "string_api": "http://127.0.0.1:9/api", "retries": 1,
                "backoff": 0.01, "min_interval": 0, "timeout": 2})  # fmt: skip
-    out = query_string(["TP53"], options, tmp_path / "c.sqlite")
+    out = query_string(["TP53"], options, tmp_path / "c.json")
     assert not out.ok
     assert out.errors[-1].startswith("get_string_ids: cannot connect")
 
@@ -232,11 +232,11 @@ def test_cache_locations(tmp_path):
     from rinec_plugins.enrichment.build import cache_file
 
     run_dir = str(tmp_path)
-    assert cache_file(with_defaults(rinec_options(), {}), run_dir) == tmp_path / ".rinec_cache" / "string_api.sqlite"
-    assert cache_file({"cache": "run"}, run_dir) == tmp_path / ".rinec_cache" / "string_api.sqlite"
+    assert cache_file(with_defaults(rinec_options(), {}), run_dir) == tmp_path / ".rinec_cache" / "string_api.json"
+    assert cache_file({"cache": "run"}, run_dir) == tmp_path / ".rinec_cache" / "string_api.json"
     user = cache_file({"cache": "user"}, run_dir)
     assert user.parent == Path(platformdirs.user_cache_dir("rinec-report"))
-    assert cache_file({"cache": "elsewhere"}, run_dir) == tmp_path / "elsewhere" / "string_api.sqlite"
+    assert cache_file({"cache": "elsewhere"}, run_dir) == tmp_path / "elsewhere" / "string_api.json"
 
 
 def test_unexpected_shapes_are_errors(httpserver, tmp_path):

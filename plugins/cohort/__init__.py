@@ -118,11 +118,26 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> 
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any, config: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
+    # A de-identified report shows no free text typed by people, unless the user keeps it.
+    private = config["deidentify"]
+    hidden = set(_free_text(data["_cohort"])) - set(private["keep_text"]) if private["enabled"] else set()
     # The imaging plugin's images, when it ran, become marks on the patient timeline.
-    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"))
+    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"), hidden=hidden)
+
+
+def _free_text(cohort: Any) -> list[str]:
+    return ["notes", *(c for c, kind in cohort.types.items() if kind == "text")]
+
+
+@hookimpl
+def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
+    """Free-text and date columns the table's own types name, for de-identified reports."""
+    cohort = data["_cohort"]
+    return {**{c: "text" for c in _free_text(cohort)},
+            **{c: "date" for c, kind in cohort.types.items() if kind == "date"}}
 
 
 @hookimpl

@@ -19,8 +19,9 @@ CRITERIA = {
 }
 
 
-def build_sections(cohort: Cohort, options: dict[str, Any], images: Any = None) -> list[Section]:
-    sections = [cohort_table_section(cohort, table1_by(options))]
+def build_sections(cohort: Cohort, options: dict[str, Any], images: Any = None,
+                   hidden: set[str] | None = None) -> list[Section]:
+    sections = [cohort_table_section(cohort, table1_by(options), hidden or set())]
     if rin_applies(cohort):
         sections.append(rin_section(cohort))
     if has_timeline(cohort):
@@ -101,8 +102,8 @@ def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
     ]
 
 
-def cohort_table_section(cohort: Cohort, by: str | None = None) -> Section:
-    table = build_table1(cohort)
+def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str] | None = None) -> Section:
+    table = build_table1(cohort, hidden or set())
     n = len(cohort.patients)
     titles = {"group": "Group", "characteristic": "Characteristic", "summary": f"All (n={n})"}
     blocks: list[Any] = [

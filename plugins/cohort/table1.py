@@ -169,8 +169,9 @@ def label_of(cohort: Cohort, column: str) -> str:
     return LABELS.get(column) or cohort.labels.get(column) or column.replace("_", " ").capitalize()
 
 
-def build_table1(cohort: Cohort) -> Any:
-    """The Table 1 DataFrame: group, characteristic, one column per patient, summary."""
+def build_table1(cohort: Cohort, hidden: set[str] | None = None) -> Any:
+    """The Table 1 DataFrame: group, characteristic, one column per patient, summary;
+    without the ``hidden`` columns (free text in a de-identified report)."""
     import pandas as pd
 
     df = cohort.patients
@@ -184,7 +185,7 @@ def build_table1(cohort: Cohort) -> Any:
     rows = []
     for group, columns in groups:
         for column in columns:
-            if column not in df.columns or _never_given(cohort, column):
+            if column not in df.columns or _never_given(cohort, column) or column in (hidden or ()):
                 continue
             row: dict[str, Any] = {
                 "group": group,

@@ -37,11 +37,14 @@ def rinec_options() -> list[Option]:
         Option("network_type", "str", "functional", "STRING's network type.", choices=("functional", "physical")),
         Option("caller_identity", "str", "rinec-report", "Sent to STRING with each request."),
         Option("cache", "str", "run", "`run`: <run_dir>/.rinec_cache/, `user`: the user cache folder, or a folder."),
-        Option("timeout", "float", 30.0, "Seconds per STRING request.", min=0.1),
+        Option("timeout", "float", 30.0, "Seconds a STRING request may take in all (connection, headers, answer).",
+               min=0.1),
         Option("retries", "int", 3, "Retries on HTTP 429, 5xx, timeouts and connection errors.", min=0),
         Option("backoff", "float", 2.0, "First retry delay in seconds, doubled each time (a "
                "Retry-After header is honoured up to 60 s).", min=0),
         Option("min_interval", "float", 1.0, "Seconds between two STRING requests.", min=0),
+        Option("max_answer_mb", "float", 8.0, "A larger STRING answer is refused, never cached.", min=0.001),
+        Option("max_cache_mb", "float", 64.0, "Bound of the JSON cache; the oldest answers go first.", min=0.001),
     ]
 
 
@@ -87,10 +90,14 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_datasets(files: list[Any], options: dict[str, Any], datasets: Any, run: Any) -> dict[str, Any] | None:
+def rinec_datasets(
+    files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any], run: Any
+) -> dict[str, Any] | None:
     from .build import build
 
-    return build(files, options, datasets, run.run_dir)
+    # Files named in the options are read inside the run directory only, unless the
+    # config allows reading outside it (the run directory's config is untrusted).
+    return build(files, options, datasets, run.run_dir, confine=not config.get("allow_links_outside", False))
 
 
 @hookimpl

@@ -12,7 +12,7 @@ import pandas as pd
 
 from rinec_report.model import InputError, InputWarning
 
-from .genes import config_background, config_genes, resolve_path
+from .genes import config_background, config_genes, input_path, resolve_path
 from .gmt import GeneSetLibrary, bundled_library, library_name, read_gmt
 from .ora import TERM_COLUMNS, run_ora
 from .string_api import CATEGORY_ORDER, StringOutcome, query_string
@@ -20,7 +20,7 @@ from .string_files import NETWORK_COLUMNS, normalise_edges, split_genes
 
 log = logging.getLogger(__name__)
 
-CACHE_FILE = "string_api.sqlite"
+CACHE_FILE = "string_api.json"
 
 
 @dataclass
@@ -71,8 +71,10 @@ def cache_file(options: dict[str, Any], run_dir: str) -> Path:
     return folder / CACHE_FILE
 
 
-def choose_genes(files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str) -> tuple[list[str], str]:
-    chosen = config_genes(options["genes"], run_dir)
+def choose_genes(
+    files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str, confine: bool = True
+) -> tuple[list[str], str]:
+    chosen = config_genes(options["genes"], run_dir, confine)
     if chosen is not None:
         return chosen
     lists = [pf for pf in files if pf.file.pattern == "genes"]
@@ -91,7 +93,9 @@ def choose_genes(files: list[Any], options: dict[str, Any], datasets: Any, run_d
     return [], ""
 
 
-def gather_libraries(files: list[Any], options: dict[str, Any], run_dir: str) -> list[GeneSetLibrary]:
+def gather_libraries(
+    files: list[Any], options: dict[str, Any], run_dir: str, confine: bool = True
+) -> list[GeneSetLibrary]:
     libraries: list[GeneSetLibrary] = []
     if options["reactome"]:
         libraries.append(bundled_library())
@@ -101,9 +105,7 @@ def gather_libraries(files: list[Any], options: dict[str, Any], run_dir: str) ->
             libraries.append(pf.data)
             found.add(Path(pf.file.path).resolve())
     for value in options["gene_sets"]:
-        path = resolve_path(str(value), run_dir)
-        if not path.is_file():
-            raise InputError(f"enrichment option 'gene_sets': file not found: {value}")
+        path = input_path(str(value), run_dir, "gene_sets", confine)
         if path.resolve() in found:  # named in the config and also found by the scan
             continue
         libraries.append(read_gmt(path, library_name(path.name), f"{value} (config)"))
@@ -144,9 +146,11 @@ def _sort_terms(terms: pd.DataFrame, library_order: list[str]) -> pd.DataFrame:
     return keyed[TERM_COLUMNS].reset_index(drop=True)
 
 
-def build(files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str) -> dict[str, Any] | None:
+def build(
+    files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str, confine: bool = True
+) -> dict[str, Any] | None:
     """The ``rinec_datasets`` of the plugin; None when there are no genes."""
-    genes, gene_source = choose_genes(files, options, datasets, run_dir)
+    genes, gene_source = choose_genes(files, options, datasets, run_dir, confine)
     if not genes:
         log.debug("enrichment: no genes (no variants data, genes.txt or config list)")
         return None
@@ -156,7 +160,7 @@ def build(files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str
         raise InputError("enrichment options: need 1 <= min_size <= max_size")
 
     background: set[str] | int | None
-    configured = config_background(options["background"], run_dir)
+    configured = config_background(options["background"], run_dir, confine)
     panel = datasets.get("variants", "panel_genes") if datasets is not None else None
     if configured is not None and configured[1] != "library":
         background, background_text = configured
@@ -176,7 +180,7 @@ def build(files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str
         online_requested=options["online"],
     )
     term_frames: list[pd.DataFrame] = []
-    libraries = gather_libraries(files, options, run_dir)
+    libraries = gather_libraries(files, options, run_dir, confine)
     annotated: set[str] = set()
     outside: set[str] = set()
     for library in libraries:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from pathlib import Path
@@ -33,12 +34,29 @@ def parse_gene_list(text: str) -> list[str]:
     return genes
 
 
-def read_gene_list(path: str | Path) -> list[str]:
+MAX_LIST_BYTES = 256 * 2**20
+
+
+def read_text(path: str | Path) -> str:
+    """A text file's contents: regular files only (a FIFO must not hang the run),
+    bounded, UTF-8."""
+    from rinec_report.safeio import open_regular
+
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with open_regular(path) as fh:
+            raw = fh.read(MAX_LIST_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {Path(path).name}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_LIST_BYTES:
+        raise InputError(f"{Path(path).name} is larger than {MAX_LIST_BYTES // 2**20} MB")
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_gene_list(text)
+
+
+def read_gene_list(path: str | Path) -> list[str]:
+    return parse_gene_list(read_text(path))
 
 
 def resolve_path(value: str, run_dir: str) -> Path:
@@ -46,21 +64,36 @@ def resolve_path(value: str, run_dir: str) -> Path:
     return path if path.is_absolute() else Path(run_dir) / path
 
 
-def config_genes(value: Any, run_dir: str) -> tuple[list[str], str] | None:
+def input_path(value: str, run_dir: str, option: str, confine: bool = True) -> Path:
+    """A file named in the config, which must be a regular file inside the run
+    directory: the run directory's config is as untrusted as its files, and must
+    not make the report read (and show) a file from elsewhere."""
+    path = resolve_path(value, run_dir)
+    root = os.path.realpath(run_dir)
+    real = os.path.realpath(path)
+    if confine and real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise InputError(
+            f"enrichment option '{option}': {value} is outside the run directory; copy the file into it "
+            f"(or set allow_links_outside: true)"
+        )
+    if not path.is_file():
+        raise InputError(f"enrichment option '{option}': file not found: {value}")
+    return path
+
+
+def config_genes(value: Any, run_dir: str, confine: bool = True) -> tuple[list[str], str] | None:
     """Genes from the ``genes:`` option: a list, or a path to a gene list file."""
     if value is None or value == [] or value == "":
         return None
     if isinstance(value, str):
-        path = resolve_path(value, run_dir)
-        if not path.is_file():
-            raise InputError(f"enrichment option 'genes': file not found: {value}")
+        path = input_path(value, run_dir, "genes", confine)
         return read_gene_list(path), f"gene list {value} (config)"
     if isinstance(value, list | tuple):
         return parse_gene_list("\n".join(str(v) for v in value)), "gene list in the config"
     raise InputError("enrichment option 'genes' must be a list of symbols or a file path")
 
 
-def config_background(value: Any, run_dir: str) -> tuple[set[str] | int | None, str] | None:
+def config_background(value: Any, run_dir: str, confine: bool = True) -> tuple[set[str] | int | None, str] | None:
     """The ``background:`` option: None/'auto' (decided later), 'library', a number of
     genes, a list, or a file path."""
     if value is None or value == "auto":
@@ -75,9 +108,7 @@ def config_background(value: Any, run_dir: str) -> tuple[set[str] | int | None, 
             raise InputError("enrichment option 'background' must be a positive number")
         return number, f"{number} genes (a number from the config)"
     if isinstance(value, str):
-        path = resolve_path(value, run_dir)
-        if not path.is_file():
-            raise InputError(f"enrichment option 'background': file not found: {value}")
+        path = input_path(value, run_dir, "background", confine)
         genes = read_gene_list(path)
         return set(genes), f"{len(genes)} genes listed in {value} (config)"
     if isinstance(value, list | tuple):

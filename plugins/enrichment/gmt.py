@@ -94,11 +94,10 @@ def parse_gmt(text: str, name: str, source: str) -> GeneSetLibrary:
 
 
 def read_gmt(path: str | Path, name: str | None = None, source: str | None = None) -> GeneSetLibrary:
+    from .genes import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    text = read_text(path)
     return parse_gmt(text, name or library_name(path.name), source or path.name)
 
 

@@ -1,7 +1,7 @@
 """STRING's REST API, used only when the user asks (``--online``).
 
-Every answer is cached for good (requests-cache, SQLite) under a key made of the
-request and the STRING version, so a later run without network reproduces the
+Every answer is cached for good (as JSON data, see ``json_cache``) under a key made
+of the request and the STRING version, so a later run without network reproduces the
 report. Any failure ends in a :class:`StringError`; the caller falls back to the
 offline results and says why.
 """
@@ -9,6 +9,7 @@ offline results and says why.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import bounded_http
+from .json_cache import JsonCache
 from .ora import GENE_SEP, TERM_COLUMNS
 from .string_files import NETWORK_COLUMNS, normalise_edges, split_genes
 
@@ -70,8 +73,21 @@ class StringOutcome:
         return f"{first.strftime(fmt)} to {last.strftime(fmt)}"
 
 
+@dataclass
+class Answer:
+    """One STRING answer: its records, and whether and when it came from the cache."""
+
+    body: list[dict[str, Any]]
+    from_cache: bool
+    created_at: datetime
+
+
 class StringClient:
-    """POSTs to ``<base>/json/<method>``: throttled, retried, cached."""
+    """POSTs to ``<base>/json/<method>``: throttled, retried, cached as JSON.
+
+    ``timeout`` is a total deadline per request (connection, headers and body);
+    an answer larger than ``max_answer_mb`` is refused and never cached.
+    """
 
     def __init__(
         self,
@@ -82,51 +98,39 @@ class StringClient:
         retries: int = 3,
         backoff: float = 2.0,
         min_interval: float = 1.0,
+        max_answer_mb: float = 8.0,
+        max_cache_mb: float = 64.0,
     ):
-        import requests_cache
-
         self.base = base.rstrip("/")
         self.caller_identity = caller_identity
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
         self.min_interval = min_interval
+        self.max_answer = int(max_answer_mb * 2**20)
         self.version_tag = ""
         self._last_network = -1e9
-        Path(cache_file).parent.mkdir(parents=True, exist_ok=True)
-        self.session = requests_cache.CachedSession(
-            cache_name=str(cache_file),
-            backend="sqlite",
-            expire_after=requests_cache.NEVER_EXPIRE,
-            allowable_methods=("GET", "POST"),
-            allowable_codes=(200,),
-            key_fn=self._key,
-        )
-        self.responses: list[Any] = []
+        self.cache = JsonCache(cache_file, int(max_cache_mb * 2**20))
+        self.responses: list[Answer] = []
 
-    def _key(self, request: Any, **kwargs: Any) -> str:
-        import requests_cache
-
-        base_key = requests_cache.create_key(request, **kwargs)
-        return hashlib.sha256(f"{self.version_tag}|{base_key}".encode()).hexdigest()[:32]
+    def _key(self, method: str, payload: dict[str, Any], versioned: bool = True) -> str:
+        request = json.dumps([self.base, method, sorted((str(k), str(v)) for k, v in payload.items())])
+        tag = self.version_tag if versioned else ""
+        return hashlib.sha256(f"{tag}|{request}".encode()).hexdigest()[:32]
 
     def close(self) -> None:
-        self.session.close()
+        if self._dirty:
+            try:
+                self.cache.save()
+            except OSError as exc:  # a read-only run directory: the report goes on
+                log.debug("STRING cache not saved: %s", exc)
+
+    _dirty = False
 
     def _throttle(self) -> None:
         wait = self._last_network + self.min_interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-
-    def _is_cached(self, url: str, payload: dict[str, Any]) -> bool:
-        """Whether the answer is in the cache (then no need to wait for our turn)."""
-        import requests
-
-        try:
-            prepared = self.session.prepare_request(requests.Request("POST", url, data=payload))
-            return bool(self.session.cache.contains(request=prepared))
-        except Exception:  # the wait is only politeness; never fail over it
-            return False
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         delay = self.backoff * 2**attempt
@@ -134,36 +138,46 @@ class StringClient:
             delay = max(delay, min(float(retry_after), 60.0))
         return delay
 
+    def _post(self, method: str, payload: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+        self._throttle()
+        try:
+            return bounded_http.post(f"{self.base}/json/{method}", payload, self.timeout, self.max_answer)
+        finally:
+            self._last_network = time.monotonic()
+
     def call(self, method: str, data: dict[str, Any]) -> Any:
         import requests
 
-        url = f"{self.base}/json/{method}"
         payload = {**data, "caller_identity": self.caller_identity}
+        key = self._key(method, payload)
+        hit = self.cache.get(key)
+        if hit is not None and hit.method == method:
+            self.responses.append(Answer(hit.body, True, hit.created))
+            return hit.body
         problem = ""
-        cached = self._is_cached(url, payload)
         for attempt in range(self.retries + 1):
-            if not cached:
-                self._throttle()
             retry_after = None
             try:
-                response = self.session.post(url, data=payload, timeout=self.timeout)
-            except requests.Timeout:
-                self._last_network = time.monotonic()
+                status, headers, content = self._post(method, payload)
+            except bounded_http.DeadlinePassed:
                 problem = f"no answer within {self.timeout:g} s"
+            except bounded_http.AnswerTooLarge as exc:
+                raise StringError(f"{method}: {exc}; not used") from None
             except requests.ConnectionError as exc:
-                self._last_network = time.monotonic()
                 problem = f"cannot connect ({type(exc).__name__})"
             else:
-                if not getattr(response, "from_cache", False):
-                    self._last_network = time.monotonic()
-                status = response.status_code
                 if status == 429 or status >= 500:
                     problem = f"HTTP {status}"
-                    retry_after = response.headers.get("Retry-After")
+                    retry_after = headers.get("Retry-After")
                 elif status != 200:
-                    raise StringError(f"{method}: HTTP {status}: {_error_text(response)}")
+                    raise StringError(f"{method}: HTTP {status}: {_error_text(content)}")
                 else:
-                    return self._decode(method, response)
+                    body = _decode(method, content)
+                    answer = Answer(body, False, datetime.now(tz=UTC))
+                    self.cache.put(key, method, body, answer.created_at)
+                    self._dirty = True
+                    self.responses.append(answer)
+                    return body
             log.debug("STRING %s attempt %d: %s", method, attempt + 1, problem)
             if attempt < self.retries:
                 time.sleep(self._delay(attempt, retry_after))
@@ -174,45 +188,49 @@ class StringClient:
         gets new cache keys), else the last answer kept in the cache."""
         import requests
 
-        url = f"{self.base}/json/version"
         payload = {"caller_identity": self.caller_identity}
+        key = self._key("version", payload, versioned=False)
         problem = ""
         try:
-            self._throttle()
-            response = self.session.post(url, data=payload, timeout=self.timeout, force_refresh=True)
-            self._last_network = time.monotonic()
-            if response.status_code != 200:
-                problem = f"HTTP {response.status_code}"
-        except requests.RequestException as exc:
-            self._last_network = time.monotonic()
-            problem = f"no answer ({type(exc).__name__})"
-        if problem:
-            log.debug("STRING version not fetched (%s); trying the cache", problem)
-            response = self.session.post(url, data=payload, only_if_cached=True)
-            if response.status_code != 200:
-                raise StringError(f"version: {problem}, and no earlier answer is cached")
-        return parse_version(self._decode("version", response))
-
-    def _decode(self, method: str, response: Any) -> Any:
-        try:
-            body = response.json()
-        except ValueError:
-            # Never keep a garbled answer: the next run should ask again.
-            self.session.cache.delete(requests=[response.request])
-            raise StringError(f"{method}: the answer is not valid JSON") from None
-        if isinstance(body, dict) and ("Error" in body or "ErrorMessage" in body):
-            self.session.cache.delete(requests=[response.request])
-            message = body.get("ErrorMessage") or body.get("Error")
-            raise StringError(f"{method}: STRING says {str(message)[:200]}")
-        if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
-            self.session.cache.delete(requests=[response.request])
-            raise StringError(f"{method}: unexpected answer shape")
-        self.responses.append(response)
-        return body
+            status, _, content = self._post("version", payload)
+            if status != 200:
+                problem = f"HTTP {status}"
+            else:
+                body = _decode("version", content)
+                version = parse_version(body)
+                answer = Answer(body, False, datetime.now(tz=UTC))
+                self.cache.put(key, "version", body, answer.created_at)
+                self._dirty = True
+                self.responses.append(answer)
+                return version
+        except bounded_http.DeadlinePassed:
+            problem = f"no answer within {self.timeout:g} s"
+        except (bounded_http.AnswerTooLarge, requests.ConnectionError, StringError) as exc:
+            problem = f"no answer ({exc})" if isinstance(exc, StringError) else f"no answer ({type(exc).__name__})"
+        log.debug("STRING version not fetched (%s); trying the cache", problem)
+        hit = self.cache.get(key)
+        if hit is None or hit.method != "version":
+            raise StringError(f"version: {problem}, and no earlier answer is cached")
+        self.responses.append(Answer(hit.body, True, hit.created))
+        return parse_version(hit.body)
 
 
-def _error_text(response: Any) -> str:
-    text = (response.text or "").strip().splitlines()
+def _decode(method: str, content: bytes) -> list[dict[str, Any]]:
+    """STRING's JSON answer as records, or a StringError (a broken answer is never cached)."""
+    try:
+        body = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise StringError(f"{method}: the answer is not valid JSON") from None
+    if isinstance(body, dict) and ("Error" in body or "ErrorMessage" in body):
+        message = body.get("ErrorMessage") or body.get("Error")
+        raise StringError(f"{method}: STRING says {str(message)[:200]}")
+    if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
+        raise StringError(f"{method}: unexpected answer shape")
+    return body
+
+
+def _error_text(content: bytes) -> str:
+    text = content[:4096].decode("utf-8", errors="replace").strip().splitlines()
     return text[0][:200] if text else "(empty answer)"
 
 
@@ -333,10 +351,14 @@ def query_string(genes: list[str], options: dict[str, Any], cache_file: str | Pa
             retries=options["retries"],
             backoff=options["backoff"],
             min_interval=options["min_interval"],
+            max_answer_mb=options["max_answer_mb"],
+            max_cache_mb=options["max_cache_mb"],
         )
     except Exception as exc:  # a broken cache folder must not stop the report
         outcome.errors.append(f"cannot open the cache {cache_file}: {exc}")
         return outcome
+    if client.cache.problem:
+        outcome.errors.append(f"STRING cache: {client.cache.problem}")
     try:
         _query(client, genes, params, outcome)
     except Exception as exc:  # whatever goes wrong online, the report goes on offline

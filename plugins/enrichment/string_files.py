@@ -25,7 +25,9 @@ NETWORK_COLUMNS = ["gene_a", "gene_b", "score", "source"]
 
 def _read_tsv(path: str | Path) -> pd.DataFrame:
     text = Path(path).read_text(encoding="utf-8-sig")
-    frame = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False)
+    # index_col=False: a row with more fields than the header must not turn the
+    # first columns into the index (the row numbers below would be tuples).
+    frame = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, index_col=False)
     frame.columns = [c.strip().lstrip("#").strip() for c in frame.columns]
     return frame
 
@@ -52,8 +54,7 @@ def parse_string_enrichment(path: str | Path, relpath: str) -> pd.DataFrame:
         raise InputError(f"not a STRING enrichment export: no column {missing[0]!r}")
     labels = "matching proteins in your network (labels)"
     rows = []
-    for i, rec in frame.iterrows():
-        row = i + 2  # 1-based, after the header line
+    for row, (_, rec) in enumerate(frame.iterrows(), start=2):  # 1-based, after the header line
         category = rec.get("category") or _category_from_name(relpath)
         background = rec.get("background gene count", "")
         rows.append(

@@ -211,14 +211,11 @@ def _delimited_rows(path: str) -> list[list[str]]:
 
 
 def _xlsx_rows(path: str) -> list[list[Any]]:
-    import openpyxl
+    # By the cells the sheet stores, not its declared dimension (a stray cell at
+    # XFD1048576 would otherwise make 17 billion cells).
+    from rinec_report.xlsx import read_sheet
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        return [list(r) for r in sheet.iter_rows(values_only=True) if any(c not in (None, "") for c in r)]
-    finally:
-        book.close()
+    return [row for row in read_sheet(path).rows if any(c not in (None, "") for c in row)]
 
 
 # ---------------------------------------------------------------- annotations
