@@ -119,30 +119,44 @@ def without_code(html: str) -> str:
     return _CODE.sub(" ", html)
 
 
+_MONTH_DATES = re.compile(
+    r"(?<![\w])(?:\d{1,2} )?(?:" + "|".join(m for name in MONTHS for m in (name, name[:3])) +
+    r")\.?,? (?:\d{1,2}, )?\d{4}(?!\d)")
+
+
+def _tokens(text: str) -> set[str]:
+    """Every run of id-like characters, cut three ways so an id with dots or slashes is whole in one."""
+    out: set[str] = set()
+    for pattern in (r"[\w-]+", r"[\w.-]+", r"[\w./-]+", r"[\d/.-]+"):
+        out.update(re.findall(pattern, text))
+    out.update(m.group(0) for m in _MONTH_DATES.finditer(text))
+    return out
+
+
 def search(report_html: Path, found: dict[str, set[str]]) -> list[Hit]:
-    """Every place in the report and its data folder where an identifier appears."""
-    from .runner import DATA_DIR_NAME
+    """Every place in the report and its data folder where an identifier appears.
+
+    Ids, dates and file names must appear as whole tokens, which one pass over the
+    text finds whatever the number of identifiers; free text and paths as substrings.
+    """
+    from .runner import data_dir_name
 
     targets = [report_html]
-    data_dir = report_html.parent / DATA_DIR_NAME
+    data_dir = report_html.parent / data_dir_name(report_html.name)
     if data_dir.is_dir():
         targets += sorted(p for p in data_dir.rglob("*") if p.is_file())
-    patterns = []
-    for kind, values in found.items():
-        for value in sorted(values, key=len, reverse=True):
-            if not value:
-                continue
-            token = re.escape(value)
-            word = kind in ("patient", "sample", "date", "file")
-            patterns.append((kind, value, re.compile(rf"(?<![\w-]){token}(?![\w-])" if word else token)))
     hits = []
     for path in targets:
         text = path.read_bytes().decode("utf-8", errors="replace")
         if path == report_html:
             text = without_code(text)
         where = str(path.relative_to(report_html.parent))
-        for kind, value, pattern in patterns:
-            m = pattern.search(text)
-            if m:
-                hits.append(Hit(where, kind, value, text[max(0, m.start() - 30): m.end() + 30].replace("\n", " ")))
+        tokens = _tokens(text)
+        for kind, values in found.items():
+            whole = kind in ("patient", "sample", "date", "file")
+            for value in sorted(values):
+                if not value or (whole and value not in tokens) or (not whole and value not in text):
+                    continue
+                at = text.find(value)
+                hits.append(Hit(where, kind, value, text[max(0, at - 30): at + len(value) + 30].replace("\n", " ")))
     return hits

@@ -182,16 +182,12 @@ def _flag_values(flags: list[tuple[str, Option]], kw: dict[str, Any]) -> dict[st
 
 
 def _echo_messages(report: Any, verbose: bool, quiet: bool) -> None:
-    for message in report.errors:
-        click.echo(f"rinec-report: error: {message.line()}", err=True)
-    if verbose:
-        for message in report.warnings:
-            click.echo(f"rinec-report: warning: {message.line()}", err=True)
-    elif report.warnings and not quiet:
-        click.echo(
-            f"rinec-report: {len(report.warnings)} warning(s); see the report's Run information or use -v",
-            err=True,
-        )
+    """Each error, and each warning unless ``quiet``, as one line; ids masked unless ``verbose``."""
+    from .runner import message_lines
+
+    for line in message_lines(report, verbose):
+        if line.startswith("error") or not quiet:
+            click.echo(f"rinec-report: {line}", err=True)
     if not quiet:
         click.echo(f"rinec-report: wrote {report.html_path}", err=True)
 

@@ -74,6 +74,7 @@ class Report:
     deidentified: dict[str, Any] | None = None  # the rules applied, when de-identified
     identity_map: list[dict[str, str]] | None = None  # original -> pseudonym, never in the page
     private_config: dict[str, Any] | None = None  # the configuration as a de-identified page shows it
+    log_lines: list[str] = field(default_factory=list)  # the run's log, written to the data folder
 
     @property
     def errors(self) -> list[Message]:

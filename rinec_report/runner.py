@@ -7,6 +7,7 @@ This is the Python API (``rinec_report.run``); the CLI builds the same
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shlex
@@ -83,6 +84,11 @@ class RunOptions:
     def html_path(self) -> Path:
         return Path(self.outdir) / self.filename
 
+    @property
+    def data_path(self) -> Path:
+        """The data folder follows the page's name: ``cohortB.html`` -> ``cohortB_data/``."""
+        return Path(self.outdir) / data_dir_name(self.filename)
+
     def check(self) -> None:
         """Raise :class:`UsageError` when the run cannot start as asked."""
         if not Path(self.run_dir).is_dir():
@@ -100,6 +106,11 @@ class RunOptions:
             check_writable(Path(self.outdir))
         except OutputError as exc:
             raise UsageError(str(exc)) from None
+
+
+def data_dir_name(filename: str) -> str:
+    """``rinec_report.html`` -> ``rinec_report_data``: the data folder of a page."""
+    return f"{Path(filename).stem}_data"
 
 
 def timestamp() -> str:
@@ -134,6 +145,14 @@ class Run:
 
     def execute(self) -> Report:
         """Every stage in order; the report is written and returned."""
+        capture = _Capture(logging.DEBUG if self.options.verbose else logging.INFO)
+        log.addHandler(capture)
+        try:
+            return self._stages(capture)
+        finally:
+            log.removeHandler(capture)
+
+    def _stages(self, capture: _Capture) -> Report:
         self.options.check()
         self.configure()
         found = self.scan()
@@ -141,6 +160,7 @@ class Run:
         datasets, patients = self.build_datasets(parsed)
         results = self.contribute(datasets, patients)
         report = self.assemble(results, inputs, found, patients)
+        report.log_lines = [*capture.lines, *message_lines(report, self.options.verbose)]
         self.write(report)
         return report
 
@@ -206,7 +226,7 @@ class Run:
                     run_path,
                     patterns,
                     ignore=[*self.config["ignore"], *self.options.ignore],
-                    skip_dirs=[Path(self.options.outdir) / DATA_DIR_NAME, self.options.html_path],
+                    skip_dirs=[self.options.data_path, self.options.html_path],
                     max_file_size=int(self.config["max_file_size_mb"] * 1e6),
                     allow_links_outside=self.config["allow_links_outside"],
                     max_table_size=int(self.config["max_table_size_mb"] * 1e6),
@@ -296,9 +316,10 @@ class Run:
         from .assemble import assemble
 
         opts = self.options
+        self._title_from_study()
         report = Report(
             html_path=opts.html_path,
-            data_dir=Path(opts.outdir) / DATA_DIR_NAME if opts.data_dir else None,
+            data_dir=opts.data_path if opts.data_dir else None,
             run=self.info,
             plugins=self.host.info(),
             results=results,
@@ -314,6 +335,23 @@ class Run:
         assemble(report, self._identifier_fields)
         report.exit_status = 1 if report.errors or (opts.strict and report.warnings) else 0
         return report
+
+    def _title_from_study(self) -> None:
+        """A study's own name and description (a cBioPortal ``meta_study.txt``, published by a
+        plugin as its ``study`` dataset) title the report unless the configuration does."""
+        for name in self.host.names:
+            study = (self.datasets.of(name) or {}).get("study")
+            if not isinstance(study, dict):
+                continue
+            updates = {}
+            if study.get("name") and "title" not in self.config_sources and self.options.title is None:
+                updates["title"] = str(study["name"])
+            if study.get("description") and "comment" not in self.config_sources and self.options.comment is None:
+                updates["comment"] = str(study["description"])
+            self.config.update(updates)
+            if "title" in updates:
+                self.info = dataclasses.replace(self.info, title=updates["title"])
+            return
 
     def write(self, report: Report) -> None:
         """The page and the data folder, each written atomically."""
@@ -381,6 +419,35 @@ class Run:
             result.summary_columns = list(columns or [])
         result.failed = result.failed or name in self.failed
         return result
+
+
+class _Capture(logging.Handler):
+    """The run's log lines, kept for the data folder's ``rinec_report.log``."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(level)
+        self.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def message_lines(report: Report, verbose: bool) -> list[str]:
+    """One line per warning and error; patient and sample ids masked unless ``verbose``."""
+    from .deidentify import Pseudonyms
+
+    mask = Pseudonyms()
+    if not verbose:
+        patients = list(report.patient_samples)
+        samples = [s for values in report.patient_samples.values() for s in values]
+        for frame in report.tables.values():  # ids a plugin shows that the clinical table lacks
+            for column, target in (("patient_id", patients), ("sample", samples), ("sample_id", samples)):
+                if column in getattr(frame, "columns", ()):
+                    target.extend(str(v) for v in frame[column].dropna().unique())
+        mask.assign(patients, [*samples, *report.unmatched_samples])
+        mask.codes = {raw: f"<{mask.kinds[raw]}>" for raw in mask.codes}
+    return [f"{m.level}: {mask.scrub(m.line())}" for m in report.messages]
 
 
 def checked_charts(plugin: str, sections: list[Section], messages: list[Message]) -> list[Section]:

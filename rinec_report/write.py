@@ -311,6 +311,8 @@ def _write_data_dir(report: Report, data_format: str, staging: Path, html_sha256
     for name, frame in sorted(report.tables.items()):
         write_table(frame, staging / f"{name}.{data_format}", data_format,
                     keep_formulas=bool(report.config.get("keep_formulas", False)))
+    if report.log_lines:
+        (staging / LOG_NAME).write_text("".join(f"{line}\n" for line in report.log_lines), encoding="utf-8")
     (staging / "manifest.json").write_text(
         json.dumps(manifest(report, data_format, html_sha256), indent=2, ensure_ascii=False) + "\n",
         encoding="utf-8",
@@ -326,6 +328,9 @@ def _write_html(path: Path, text: str) -> str:
         os.fsync(fh.fileno())
     os.chmod(path, 0o644)
     return hashlib.sha256(data).hexdigest()
+
+
+LOG_NAME = "rinec_report.log"
 
 
 def identity_map_path(html_path: Path) -> Path:

@@ -45,4 +45,14 @@ def make_cohort(run_dir: Path, n: int = 500, seed: int = 11) -> dict[str, list[s
                 f"{pid},NEC,SYN,{rng.randint(0, 3)},{rng.randint(0, 100)}"]
     (run_dir / "ihc_scores.csv").write_text("\n".join(ihc) + "\n")
     shutil.copy(REPO / "example_run" / "panel.bed", run_dir / "panel.bed")
+    images = run_dir / "images"
+    images.mkdir()
+    sidecar = ["file\tpatient_id\tdate\tmodality\tcaption"]
+    pictures = sorted((REPO / "example_run" / "images").rglob("*.jpg"))[:4]
+    for i, pid in enumerate(ids[:8]):
+        picture = pictures[i % len(pictures)]
+        name = f"{pid}_{i}{picture.suffix}"
+        shutil.copy(picture, images / name)
+        sidecar.append(f"{name}\t{pid}\t2019-0{i % 9 + 1}-1{i % 9}\tendoscopy\tseen by Dr {SURNAMES[i % 8]}")
+    (images / "images.tsv").write_text("\n".join(sidecar) + "\n")
     return {"patients": ids, "samples": samples, "notes": notes}

@@ -164,6 +164,7 @@ def test_age_cap_and_a_generated_cohort_of_500_pass_the_audit(tmp_path: Path) ->
     assert shared.exit_status == plain.exit_status
     found = identifiers(tmp_path / "run")
     assert len(found["patient"]) == 500 and set(written["samples"]) <= found["sample"]
+    assert len(plain.tables["imaging_images"]) == 8  # the generated pictures are in the identified report
     assert search(plain.html_path, found), "the audit must see the identified report's identifiers"
     assert search(shared.html_path, found) == []
     patients = shared.tables["cohort_patients"]
