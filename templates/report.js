@@ -387,14 +387,21 @@
     var hide = document.getElementById("rr-hide");
     if (select) {
       select.addEventListener("change", function () {
-        if (select.value && chosen.indexOf(select.value) === -1) { chosen.push(select.value); }
+        // A typed id (large cohorts get a text field) must be a patient of the report.
+        var ids = select.tagName === "INPUT" ? known() : null;
+        if (select.value && chosen.indexOf(select.value) === -1 && (!ids || ids.indexOf(select.value) !== -1)) {
+          chosen.push(select.value);
+        }
         select.value = "";
         apply(true);
       });
     }
     if (hide) {
       hide.addEventListener("change", function () {
-        if (hide.value && hidden.indexOf(hide.value) === -1) { hidden.push(hide.value); }
+        var ids = hide.tagName === "INPUT" ? known() : null;
+        if (hide.value && hidden.indexOf(hide.value) === -1 && (!ids || ids.indexOf(hide.value) !== -1)) {
+          hidden.push(hide.value);
+        }
         hide.value = "";
         apply(true);
       });

@@ -161,3 +161,16 @@ def test_gene_table_lists_counted_by_hand() -> None:
     # Ten shown, by name among equal counts, then how many more.
     assert rows.loc["GENEB", "protein_changes"] == ", ".join(sorted(f"p.R{k + 10}H" for k in range(12))[:10]) \
         + ", and 2 more"
+
+
+def test_a_large_cohort_gets_a_patient_id_field_instead_of_a_list(tmp_path: Path) -> None:
+    import rinec_report
+
+    rows = [["patient_id", "age"]] + [[f"P{i:05d}", 50] for i in range(1001)]
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    write_table(run_dir / "clinical.csv", rows)
+    report = rinec_report.run(run_dir, outdir=tmp_path / "out", force=True, plugins=("cohort",))
+    html = (tmp_path / "out" / "rinec_report.html").read_text()
+    assert report.exit_status == 0
+    assert '<input id="rr-patient" type="search"' in html and "<option" not in html.split("rr-toolbar")[1][:2000]
