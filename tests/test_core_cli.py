@@ -45,9 +45,10 @@ def test_ignore_plugin_selection_and_formats(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # -q: nothing but errors
-    manifest = json.loads((tmp_path / "rinec_report_data" / "manifest.json").read_text())
+    # The data folder follows the page's name.
+    manifest = json.loads((tmp_path / "ihc_only_data" / "manifest.json").read_text())
     assert [i["file"] for i in manifest["inputs"]] == ["ihc_scores.csv"]  # the clinical table was ignored
-    assert (tmp_path / "rinec_report_data" / "ihc_scores.csv").is_file()
+    assert (tmp_path / "ihc_only_data" / "ihc_scores.csv").is_file()
     assert (tmp_path / "ihc_only.html").is_file()
     again = rinec(str(EXAMPLE_RUN), "-o", str(tmp_path), "-n", "ihc_only.html", "-m", "ihc")
     assert again.returncode == 2
