@@ -60,7 +60,9 @@ RULE_OPTIONS = [
            choices=("relative", "year")),
     Option("keep_text", "list[str]", [], "Free-text fields kept (by name)."),
     Option("age_cap", "int", 89, "Ages above this are shown as `<cap + 1>+`.", min=1),
-    Option("k", "int", 3, "Categories with fewer patients than this are suppressed in Table 1 (0: never).", min=0),
+    Option("suppress_small_cells", "bool", False, "Show Table 1 categories (other than sex) counting fewer "
+           "than k patients as `<k`."),
+    Option("k", "int", 3, "The smallest category count shown when small cells are suppressed.", min=1),
 ]
 
 _MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"

@@ -100,6 +100,22 @@ def test_dates_become_days_from_each_patients_first_event(example) -> None:
     assert list(after["latency_years"]) == list(before["latency_years"])  # intervals unchanged
 
 
+def test_small_cells_can_be_suppressed_in_table1(tmp_path: Path) -> None:
+    config = {"deidentify": {"enabled": True, "suppress_small_cells": True}}
+    report = _run(EXAMPLE, tmp_path / "out", config=config, plugins=("cohort",))
+    table1 = report.tables["cohort_table1"].set_index("characteristic")
+    # Hand count of clinical.xlsx: four NPC stages of one patient each and one without details;
+    # histology 3 / 1 / 1; all five male (sex is never suppressed).
+    assert table1.loc["Stage", "summary"] == "T2N0M0 <3, T3N0M0 <3, T3N1M0 <3, T3N2M0 <3; yes, no details 1"
+    assert table1.loc["Sex", "summary"] == "male 5"
+    assert list(table1.columns) == ["group", "summary"]  # no column per patient beside suppressed cells
+    # Ages above the cap leave Table 1's patient columns too: P1 is 59, so a cap of 58 shows 59+.
+    capped = _run(EXAMPLE, tmp_path / "capped", plugins=("cohort",),
+                  config={"deidentify": {"enabled": True, "age_cap": 58}})
+    ages = capped.tables["cohort_table1"].set_index("characteristic").loc["Age (years)"]
+    assert (ages["P001"], ages["P005"]) == ("59+", "49")
+
+
 def test_year_rule_keep_text_and_keyed_codes(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     shutil.copytree(EXAMPLE, run_dir)

@@ -124,8 +124,11 @@ def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any,
     # A de-identified report shows no free text typed by people, unless the user keeps it.
     private = config["deidentify"]
     hidden = set(_free_text(data["_cohort"])) - set(private["keep_text"]) if private["enabled"] else set()
+    k = private["k"] if private["enabled"] and private["suppress_small_cells"] else 0
     # The imaging plugin's images, when it ran, become marks on the patient timeline.
-    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"), hidden=hidden)
+    age_cap = private["age_cap"] if private["enabled"] else None
+    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"), hidden=hidden, k=k,
+                          age_cap=age_cap)
 
 
 def _free_text(cohort: Any) -> list[str]:

@@ -20,8 +20,8 @@ CRITERIA = {
 
 
 def build_sections(cohort: Cohort, options: dict[str, Any], images: Any = None,
-                   hidden: set[str] | None = None) -> list[Section]:
-    sections = [cohort_table_section(cohort, table1_by(options), hidden or set())]
+                   hidden: set[str] | None = None, k: int = 0, age_cap: int | None = None) -> list[Section]:
+    sections = [cohort_table_section(cohort, table1_by(options), hidden or set(), k, age_cap)]
     if rin_applies(cohort):
         sections.append(rin_section(cohort))
     if has_timeline(cohort):
@@ -102,8 +102,9 @@ def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
     ]
 
 
-def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str] | None = None) -> Section:
-    table = build_table1(cohort, hidden or set())
+def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str] | None = None,
+                         k: int = 0, age_cap: int | None = None) -> Section:
+    table = build_table1(cohort, hidden or set(), k, age_cap)
     n = len(cohort.patients)
     titles = {"group": "Group", "characteristic": "Characteristic", "summary": f"All (n={n})"}
     blocks: list[Any] = [

@@ -67,7 +67,19 @@ def _survival_cell(cohort: Cohort, pid: str, column: str) -> str:
     return f"{text} ({status})"
 
 
-def summary(cohort: Cohort, column: str) -> str:
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("-inf")
+
+
+def small(count: int, k: int, column: str) -> str:
+    """A category's count, or ``<k`` when a de-identified report suppresses small cells (sex excepted)."""
+    return f"<{k}" if k and count < k and column != "sex" else str(count)
+
+
+def summary(cohort: Cohort, column: str, k: int = 0) -> str:
     """The summary column: median (range) for numbers, counts for categories."""
     df = cohort.patients
     n = len(df)
@@ -90,7 +102,7 @@ def summary(cohort: Cohort, column: str) -> str:
     kind = CANONICAL.get(column, "text")
     typed = column_kind(cohort, column)
     if given and typed is not None:
-        parts.append(typed_summary(typed, given))
+        parts.append(typed_summary(typed, given, k if column != "sex" else 0))
     elif given and (kind == "number" or column.startswith("latency")):
         import statistics
 
@@ -108,7 +120,7 @@ def summary(cohort: Cohort, column: str) -> str:
         counts = Counter(str(v) for v in given)
         long_text = max(len(k) for k in counts) > 60
         if (len(counts) <= 4 and not long_text) or len(counts) < len(given):
-            parts.append(", ".join(f"{k} {c}" for k, c in sorted(
+            parts.append(", ".join(f"{value} {small(c, k, column)}" for value, c in sorted(
                 counts.items(), key=lambda kc: (-kc[1], kc[0]))))
         else:
             parts.append(f"{len(given)} given")
@@ -137,7 +149,7 @@ MAX_LEVELS = 12
 _SURVIVAL_MONTHS = ("os_months", "pfs_months", "dfs_months", "dss_months")
 
 
-def typed_summary(kind: str, given: list[Any]) -> str:
+def typed_summary(kind: str, given: list[Any], k: int = 0) -> str:
     """numbers: median (IQR; range); categories: n (%) of those given, most
     frequent first; dates: the years spanned; free text: how many given."""
     if kind == "number":
@@ -152,7 +164,8 @@ def typed_summary(kind: str, given: list[Any]) -> str:
         counts = Counter(str(v) for v in given)
         total = len(given)
         ranked = sorted(counts.items(), key=lambda kc: (-kc[1], kc[0]))
-        shown = ", ".join(f"{k} {c} ({100 * c / total:.1f}%)" for k, c in ranked[:MAX_LEVELS])
+        shown = ", ".join(f"{value} {c} ({100 * c / total:.1f}%)" if not k or c >= k else f"{value} <{k}"
+                          for value, c in ranked[:MAX_LEVELS])
         rest = ranked[MAX_LEVELS:]
         if rest:
             # An identifier-like column declared a category (cBioPortal's STRING) would
@@ -169,14 +182,15 @@ def label_of(cohort: Cohort, column: str) -> str:
     return LABELS.get(column) or cohort.labels.get(column) or column.replace("_", " ").capitalize()
 
 
-def build_table1(cohort: Cohort, hidden: set[str] | None = None) -> Any:
+def build_table1(cohort: Cohort, hidden: set[str] | None = None, k: int = 0, age_cap: int | None = None) -> Any:
     """The Table 1 DataFrame: group, characteristic, one column per patient, summary;
     without the ``hidden`` columns (free text in a de-identified report)."""
     import pandas as pd
 
     df = cohort.patients
     pids = list(df["patient_id"])
-    show_patients = len(pids) <= MAX_PATIENT_COLUMNS
+    # Suppressed small cells would be pointless beside a column per patient.
+    show_patients = len(pids) <= MAX_PATIENT_COLUMNS and not k
     known = GROUPS if cohort.profile == "second_cancer" else GENERIC_GROUPS
     groups = [("Sequencing", ["sample_id"]), *known]
     extra = [c for c in df.columns if c not in CANONICAL and c in _extra_columns(cohort)]
@@ -193,8 +207,9 @@ def build_table1(cohort: Cohort, hidden: set[str] | None = None) -> Any:
             }
             if show_patients:
                 for pid, value in zip(pids, df[column], strict=True):
-                    row[pid] = cell(cohort, pid, column, value)
-            row["summary"] = summary(cohort, column)
+                    capped = column == "age" and age_cap is not None and _number(value) > age_cap
+                    row[pid] = f"{age_cap + 1}+" if capped else cell(cohort, pid, column, value)
+            row["summary"] = summary(cohort, column, k)
             rows.append(row)
     columns = ["group", "characteristic", *(pids if show_patients else []), "summary"]
     return pd.DataFrame(rows, columns=columns)
