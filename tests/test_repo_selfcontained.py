@@ -11,7 +11,8 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 DATA = TESTS / "data"
 
-# The ways a path to ../shared/data has been spelled: as text, or built with pathlib.
+# The ways a path to the shared data folder beside the clone has been spelled: as text, or built
+# with pathlib. (The examples below are assembled from parts, so this file names no such path itself.)
 OUTSIDE = re.compile(
     rb"\.\.[/\\]shared\b"
     rb"|\bshared[/\\]data\b"
@@ -29,8 +30,8 @@ def test_the_pattern_catches_the_old_spellings() -> None:
     old = [
         b'SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"',
         b'SHARED_DATA = REPO.parent / "shared" / "data"',
-        b"expected ../shared beside the clone",
-        b"copied from shared/data/reactome/",
+        b"expected .." + b"/shared beside the clone",
+        b"copied from shared" + b"/data/reactome/",
     ]
     assert all(OUTSIDE.search(line) for line in old)
     assert not OUTSIDE.search(b'TEST_DATA = REPO / "tests" / "data"')
