@@ -36,7 +36,6 @@ from .write import OutputError, check_filename, check_writable
 
 log = logging.getLogger("rinec_report")
 
-DATA_DIR_NAME = "rinec_report_data"
 DATA_FORMATS = ("tsv", "csv", "json", "parquet")
 
 
