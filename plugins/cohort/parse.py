@@ -181,15 +181,21 @@ def _canonical_column(
     out: list[tuple[Any, str]] = []
     bad: list[tuple[int, str, str]] = []
     ambiguous: list[tuple[int, str]] = []
+    # read_cell is pure: a value repeated down the column (a stage, a date) is read once.
+    seen: dict[str, tuple[tuple[Any, str], ValueError | None]] = {}
     for cell, line in zip(cells, lines, strict=True):
-        try:
-            out.append(read_cell(column, cell, date_format))
-        except tables.AmbiguousDate:
+        known = seen.get(cell)
+        if known is None:
+            try:
+                known = (read_cell(column, cell, date_format), None)
+            except ValueError as err:
+                known = ((None, V.UNKNOWN), err)
+            seen[cell] = known
+        out.append(known[0])
+        if isinstance(known[1], tables.AmbiguousDate):
             ambiguous.append((line, cell))
-            out.append((None, V.UNKNOWN))
-        except ValueError as err:
-            bad.append((line, cell, str(err)))
-            out.append((None, V.UNKNOWN))
+        elif known[1] is not None:
+            bad.append((line, cell, str(known[1])))
     if ambiguous:
         line, cell = ambiguous[0]
         raise InputError(

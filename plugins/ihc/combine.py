@@ -26,7 +26,8 @@ def combine(
         return None
     scores = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     if patients is not None:
-        scores["patient_id"] = [patients.canonical(p) for p in scores["patient_id"]]
+        ids = {p: patients.canonical(p) for p in pd.unique(scores["patient_id"])}
+        scores["patient_id"] = scores["patient_id"].map(ids)
 
     key = ["patient_id", "specimen", "marker"]
     doubled = scores.duplicated(key, keep="first")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rinec_report import InputError
@@ -100,14 +101,33 @@ def verdict(readings: dict[str, str], groups: MarkerGroups) -> tuple[str, str]:
 
 def panel_table(scores: pd.DataFrame, groups: MarkerGroups) -> pd.DataFrame:
     """One row per NEC specimen, in the order of ``scores``."""
-    rows = []
     # Percentage and intensity-only readings have no category to weigh.
     nec = scores[(scores["specimen_type"] == NEC) & scores["source"].isin(["computed", "category"])]
-    for (patient, specimen), readings in nec.groupby(["patient_id", "specimen"], sort=False):
-        categories = dict(zip(readings["marker"], readings["category"], strict=True))
-        decided, reason = verdict(categories, groups)
-        rows.append({"patient_id": patient, "specimen": specimen, "verdict": decided, "reason": reason})
-    return pd.DataFrame(rows, columns=PANEL_COLUMNS)
+    if nec.empty:
+        return pd.DataFrame(columns=PANEL_COLUMNS)
+    specimens = pd.MultiIndex.from_arrays([nec["patient_id"], nec["specimen"]])
+    codes, firsts = pd.factorize(specimens)
+    # Each specimen's readings side by side (first-seen order, readings as read), then
+    # one verdict per distinct panel: a cohort of 100,000 has a few hundred.
+    by_specimen = np.argsort(codes, kind="stable")
+    pairs = list(zip(nec["marker"].to_numpy()[by_specimen], nec["category"].to_numpy()[by_specimen], strict=True))
+    bounds = np.flatnonzero(np.diff(codes[by_specimen])) + 1
+    verdicts: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
+    decided = []
+    for start, stop in zip([0, *bounds], [*bounds, len(pairs)], strict=True):
+        panel = tuple(pairs[start:stop])
+        if panel not in verdicts:
+            verdicts[panel] = verdict(dict(panel), groups)
+        decided.append(verdicts[panel])
+    return pd.DataFrame(
+        {
+            "patient_id": firsts.get_level_values(0).to_numpy(dtype=object),
+            "specimen": firsts.get_level_values(1).to_numpy(dtype=object),
+            "verdict": [v for v, _ in decided],
+            "reason": [r for _, r in decided],
+        },
+        columns=PANEL_COLUMNS,
+    )
 
 
 def cohort_line(panel: pd.DataFrame) -> str:

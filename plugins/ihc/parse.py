@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,6 @@ NOT_MARKERS = ("comment", "comments", "note", "notes", "remarks", "age", "sex", 
                "sample_id", "sample", "block", "slide")
 # Wide-shape cells meaning the marker was not stained.
 _NOT_DONE = ("na", "n/a", "nd", "not done", "not stained")
-# (spreadsheet row, patient, specimen, marker as written, scored values)
-Reading = tuple[int, str, str, str, dict[str, Any]]
 
 # Normalised header -> the column it stands for.
 _HEADERS = {
@@ -100,7 +98,6 @@ def _normal_header(name: str) -> str:
 def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """Scored readings (the ``ihc_scores`` columns) from a table of strings."""
     bands = scoring.Bands.from_options(options)
-    markers = MarkerNames(options["marker_synonyms"])
     roles: dict[str, str] = {}
     for column in frame.columns:
         role = _HEADERS.get(_normal_header(column))
@@ -110,7 +107,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
         if needed not in roles:
             raise InputError(f"no '{needed}' column (found: {', '.join(map(repr, frame.columns))})")
     if "marker" in roles:
-        readings = list(_long_readings(frame, roles, bands))
+        readings = _long_readings(frame, roles, bands)
     else:
         # The option adds to the columns that are never markers.
         ignored = {_normal_header(c) for c in (*NOT_MARKERS, *options["ignore_columns"])}
@@ -122,41 +119,62 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
         ]
         if not marker_columns:
             raise InputError("no marker column: expected a 'marker' column or one column per marker")
-        readings = list(_wide_readings(frame, roles, marker_columns, bands))
-    rows = []
-    seen: dict[tuple[str, str, str], int] = {}
-    type_mapping = options["specimen_types"]
-    unknown_labels: dict[str, int] = {}
-    # An explicit type column wins over reading the type from the label.
-    declared = dict(zip(frame.index, frame[roles["specimen_type"]], strict=True)) if "specimen_type" in roles else {}
-    for row, patient, specimen, written_marker, values in readings:
-        marker = markers.canonical(written_marker)
-        key = (patient, specimen, marker)
-        if key in seen:
-            raise InputError(
-                f"rows {seen[key]} and {row}: two readings of {marker} for patient {patient}, specimen {specimen}"
-            )
-        seen[key] = row
-        written_type = declared.get(row, "")
-        kind = specimen_type(written_type or specimen, type_mapping)
-        if kind is None and written_type:
-            kind = written_type
+        readings = _wide_readings(frame, roles, marker_columns, bands)
+    markers = MarkerNames(options["marker_synonyms"])
+    # In reading order, so that an unknown marker keeps the first spelling seen.
+    names = {written: markers.canonical(written) for written in pd.unique(readings["marker"])}
+    readings["marker"] = readings["marker"].map(names)
+    _refuse_repeated(readings)
+    declared = frame[roles["specimen_type"]] if "specimen_type" in roles else None
+    readings["specimen_type"] = _specimen_types(readings, declared, options["specimen_types"], roles["specimen"])
+    return to_frame(readings.drop(columns="row").reset_index(drop=True))
+
+
+def _refuse_repeated(readings: pd.DataFrame) -> None:
+    key = ["patient_id", "specimen", "marker"]
+    repeated = readings.duplicated(key)
+    if not repeated.any():
+        return
+    second = readings[repeated].iloc[0]
+    same = (readings[key] == second[key]).all(axis=1)
+    first = readings.loc[same, "row"].iloc[0]
+    raise InputError(
+        f"rows {first} and {second['row']}: two readings of {second['marker']} for patient "
+        f"{second['patient_id']}, specimen {second['specimen']}"
+    )
+
+
+def _specimen_types(
+    readings: pd.DataFrame, declared: pd.Series | None, mapping: dict[str, Any], specimen_column: str
+) -> list[str]:
+    """Each reading's specimen type: an explicit type column wins over reading the
+    type from the label; labels that cannot be typed are warned about when the study
+    types its specimens NPC and NEC (the second-cancer preset), and are otherwise
+    their own type (primary, metastasis)."""
+    written = declared.loc[readings["row"]].to_numpy() if declared is not None else [""] * len(readings)
+    kinds: dict[tuple[str, str], str | None] = {}
+    result: list[str] = []
+    unknown: dict[str, int] = {}
+    for row, label, written_type in zip(readings["row"], readings["specimen"], written, strict=True):
+        pair = (written_type, label)
+        if pair not in kinds:
+            kinds[pair] = specimen_type(written_type or label, mapping) or written_type or None
+        kind = kinds[pair]
         if kind is None:
-            unknown_labels.setdefault(specimen, row)
-            kind = specimen
-        rows.append({"patient_id": patient, "specimen": specimen, "specimen_type": kind, "marker": marker, **values})
-    # A study that names its specimens NPC and NEC (the second-cancer preset) needs every
-    # specimen typed; any other cohort's types are its own labels (primary, metastasis).
-    typed = any(r["specimen_type"] in (NPC, NEC) for r in rows)
-    for label, row in unknown_labels.items() if typed else ():
+            unknown.setdefault(label, row)
+            kind = label
+        result.append(kind)
+    if not any(kind in (NPC, NEC) for kind in set(result)):
+        return result
+    for label, row in unknown.items():
         warnings.warn(
-            f"row {row}, column '{roles['specimen']}': cannot tell whether specimen "
+            f"row {row}, column '{specimen_column}': cannot tell whether specimen "
             f"{label!r} is the NPC or the NEC; shown as its own type (map it under "
             "ihc: specimen_types)",
             InputWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    return to_frame(rows)
+    return result
 
 
 def to_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
@@ -169,71 +187,124 @@ def to_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _records(frame: pd.DataFrame, roles: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row, {column: cell}) with patient and specimen present."""
-    for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
-        for role in ("patient_id", "specimen"):
-            if not record[roles[role]]:
-                raise InputError(f"row {row}, column '{roles[role]}': empty")
-        yield int(row), record
+def _refuse_empty(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Patient and specimen (and a long table's marker) must be in every row: the
+    first row missing one is an error naming it."""
+    empty = frame[columns] == ""
+    if not empty.to_numpy().any():
+        return
+    first = empty.any(axis=1).idxmax()
+    column = next(c for c in columns if empty.at[first, c])
+    raise InputError(f"row {first}, column '{column}': empty")
 
 
-def _long_readings(frame: pd.DataFrame, roles: dict[str, str], bands: scoring.Bands) -> Iterator[Reading]:
+def _blanked(cells: pd.Series) -> pd.Series:
+    """'' for the cells that mean unknown or not applicable (NA, [Not Available])."""
+    blank = [cell for cell in pd.unique(cells) if cell and _blank(cell)]
+    return cells.where(~cells.isin(blank), "") if blank else cells
+
+
+def _long_readings(frame: pd.DataFrame, roles: dict[str, str], bands: scoring.Bands) -> pd.DataFrame:
     has_value = [r for r in ("intensity", "percent", "percent_score", "category") if r in roles]
     if not has_value:
         raise InputError("no reading columns: expected 'intensity' with 'percent' or 'percent_score', or 'category'")
     where = {role: roles[role] for role in has_value}
-    bad: dict[str, list[tuple[int, str, str]]] = {}
-    for row, record in _records(frame, roles):
-        marker = record[roles["marker"]]
-        if not marker:
-            raise InputError(f"row {row}, column '{roles['marker']}': empty")
-        cells = {role: record[roles[role]] for role in has_value}
-        cells = {role: "" if _blank(c) else c for role, c in cells.items()}
-        try:
-            values = _score_cells(
-                row,
-                where,
-                cells.get("intensity", ""),
-                cells.get("percent", ""),
-                cells.get("percent_score", ""),
-                cells.get("category", ""),
-                bands,
-            )
-        except InputError as err:
-            text = str(err)
-            column = text.split("column '", 1)[1].split("'", 1)[0] if "column '" in text else roles["marker"]
-            role = next((r for r, c in where.items() if c == column), "intensity")
-            bad.setdefault(column, []).append((row, cells.get(role, ""), text.split(": ", 1)[-1]))
-            continue
-        yield row, record[roles["patient_id"]], record[roles["specimen"]], marker, values
-    for column, found in bad.items():
-        tables.warn_bad_cells(column, found, "reading")
+    _refuse_empty(frame, [roles["patient_id"], roles["specimen"], roles["marker"]])
+    value_roles = ("intensity", "percent", "percent_score", "category")
+    cells = pd.DataFrame({r: _blanked(frame[roles[r]]) if r in roles else "" for r in value_roles})
 
+    def score(row: int, key: tuple[str, ...]) -> dict[str, Any]:
+        return _score_cells(row, where, *key, bands)
 
-def _blank(cell: str) -> bool:
-    return tables.missing_kind(cell) in (tables.UNKNOWN, tables.NOT_APPLICABLE)
+    def reject(row: int, key: tuple[str, ...], err: InputError) -> tuple[str, tuple[int, str, str]]:
+        text = str(err)
+        column = text.split("column '", 1)[1].split("'", 1)[0] if "column '" in text else roles["marker"]
+        role = next((r for r, c in where.items() if c == column), "intensity")
+        return column, (row, dict(zip(cells.columns, key, strict=True)).get(role, ""), text.split(": ", 1)[-1])
+
+    ids = frame[[roles["patient_id"], roles["specimen"], roles["marker"]]]
+    ids.columns = ["patient_id", "specimen", "marker"]
+    return _score_rows(ids, cells, score, reject)
 
 
 def _wide_readings(
     frame: pd.DataFrame, roles: dict[str, str], marker_columns: list[str], bands: scoring.Bands
-) -> Iterator[Reading]:
-    bad: dict[str, list[tuple[int, str, str]]] = {}
-    for row, record in _records(frame, roles):
-        for column in marker_columns:
-            cell = record[column]
-            # '-' is a reading here (negative), not cBioPortal's "not performed".
-            if not cell or cell.casefold() in _NOT_DONE or _blank(cell):
-                continue
+) -> pd.DataFrame:
+    _refuse_empty(frame, [roles["patient_id"], roles["specimen"]])
+    # One reading per filled marker cell, row by row as the sheet reads.
+    long = frame[[roles["patient_id"], roles["specimen"], *marker_columns]].copy()
+    long.columns = ["patient_id", "specimen", *range(len(marker_columns))]
+    long["row"] = long.index
+    long = long.melt(id_vars=["row", "patient_id", "specimen"], var_name="position", value_name="cell")
+    long = long.sort_values(["row", "position"], kind="stable")
+    long["marker"] = [marker_columns[p] for p in long["position"]]
+    cell = long["cell"]
+    # '-' is a reading here (negative), not cBioPortal's "not performed".
+    skipped = {c for c in pd.unique(cell) if not c or c.casefold() in _NOT_DONE or _blank(c)}
+    long = long[~cell.isin(skipped)].set_index("row")
+
+    def score(row: int, key: tuple[str, ...]) -> dict[str, Any]:
+        return _wide_cell(row, *key, bands)
+
+    def reject(row: int, key: tuple[str, ...], err: InputError) -> tuple[str, tuple[int, str, str]]:
+        # One unreadable cell costs that reading, not the file.
+        return key[0], (row, key[1], str(err).split(": ", 1)[-1])
+
+    return _score_rows(long[["patient_id", "specimen", "marker"]], long[["marker", "cell"]], score, reject)
+
+
+def _score_rows(
+    ids: pd.DataFrame,
+    cells: pd.DataFrame,
+    score: Callable[[int, tuple[str, ...]], dict[str, Any]],
+    reject: Callable[[int, tuple[str, ...], InputError], tuple[str, tuple[int, str, str]]],
+) -> pd.DataFrame:
+    """``score(row, cells)`` of every row (indexed by its spreadsheet row), with
+    ``row`` and the ``ids`` columns; rows it refuses are left out, warned about once
+    per column (``reject`` says which column and what to quote).
+
+    A million readings hold a few hundred distinct cell combinations: each is scored
+    once. A combination that warns or fails is scored again row by row, so that
+    every message names its row."""
+    keys = list(cells.itertuples(index=False, name=None))
+    codes, distinct = pd.factorize(pd.Series(keys, dtype=object))
+    rows = cells.index.to_numpy()
+    firsts = pd.Series(range(len(codes))).groupby(codes).first()
+    values: list[dict[str, Any] | None] = []
+    for code, key in enumerate(distinct):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
-                values = _wide_cell(row, column, cell, bands)
-            except InputError as err:
-                # One unreadable cell costs that reading, not the file.
-                bad.setdefault(column, []).append((row, cell, str(err).split(": ", 1)[-1]))
-                continue
-            yield row, record[roles["patient_id"]], record[roles["specimen"]], column, values
-    for column, cells in bad.items():
-        tables.warn_bad_cells(column, cells, "reading")
+                value = score(int(rows[firsts[code]]), key)
+            except InputError:
+                value = None
+        values.append(None if caught else value)
+    by_code = pd.DataFrame([v or {} for v in values], columns=list(_values(None, None, None, None, "", "")))
+    out = by_code.iloc[codes].reset_index(drop=True)
+    keep = [values[c] is not None for c in codes]
+    bad: dict[str, list[tuple[int, str, str]]] = {}
+    own: dict[int, dict[str, Any]] = {}
+    for i in (i for i, c in enumerate(codes) if values[c] is None):
+        try:
+            own[i] = score(int(rows[i]), keys[i])
+        except InputError as err:
+            column, cell = reject(int(rows[i]), keys[i], err)
+            bad.setdefault(column, []).append(cell)
+            continue
+        keep[i] = True
+    if own:
+        out = out.astype(object)
+        out.loc[list(own)] = pd.DataFrame(list(own.values()), index=list(own), columns=out.columns)
+    for column, found in bad.items():
+        tables.warn_bad_cells(column, found, "reading")
+    out.insert(0, "row", rows)
+    for column in ("patient_id", "specimen", "marker"):
+        out[column] = ids[column].to_numpy()
+    return out[keep]
+
+
+def _blank(cell: str) -> bool:
+    return tables.missing_kind(cell) in (tables.UNKNOWN, tables.NOT_APPLICABLE)
 
 
 def _wide_cell(row: int, column: str, cell: str, bands: scoring.Bands) -> dict[str, Any]:
