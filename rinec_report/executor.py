@@ -21,7 +21,7 @@ R = TypeVar("R")
 # Below these, starting worker processes (each imports pandas and the plugins)
 # costs more than doing the work in this process.
 POOL_MIN_ITEMS = 16
-POOL_MIN_BYTES = 64 * 2**20
+POOL_MIN_BYTES = 16 * 2**20
 
 
 class Executor(Protocol):

@@ -17,6 +17,7 @@ stand for its own patient.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +25,16 @@ from typing import Any
 
 def natural_key(value: Any) -> tuple:
     """Sort P2 before P10."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part.lower())
-        for part in re.split(r"(\d+)", str(value))
-        if part
-    )
+    return _natural_key(str(value))
+
+
+# The same ids are sorted by several tables of one run.
+@functools.lru_cache(maxsize=1 << 18)
+def _natural_key(text: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in _DIGITS.split(text) if part)
+
+
+_DIGITS = re.compile(r"(\d+)")
 
 
 class Patients:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 import re
 from typing import Any
@@ -69,6 +70,8 @@ def precision(iso: str) -> str:
     return {4: "year", 7: "month", 10: "day"}[len(iso)]
 
 
+# A cohort's dates repeat across patients and columns: each is taken apart once.
+@functools.lru_cache(maxsize=1 << 16)
 def bounds(iso: str) -> tuple[dt.date, dt.date]:
     """The first and last day a partial date may mean."""
     parts = [int(p) for p in iso.split("-")]
@@ -81,6 +84,7 @@ def bounds(iso: str) -> tuple[dt.date, dt.date]:
     return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def midpoint(iso: str) -> dt.date:
     """Where a partial date is drawn: the middle of the period it names."""
     lo, hi = bounds(iso)

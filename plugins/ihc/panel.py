@@ -105,24 +105,30 @@ def panel_table(scores: pd.DataFrame, groups: MarkerGroups) -> pd.DataFrame:
     nec = scores[(scores["specimen_type"] == NEC) & scores["source"].isin(["computed", "category"])]
     if nec.empty:
         return pd.DataFrame(columns=PANEL_COLUMNS)
-    specimens = pd.MultiIndex.from_arrays([nec["patient_id"], nec["specimen"]])
-    codes, firsts = pd.factorize(specimens)
-    # Each specimen's readings side by side (first-seen order, readings as read), then
-    # one verdict per distinct panel: a cohort of 100,000 has a few hundred.
-    by_specimen = np.argsort(codes, kind="stable")
-    pairs = list(zip(nec["marker"].to_numpy()[by_specimen], nec["category"].to_numpy()[by_specimen], strict=True))
-    bounds = np.flatnonzero(np.diff(codes[by_specimen])) + 1
+    patient_codes, _ = pd.factorize(nec["patient_id"])
+    specimen_codes, labels = pd.factorize(nec["specimen"])
+    codes, _ = pd.factorize(patient_codes * len(labels) + specimen_codes)
+    _, firsts = np.unique(codes, return_index=True)
+    # The verdict reads only the grouped markers: specimens are judged once per
+    # distinct panel of those readings (at most a few thousand however large the cohort).
+    weighed = nec["marker"].isin(groups.ordered).to_numpy()
+    weighed_codes = codes[weighed]
+    by_specimen = np.argsort(weighed_codes, kind="stable")
+    markers = nec["marker"].to_numpy()[weighed][by_specimen]
+    categories = nec["category"].to_numpy()[weighed][by_specimen]
+    pairs = list(zip(markers, categories, strict=True))
+    ends = np.cumsum(np.bincount(weighed_codes, minlength=len(firsts))).tolist()
     verdicts: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}
     decided = []
-    for start, stop in zip([0, *bounds], [*bounds, len(pairs)], strict=True):
+    for start, stop in zip([0, *ends[:-1]], ends, strict=True):
         panel = tuple(pairs[start:stop])
         if panel not in verdicts:
             verdicts[panel] = verdict(dict(panel), groups)
         decided.append(verdicts[panel])
     return pd.DataFrame(
         {
-            "patient_id": firsts.get_level_values(0).to_numpy(dtype=object),
-            "specimen": firsts.get_level_values(1).to_numpy(dtype=object),
+            "patient_id": nec["patient_id"].to_numpy(dtype=object)[firsts],
+            "specimen": nec["specimen"].to_numpy(dtype=object)[firsts],
             "verdict": [v for v, _ in decided],
             "reason": [r for _, r in decided],
         },
