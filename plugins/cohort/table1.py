@@ -84,12 +84,9 @@ def summary(cohort: Cohort, column: str, k: int = 0) -> str:
     df = cohort.patients
     n = len(df)
     series = df[column]
-    kinds = Counter(
-        cohort.kinds.get(pid, {}).get(column, V.UNKNOWN)
-        for pid, v in zip(df["patient_id"], series, strict=True)
-        if _is_missing(v)
-    )
-    given = [v for v in series if not _is_missing(v)]
+    missing = series.isna().to_numpy()
+    kinds = Counter(cohort.kinds.get(pid, {}).get(column, V.UNKNOWN) for pid in df["patient_id"].to_numpy()[missing])
+    given = series[~missing].tolist()
     parts: list[str] = []
     if column in _SURVIVAL_MONTHS:
         events = df[f"{column.split('_')[0]}_event"]
