@@ -65,7 +65,8 @@ def build(
             cohort.types.setdefault(column, kind)
     if profile == "second_cancer":
         cohort.problems += _preset_gaps(columns, files)
-    out_rows = [_derive_patient(row, columns, cohort, settings) for row in rows]
+    shown = [c for c in columns if CANONICAL.get(c) != "outcome"]
+    out_rows = [_derive_patient(row, shown, cohort, settings) for row in rows]
 
     present = [c for c in CANONICAL if c in columns or c == "sample_id"]
     extra = [c for c in columns if c not in CANONICAL]
@@ -184,12 +185,12 @@ def _settings(options: dict[str, Any], endpoints: tuple[str, ...] = ("os", "pfs"
 
 
 def _derive_patient(
-    row: dict[str, Any], columns: list[str], cohort: Cohort, settings: Settings
+    row: dict[str, Any], shown: list[str], cohort: Cohort, settings: Settings
 ) -> dict[str, Any]:
-    """One patient's published row; reasons, approximations, sources and problems
-    go into ``cohort``."""
+    """One patient's published row (the ``shown`` columns and what is derived);
+    reasons, approximations, sources and problems go into ``cohort``."""
     pid = row["patient_id"]
-    out: dict[str, Any] = {c: row.get(c) for c in columns if CANONICAL.get(c) != "outcome"}
+    out: dict[str, Any] = {c: row.get(c) for c in shown}
     out["sample_id"] = row["sample_id"]
     approx = cohort.approx[pid] = set()
     lat = _latency(row, "npc_diagnosis_date")
@@ -225,7 +226,9 @@ def _derive_patient(
             cohort.problems.append(f"patient {pid}: {note}")
         if source.startswith("dates") and "approximate" in source:
             approx.add(f"{endpoint}_months")
-    cohort.problems += [f"patient {pid}: {p}" for p in order_problems(row)]
+    problems = order_problems(row)
+    if problems:
+        cohort.problems += [f"patient {pid}: {p}" for p in problems]
     return out
 
 
@@ -453,6 +456,7 @@ def order_problems(row: dict[str, Any]) -> list[str]:
     out = []
     for early, late, message in _ORDER:
         a, b = row.get(early), row.get(late)
-        if a and b and V.bounds(a)[1] < V.bounds(b)[0]:
+        # ISO dates of one precision compare as text; a partial one needs its bounds.
+        if a and b and (a < b if len(a) == len(b) == 10 else V.bounds(a)[1] < V.bounds(b)[0]):
             out.append(f"{message} ({a} < {b})")
     return out
