@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rinec_report import InputError, InputWarning, tables
@@ -266,16 +267,24 @@ def _score_rows(
     A million readings hold a few hundred distinct cell combinations: each is scored
     once. A combination that warns or fails is scored again row by row, so that
     every message names its row."""
-    keys = list(cells.itertuples(index=False, name=None))
-    codes, distinct = pd.factorize(pd.Series(keys, dtype=object))
+    arrays = [cells[column].to_numpy() for column in cells.columns]
+
+    def key(i: int) -> tuple[str, ...]:
+        return tuple(a[i] for a in arrays)
+
+    codes = np.zeros(len(cells), dtype=np.int64)
+    for array in arrays:
+        # Combined column by column, renumbered each time so that codes stay below the row count.
+        own, seen = pd.factorize(array)
+        codes, _ = pd.factorize(codes * len(seen) + own)
     rows = cells.index.to_numpy()
-    firsts = pd.Series(range(len(codes))).groupby(codes).first()
+    _, firsts = np.unique(codes, return_index=True)
     values: list[dict[str, Any] | None] = []
-    for code, key in enumerate(distinct):
+    for first in firsts:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                value = score(int(rows[firsts[code]]), key)
+                value = score(int(rows[first]), key(first))
             except InputError:
                 value = None
         values.append(None if caught else value)
@@ -286,9 +295,9 @@ def _score_rows(
     own: dict[int, dict[str, Any]] = {}
     for i in (i for i, c in enumerate(codes) if values[c] is None):
         try:
-            own[i] = score(int(rows[i]), keys[i])
+            own[i] = score(int(rows[i]), key(i))
         except InputError as err:
-            column, cell = reject(int(rows[i]), keys[i], err)
+            column, cell = reject(int(rows[i]), key(i), err)
             bad.setdefault(column, []).append(cell)
             continue
         keep[i] = True
