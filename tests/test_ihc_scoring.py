@@ -233,3 +233,19 @@ def test_disagreeing_percent_score_warns_and_the_percent_wins(tmp_path: Path) ->
     with pytest.warns(InputWarning, match=r"percent score 2 disagrees with 60% \(percentage score 3\)"):
         scores = parse(path)
     assert scores.iloc[0]["percent_score"] == 3 and scores.iloc[0]["score"] == 6
+
+
+def test_a_repeated_reading_that_warns_is_warned_about_on_each_of_its_rows(tmp_path: Path) -> None:
+    # Readings are scored once per distinct combination of cells; a combination that
+    # warns must still name every row it stands on (rows 2 and 4, counted by hand).
+    path = write_rows(
+        tmp_path / "ihc.csv",
+        LONG_HEADER,
+        [["P1", "NEC", "CD56", 2, 0], ["P1", "NEC", "SYN", 1, 10], ["P2", "NEC", "CD56", 2, 0]],
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = parse(path)
+    rows = sorted(re.findall(r"row (\d+), column 'percent'", " ".join(str(w.message) for w in caught)))
+    assert rows == ["2", "4"]
+    assert list(scores["score"]) == [2, 1, 2]
