@@ -9,8 +9,10 @@ or threads of their own: concurrency belongs here.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
@@ -73,8 +75,31 @@ class LocalExecutor:
         # Big chunks for many small items keep inter-process traffic low; one item
         # per chunk when there are few, so large files spread over the workers.
         chunksize = max(1, len(items) // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _main_not_inherited(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             yield from pool.map(fn, items, chunksize=chunksize)
+
+
+@contextlib.contextmanager
+def _main_not_inherited() -> Iterator[None]:
+    """Start workers without re-running the caller's script.
+
+    multiprocessing re-imports ``__main__`` in every forkserver or spawn worker, so a
+    script that calls ``rinec_report.run()`` without an ``if __name__ == "__main__":``
+    guard would run again in each worker and break the pool. Workers here only run
+    module-level functions of importable modules, never code from ``__main__``, so
+    the script's path and spec are kept from them while the pool starts its workers."""
+    main = sys.modules.get("__main__")
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main and name in main.__dict__}
+    for name in saved:
+        if name == "__spec__":
+            main.__spec__ = None
+        else:
+            del main.__dict__[name]
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
 
 
 class ExecutorError(RuntimeError):

@@ -64,3 +64,26 @@ def test_parsing_on_a_process_pool_gives_what_one_process_gives(installed: None,
     assert len(a) == POOL_MIN_FILES + 4
     pd.testing.assert_frame_equal(a, serial.tables["coverage_samples"].reset_index(drop=True))
     assert [r.sha256 for r in pooled.inputs] == [r.sha256 for r in serial.inputs]
+
+
+def test_a_script_without_a_main_guard_runs_once_on_the_pool(installed: None, tmp_path: Path) -> None:
+    # Process-pool workers would re-run a script that calls rinec_report.run() at its
+    # top level (no `if __name__ == "__main__":`) and break the pool.
+    from rinec_report.executor import POOL_MIN_ITEMS
+
+    run_dir = tmp_path / "run"
+    for i in range(POOL_MIN_ITEMS + 2):
+        lane = run_dir / f"lane{i:02d}"
+        lane.mkdir(parents=True)
+        (lane / "coverage.tsv").write_text(f"sample\tmean_coverage\nS{i}\t{100 + i}\n")
+    script = tmp_path / "make_report.py"
+    script.write_text(
+        "import rinec_report\n"
+        "print('top level')\n"
+        f"report = rinec_report.run({str(run_dir)!r}, outdir={str(tmp_path / 'out')!r}, jobs=2,\n"
+        "                           exclude=('cohort', 'survival', 'ihc', 'variants', 'enrichment'))\n"
+        "print('rows', len(report.tables['coverage_samples']), 'exit', report.exit_status)\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines() == ["top level", f"rows {POOL_MIN_ITEMS + 2} exit 0"]
