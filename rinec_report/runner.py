@@ -237,8 +237,10 @@ class Run:
             log.warning("skipped %s: %s", rel if self.options.verbose else "a file", reason)
         for rel, reason in found.failed:  # an input that could not be read: exit 1
             self.messages.append(Message("error", "core", reason, rel))
+        # A de-identified report names no path outside the run directory.
+        private = bool((self.config.get("deidentify") or {}).get("enabled"))
         for rel, target in found.outside:
-            text = f"followed a link out of the run directory to {target}"
+            text = "followed a link out of the run directory" + ("" if private else f" to {target}")
             self.messages.append(Message("warning", "core", text, rel))
         log.info("scanned %d files in %d folders; %d matched", found.files_seen, found.dirs_seen, len(found.found))
         if not found.found:

@@ -209,3 +209,20 @@ def test_the_audit_command_exits_1_on_hits(example, tmp_path: Path) -> None:
     good = subprocess.run([*cmd, str(shared.html_path), "--run-dir", str(run_dir)], capture_output=True, text=True)
     assert bad.returncode == 1 and "sample '20S3087569'" in bad.stdout
     assert good.returncode == 0 and good.stdout == ""
+
+
+def test_a_link_followed_out_of_the_run_is_not_named_when_deidentified(tmp_path: Path) -> None:
+    outside = tmp_path / "hospital_share" / "dr_smith_ward_7"
+    outside.mkdir(parents=True)
+    shutil.copy(EXAMPLE / "clinical.xlsx", outside / "clinical.xlsx")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "clinical.xlsx").symlink_to(outside / "clinical.xlsx")
+    config = {"allow_links_outside": True}
+    plain = _run(run_dir, tmp_path / "plain", config=config, plugins=("cohort",))
+    shared = _run(run_dir, tmp_path / "shared", config=config, plugins=("cohort",), deidentify=True)
+    assert "dr_smith_ward_7" in plain.html_path.read_text()
+    assert "followed a link out of the run directory" in shared.html_path.read_text()
+    assert "dr_smith_ward_7" not in shared.html_path.read_text()
+    assert not any(b"dr_smith_ward_7" in p.read_bytes() for p in (tmp_path / "shared").rglob("*")
+               if p.is_file() and "DO-NOT-SHARE" not in p.name)
