@@ -190,6 +190,21 @@ def test_an_image_outside_images_is_ignored_unless_named(tmp_path):
     assert messages == [] and list(data["images"]["file"]) == ["images/P1/2019-05_MRI.png"]
 
 
+def test_a_sidecar_reads_no_image_the_scanner_did_not_give(tmp_path):
+    # The run's own rules decide what is read: a sidecar cannot reach a file outside
+    # the run directory, nor one the scanner skipped (an ignore glob, a link out).
+    outside = tmp_path.parent / f"{tmp_path.name}_outside.png"
+    photo(outside)
+    photo(tmp_path / "images" / "P1" / "2019-05_MRI.png")
+    photo(tmp_path / "ignored" / "scan.png")
+    sidecar = (f"file\tpatient_id\n{outside}\tP1\n../ignored/scan.png\tP1\n"
+               "../../outside.png\tP1\n")
+    scanned = {"images/P1/2019-05_MRI.png", "images/images.tsv"}
+    data, messages = _combine(tmp_path, ["images/P1/2019-05_MRI.png"], sidecar, inputs=scanned)
+    assert list(data["images"]["file"]) == ["images/P1/2019-05_MRI.png"]
+    assert len(messages) == 3 and all("is not an input of this run" in m for m in messages), messages
+
+
 # ---------------------------------------------------------------- the budget
 
 

@@ -69,6 +69,7 @@ def rinec_datasets(
         resolve,
         run.run_dir,
         _diagnosis_dates(datasets),
+        {f.file.relpath for f in files},
     )
 
 

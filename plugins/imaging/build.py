@@ -71,8 +71,12 @@ def combine(
     resolve: Callable[[str], str | None],
     run_dir: str,
     diagnosis_dates: dict[str, str] | None = None,
+    inputs: set[str] | None = None,
 ) -> dict[str, Any] | None:
     """The plugin's datasets from its parsed files.
+
+    ``inputs`` are the paths the core's scanner gave the plugin (its links, size and
+    ignore rules applied): an image a sidecar names is read only when it is one of them.
 
     ``resolve`` maps a patient id as written (a folder name, a sidecar cell, a DICOM
     PatientID) to the report's patient, or None when the run knows no such patient.
@@ -89,6 +93,14 @@ def combine(
             continue
         # Outside images/ the workers skipped it: a sidecar names it, so it is read here.
         path = os.path.join(run_dir, relpath)
+        if inputs is not None and relpath not in inputs:
+            warnings.warn(
+                f"{rows[relpath]['where']}: image {relpath} is not an input of this run (outside the run "
+                "directory, ignored, too large or not an image file); not read",
+                InputWarning,
+                stacklevel=2,
+            )
+            continue
         if not os.path.isfile(path):
             warnings.warn(f"{rows[relpath]['where']}: image {relpath} not found", InputWarning, stacklevel=2)
             continue
