@@ -190,19 +190,24 @@ def test_an_image_outside_images_is_ignored_unless_named(tmp_path):
     assert messages == [] and list(data["images"]["file"]) == ["images/P1/2019-05_MRI.png"]
 
 
-def test_a_sidecar_reads_no_image_the_scanner_did_not_give(tmp_path):
-    # The run's own rules decide what is read: a sidecar cannot reach a file outside
-    # the run directory, nor one the scanner skipped (an ignore glob, a link out).
-    outside = tmp_path.parent / f"{tmp_path.name}_outside.png"
+def test_a_sidecar_reads_no_image_outside_the_run_directory(tmp_path):
+    # Nothing outside the run directory is read by default: not by an absolute path,
+    # not by climbing with '..', not through a link (unless links out are allowed).
+    run_dir = tmp_path / "run"
+    outside = tmp_path / "outside.png"
     photo(outside)
-    photo(tmp_path / "images" / "P1" / "2019-05_MRI.png")
-    photo(tmp_path / "ignored" / "scan.png")
-    sidecar = (f"file\tpatient_id\n{outside}\tP1\n../ignored/scan.png\tP1\n"
-               "../../outside.png\tP1\n")
-    scanned = {"images/P1/2019-05_MRI.png", "images/images.tsv"}
-    data, messages = _combine(tmp_path, ["images/P1/2019-05_MRI.png"], sidecar, inputs=scanned)
+    photo(run_dir / "images" / "P1" / "2019-05_MRI.png")
+    (run_dir / "scans").mkdir()
+    (run_dir / "scans" / "linked.png").symlink_to(outside)
+    sidecar = f"file\tpatient_id\n{outside}\tP1\n../../outside.png\tP1\n../scans/linked.png\tP1\n"
+    data, messages = _combine(run_dir, ["images/P1/2019-05_MRI.png"], sidecar)
     assert list(data["images"]["file"]) == ["images/P1/2019-05_MRI.png"]
-    assert len(messages) == 3 and all("is not an input of this run" in m for m in messages), messages
+    # '..' stops at the run directory: row 3 names outside.png inside it, which is not there.
+    assert [m.split(": ", 1)[0] for m in messages] == [f"images/images.tsv row {r}" for r in (2, 3, 4)]
+    assert [m.endswith("outside the run directory; not read") for m in messages] == [True, False, True]
+    data, messages = _combine(run_dir, ["images/P1/2019-05_MRI.png"], sidecar, links_outside=True)
+    assert list(data["images"]["file"]) == ["images/P1/2019-05_MRI.png", "scans/linked.png"]
+    assert len(messages) == 2, messages
 
 
 # ---------------------------------------------------------------- the budget

@@ -55,7 +55,7 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 @hookimpl
 def rinec_datasets(
-    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any, run: Any
+    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any, run: Any, config: dict[str, Any]
 ) -> dict[str, Any] | None:
     from .build import combine
 
@@ -69,7 +69,7 @@ def rinec_datasets(
         resolve,
         run.run_dir,
         _diagnosis_dates(datasets),
-        {f.file.relpath for f in files},
+        bool(config.get("allow_links_outside")),
     )
 
 

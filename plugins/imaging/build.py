@@ -71,12 +71,13 @@ def combine(
     resolve: Callable[[str], str | None],
     run_dir: str,
     diagnosis_dates: dict[str, str] | None = None,
-    inputs: set[str] | None = None,
+    links_outside: bool = False,
 ) -> dict[str, Any] | None:
     """The plugin's datasets from its parsed files.
 
-    ``inputs`` are the paths the core's scanner gave the plugin (its links, size and
-    ignore rules applied): an image a sidecar names is read only when it is one of them.
+    An image a sidecar names outside ``images/`` is read here, and only from inside
+    ``run_dir``: never by an absolute path, nor through a link out of it unless
+    ``links_outside`` (the core's ``allow_links_outside``).
 
     ``resolve`` maps a patient id as written (a folder name, a sidecar cell, a DICOM
     PatientID) to the report's patient, or None when the run knows no such patient.
@@ -93,10 +94,9 @@ def combine(
             continue
         # Outside images/ the workers skipped it: a sidecar names it, so it is read here.
         path = os.path.join(run_dir, relpath)
-        if inputs is not None and relpath not in inputs:
+        if not _inside(run_dir, path, links_outside):
             warnings.warn(
-                f"{rows[relpath]['where']}: image {relpath} is not an input of this run (outside the run "
-                "directory, ignored, too large or not an image file); not read",
+                f"{rows[relpath]['where']}: image {relpath} is outside the run directory; not read",
                 InputWarning,
                 stacklevel=2,
             )
@@ -143,6 +143,13 @@ def combine(
         columns=COLUMNS,
     )
     return {"images": table, "_shown": shown, "_budget": budget}
+
+
+def _inside(run_dir: str, path: str, links_outside: bool) -> bool:
+    root = os.path.realpath(run_dir)
+    if os.path.commonpath([root, os.path.abspath(path)]) != root:
+        return False  # an absolute path written in the sidecar
+    return links_outside or os.path.commonpath([root, os.path.realpath(path)]) == root
 
 
 def _sidecar_rows(sidecars: list[Sidecar]) -> dict[str, dict[str, Any]]:
