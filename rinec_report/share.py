@@ -8,6 +8,7 @@ for single values live in :mod:`rinec_report.deidentify`.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -134,13 +135,22 @@ def _spec(tool: Deidentifier, plugin: str, spec: Any) -> Any:
     return spec
 
 
+# An embedded picture or font: its base64 may spell an id ('+K77/') or a date by chance.
+_EMBEDDED = re.compile(r"(data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,[A-Za-z0-9+/=]+)")
+
+
 def _markup(tool: Deidentifier, html: str) -> str:
-    """Markup a plugin built: ids and dates replaced in its text, escaped forms included."""
-    for raw, code in sorted(tool.ids.codes.items(), key=lambda rc: -len(rc[0])):
-        escaped = str(escape(raw))
-        if escaped != raw:
-            html = html.replace(escaped, code)
-    return tool.text(html)
+    """Markup a plugin built: ids and dates replaced in its text, escaped forms
+    included; embedded data (base64 URIs) left whole."""
+    parts = _EMBEDDED.split(html)
+    for i in range(0, len(parts), 2):  # the text between the embedded data
+        text = parts[i]
+        for raw, code in sorted(tool.ids.codes.items(), key=lambda rc: -len(rc[0])):
+            escaped = str(escape(raw))
+            if escaped != raw:
+                text = text.replace(escaped, code)
+        parts[i] = tool.text(text)
+    return "".join(parts)
 
 
 def banner_section(tool: Deidentifier) -> Section:

@@ -13,7 +13,7 @@ import pytest
 from deid_helpers import make_cohort
 
 import rinec_report
-from rinec_report import Pattern, Section, Table, hookimpl
+from rinec_report import Html, Pattern, Section, Table, hookimpl
 from rinec_report.audit import date_spellings, identifiers, search
 from rinec_report.deidentify import Pseudonyms, scrub_dates
 
@@ -226,3 +226,26 @@ def test_a_link_followed_out_of_the_run_is_not_named_when_deidentified(tmp_path:
     assert "dr_smith_ward_7" not in shared.html_path.read_text()
     assert not any(b"dr_smith_ward_7" in p.read_bytes() for p in (tmp_path / "shared").rglob("*")
                if p.is_file() and "DO-NOT-SHARE" not in p.name)
+
+
+class Figure(Visits):
+    """Visits, with a figure embedded as a data URI whose base64 happens to spell an id."""
+
+    PICTURE = "data:image/png;base64,iVBORw0K+K77/AAAA2020/03/04+K12/Q=="
+
+    @hookimpl
+    def rinec_sections(self, data):
+        figure = Html(f'<figure><img src="{self.PICTURE}" alt="K77"><figcaption>K77 on 2020-03-04</figcaption>'
+                      "</figure>")
+        return [*super().rinec_sections(data), Section("figure", "Figure", blocks=[figure])]
+
+
+def test_embedded_data_in_markup_is_left_whole(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "visits.csv").write_text("who,seen_on,doctor_says,ward\nK77,2020-03-04,fine,B\nK12,2020-03-09,fine,A\n")
+    report = _run(run_dir, tmp_path / "out", deidentify=True, extra_plugins={"visits": Figure()},
+                  exclude=("cohort", "survival", "ihc", "variants", "enrichment"))
+    page = report.html_path.read_text()
+    assert Figure.PICTURE in page
+    assert 'alt="P002"' in page and "<figcaption>P002 on 2020</figcaption>" in page
