@@ -175,11 +175,37 @@ def _warn_skipped(bad_rows: list[tuple[int | None, str]], first_data_line: int) 
     )
 
 
+def _sorted_categorical(column: Any) -> Any:
+    """A pandas Categorical of an Arrow string column with its categories sorted,
+    as ``astype("category")`` on the text would give, from Arrow's dictionary
+    encoding: one sort of the distinct values, not a hash of every row in Python."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(column)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.unify_dictionaries()
+        chunks = enc.chunks
+        words = chunks[0].dictionary.to_pylist() if chunks else []
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]) \
+            if chunks else np.zeros(0, dtype=np.int32)
+    else:
+        words, codes = enc.dictionary.to_pylist(), enc.indices.to_numpy(zero_copy_only=False)
+    order = sorted(range(len(words)), key=words.__getitem__)
+    remap = np.empty(len(words), dtype=np.int64)
+    remap[order] = np.arange(len(words))
+    return pd.Categorical.from_codes(remap[codes] if len(codes) else codes.astype(np.int64),
+                                     categories=pd.Index([words[k] for k in order], dtype=object))
+
+
 def _frame(table: Any, pos: Any) -> Any:
+    import numpy as np
     import pandas as pd
 
     def cat(name: str) -> Any:
-        return table[name].dictionary_encode().to_pandas().astype(object).astype("category")
+        return _sorted_categorical(table[name])
 
     df = pd.DataFrame({
         "sample": cat("sample"),
@@ -194,10 +220,18 @@ def _frame(table: Any, pos: Any) -> Any:
     if "variant_type" in table.column_names:
         df["variant_type"] = cat("variant_type")
     else:
-        pairs = df[["ref", "alt"]].drop_duplicates()
-        lookup = {(r, a): variant_type(r, a) for r, a in pairs.itertuples(index=False)}
-        df["variant_type"] = pd.Categorical(
-            [lookup[(r, a)] for r, a in zip(df["ref"], df["alt"], strict=True)])
+        # One call per distinct (ref, alt) pair, not per row.
+        ref, alt = cat("ref"), cat("alt")
+        key = ref.codes.astype(np.int64) * max(len(alt.categories), 1) + alt.codes
+        pairs, inverse = np.unique(key, return_inverse=True)
+        width = max(len(alt.categories), 1)
+        types = [variant_type(ref.categories[k // width], alt.categories[k % width])
+                 for k in pairs.tolist()]
+        names = sorted(set(types))
+        code = np.array([names.index(t) for t in types], dtype=np.int64)
+        df["variant_type"] = pd.Categorical.from_codes(
+            code[inverse.reshape(-1)] if len(key) else np.zeros(0, dtype=np.int64),
+            categories=names)
     df["hgvsp_short"] = (table["hgvsp_short"].to_pandas() if "hgvsp_short" in
                          table.column_names else "")
     df["filter"] = cat("filter") if "filter" in table.column_names else "PASS"
