@@ -132,7 +132,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
                 pos = pc.filter(pos, keep)
     df = _frame(table, pos)
     return {
-        "mutations": df[MUTATION_COLUMNS],
+        "mutations": df if list(df.columns) == MUTATION_COLUMNS else df[MUTATION_COLUMNS],
         "samples": all_samples,
         "records": int(len(df) + sum(filtered.values())),
         "filtered": filtered,
