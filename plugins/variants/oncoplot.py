@@ -60,7 +60,7 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
     import numpy as np
     import pandas as pd
 
-    from .summaries import codes_of, join_groups, name_ranks
+    from .summaries import codes_of, distinct, join_groups, name_ranks
 
     gcodes, gnames = codes_of(mutations["gene"])
     wanted = set(genes)
@@ -87,7 +87,7 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
     vcodes, vnames = codes_of(mutations["variant_classification"])
     v = vcodes[rows]
     width = max(len(vnames), 1)
-    kinds = np.unique(cell * width + v)
+    kinds = distinct(cell * width + v)
     kinds = kinds[np.lexsort((name_ranks(vnames)[kinds % width], kinds // width))]
     given = pd.notna(hgvsp)
     given[given] = hgvsp[given] != ""
