@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-_BLOCK_ROWS = 1 << 18
+_BLOCK_ROWS = 1 << 16  # about 6 MB of text per block of a mutation table
 # write._FORMULA in RE2, which has no look-ahead: a cell starting with = @ tab or
 # CR, or with + or - unless the rest is a plain number or more signs. RE2's $ is
 # the end of the text where Python's is also before a final newline (hence \n?),
@@ -166,12 +166,21 @@ def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
         return False
     pattern = _regex_class(_quoted_characters(sep))
     lone = len(columns) == 1
+    series = [frame.iloc[:, k] for k in range(len(columns))]
+    # Categorical columns: their categories' text once; other columns block by block
+    # (every step is per cell, so blocks give the same bytes and bound the memory).
+    words: dict[int, Any] = {}
     try:
-        prepared = [_column_text(frame.iloc[:, k], neutralise) for k in range(len(columns))]
+        for k, column in enumerate(series):
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                text, codes = _column_text(column, neutralise)
+                quoted = _quote(text, pattern, lone)
+                missing = _quote(pa.array([""], type=pa.string()), pattern, lone)
+                words[k] = (pa.concat_arrays([quoted, missing]), codes)
+            else:
+                _column_text(column.iloc[:0], neutralise)  # unsupported kinds fail here
     except _Unsupported:
         return False
-    prepared = [(_quote(text, pattern, lone), codes) for text, codes in prepared]
-    empty = pa.array([""], type=pa.string())
     header = _quote(pa.array([str(c) for c in columns], type=pa.string()), pattern, lone)
     with open(path, "wb") as fh:
         fh.write((sep.join(header.to_pylist()) + "\n").encode("utf-8"))
@@ -179,16 +188,15 @@ def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
         for start in range(0, n, _BLOCK_ROWS):
             stop = min(start + _BLOCK_ROWS, n)
             cells = []
-            for text, codes in prepared:
-                if codes is None:
-                    cells.append(text.slice(start, stop - start))
-                    continue
-                idx = codes[start:stop].astype(np.int64)
-                missing = idx < 0
-                if missing.any():  # a missing category: the empty string put after the others
-                    idx[missing] = len(text)
-                    text = pa.concat_arrays([text, _quote(empty, pattern, lone)])
-                cells.append(text.take(pa.array(idx)))
+            for k, column in enumerate(series):
+                if k in words:
+                    text, codes = words[k]
+                    idx = codes[start:stop].astype(np.int64)
+                    idx[idx < 0] = len(text) - 1  # a missing category: the empty cell
+                    cells.append(text.take(pa.array(idx)))
+                else:
+                    text, _ = _column_text(column.iloc[start:stop], neutralise)
+                    cells.append(_quote(text, pattern, lone))
             lines = cells[0] if lone else pc.binary_join_element_wise(*cells, sep)
             fh.write(_joined_bytes(pc.binary_join_element_wise(lines, "", "\n")))
     return True
@@ -199,10 +207,9 @@ def _joined_bytes(lines: Any) -> memoryview:
     import numpy as np
     import pyarrow as pa
 
-    if lines.type != pa.large_string():
-        lines = lines.cast(pa.large_string())
-    _, offsets, data = lines.buffers()
     if not len(lines):
         return memoryview(b"")
-    off = np.frombuffer(offsets, dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    width = np.int64 if lines.type == pa.large_string() else np.int32
+    _, offsets, data = lines.buffers()
+    off = np.frombuffer(offsets, dtype=width)[lines.offset:lines.offset + len(lines) + 1]
     return memoryview(data)[int(off[0]):int(off[-1])]

@@ -105,6 +105,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     columns = {name: _Coded(table[name]) for name in table.column_names if name != "pos"}
     pos_text = pc.utf8_trim_whitespace(table["pos"])
     del table
+    pa.default_memory_pool().release_unused()  # the read's buffers, back to the system
     # Samples count from every row that names one, even a row skipped below.
     sample = columns["sample"] = columns["sample"].trimmed()
     all_samples = [w for w in sample.in_order_of_appearance() if w]
@@ -135,12 +136,15 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     pos = pc.cast(pos_text if keep.all() else pc.filter(pos_text, pa.array(keep)), pa.int64())
     del pos_text
     df = _frame(columns, keep, pos.to_numpy(zero_copy_only=False))
+    has_filter = "filter" in columns
+    del columns, pos
+    pa.default_memory_pool().release_unused()
     return {
         "mutations": df,
         "samples": all_samples,
         "records": int(len(df) + sum(filtered.values())),
         "filtered": filtered,
-        "kept_filters": "all" if keep_all or "filter" not in columns
+        "kept_filters": "all" if keep_all or not has_filter
         else ", ".join(sorted(v for v in accepted if v)),
         "annotation": "MAF Variant_Classification",
         "tumor_column": None,
@@ -165,8 +169,9 @@ class _Coded:
             chunks = [column]
         self.dictionary = chunks[0].dictionary if chunks else pa.array([], type=pa.string())
         self.words = self.dictionary.to_pylist()
+        # int32 as Arrow gives them: a code array per column is the mutation table's size.
         self.codes = (np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
-                      .astype(np.int64) if chunks else np.zeros(0, dtype=np.int64))
+                      if chunks else np.zeros(0, dtype=np.int32))
 
     def trimmed(self, empty: str | None = None) -> _Coded:
         """Surrounding whitespace dropped (Arrow's utf8_trim_whitespace, on the words
@@ -181,7 +186,7 @@ class _Coded:
             words = pc.if_else(pc.equal(words, ""), empty, words)
         index: dict[str, int] = {}
         remap = np.array([index.setdefault(w, len(index)) for w in words.to_pylist()],
-                         dtype=np.int64)
+                         dtype=np.int32)
         out = _Coded()
         out.words = list(index)
         out.dictionary = pa.array(out.words, type=pa.string())
@@ -202,8 +207,8 @@ class _Coded:
         codes = self.codes[keep]
         used = np.flatnonzero(np.bincount(codes, minlength=len(self.words)))
         order = sorted(used.tolist(), key=self.words.__getitem__)
-        remap = np.full(len(self.words), -1, dtype=np.int64)
-        remap[order] = np.arange(len(order))
+        remap = np.full(len(self.words), -1, dtype=np.int32)
+        remap[order] = np.arange(len(order), dtype=np.int32)
         return pd.Categorical.from_codes(remap[codes] if len(codes) else codes,
                                          categories=pd.Index([self.words[k] for k in order],
                                                              dtype=object))
@@ -253,7 +258,7 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
     def cat(name: str) -> Any:
         return columns[name].categorical(keep)
 
-    df = pd.DataFrame({
+    df = pd.DataFrame(copy=False, data={
         "sample": cat("sample"),
         "patient_id": None,
         "gene": cat("gene"),
@@ -269,7 +274,7 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
         # One call per distinct (ref, alt) pair, not per row.
         ref, alt = columns["ref"], columns["alt"]
         width = max(len(alt.words), 1)
-        key = ref.codes[keep] * width + alt.codes[keep]
+        key = ref.codes[keep].astype(np.int64) * width + alt.codes[keep]
         pairs, inverse = np.unique(key, return_inverse=True)
         types = [variant_type(ref.words[k // width], alt.words[k % width]) for k in pairs.tolist()]
         names = sorted(set(types))
