@@ -109,15 +109,43 @@ def _column_text(series: Any, neutralise: bool) -> tuple[Any, Any | None]:
     return text, None
 
 
+def _bytes_of(text: Any) -> tuple[Any, Any]:
+    """The UTF-8 bytes of an Arrow string array (numpy uint8, no copy) and each
+    value's start and end in them."""
+    import numpy as np
+    import pyarrow as pa
+
+    width = np.int64 if text.type == pa.large_string() else np.int32
+    _, offsets, data = text.buffers()
+    off = np.frombuffer(offsets, dtype=width)[text.offset:text.offset + len(text) + 1] \
+        if len(text) else np.zeros(1, dtype=width)
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return raw, off
+
+
+def _holds_any(text: Any, chars: str) -> bool:
+    """Whether any value holds one of these ASCII characters: a scan of the bytes,
+    far cheaper than a regex per value when (as nearly always) none does."""
+    raw, off = _bytes_of(text)
+    used = raw[int(off[0]):int(off[-1])]
+    return any(bool((used == ord(c)).any()) for c in chars)
+
+
 def _formula_mask(text: Any) -> Any:
     import numpy as np
     import pyarrow.compute as pc
 
-    start = pc.match_substring_regex(text, _FORMULA_START)
-    if not pc.any(start).as_py():
-        return np.zeros(len(text), dtype=bool)
-    plain = pc.match_substring_regex(text, _PLAIN_SIGNED)
-    return pc.and_(start, pc.invert(plain)).to_numpy(zero_copy_only=False)
+    # The first byte of each value first (a formula starts with an ASCII sign).
+    raw, off = _bytes_of(text)
+    starts = off[:-1].astype(np.int64)
+    filled = off[1:] > off[:-1]
+    first = np.zeros(len(text), dtype=np.uint8)
+    first[filled] = raw[starts[filled]]
+    start = np.isin(first, np.frombuffer(b"=@\t\r+-", dtype=np.uint8))
+    if not start.any():
+        return start
+    plain = pc.match_substring_regex(text, _PLAIN_SIGNED).to_numpy(zero_copy_only=False)
+    return start & ~plain
 
 
 def _neutralise(text: Any, values: Any, all_text: bool) -> Any:
@@ -136,13 +164,15 @@ def _neutralise(text: Any, values: Any, all_text: bool) -> Any:
     return pc.if_else(pa.array(mask), pc.binary_join_element_wise("'", text, ""), text)
 
 
-def _quote(text: Any, pattern: str, lone: bool) -> Any:
-    """Cells holding a character that calls for quotes: in quotes, inner quotes
-    doubled (csv's doublequote). ``lone``: the table has one column, where csv
-    writes an empty cell as ``""``."""
+def _quote(text: Any, chars: str, lone: bool) -> Any:
+    """Cells holding a character in ``chars`` (those that call for quotes): in
+    quotes, inner quotes doubled (csv's doublequote). ``lone``: the table has one
+    column, where csv writes an empty cell as ``""``."""
     import pyarrow.compute as pc
 
-    needs = pc.match_substring_regex(text, pattern)
+    if not lone and not _holds_any(text, chars):
+        return text
+    needs = pc.match_substring_regex(text, _regex_class(chars))
     if lone:
         needs = pc.or_(needs, pc.equal(text, ""))
     if not pc.any(needs).as_py():
@@ -159,29 +189,30 @@ def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     columns = list(frame.columns)
     if isinstance(frame.columns, pd.MultiIndex) or not columns:
         return False
-    pattern = _regex_class(_quoted_characters(sep))
+    chars = _quoted_characters(sep)
     lone = len(columns) == 1
     series = [frame.iloc[:, k] for k in range(len(columns))]
-    # Categorical columns: their categories' text once; other columns block by block
-    # (every step is per cell, so blocks give the same bytes and bound the memory).
+    # Categorical columns: their categories' text once, written as dictionary
+    # columns; other columns block by block (every step is per cell, so blocks give
+    # the same bytes and bound the memory). Numbers never need quotes.
     words: dict[int, Any] = {}
     try:
         for k, column in enumerate(series):
             if isinstance(column.dtype, pd.CategoricalDtype):
                 text, codes = _column_text(column, neutralise)
-                quoted = _quote(text, pattern, lone)
-                missing = _quote(pa.array([""], type=pa.string()), pattern, lone)
-                words[k] = (pa.concat_arrays([quoted, missing]), codes)
+                missing = _quote(pa.array([""], type=pa.string()), chars, lone)
+                words[k] = (pa.concat_arrays([_quote(text, chars, lone), missing]), codes)
             else:
                 _column_text(column.iloc[:0], neutralise)  # unsupported kinds fail here
     except _Unsupported:
         return False
-    header = _quote(pa.array([str(c) for c in columns], type=pa.string()), pattern, lone)
+    plain = {k for k, column in enumerate(series)
+             if column.dtype.kind in "iufb" and not lone}
+    header = _quote(pa.array([str(c) for c in columns], type=pa.string()), chars, lone)
     with open(path, "wb") as fh:
         fh.write((sep.join(header.to_pylist()) + "\n").encode("utf-8"))
         n = len(frame)
@@ -191,15 +222,40 @@ def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
             for k, column in enumerate(series):
                 if k in words:
                     text, codes = words[k]
-                    idx = codes[start:stop].astype(np.int64)
+                    idx = codes[start:stop].astype(np.int32)
                     idx[idx < 0] = len(text) - 1  # a missing category: the empty cell
-                    cells.append(text.take(pa.array(idx)))
+                    cells.append(pa.DictionaryArray.from_arrays(pa.array(idx), text))
                 else:
                     text, _ = _column_text(column.iloc[start:stop], neutralise)
-                    cells.append(_quote(text, pattern, lone))
-            lines = cells[0] if lone else pc.binary_join_element_wise(*cells, sep)
-            fh.write(_joined_bytes(pc.binary_join_element_wise(lines, "", "\n")))
+                    cells.append(text if k in plain else _quote(text, chars, lone))
+            _write_block(fh, cells, sep, chars)
     return True
+
+
+def _write_block(fh: Any, cells: list[Any], sep: str, chars: str) -> None:
+    """Rows of ready cells. Arrow's CSV writer (unquoted) joins them when no cell
+    holds a character that calls for quotes, as nearly always; otherwise (cells
+    quoted above) Arrow's string kernels do."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    texts = [c.dictionary if isinstance(c, pa.DictionaryArray) else c for c in cells]
+    if not any(_holds_any(t, chars + "\n\r") for t in texts):
+        table = pa.table(cells, names=[str(k) for k in range(len(cells))])
+        out = pa.BufferOutputStream()  # whole or nothing: Arrow may refuse a cell
+        try:
+            pcsv.write_csv(table, out, pcsv.WriteOptions(include_header=False, delimiter=sep,
+                                                         quoting_style="none"))
+        except pa.ArrowInvalid:
+            pass
+        else:
+            fh.write(memoryview(out.getvalue()))
+            return
+    flat = [c.dictionary.take(c.indices) if isinstance(c, pa.DictionaryArray) else c
+            for c in cells]
+    lines = flat[0] if len(flat) == 1 else pc.binary_join_element_wise(*flat, sep)
+    fh.write(_joined_bytes(pc.binary_join_element_wise(lines, "", "\n")))
 
 
 def _joined_bytes(lines: Any) -> memoryview:
