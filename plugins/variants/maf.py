@@ -258,14 +258,21 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
     def cat(name: str) -> Any:
         return columns[name].categorical(keep)
 
+    # Text columns with many rows are categorical too (as build_datasets makes the
+    # others past 100,000 rows): a code per row instead of an object pointer.
+    many = int(np.count_nonzero(keep)) > 100_000
+
+    def text(name: str) -> Any:
+        return cat(name) if many else columns[name].objects(keep)
+
     df = pd.DataFrame(copy=False, data={
         "sample": cat("sample"),
         "patient_id": None,
         "gene": cat("gene"),
         "chrom": cat("chrom"),
         "pos": pos,
-        "ref": columns["ref"].objects(keep),
-        "alt": columns["alt"].objects(keep),
+        "ref": text("ref"),
+        "alt": text("alt"),
         "variant_classification": cat("variant_classification"),
     })
     if "variant_type" in columns:
@@ -282,7 +289,7 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
         df["variant_type"] = pd.Categorical.from_codes(
             code[inverse.reshape(-1)] if len(key) else np.zeros(0, dtype=np.int64),
             categories=names)
-    df["hgvsp_short"] = columns["hgvsp_short"].objects(keep) if "hgvsp_short" in columns else ""
+    df["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
     df["filter"] = cat("filter") if "filter" in columns else "PASS"
     return df[MUTATION_COLUMNS] if list(df.columns) != MUTATION_COLUMNS else df
 

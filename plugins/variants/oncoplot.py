@@ -60,7 +60,7 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
     import numpy as np
     import pandas as pd
 
-    from .summaries import codes_of, distinct, join_groups, name_ranks
+    from .summaries import codes_of, codes_within, distinct, join_groups, name_ranks
 
     gcodes, gnames = codes_of(mutations["gene"])
     wanted = set(genes)
@@ -74,11 +74,10 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
     rows = np.flatnonzero(keep)
     srank = name_ranks(snames)[scodes[rows]]
     grank = name_ranks(gnames)[gcodes[rows]]
-    hgvsp = np.asarray(mutations["hgvsp_short"], dtype=object)[rows]
-    hcodes, _ = pd.factorize(hgvsp, sort=True)  # codes in name order; missing last
-    hcodes = np.where(hcodes < 0, len(hgvsp), hcodes)
-    order = np.lexsort((hcodes, grank, srank))
-    rows, hgvsp = rows[order], hgvsp[order]
+    hcodes, hnames = codes_within(mutations["hgvsp_short"], keep)
+    hrank = np.append(name_ranks(hnames), len(hnames))[hcodes]  # name order; missing last
+    order = np.lexsort((hrank, grank, srank))
+    rows, hcodes = rows[order], hcodes[order]
     cell_key = srank[order] * max(len(gnames), 1) + grank[order]
     first = np.concatenate([[True], cell_key[1:] != cell_key[:-1]])
     starts = np.flatnonzero(first)
@@ -89,8 +88,8 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
     width = max(len(vnames), 1)
     kinds = distinct(cell * width + v)
     kinds = kinds[np.lexsort((name_ranks(vnames)[kinds % width], kinds // width))]
-    given = pd.notna(hgvsp)
-    given[given] = hgvsp[given] != ""
+    given = np.array([h != "" for h in hnames] + [False], dtype=bool)[hcodes]
+    hgvsp = np.asarray(hnames, dtype=object)[hcodes[given]]
     n = np.diff(np.append(starts, len(rows)))
     first_class = np.array(vnames, dtype=object)[v[starts]]
     patients = np.asarray(mutations["patient_id"], dtype=object)[rows[starts]]
@@ -101,7 +100,7 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
         "n": n.astype(np.int64),
         "classes": pd.Series(join_groups(kinds // width, [vnames[k] for k in (kinds % width).tolist()],
                                          n_cells), dtype=object),
-        "protein": pd.Series(join_groups(cell[given], hgvsp[given], n_cells), dtype=object),
+        "protein": pd.Series(join_groups(cell[given], hgvsp, n_cells), dtype=object),
         "cls": pd.Series(np.where(n < 2, first_class, "Multi_Hit"), dtype=object),
     })
 

@@ -26,6 +26,19 @@ def codes_of(column: Any) -> tuple[Any, list[Any]]:
     return codes.astype(np.int64), list(uniques)
 
 
+def codes_within(column: Any, rows: Any) -> tuple[Any, list[Any]]:
+    """``codes_of`` for the rows selected by the mask ``rows`` (a column that is not
+    categorical is factorised on those rows only)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return (column.cat.codes.to_numpy()[rows].astype(np.int64),
+                list(column.cat.categories))
+    codes, uniques = pd.factorize(np.asarray(column, dtype=object)[rows])
+    return codes.astype(np.int64), list(uniques)
+
+
 def name_ranks(names: list[Any]) -> Any:
     """Each value's place in sorted order (Python's order, as pandas sorts text)."""
     import numpy as np
@@ -91,9 +104,11 @@ def gene_table(mutations: Any, samples: list[str], nonsyn: tuple[str, ...],
 
     vcodes, vnames = codes_of(mutations["variant_classification"])
     classes = _class_counts(slot[g], vcodes[keep], vnames, len(present))
-    hgvsp = np.asarray(mutations["hgvsp_short"], dtype=object)[keep] \
-        if "hgvsp_short" in mutations.columns else np.full(len(g), "", dtype=object)
-    proteins = _protein_lists(slot[g], hgvsp, len(present))
+    if "hgvsp_short" in mutations.columns:
+        pcodes, pnames = codes_within(mutations["hgvsp_short"], keep)
+    else:
+        pcodes, pnames = np.full(len(g), -1, dtype=np.int64), []
+    proteins = _protein_lists(slot[g], pcodes, pnames, len(present))
     table = pd.DataFrame({
         "gene": pd.Series([gnames[k] for k in present.tolist()], dtype=object),
         "samples_mutated": samples_mutated[present],
@@ -124,30 +139,32 @@ def _class_counts(row: Any, vcodes: Any, vnames: list[str], groups: int) -> list
     return join_groups(group[order], labels, groups)
 
 
-def _protein_lists(row: Any, hgvsp: Any, groups: int, limit: int = 10) -> list[str]:
+def _protein_lists(row: Any, pcodes: Any, pnames: list[Any], groups: int,
+                   limit: int = 10) -> list[str]:
     """Per group: its protein changes, most frequent first (ties by name), capped so
     that a TCGA-sized gene does not carry thousands into the page."""
     import numpy as np
-    import pandas as pd
 
-    given = pd.notna(hgvsp)
-    given[given] = hgvsp[given] != ""
+    given = np.array([n != "" for n in pnames] + [False], dtype=bool)[pcodes]
     if not given.any():
         return [""] * groups
-    pcodes, pnames = pd.factorize(hgvsp[given], sort=True)  # codes in name order
+    rank = name_ranks(pnames)
+    by_rank = [None] * len(pnames)
+    for k, r in enumerate(rank.tolist()):
+        by_rank[r] = pnames[k]
     width = len(pnames)
-    pairs, n = np.unique(row[given] * width + pcodes, return_counts=True)
+    pairs, n = np.unique(row[given] * width + rank[pcodes[given]], return_counts=True)
     group, p = pairs // width, pairs % width
     order = np.lexsort((p, -n, group))
     group, p, n = group[order], p[order], n[order]
     start = np.searchsorted(group, group, side="left")
     top = (np.arange(len(group)) - start) < limit
-    labels = [name if k < 2 else f"{name} ({k})"
-              for name, k in zip(pnames[p[top]].tolist(), n[top].tolist(), strict=True)]
+    labels = [by_rank[q] if k < 2 else f"{by_rank[q]} ({k})"
+              for q, k in zip(p[top].tolist(), n[top].tolist(), strict=True)]
     shown = join_groups(group[top], labels, groups)
-    distinct = np.bincount(group, minlength=groups)
+    distinct_n = np.bincount(group, minlength=groups)
     return [text + (f", and {d - limit:,} more" if d > limit else "")
-            for text, d in zip(shown, distinct.tolist(), strict=True)]
+            for text, d in zip(shown, distinct_n.tolist(), strict=True)]
 
 
 def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
@@ -182,8 +199,8 @@ def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
     is_snv = (mutations["variant_type"] == "SNP").to_numpy() & known
     if snv_scope == "nonsynonymous":
         is_snv &= nonsyn_rows
-    cls = _snv_classes(np.asarray(mutations["ref"], dtype=object)[is_snv],
-                       np.asarray(mutations["alt"], dtype=object)[is_snv])
+    cls = _snv_classes(*codes_within(mutations["ref"], is_snv),
+                       *codes_within(mutations["alt"], is_snv))
     width = len(SNV_CLASSES)
     ok = cls >= 0
     grid = np.bincount(row[is_snv][ok] * width + cls[ok],
@@ -196,18 +213,15 @@ def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
     return table[SAMPLE_COLUMNS]
 
 
-def _snv_classes(ref: Any, alt: Any) -> Any:
-    """The index in SNV_CLASSES of each (ref, alt), -1 for none; one call of
-    snv_class per distinct pair."""
+def _snv_classes(rc: Any, ru: list[Any], ac: Any, au: list[Any]) -> Any:
+    """The index in SNV_CLASSES of each (ref, alt) given as codes and values, -1 for
+    none; one call of snv_class per distinct pair."""
     import numpy as np
-    import pandas as pd
 
-    if not len(ref):
+    if not len(rc):
         return np.zeros(0, dtype=np.int64)
-    rc, ru = pd.factorize(ref)
-    ac, au = pd.factorize(alt)
     width = max(len(au), 1)
-    key = np.where((rc >= 0) & (ac >= 0), rc.astype(np.int64) * width + ac, -1)
+    key = np.where((rc >= 0) & (ac >= 0), rc * width + ac, -1)
     pairs, inverse = np.unique(key, return_inverse=True)
     index = {c: k for k, c in enumerate(SNV_CLASSES)}
     out = []
