@@ -215,17 +215,23 @@ def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
 
 def _snv_classes(rc: Any, ru: list[Any], ac: Any, au: list[Any]) -> Any:
     """The index in SNV_CLASSES of each (ref, alt) given as codes and values, -1 for
-    none; one call of snv_class per distinct pair."""
+    none. snv_class only classes single bases: it is called on the small grid of
+    single-character refs and alts, and each row looks its pair up there."""
     import numpy as np
 
-    if not len(rc):
-        return np.zeros(0, dtype=np.int64)
-    width = max(len(au), 1)
-    key = np.where((rc >= 0) & (ac >= 0), rc * width + ac, -1)
-    pairs, inverse = np.unique(key, return_inverse=True)
+    def singles(names: list[Any]) -> tuple[list[int], Any]:
+        picked = [k for k, n in enumerate(names) if isinstance(n, str) and len(n) == 1]
+        place = np.full(len(names) + 1, -1, dtype=np.int64)  # the extra slot: code -1
+        place[picked] = np.arange(len(picked))
+        return picked, place
+
+    r_picked, r_place = singles(ru)
+    a_picked, a_place = singles(au)
     index = {c: k for k, c in enumerate(SNV_CLASSES)}
-    out = []
-    for pair in pairs.tolist():
-        r, a = divmod(pair, width)
-        out.append(-1 if pair < 0 else index.get(snv_class(ru[r], au[a]), -1))
-    return np.asarray(out, dtype=np.int64)[inverse.reshape(-1)]
+    grid = np.array([[index.get(snv_class(ru[r], au[a]), -1) for a in a_picked]
+                     for r in r_picked], dtype=np.int64).reshape(len(r_picked), len(a_picked))
+    r, a = r_place[rc], a_place[ac]
+    ok = (r >= 0) & (a >= 0)
+    out = np.full(len(rc), -1, dtype=np.int64)
+    out[ok] = grid[r[ok], a[ok]]
+    return out
