@@ -257,6 +257,13 @@ def write_table(frame: Any, path: Path, data_format: str, keep_formulas: bool = 
     """One table in the data folder. Text cells of TSV and CSV files that a spreadsheet
     would run as formulas are neutralised unless ``keep_formulas`` (config key
     ``keep_formulas: true``); JSON and Parquet keep every value as it is."""
+    if data_format in ("tsv", "csv"):
+        from .delimited import write_delimited
+
+        # On whole columns, the same bytes as pandas' to_csv below, many times faster.
+        if write_delimited(frame, path, "\t" if data_format == "tsv" else ",",
+                           neutralise=not keep_formulas):
+            return
     if data_format in ("tsv", "csv") and not keep_formulas:
         frame = frame.copy()
         for column in frame.columns:

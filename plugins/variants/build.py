@@ -64,8 +64,13 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             "kept_filters": d["kept_filters"],
             "annotation": d["annotation"],
         })
-    mutations = (pd.concat(frames, ignore_index=True) if len(frames) > 1 else
-                 frames[0].reset_index(drop=True))
+    if len(frames) > 1:
+        mutations = pd.concat(frames, ignore_index=True)
+    else:
+        # A new frame over the same columns (columns set below replace, never write
+        # into, the parsed ones): reset_index would copy every column.
+        mutations = frames[0].copy(deep=False)
+        mutations.index = pd.RangeIndex(len(mutations))
     for col in ("sample", "gene", "chrom", "variant_classification", "variant_type", "filter"):
         if isinstance(mutations[col].dtype, pd.CategoricalDtype):
             continue
@@ -75,10 +80,9 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
     # The core's resolver owns identity: a sample it cannot place stays without a patient.
     owners = {s: patients.patient_of(s) for s in samples}
     mapping_source = "the run's patient resolver (config samples:, the clinical table's sample_id, sample names)"
-    sample_codes = mutations["sample"].astype(object)
-    mutations["patient_id"] = sample_codes.map(owners).astype(
-        "category" if len(mutations) > 100_000 else object)
-    mutations = mutations[MUTATION_COLUMNS]
+    mutations["patient_id"] = _patients(mutations["sample"], owners, len(mutations) > 100_000)
+    if list(mutations.columns) != MUTATION_COLUMNS:
+        mutations = mutations[MUTATION_COLUMNS]
 
     size_mb = options["panel_size_mb"]
     territory_source = None
@@ -116,3 +120,18 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             "snv_classes": options["snv_classes"],
         },
     }
+
+
+def _patients(sample: Any, owners: dict[str, Any], categorical: bool) -> Any:
+    """Each row's patient (missing where the resolver has none); a categorical with
+    sorted categories for a large table, mapped once per sample, not once per row."""
+    import numpy as np
+    import pandas as pd
+
+    if not (categorical and isinstance(sample.dtype, pd.CategoricalDtype)):
+        mapped = sample.astype(object).map(owners)
+        return mapped.astype("category") if categorical else mapped
+    per_sample = np.array([owners.get(s) for s in sample.cat.categories] + [None], dtype=object)
+    codes, names = pd.factorize(per_sample, sort=True)
+    rows = sample.cat.codes.to_numpy().astype(np.int64)  # -1 (missing) takes the None
+    return pd.Categorical.from_codes(codes[rows], categories=pd.Index(names, dtype=object))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .classify import SNV_CLASSES, hgvsp_short, snv_class
+from .classify import SNV_CLASSES, hgvsp_short
 
 MUTATION_COLUMNS = [
     "sample",
@@ -225,115 +225,18 @@ def _short_protein(values: Any) -> Any:
     return out
 
 
-def joined(keys: Any, values: Any, sep: str = ", ") -> dict[Any, str]:
-    """``values`` joined per key, in the order given. A plain loop: pandas'
-    ``groupby().agg(", ".join)`` builds a Series per group, seconds for the
-    hundreds of thousands of (sample, gene) cells of a TCGA-sized cohort."""
-    parts: dict[Any, list[str]] = {}
-    for key, value in zip(keys, values, strict=True):
-        got = parts.get(key)
-        if got is None:
-            parts[key] = [value]
-        else:
-            got.append(value)
-    return {key: sep.join(items) for key, items in parts.items()}
-
-
-def _class_counts(ns: Any) -> Any:
-    """Per gene: its classes and how many mutations of each, by class name
-    ("Missense_Mutation (3), Nonsense_Mutation (1)"); counted on whole columns."""
-    import pandas as pd
-
-    pairs = pd.DataFrame({"gene": ns["gene"].astype(object), "c": ns["variant_classification"].astype(object)})
-    counts = pairs.groupby(["gene", "c"], sort=True).size()
-    labels = pd.Series(counts.index.get_level_values("c"), index=counts.index) + " (" + counts.astype(str) + ")"
-    return pd.Series(joined(counts.index.get_level_values("gene"), labels), dtype=object).rename_axis("gene")
-
-
-def _protein_lists(ns: Any, limit: int = 10) -> Any:
-    """Per gene: its protein changes, most frequent first (ties by name), capped so
-    that a TCGA-sized gene does not carry thousands into the page; counted on whole
-    columns (one Python call per gene for the join only)."""
-    import numpy as np
-    import pandas as pd
-
-    hgvsp = ns["hgvsp_short"]
-    given = hgvsp.notna() & (hgvsp.astype(object) != "")
-    pairs = pd.DataFrame({"gene": ns.loc[given, "gene"].astype(object), "p": hgvsp[given].astype(object)})
-    counts = pairs.groupby(["gene", "p"], sort=False).size().rename("k").reset_index()
-    counts = counts.sort_values(["gene", "k", "p"], ascending=[True, False, True], kind="stable")
-    distinct = counts.groupby("gene", sort=True).size()
-    top = counts[counts.groupby("gene", sort=False).cumcount() < limit]
-    labels = np.where(top["k"] > 1, top["p"] + " (" + top["k"].astype(str) + ")", top["p"])
-    shown = pd.Series(joined(top["gene"], labels), dtype=object).sort_index().rename_axis("gene")
-    more = (distinct - limit).reindex(shown.index)
-    return shown + more.map(lambda m: f", and {m:,} more" if m > 0 else "")
-
-
 def gene_table(mutations: Any, samples: list[str], nonsyn: tuple[str, ...],
                threshold: float) -> Any:
-    """Genes by number of samples with a non-synonymous mutation (ties: total
-    mutations, then name), with the share of all samples."""
-    import pandas as pd
+    """See summaries.gene_table (counted there on integer codes)."""
+    from .summaries import gene_table as table
 
-    ns = mutations[mutations["variant_classification"].isin(nonsyn)]
-    if ns.empty:
-        return pd.DataFrame(columns=[*GENE_COLUMNS, "classes", "protein_changes"])
-    grouped = ns.astype({"gene": object}).groupby("gene", sort=True)
-    table = pd.DataFrame(
-        {
-            "samples_mutated": grouped["sample"].nunique(),
-            "mutations": grouped.size(),
-            "classes": _class_counts(ns),
-            "protein_changes": _protein_lists(ns),
-        }
-    ).reset_index()
-    table["protein_changes"] = table["protein_changes"].fillna("")
-    total = max(len(samples), 1)
-    table["percent_samples"] = (100.0 * table["samples_mutated"] / total).round(1)
-    table["high_frequency"] = table["samples_mutated"] / total * 100.0 >= threshold - 1e-9
-    table = table.sort_values(
-        ["samples_mutated", "mutations", "gene"], ascending=[False, False, True], kind="stable"
-    ).reset_index(drop=True)
-    return table[[*GENE_COLUMNS, "classes", "protein_changes"]]
+    return table(mutations, samples, nonsyn, threshold)
 
 
 def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
                  nonsyn: tuple[str, ...], territory_mb: float | None,
                  snv_scope: str = "all") -> Any:
-    """Per sample: variants, non-synonymous count, TMB, the six SNV classes, Ti/Tv.
+    """See summaries.sample_table (counted there on integer codes)."""
+    from .summaries import sample_table as table
 
-    ``snv_scope``: the SNVs the classes and Ti/Tv count, "all" (maftools' titv with
-    useSyn = TRUE) or "nonsynonymous" (its default: the classes in ``nonsyn``)."""
-    import numpy as np
-    import pandas as pd
-
-    table = pd.DataFrame({"sample": samples})
-    table["patient_id"] = [patients.get(s) for s in samples]
-    counts = mutations.groupby("sample", observed=True).size()
-    ns_counts = mutations[mutations["variant_classification"].isin(nonsyn)].groupby(
-        "sample", observed=True).size()
-    counts.index = counts.index.astype(object)
-    ns_counts.index = ns_counts.index.astype(object)
-    table["variants"] = table["sample"].map(counts).fillna(0).astype(int)
-    table["nonsynonymous"] = table["sample"].map(ns_counts).fillna(0).astype(int)
-    table["tmb_per_mb"] = (
-        (table["nonsynonymous"] / territory_mb).round(3) if territory_mb else np.nan
-    )
-    is_snv = mutations["variant_type"] == "SNP"
-    if snv_scope == "nonsynonymous":
-        is_snv &= mutations["variant_classification"].isin(nonsyn)
-    snv = mutations.loc[is_snv, ["sample", "ref", "alt"]]
-    snv = snv.astype({"sample": object})
-    pairs = snv[["ref", "alt"]].drop_duplicates()
-    lookup = {(r, a): snv_class(r, a) for r, a in pairs.itertuples(index=False)}
-    classes = pd.Series([lookup[(r, a)] for r, a in zip(snv["ref"], snv["alt"], strict=True)],
-                        index=snv.index, dtype=object)
-    ct = pd.crosstab(snv["sample"], classes) if len(snv) else pd.DataFrame()
-    for cls in SNV_CLASSES:
-        col = ct[cls] if cls in ct.columns else pd.Series(dtype=float)
-        table[cls] = table["sample"].map(col).fillna(0).astype(int)
-    ti = table["C>T"] + table["T>C"]
-    tv = table[["C>A", "C>G", "T>A", "T>G"]].sum(axis=1)
-    table["ti_tv"] = (ti / tv.where(tv > 0)).round(3)
-    return table[SAMPLE_COLUMNS]
+    return table(mutations, samples, patients, nonsyn, territory_mb, snv_scope)

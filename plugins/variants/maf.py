@@ -57,6 +57,8 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "variants.")
+    import numpy as np
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -81,6 +83,9 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
                                  f"{row.expected_columns}"))
         return "skip"
 
+    # Every column but the position is read dictionary-encoded: half the memory of
+    # plain strings, and the codes are what the categorical columns need.
+    text = pa.dictionary(pa.int32(), pa.string())
     try:
         table = pcsv.read_csv(
             path,
@@ -90,58 +95,129 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
                                             invalid_row_handler=skip_row),
             convert_options=pcsv.ConvertOptions(
                 include_columns=list(wanted),
-                column_types={c: pa.string() for c in wanted},
+                column_types={c: pa.string() if wanted[c] == "pos" else text for c in wanted},
                 strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"cannot be read as a tab-separated MAF: {exc}") from None
     table = table.rename_columns([wanted[c] for c in table.column_names])
-    # Samples count from every row that names one, even a row skipped below.
-    sample_col = pc.utf8_trim_whitespace(table["sample"])
-    all_samples = [s for s in pc.unique(sample_col).to_pylist() if s]
-    table = table.set_column(table.column_names.index("sample"), "sample", sample_col)
+    columns = {name: _Coded(table[name]) for name in table.column_names if name != "pos"}
     pos_text = pc.utf8_trim_whitespace(table["pos"])
+    del table
+    pa.default_memory_pool().release_unused()  # the read's buffers, back to the system
+    # Samples count from every row that names one, even a row skipped below.
+    sample = columns["sample"] = columns["sample"].trimmed()
+    all_samples = [w for w in sample.in_order_of_appearance() if w]
     ok = pc.match_substring_regex(pos_text, r"^\d+$").to_numpy(zero_copy_only=False)
-    ok &= pc.greater(pc.utf8_length(sample_col), 0).to_numpy(zero_copy_only=False)
+    ok &= np.array([w != "" for w in sample.words] + [False], dtype=bool)[sample.codes]
     first_data_line = skip + 2
     if not ok.all():
         rows = _row_numbers(len(ok), bad_rows)
         for k in map(int, (~ok).nonzero()[0]):
-            value = table["pos"][k].as_py()
+            value = pos_text[k].as_py()
             why = (f"Start_Position {value!r} is not a position" if not
                    re.fullmatch(r"\s*\d+\s*", value) else "no Tumor_Sample_Barcode")
             bad_rows.append((rows[k], why))
-        table = table.filter(pa.array(ok))
-        pos_text = pc.filter(pos_text, pa.array(ok))
     _warn_skipped(bad_rows, first_data_line)
-    pos = pc.cast(pos_text, pa.int64())
     keep_all, accepted = _accepted(options)
     filtered: dict[str, int] = {}
-    if "filter" in table.column_names:
+    keep = ok
+    if "filter" in columns:
         # An empty FILTER cell says nothing: the row is kept, shown as '.'.
-        filt = pc.utf8_trim_whitespace(table["filter"])
-        filt = pc.if_else(pc.equal(filt, ""), ".", filt)
-        table = table.set_column(table.column_names.index("filter"), "filter", filt)
+        filt = columns["filter"] = columns["filter"].trimmed(empty=".")
         if not keep_all:
-            keep = pc.or_(pc.is_in(filt, pa.array(sorted(accepted))), pc.equal(filt, "."))
-            if not pc.all(keep).as_py():
-                dropped = pc.value_counts(pc.filter(filt, pc.invert(keep))).to_pylist()
-                filtered = {d["values"]: d["counts"] for d in dropped}
-                table = table.filter(keep)
-                pos = pc.filter(pos, keep)
-    df = _frame(table, pos)
+            passes = np.array([w in accepted or w == "." for w in filt.words] + [False])
+            keep = ok & passes[filt.codes]
+            dropped = filt.codes[ok & ~keep]
+            if len(dropped):
+                counts = np.bincount(dropped, minlength=len(filt.words))
+                filtered = {filt.words[c]: int(counts[c]) for c in pd.unique(dropped).tolist()}
+    pos = pc.cast(pos_text if keep.all() else pc.filter(pos_text, pa.array(keep)), pa.int64())
+    del pos_text
+    df = _frame(columns, keep, pos.to_numpy(zero_copy_only=False))
+    has_filter = "filter" in columns
+    del columns, pos
+    pa.default_memory_pool().release_unused()
     return {
-        "mutations": df[MUTATION_COLUMNS],
+        "mutations": df,
         "samples": all_samples,
         "records": int(len(df) + sum(filtered.values())),
         "filtered": filtered,
-        "kept_filters": "all" if keep_all or "filter" not in table.column_names
+        "kept_filters": "all" if keep_all or not has_filter
         else ", ".join(sorted(v for v in accepted if v)),
         "annotation": "MAF Variant_Classification",
         "tumor_column": None,
         "normal_column": None,
     }
+
+
+class _Coded:
+    """A dictionary-encoded column as one array of codes over every row and the
+    words they stand for (the chunks' dictionaries unified)."""
+
+    def __init__(self, column: Any = None) -> None:
+        import numpy as np
+        import pyarrow as pa
+
+        if column is None:
+            return
+        if isinstance(column, pa.ChunkedArray):
+            column = column.unify_dictionaries()
+            chunks = column.chunks
+        else:
+            chunks = [column]
+        self.dictionary = chunks[0].dictionary if chunks else pa.array([], type=pa.string())
+        self.words = self.dictionary.to_pylist()
+        # int32 as Arrow gives them: a code array per column is the mutation table's size.
+        self.codes = (np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks])
+                      if chunks else np.zeros(0, dtype=np.int32))
+
+    def trimmed(self, empty: str | None = None) -> _Coded:
+        """Surrounding whitespace dropped (Arrow's utf8_trim_whitespace, on the words
+        only), an empty word replaced by ``empty`` when given; words that became
+        equal merged."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        words = pc.utf8_trim_whitespace(self.dictionary)
+        if empty is not None:
+            words = pc.if_else(pc.equal(words, ""), empty, words)
+        index: dict[str, int] = {}
+        remap = np.array([index.setdefault(w, len(index)) for w in words.to_pylist()],
+                         dtype=np.int32)
+        out = _Coded()
+        out.words = list(index)
+        out.dictionary = pa.array(out.words, type=pa.string())
+        out.codes = remap[self.codes] if len(remap) else self.codes
+        return out
+
+    def in_order_of_appearance(self) -> list[str]:
+        import pandas as pd
+
+        return [self.words[c] for c in pd.unique(self.codes).tolist()]
+
+    def categorical(self, keep: Any) -> Any:
+        """The kept rows as a pandas Categorical whose categories are the words
+        present, sorted (what ``astype("category")`` on the text gives)."""
+        import numpy as np
+        import pandas as pd
+
+        codes = self.codes[keep]
+        used = np.flatnonzero(np.bincount(codes, minlength=len(self.words)))
+        order = sorted(used.tolist(), key=self.words.__getitem__)
+        remap = np.full(len(self.words), -1, dtype=np.int32)
+        remap[order] = np.arange(len(order), dtype=np.int32)
+        return pd.Categorical.from_codes(remap[codes] if len(codes) else codes,
+                                         categories=pd.Index([self.words[k] for k in order],
+                                                             dtype=object))
+
+    def objects(self, keep: Any) -> Any:
+        """The kept rows as an object array (each distinct word one Python string)."""
+        import numpy as np
+
+        return np.asarray(self.words, dtype=object)[self.codes[keep]]
 
 
 def _row_numbers(n: int, skipped: list[tuple[int, str]]) -> list[int]:
@@ -175,33 +251,47 @@ def _warn_skipped(bad_rows: list[tuple[int | None, str]], first_data_line: int) 
     )
 
 
-def _frame(table: Any, pos: Any) -> Any:
+def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
+    import numpy as np
     import pandas as pd
 
     def cat(name: str) -> Any:
-        return table[name].dictionary_encode().to_pandas().astype(object).astype("category")
+        return columns[name].categorical(keep)
 
-    df = pd.DataFrame({
+    # Text columns with many rows are categorical too (as build_datasets makes the
+    # others past 100,000 rows): a code per row instead of an object pointer.
+    many = int(np.count_nonzero(keep)) > 100_000
+
+    def text(name: str) -> Any:
+        return cat(name) if many else columns[name].objects(keep)
+
+    df = pd.DataFrame(copy=False, data={
         "sample": cat("sample"),
         "patient_id": None,
         "gene": cat("gene"),
         "chrom": cat("chrom"),
-        "pos": pos.to_numpy(),
-        "ref": table["ref"].to_pandas(),
-        "alt": table["alt"].to_pandas(),
+        "pos": pos,
+        "ref": text("ref"),
+        "alt": text("alt"),
         "variant_classification": cat("variant_classification"),
     })
-    if "variant_type" in table.column_names:
+    if "variant_type" in columns:
         df["variant_type"] = cat("variant_type")
     else:
-        pairs = df[["ref", "alt"]].drop_duplicates()
-        lookup = {(r, a): variant_type(r, a) for r, a in pairs.itertuples(index=False)}
-        df["variant_type"] = pd.Categorical(
-            [lookup[(r, a)] for r, a in zip(df["ref"], df["alt"], strict=True)])
-    df["hgvsp_short"] = (table["hgvsp_short"].to_pandas() if "hgvsp_short" in
-                         table.column_names else "")
-    df["filter"] = cat("filter") if "filter" in table.column_names else "PASS"
-    return df
+        # One call per distinct (ref, alt) pair, not per row.
+        ref, alt = columns["ref"], columns["alt"]
+        width = max(len(alt.words), 1)
+        key = ref.codes[keep].astype(np.int64) * width + alt.codes[keep]
+        pairs, inverse = np.unique(key, return_inverse=True)
+        types = [variant_type(ref.words[k // width], alt.words[k % width]) for k in pairs.tolist()]
+        names = sorted(set(types))
+        code = np.array([names.index(t) for t in types], dtype=np.int64)
+        df["variant_type"] = pd.Categorical.from_codes(
+            code[inverse.reshape(-1)] if len(key) else np.zeros(0, dtype=np.int64),
+            categories=names)
+    df["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
+    df["filter"] = cat("filter") if "filter" in columns else "PASS"
+    return df[MUTATION_COLUMNS] if list(df.columns) != MUTATION_COLUMNS else df
 
 
 def _accepted(options: dict[str, Any]) -> tuple[bool, set[str]]:

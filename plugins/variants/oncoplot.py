@@ -52,39 +52,57 @@ def waterfall_order(cells: Any, genes: list[str], samples: list[str]) -> list[st
 
 
 def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) -> Any:
-    """One row per (sample, gene) among the top genes: class (Multi_Hit when two
-    or more non-synonymous mutations), all classes, protein changes."""
+    """One row per (sample, gene) among the top genes, by sample then gene name:
+    class (Multi_Hit when two or more non-synonymous mutations, else the class of
+    the first by protein change), all classes, protein changes (in name order).
+    Counted on integer codes, the text joined by Arrow (summaries.join_groups):
+    a TCGA-sized cohort has hundreds of thousands of cells."""
+    import numpy as np
     import pandas as pd
 
-    from .frames import joined
+    from .summaries import codes_of, codes_within, distinct, join_groups, name_ranks
 
-    ns = mutations[mutations["variant_classification"].isin(nonsyn)
-                   & mutations["gene"].isin(genes)]
-    cols = ["sample", "patient_id", "gene", "variant_classification", "hgvsp_short"]
-    ns = ns[cols].astype({c: object for c in cols})
-    if ns.empty:
+    gcodes, gnames = codes_of(mutations["gene"])
+    wanted = set(genes)
+    top = np.array([g in wanted for g in gnames] + [False], dtype=bool)
+    scodes, snames = codes_of(mutations["sample"])
+    keep = (mutations["variant_classification"].isin(nonsyn).to_numpy() & top[gcodes]
+            & (scodes >= 0))
+    if not keep.any():
         return pd.DataFrame(columns=["sample", "patient_id", "gene", "n", "cls", "classes",
                                      "protein"])
-    ns = ns.sort_values(["sample", "gene", "hgvsp_short"], kind="stable")
-    g = ns.groupby(["sample", "gene"], sort=True)
-    cells = pd.DataFrame({
-        "patient_id": g["patient_id"].first(),
-        "n": g.size(),
-        "first": g["variant_classification"].first(),
+    rows = np.flatnonzero(keep)
+    srank = name_ranks(snames)[scodes[rows]]
+    grank = name_ranks(gnames)[gcodes[rows]]
+    hcodes, hnames = codes_within(mutations["hgvsp_short"], keep)
+    hrank = np.append(name_ranks(hnames), len(hnames))[hcodes]  # name order; missing last
+    order = np.lexsort((hrank, grank, srank))
+    rows, hcodes = rows[order], hcodes[order]
+    cell_key = srank[order] * max(len(gnames), 1) + grank[order]
+    first = np.concatenate([[True], cell_key[1:] != cell_key[:-1]])
+    starts = np.flatnonzero(first)
+    cell = np.cumsum(first) - 1
+    n_cells = len(starts)
+    vcodes, vnames = codes_of(mutations["variant_classification"])
+    v = vcodes[rows]
+    width = max(len(vnames), 1)
+    kinds = distinct(cell * width + v)
+    kinds = kinds[np.lexsort((name_ranks(vnames)[kinds % width], kinds // width))]
+    given = np.array([h != "" for h in hnames] + [False], dtype=bool)[hcodes]
+    hgvsp = np.asarray(hnames, dtype=object)[hcodes[given]]
+    n = np.diff(np.append(starts, len(rows)))
+    first_class = np.array(vnames, dtype=object)[v[starts]]
+    patients = np.asarray(mutations["patient_id"], dtype=object)[rows[starts]]
+    return pd.DataFrame({
+        "sample": pd.Series(np.array(snames, dtype=object)[scodes[rows[starts]]], dtype=object),
+        "gene": pd.Series(np.array(gnames, dtype=object)[gcodes[rows[starts]]], dtype=object),
+        "patient_id": pd.Series(patients, dtype=object).where(pd.notna(patients), None),
+        "n": n.astype(np.int64),
+        "classes": pd.Series(join_groups(kinds // width, [vnames[k] for k in (kinds % width).tolist()],
+                                         n_cells), dtype=object),
+        "protein": pd.Series(join_groups(cell[given], hgvsp, n_cells), dtype=object),
+        "cls": pd.Series(np.where(n < 2, first_class, "Multi_Hit"), dtype=object),
     })
-    # Joined on plain lists (see frames.joined): one Series per cell would take
-    # seconds at 10,000 samples.
-    kinds = ns[["sample", "gene", "variant_classification"]].drop_duplicates().sort_values(
-        ["sample", "gene", "variant_classification"], kind="stable")
-    pairs = zip(kinds["sample"], kinds["gene"], strict=True)
-    cells["classes"] = pd.Series(joined(pairs, kinds["variant_classification"]), dtype=object)
-    given = ns[ns["hgvsp_short"].notna() & (ns["hgvsp_short"] != "")]
-    pairs = zip(given["sample"], given["gene"], strict=True)
-    cells["protein"] = pd.Series(joined(pairs, given["hgvsp_short"]), dtype=object)
-    cells["protein"] = cells["protein"].fillna("")
-    cells = cells.reset_index()
-    cells["cls"] = cells["first"].where(cells["n"] < 2, "Multi_Hit")
-    return cells.drop(columns="first")
 
 
 def oncoplot_chart(

@@ -290,17 +290,19 @@ def summary_columns(data: dict[str, Any]) -> list[SummaryColumn]:
     nonsyn: dict[str, Any] = {}
     tmb: dict[str, Any] = {}
     snv: dict[str, Any] = {}
-    for _, row in samples.iterrows():
-        pid = row["patient_id"]
+    # Plain lists, not iterrows: a Series per row is seconds at 10,000 samples.
+    columns = [samples[c].tolist() for c in
+               ("patient_id", "variants", "nonsynonymous", "tmb_per_mb", *SNV_CLASSES)]
+    for pid, n_variants, n_nonsyn, burden, *per_class in zip(*columns, strict=True):
         if pid is None:
             continue
         pid = str(pid)
-        variants[pid] = variants.get(pid, 0) + int(row["variants"])
-        nonsyn[pid] = nonsyn.get(pid, 0) + int(row["nonsynonymous"])
-        if row["tmb_per_mb"] == row["tmb_per_mb"]:
+        variants[pid] = variants.get(pid, 0) + int(n_variants)
+        nonsyn[pid] = nonsyn.get(pid, 0) + int(n_nonsyn)
+        if burden == burden:
             # A patient with several samples shows the highest TMB.
-            tmb[pid] = max(tmb.get(pid, 0.0), round(float(row["tmb_per_mb"]), 2))
-        counts = {c: int(row[c]) for c in SNV_CLASSES}
+            tmb[pid] = max(tmb.get(pid, 0.0), round(float(burden), 2))
+        counts = {c: int(k) for c, k in zip(SNV_CLASSES, per_class, strict=True)}
         if sum(counts.values()):
             snv[pid] = max(SNV_CLASSES, key=lambda c: (counts[c], c))
     cols = [

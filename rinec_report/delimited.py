@@ -1,0 +1,271 @@
+"""TSV and CSV export of a table on whole columns, byte for byte what pandas'
+``to_csv(sep=..., index=False, lineterminator="\\n")`` writes.
+
+pandas hands every cell to Python's csv module, seconds per million rows. Here
+each column becomes one Arrow string column, formatted as pandas formats it
+(integers as ``str(int)``, floats with numpy's ``astype(str)``, booleans as
+True/False, missing cells empty, anything else in an object column through
+``str``); the cells Python's csv would quote are quoted (which characters call
+for quotes is asked of the csv module itself, once); spreadsheet formulas are
+neutralised on whole columns; and the rows are joined by Arrow's string kernels
+and written as one buffer per block of rows. A column of a kind not handled here
+(dates, periods...) leaves the whole table to pandas: ``write_delimited`` then
+returns False.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+_BLOCK_ROWS = 1 << 16  # about 6 MB of text per block of a mutation table
+# write._FORMULA in RE2, which has no look-ahead: a cell starting with = @ tab or
+# CR, or with + or - unless the rest is a plain number or more signs. RE2's $ is
+# the end of the text where Python's is also before a final newline (hence \n?),
+# and Python's \d on text is any Unicode decimal digit (hence \p{Nd}).
+_FORMULA_START = r"^[=@\t\r+\-]"
+_PLAIN_SIGNED = r"^[+\-][\p{Nd}.eE%+\-/ ]*\n?$"
+
+
+@cache
+def _quoted_characters(sep: str) -> str:
+    """The characters for which Python's csv (QUOTE_MINIMAL, lineterminator \\n)
+    quotes a cell, probed once rather than assumed (\\r changed between versions)."""
+    out = []
+    for ch in (sep, '"', "\n", "\r"):
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=sep, lineterminator="\n").writerow([f"a{ch}b", "c"])
+        if buf.getvalue().startswith('"'):
+            out.append(ch)
+    return "".join(out)
+
+
+def _regex_class(chars: str) -> str:
+    escaped = {"\t": r"\t", "\n": r"\n", "\r": r"\r", '"': '"'}
+    return "[" + "".join(escaped.get(c, c if c.isalnum() else "\\" + c) for c in chars) + "]"
+
+
+class _Unsupported(Exception):
+    """A column not formatted here as pandas would: pandas writes the table."""
+
+
+def _text(values: Any) -> tuple[Any, bool]:
+    """Arrow strings of an object array (missing cells empty) as the csv module
+    writes them: text as it is, anything else through ``str``; and whether every
+    present cell was text."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        try:
+            return pa.array(values, type=pa.string(), from_pandas=True).fill_null(""), True
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            pass
+    missing = pd.isna(values)
+    out = np.empty(len(values), dtype=object)
+    for k, (v, gone) in enumerate(zip(values, missing, strict=True)):
+        out[k] = "" if gone else (v if isinstance(v, str) else str(v))
+    return pa.array(out, type=pa.string()), False
+
+
+def _column_text(series: Any, neutralise: bool) -> tuple[Any, Any | None]:
+    """(Arrow strings, None) for a plain column, or (category strings, integer
+    codes, -1 for missing) for a categorical one. Formulas are neutralised when
+    asked, in the text cells of object and categorical columns."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if dtype.categories.dtype.kind in "Mm":  # pandas formats these dates itself
+            raise _Unsupported(str(dtype))
+        cats = np.asarray(dtype.categories, dtype=object)
+        text, all_text = _text(cats)
+        if neutralise:
+            text = _neutralise(text, cats, all_text)
+        return text, series.cat.codes.to_numpy()
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        return _text(series.astype(object).to_numpy())[0], None
+    if dtype.kind in "iu":
+        return pa.array(series.to_numpy()).cast(pa.string()), None
+    if dtype.kind == "b":
+        return pa.array(np.where(series.to_numpy(), "True", "False")), None
+    if dtype.kind == "f":
+        values = series.to_numpy()
+        text = values.astype(str)  # what pandas' to_csv does with floats
+        text[np.isnan(values)] = ""
+        return pa.array(text, type=pa.string()), None
+    if dtype.kind != "O":
+        raise _Unsupported(str(dtype))
+    values = series.to_numpy()
+    text, all_text = _text(values)
+    if neutralise:
+        text = _neutralise(text, values, all_text)
+    return text, None
+
+
+def _bytes_of(text: Any) -> tuple[Any, Any]:
+    """The UTF-8 bytes of an Arrow string array (numpy uint8, no copy) and each
+    value's start and end in them."""
+    import numpy as np
+    import pyarrow as pa
+
+    width = np.int64 if text.type == pa.large_string() else np.int32
+    _, offsets, data = text.buffers()
+    off = np.frombuffer(offsets, dtype=width)[text.offset:text.offset + len(text) + 1] \
+        if len(text) else np.zeros(1, dtype=width)
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return raw, off
+
+
+def _holds_any(text: Any, chars: str) -> bool:
+    """Whether any value holds one of these ASCII characters: a scan of the bytes,
+    far cheaper than a regex per value when (as nearly always) none does."""
+    raw, off = _bytes_of(text)
+    used = raw[int(off[0]):int(off[-1])]
+    return any(bool((used == ord(c)).any()) for c in chars)
+
+
+def _formula_mask(text: Any) -> Any:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    # The first byte of each value first (a formula starts with an ASCII sign).
+    raw, off = _bytes_of(text)
+    starts = off[:-1].astype(np.int64)
+    filled = off[1:] > off[:-1]
+    first = np.zeros(len(text), dtype=np.uint8)
+    first[filled] = raw[starts[filled]]
+    start = np.isin(first, np.frombuffer(b"=@\t\r+-", dtype=np.uint8))
+    if not start.any():
+        return start
+    plain = pc.match_substring_regex(text, _PLAIN_SIGNED).to_numpy(zero_copy_only=False)
+    return start & ~plain
+
+
+def _neutralise(text: Any, values: Any, all_text: bool) -> Any:
+    """write.neutralise on a whole column: cells that read as formulas get a
+    leading apostrophe; where some cells were not text (numbers printed by
+    ``str``), only the text ones."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = _formula_mask(text)
+    if not mask.any():
+        return text
+    if not all_text:
+        for k in mask.nonzero()[0].tolist():
+            mask[k] = isinstance(values[k], str)
+    return pc.if_else(pa.array(mask), pc.binary_join_element_wise("'", text, ""), text)
+
+
+def _quote(text: Any, chars: str, lone: bool) -> Any:
+    """Cells holding a character in ``chars`` (those that call for quotes): in
+    quotes, inner quotes doubled (csv's doublequote). ``lone``: the table has one
+    column, where csv writes an empty cell as ``""``."""
+    import pyarrow.compute as pc
+
+    if not lone and not _holds_any(text, chars):
+        return text
+    needs = pc.match_substring_regex(text, _regex_class(chars))
+    if lone:
+        needs = pc.or_(needs, pc.equal(text, ""))
+    if not pc.any(needs).as_py():
+        return text
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, text)
+
+
+def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
+    """Write ``frame`` as pandas' ``to_csv(path, sep=sep, index=False,
+    lineterminator="\\n")`` would after write.neutralise on its text cells (when
+    ``neutralise``). False, with nothing written, when a column is of a kind not
+    handled here."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    columns = list(frame.columns)
+    if isinstance(frame.columns, pd.MultiIndex) or not columns:
+        return False
+    chars = _quoted_characters(sep)
+    lone = len(columns) == 1
+    series = [frame.iloc[:, k] for k in range(len(columns))]
+    # Categorical columns: their categories' text once, written as dictionary
+    # columns; other columns block by block (every step is per cell, so blocks give
+    # the same bytes and bound the memory). Numbers never need quotes.
+    words: dict[int, Any] = {}
+    try:
+        for k, column in enumerate(series):
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                text, codes = _column_text(column, neutralise)
+                missing = _quote(pa.array([""], type=pa.string()), chars, lone)
+                words[k] = (pa.concat_arrays([_quote(text, chars, lone), missing]), codes)
+            else:
+                _column_text(column.iloc[:0], neutralise)  # unsupported kinds fail here
+    except _Unsupported:
+        return False
+    plain = {k for k, column in enumerate(series)
+             if column.dtype.kind in "iufb" and not lone}
+    header = _quote(pa.array([str(c) for c in columns], type=pa.string()), chars, lone)
+    with open(path, "wb") as fh:
+        fh.write((sep.join(header.to_pylist()) + "\n").encode("utf-8"))
+        n = len(frame)
+        for start in range(0, n, _BLOCK_ROWS):
+            stop = min(start + _BLOCK_ROWS, n)
+            cells = []
+            for k, column in enumerate(series):
+                if k in words:
+                    text, codes = words[k]
+                    idx = codes[start:stop].astype(np.int32)
+                    idx[idx < 0] = len(text) - 1  # a missing category: the empty cell
+                    cells.append(pa.DictionaryArray.from_arrays(pa.array(idx), text))
+                else:
+                    text, _ = _column_text(column.iloc[start:stop], neutralise)
+                    cells.append(text if k in plain else _quote(text, chars, lone))
+            _write_block(fh, cells, sep, chars)
+    return True
+
+
+def _write_block(fh: Any, cells: list[Any], sep: str, chars: str) -> None:
+    """Rows of ready cells. Arrow's CSV writer (unquoted) joins them when no cell
+    holds a character that calls for quotes, as nearly always; otherwise (cells
+    quoted above) Arrow's string kernels do."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    texts = [c.dictionary if isinstance(c, pa.DictionaryArray) else c for c in cells]
+    if not any(_holds_any(t, chars + "\n\r") for t in texts):
+        table = pa.table(cells, names=[str(k) for k in range(len(cells))])
+        out = pa.BufferOutputStream()  # whole or nothing: Arrow may refuse a cell
+        try:
+            pcsv.write_csv(table, out, pcsv.WriteOptions(include_header=False, delimiter=sep,
+                                                         quoting_style="none"))
+        except pa.ArrowInvalid:
+            pass
+        else:
+            fh.write(memoryview(out.getvalue()))
+            return
+    flat = [c.dictionary.take(c.indices) if isinstance(c, pa.DictionaryArray) else c
+            for c in cells]
+    lines = flat[0] if len(flat) == 1 else pc.binary_join_element_wise(*flat, sep)
+    fh.write(_joined_bytes(pc.binary_join_element_wise(lines, "", "\n")))
+
+
+def _joined_bytes(lines: Any) -> memoryview:
+    """The values of an Arrow string array, end to end, without a copy per value."""
+    import numpy as np
+    import pyarrow as pa
+
+    if not len(lines):
+        return memoryview(b"")
+    width = np.int64 if lines.type == pa.large_string() else np.int32
+    _, offsets, data = lines.buffers()
+    off = np.frombuffer(offsets, dtype=width)[lines.offset:lines.offset + len(lines) + 1]
+    return memoryview(data)[int(off[0]):int(off[-1])]

@@ -1,0 +1,87 @@
+"""The TSV/CSV export on whole columns writes what pandas' ``to_csv`` (Python's csv
+module, cell by cell) writes, byte for byte: pandas is the reference here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rinec_report.write import neutralise, write_table
+
+AWKWARD_TEXT = [
+    "plain", "", None, np.nan, "tab\there", 'a "quoted" word', "new\nline", "carriage\rreturn",
+    "comma, inside", "=HYPERLINK(\"x\")", "@SUM(A1)", "+cmd|x", "-5", "-", "+1.5e3", "--",
+    "-x", "\tlead", "ünïcødé ✓", "-١٢", "-5\n", " spaced ", "'already",
+]
+
+
+def _reference(frame: pd.DataFrame, path: Path, sep: str, keep_formulas: bool) -> bytes:
+    """pandas' to_csv after write.neutralise on every text cell (categorical ones too)."""
+    frame = frame.copy()
+    if not keep_formulas:
+        for column in frame.columns:
+            if frame[column].dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
+                cat = isinstance(frame[column].dtype, pd.CategoricalDtype)
+                frame[column] = frame[column].astype(object).map(neutralise)
+                if cat:
+                    frame[column] = frame[column].astype("category")
+    frame.to_csv(path, sep=sep, index=False, lineterminator="\n")
+    return path.read_bytes()
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    n = len(AWKWARD_TEXT)
+    rng = np.random.default_rng(1)
+    return {
+        "mixed": pd.DataFrame({
+            "text": AWKWARD_TEXT,
+            "cat": pd.Categorical(AWKWARD_TEXT[::-1]),
+            "int": np.arange(n) * 7919 - 50,
+            "float": [1e-5, 100.0, 0.1 + 0.2, 1e16, np.nan, np.inf, -0.0, 2.5, 1 / 3, 1e-300,
+                      123456789.125, 0.94] + [float(k) for k in range(n - 12)],
+            "bool": [k % 3 == 0 for k in range(n)],
+            "objects": [1, 2.5, None, "x", True, [1, 2], "=1", np.nan, -3, "a\tb", 0.1, "y"]
+            + ["z"] * (n - 12),
+            "nullable": pd.array([1, None] * (n // 2) + [3] * (n % 2), dtype="Int64"),
+            "string": pd.array(AWKWARD_TEXT[:1] * n, dtype="string"),
+            "int_cat": pd.Categorical([k % 4 for k in range(n)]),
+            "float32": rng.random(n).astype(np.float32),
+        }),
+        "lone": pd.DataFrame({"only": ["a", "", None, "b\tc", "=x"]}),
+        "lone_cat": pd.DataFrame({"only": pd.Categorical(["a", None, "", "a"])}),
+        "empty": pd.DataFrame({"a": pd.Series([], dtype=object), "b": pd.Series([], dtype=float)}),
+        "odd names": pd.DataFrame({"a\tb": [1], 'q"': ["x"], 3: [2.0]}),
+    }
+
+
+@pytest.mark.parametrize("sep", ["\t", ","])
+@pytest.mark.parametrize("keep_formulas", [False, True])
+@pytest.mark.parametrize("name", list(_frames()))
+def test_export_matches_pandas(tmp_path: Path, sep: str, keep_formulas: bool, name: str) -> None:
+    frame = _frames()[name]
+    fmt = "tsv" if sep == "\t" else "csv"
+    got = tmp_path / f"got.{fmt}"
+    write_table(frame, got, fmt, keep_formulas=keep_formulas)
+    assert got.read_bytes() == _reference(frame, tmp_path / f"ref.{fmt}", sep, keep_formulas)
+
+
+def test_export_of_many_rows_crosses_blocks(tmp_path: Path) -> None:
+    n = 600_000  # more than two blocks of the writer
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({
+        "sample": pd.Categorical(rng.choice(["S1", "S2", "=S3"], n)),
+        "pos": rng.integers(1, 10**9, n),
+        "ref": rng.choice(["A", "C", "-", "GT"], n).astype(object),
+        "vaf": rng.random(n).round(3),
+    })
+    write_table(frame, tmp_path / "got.tsv", "tsv")
+    assert (tmp_path / "got.tsv").read_bytes() == _reference(frame, tmp_path / "ref.tsv", "\t", False)
+
+
+def test_dates_are_left_to_pandas(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-02", None]), "x": ["=a", "b"]})
+    write_table(frame, tmp_path / "got.tsv", "tsv")
+    assert (tmp_path / "got.tsv").read_text() == "when\tx\n2024-01-02\t'=a\n\tb\n"
