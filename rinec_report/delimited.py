@@ -60,12 +60,18 @@ def _text(values: Any) -> tuple[Any, bool]:
     import pandas as pd
     import pyarrow as pa
 
-    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty"):
         try:
             return pa.array(values, type=pa.string(), from_pandas=True).fill_null(""), True
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             pass
     missing = pd.isna(values)
+    if kind in ("integer", "floating", "mixed-integer-float", "boolean"):
+        # Numbers in an object (or nullable Int64/Float64) column: str() of each, in numpy's loop.
+        out = np.full(len(values), "", dtype=object)
+        out[~missing] = values[~missing].astype(str)
+        return pa.array(out, type=pa.string()), False
     out = np.empty(len(values), dtype=object)
     for k, (v, gone) in enumerate(zip(values, missing, strict=True)):
         out[k] = "" if gone else (v if isinstance(v, str) else str(v))

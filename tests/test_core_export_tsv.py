@@ -25,7 +25,10 @@ def _reference(frame: pd.DataFrame, path: Path, sep: str, keep_formulas: bool) -
         for column in frame.columns:
             if frame[column].dtype == object or isinstance(frame[column].dtype, pd.CategoricalDtype):
                 cat = isinstance(frame[column].dtype, pd.CategoricalDtype)
-                frame[column] = frame[column].astype(object).map(neutralise)
+                # Cell by cell and kept as objects: Series.map would turn a column of
+                # numbers and None into floats, which is not what the table holds.
+                cells = [neutralise(v) if isinstance(v, str) else v for v in frame[column].astype(object)]
+                frame[column] = pd.Series(cells, index=frame.index, dtype=object)
                 if cat:
                     frame[column] = frame[column].astype("category")
     frame.to_csv(path, sep=sep, index=False, lineterminator="\n")
@@ -47,6 +50,11 @@ def _frames() -> dict[str, pd.DataFrame]:
             + ["z"] * (n - 12),
             "nullable": pd.array([1, None] * (n // 2) + [3] * (n % 2), dtype="Int64"),
             "string": pd.array(AWKWARD_TEXT[:1] * n, dtype="string"),
+            "nullable_float": pd.array([0.1 + 0.2, None, 1e16, -0.0, 60.0, 1 / 3] * (n // 6) + [2.5] * (n % 6),
+                                       dtype="Float64"),
+            "nullable_bool": pd.array([True, None, False] * (n // 3) + [True] * (n % 3), dtype="boolean"),
+            "object_ints": pd.Series([-5, None, 12, 10**18] * (n // 4) + [0] * (n % 4), dtype=object),
+            "object_floats": pd.Series([1e-5, None, -2.5, np.nan, 3] * (n // 5) + [0.5] * (n % 5), dtype=object),
             "int_cat": pd.Categorical([k % 4 for k in range(n)]),
             "float32": rng.random(n).astype(np.float32),
         }),
