@@ -96,6 +96,13 @@ def _column_text(series: Any, neutralise: bool) -> tuple[Any, Any | None]:
             text = _neutralise(text, cats, all_text)
         return text, series.cat.codes.to_numpy()
     if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+        if dtype.kind in "iufb" and getattr(dtype, "numpy_dtype", None) is not None:
+            # Nullable Int64, Float64, boolean: the numbers' own text, missing cells empty.
+            import pyarrow.compute as pc
+
+            plain = pd.Series(series.to_numpy(dtype=dtype.numpy_dtype, na_value=0), name=series.name)
+            text, _ = _column_text(plain, neutralise=False)
+            return pc.if_else(pa.array(series.isna().to_numpy()), "", text), None
         return _text(series.astype(object).to_numpy())[0], None
     if dtype.kind in "iu":
         return pa.array(series.to_numpy()).cast(pa.string()), None
