@@ -395,6 +395,8 @@ def _transcript_lengths(entries: _Entries, fmt: AnnotationFormat) -> Any:
     n = len(entries)
     if "cdna" not in fmt.index or n == 0:
         return np.zeros(n, dtype=np.int64)
+    if n <= _SMALL:
+        return _transcript_lengths_small([v or "" for v in entries.field("cdna").to_pylist()])
     # VEP writes "pos/length" for every entry with a position when run with
     # --total_length, else never: a spread sample of entries settles which, unless
     # none of them has a position at all.
@@ -407,6 +409,28 @@ def _transcript_lengths(entries: _Entries, fmt: AnnotationFormat) -> Any:
     lens = pc.extract_regex(cdna, r"/\s*(?P<n>\d+)$").field("n")
     lens = pc.if_else(pc.equal(lens, ""), None, lens)
     return pc.cast(lens, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+
+
+# Below this many entries a column step runs as a Python loop: each Arrow kernel
+# call (a regex compiled per call) costs more than a loop over a panel VCF's entries.
+_SMALL = 512
+# RE2's /\s*(?P<n>\d+)$ spelled for Python's re: ASCII digits and RE2's whitespace,
+# and the very end of the text.
+_LENGTH_RE = re.compile(r"/[\t\n\f\r ]*([0-9]+)\Z")
+
+
+def _transcript_lengths_small(values: list[str]) -> Any:
+    """:func:`_transcript_lengths` for a few entries (all of them are the sample)."""
+    import numpy as np
+
+    if not any("/" in v for v in values) and any(values):
+        return np.zeros(len(values), dtype=np.int64)
+    out = np.zeros(len(values), dtype=np.int64)
+    for k, v in enumerate(values):
+        m = _LENGTH_RE.search(v)
+        if m:
+            out[k] = int(m.group(1))
+    return out
 
 
 def _allele_entries(entries: _Entries, fmt: AnnotationFormat, rec: Any,

@@ -195,9 +195,17 @@ def concat_mutations(frames: list[Any]) -> Any:
 
 
 def _categorical(arr: Any) -> Any:
+    import numpy as np
     import pandas as pd
     import pyarrow.compute as pc
 
+    if len(arr) <= _SMALL and not arr.null_count:
+        # The same codes and categories (in order of first appearance) from a dict.
+        seen: dict[str, int] = {}
+        codes = [seen.setdefault(v, len(seen)) for v in arr.to_pylist()]
+        dtype = pd.CategoricalDtype(pd.Index(list(seen), dtype=object))
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8 if len(seen) < 128 else np.int32),
+                                         dtype=dtype)
     enc = pc.dictionary_encode(arr)
     if hasattr(enc, "combine_chunks"):
         enc = enc.combine_chunks()
