@@ -85,45 +85,57 @@ def parse_format(tag: str, description: str) -> AnnotationFormat:
 class _Entries:
     """The '|' fields of every annotation entry of a chunk of records.
 
-    Fast path: the strings are joined into one byte buffer and the positions of
-    ',' and '|' are found with numpy; when every entry has the header's number
-    of fields, field k of every entry is a (start, end) pair of arrays, and a
-    field's values are gathered into an Arrow string array in one go. Any
-    irregular entry (or non-ASCII text) falls back to pyarrow's split kernels.
+    Fast path: the strings are put into one Arrow string array (a single byte
+    buffer and the records' offsets into it) and the positions of ',' and '|' are
+    found with numpy; when every entry has the header's number of fields, field k
+    of every entry is a (start, end) pair of arrays, and a field's values are
+    gathered into an Arrow string array in one go. Any irregular entry falls back
+    to pyarrow's split kernels. (The separators are ASCII, so byte positions split
+    UTF-8 text correctly.)
     """
 
     def __init__(self, strings: list[str | None], fmt: AnnotationFormat):
         import numpy as np
+        import pyarrow as pa
 
         self.fmt = fmt
         # (entries left out, first record index, its field count) when some
         # entries do not have the header's number of fields.
         self.malformed: tuple[int, int, int] | None = None
-        texts = [s or "" for s in strings] if None in strings else strings
-        # Records joined by a newline (never inside a VCF field), entries within a
-        # record separated by ','. ASCII text (the usual case) takes the fast path.
-        joined = "\n".join(texts)
-        data = joined.encode()
-        self.fast = len(data) == len(joined)
-        if self.fast:
-            self._fast_init(np.frombuffer(data, dtype=np.uint8))
+        texts = strings if isinstance(strings, pa.Array) else pa.array(strings, type=pa.large_string())
+        if texts.null_count:
+            texts = texts.fill_null("")
+        if not pa.types.is_large_string(texts.type):
+            texts = texts.cast(pa.large_string())
+        _, offsets_buf, data_buf = texts.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
+        buf = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        self.fast = True
+        self._fast_init(buf, offsets)
         if not self.fast:
             self._arrow_init(texts)
 
-    def _fast_init(self, buf: Any) -> None:
+    def _fast_init(self, buf: Any, offsets: Any) -> None:
         import numpy as np
 
-        seps = np.flatnonzero((buf == 44) | (buf == 10))
-        newline = buf[seps] == 10
-        starts = np.concatenate([np.zeros(1, dtype=np.int64), seps + 1])
-        ends = np.concatenate([seps, np.full(1, len(buf), dtype=np.int64)])
-        # The record of each entry: the newlines before it.
-        rec = np.zeros(len(starts), dtype=np.int64)
-        np.cumsum(newline, out=rec[1:])
+        n = len(offsets) - 1
+        commas = np.flatnonzero(buf == 44)
+        commas = commas[(commas >= offsets[0]) & (commas < offsets[-1])] if n else commas[:0]
+        # Entries: from each record's start or a comma to the next comma or the
+        # record's end. Starts and ends sorted alike pair up entry by entry.
+        comma_rec = np.searchsorted(offsets, commas, side="right") - 1
+        starts = np.concatenate([offsets[:-1], commas + 1])
+        rec = np.concatenate([np.arange(n, dtype=np.int64), comma_rec])
+        order = np.lexsort((rec, starts))
+        starts, rec = starts[order], rec[order]
+        ends = np.concatenate([offsets[1:], commas])
+        ends.sort()
         nonempty = ends > starts
         if not nonempty.all():
             starts, ends, rec = starts[nonempty], ends[nonempty], rec[nonempty]
         pipes = np.flatnonzero(buf == 124)
+        if n and (offsets[0] > 0 or offsets[-1] < len(buf)):
+            pipes = pipes[(pipes >= offsets[0]) & (pipes < offsets[-1])]
         width = self.fmt.width
         # Every entry has width - 1 pipes iff the counts add up and each entry's
         # first and last pipe fall inside it.
@@ -139,12 +151,12 @@ class _Entries:
         self.starts, self.ends = starts, ends
         self.pipes = grid
 
-    def _arrow_init(self, texts: list[str]) -> None:
+    def _arrow_init(self, texts: Any) -> None:
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        entries = pc.split_pattern(pa.array(texts, type=pa.large_string()), ",")
+        entries = pc.split_pattern(texts, ",")
         flat = pc.list_flatten(entries)
         self.rec = pc.list_parent_indices(entries).to_numpy()
         # Records without annotation split into one empty entry: drop them.
@@ -383,6 +395,8 @@ def _transcript_lengths(entries: _Entries, fmt: AnnotationFormat) -> Any:
     n = len(entries)
     if "cdna" not in fmt.index or n == 0:
         return np.zeros(n, dtype=np.int64)
+    if n <= _SMALL:
+        return _transcript_lengths_small([v or "" for v in entries.field("cdna").to_pylist()])
     # VEP writes "pos/length" for every entry with a position when run with
     # --total_length, else never: a spread sample of entries settles which, unless
     # none of them has a position at all.
@@ -395,6 +409,28 @@ def _transcript_lengths(entries: _Entries, fmt: AnnotationFormat) -> Any:
     lens = pc.extract_regex(cdna, r"/\s*(?P<n>\d+)$").field("n")
     lens = pc.if_else(pc.equal(lens, ""), None, lens)
     return pc.cast(lens, pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+
+
+# Below this many entries a column step runs as a Python loop: each Arrow kernel
+# call (a regex compiled per call) costs more than a loop over a panel VCF's entries.
+_SMALL = 512
+# RE2's /\s*(?P<n>\d+)$ spelled for Python's re: ASCII digits and RE2's whitespace,
+# and the very end of the text.
+_LENGTH_RE = re.compile(r"/[\t\n\f\r ]*([0-9]+)\Z")
+
+
+def _transcript_lengths_small(values: list[str]) -> Any:
+    """:func:`_transcript_lengths` for a few entries (all of them are the sample)."""
+    import numpy as np
+
+    if not any("/" in v for v in values) and any(values):
+        return np.zeros(len(values), dtype=np.int64)
+    out = np.zeros(len(values), dtype=np.int64)
+    for k, v in enumerate(values):
+        m = _LENGTH_RE.search(v)
+        if m:
+            out[k] = int(m.group(1))
+    return out
 
 
 def _allele_entries(entries: _Entries, fmt: AnnotationFormat, rec: Any,

@@ -3,6 +3,8 @@ derived from it."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from .classify import SNV_CLASSES, hgvsp_short
@@ -33,6 +35,10 @@ SAMPLE_COLUMNS = [
 
 
 _VTYPES = ["", "SNP", "DNP", "TNP", "ONP", "INS", "DEL"]
+# Below this many values a column step runs as a Python loop: each Arrow kernel call
+# has a fixed cost of tens of microseconds, more than a loop over a few rows.
+_SMALL = 256
+_PREFIX = re.compile(r"^.*:")  # vcf2maf: s/^.*://
 
 
 def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
@@ -101,10 +107,13 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
         symbol = pc.if_else(pc.equal(symbol, ""), transcript.cast(pa.large_string()), symbol)
     genes = pc.if_else(pc.equal(symbol, ""), "Unknown", symbol)
     if isinstance(sample, str):
-        sample_col = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[sample])
+        sample_col = pd.Categorical.from_codes(
+            np.zeros(n, dtype=np.int8), dtype=pd.CategoricalDtype(pd.Index([sample], dtype=object)))
     else:
         sample_col = pd.Categorical(np.asarray(sample, dtype=object))
     filt = base["filter"]
+    # The dict is in MUTATION_COLUMNS order: ``columns=`` would make pandas reindex,
+    # three times the cost of the frame for a small file.
     return pd.DataFrame(
         {
             "sample": sample_col,
@@ -117,12 +126,11 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
             "alt": malt.to_numpy(zero_copy_only=False).astype(object),
             "variant_classification": vc,
             "variant_type": pd.Categorical.from_codes(
-                vt, categories=_VTYPES) if n else pd.Categorical([], categories=_VTYPES),
+                vt, dtype=_vtype_dtype()) if n else pd.Categorical([], categories=_VTYPES),
             "hgvsp_short": hgvsp,
             "filter": _categorical(filt if isinstance(filt, pa.Array)
                                    else pa.array(list(filt), type=pa.string())),
         },
-        columns=MUTATION_COLUMNS,
     )
 
 
@@ -187,15 +195,29 @@ def concat_mutations(frames: list[Any]) -> Any:
 
 
 def _categorical(arr: Any) -> Any:
+    import numpy as np
     import pandas as pd
     import pyarrow.compute as pc
 
+    if len(arr) <= _SMALL and not arr.null_count:
+        # The same codes and categories (in order of first appearance) from a dict.
+        seen: dict[str, int] = {}
+        codes = [seen.setdefault(v, len(seen)) for v in arr.to_pylist()]
+        dtype = pd.CategoricalDtype(pd.Index(list(seen), dtype=object))
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8 if len(seen) < 128 else np.int32),
+                                         dtype=dtype)
     enc = pc.dictionary_encode(arr)
     if hasattr(enc, "combine_chunks"):
         enc = enc.combine_chunks()
-    return pd.Categorical.from_codes(enc.indices.to_numpy(zero_copy_only=False),
-                                     categories=pd.Index(enc.dictionary.to_pylist(),
-                                                         dtype=object))
+    dtype = pd.CategoricalDtype(pd.Index(enc.dictionary.to_pylist(), dtype=object))
+    return pd.Categorical.from_codes(enc.indices.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
+@cache
+def _vtype_dtype() -> Any:
+    import pandas as pd
+
+    return pd.CategoricalDtype(pd.Index(_VTYPES, dtype=object))
 
 
 def _short_protein(values: Any) -> Any:
@@ -215,6 +237,15 @@ def _short_protein(values: Any) -> Any:
     rows = np.flatnonzero(pc.greater(pc.utf8_length(arr.fill_null("")), 0)
                           .to_numpy(zero_copy_only=False))
     if not len(rows):
+        return out
+    if len(rows) <= _SMALL:
+        # A few rows (a panel VCF): the same steps in Python, without the ~25
+        # whole-column kernel calls whose fixed cost would dominate.
+        for k, text in zip(rows.tolist(), pc.take(arr, pa.array(rows)).to_pylist(), strict=True):
+            text = _PREFIX.sub("", text).replace("%3D", "=")
+            for three, one in _AA3TO1.items():
+                text = text.replace(three, one)
+            out[k] = text
         return out
     sub = pc.take(arr, pa.array(rows))
     sub = pc.replace_substring_regex(sub, r"^.*:", "")  # vcf2maf: s/^.*://

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rinec_report import palettes
+from rinec_report.charts import chart_dict  # validated with lists cut short, not per data value
 from rinec_report.model import Chart, KeyValues, Note, Section, SummaryColumn, Table, Text
 
 from .classify import SNV_CLASSES
@@ -69,7 +70,7 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
             f"Showing the first {facts['shown']:,} of {facts['samples']:,} samples in waterfall "
             "order (option oncoplot_max_samples); the tables below have every sample."))
     blocks += [
-        Chart(chart.to_dict(), title="Oncoplot", renderer="canvas"),
+        Chart(chart_dict(chart), title="Oncoplot", renderer="canvas"),
         Text(f"Altered in {facts['altered']:,} of {facts['samples']:,} samples "
              f"({100 * facts['altered'] / max(facts['samples'], 1):.1f}%) among the top "
              f"{len(facts['genes'])} genes. {filter_sentence}"),
@@ -195,7 +196,7 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
               "non-synonymous classes, as maftools' titv does by default) is folded onto the "
               "pyrimidine of its base pair: G>A counts as C>T, A>G as T>C, and so on. Ti/Tv is "
               "transitions (C>T, T>C) over transversions (the other four)."),
-        blocks=[Chart(chart.to_dict(), renderer="canvas" if many else "svg"), Text(text)],
+        blocks=[Chart(chart_dict(chart), renderer="canvas" if many else "svg"), Text(text)],
     )
 
 
@@ -238,7 +239,7 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
     if territory_mb and float(table["tmb_per_mb"].max() or 0) >= cutoff * 0.5:
         layers.append(alt.Chart({"values": [{"y": cutoff}]}).mark_rule(
             color=palettes.VERMILLION, strokeDash=[4, 4]).encode(y="y:Q"))
-    chart = alt.layer(*layers).configure_view(stroke=None).to_dict()
+    chart = chart_dict(alt.layer(*layers).configure_view(stroke=None))
     if territory_mb:
         blocks.append(Text(
             f"TMB is the number of non-synonymous mutations ({nonsyn}) divided by the panel "

@@ -83,8 +83,10 @@ def _open_vcf(path: str) -> tuple[Any, str | None]:
     ##fileformat line (htslib refuses such a file; SnpEff's examples have none)."""
     from cyvcf2 import VCF
 
+    # No htslib decompression thread: starting one costs more than it saves for a
+    # panel VCF, and on a machine whose cores are busy it slows a large file too.
     try:
-        return VCF(path, gts012=False, lazy=True, threads=1), None
+        return VCF(path, gts012=False, lazy=True), None
     except (OSError, Exception) as exc:  # cyvcf2 raises bare Exception on bad headers
         first = _first_line(path)
         if not first.startswith("#") or first.startswith("##fileformat"):
@@ -101,7 +103,7 @@ def _open_vcf(path: str) -> tuple[Any, str | None]:
         out.write(b"##fileformat=VCFv4.2\n")
         shutil.copyfileobj(src, out)
     try:
-        return VCF(copy, gts012=False, lazy=True, threads=1), copy
+        return VCF(copy, gts012=False, lazy=True), copy
     except (OSError, Exception) as exc:
         os.unlink(copy)
         raise InputError(f"cannot be read as VCF/BCF: {exc}") from None
