@@ -13,8 +13,6 @@ floor (a bare cyvcf2 loop over every VCF plus pandas reading the two tables); an
 """
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import shutil
 import sys
@@ -22,18 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from clinical_tables import write_clinical, write_ihc
-from harness import (
-    BENCH_ROOT,
-    alternate,
-    check_in_chromium,
-    generate_once,
-    goal,
-    print_comparison,
-    print_drawn,
-    python_argv,
-    report_argv,
-    save,
-)
+from harness import BENCH_ROOT, bench_args, generate_once, goal, measure_report, print_comparison, python_argv, save
 from vcf_writer import write_bgzf_vcf
 
 FORMAT = ("Allele|Consequence|IMPACT|SYMBOL|Gene|Feature_type|Feature|BIOTYPE|EXON|INTRON|HGVSc|"
@@ -143,37 +130,27 @@ def make_run(run_dir: Path, samples: int, variants: int) -> str:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--samples", type=int, default=1000)
-    ap.add_argument("--variants", type=int, default=100)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="50 samples, 2 runs")
-    args = ap.parse_args()
-    if args.quick:
-        args.samples, args.runs = 50, 2
+    args = bench_args({"samples": 1000, "variants": 100}, quick={"samples": 50})
     run_dir = BENCH_ROOT / f"cohort_{args.samples}_{args.variants}"
     generate_once(run_dir, "v2", lambda: make_run(run_dir, args.samples, args.variants))
     out = BENCH_ROOT / f"cohort_{args.samples}_{args.variants}_out"
-    commands = {"report": report_argv(run_dir, out), "floor": python_argv(FLOOR, run_dir)}
+    others = {"floor": python_argv(FLOOR, run_dir)}
     multiqc = shutil.which("multiqc", path=str(Path(sys.executable).parent)) or shutil.which("multiqc")
     if multiqc:
-        commands["multiqc"] = [multiqc, str(run_dir / "bcftools_stats"), "-o",
-                               str(BENCH_ROOT / f"cohort_{args.samples}_multiqc"), "-f", "-q"]
+        others["multiqc"] = [multiqc, str(run_dir / "bcftools_stats"), "-o",
+                             str(BENCH_ROOT / f"cohort_{args.samples}_multiqc"), "-f", "-q"]
     else:
         print("MultiQC is not installed (pip install multiqc): the peer comparison is skipped")
-    got = alternate(commands, args.runs, env={"MULTIQC_NO_VERSION_CHECK": "1"})
-    print(f"\n{args.samples} panel VCF.gz + clinical + IHC tables, {os.cpu_count()} cores")
-    ratios = print_comparison(got["report"], got["floor"], "bare read (cyvcf2, pandas)")
+    m = measure_report(run_dir, out, others, args.runs, f"{args.samples} panel VCF.gz + clinical + IHC tables",
+                       "bare read (cyvcf2, pandas)", env={"MULTIQC_NO_VERSION_CHECK": "1"})
     peer = None
     ok = True
-    if "multiqc" in got:
-        peer = print_comparison(got["report"], got["multiqc"], "MultiQC, bcftools stats")
+    if "multiqc" in m.got:
+        peer = print_comparison(m.got["report"], m.got["multiqc"], "MultiQC, bcftools stats")
         ok = goal("whole report / MultiQC, wall", peer["wall"], 1.0, "x")
-    drawn = check_in_chromium(out / "rinec_report.html")
-    print_drawn(drawn)
-    save("cohort", {"samples": args.samples, "report": got["report"], "floor": got["floor"],
-                    "multiqc": got.get("multiqc"), "ratios": ratios, "peer_ratios": peer, "drawn": drawn})
-    return 0 if ok and drawn.ok else 1
+    save("cohort", {"samples": args.samples, "report": m.got["report"], "floor": m.got["floor"],
+                    "multiqc": m.got.get("multiqc"), "ratios": m.ratios, "peer_ratios": peer, "drawn": m.drawn})
+    return 0 if ok and m.drawn.ok else 1
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ Dask throughput within 10% of the local pool's (the point is that it scales out)
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import socket
@@ -21,7 +20,7 @@ import sys
 import time
 
 from bench_cohort_scale import make_run
-from harness import BENCH_ROOT, alternate, generate_once, goal, python_argv, save
+from harness import BENCH_ROOT, alternate, bench_args, generate_once, goal, python_argv, save
 
 STAGE = """
 import sys, time
@@ -86,14 +85,7 @@ def stop_cluster(procs: list[subprocess.Popen]) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--samples", type=int, default=1000)
-    ap.add_argument("--variants", type=int, default=100)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="50 samples, 2 runs")
-    args = ap.parse_args()
-    if args.quick:
-        args.samples, args.runs = 50, 2
+    args = bench_args({"samples": 1000, "variants": 100}, quick={"samples": 50})
     run_dir = BENCH_ROOT / f"cohort_{args.samples}_{args.variants}"
     generate_once(run_dir, "v2", lambda: make_run(run_dir, args.samples, args.variants))
     logs = BENCH_ROOT / "dask_logs"

@@ -12,23 +12,10 @@ within 5 s, the page under 25 MB.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 from clinical_tables import FLOOR_TABLES, write_clinical, write_ihc, write_survival
-from harness import (
-    BENCH_ROOT,
-    alternate,
-    check_in_chromium,
-    generate_once,
-    goal,
-    print_comparison,
-    print_drawn,
-    python_argv,
-    report_argv,
-    save,
-)
+from harness import BENCH_ROOT, bench_args, generate_once, goal, measure_report, python_argv, save
 
 CONFIG = """title: "Scale: synthetic cohort"
 cohort:
@@ -40,13 +27,7 @@ survival:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--patients", type=int, default=100_000)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--quick", action="store_true", help="2,000 patients, 2 runs")
-    args = ap.parse_args()
-    if args.quick:
-        args.patients, args.runs = 2_000, 2
+    args = bench_args({"patients": 100_000}, quick={"patients": 2_000}, runs=3)
     run_dir = BENCH_ROOT / f"patients_{args.patients}"
 
     def make() -> str:
@@ -59,16 +40,14 @@ def main() -> int:
     generate_once(run_dir, "v1", make)
     out = BENCH_ROOT / f"patients_{args.patients}_out"
     tables = [run_dir / n for n in ("clinical.csv", "survival.tsv", "ihc_scores.csv")]
-    got = alternate({"report": report_argv(run_dir, out), "floor": python_argv(FLOOR_TABLES, *tables)}, args.runs)
-    print(f"\n{args.patients:,} patients (clinical, survival, IHC), {os.cpu_count()} cores")
-    ratios = print_comparison(got["report"], got["floor"], "pandas reading the tables")
-    drawn = check_in_chromium(out / "rinec_report.html")
-    print_drawn(drawn, 5)
-    ok = goal("whole report, wall", got["report"].wall, 60, " s")
-    ok &= goal("every chart drawn in Chromium", drawn.seconds if drawn.ok else float("inf"), 5, " s")
-    ok &= goal("page size", drawn.html_mb, 25, " MB")
-    save("patients", {"patients": args.patients, "report": got["report"], "floor": got["floor"],
-                      "ratios": ratios, "drawn": drawn})
+    m = measure_report(run_dir, out, {"floor": python_argv(FLOOR_TABLES, *tables)}, args.runs,
+                       f"{args.patients:,} patients (clinical, survival, IHC)", "pandas reading the tables",
+                       draw_limit=5)
+    ok = goal("whole report, wall", m.got["report"].wall, 60, " s")
+    ok &= goal("every chart drawn in Chromium", m.drawn.seconds if m.drawn.ok else float("inf"), 5, " s")
+    ok &= goal("page size", m.drawn.html_mb, 25, " MB")
+    save("patients", {"patients": args.patients, "report": m.got["report"], "floor": m.got["floor"],
+                      "ratios": m.ratios, "drawn": m.drawn})
     return 0 if ok else 1
 
 

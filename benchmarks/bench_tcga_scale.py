@@ -11,22 +11,10 @@ size (Arrow buffers, as the floor reports them); every chart drawn in Chromium.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from harness import (
-    BENCH_ROOT,
-    alternate,
-    check_in_chromium,
-    generate_once,
-    goal,
-    print_comparison,
-    print_drawn,
-    python_argv,
-    report_argv,
-    save,
-)
+from harness import BENCH_ROOT, bench_args, generate_once, goal, measure_report, python_argv, save
 
 COLUMNS = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele",
            "Tumor_Seq_Allele2", "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode",
@@ -94,14 +82,7 @@ print("rows", table.num_rows, "nbytes", table.nbytes)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=3_000_000)
-    ap.add_argument("--samples", type=int, default=10_000)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="100,000 rows, 500 samples, 2 runs")
-    args = ap.parse_args()
-    if args.quick:
-        args.rows, args.samples, args.runs = 100_000, 500, 2
+    args = bench_args({"rows": 3_000_000, "samples": 10_000}, quick={"rows": 100_000, "samples": 500})
     run_dir = BENCH_ROOT / f"maf_{args.rows}_{args.samples}"
     maf = run_dir / "cohort.maf"
 
@@ -111,18 +92,15 @@ def main() -> int:
 
     generate_once(run_dir, "v1", make)
     out = BENCH_ROOT / f"maf_{args.rows}_{args.samples}_out"
-    got = alternate({"report": report_argv(run_dir, out), "floor": python_argv(FLOOR, maf, ",".join(COLUMNS))},
-                    args.runs)
-    nbytes = int(got["floor"].figure("nbytes"))
-    print(f"\n{args.rows:,}-row MAF, {args.samples:,} samples; the needed columns hold {nbytes / 1e6:.0f} MB")
-    ratios = print_comparison(got["report"], got["floor"], "pyarrow, needed columns")
-    drawn = check_in_chromium(out / "rinec_report.html")
-    print_drawn(drawn)
-    ok = goal("whole report / pyarrow read, wall", ratios["wall"], 5, "x")
-    ok &= goal("peak memory (summed) / columns' size", got["report"].mem / nbytes, 3, "x")
-    save("maf", {"rows": args.rows, "samples": args.samples, "columns_bytes": nbytes, "report": got["report"],
-                 "floor": got["floor"], "ratios": ratios, "drawn": drawn})
-    return 0 if ok and drawn.ok else 1
+    m = measure_report(run_dir, out, {"floor": python_argv(FLOOR, maf, ",".join(COLUMNS))}, args.runs,
+                       f"{args.rows:,}-row MAF, {args.samples:,} samples", "pyarrow, needed columns")
+    nbytes = int(m.got["floor"].figure("nbytes"))
+    print(f"the needed columns hold {nbytes / 1e6:.0f} MB")
+    ok = goal("whole report / pyarrow read, wall", m.ratios["wall"], 5, "x")
+    ok &= goal("peak memory (summed) / columns' size", m.got["report"].mem / nbytes, 3, "x")
+    save("maf", {"rows": args.rows, "samples": args.samples, "columns_bytes": nbytes, "report": m.got["report"],
+                 "floor": m.got["floor"], "ratios": m.ratios, "drawn": m.drawn})
+    return 0 if ok and m.drawn.ok else 1
 
 
 if __name__ == "__main__":

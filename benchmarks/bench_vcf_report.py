@@ -17,50 +17,14 @@ Chromium. Goal: whole report within 1.5x the bare read (wall and CPU).
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 from bench_variants_parse import generate
-from harness import (
-    BENCH_ROOT,
-    alternate,
-    check_in_chromium,
-    generate_once,
-    goal,
-    print_comparison,
-    print_drawn,
-    python_argv,
-    report_argv,
-    save,
-)
-
-FLOOR = """
-import sys
-from cyvcf2 import VCF
-
-vcf = VCF(sys.argv[1], lazy=True, threads=1)
-chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
-for v in vcf:
-    chroms.append(v.CHROM)
-    poss.append(v.POS)
-    refs.append(v.REF)
-    alts.append(v.ALT)
-    filts.append(v.FILTER)
-    anns.append(v.INFO.get("CSQ"))
-vcf.close()
-print("records", len(chroms))
-"""
+from harness import BENCH_ROOT, bench_args, floor_code, generate_once, goal, measure_report, python_argv, save
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--records", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--quick", action="store_true", help="20,000 records, 2 runs")
-    args = ap.parse_args()
-    if args.quick:
-        args.records, args.runs = 20_000, 2
+    args = bench_args({"records": 1_000_000}, quick={"records": 20_000})
     run_dir = BENCH_ROOT / f"vcf_{args.records}"
     path = run_dir / "tumour.vcf.gz"
 
@@ -70,16 +34,13 @@ def main() -> int:
 
     generate_once(run_dir, "v1", make)
     out = BENCH_ROOT / f"vcf_{args.records}_out"
-    got = alternate({"report": report_argv(run_dir, out), "floor": python_argv(FLOOR, path)}, args.runs)
-    print(f"\n{args.records:,}-record VEP VCF.gz, {os.cpu_count()} cores")
-    ratios = print_comparison(got["report"], got["floor"], "bare cyvcf2 loop")
-    drawn = check_in_chromium(out / "rinec_report.html")
-    print_drawn(drawn)
-    ok = goal("whole report / bare cyvcf2 read, wall", ratios["wall"], 1.5, "x")
-    ok &= goal("whole report / bare cyvcf2 read, CPU", ratios["cpu"], 1.5, "x")
-    save("vcf", {"records": args.records, "report": got["report"], "floor": got["floor"], "ratios": ratios,
-                 "drawn": drawn})
-    return 0 if ok and drawn.ok else 1
+    m = measure_report(run_dir, out, {"floor": python_argv(floor_code("cyvcf2_fields(sys.argv[1])"), path)},
+                       args.runs, f"{args.records:,}-record VEP VCF.gz", "bare cyvcf2 loop")
+    ok = goal("whole report / bare cyvcf2 read, wall", m.ratios["wall"], 1.5, "x")
+    ok &= goal("whole report / bare cyvcf2 read, CPU", m.ratios["cpu"], 1.5, "x")
+    save("vcf", {"records": args.records, "report": m.got["report"], "floor": m.got["floor"],
+                 "ratios": m.ratios, "drawn": m.drawn})
+    return 0 if ok and m.drawn.ok else 1
 
 
 if __name__ == "__main__":

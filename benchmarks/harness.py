@@ -22,6 +22,7 @@ Results are printed and kept as JSON under /tmp/rinec_bench/results/ for the sum
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -250,3 +251,47 @@ def generate_once(folder: Path, key: str, make: Callable[[], str]) -> None:
     made = make()
     marker.touch()
     print(f"generated {made} in {time.perf_counter() - started:.1f} s: {folder}")
+
+
+def bench_args(sizes: dict[str, int], quick: dict[str, int], runs: int = 5) -> argparse.Namespace:
+    """Every benchmark's command line: ``--<size>`` per size, ``--runs``, and ``--quick``
+    (the ``quick`` sizes and 2 runs)."""
+    ap = argparse.ArgumentParser()
+    for name, default in sizes.items():
+        ap.add_argument(f"--{name}", type=int, default=default)
+    ap.add_argument("--runs", type=int, default=runs)
+    small = ", ".join(f"{v:,} {k}" for k, v in quick.items())
+    ap.add_argument("--quick", action="store_true", help=f"{small}, 2 runs")
+    args = ap.parse_args()
+    if args.quick:
+        for name, value in quick.items():
+            setattr(args, name, value)
+        args.runs = 2
+    return args
+
+
+def floor_code(call: str) -> str:
+    """Code for a fresh interpreter that prints ``records N`` from a function of
+    floors.py, e.g. ``floor_code("cyvcf2_fields(sys.argv[1])")``."""
+    here = str(Path(__file__).resolve().parent)
+    return f"import sys\nsys.path.insert(0, {here!r})\nfrom floors import *\nprint('records', {call})\n"
+
+
+@dataclass
+class Measured:
+    got: dict[str, Summary]  # "report", "floor" and any peers
+    ratios: dict[str, float]  # report / floor
+    drawn: Drawn
+
+
+def measure_report(run_dir: Path, out: Path, others: dict[str, list[str]], runs: int, heading: str,
+                   floor_label: str, draw_limit: float | None = None,
+                   env: dict[str, str] | None = None) -> Measured:
+    """The whole report alternated with ``others`` (its ``floor`` and any peers), the
+    comparison with the floor printed, and the page opened in Chromium."""
+    got = alternate({"report": report_argv(run_dir, out), **others}, runs, env)
+    print(f"\n{heading}, {os.cpu_count()} cores")
+    ratios = print_comparison(got["report"], got["floor"], floor_label)
+    drawn = check_in_chromium(out / "rinec_report.html")
+    print_drawn(drawn, draw_limit)
+    return Measured(got, ratios, drawn)
