@@ -90,7 +90,10 @@ def read_table(path: str | Path, sheet: str | None = None) -> TextTable:
 def _read_bytes(path: Path) -> bytes:
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+        # Streamed: gzip.decompress copies the rest of the input once per member, which
+        # is quadratic in a bgzipped table's thousands of members.
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            raw = stream.read()
     return raw
 
 

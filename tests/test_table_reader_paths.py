@@ -62,3 +62,16 @@ def test_random_quote_free_texts_read_as_the_csv_module_reads_them() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         for delimiter in (",", "\t", ";"):
             assert tables._text_grid(text, delimiter) == csv_module_grid(text, delimiter), repr(text)
+
+
+def test_a_table_gzipped_in_many_members_reads_as_the_plain_one(tmp_path) -> None:
+    # bgzip writes one gzip member per 64 KB block; every member must be read.
+    import gzip
+
+    text = "patient_id,age\n" + "".join(f"P{i},{20 + i % 60}\n" for i in range(3000))
+    (tmp_path / "plain.csv").write_text(text)
+    data = text.encode()
+    members = b"".join(gzip.compress(data[i:i + 1000]) for i in range(0, len(data), 1000))
+    (tmp_path / "blocks.csv.gz").write_bytes(members)
+    plain, blocks = tables.read_table(tmp_path / "plain.csv"), tables.read_table(tmp_path / "blocks.csv.gz")
+    assert blocks.rows == plain.rows and len(blocks.rows) == 3000 and blocks.lines == plain.lines
