@@ -74,6 +74,8 @@ def test_hgvsp_short() -> None:
     assert hgvsp_short("ENSP00000269305.4:p.Arg175His") == "p.R175H"
     assert hgvsp_short("ENSP1:p.Trp54Ter") == "p.W54*"
     assert hgvsp_short("ENSP1:p.Leu212%3D") == "p.L212="
+    # vcf2maf strips with s/^.*:// (greedy: up to the last colon), as the column version does.
+    assert hgvsp_short("GRCh38:ENSP1:p.Arg175His") == "p.R175H"
     assert hgvsp_short("", "c.498+1G>A", "splice_donor_variant") == "p.X166_splice"
     # Only splice acceptor/donor effects get p.X<n>_splice (not transcript_ablation).
     assert hgvsp_short("", "c.498+1G>A", "transcript_ablation") == ""

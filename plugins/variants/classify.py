@@ -283,8 +283,8 @@ def hgvsp_short(hgvsp: str, hgvsc: str = "", effect: str = "") -> str:
     short = ""
     if hgvsp:
         hgvsp = hgvsp.replace("%3D", "=")
-        if ":" in hgvsp:
-            hgvsp = hgvsp.split(":", 1)[1]
+        if ":" in hgvsp:  # vcf2maf: s/^.*:// (up to the last colon, as the column version does)
+            hgvsp = hgvsp.rsplit(":", 1)[1]
         short = _AA_RE.sub(lambda m: _AA3TO1[m.group(0)], hgvsp)
     if effect in SPLICE_SITE_EFFECTS and hgvsc:
         m = _CPOS_RE.match(hgvsc.split(":", 1)[-1])
