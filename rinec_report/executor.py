@@ -153,10 +153,20 @@ class DaskExecutor:
         if not items:
             return
         with self._client() as client:
-            futures = client.map(fn, list(items), pure=False, retries=self.retries)
+            workers = max(1, len(client.scheduler_info().get("workers", {})))
+            # Batches, as the local pool's chunks: one task per small file would spend
+            # more on the scheduler's round trips than on the parsing (a panel VCF
+            # parses in a few milliseconds). A batch whose worker dies is run again whole.
+            size = max(1, len(items) // (workers * 8))
+            batches = [list(items[i:i + size]) for i in range(0, len(items), size)]
+            futures = client.map(_run_batch, [fn] * len(batches), batches, pure=False, retries=self.retries)
             for future in futures:
-                yield future.result()
+                yield from future.result()
                 future.release()
+
+
+def _run_batch(fn: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [fn(item) for item in batch]
 
 
 def make_executor(kind: str, jobs: int | None, preload: Sequence[str], scheduler: str | None) -> Executor:
