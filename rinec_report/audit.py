@@ -112,11 +112,15 @@ def _collect(frame: Any, fields: dict[str, str], out: dict[str, set[str]]) -> No
 _CODE = re.compile(r"<script(?![^>]*application/json)[^>]*>.*?</script>|<style[^>]*>.*?</style>", re.S | re.I)
 
 
+# Embedded pictures and fonts: their base64 spells short ids ('+K77/') by chance.
+_EMBEDDED = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,[A-Za-z0-9+/=]+")
+
+
 def without_code(html: str) -> str:
-    """The page without its program code (the Vega libraries, the page script, the styles):
-    what is left is what the report says, data included. Minified code is full of names
-    such as ``P1`` that are not patients."""
-    return _CODE.sub(" ", html)
+    """The page without its program code (the Vega libraries, the page script, the styles)
+    and embedded binary data: what is left is what the report says, data included.
+    Minified code is full of names such as ``P1`` that are not patients."""
+    return _EMBEDDED.sub(" ", _CODE.sub(" ", html))
 
 
 _MONTH_DATES = re.compile(

@@ -249,3 +249,5 @@ def test_embedded_data_in_markup_is_left_whole(tmp_path: Path) -> None:
     page = report.html_path.read_text()
     assert Figure.PICTURE in page
     assert 'alt="P002"' in page and "<figcaption>P002 on 2020</figcaption>" in page
+    # The audit reads what the report says, not the bytes of its pictures.
+    assert search(report.html_path, {"patient": {"K77", "K12"}, "date": {"2020-03-04"}}) == []
