@@ -117,10 +117,11 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, scheduler: str, timeout: float = 30.0, retries: int = 2) -> None:
+    def __init__(self, scheduler: str, timeout: float = 30.0, retries: int = 2, preload: Sequence[str] = ()) -> None:
         self.scheduler = scheduler
         self.timeout = timeout
         self.retries = retries
+        self.preload = tuple(preload)
 
     def _client(self):
         try:
@@ -154,6 +155,9 @@ class DaskExecutor:
             return
         with self._client() as client:
             workers = max(1, len(client.scheduler_info().get("workers", {})))
+            # Every worker imports the plugins' modules at once, as the local pool's fork
+            # server does, rather than in the first batch each happens to run.
+            client.run(_import_modules, self.preload)
             # Batches, as the local pool's chunks: one task per small file would spend
             # more on the scheduler's round trips than on the parsing (a panel VCF
             # parses in a few milliseconds). A batch whose worker dies is run again whole.
@@ -169,10 +173,17 @@ def _run_batch(fn: Callable[[T], R], batch: list[T]) -> list[R]:
     return [fn(item) for item in batch]
 
 
+def _import_modules(names: Sequence[str]) -> None:
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
 def make_executor(kind: str, jobs: int | None, preload: Sequence[str], scheduler: str | None) -> Executor:
     """The executor a run asked for (``executor:`` in the config, ``--executor`` on the CLI)."""
     if kind == "dask":
         if not scheduler:
             raise ExecutorError("the dask executor needs a scheduler address: --scheduler tcp://HOST:8786")
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, preload=preload)
     return LocalExecutor(jobs, preload)
