@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import vcf2maf_reference as reference
 from rinec_plugins.variants.vcf import parse_vcf
-from variants_helpers import DATA, TEST_DATA
+from variants_helpers import DATA, TEST_DATA, add_sample_column
 
 COLUMNS = ["Hugo_Symbol", "Variant_Classification", "Variant_Type", "Start_Position",
            "Reference_Allele", "Tumor_Seq_Allele2", "HGVSp_Short"]
@@ -34,23 +34,6 @@ def maf_rows(path: Path) -> list[tuple[str, ...]]:
 
 def reference_rows(path: Path, tumor: str, normal: str | None) -> list[tuple[str, ...]]:
     return [tuple(r[c] for c in COLUMNS) for r in reference.convert(path, tumor, normal)]
-
-
-def with_genotypes(src: Path, dst: Path, sample: str = "S1") -> Path:
-    """A sites-only VCF with one sample column: 0/1, or 0/2 at multi-allelic
-    records (so the second ALT is the sample's allele)."""
-    out = []
-    for line in src.read_text().splitlines():
-        if line.startswith("##"):
-            out.append(line)
-        elif line.startswith("#CHROM"):
-            out.append('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">')
-            out.append(f"{line}\tFORMAT\t{sample}")
-        elif line.strip():
-            gt = "0/2" if "," in line.split("\t")[4] else "0/1"
-            out.append(f"{line}\tGT\t{gt}")
-    dst.write_text("\n".join(out) + "\n")
-    return dst
 
 
 PINDEL = DATA / "vcf2maf_test_pindel.vep.vcf"
@@ -99,7 +82,7 @@ def test_public_vcf_agrees_with_the_reference_row_by_row(tmp_path: Path, path: P
                                                          normal: str | None,
                                                          options: dict) -> None:
     if "bcftools" in path.name:  # sites only: a sample column is added
-        path = with_genotypes(path, tmp_path / "bcftools.vcf")
+        path = add_sample_column(path, tmp_path / "bcftools.vcf", second_alt=True)
     got = plugin_rows(path, options)
     want = reference_rows(path, tumor, normal)
     assert len(got) == len(want) > 0

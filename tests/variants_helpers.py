@@ -54,9 +54,10 @@ def write_vcf(path: Path, records: list[tuple], samples: tuple[str, ...] = ("S1"
     return path
 
 
-def add_sample_column(src: Path, dst: Path, sample: str = "S1") -> Path:
+def add_sample_column(src: Path, dst: Path, sample: str = "S1", second_alt: bool = False) -> Path:
     """A sites-only VCF (like bcftools' test files) with one genotype column added,
-    so the plugin can attribute its records to a sample."""
+    so the plugin can attribute its records to a sample: 0/1, or with ``second_alt``
+    0/2 at multi-allelic records (the second ALT is then the sample's allele)."""
     out = []
     for line in src.read_text().splitlines():
         if line.startswith("##"):
@@ -65,7 +66,8 @@ def add_sample_column(src: Path, dst: Path, sample: str = "S1") -> Path:
             out.append('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">')
             out.append(line if line.count("\t") > 7 else f"{line}\tFORMAT\t{sample}")
         elif line.strip():
-            out.append(line if line.count("\t") > 7 else f"{line}\tGT\t0/1")
+            gt = "0/2" if second_alt and "," in line.split("\t")[4] else "0/1"
+            out.append(line if line.count("\t") > 7 else f"{line}\tGT\t{gt}")
     dst.write_text("\n".join(out) + "\n")
     return dst
 
