@@ -152,21 +152,23 @@ def _specimen_types(
     type from the label; labels that cannot be typed are warned about when the study
     types its specimens NPC and NEC (the second-cancer preset), and are otherwise
     their own type (primary, metastasis)."""
-    written = declared.loc[readings["row"]].to_numpy() if declared is not None else [""] * len(readings)
-    kinds: dict[tuple[str, str], str | None] = {}
-    result: list[str] = []
+    labels = readings["specimen"].to_numpy(dtype=object)
+    rows = readings["row"].to_numpy()
+    written = (declared.loc[rows].to_numpy(dtype=object) if declared is not None
+               else np.full(len(readings), "", dtype=object))
+    # Typed once per distinct (written type, label) pair, in reading order.
+    written_codes, _ = pd.factorize(written)
+    label_codes, seen_labels = pd.factorize(labels)
+    codes, _ = pd.factorize(written_codes * max(len(seen_labels), 1) + label_codes)
+    _, firsts = np.unique(codes, return_index=True)
+    kinds = [specimen_type(written[f] or labels[f], mapping) or written[f] or None for f in firsts.tolist()]
+    untyped = np.array([k is None for k in kinds], dtype=bool)
+    result = np.where(untyped[codes], labels, np.array(kinds, dtype=object)[codes]) if len(codes) else labels
+    if not {NPC, NEC} & set(pd.unique(result)):
+        return list(result)
     unknown: dict[str, int] = {}
-    for row, label, written_type in zip(readings["row"], readings["specimen"], written, strict=True):
-        pair = (written_type, label)
-        if pair not in kinds:
-            kinds[pair] = specimen_type(written_type or label, mapping) or written_type or None
-        kind = kinds[pair]
-        if kind is None:
-            unknown.setdefault(label, row)
-            kind = label
-        result.append(kind)
-    if not any(kind in (NPC, NEC) for kind in set(result)):
-        return result
+    for first in sorted(firsts[untyped].tolist()):
+        unknown.setdefault(labels[first], int(rows[first]))
     for label, row in unknown.items():
         warnings.warn(
             f"row {row}, column '{specimen_column}': cannot tell whether specimen "
@@ -175,7 +177,7 @@ def _specimen_types(
             InputWarning,
             stacklevel=3,
         )
-    return result
+    return list(result)
 
 
 def to_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
@@ -290,10 +292,11 @@ def _score_rows(
         values.append(None if caught else value)
     by_code = pd.DataFrame([v or {} for v in values], columns=list(_values(None, None, None, None, "", "")))
     out = by_code.iloc[codes].reset_index(drop=True)
-    keep = [values[c] is not None for c in codes]
+    one_by_one = np.array([v is None for v in values], dtype=bool)[codes]
+    keep = ~one_by_one
     bad: dict[str, list[tuple[int, str, str]]] = {}
     own: dict[int, dict[str, Any]] = {}
-    for i in (i for i, c in enumerate(codes) if values[c] is None):
+    for i in np.flatnonzero(one_by_one).tolist():
         try:
             own[i] = score(int(rows[i]), key(i))
         except InputError as err:
