@@ -13,7 +13,7 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
                    run: Any) -> dict[str, Any] | None:
     import pandas as pd
 
-    from .frames import MUTATION_COLUMNS, gene_table, sample_table
+    from .frames import MUTATION_COLUMNS, gene_table, sample_table, stack_files
     from .panel import parse_bed
 
     calls = [f for f in files if f.data and f.data.get("kind") == "calls"]
@@ -65,7 +65,7 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             "annotation": d["annotation"],
         })
     if len(frames) > 1:
-        mutations = pd.concat(frames, ignore_index=True)
+        mutations = stack_files(frames)
     else:
         # A new frame over the same columns (columns set below replace, never write
         # into, the parsed ones): reset_index would copy every column.

