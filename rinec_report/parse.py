@@ -108,14 +108,37 @@ def _first_line(text: str) -> str:
     return lines[0].strip() if lines else ""
 
 
+# A file at least this big is hashed beside its parse rather than before it: reading
+# and hashing release the GIL, so the digest of a 400 MB MAF (0.8 s) costs no wall
+# time while the parse holds the other core. Below it a thread costs more than it saves.
+HASH_BESIDE_BYTES = 8 * 2**20
+
+
 def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
-    """Parse one file; never raises."""
+    """Parse one file; never raises. A file that cannot be read whole (for its
+    digest) is an error, whatever its parser made of it."""
+    if task.file.size < HASH_BESIDE_BYTES:
+        try:
+            digest = sha256_of(task.file.path)
+        except OSError as exc:
+            return ParseOutcome(file=task.file, error=input_failure(exc))
+        outcome = _parsed(task, caller)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            hashing = hasher.submit(sha256_of, task.file.path)
+            outcome = _parsed(task, caller)
+            try:
+                digest = hashing.result()
+            except OSError as exc:
+                return ParseOutcome(file=task.file, error=input_failure(exc))
+    outcome.sha256 = digest
+    return outcome
+
+
+def _parsed(task: ParseTask, caller: Any) -> ParseOutcome:
     outcome = ParseOutcome(file=task.file)
-    try:
-        outcome.sha256 = sha256_of(task.file.path)
-    except OSError as exc:
-        outcome.error = input_failure(exc)
-        return outcome
     hook = caller if caller is not None else _module_caller(task.module)
     with captured_stderr() as printed:
         data, outcome.error, outcome.traceback, outcome.warnings = guarded(
