@@ -119,3 +119,29 @@ def test_the_patient_highlighter_filters_the_gallery(page):
     page.keyboard.press("Escape")
     page.select_option("#rr-patient", "")
     assert page.locator("#imaging-timeline .rri-patient:visible").count() == 3
+
+
+def test_print_lays_the_pictures_out_as_a_compact_gallery(page):
+    # Paper: A4 less the core's 12 mm margins is 186 mm = 703 CSS px wide.
+    page.set_viewport_size({"width": 703, "height": 1000})
+    page.emulate_media(media="print")
+    figures = page.evaluate("""() => Array.from(document.querySelectorAll('.rri-fig')).map(f => {
+      const img = f.querySelector('img').getBoundingClientRect();
+      const cap = f.querySelector('figcaption').getBoundingClientRect();
+      return {patient: f.dataset.patient, grid: !!f.closest('.rri-grid'), top: Math.round(img.top),
+              right: Math.max(img.right, cap.right), overlap: cap.top < img.bottom - 1 && cap.left < img.right - 1,
+              avoid: getComputedStyle(f).breakInside};
+    })""")
+    assert len(figures) == 21 + 16  # every picture is laid out on paper
+    assert all(f["right"] <= 703 for f in figures)  # nothing past the right margin
+    assert not any(f["overlap"] for f in figures)  # a caption never over its picture
+    assert {f["avoid"] for f in figures} == {"avoid"}  # nor split from it by a page break
+    # several pictures per row: P2's 8 images at diagnosis (H&E, then IHC) take 2 rows at most
+    p2 = {f["top"] for f in figures if f["patient"] == "P2" and not f["grid"]}
+    assert len(p2) <= 2
+    # the pathology grids of P1 and P2 side by side, narrower than the timeline's pictures
+    tops = page.evaluate("Array.from(document.querySelectorAll('.rri-patho')).map(e => e.getBoundingClientRect().top)")
+    assert len(tops) == 2 and tops[0] == tops[1]
+    widths = page.evaluate("""() => ['.rri-patient .rri-thumb', '.rri-grid .rri-thumb'].map(
+      s => document.querySelector(s).getBoundingClientRect().width)""")
+    assert widths[1] < widths[0]

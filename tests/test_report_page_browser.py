@@ -177,7 +177,24 @@ def test_print_has_no_controls_no_closed_help_and_no_cut_table(printed, example_
     header = text[text.index("Patient summary"):][:3000]
     for title in ("TMB", "Dominant", "Variants"):
         assert title in header, title
+    # 20 pages before the imaging pictures printed, and still 20 with them (compact gallery)
     assert _pages(pdf) <= 20
+
+
+# The pictures of the example's imaging sections, by hand from example_run/images/: 21 images
+# (P1 11, the 4-slice DICOM series counting once; P2 8; P3 2) in the timeline, and their 16 H&E
+# and IHC images (8 for P1, 8 for P2) again in the pathology grid.
+EXAMPLE_PICTURES = 21 + 16
+
+
+def test_print_has_every_imaging_picture(printed) -> None:
+    # Every drawing of a picture in the PDF (pdfimages, poppler), thumbnails told from charts
+    # drawn on a canvas by their size: a thumbnail's long side is at most imaging.thumb_side
+    # (200 px, docs/plugins/imaging.md); a canvas chart is rasterised at page size.
+    pdf, _ = printed
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    sizes = [(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])]
+    assert sum(1 for w, h in sizes if max(w, h) <= 200) == EXAMPLE_PICTURES
 
 
 def test_print_layout_fits_the_paper(printed) -> None:
@@ -192,15 +209,37 @@ def test_print_layout_fits_the_paper(printed) -> None:
     assert outside == []
 
 
+# A control shown on paper, unless it is printable content by the plugins' documented
+# mechanism (docs/writing_plugins.md, "Paper"): a button marked rr-print-keep that holds a
+# drawn picture, no text, and none of a control's border, background or padding.
+SHOWN_CONTROLS = """() => Array.from(document.querySelectorAll('button:not(.rr-sort), summary, select, input'))
+  .filter(b => b.offsetParent)
+  .filter(b => {
+    if (!b.classList.contains('rr-print-keep')) return true;
+    const s = getComputedStyle(b);
+    const picture = Array.from(b.querySelectorAll('img')).some(i => i.naturalWidth > 0 && i.offsetParent);
+    const chrome = ['Top', 'Right', 'Bottom', 'Left'].some(e => parseFloat(s['border' + e + 'Width']) > 0
+      || parseFloat(s['padding' + e]) > 0) || s.backgroundColor !== 'rgba(0, 0, 0, 0)' || s.backgroundImage !== 'none';
+    const words = b.cloneNode(true);  // the labels of an annotation drawn over the picture are the picture
+    words.querySelectorAll('svg').forEach(svg => svg.remove());
+    return !picture || words.textContent.trim() !== '' || chrome;
+  })
+  .map(b => b.outerHTML.slice(0, 60))"""
+
+
 def test_print_shows_no_controls(browser, example_report: Path) -> None:
     opened = Opened(browser, example_report, 1400)
     page = opened.page
     try:
+        # the image viewer open when the user prints: it stays off paper with its controls
+        page.locator("#imaging-timeline .rri-open").first.click()
+        assert page.locator(".rri-viewer").is_visible()
         page.emulate_media(media="print")
-        visible = page.evaluate(
-            "Array.from(document.querySelectorAll('button:not(.rr-sort), summary, select, input'))"
-            ".filter(b => b.offsetParent).map(b => b.outerHTML.slice(0, 60))")
-        assert visible == []
+        assert page.evaluate(SHOWN_CONTROLS) == []
+        assert page.locator(".rri-viewer").evaluate("v => v.getClientRects().length") == 0
+        # the exemption is used by the imaging thumbnails only: 21 in the timeline and 16 in the
+        # pathology grid (hand count of example_run/images/, as in test_imaging_browser.py)
+        assert page.locator("button.rr-print-keep:visible").count() == 21 + 16
         # every row of every table is in the page, or the table says where they are
         for note in page.locator(".rr-print-note").all_inner_texts():
             assert note.startswith("All ") or "all rows are in the report's data folder" in note

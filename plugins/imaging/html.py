@@ -19,7 +19,9 @@ from .build import Shown
 
 
 def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Markup:
-    """A gallery figure: a button holding the thumbnail and its overlay, and a caption."""
+    """A gallery figure: a button holding the thumbnail and its overlay, and a caption.
+
+    The button is ``rr-print-keep``: the core hides buttons on paper, and this one is the picture."""
     ref = index[item.key]
     caption = label if label is not None else caption_of(item)
     choice = item.choice
@@ -30,8 +32,8 @@ def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Mark
         ).format(p=item.patient_id, c=caption)
     thumb = choice.thumb
     return Markup(
-        '<figure class="rri-fig" data-patient="{p}"><button type="button" class="rri-open" data-img="{ref}" '
-        'aria-label="Open in the viewer: {alt}"><span class="rri-frame">'
+        '<figure class="rri-fig" data-patient="{p}"><button type="button" class="rri-open rr-print-keep" '
+        'data-img="{ref}" aria-label="Open in the viewer: {alt}"><span class="rri-frame">'
         '<img class="rri-thumb" data-thumb="{ref}" width="{w}" height="{h}" alt="{alt}">{svg}</span></button>'
         "<figcaption>{c}</figcaption></figure>"
     ).format(
