@@ -83,22 +83,34 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
                                  f"{row.expected_columns}"))
         return "skip"
 
+    def refuse_row(_row: Any) -> str:
+        return "error"
+
     # Every column but the position is read dictionary-encoded: half the memory of
     # plain strings, and the codes are what the categorical columns need.
     text = pa.dictionary(pa.int32(), pa.string())
-    try:
-        table = pcsv.read_csv(
+
+    def read(threads: bool) -> Any:
+        return pcsv.read_csv(
             path,
             read_options=pcsv.ReadOptions(skip_rows=skip + 1, column_names=unique,
-                                          block_size=1 << 24, use_threads=False),
+                                          block_size=1 << 24, use_threads=threads),
             parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False,
-                                            invalid_row_handler=skip_row),
+                                            invalid_row_handler=refuse_row if threads else skip_row),
             convert_options=pcsv.ConvertOptions(
                 include_columns=list(wanted),
                 column_types={c: pa.string() if wanted[c] == "pos" else text for c in wanted},
                 strings_can_be_null=False,
             ),
         )
+
+    try:
+        try:
+            # Blocks parsed on every core; but a threaded read cannot number a bad row,
+            # so a file with one is read again on one thread, which names each.
+            table = read(threads=True)
+        except pa.ArrowInvalid:
+            table = read(threads=False)
     except (pa.ArrowInvalid, OSError, EOFError, zlib.error) as exc:
         raise InputError(f"cannot be read as a tab-separated MAF: {exc}") from None
     table = table.rename_columns([wanted[c] for c in table.column_names])
