@@ -169,6 +169,23 @@ def test_print_has_every_row_or_says_where_they_are(printed, example_report: Pat
     assert "All 77 rows." in text and "All 48 rows." in text
 
 
+def test_print_has_the_whole_configuration(printed, example_report: Path) -> None:
+    # The configuration in effect scrolls in a box on screen; on paper every line of it is
+    # printed (the reference is the page's own <pre>, compared without whitespace or hyphens:
+    # the paper wraps long lines and sets the text in columns, and pdftotext joins a word
+    # broken after a hyphen).
+    import html
+
+    page = example_report.read_text(encoding="utf-8")
+    pre = re.search(r'Configuration in effect.*?<pre class="rr-code">(.*?)</pre>', page, re.S).group(1)
+    lines = ["".join(html.unescape(line).split()).replace("-", "") for line in pre.splitlines() if line.strip()]
+    assert len(lines) > 100
+    pdf, _ = printed
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(raw.split()).replace("-", "")
+    assert [line for line in lines if line not in flat] == []
+
+
 def test_print_has_no_controls_no_closed_help_and_no_cut_table(printed, example_report: Path) -> None:
     pdf, text = printed
     for word in ("Download CSV", "Previous", "Next", "Help", "add a patient", "Skip to the report"):
