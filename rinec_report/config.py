@@ -59,6 +59,8 @@ CORE_OPTIONS: list[Option] = [
         "as they are in the exported TSV/CSV tables and the page's CSV downloads; by default they get a leading "
         "apostrophe.",
     ),
+    Option("paper", "str", "auto", "The paper the page prints on, and `--pdf` with it: `A4`, `letter`, or `auto` "
+           "(the browser's choice; Chromium's `--pdf` then prints on letter).", choices=("auto", "A4", "letter")),
     Option(
         "section_order",
         "list[str]",

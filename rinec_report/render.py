@@ -230,10 +230,17 @@ def render_html(report: Report) -> str:
         n_errors=len(report.errors),
         n_warnings=len(report.warnings),
         keep_formulas=bool(report.config.get("keep_formulas", False)),
-        css=Markup(_asset("report.css")),
+        css=Markup(_asset("report.css") + _paper_rule(report.config.get("paper", "auto"))),
         js=Markup(_asset("report.js")),
         vega=Markup(vega_bundle()),
     )
+
+
+def _paper_rule(paper: str) -> str:
+    """The configured paper as a print rule; ``auto`` leaves the size to the browser."""
+    if paper not in ("A4", "letter"):
+        return ""
+    return f"\n@media print {{ @page {{ size: {paper}; }} }}\n"
 
 
 def _nav(rendered: list[dict]) -> list[dict]:
