@@ -17,22 +17,29 @@ from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 if TYPE_CHECKING:
     from .results import Report
 
-_JSON_ESCAPES = {
-    ord("<"): "\\u003c",
-    ord(">"): "\\u003e",
-    ord("&"): "\\u0026",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+# What may not stand raw in a <script> element's JSON: "</script>" and "<!--" (hence <, >
+# and &), and the two line separators old JavaScript parsers refuse. One str.replace each:
+# str.translate with a mapping goes a character at a time (0.66 s for 7.5 MB of chart data,
+# against 0.04 s), and a large cohort's page holds tens of megabytes of it.
+_SCRIPT_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                   ("\u2029", "\\u2029"))
 
 
-def script_json(value: Any) -> Markup:
-    """JSON safe to put inside a <script> element, whatever strings it holds."""
+def script_json(value: Any, sort_keys: bool = False) -> Markup:
+    """JSON safe to put inside a <script> element, whatever strings it holds (no
+    "</script>", no HTML comment opener); NaN and infinities as null. Plugins embed their
+    data in ``Html`` blocks with it; ``sort_keys`` when a dict's order is not already fixed,
+    so that the same inputs give the same bytes."""
+    options: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":"), "default": str,
+                               "sort_keys": sort_keys}
     try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
+        text = json.dumps(value, allow_nan=False, **options)
     except ValueError:
-        text = json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":"), default=str)
-    return Markup(text.translate(_JSON_ESCAPES))
+        text = json.dumps(_finite(value), **options)
+    for raw, escaped in _SCRIPT_ESCAPES:
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return Markup(text)
 
 
 def _finite(value: Any) -> Any:

@@ -8,7 +8,6 @@ many sections show it.
 
 from __future__ import annotations
 
-import json
 import math
 from importlib import resources
 from typing import Any
@@ -130,14 +129,12 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
-
-
 def script_json(value: Any) -> Markup:
-    """JSON safe inside a <script> element whatever strings it holds (no "</script>",
-    no HTML comment opener); sorted keys, so the same images give the same bytes."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return Markup(text.translate(_JSON_ESCAPES))
+    """The images' data for the page's script: the core's escaping, keys sorted so that the
+    same images give the same bytes."""
+    from rinec_report.render import script_json as core_script_json
+
+    return core_script_json(value, sort_keys=True)
 
 
 def toolbar() -> Markup:
