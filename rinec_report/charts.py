@@ -152,7 +152,15 @@ def to_spec(chart: Any, title: str = "", description: str = "") -> dict[str, Any
     """A Vega-Lite dict for an Altair chart or a dict, with the highlighter's
     parameters declared at the top level, the chosen patients' outlines, an
     accessible title and description, and no per-mark ARIA labels (they would
-    read out internal field names). The core calls this before embedding."""
+    read out internal field names). The core calls this before embedding:
+    :func:`prepared` when the plugin's sections come back, :func:`labelled` on the
+    page."""
+    return labelled(prepared(chart), title, description)
+
+
+def prepared(chart: Any) -> dict[str, Any]:
+    """:func:`to_spec` but the labels: a fresh dict, texts rewritten by
+    :func:`chart_text`, the highlighter's parameters and outlines, no per-mark ARIA."""
     spec = chart if isinstance(chart, dict) else chart_dict(chart)
     spec = _neutralised(dict(spec))
     params = list(spec.get("params", []))
@@ -166,17 +174,32 @@ def to_spec(chart: Any, title: str = "", description: str = "") -> dict[str, Any
             spec[key] = _outline(spec[key])
     if "mark" in spec:
         spec = _outline(spec)
-    if description:
-        spec["description"] = description
-    elif "description" not in spec and title:
-        spec["description"] = title
-    if title and "title" not in spec:
-        spec.setdefault("usermeta", {})["title"] = title
     config = dict(spec.get("config", {}))
     mark = dict(config.get("mark", {}))
     mark.setdefault("aria", False)
     config["mark"] = mark
     spec["config"] = config
+    return spec
+
+
+def is_prepared(spec: Any) -> bool:
+    """Whether ``spec`` came from :func:`prepared` (it declares the highlighter's parameters)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("params"), list):
+        return False
+    names = {p.get("name") for p in spec["params"] if isinstance(p, dict)}
+    return {PATIENT_SIGNAL, HIDDEN_SIGNAL, COLORS_SIGNAL} <= names
+
+
+def labelled(spec: dict[str, Any], title: str = "", description: str = "") -> dict[str, Any]:
+    """A :func:`prepared` spec with its accessible title and description, as a new
+    top-level dict (the nested ones are shared, and left as they are)."""
+    spec = dict(spec)
+    if description:
+        spec["description"] = description
+    elif "description" not in spec and title:
+        spec["description"] = title
+    if title and "title" not in spec:
+        spec["usermeta"] = {**spec.get("usermeta", {}), "title": title}
     return spec
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .charts import to_spec
+from .charts import is_prepared, labelled, to_spec
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
 if TYPE_CHECKING:
@@ -128,7 +128,11 @@ class _Blocks:
         # Screen readers and exported files get a human name: the chart's title,
         # else its section's.
         label = block.title or self.section
-        spec = to_spec(block.spec, title=label, description=f"Chart: {label}" if label else "")
+        description = f"Chart: {label}" if label else ""
+        # The run prepared every chart when its plugin's sections came back (checked_charts);
+        # anything else is prepared here.
+        spec = (labelled(block.spec, label, description) if is_prepared(block.spec)
+                else to_spec(block.spec, label, description))
         return Markup(
             '{}<figure class="rr-chart" id="{}" data-renderer="{}" data-name="{}" data-label="{}"'
             ' role="group" aria-label="{}"></figure>'

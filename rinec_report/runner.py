@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .charts import altair_settings, to_spec
+from .charts import altair_settings, prepared
 from .config import ConfigError, config_layers, effective_config, merge_layers
 from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
@@ -458,7 +458,7 @@ def checked_charts(plugin: str, sections: list[Section], messages: list[Message]
         for i, block in enumerate(section.blocks):
             if not isinstance(block, Chart):
                 continue
-            spec, error, tb, _ = guarded(lambda block=block: to_spec(block.spec))
+            spec, error, tb, _ = guarded(lambda block=block: prepared(block.spec))
             if error:
                 messages.append(Message("error", plugin, f"chart in '{section.title}' is invalid: {error}", None, tb))
                 section.blocks[i] = Note(f"This chart could not be drawn: {error}", level="error")
