@@ -91,7 +91,8 @@ def build_run_command(host: PluginHost) -> click.Command:
     )
     @click.option("--no-data-dir", is_flag=True, help="Do not write the data folder.")
     @click.option("--strict", is_flag=True, help="Exit 1 when there were warnings.")
-    @click.option("--pdf", is_flag=True, help="Also print the report to <name>.pdf (needs a Chromium installed).")
+    @click.option("--pdf", is_flag=True,
+                  help="Also print the report to <name>.pdf (needs a Chromium installed; paper: the config's `paper`).")
     @click.option("-v", "--verbose", is_flag=True, help="Log details, including file names and identifiers.")
     @click.option("-q", "--quiet", is_flag=True, help="Log only errors.")
     @click.version_option(__version__, "--version", prog_name="rinec-report")
