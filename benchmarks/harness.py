@@ -129,6 +129,7 @@ class Summary:
     mem: float
     largest: float
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     stdout: str = ""  # the last run's
     outputs: list[str] = field(default_factory=list)  # every run's stdout
 
@@ -140,8 +141,8 @@ class Summary:
 def _summary(name: str, samples: list[Sample]) -> Summary:
     return Summary(name, len(samples), statistics.median(s.wall for s in samples),
                    statistics.median(s.cpu for s in samples), statistics.median(s.mem for s in samples),
-                   statistics.median(s.largest for s in samples), [round(s.wall, 2) for s in samples],
-                   samples[-1].stdout, [s.stdout for s in samples])
+                   statistics.median(s.largest for s in samples), [s.wall for s in samples],
+                   [s.cpu for s in samples], samples[-1].stdout, [s.stdout for s in samples])
 
 
 def alternate(commands: dict[str, list[str]], runs: int, env: dict[str, str] | None = None) -> dict[str, Summary]:
@@ -166,6 +167,13 @@ def print_comparison(report: Summary, base: Summary, label: str) -> dict[str, fl
     for s, name in ((report, "rinec-report"), (base, label)):
         print(f"{name:24}{s.wall:10.2f}{s.cpu:10.2f}{s.mem / 1e6:12.0f}")
     print(f"{'ratio':24}{ratios['wall']:10.2f}{ratios['cpu']:10.2f}{ratios['mem']:12.2f}")
+    # Each run of the report beside the run of the other command just after it: the
+    # machine's speed drifts (by a fifth within an hour here), and a pair shares it.
+    paired = {key: statistics.median(a / b for a, b in zip(getattr(report, key + "s"), getattr(base, key + "s"),
+                                                            strict=True))
+              for key in ("wall", "cpu")}
+    print(f"{'ratio, run by run':24}{paired['wall']:10.2f}{paired['cpu']:10.2f}"
+          f"   (median of the {report.runs} runs' own ratios; the goal uses the ratio above)")
     print(f"(medians of {report.runs} alternating runs; memory = peak of the sum over every process)")
     return ratios
 
