@@ -129,14 +129,6 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def script_json(value: Any) -> Markup:
-    """The images' data for the page's script: the core's escaping, keys sorted so that the
-    same images give the same bytes."""
-    from rinec_report.render import script_json as core_script_json
-
-    return core_script_json(value, sort_keys=True)
-
-
 def toolbar() -> Markup:
     return Markup(
         '<div class="rri-tools"><label><input type="checkbox" class="rri-ann-toggle" checked> Show annotations'

@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from rinec_report import Html, Note, Section, SummaryColumn, Table
+from rinec_report.render import script_json
 
 from . import html
 from .build import AT_DIAGNOSIS, FOLLOW_UP, UNDATED, Shown
@@ -71,9 +72,11 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str]) -
                                                                                      Markup("").join(groups)))
         cards.append(Markup('<div class="rri-patient" data-patient="{p}"><h3>{p}</h3><div class="rri-columns">{c}'
                             "</div></div>").format(p=patient, c=Markup("").join(columns)))
+    # Keys sorted: the same images give the same bytes.
+    data_json = script_json(html.image_data(shown, index), sort_keys=True)
     body = Markup('<div class="rri" data-rri="timeline">{}{}</div>'
                   '<script type="application/json" class="rri-data">{}</script>{}').format(
-        html.toolbar(), Markup("").join(cards), html.script_json(html.image_data(shown, index)), html.assets())
+        html.toolbar(), Markup("").join(cards), data_json, html.assets())
     reductions = describe(data["_budget"])
     notes = sorted({n for s in shown for n in s.notes})
     if notes:

@@ -176,7 +176,9 @@ def _trim(refs: list[str], alts: list[str]) -> tuple[Any, Any, Any]:
 
 
 def concat_mutations(frames: list[Any]) -> Any:
-    """Stack mutation tables, keeping categorical columns categorical."""
+    """Stack one file's chunks, keeping categorical columns categorical (their
+    categories united). Many files' tables: :func:`stack_files`, which types them as
+    pandas' concat does."""
     import pandas as pd
     from pandas.api.types import union_categoricals
 
