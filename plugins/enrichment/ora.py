@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .gmt import GeneSetLibrary
+from .pvalues import bh_fdr, hypergeom_sf
 
 # Genes within a term: comma and space, so that long lists wrap in the page.
 GENE_SEP = ", "
@@ -107,11 +108,8 @@ def run_ora(
     # One vectorised call: scipy's per-call overhead dominates for thousands of sets.
     overlap = terms["overlap"].to_numpy(dtype=float)
     sizes = terms["set_size"].to_numpy(dtype=float)
-    # Imported here: scipy.stats costs most of a second, paid only when there is a test to run.
-    from scipy.stats import false_discovery_control, hypergeom
-
-    terms["p_value"] = hypergeom.sf(overlap - 1, n_background, sizes, k) if len(terms) else []
-    terms["fdr"] = false_discovery_control(terms["p_value"].to_numpy(), method="bh") if len(terms) else []
+    terms["p_value"] = hypergeom_sf(overlap - 1, n_background, sizes, k) if len(terms) else []
+    terms["fdr"] = bh_fdr(terms["p_value"].to_numpy()) if len(terms) else []
     terms["gene_ratio"] = terms["overlap"] / k if k else np.nan
     terms = terms.sort_values(["p_value", "term_id"], kind="stable").reset_index(drop=True)
     return OraResult(
