@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol, TypeVar
 
+from . import collector
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -75,7 +77,8 @@ class LocalExecutor:
         # Big chunks for many small items keep inter-process traffic low; one item
         # per chunk when there are few, so large files spread over the workers.
         chunksize = max(1, len(items) // (workers * 8))
-        with _main_not_inherited(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _main_not_inherited(), ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=collector.for_a_worker) as pool:
             yield from pool.map(fn, items, chunksize=chunksize)
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, collector
 from .charts import altair_settings, prepared
 from .config import ConfigError, config_layers, effective_config, merge_layers
 from .datasets import DatasetCycle, Datasets, ParsedFile
@@ -147,7 +147,8 @@ class Run:
         capture = _Capture(logging.DEBUG if self.options.verbose else logging.INFO)
         log.addHandler(capture)
         try:
-            return self._stages(capture)
+            with collector.for_a_run():
+                return self._stages(capture)
         finally:
             log.removeHandler(capture)
 

@@ -19,11 +19,9 @@ Runs in worker processes (through a plugin's ``rinec_parse``): warnings are issu
 from __future__ import annotations
 
 import calendar
-import contextlib
 import csv
 import datetime as dt
 import functools
-import gc
 import gzip
 import io
 import math
@@ -34,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import collector
 from .model import InputError, InputWarning
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -76,7 +75,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> TextTable:
     name = path.name.lower()
     if name.endswith(".xls"):
         raise InputError("old Excel .xls files cannot be read: save the sheet as .xlsx or .csv")
-    with _collector_paused():
+    with collector.paused():
         if name.endswith(EXCEL_SUFFIXES):
             grid, numbers, sheet_name, notes = _excel_grid(path, sheet)
             comments: list[str] = []
@@ -85,20 +84,6 @@ def read_table(path: str | Path, sheet: str | None = None) -> TextTable:
             grid, numbers, comments = _text_grid(text, _delimiter(name, text))
             sheet_name, notes = None, []
         return _as_table(grid, numbers, comments, sheet_name, notes)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a table's million row lists are made: none of
-    them can be in a cycle, and each collection would walk all those made so far
-    (a quarter of the reading time at a million rows)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 # ------------------------------------------------------------------ text files
