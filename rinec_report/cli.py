@@ -6,8 +6,11 @@ so that ``--help`` answers at once.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -323,5 +326,41 @@ def main(argv: list[str] | None = None) -> None:
     command.main(args, prog_name="rinec-report")
 
 
+def console() -> None:
+    """The ``rinec-report`` command: :func:`main`, then the process ends without
+    Python's teardown.
+
+    Teardown frees every object of the process one at a time: 0.7-0.9 s after a
+    1,000-sample report, for a process about to end. By then the page and the data
+    folder are closed and in place (they are written to temporary names and renamed),
+    so once the other exit handlers (logging, multiprocessing) have run, the process
+    ends with main's status. An uncaught exception still takes the usual way out."""
+    status: list[int] = []
+    # Registered first, so it runs after every handler registered later.
+    atexit.register(_end_now, status)
+    try:
+        main()
+    except SystemExit as exc:
+        status.append(_exit_status(exc.code))
+        raise
+    status.append(0)
+
+
+def _exit_status(code: object) -> int:
+    """The process status Python gives ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def _end_now(status: list[int]) -> None:
+    if not status:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(status[0])
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    console()
