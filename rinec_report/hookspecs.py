@@ -66,9 +66,11 @@ def rinec_patterns() -> list[Pattern]:
     """Declare which files the plugin reads, as data.
 
     Returns a list of :class:`~rinec_report.Pattern` (filename globs and/or a
-    regular expression over the first lines). The user's config can replace any of
-    them under ``patterns: {<plugin>/<key>: {glob: [...], contents: ...}}``. Called
-    once per plugin before the scan. Not first-result: every plugin's list is used.
+    regular expression over the first lines, in Python's ``re`` syntax; one that runs
+    over a second on a file is stopped and reported, as it backtracks without bound).
+    The user's config can replace any of them under
+    ``patterns: {<plugin>/<key>: {glob: [...], contents: ...}}``. Called once per
+    plugin before the scan. Not first-result: every plugin's list is used.
 
     Example::
 

@@ -32,6 +32,9 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".gmt", ".csv.gz", "
 def is_table(name: str) -> bool:
     lower = name.lower()
     return lower.endswith(TABLE_SUFFIXES) and ".maf" not in lower
+# A content expression reads at most SNIFF_BYTES of a file, which takes microseconds;
+# one still running after this long backtracks without bound and is stopped.
+CONTENT_TIMEOUT_S = 1.0
 MANIFEST_HEAD = re.compile(rb'^\s*\{\s*"rinec_report_version"\s*:')
 
 
@@ -87,10 +90,7 @@ def _overridden(p: PluginPattern, change: Any) -> Pattern:
     if contents is not None:
         if not isinstance(contents, str):
             raise PatternError(f"{where}: contents must be a regular expression (text)")
-        try:
-            re.compile(contents, re.MULTILINE)
-        except re.error as exc:
-            raise PatternError(f"{where}: contents is not a valid regular expression ({exc})") from None
+        _compiled_contents(contents, where)
     max_lines = change.get("max_lines", p.pattern.max_lines)
     if isinstance(max_lines, bool) or not isinstance(max_lines, int) or not 1 <= max_lines <= 10_000:
         raise PatternError(f"{where}: max_lines must be a whole number from 1 to 10000")
@@ -100,13 +100,19 @@ def _overridden(p: PluginPattern, change: Any) -> Pattern:
         raise PatternError(f"{where}: {exc}") from None
 
 
-def _content_re(p: PluginPattern) -> re.Pattern[str] | None:
-    if not p.pattern.contents:
-        return None
+def _content_re(p: PluginPattern) -> Any:
+    return _compiled_contents(p.pattern.contents, f"pattern {p.qualified}") if p.pattern.contents else None
+
+
+def _compiled_contents(contents: str, where: str) -> Any:
+    """A content expression, compiled by ``regex`` (Python's ``re`` syntax) for its
+    time limit: the expression may come from a config file inside the run directory."""
+    import regex
+
     try:
-        return re.compile(p.pattern.contents, re.MULTILINE)
-    except re.error as exc:
-        raise PatternError(f"pattern {p.qualified}: contents is not a valid regular expression ({exc})") from None
+        return regex.compile(contents, regex.MULTILINE)
+    except regex.error as exc:
+        raise PatternError(f"{where}: contents is not a valid regular expression ({exc})") from None
 
 
 def _glob_regex(globs: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -120,6 +126,7 @@ class _Matcher:
         self.patterns = patterns
         self.name_res = [_glob_regex(p.pattern.glob) for p in patterns]
         self.content_res = [_content_re(p) for p in patterns]
+        self.stopped: set[int] = set()  # patterns whose expression ran over its time limit
         # Patterns with a content regex and no glob must look inside every file.
         self.sniff_all = any(r is None for r in self.name_res)
         globs = [g for p in patterns for g in p.pattern.glob]
@@ -128,7 +135,8 @@ class _Matcher:
     def candidates(self, name: str) -> list[int]:
         if not self.sniff_all and (self.any_name is None or not self.any_name.match(name)):
             return []
-        return [i for i, r in enumerate(self.name_res) if r is None or r.match(name)]
+        return [i for i, r in enumerate(self.name_res)
+                if (r is None or r.match(name)) and i not in self.stopped]
 
 
 def _head(path: str, max_lines: int) -> str:
@@ -309,7 +317,15 @@ def _match_file(
                     result.failed.append((rel, f"unreadable: {reason}"))
                     return
             lines = head.splitlines()[: pp.pattern.max_lines]
-            if not content_re.search("\n".join(lines)):
+            try:
+                if not content_re.search("\n".join(lines), timeout=CONTENT_TIMEOUT_S):
+                    continue
+            except TimeoutError:
+                # Reported once, on this file; the pattern is then left out of the scan.
+                matcher.stopped.add(i)
+                result.failed.append((rel, f"pattern {pp.qualified}: its contents expression ran "
+                                           f"over {CONTENT_TIMEOUT_S:g} s on this file and was stopped "
+                                           "for the rest of the run (it backtracks without bound)"))
                 continue
         elif not os.access(entry.path, os.R_OK):
             result.failed.append((rel, "unreadable: permission denied"))

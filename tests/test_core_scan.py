@@ -107,3 +107,29 @@ def test_pattern_overrides_from_config(tmp_path: Path) -> None:
 def test_a_pattern_needs_a_glob_or_contents() -> None:
     with pytest.raises(ValueError, match="needs a glob or a contents"):
         Pattern("empty")
+
+
+def test_a_content_expression_that_backtracks_is_stopped_once(tmp_path: Path) -> None:
+    # ^(a|aa)+$ against a run of a's ending in another letter tries every way of
+    # splitting the run into ones and twos (Fibonacci(60), about 1.5e12), both in
+    # Python's re and in regex.
+    slow = [PluginPattern("qc", Pattern("metrics", glob=("*.txt",), contents=r"^(a|aa)+$")),
+            PluginPattern("cohort", Pattern("clinical", glob=("*clinical*.csv",)))]
+    for k in range(3):
+        _write(tmp_path / f"m{k}.txt", "a" * 60 + "b\n")
+    _write(tmp_path / "clinical.csv")
+    result = scan(tmp_path, slow)
+    assert _found(result) == {"clinical.csv": "cohort/clinical"}
+    assert len(result.failed) == 1  # reported on the first file only; then left out
+    rel, reason = result.failed[0]
+    assert rel in {"m0.txt", "m1.txt", "m2.txt"}
+    assert reason.startswith("pattern qc/metrics: its contents expression ran over 1 s")
+
+
+def test_content_expressions_keep_pythons_syntax(tmp_path: Path) -> None:
+    # Named groups, look-arounds and inline flags, as re reads them.
+    patterns = [PluginPattern("qc", Pattern("m", glob=("*.txt",),
+                                            contents=r"(?i)^#(?P<tag>qc)-metrics(?= v\d)"))]
+    _write(tmp_path / "yes.txt", "#QC-metrics v2\n")
+    _write(tmp_path / "no.txt", "#qc-metrics vX\n")
+    assert _found(scan(tmp_path, patterns)) == {"yes.txt": "qc/m"}

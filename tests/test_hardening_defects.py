@@ -280,6 +280,15 @@ def test_defect6_config_not_utf8_and_a_bad_regex(tmp_path):
     assert result.returncode == 2
     assert_one_line_errors(result)
     assert "config 'patterns' cohort/clinical: contents is not a valid regular expression" in result.stderr
+    # A valid expression that backtracks without bound: stopped, named, and the rest of
+    # the report still made.
+    (run_dir / "rinec_report.yaml").write_text("patterns:\n  cohort/clinical: {contents: '^(a|aa)+$'}\n")
+    (run_dir / "clinical_extra.csv").write_text("a" * 60 + "b\n")
+    result = cli(run_dir, "-o", tmp_path / "out", "--force")
+    assert result.returncode == 1
+    assert_one_line_errors(result)
+    assert "pattern cohort/clinical: its contents expression ran over 1 s" in result.stderr
+    assert (tmp_path / "out" / "rinec_report.html").exists()
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
