@@ -319,6 +319,7 @@ class Run:
 
         opts = self.options
         self._title_from_study()
+        self._warn_of_an_earlier_identity_map()
         report = Report(
             html_path=opts.html_path,
             data_dir=opts.data_path if opts.data_dir else None,
@@ -337,6 +338,21 @@ class Run:
         assemble(report, self._identifier_fields)
         report.exit_status = 1 if report.errors or (opts.strict and report.warnings) else 0
         return report
+
+    def _warn_of_an_earlier_identity_map(self) -> None:
+        """An identified report written where a de-identified one was leaves that report's
+        identity map beside it. It is not deleted, as it may be the only key to a report
+        already shared; the run says it is there, so that it is not mailed with the page."""
+        from .write import identity_map_path
+
+        opts = self.options
+        earlier = identity_map_path(opts.html_path)
+        if not opts.deidentify and earlier.exists():
+            self.messages.append(Message(
+                "warning", "core",
+                "the identity map of an earlier de-identified report is beside this page; it was "
+                "left in place (it may be the only key to a report already shared): keep it "
+                "apart from this report", earlier.name))
 
     def _title_from_study(self) -> None:
         """A study's own name and description (a cBioPortal ``meta_study.txt``, published by a

@@ -251,3 +251,20 @@ def test_embedded_data_in_markup_is_left_whole(tmp_path: Path) -> None:
     assert 'alt="P002"' in page and "<figcaption>P002 on 2020</figcaption>" in page
     # The audit reads what the report says, not the bytes of its pictures.
     assert search(report.html_path, {"patient": {"K77", "K12"}, "date": {"2020-03-04"}}) == []
+
+
+def test_an_identified_report_over_a_deidentified_one_says_its_map_is_still_there(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(EXAMPLE, run_dir)
+    out = tmp_path / "out"
+    shared = _run(run_dir, out, deidentify=True)
+    identity_map = shared.html_path.with_name("rinec_report.identity-map.DO-NOT-SHARE.tsv")
+    kept = identity_map.read_bytes()
+    plain = _run(run_dir, out)
+    assert identity_map.read_bytes() == kept  # not deleted: it may be the only key to the shared page
+    said = [m for m in plain.messages if m.file == identity_map.name]
+    assert [m.level for m in said] == ["warning"]
+    assert "identity map of an earlier de-identified report" in said[0].text
+    assert identity_map.name in plain.html_path.read_text(encoding="utf-8")
+    again = _run(run_dir, out, deidentify=True)  # a de-identified rerun replaces its own map
+    assert not [m for m in again.messages if m.file == identity_map.name]
