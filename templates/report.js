@@ -212,6 +212,9 @@
     return rows;
   };
 
+  // A SHA-256 digest (input files, pictures): whole on screen, its first 16 digits on paper.
+  var DIGEST = /^[0-9a-f]{64}$/i;
+
   function longToken(text) {
     return text.length > 24 && /\S{25,}/.test(text);
   }
@@ -249,6 +252,7 @@
         var text = show(v);
         td.textContent = text;
         if (isNumber(v)) { td.className = "rr-num"; }
+        else if (DIGEST.test(text)) { td.className = "rr-long rr-digest"; }
         else if (longToken(text)) { td.className = "rr-long"; }
         else if (!/\s/.test(text)) { td.className = "rr-word"; }  // an id: never broken at its hyphens
         tr.appendChild(td);

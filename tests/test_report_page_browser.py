@@ -226,6 +226,30 @@ def test_print_layout_fits_the_paper(printed) -> None:
     assert outside == []
 
 
+def test_digests_are_whole_on_screen_and_one_line_on_paper(browser, example_report: Path) -> None:
+    # The example's 32 input files (its run information says "32 matched") each have a
+    # sha256 in the input table, and its 21 pictures (hand count of example_run/images/,
+    # the DICOM series once) one each in the Images table: 53 on paper, where every row
+    # prints; fewer on screen, where long tables show a page of rows.
+    opened = Opened(browser, example_report, 1400)
+    page = opened.page
+    cells = """() => Array.from(document.querySelectorAll('td.rr-digest')).filter(c => c.offsetParent)
+      .map(c => ({text: c.textContent, cut: c.scrollWidth > c.clientWidth,
+                  lines: Math.round(c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight))}))"""
+    try:
+        page.locator("#report-run").scroll_into_view_if_needed()
+        shown = page.evaluate(cells)
+        assert 32 <= len(shown) <= 53
+        assert all(re.fullmatch(r"[0-9a-f]{64}", c["text"]) for c in shown)
+        assert not any(c["cut"] for c in shown)  # whole on screen
+        page.emulate_media(media="print")
+        printed = page.evaluate(cells)
+        assert len(printed) == 32 + 21
+        assert all(c["cut"] and c["lines"] <= 1 for c in printed)  # a prefix, on one line
+    finally:
+        opened.close()
+
+
 # A control shown on paper, unless it is printable content by the plugins' documented
 # mechanism (docs/writing_plugins.md, "Paper"): a button marked rr-print-keep that holds a
 # drawn picture, no text, and none of a control's border, background or padding.
