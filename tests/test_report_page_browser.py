@@ -234,14 +234,16 @@ def test_digests_are_whole_on_screen_and_one_line_on_paper(browser, example_repo
     opened = Opened(browser, example_report, 1400)
     page = opened.page
     cells = """() => Array.from(document.querySelectorAll('td.rr-digest')).filter(c => c.offsetParent)
-      .map(c => ({text: c.textContent, cut: c.scrollWidth > c.clientWidth,
-                  lines: Math.round(c.getBoundingClientRect().height / parseFloat(getComputedStyle(c).lineHeight))}))"""
+      .map(c => { const r = document.createRange(); r.selectNodeContents(c);  // the text's own line boxes
+                  const h = r.getBoundingClientRect().height, line = parseFloat(getComputedStyle(c).lineHeight);
+                  return {text: c.textContent, cut: c.scrollWidth > c.clientWidth, lines: Math.round(h / line)}; })"""
     try:
         page.locator("#report-run").scroll_into_view_if_needed()
         shown = page.evaluate(cells)
         assert 32 <= len(shown) <= 53
         assert all(re.fullmatch(r"[0-9a-f]{64}", c["text"]) for c in shown)
         assert not any(c["cut"] for c in shown)  # whole on screen
+        assert all(c["lines"] <= 2 for c in shown)  # in two lines of 32 digits, not a narrow column
         page.emulate_media(media="print")
         printed = page.evaluate(cells)
         assert len(printed) == 32 + 21
