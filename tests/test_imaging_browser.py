@@ -46,6 +46,9 @@ def test_thumbnails_are_drawn_from_the_one_data_block(page):
     # The pathology panel shows the same images without a second copy of their bytes.
     assert page.locator("#imaging-pathology img.rri-thumb").count() == 16
     assert page.locator("script.rri-data").count() == 1
+    # On screen the timeline shows every one of them; only paper leaves the pathology ones to the grid.
+    assert page.locator("#imaging-timeline img.rri-thumb:visible").count() == 21
+    assert page.locator(".rri-print-note").is_hidden()
 
 
 def test_viewer_opens_zooms_pans_and_moves_with_the_keyboard(page):
@@ -125,23 +128,34 @@ def test_print_lays_the_pictures_out_as_a_compact_gallery(page):
     # Paper: A4 less the core's 12 mm margins is 186 mm = 703 CSS px wide.
     page.set_viewport_size({"width": 703, "height": 1000})
     page.emulate_media(media="print")
-    figures = page.evaluate("""() => Array.from(document.querySelectorAll('.rri-fig')).map(f => {
+    figures = page.evaluate("""() => Array.from(document.querySelectorAll('.rri-fig'))
+      .filter(f => f.getClientRects().length).map(f => {
       const img = f.querySelector('img').getBoundingClientRect();
       const cap = f.querySelector('figcaption').getBoundingClientRect();
       return {patient: f.dataset.patient, grid: !!f.closest('.rri-grid'), top: Math.round(img.top),
+              picture: f.querySelector('button').dataset.img,
               right: Math.max(img.right, cap.right), overlap: cap.top < img.bottom - 1 && cap.left < img.right - 1,
               avoid: getComputedStyle(f).breakInside};
     })""")
-    assert len(figures) == 21 + 16  # every picture is laid out on paper
+    # Every picture is laid out on paper, once: the example's 21 pictures (hand count of
+    # example_run/images/, the DICOM series once), its 16 H&E and IHC ones in the pathology
+    # grid only, the timeline keeping P1's 3 radiology and endoscopy pictures and P3's 2.
+    assert len(figures) == 21
+    assert len({f["picture"] for f in figures}) == 21
+    assert sum(f["grid"] for f in figures) == 16
+    assert sorted(f["patient"] for f in figures if not f["grid"]) == ["P1"] * 3 + ["P3"] * 2
     assert all(f["right"] <= 703 for f in figures)  # nothing past the right margin
     assert not any(f["overlap"] for f in figures)  # a caption never over its picture
     assert {f["avoid"] for f in figures} == {"avoid"}  # nor split from it by a page break
-    # several pictures per row: P2's 8 images at diagnosis (H&E, then IHC) take 2 rows at most
-    p2 = {f["top"] for f in figures if f["patient"] == "P2" and not f["grid"]}
-    assert len(p2) <= 2
+    # several pictures per row: P1's 3 timeline pictures (two at diagnosis, one at follow-up) in one
+    p1 = {f["top"] for f in figures if f["patient"] == "P1" and not f["grid"]}
+    assert len(p1) == 1
+    # and the timeline says where the pathology pictures went
+    assert "printed once, in the section" in page.locator("#imaging-timeline .rri-print-note").inner_text()
     # the pathology grids of P1 and P2 side by side, narrower than the timeline's pictures
     tops = page.evaluate("Array.from(document.querySelectorAll('.rri-patho')).map(e => e.getBoundingClientRect().top)")
     assert len(tops) == 2 and tops[0] == tops[1]
     widths = page.evaluate("""() => ['.rri-patient .rri-thumb', '.rri-grid .rri-thumb'].map(
-      s => document.querySelector(s).getBoundingClientRect().width)""")
+      s => Array.from(document.querySelectorAll(s)).find(t => t.getClientRects().length)
+        .getBoundingClientRect().width)""")
     assert widths[1] < widths[0]

@@ -199,9 +199,9 @@ def test_print_has_no_controls_no_closed_help_and_no_cut_table(printed, example_
 
 
 # The pictures of the example's imaging sections, by hand from example_run/images/: 21 images
-# (P1 11, the 4-slice DICOM series counting once; P2 8; P3 2) in the timeline, and their 16 H&E
-# and IHC images (8 for P1, 8 for P2) again in the pathology grid.
-EXAMPLE_PICTURES = 21 + 16
+# (P1 11, the 4-slice DICOM series counting once; P2 8; P3 2). On paper each prints once: the
+# 16 H&E and IHC images (8 for P1, 8 for P2) in the pathology grid, the other 5 in the timeline.
+EXAMPLE_PICTURES = 21
 
 
 def test_print_has_every_imaging_picture(printed) -> None:
@@ -280,9 +280,10 @@ def test_print_shows_no_controls(browser, example_report: Path) -> None:
         page.emulate_media(media="print")
         assert page.evaluate(SHOWN_CONTROLS) == []
         assert page.locator(".rri-viewer").evaluate("v => v.getClientRects().length") == 0
-        # the exemption is used by the imaging thumbnails only: 21 in the timeline and 16 in the
-        # pathology grid (hand count of example_run/images/, as in test_imaging_browser.py)
-        assert page.locator("button.rr-print-keep:visible").count() == 21 + 16
+        # the exemption is used by the imaging thumbnails only: each of the 21 pictures once, 16 in
+        # the pathology grid and 5 in the timeline (hand count of example_run/images/, as in
+        # test_imaging_browser.py)
+        assert page.locator("button.rr-print-keep:visible").count() == 21
         # every row of every table is in the page, or the table says where they are
         for note in page.locator(".rr-print-note").all_inner_texts():
             assert note.startswith("All ") or "all rows are in the report's data folder" in note

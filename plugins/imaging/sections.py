@@ -22,6 +22,7 @@ PRIVACY = (
     "scanner screenshots) is not removed: check the images before sharing this report."
 )
 _COLUMN_ORDER = (AT_DIAGNOSIS, FOLLOW_UP, UNDATED)
+PATHOLOGY_TITLE = "Pathology: primary tumour beside second tumour"
 # Radiology first, then endoscopy, then pathology, as a tumour board goes through them.
 _MODALITY_ORDER = ("MRI", "CT", "PET-CT", "PET", "X-ray", "Ultrasound", "Endoscopy", "H&E", "IHC", "Slide")
 
@@ -45,14 +46,21 @@ def sections(data: dict[str, Any], ihc_scores: Any, deidentified: bool = False) 
                         blocks=[Note(DEIDENTIFIED, "warning"),
                                 Table("images", table, title="Images", filters=["modality", "time_point"])])]
     index = {s.key: f"i{n}" for n, s in enumerate(shown, start=1)}
-    out = [_timeline(data, shown, index)]
     pathology = [s for s in shown if s.modality in PATHOLOGY]
+    out = [_timeline(data, shown, index, printed_in_pathology=bool(pathology))]
     if pathology:
         out.append(_pathology(pathology, index, ihc_scores))
     return out
 
 
-def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str]) -> Section:
+def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str],
+              printed_in_pathology: bool = False) -> Section:
+    # On paper each picture prints once: pathology pictures are in the pathology grid, so
+    # their groups here (and a time point or patient with nothing else) are marked
+    # rri-in-patho, which the print rules leave out.
+    def marked(cls: str, pathology_only: bool) -> str:
+        return f"{cls} rri-in-patho" if printed_in_pathology and pathology_only else cls
+
     cards = []
     for patient in _patients(shown):
         mine = [s for s in shown if s.patient_id == patient]
@@ -64,19 +72,24 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str]) -
             groups = []
             for modality in sorted({s.modality for s in here}, key=_modality_key):
                 figures = Markup("").join(html.figure(s, index) for s in here if s.modality == modality)
-                groups.append(Markup('<div class="rri-modality"><h5>{}</h5><div class="rri-strip">{}</div></div>')
-                              .format(modality, figures))
+                groups.append(Markup('<div class="{c}"><h5>{m}</h5><div class="rri-strip">{f}</div></div>')
+                              .format(c=marked("rri-modality", modality in PATHOLOGY), m=modality, f=figures))
             dates = sorted({s.date for s in here if s.date})
             span = f" ({dates[0]}" + (f" to {dates[-1]})" if len(dates) > 1 else ")") if dates else ""
-            columns.append(Markup('<div class="rri-col"><h4>{}{}</h4>{}</div>').format(point, span,
-                                                                                     Markup("").join(groups)))
-        cards.append(Markup('<div class="rri-patient" data-patient="{p}"><h3>{p}</h3><div class="rri-columns">{c}'
-                            "</div></div>").format(p=patient, c=Markup("").join(columns)))
+            columns.append(Markup('<div class="{c}"><h4>{p}{s}</h4>{g}</div>').format(
+                c=marked("rri-col", all(s.modality in PATHOLOGY for s in here)), p=point, s=span,
+                g=Markup("").join(groups)))
+        only_pathology = all(s.modality in PATHOLOGY for s in mine)
+        cards.append(Markup('<div class="{cls}" data-patient="{p}"><h3>{p}</h3><div class="rri-columns">{c}'
+                            "</div></div>").format(cls=marked("rri-patient", only_pathology), p=patient,
+                                                   c=Markup("").join(columns)))
     # Keys sorted: the same images give the same bytes.
     data_json = script_json(html.image_data(shown, index), sort_keys=True)
-    body = Markup('<div class="rri" data-rri="timeline">{}{}</div>'
+    on_paper = Markup('<p class="rri-print-note">H&amp;E, IHC and slide pictures are printed once, in the '
+                      "section \u201c{}\u201d.</p>").format(PATHOLOGY_TITLE) if printed_in_pathology else ""
+    body = Markup('{}<div class="rri" data-rri="timeline">{}{}</div>'
                   '<script type="application/json" class="rri-data">{}</script>{}').format(
-        html.toolbar(), Markup("").join(cards), data_json, html.assets())
+        on_paper, html.toolbar(), Markup("").join(cards), data_json, html.assets())
     reductions = describe(data["_budget"])
     notes = sorted({n for s in shown for n in s.notes})
     if notes:
@@ -127,7 +140,7 @@ def _pathology(items: list[Shown], index: dict[str, str], scores: Any) -> Sectio
     body = Markup('<div class="rri" data-rri="pathology">{}{}</div>').format(html.toolbar(), Markup("").join(blocks))
     return Section(
         "pathology",
-        "Pathology: primary tumour beside second tumour",
+        PATHOLOGY_TITLE,
         "H&E, then each IHC marker, for the primary NPC and the second NEC, each IHC image labelled with the "
         "ihc plugin's score and category for that patient, specimen and marker.",
         help=(
