@@ -36,15 +36,19 @@ def paused() -> Iterator[None]:
 def for_a_run() -> Iterator[None]:
     """The collector set for one run, and set back after it: what exists before the run
     (modules, the caller's objects) is left out of collections, and :data:`THRESHOLDS`
-    apply. A program that calls ``run()`` gets its own settings back."""
+    apply. A program that calls ``run()`` gets its own settings back; one that froze
+    objects itself keeps them frozen (nothing is frozen or unfrozen for it)."""
     before = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     gc.set_threshold(*THRESHOLDS)
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def for_a_worker() -> None:

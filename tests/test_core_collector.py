@@ -51,3 +51,14 @@ def test_paused_turns_it_back_on_only_if_it_was_on():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_program_that_froze_objects_keeps_them_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector.for_a_run():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
