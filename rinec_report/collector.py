@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 # A youngest generation of 10,000 containers rather than 700, and older generations
@@ -32,23 +33,52 @@ def paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Shared:
+    """The collector is one per process, so overlapping users of :func:`for_a_run` (a
+    program's runs in threads, parse batches in a Dask worker's threads) share one
+    setting: the first to start sets it, the last to end restores what was before."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.before: tuple[tuple[int, ...], bool] = ((), False)
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.users == 0:
+                # A program that froze objects itself keeps them frozen: nothing is
+                # frozen or unfrozen for it.
+                freeze = gc.get_freeze_count() == 0
+                self.before = (gc.get_threshold(), freeze)
+                if freeze:
+                    gc.freeze()
+                gc.set_threshold(*THRESHOLDS)
+            self.users += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.users -= 1
+            if self.users == 0:
+                threshold, froze = self.before
+                gc.set_threshold(*threshold)
+                if froze:
+                    gc.unfreeze()
+
+
+_SHARED = _Shared()
+
+
 @contextlib.contextmanager
 def for_a_run() -> Iterator[None]:
-    """The collector set for one run, and set back after it: what exists before the run
-    (modules, the caller's objects) is left out of collections, and :data:`THRESHOLDS`
-    apply. A program that calls ``run()`` gets its own settings back; one that froze
-    objects itself keeps them frozen (nothing is frozen or unfrozen for it)."""
-    before = gc.get_threshold()
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
+    """The collector set for one run (or one batch of parses on a shared Dask worker),
+    and set back after it: what exists before (modules, the caller's objects) is left
+    out of collections, and :data:`THRESHOLDS` apply. A program that calls ``run()``
+    gets its own settings back."""
+    _SHARED.enter()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
-        if freeze:
-            gc.unfreeze()
+        _SHARED.leave()
 
 
 def for_a_worker() -> None:

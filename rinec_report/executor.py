@@ -173,7 +173,10 @@ class DaskExecutor:
 
 
 def _run_batch(fn: Callable[[T], R], batch: list[T]) -> list[R]:
-    return [fn(item) for item in batch]
+    # The collector as the local pool's workers have it, for this batch only: a Dask
+    # worker is a shared, long-lived process whose settings are not ours to keep.
+    with collector.for_a_run():
+        return [fn(item) for item in batch]
 
 
 def _import_modules(names: Sequence[str]) -> None:
