@@ -158,7 +158,11 @@ def to_spec(chart: Any, title: str = "", description: str = "") -> dict[str, Any
     return labelled(prepared(chart), title, description)
 
 
-def prepared(chart: Any) -> dict[str, Any]:
+class PreparedSpec(dict):
+    """A spec made by :func:`prepared`: the page only labels it (:func:`labelled`)."""
+
+
+def prepared(chart: Any) -> PreparedSpec:
     """:func:`to_spec` but the labels: a fresh dict, texts rewritten by
     :func:`chart_text`, the highlighter's parameters and outlines, no per-mark ARIA."""
     spec = chart if isinstance(chart, dict) else chart_dict(chart)
@@ -179,15 +183,12 @@ def prepared(chart: Any) -> dict[str, Any]:
     mark.setdefault("aria", False)
     config["mark"] = mark
     spec["config"] = config
-    return spec
+    return PreparedSpec(spec)
 
 
 def is_prepared(spec: Any) -> bool:
-    """Whether ``spec`` came from :func:`prepared` (it declares the highlighter's parameters)."""
-    if not isinstance(spec, dict) or not isinstance(spec.get("params"), list):
-        return False
-    names = {p.get("name") for p in spec["params"] if isinstance(p, dict)}
-    return {PATIENT_SIGNAL, HIDDEN_SIGNAL, COLORS_SIGNAL} <= names
+    """Whether ``spec`` came from :func:`prepared`."""
+    return isinstance(spec, PreparedSpec)
 
 
 def labelled(spec: dict[str, Any], title: str = "", description: str = "") -> dict[str, Any]:
