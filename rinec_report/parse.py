@@ -117,22 +117,19 @@ HASH_BESIDE_BYTES = 8 * 2**20
 def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
     """Parse one file; never raises. A file that cannot be read whole (for its
     digest) is an error, whatever its parser made of it."""
-    if task.file.size < HASH_BESIDE_BYTES:
-        try:
-            digest = sha256_of(task.file.path)
-        except OSError as exc:
-            return ParseOutcome(file=task.file, error=input_failure(exc))
-        outcome = _parsed(task, caller)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=1) as hasher:
-            hashing = hasher.submit(sha256_of, task.file.path)
+    try:  # only the digest can raise: _parsed never does
+        if task.file.size < HASH_BESIDE_BYTES:
+            digest = sha256_of(task.file.path)  # first: an unreadable file is not parsed
             outcome = _parsed(task, caller)
-            try:
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=1) as hasher:
+                hashing = hasher.submit(sha256_of, task.file.path)
+                outcome = _parsed(task, caller)
                 digest = hashing.result()
-            except OSError as exc:
-                return ParseOutcome(file=task.file, error=input_failure(exc))
+    except OSError as exc:
+        return ParseOutcome(file=task.file, error=input_failure(exc))
     outcome.sha256 = digest
     return outcome
 
