@@ -32,6 +32,8 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".gmt", ".csv.gz", "
 def is_table(name: str) -> bool:
     lower = name.lower()
     return lower.endswith(TABLE_SUFFIXES) and ".maf" not in lower
+
+
 # A content expression reads at most SNIFF_BYTES of a file, which takes microseconds;
 # one still running after this long backtracks without bound and is stopped.
 CONTENT_TIMEOUT_S = 1.0
