@@ -8,10 +8,12 @@ otherwise silently does nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from .options import Option, OptionError, validate
+from .yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
 
 CONFIG_NAME = "rinec_report.yaml"
 
@@ -79,101 +81,27 @@ class ConfigError(ValueError):
     pass
 
 
-# A config is a few hundred lines; aliases are for sharing a block or two. The
-# bounds stop "billion laughs" configs, whose nested aliases expand exponentially
-# when the config is copied, merged and shown in the page.
-MAX_CONFIG_BYTES = 1 << 20
-MAX_ALIASES = 100
-MAX_EXPANDED_NODES = 100_000
+# The loader's bounds (bytes, aliases, expanded values, depth) are yamltext's, shared
+# with every other YAML document a run reads.
+MAX_CONFIG_BYTES = MAX_YAML_BYTES
 
 
-def _bounded_loader() -> type:
-    import yaml
-
-    class BoundedLoader(yaml.SafeLoader):
-        """A SafeLoader that refuses too many aliases or a document whose
-        aliases would expand to more than MAX_EXPANDED_NODES nodes."""
-
-        aliases = 0
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                self.aliases += 1
-                if self.aliases > MAX_ALIASES:
-                    event = self.peek_event()
-                    raise yaml.composer.ComposerError(
-                        None, None, f"more than {MAX_ALIASES} aliases (*name)", event.start_mark
-                    )
-            return super().compose_node(parent, index)
-
-        def compose_document(self) -> Any:
-            node = super().compose_document()
-            if self.aliases:
-                _expanded_size(node)
-            return node
-
-    return BoundedLoader
-
-
-def _expanded_size(root: Any) -> int:
-    """Nodes of the document once every alias is expanded, counted in linear time
-    (each distinct node once, times the number of paths that reach it)."""
-    import yaml
-
-    sizes: dict[int, int] = {}
-    pending = set()
-
-    def size(node: Any) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in pending:  # a recursive alias
-            raise ConfigError("a YAML alias refers to the block that contains it")
-        pending.add(key)
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(v) for v in node.value)
-        pending.discard(key)
-        if total > MAX_EXPANDED_NODES:
-            raise ConfigError(f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values")
-        sizes[key] = total
-        return total
-
-    return size(root)
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The user's config file as a mapping; any problem is a one-line ConfigError."""
-    import yaml
-
+def read_config_file(path: Path, *, follow_links: bool = True) -> dict[str, Any]:
+    """A config file as a mapping; any problem is a one-line ConfigError. The run
+    directory's own file is read with ``follow_links=False``, as every input is."""
     from .safeio import open_regular
 
     try:
-        with open_regular(path) as fh:
+        with open_regular(path, follow_links=follow_links) as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB; not a config file")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        byte = raw[exc.start]
-        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=_bounded_loader())  # a SafeLoader subclass
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: refused: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path}:{where} not valid YAML ({problem})") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: refused: nested too deeply") from None
+        data = load_yaml(raw)
+    except YamlRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -198,9 +126,9 @@ def config_layers(run_dir: Path, given: Any) -> list[tuple[str, dict[str, Any]]]
     user = user_config_path()
     if user.is_file():
         layers.append((str(user), read_config_file(user)))
-    candidate = run_dir / CONFIG_NAME
-    if candidate.is_file():
-        layers.append((str(candidate), read_config_file(candidate)))
+    candidate = Path(os.path.realpath(run_dir)) / CONFIG_NAME
+    if os.path.lexists(candidate):  # a link or a FIFO there is refused by the checked open, not skipped
+        layers.append((str(candidate), read_config_file(candidate, follow_links=False)))
     if given is None:
         return layers
     for item in given if isinstance(given, (list, tuple)) else [given]:

@@ -282,7 +282,7 @@ def read_key(path: str) -> bytes:
 
     # A regular file only, and a bounded read: a FIFO or /dev/zero must not hang the run.
     try:
-        with open_regular(path) as fh:
+        with open_regular(path, follow_links=True) as fh:  # the user's own file: a link is theirs
             key = fh.read(1 << 20)
     except OSError as exc:
         raise ValueError(f"the key file {path} cannot be read: {exc.strerror or exc}") from None

@@ -1,20 +1,35 @@
 """Opening input files without trusting what the path points to.
 
 A shared run directory can hold a FIFO (opening it blocks forever), a link to
-``/dev/zero`` (reading never ends) or to a file outside the run directory. Every
-read the core does goes through :func:`open_regular`: a non-blocking open, then
-a check on the opened descriptor (not the path, which could change in between).
+``/dev/zero`` (reading never ends) or to a file outside the run directory, and any
+of them can be swapped in after the scan looked. Every read the core and the
+built-in plugins do goes through :func:`open_regular`: the path is walked one
+component at a time from the root with ``O_NOFOLLOW`` (no link is followed
+anywhere in it), the file is opened without blocking, and it is checked on the
+opened descriptor (never by name before the open, which could change in between).
+
+The scanner hands plugins the real path of every file it found (links inside the
+run directory resolved once, at the scan), so a checked open of that path succeeds
+unless something was changed since. Paths the user gave (``-c``, a key file) are
+trusted and opened with ``follow_links=True``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
+from collections.abc import Iterator
 from typing import BinaryIO
 
 
 class NotRegularFile(OSError):
     """The path is not a regular file (a FIFO, a device, a socket, a folder)."""
+
+
+class LinkRefused(OSError):
+    """A component of the path is a link (or was swapped for one): not followed."""
 
 
 def kind_of(mode: int) -> str:
@@ -26,21 +41,87 @@ def kind_of(mode: int) -> str:
         return "a socket"
     if stat.S_ISDIR(mode):
         return "a folder"
+    if stat.S_ISLNK(mode):
+        return "a link"
     return "not a regular file"
 
 
-def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
-    """Open ``path`` for reading in binary, only if it is a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+_READ = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_WALK = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _refusal(parent: int | None, name: str, exc: OSError, path: str) -> OSError:
+    """The error for a component that could not be opened: a link is named as such."""
+    try:
+        mode = os.lstat(name, dir_fd=parent).st_mode if parent is not None else os.lstat(name).st_mode
+    except OSError:
+        return exc
+    if stat.S_ISLNK(mode):
+        return LinkRefused(errno.ELOOP, "a link, not followed (links are resolved only when the run directory "
+                                        "is scanned)", path)
+    return exc
+
+
+def open_fd(path: str | os.PathLike[str], *, follow_links: bool = False) -> int:
+    """A read-only descriptor of ``path``, only if it is a regular file reached without
+    following any link (unless ``follow_links``). The caller closes it."""
+    text = os.fspath(path)
+    if follow_links or not hasattr(os, "O_NOFOLLOW") or os.open not in os.supports_dir_fd:
+        fd = os.open(text, _READ)
+    else:
+        fd = _walk_open(os.path.abspath(text))
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise NotRegularFile(f"{kind_of(mode)}, not a regular file")
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    return fd
+
+
+def _walk_open(absolute: str) -> int:
+    head, *parts = absolute.split(os.sep)
+    if not parts or not parts[-1]:
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a regular file", absolute)
+    current = os.open(head or os.sep, _WALK)
+    try:
+        for part in parts[:-1]:
+            if not part:
+                continue
+            try:
+                nxt = os.open(part, _WALK | os.O_NOFOLLOW, dir_fd=current)
+            except OSError as exc:
+                raise _refusal(current, part, exc, absolute) from None
+            os.close(current)
+            current = nxt
+        try:
+            return os.open(parts[-1], _READ | os.O_NOFOLLOW, dir_fd=current)
+        except OSError as exc:
+            raise _refusal(current, parts[-1], exc, absolute) from None
+    finally:
+        os.close(current)
+
+
+def open_regular(path: str | os.PathLike[str], *, follow_links: bool = False) -> BinaryIO:
+    """Open ``path`` for reading in binary, only if it is a regular file reached
+    without following a link (see :func:`open_fd`)."""
+    return os.fdopen(open_fd(path, follow_links=follow_links), "rb")
+
+
+@contextlib.contextmanager
+def checked_path(path: str | os.PathLike[str]) -> Iterator[str]:
+    """A path for a library that opens files by name itself (htslib, OpenSlide):
+    the file is opened and checked as :func:`open_regular` does, and the library is
+    given ``/proc/self/fd/N``, which names that open file and nothing else, so a
+    link swapped in after the check cannot redirect the library."""
+    fd = open_fd(path)
+    try:
+        proc = f"/proc/self/fd/{fd}"
+        yield proc if os.path.exists(proc) else os.fspath(path)
+    finally:
+        os.close(fd)
 
 
 def display_name(text: str) -> str:

@@ -214,10 +214,12 @@ def scan(
     seen_files: set[tuple[int, int]] = set(skip)
     st = os.stat(root)
     seen_dirs.add((st.st_dev, st.st_ino))
-    stack: list[tuple[str, str]] = [(root, "")]
+    # (the path walked, the path relative to the run directory, the real path of the
+    # folder): plugins get real paths, so that their checked opens follow no link.
+    stack: list[tuple[str, str, str]] = [(root, "", root)]
     ignore = list(ignore)
     while stack:
-        dirpath, reldir = stack.pop()
+        dirpath, reldir, realdir = stack.pop()
         result.dirs_seen += 1
         try:
             entries = sorted(os.scandir(dirpath), key=lambda e: e.name)
@@ -232,6 +234,7 @@ def scan(
             rel = display_name(f"{reldir}/{name}" if reldir else name)
             if ignore and _ignored(rel, name, ignore):
                 continue
+            real = os.path.join(realdir, name)
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)
                 if not _inside(real, root):
@@ -257,7 +260,7 @@ def scan(
                 if _is_report_folder(entry.path):
                     result.skipped.append((rel, "holds a report written by rinec-report, not scanned"))
                     continue
-                subdirs.append((entry.path, rel))
+                subdirs.append((entry.path, rel, real))
                 continue
             result.files_seen += 1
             candidates = matcher.candidates(name)
@@ -266,7 +269,7 @@ def scan(
             limit, key = max_file_size, "max_file_size_mb"
             if max_table_size is not None and is_table(name) and (limit is None or max_table_size < limit):
                 limit, key = max_table_size, "max_table_size_mb"
-            _match_file(entry, rel, candidates, matcher, result, seen_files, limit, key)
+            _match_file(entry, rel, real, candidates, matcher, result, seen_files, limit, key)
         stack.extend(reversed(subdirs))
     return result
 
@@ -274,6 +277,7 @@ def scan(
 def _match_file(
     entry: os.DirEntry,
     rel: str,
+    real: str,
     candidates: list[int],
     matcher: _Matcher,
     result: ScanResult,
@@ -335,7 +339,7 @@ def _match_file(
         taken.add(pp.plugin)
         result.found.append(
             FoundFile(
-                path=str(Path(entry.path).absolute()),
+                path=real,
                 relpath=rel,
                 plugin=pp.plugin,
                 pattern=pp.pattern.key,
