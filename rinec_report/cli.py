@@ -279,13 +279,16 @@ def config_command(run_dir: Path, config_file: tuple[str, ...]) -> None:
     host = PluginHost.load()
     try:
         layers = config_layers(run_dir, tuple(config_file) or None)
-        user, sources = merge_layers(layers)
-        config, warnings = effective_config(user, host.options(), {}, set(host.names))
+        user, sources, ignored = merge_layers(layers, host.options())
+        config, warnings = effective_config(user, host.options(), {}, set(host.names), sources)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     for warning in warnings:
         click.echo(f"# warning: {warning}")
-    click.echo("# files read, later wins: " + (", ".join(s for s, _ in layers) or "none (the declared defaults)"))
+    read = [layer.source + ("" if layer.trusted else " (in the run directory: run options only)") for layer in layers]
+    click.echo("# files read, later wins: " + (", ".join(read) or "none (the declared defaults)"))
+    for skipped in ignored:
+        click.echo(f"# ignored: {skipped.key}: {_flow(skipped.value)}  # {skipped.source}: {skipped.why}")
     for key, value in config.items():
         if isinstance(value, dict) and value:
             click.echo(f"{key}:  # {sources.get(key, 'default')}")
