@@ -110,6 +110,8 @@ DEIDENTIFY_FROM_RUN: dict[str, Callable[[Any, Any], bool]] = {
     "age_cap": lambda now, new: new < now,
     "k": lambda now, new: new > now,
 }
+DEIDENTIFY_UNLESS_SET = ("dates",)
+DEIDENTIFY_USER_ONLY = ("key_file", "keep_text")  # and any rule not named above
 
 
 # How a run is carried out, not what it reports: left out of the page and the manifest,
@@ -259,7 +261,9 @@ def _run_scoped(
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key == "deidentify":
-            out[key] = _stricter_rules(value, source, merged, sources, ignored)
+            rules = _stricter_rules(value, source, merged, sources, ignored)
+            if rules or not value:
+                out[key] = rules
         elif key in core:
             if core[key].scope == "user":
                 ignored.append(Ignored(key, source, value, USER_ONLY))
@@ -274,7 +278,8 @@ def _run_scoped(
                     ignored.append(Ignored(f"{key}.{sub}", source, subvalue, USER_ONLY))
                 else:
                     kept[sub] = subvalue
-            out[key] = kept
+            if kept or not value:
+                out[key] = kept
         else:
             out[key] = value  # an unknown key, an excluded plugin's section, a section of the wrong type
     return out
@@ -301,9 +306,12 @@ def _stricter_rules(
             continue
         checked = _check(option, new, f"deidentify.{sub}", source)
         stricter = DEIDENTIFY_FROM_RUN.get(sub)
-        unset = sub == "dates" and f"deidentify.{sub}" not in sources
+        unset = sub in DEIDENTIFY_UNLESS_SET and f"deidentify.{sub}" not in sources
         if unset or checked == now[sub] or (stricter is not None and stricter(now[sub], checked)):
             taken[sub] = new
+        elif sub in DEIDENTIFY_UNLESS_SET:
+            why = f"set in {sources[f'deidentify.{sub}']}, which a run directory's config does not override"
+            ignored.append(Ignored(f"deidentify.{sub}", source, new, why))
         else:
             why = ("a run directory's config may make the report more private, never less"
                    + ("" if stricter else f"; deidentify.{sub} is the user's to set"))
