@@ -56,7 +56,8 @@ def build_run_command(host: PluginHost) -> click.Command:
         "config_file",
         type=click.Path(dir_okay=False),
         multiple=True,
-        help="A config file read after the user's and RUN_DIR/rinec_report.yaml (repeatable; later wins).",
+        help="A config file read after the user's and RUN_DIR/rinec_report.yaml (repeatable; later wins). "
+        "One outside RUN_DIR may set user options (network, executor, limits); one inside it may not.",
     )
     @click.option("-t", "--title", help="Report title.")
     @click.option("--comment", help="A comment shown under the title.")
@@ -219,7 +220,8 @@ def plugins_command(as_json: bool) -> None:
                 "module": info.module,
                 "hooks": list(info.hooks),
                 "options": [
-                    {"name": o.name, "type": o.describe_type(), "default": o.default, "cli": o.cli, "help": o.help}
+                    {"name": o.name, "type": o.describe_type(), "default": o.default, "cli": o.cli, "scope": o.scope,
+                     "help": o.help}
                     for o in declared.get(info.name, [])
                 ],
                 "patterns": [
