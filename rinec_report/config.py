@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .options import Option, OptionError, defaults
+from .options import Option, OptionError, brief, defaults
 from .yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
 
 CONFIG_NAME = "rinec_report.yaml"
@@ -239,6 +239,8 @@ def merge_layers(
     for source, values, trusted in layers:
         layer = values if trusted else _run_scoped(values, source, plugin_options, merged, sources, ignored)
         for key, value in layer.items():
+            if value is None and isinstance(merged.get(key), dict):
+                continue  # `enrichment:` with nothing under it sets nothing (nor clears the user's options)
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**merged[key], **value}
             else:
@@ -294,8 +296,10 @@ def _stricter_rules(
     than the rules in effect so far (see :data:`DEIDENTIFY_FROM_RUN`)."""
     from .deidentify import RULE_OPTIONS
 
+    if value is None:
+        return {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{source}: deidentify: {_brief(value)} is not a mapping "
+        raise ConfigError(f"{source}: deidentify: {brief(value)} is not a mapping "
                           "(e.g. deidentify: {enabled: true})")
     rules = {o.name: o for o in RULE_OPTIONS}
     earlier = merged.get("deidentify") if isinstance(merged.get("deidentify"), dict) else {}
@@ -321,11 +325,6 @@ def _stricter_rules(
     return taken
 
 
-def _brief(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _check(option: Option, value: Any, key: str, source: str | None) -> Any:
     """``value`` checked against ``option``; a ConfigError naming the key and its source."""
     try:
@@ -340,7 +339,7 @@ def _checked_values(options: list[Option], values: dict[str, Any], prefix: str,
     by_name = {o.name: o for o in options}
     out = {}
     for key, value in values.items():
-        if key in by_name:
+        if key in by_name and value is not None:  # `key:` with no value in YAML: not set, the default stands
             source = sources.get(f"{prefix}{key}") or sources.get(prefix.rstrip(".") or key)
             out[key] = _check(by_name[key], value, f"{prefix}{key}", source)
     return out
@@ -377,6 +376,8 @@ def effective_config(
     loose: dict[str, Any] = {}
     for key, value in user.items():
         if key in plugin_options:
+            if value is None:  # `cohort:` with nothing under it
+                continue
             if not isinstance(value, dict):
                 raise ConfigError(f"{where.get(key, 'config')}: key '{key}' must be a mapping of the plugin's options")
             declared = {o.name for o in plugin_options[key]}
@@ -405,7 +406,7 @@ def effective_config(
     config = _validated(CORE_OPTIONS, core_values, "", where)
     for name, options in plugin_options.items():
         config[name] = _validated(options, plugin_values[name], f"{name}.", where)
-    rules = config["deidentify"]
+    rules = config["deidentify"] or {}
     warnings.extend(f"unknown config key 'deidentify.{sub}'" for sub in rules if sub not in
                     {o.name for o in RULE_OPTIONS})
     config["deidentify"] = _validated(RULE_OPTIONS, rules, "deidentify.", where)

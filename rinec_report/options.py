@@ -91,12 +91,12 @@ class Option:
             _check_url(converted, self.schemes, where)
         if self.choices and converted not in self.choices:
             allowed = ", ".join(str(c) for c in self.choices)
-            raise OptionError(f"{where}: {_brief(value)} is not one of {allowed}")
+            raise OptionError(f"{where}: {brief(value)} is not one of {allowed}")
         if isinstance(converted, (int, float)) and not isinstance(converted, bool):
             if self.min is not None and converted < self.min:
-                raise OptionError(f"{where}: {_brief(value)} is below the minimum {self.min:g}")
+                raise OptionError(f"{where}: {brief(value)} is below the minimum {self.min:g}")
             if self.max is not None and converted > self.max:
-                raise OptionError(f"{where}: {_brief(value)} is above the maximum {self.max:g}")
+                raise OptionError(f"{where}: {brief(value)} is above the maximum {self.max:g}")
         return converted
 
     def describe_type(self) -> str:
@@ -151,7 +151,7 @@ def _real_date(text: str, where: str) -> str:
     return text
 
 
-def _brief(value: Any) -> str:
+def brief(value: Any) -> str:
     """A value as a message shows it: its repr, cut short (a value may be a whole file)."""
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -166,7 +166,7 @@ def _finite(number: float) -> bool:
 
 def _convert(kind: str, value: Any, where: str) -> Any:
     def bad(expected: str) -> OptionError:
-        return OptionError(f"{where}: {_brief(value)} is not {expected}")
+        return OptionError(f"{where}: {brief(value)} is not {expected}")
 
     if kind == "any":
         return value

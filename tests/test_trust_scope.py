@@ -419,6 +419,24 @@ def test_a_third_party_path_option_is_the_users_in_the_layering(tmp_path: Path) 
     assert [i.key for i in ignored] == ["thirdparty.reference"]
 
 
+def test_an_empty_section_in_the_run_directory_clears_none_of_the_users_options(tmp_path: Path) -> None:
+    from rinec_report.plugins import PluginHost
+
+    declared = PluginHost.load().options()
+    users = {"enrichment": {"max_answer_mb": 1.0, "online": True}, "deidentify": {"enabled": True}}
+    layers = [Layer("user.yaml", users),
+              Layer(str(tmp_path / RUN_YAML), {"enrichment": None, "deidentify": None, "ignore": None}, trusted=False)]
+    merged, _, ignored = merge_layers(layers, declared)
+    assert merged["enrichment"] == {"max_answer_mb": 1.0, "online": True}
+    assert merged["deidentify"] == {"enabled": True}
+    assert ignored == []
+    run_dir = make_run(tmp_path / "run")
+    (run_dir / RUN_YAML).write_text("ignore:\nsection_order:\ncohort:\ndeidentify:\n")  # keys with no value
+    result = cli(run_dir, "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert_one_line_errors(result)
+
+
 def test_every_core_and_built_in_option_declares_its_scope() -> None:
     from rinec_report.plugins import PluginHost
 
