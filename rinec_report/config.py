@@ -190,11 +190,21 @@ USER_ONLY = ("a run directory's config may not set it (a user option: the networ
              "the run directory or on the command line")
 
 
-def inside(path: Path | str, run_dir: Path | str) -> bool:
-    """Whether ``path`` (links resolved) is in ``run_dir``'s tree."""
-    root = os.path.realpath(run_dir)
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def in_run_dir(path: Path | str, run_dir: Path | str) -> Path | None:
+    """``path`` as a link-free path under the run directory's real path when it is in
+    the run directory, as written or once its links are resolved; else ``None``. A
+    file named through the run directory is the run directory's, wherever a link in
+    it leads (and opening it without following links then refuses that link)."""
+    root_abs, root_real = os.path.abspath(run_dir), os.path.realpath(run_dir)
+    written = os.path.abspath(path)
+    if _within(written, root_abs):
+        return Path(root_real) / os.path.relpath(written, root_abs)
     real = os.path.realpath(path)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+    return Path(real) if _within(real, root_real) else None
 
 
 def config_layers(run_dir: Path, given: Any) -> list[Layer]:
@@ -220,8 +230,9 @@ def config_layers(run_dir: Path, given: Any) -> list[Layer]:
             raise ConfigError(f"config file {path} does not exist")
         if candidate.is_file() and path.resolve() == candidate.resolve():
             continue
-        if inside(path, run_dir):  # in the shared folder: read as its own file is, links not followed
-            layers.append(Layer(str(path), read_config_file(path, follow_links=False), trusted=False))
+        shared = in_run_dir(path, run_dir)
+        if shared is not None:  # in the shared folder: read as its own file is, links not followed
+            layers.append(Layer(str(path), read_config_file(shared, follow_links=False), trusted=False))
         else:
             layers.append(Layer(str(path), read_config_file(path)))
     return layers

@@ -232,6 +232,13 @@ def test_a_c_file_inside_the_run_directory_is_the_run_directorys(tmp_path: Path)
     assert len(_lines_naming(result.stderr, "config key 'allow_links_outside' ignored",
                              str(run_dir / "conf" / "extra.yaml"))) == 1
     assert "OUTSIDEMARK" not in (tmp_path / "out" / "rinec_report_data" / "ihc_scores.tsv").read_text()
+    # A link in the run directory to a config elsewhere is the run directory's choice: refused.
+    (outside / "theirs.yaml").write_text("allow_links_outside: true\n")
+    os.symlink(outside / "theirs.yaml", run_dir / "conf" / "linked.yaml")
+    result = cli(run_dir, "-o", tmp_path / "out", "-f", "-c", run_dir / "conf" / "linked.yaml")
+    assert result.returncode == 2
+    assert_one_line_errors(result)
+    assert _lines_naming(result.stderr, "linked.yaml", "cannot read")
 
 
 def test_a_path_option_out_of_the_run_directory_is_the_users(tmp_path: Path) -> None:
