@@ -80,7 +80,8 @@ def build_run_command(host: PluginHost) -> click.Command:
         type=click.Choice(["local", "dask"]),
         help="Parse on local processes (default) or on a Dask cluster (needs rinec-report[dask]).",
     )
-    @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://HOST:8786.")
+    @click.option("--scheduler", metavar="ADDRESS", callback=_checked_core_option,
+                  help="The Dask scheduler, e.g. tcp://HOST:8786 (tcp, tls, ucx, ws or wss).")
     @click.option("--deidentify", is_flag=True, help="Write a de-identified report, for sharing outside the care team.")
     @click.option(
         "--deidentify-key",
@@ -161,6 +162,19 @@ def build_run_command(host: PluginHost) -> click.Command:
             help=f"[{plugin}] {option.help}",
         )(command)
     return command
+
+
+def _checked_core_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A core option's flag checked against its declaration when the line is read."""
+    from .config import CORE_OPTIONS
+
+    if value is None:
+        return None
+    option = next(o for o in CORE_OPTIONS if o.name == param.name)
+    try:
+        return option.check(value, option.name)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _metavar(option: Option) -> str | None:

@@ -191,7 +191,7 @@ class Run:
                 overrides["deidentify"] = rules
             known = set(self.host.names) | set(self.host.excluded)
             self.config, warnings = effective_config(user, declared, overrides, known, self.config_sources,
-                                                     "the command line or run()'s arguments")
+                                                     "run()'s arguments")
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
         key_file = (self.config.get("deidentify") or {}).get("key_file")
