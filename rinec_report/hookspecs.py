@@ -62,8 +62,9 @@ def rinec_options() -> list[Option]:
     inside it) a user option is ignored, with a warning naming the key and the
     file: the core enforces this, the plugin does nothing. Without ``scope=``, an
     option typed ``path`` or ``url``, or whose name or default looks like a network
-    address (``*_url``, ``*_api``, a default with ``://``), is ``"user"``; any
-    other is ``"run"``. Type ``url`` accepts ``http://`` and ``https://`` addresses
+    address (a name with a part ``url``, ``uri``, ``api``, ``endpoint``,
+    ``server``, ``host`` or ``address`` between underscores, such as
+    ``lookup_url``; a default with ``://``), is ``"user"``; any other is ``"run"``. Type ``url`` accepts ``http://`` and ``https://`` addresses
     only (``schemes=`` names others).
 
     Example::
