@@ -222,7 +222,18 @@ def open_content(path: str | os.PathLike[str], limit: ReadLimit | None = None) -
 
 
 def read_content(path: str | os.PathLike[str], limit: ReadLimit | None = None) -> bytes:
-    """The whole content of the file (see :func:`open_content`), refused past the limit."""
+    """The whole content of the file (see :func:`open_content`), refused past the limit.
+
+    Compressed content is first decompressed without being kept, to learn its size:
+    a 1.6 MB gzip bomb is refused after counting up to the limit, not after holding
+    that much in memory (a legitimate table's second decompression costs little)."""
+    limit = limit or current_limit()
+    with open_regular(path) as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+    if compressed and limit.bytes is not None:
+        with open_content(path, limit) as stream:
+            while stream.read(1 << 20):
+                pass
     with open_content(path, limit) as stream:
         return stream.read()
 
@@ -231,3 +242,16 @@ def read_head(path: str | os.PathLike[str], budget: int) -> bytes:
     """At most ``budget`` bytes of the file's decompressed content, however long its lines."""
     with open_content(path, ReadLimit(None)) as stream:
         return stream.read(budget)
+
+
+def read_small(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a small file that travels with an input (a sidecar, an annotation
+    file), opened as :func:`open_regular` does and refused, unread, past ``limit``."""
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise TooLarge(errno.EFBIG, f"{size:,} bytes, over the limit of {limit:,} for this kind of file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # it grew after the check
+        raise TooLarge(errno.EFBIG, f"more than {limit:,} bytes, over the limit for this kind of file")
+    return data
