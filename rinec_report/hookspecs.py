@@ -64,8 +64,9 @@ def rinec_options() -> list[Option]:
     option typed ``path`` or ``url``, or whose name or default looks like a network
     address (a name with a part ``url``, ``uri``, ``api``, ``endpoint``,
     ``server``, ``host`` or ``address`` between underscores, such as
-    ``lookup_url``; a default with ``://``), is ``"user"``; any other is ``"run"``. Type ``url`` accepts ``http://`` and ``https://`` addresses
-    only (``schemes=`` names others).
+    ``lookup_url``; a default with ``://``), is ``"user"``; any other is ``"run"``.
+    Type ``url`` accepts ``http://`` and ``https://`` addresses only (``schemes=``
+    names others).
 
     Example::
 
