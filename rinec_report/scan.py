@@ -172,6 +172,19 @@ def _is_report_folder(path: str) -> bool:
         return False
 
 
+OURS = "written by rinec-report (named in its folder's .rinec_report.outputs.json), not read"
+
+
+def _listed_outputs(folder: str, entries: list[os.DirEntry]) -> frozenset[str]:
+    """The names a folder's list of outputs holds: what rinec-report wrote there, which
+    is never read as an input, whatever it is named."""
+    from .write import OUTPUTS_NAME, listed_outputs
+
+    if not any(e.name == OUTPUTS_NAME for e in entries):
+        return frozenset()
+    return frozenset(listed_outputs(Path(folder)))
+
+
 def _inside(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -227,6 +240,7 @@ def scan(
             result.failed.append((reldir or ".", f"cannot list folder: {exc.strerror}"))
             continue
         subdirs = []
+        ours = _listed_outputs(dirpath, entries)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -257,6 +271,9 @@ def scan(
                 if key in seen_dirs or key in skip:
                     continue
                 seen_dirs.add(key)
+                if name in ours:
+                    result.skipped.append((rel, OURS))
+                    continue
                 if _is_report_folder(entry.path):
                     result.skipped.append((rel, "holds a report written by rinec-report, not scanned"))
                     continue
@@ -265,6 +282,10 @@ def scan(
             result.files_seen += 1
             candidates = matcher.candidates(name)
             if not candidates:
+                continue
+            if name in ours:
+                if _identity(entry.path) not in skip:
+                    result.skipped.append((rel, OURS))
                 continue
             limit, key = max_file_size, "max_file_size_mb"
             if max_table_size is not None and is_table(name) and (limit is None or max_table_size < limit):
