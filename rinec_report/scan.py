@@ -20,6 +20,7 @@ from typing import Any
 
 from .model import FoundFile, Pattern
 from .safeio import display_name, kind_of, open_regular
+from .write import IDENTITY_MAP_SUFFIX, OUTPUTS_NAME, listed_outputs
 
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 1 << 20  # never read more than this to sniff contents
@@ -172,14 +173,12 @@ def _is_report_folder(path: str) -> bool:
         return False
 
 
-OURS = "written by rinec-report (named in its folder's .rinec_report.outputs.json), not read"
+OURS = "written by rinec-report (an output of an earlier report), not read as an input"
 
 
 def _listed_outputs(folder: str, entries: list[os.DirEntry]) -> frozenset[str]:
     """The names a folder's list of outputs holds: what rinec-report wrote there, which
     is never read as an input, whatever it is named."""
-    from .write import OUTPUTS_NAME, listed_outputs
-
     if not any(e.name == OUTPUTS_NAME for e in entries):
         return frozenset()
     return frozenset(listed_outputs(Path(folder)))
@@ -283,7 +282,7 @@ def scan(
             candidates = matcher.candidates(name)
             if not candidates:
                 continue
-            if name in ours:
+            if name in ours or name.endswith(IDENTITY_MAP_SUFFIX):
                 if _identity(entry.path) not in skip:
                     result.skipped.append((rel, OURS))
                 continue

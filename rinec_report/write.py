@@ -196,7 +196,7 @@ def is_our_data_dir(path: Path) -> bool:
     if _entry_kind(path) != "a folder":
         return False
     try:
-        with open_regular(os.path.realpath(path / "manifest.json")) as fh:
+        with open_regular(os.path.realpath(path) + os.sep + "manifest.json") as fh:
             return bool(MANIFEST_HEAD.match(fh.read(256)))
     except OSError:
         return False
@@ -520,12 +520,15 @@ def _write_html(path: Path, text: str) -> str:
 
 
 LOG_NAME = "rinec_report.log"
+# An identity map is ours by its name alone (the scanner never reads one), so that
+# one written before folders listed their outputs, or moved, is never an input.
+IDENTITY_MAP_SUFFIX = ".identity-map.DO-NOT-SHARE.tsv"
 
 
 def identity_map_path(html_path: Path) -> Path:
     """Where a de-identified report's table of pseudonyms goes: beside the page, outside the
     data folder, with a name that says not to share it."""
-    return html_path.with_name(f"{html_path.stem}.identity-map.DO-NOT-SHARE.tsv")
+    return html_path.with_name(f"{html_path.stem}{IDENTITY_MAP_SUFFIX}")
 
 
 def pdf_path(html_path: Path) -> Path:
@@ -557,8 +560,10 @@ def write_outputs(report: Report, data_format: str) -> None:
     map_name = identity_map_path(report.html_path).name if report.identity_map is not None else None
     with output_lock(outdir):
         recover(outdir)
+        from .runner import data_dir_name
+
         # With no data folder, one of ours by the same name would be read as this page's data.
-        stale = f"{report.html_path.stem}_data"
+        stale = data_dir_name(html_name)
         drop = stale if data_name is None and is_our_data_dir(outdir / stale) else None
         journal = {"html": html_name, "data": data_name, "map": map_name, "drop": drop}
         try:
