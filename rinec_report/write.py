@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import describe
-from .safeio import kind_of, open_regular
+from .safeio import kind_of, open_regular, read_small
 
 if TYPE_CHECKING:
     from .results import Report
@@ -228,12 +228,9 @@ def _remove(path: Path) -> None:
 
 
 def _read_small(path: Path, limit: int) -> bytes:
-    """A small file of the output folder, through the checked open (no link, no FIFO)."""
-    with open_regular(os.path.realpath(path.parent) + os.sep + path.name) as fh:
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit} bytes")
-    return data
+    """A small file of the output folder, through the checked open (no link, no FIFO);
+    the folder's own path is resolved first, as the user may reach it through a link."""
+    return read_small(os.path.realpath(path.parent) + os.sep + path.name, limit)
 
 
 _JOURNAL_KEYS = ("html", "data", "map", "drop")
@@ -244,7 +241,7 @@ def _read_journal(outdir: Path) -> tuple[dict[str, Any] | None, str]:
     try:
         doc = json.loads(_read_small(outdir / JOURNAL_NAME, MAX_JOURNAL_BYTES).decode("utf-8"))
     except OSError as exc:
-        return None, f"unreadable ({exc.strerror or exc})"
+        return None, f"unreadable: {exc.strerror or exc}"
     except ValueError as exc:
         return None, f"not a journal of rinec-report ({exc})"
     if not isinstance(doc, dict) or not isinstance(doc.get("html"), str):
