@@ -51,14 +51,13 @@ def _regex_class(sep: str) -> str:
 
 
 @cache
-def _suspect_bytes(sep: str) -> Any:
-    """The bytes that may start a character of the rule in UTF-8 (C1 controls start
-    with 0xC2, U+2028/2029 with 0xE2): a field holding none needs no regex."""
+def _ascii_of_the_rule(sep: str) -> Any:
+    """A table of the bytes that are ASCII characters of the rule."""
     import numpy as np
 
     table = np.zeros(256, dtype=bool)
     table[:0x20] = True
-    table[[0x7F, 0xC2, 0xE2, ord('"'), ord(sep)]] = True
+    table[[0x7F, ord('"'), ord(sep)]] = True
     return table
 
 
@@ -150,12 +149,25 @@ def _bytes_of(text: Any) -> tuple[Any, Any]:
     return raw, off
 
 
-def _may_need_quotes(text: Any, sep: str) -> bool:
-    """Whether any value may hold a character of the rule: a scan of the bytes, far
-    cheaper than a regex per value when (as nearly always) none does."""
+def _may_need_quotes(text: Any, sep: str, ascii_only: bool = False) -> bool:
+    """Whether any value holds a character of the rule: a scan of the bytes, far
+    cheaper than a regex per value when (as nearly always) none does. In UTF-8 a C1
+    control is 0xC2 0x80-0x9F and U+2028/2029 is 0xE2 0x80 0xA8/0xA9 (no other
+    character holds those sequences). ``ascii_only``: only the ASCII characters (a
+    cell the rule quoted holds a quote)."""
+    import numpy as np
+
     raw, off = _bytes_of(text)
     used = raw[int(off[0]):int(off[-1])]
-    return bool(_suspect_bytes(sep)[used].any())
+    if _ascii_of_the_rule(sep)[used].any():
+        return True
+    if ascii_only:
+        return False
+    at = np.flatnonzero(used[:-1] == 0xC2)
+    if at.size and (used[at + 1] < 0xA0).any():
+        return True
+    at = np.flatnonzero(used[:-2] == 0xE2)
+    return bool(at.size and ((used[at + 1] == 0x80) & ((used[at + 2] | 1) == 0xA9)).any())
 
 
 def _formula_mask(text: Any) -> Any:
@@ -281,7 +293,8 @@ def _write_block(fh: Any, cells: list[Any], sep: str) -> None:
     import pyarrow.csv as pcsv
 
     texts = [c.dictionary if isinstance(c, pa.DictionaryArray) else c for c in cells]
-    if not any(_may_need_quotes(t, sep) for t in texts):
+    # A cell the rule quoted holds a quote; a C1 control or U+2028 is never left unquoted.
+    if not any(_may_need_quotes(t, sep, ascii_only=True) for t in texts):
         table = pa.table(cells, names=[str(k) for k in range(len(cells))])
         out = pa.BufferOutputStream()  # whole or nothing: Arrow may refuse a cell
         try:
