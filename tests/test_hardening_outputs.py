@@ -279,3 +279,41 @@ def test_audit_names_what_it_cannot_read_in_the_data_folder(tmp_path):
     unread = sorted(line.split(":")[0] for line in done.stdout.splitlines() if "not searched" in line)
     assert unread == [f"rinec_report_data/{n}" for n in ("fifo.tsv", "outside.tsv", "zero.tsv")], done.stdout
     assert "0 identifier(s) found, 3 file(s) not searched" in done.stderr
+
+
+# ------------------------------------------------------- the page's Download CSV
+
+PAGE_CELLS = [f"a{chr(c)}b" for c in [*range(1, 0x20), 0x7F, 0x85, 0x2028]] + ['q"uote', "c,omma"]
+
+
+def test_the_pages_csv_download_quotes_every_control_character(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="install the test extras")
+    from page_helpers import Opened, launch
+
+    table = "patient_id,label\n" + "".join(
+        f'P1,"{cell.replace(chr(34), chr(34) * 2)}"\n' for cell in PAGE_CELLS)
+    run = make_run(tmp_path / "run", {"labels_rr.csv": table})
+    out = tmp_path / "out"
+    done = cli(run, "-o", out)
+    assert done.returncode == 0, done.stderr
+    _, exported = _read_back(out / "rinec_report_data" / "custom_labels.tsv")
+    # (the custom table reader turns \v, \f and \r into \n: the page shows what it read)
+    shown = [r[1] for r in exported[1:]]
+    assert len(shown) == len(PAGE_CELLS) and [c for c in shown if "\x1f" in c] == ["a\x1fb"]
+    with sync_api.sync_playwright() as p:
+        browser = launch(p)
+        try:
+            opened = Opened(browser, out / "rinec_report.html")
+            text = opened.page.evaluate(
+                "window.rinecTables.find(t => t.data.name === 'custom_labels').csv()")
+            opened.close()
+        finally:
+            browser.close()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ["patient_id", "label"] and len(rows) == len(PAGE_CELLS) + 1
+    assert sorted(r[1] for r in rows[1:]) == sorted(shown)
+    # each of these cells holds a control character, a quote or a comma: each is in quotes
+    assert all(f'"{cell}"' in text for cell in shown if '"' not in cell), text
+    # every row ends with CRLF outside quotes; no other line break is outside quotes
+    outside = "".join(text.split('"')[0::2])
+    assert outside.count("\n") == outside.count("\r\n") == len(PAGE_CELLS) + 1
