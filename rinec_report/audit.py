@@ -191,7 +191,7 @@ def search(report_html: Path, found: dict[str, set[str]]) -> list[Hit]:
     Ids, dates and file names must appear as whole tokens, which one pass over the
     text finds whatever the number of identifiers; free text and paths as substrings.
     """
-    from .runner import data_dir_name
+    from .write import data_dir_name
 
     check_report(report_html)
     targets = [report_html]

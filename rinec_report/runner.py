@@ -32,7 +32,15 @@ from .plugins import PluginHost, PluginLoadError
 from .progress import Progress, quiet_progress
 from .results import InputRecord, Message, NothingFound, PluginResult, Report, UsageError
 from .scan import PatternError, PluginPattern, ScanResult, apply_overrides, scan
-from .write import OutputError, check_destinations, check_filename, check_writable, identity_map_path, pdf_path
+from .write import (
+    OutputError,
+    check_destinations,
+    check_filename,
+    check_writable,
+    data_dir_name,
+    identity_map_path,
+    pdf_path,
+)
 
 log = logging.getLogger("rinec_report")
 
@@ -113,11 +121,6 @@ class RunOptions:
         """The files a run may write beside its data folder: {what: name}."""
         return {"page": self.filename, "identity map": identity_map_path(self.html_path).name,
                 "PDF": pdf_path(self.html_path).name}
-
-
-def data_dir_name(filename: str) -> str:
-    """``rinec_report.html`` -> ``rinec_report_data``: the data folder of a page."""
-    return f"{Path(filename).stem}_data"
 
 
 def timestamp() -> str:

@@ -242,8 +242,8 @@ def _read_journal(outdir: Path) -> tuple[dict[str, Any] | None, str]:
         doc = json.loads(_read_small(outdir / JOURNAL_NAME, MAX_JOURNAL_BYTES).decode("utf-8"))
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
-    except ValueError as exc:
-        return None, f"not a journal of rinec-report ({exc})"
+    except (ValueError, RecursionError) as exc:
+        return None, f"not a journal of rinec-report ({str(exc)[:80]})"
     if not isinstance(doc, dict) or not isinstance(doc.get("html"), str):
         return None, "not a journal of rinec-report"
     for key in _JOURNAL_KEYS:
@@ -324,7 +324,8 @@ def _clean_temporaries(outdir: Path) -> None:
             or name.startswith((f"{JOURNAL_NAME}.", f"{OUTPUTS_NAME}."))
         )
         if stale and name.startswith("."):
-            _remove(outdir / name)
+            with contextlib.suppress(OSError):  # one we cannot remove does not stop the run
+                _remove(outdir / name)
 
 
 def _set_aside(outdir: Path, why: str) -> None:
@@ -522,6 +523,11 @@ LOG_NAME = "rinec_report.log"
 IDENTITY_MAP_SUFFIX = ".identity-map.DO-NOT-SHARE.tsv"
 
 
+def data_dir_name(filename: str) -> str:
+    """``rinec_report.html`` -> ``rinec_report_data``: the data folder of a page."""
+    return f"{Path(filename).stem}_data"
+
+
 def identity_map_path(html_path: Path) -> Path:
     """Where a de-identified report's table of pseudonyms goes: beside the page, outside the
     data folder, with a name that says not to share it."""
@@ -557,8 +563,6 @@ def write_outputs(report: Report, data_format: str) -> None:
     map_name = identity_map_path(report.html_path).name if report.identity_map is not None else None
     with output_lock(outdir):
         recover(outdir)
-        from .runner import data_dir_name
-
         # With no data folder, one of ours by the same name would be read as this page's data.
         stale = data_dir_name(html_name)
         drop = stale if data_name is None and is_our_data_dir(outdir / stale) else None

@@ -110,7 +110,7 @@ def test_a_page_named_as_an_earlier_reports_data_folder(tmp_path):
     assert_one_line_errors(again)
 
 
-@pytest.mark.parametrize("journal", ["not json", "a folder", "a link", "names a folder", "too big"])
+@pytest.mark.parametrize("journal", ["not json", "a folder", "a link", "names a folder", "too big", "nested"])
 def test_a_journal_that_cannot_be_applied_is_set_aside(tmp_path, journal):
     """What main's ``-n r_data`` left (its journal names r_data, a folder, as the page)
     and other journals no run can apply: the next run warns, sets it aside and writes."""
@@ -128,8 +128,10 @@ def test_a_journal_that_cannot_be_applied_is_set_aside(tmp_path, journal):
         path.write_text(json.dumps({"html": "r_data", "data": "r_data_data"}))
         (out / ".r_data.rinec-new").write_text("a staged page")
         (out / ".r_data_data.rinec-new").mkdir()
-    else:
+    elif journal == "too big":
         path.write_bytes(b" " * (1 << 20) + b"{}")
+    else:  # deeper than Python's JSON reader goes
+        path.write_text("[" * 30000 + "]" * 30000)
     done = cli(run, "-o", out, "-f")
     assert done.returncode == 0, done.stderr
     assert_one_line_errors(done)
