@@ -239,3 +239,34 @@ def test_the_checked_open_follows_no_link_in_any_component(tmp_path):
         (tmp_path / "real" / "f.csv").unlink()  # swapped after the check: the library still reads the checked file
         (tmp_path / "real" / "f.csv").symlink_to("/etc/passwd")
         assert Path(proc).read_bytes() == b"x\n"
+
+
+def test_the_string_cache_neither_reads_nor_writes_through_a_link(tmp_path):
+    from datetime import UTC, datetime
+
+    from rinec_plugins.enrichment.json_cache import JsonCache
+
+    # The positive control: a cache in a real folder is written and read back.
+    real = JsonCache(tmp_path / "run" / ".rinec_cache" / "string_api.json")
+    real.put("0" * 32, "network", [{"a": 1}], datetime(2020, 1, 1, tzinfo=UTC))
+    real.save()
+    assert JsonCache(real.path).get("0" * 32) is not None
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "string_api.json").write_bytes(real.path.read_bytes())
+    before = (elsewhere / "string_api.json").read_bytes()
+    for linked in ("folder", "file"):
+        run_dir = tmp_path / f"run_{linked}"
+        run_dir.mkdir()
+        if linked == "folder":
+            (run_dir / ".rinec_cache").symlink_to(elsewhere)
+        else:
+            (run_dir / ".rinec_cache").mkdir()
+            (run_dir / ".rinec_cache" / "string_api.json").symlink_to(elsewhere / "string_api.json")
+        cache = JsonCache(run_dir / ".rinec_cache" / "string_api.json")
+        assert cache.get("0" * 32) is None and "link" in (cache.problem or "")
+        cache.put("1" * 32, "network", [{"b": 2}], datetime(2021, 1, 1, tzinfo=UTC))
+        with pytest.raises(OSError):
+            cache.save()
+        assert (elsewhere / "string_api.json").read_bytes() == before
+        assert sorted(p.name for p in elsewhere.iterdir()) == ["string_api.json"]  # no temporary left there
