@@ -143,6 +143,26 @@ def test_a_journal_that_cannot_be_applied_is_set_aside(tmp_path, journal):
     assert cli(run, "-o", out, "-f").stderr.count(JOURNAL) == 0  # handled once and for all
 
 
+def test_a_committed_de_identified_report_is_completed_with_its_map(tmp_path):
+    """What a run killed after its commit leaves (the journal, the staged page, data
+    folder and map): the next run into the folder, whatever its name, publishes all three."""
+    run = make_run(tmp_path / "run")
+    made = tmp_path / "made"
+    assert cli(run, "-o", made, "-n", "r.html", "--deidentify").returncode == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    mapname = "r.identity-map.DO-NOT-SHARE.tsv"
+    for name in ("r.html", "r_data", mapname):
+        (made / name).rename(out / f".{name}.rinec-new")
+    (out / JOURNAL).write_text(json.dumps({"html": "r.html", "data": "r_data", "map": mapname}))
+    done = cli(run, "-o", out, "-n", "other.html")
+    assert done.returncode == 0, done.stderr
+    assert_one_line_errors(done)
+    assert (out / "r.html").is_file() and (out / "r_data" / "manifest.json").is_file()
+    assert (out / mapname).read_text().startswith("kind\toriginal\tpseudonym\n")
+    assert _leftovers(out) == []
+
+
 # ------------------------------------------------------------ outputs as inputs
 
 
