@@ -68,8 +68,8 @@ def check_report(report_html: Path) -> None:
 
 
 def _data_files(data_dir: Path) -> Iterator[Path]:
-    """Every entry of the data folder but its folders, links and FIFOs included (they
-    are named as unread); links to folders are not entered."""
+    """Every entry of the data folder that is not a folder: links, FIFOs and devices
+    included, to be named as not searched. A link to a folder is listed, not entered."""
     for folder, dirs, files in os.walk(data_dir):
         base = Path(folder)
         entered = []
