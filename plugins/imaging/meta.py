@@ -196,9 +196,9 @@ def read_sidecar(path: str, relpath: str) -> list[dict[str, Any]]:
     return out
 
 
-def _left_out(problems: list[str]) -> str:
-    more = f" (and {len(problems) - 1:,} more)" if len(problems) > 1 else ""
-    return f"{problems[0]}{more}; left out"
+def _left_out(problems: list[str], shown: int = 3) -> str:
+    more = f" (and {len(problems) - shown:,} more)" if len(problems) > shown else ""
+    return "; ".join(problems[:shown]) + more + "; left out"
 
 
 def _join(folder: PurePosixPath, name: str) -> str:
