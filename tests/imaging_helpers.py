@@ -112,7 +112,8 @@ def float_tiff_strips(path: Path, width: int, height: int, row: Any, rows_per_st
 
     def strips():
         for top in range(0, height, rows_per_strip):
-            block = np.stack([np.asarray(row(y), dtype=np.float32) for y in range(top, min(height, top + rows_per_strip))])
+            bottom = min(height, top + rows_per_strip)
+            block = np.stack([np.asarray(row(y), dtype=np.float32) for y in range(top, bottom)])
             yield zlib.compress(block.tobytes())
 
     tifffile.imwrite(path, strips(), shape=(height, width), dtype="float32", compression="zlib",

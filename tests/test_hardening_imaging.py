@@ -231,3 +231,28 @@ def test_an_annotation_json_that_is_a_link_is_not_followed(tmp_path, where):
     assert "annotations in 2019-05_MRI.png.json ignored: a link, not followed" in result.stderr
     assert "LABEL-FROM-THE-LINK" not in (tmp_path / "out" / "rinec_report.html").read_text()
     assert len(_images_table(tmp_path / "out")) == 2  # both pictures are still shown
+
+
+def test_a_picture_or_dicom_that_became_a_link_after_the_scan_is_not_read(tmp_path):
+    from imaging_helpers import DICOM, parse
+
+    real = photo(tmp_path / "elsewhere" / "scan.png")
+    os.symlink(real, tmp_path / "scan.png")
+    os.symlink(DICOM / "CT_small.dcm", tmp_path / "ct.dcm")
+    for name in ("scan.png", "ct.dcm"):
+        result, messages = parse(tmp_path / name)
+        assert result is None
+        assert len(messages) == 1
+        assert messages[0].startswith("image skipped: cannot read the file (a link, not followed")
+
+
+def test_an_mrxs_slide_whose_folder_holds_a_link_is_not_handed_to_openslide(tmp_path):
+    from imaging_helpers import parse
+
+    (tmp_path / "slide.mrxs").write_text("[GENERAL]\n")
+    (tmp_path / "slide").mkdir()
+    (tmp_path / "slide" / "Slidedat.ini").write_text("[GENERAL]\n")
+    os.symlink("/etc/passwd", tmp_path / "slide" / "Data0000.dat")
+    result, messages = parse(tmp_path / "slide.mrxs")
+    assert result is None
+    assert messages == ["image skipped: cannot read the file (slide/Data0000.dat is a link, not followed)"]
