@@ -12,6 +12,7 @@ followed, wherever it leads.
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 import subprocess
@@ -21,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hardening_helpers import assert_one_line_errors, cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from imaging_helpers import (
     embedded_pictures,
     float_tiff_strips,
@@ -256,3 +259,24 @@ def test_an_mrxs_slide_whose_folder_holds_a_link_is_not_handed_to_openslide(tmp_
     result, messages = parse(tmp_path / "slide.mrxs")
     assert result is None
     assert messages == ["image skipped: cannot read the file (slide/Data0000.dat is a link, not followed)"]
+
+
+_SHAPE_TEXT = st.text(alphabet=st.sampled_from(list("arowcieltx 0123456789.,-+eE;'\"nafIN\t")), max_size=400)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(text=_SHAPE_TEXT | st.text(max_size=200))
+def test_any_annotation_text_gives_finite_shapes_or_a_one_line_reason(text):
+    from rinec_plugins.imaging import shapes
+
+    try:
+        found = shapes.read(text)
+    except ValueError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert len(found) <= shapes.MAX_SHAPES
+    for shape in found:
+        numbers = [v for k, v in shape.items() if k in shapes.KEYS[shape["type"]]]
+        assert len(numbers) == len(shapes.KEYS[shape["type"]])
+        assert all(math.isfinite(v) and abs(v) <= shapes.MAX_COORDINATE for v in numbers)
+    assert all("\n" not in p for p in found.problems)
