@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rinec_report import InputError
-from rinec_report.safeio import open_regular
+from rinec_report.safeio import read_content
 
 from . import shapes
 
@@ -214,11 +214,11 @@ def _join(folder: PurePosixPath, name: str) -> str:
 
 
 def _delimited_rows(path: str) -> list[list[str]]:
-    with open_regular(path) as handle:
-        try:
-            text = handle.read().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text (byte {exc.start + 1})") from None
+    # The checked open, bounded by the file's size limit (decompressed, were it gzip).
+    try:
+        text = read_content(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start + 1})") from None
     delimiter = "\t" if path.lower().endswith(".tsv") or "\t" in text.split("\n", 1)[0] else ","
     return [row for row in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in row)]
 
@@ -228,8 +228,8 @@ def _xlsx_rows(path: str) -> list[list[Any]]:
     # XFD1048576 would otherwise make 17 billion cells).
     from rinec_report.xlsx import read_sheet
 
-    with open_regular(path) as handle:  # openpyxl reads the open file, not the name
-        return [row for row in read_sheet(handle).rows if any(c not in (None, "") for c in row)]
+    # read_sheet opens the workbook through the core's checked open.
+    return [row for row in read_sheet(path).rows if any(c not in (None, "") for c in row)]
 
 
 # ---------------------------------------------------------------- annotations

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rinec_report import InputError, InputWarning
-from rinec_report.safeio import LinkRefused, NotRegularFile, open_regular
+from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, open_regular, read_small
 
 from . import meta, shapes
 from .encode import Encoded, Tile, display_sides, encode, scale
@@ -121,14 +121,15 @@ def _annotations_beside(path: str) -> tuple[list[dict[str, Any]], list[str]]:
 
     Opened by name beside the picture, so checked as every input is: a link there
     (wherever it leads) is named and not followed, and a file larger than the
-    per-picture budget is refused after reading one byte past the budget."""
+    per-picture budget is refused unread."""
     for candidate in meta.annotation_files(path):
         name = candidate.name
         try:
-            with open_regular(candidate) as handle:
-                data = handle.read(shapes.MAX_BYTES + 1)
+            data = read_small(candidate, shapes.MAX_BYTES)
         except FileNotFoundError:
             continue
+        except TooLarge:
+            return [], [f"annotations in {name} ignored: larger than {shapes.MAX_BYTES // 1024} KB; not read"]
         except LinkRefused:
             return [], [f"annotations in {name} ignored: a link, not followed"]
         except NotRegularFile as exc:
