@@ -274,20 +274,16 @@ DICOM_FIELDS = ("PatientID", "StudyDate", "Modality", "SeriesDescription")
 def decode_dicom(
     source: str | BinaryIO, frame: int | None, percentiles: tuple[float, float], max_side: int | None = None
 ) -> Decoded:
-    import pydicom
+    if isinstance(source, str):
+        with open_regular(source) as handle:
+            return decode_dicom(handle, frame, percentiles, max_side)
     from pydicom.errors import InvalidDicomError
 
     try:
-        if isinstance(source, str):
-            with open_regular(source) as handle:
-                ds = pydicom.dcmread(handle)
-        else:
-            ds = pydicom.dcmread(source)
-    except (LinkRefused, NotRegularFile):
-        raise
+        ds, pixels_follow = _dicom_header(source)
     except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
         raise Unreadable(f"not a readable DICOM file ({_reason(exc)})") from None
-    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+    if not pixels_follow and not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise Unreadable(f"DICOM without pixel data (a {ds.get('Modality', 'non-image')} object)")
     try:
         frames = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
@@ -298,10 +294,9 @@ def decode_dicom(
         raise Unreadable(f"DICOM frame of {columns}x{rows} pixels, more than {MAX_PIXELS:,}")
     index = frames // 2 if frame is None else min(max(frame, 0), frames - 1)
     try:
-        from pydicom.pixels import apply_modality_lut, pixel_array
+        from pydicom.pixels import apply_modality_lut
 
-        # One frame decoded, not the whole multi-frame object.
-        pixels = pixel_array(ds, index=index) if frames > 1 else ds.pixel_array
+        pixels = _one_frame(source, ds, pixels_follow, index if frames > 1 else None)
         height, width = pixels.shape[:2]
         # Strided on the stored integers, before the rescale makes floats of them.
         step = reduction(width, height, max_side)
@@ -334,6 +329,44 @@ def decode_dicom(
     }
     notes = [] if _window_of(ds) or samples != 1 else ["windowed from percentiles"]
     return Decoded(image, width, height, "dicom", tags, notes)
+
+
+_PIXEL_TAGS = ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009))  # Pixel Data, Float and Double Float
+
+
+def _dicom_header(handle: BinaryIO) -> tuple[Any, bool]:
+    """The dataset without its pixel data, and True when pixel data follows it (then
+    one frame can be read from the file alone, without holding every frame's bytes);
+    else (a deflated or big-endian file, or no pixel data) the whole dataset and False."""
+    import struct
+
+    import pydicom
+
+    ds = pydicom.dcmread(handle, stop_before_pixels=True)
+    syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    if syntax is not None and syntax.is_little_endian and not syntax.is_deflated:
+        head = handle.read(4)
+        if len(head) == 4 and struct.unpack("<HH", head) in _PIXEL_TAGS:
+            return ds, True
+    handle.seek(0)
+    return pydicom.dcmread(handle), False
+
+
+def _one_frame(handle: BinaryIO, ds: Any, from_file: bool, index: int | None) -> np.ndarray:
+    """The frame ``index`` (None: the only one) as pydicom decodes it: read from the file
+    alone when it can be, else from the whole dataset."""
+    from pydicom.pixels import pixel_array
+
+    if from_file:
+        try:
+            handle.seek(0)
+            return pixel_array(handle, index=index)
+        except Exception:  # a file pydicom reads only whole (as the whole dataset below)
+            import pydicom
+
+            handle.seek(0)
+            ds = pydicom.dcmread(handle)
+    return pixel_array(ds, index=index) if index is not None else ds.pixel_array
 
 
 def _window_of(ds: Any) -> tuple[float, float] | None:
