@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rinec_report import InputError, InputWarning, tables
+from rinec_report import InputError, InputWarning, tables, widths
 
 from . import scoring
 from .names import NEC, NPC, MarkerNames, specimen_type
@@ -106,7 +106,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
             roles[role] = column
     for needed in ("patient_id", "specimen"):
         if needed not in roles:
-            raise InputError(f"no '{needed}' column (found: {', '.join(map(repr, frame.columns))})")
+            raise InputError(f"no '{needed}' column (found: {widths.listed(frame.columns)})")
     if "marker" in roles:
         readings = _long_readings(frame, roles, bands)
     else:
@@ -448,7 +448,9 @@ def parse_file(path: str | Path, options: dict[str, Any]) -> pd.DataFrame:
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "ihc.")
+    widths.check_header(path)
     frame = read_table(path, options["sheet"])
+    widths.check_width(len(frame.columns))
     if frame.empty:
         raise InputError("no readings (the table is empty)")
     return parse_frame(frame, options)
