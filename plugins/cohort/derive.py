@@ -88,8 +88,9 @@ def build(
         values = [row.get(column) for row in out_rows]
         data[column] = _floats(values) if column in numeric else values
     data["patient_id"] = [str(v) for v in data["patient_id"]]
-    patients = pd.DataFrame(data, columns=ordered)
-    cohort.patients = patients.astype({"sample_id": object})
+    # Objects even when every patient has none (astype would copy every column).
+    data["sample_id"] = pd.array(data["sample_id"], dtype=object)
+    cohort.patients = pd.DataFrame(data, columns=ordered)
     cohort.survival_rule = survival_rule(
         cohort.survival_source, settings.start_rule, settings.followup_end, profile)
     return cohort

@@ -273,16 +273,27 @@ def table1_html(table: Any, n_patients: int) -> str:
     width = len(patient_columns) + 2
     group = None
     missing = set(MISSING_TEXT.values()) | {"none"}
-    for rec in table.to_dict("records"):
-        if rec["group"] != group:
-            group = rec["group"]
-            body.append(f'<tr class="cohort-group"><th colspan="{width}">{escape(group)}</th></tr>')
-        cells = [f'<td class="cohort-char">{escape(rec["characteristic"])}</td>']
-        for c in patient_columns:
-            value = str(rec[c])
+    # Each distinct cell made once: a table of many characteristics repeats a few
+    # values (unknown, yes, no) in most of its cells.
+    made: list[dict[str, str]] = [{} for _ in patient_columns]
+
+    def patient_cell(k: int, value: str) -> str:
+        text = made[k].get(value)
+        if text is None:
             cls = ' class="cohort-missing"' if value in missing else ""
-            cells.append(f'<td{cls} data-patient="{escape(c)}">{escape(value)}</td>')
-        cells.append(f'<td class="cohort-sum">{escape(rec["summary"])}</td>')
+            text = made[k][value] = f'<td{cls} data-patient="{escape(patient_columns[k])}">{escape(value)}</td>'
+        return text
+
+    # Column lists zipped rather than a dict per row.
+    records = zip(table["group"].tolist(), table["characteristic"].tolist(), table["summary"].tolist(),
+                  *(table[c].tolist() for c in patient_columns), strict=True)
+    for rec_group, characteristic, summary_text, *values in records:
+        if rec_group != group:
+            group = rec_group
+            body.append(f'<tr class="cohort-group"><th colspan="{width}">{escape(group)}</th></tr>')
+        cells = [f'<td class="cohort-char">{escape(characteristic)}</td>']
+        cells += [patient_cell(k, str(value)) for k, value in enumerate(values)]
+        cells.append(f'<td class="cohort-sum">{escape(summary_text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'{_STYLE}<h3>Table 1</h3><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'

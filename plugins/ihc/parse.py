@@ -234,13 +234,17 @@ def _wide_readings(
     frame: pd.DataFrame, roles: dict[str, str], marker_columns: list[str], bands: scoring.Bands
 ) -> pd.DataFrame:
     _refuse_empty(frame, [roles["patient_id"], roles["specimen"]])
-    # One reading per filled marker cell, row by row as the sheet reads.
-    long = frame[[roles["patient_id"], roles["specimen"], *marker_columns]].copy()
-    long.columns = ["patient_id", "specimen", *range(len(marker_columns))]
-    long["row"] = long.index
-    long = long.melt(id_vars=["row", "patient_id", "specimen"], var_name="position", value_name="cell")
-    long = long.sort_values(["row", "position"], kind="stable")
-    long["marker"] = [marker_columns[p] for p in long["position"]]
+    # One reading per filled marker cell, row by row as the sheet reads: the cells
+    # flattened row after row (pandas' melt takes time per column that grows with them).
+    cells = frame[marker_columns].to_numpy(dtype=object)
+    width = len(marker_columns)
+    long = pd.DataFrame({
+        "row": np.repeat(frame.index.to_numpy(), width),
+        "patient_id": np.repeat(frame[roles["patient_id"]].to_numpy(dtype=object), width),
+        "specimen": np.repeat(frame[roles["specimen"]].to_numpy(dtype=object), width),
+        "cell": cells.ravel(),
+        "marker": np.tile(np.array(marker_columns, dtype=object), len(frame)),
+    })
     cell = long["cell"]
     # '-' is a reading here (negative), not cBioPortal's "not performed".
     skipped = {c for c in pd.unique(cell) if not c or c.casefold() in _NOT_DONE or _blank(c)}
@@ -253,7 +257,10 @@ def _wide_readings(
         # One unreadable cell costs that reading, not the file.
         return key[0], (row, key[1], str(err).split(": ", 1)[-1])
 
-    return _score_rows(long[["patient_id", "specimen", "marker"]], long[["marker", "cell"]], score, reject)
+    # A cell reads the same under every marker (the marker only names it in messages):
+    # scored once per distinct cell, not once per marker and cell, which grew with the columns.
+    return _score_rows(long[["patient_id", "specimen", "marker"]], long[["marker", "cell"]], score, reject,
+                       distinct=["cell"])
 
 
 def _score_rows(
@@ -261,21 +268,23 @@ def _score_rows(
     cells: pd.DataFrame,
     score: Callable[[int, tuple[str, ...]], dict[str, Any]],
     reject: Callable[[int, tuple[str, ...], InputError], tuple[str, tuple[int, str, str]]],
+    distinct: list[str] | None = None,
 ) -> pd.DataFrame:
     """``score(row, cells)`` of every row (indexed by its spreadsheet row), with
     ``row`` and the ``ids`` columns; rows it refuses are left out, warned about once
     per column (``reject`` says which column and what to quote).
 
     A million readings hold a few hundred distinct cell combinations: each is scored
-    once. A combination that warns or fails is scored again row by row, so that
-    every message names its row."""
+    once (combinations of the ``distinct`` columns of ``cells``, by default all: the
+    others only name the reading in messages). A combination that warns or fails is
+    scored again row by row, so that every message names its row."""
     arrays = [cells[column].to_numpy() for column in cells.columns]
 
     def key(i: int) -> tuple[str, ...]:
         return tuple(a[i] for a in arrays)
 
     codes = np.zeros(len(cells), dtype=np.int64)
-    for array in arrays:
+    for array in (cells[column].to_numpy() for column in distinct or cells.columns):
         # Combined column by column, renumbered each time so that codes stay below the row count.
         own, seen = pd.factorize(array)
         codes, _ = pd.factorize(codes * len(seen) + own)
