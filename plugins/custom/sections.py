@@ -40,7 +40,11 @@ def chart(item: dict[str, Any]) -> Any | None:
     patient = item.get("patient")
     first = str(frame.columns[0])
     opacity = highlight_opacity(field=patient) if patient else alt.value(1)
-    tooltip = [alt.Tooltip(f"{c}:{'Q' if c in numeric else 'N'}", title=c) for c in frame.columns[:8]]
+    # Fields by name, never Altair's "name:type" shorthand: a column may be called
+    # "sum(x)" or "time:days". The core renames the columns Vega-Lite would read as a path.
+    numbers = set(numeric)
+    tooltip = [alt.Tooltip(field=str(c), type="quantitative" if c in numbers else "nominal", title=str(c))
+               for c in frame.columns[:8]]
     if kind == "heatmap":
         values = [c for c in numeric if c != patient and c != first]
         if not values:
@@ -50,11 +54,13 @@ def chart(item: dict[str, Any]) -> Any | None:
         long = frame.melt(id_vars=[rows] if rows == patient or not patient else [rows, patient],
                           value_vars=values, var_name="column", value_name="value")
         return alt.Chart(long).mark_rect().encode(
-            x=alt.X("column:N", title=None, sort=values),
-            y=alt.Y(f"{rows}:N", title=rows, sort=None),
-            color=alt.Color("value:Q", title="Value", scale=alt.Scale(scheme="viridis")),
+            x=alt.X(field="column", type="nominal", title=None, sort=values),
+            y=alt.Y(field=rows, type="nominal", title=rows, sort=None),
+            color=alt.Color(field="value", type="quantitative", title="Value", scale=alt.Scale(scheme="viridis")),
             opacity=opacity,
-            tooltip=[alt.Tooltip(f"{rows}:N"), "column:N", "value:Q"],
+            tooltip=[alt.Tooltip(field=rows, type="nominal", title=rows),
+                     alt.Tooltip(field="column", type="nominal", title="Column"),
+                     alt.Tooltip(field="value", type="quantitative", title="Value")],
         ).properties(width=min(900, 40 * len(values)), height=min(900, 18 * len(frame)))
     x = _axis(frame, cfg.get("x"), patient or first, where, "x")
     ys = [c for c in numeric if c != x]
@@ -64,8 +70,8 @@ def chart(item: dict[str, Any]) -> Any | None:
         return None
     x_type = "Q" if kind == "scatter" and x in numeric else ("Q" if kind == "line" and x in numeric else "N")
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:{x_type}", title=x, sort=None),
-        y=alt.Y(f"{y}:Q", title=y),
+        x=alt.X(field=x, type="quantitative" if x_type == "Q" else "nominal", title=x, sort=None),
+        y=alt.Y(field=y, type="quantitative", title=y),
         opacity=opacity,
         tooltip=tooltip,
     )
