@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from rinec_report.model import Chart, Html, InputWarning, Section, SummaryColumn, Table, Text
+from rinec_report.model import Chart, Html, InputWarning, Note, Section, SummaryColumn, Table, Text
 
 
 def _numeric(frame: Any) -> list[str]:
@@ -23,6 +23,15 @@ def _axis(frame: Any, wanted: Any, fallback: str | None, where: str, key: str) -
         return str(wanted)
     warnings.warn(f"{where}: {key} {wanted!r} is not a column", InputWarning, stacklevel=2)
     return fallback
+
+
+# Columns a heat map draws (40 px each): a wide table's first ones, and a note.
+MAX_HEATMAP_COLUMNS = 100
+
+
+def heatmap_columns(frame: Any, patient: str | None) -> list[str]:
+    first = str(frame.columns[0])
+    return [c for c in _numeric(frame) if c != patient and c != first]
 
 
 def chart(item: dict[str, Any]) -> Any | None:
@@ -46,7 +55,7 @@ def chart(item: dict[str, Any]) -> Any | None:
     tooltip = [alt.Tooltip(field=str(c), type="quantitative" if c in numbers else "nominal", title=str(c))
                for c in frame.columns[:8]]
     if kind == "heatmap":
-        values = [c for c in numeric if c != patient and c != first]
+        values = heatmap_columns(frame, patient)[:MAX_HEATMAP_COLUMNS]
         if not values:
             warnings.warn(f"{where}: a heatmap needs numeric columns", InputWarning, stacklevel=2)
             return None
@@ -95,6 +104,10 @@ def sections(items: list[dict[str, Any]]) -> list[Section]:
         else:
             spec = chart(item)
             if spec is not None:
+                drawn = heatmap_columns(item["frame"], item.get("patient"))
+                if item["settings"]["plot_type"] == "heatmap" and len(drawn) > MAX_HEATMAP_COLUMNS:
+                    blocks.append(Note(f"The heat map shows the first {MAX_HEATMAP_COLUMNS} of {len(drawn):,} "
+                                       "numeric columns; every column is in the table below."))
                 blocks.append(Chart(spec, title=item["title"]))
             blocks.append(Table(item["id"], item["frame"], title="Table",
                                 patient_column=item.get("patient")))
