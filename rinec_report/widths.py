@@ -24,6 +24,7 @@ from .model import InputError
 # makes its report in about 30 s on the development machine (2 cores, shared), an IHC
 # table of 100,000 markers in 20 s: the time per column of the slowest plugin decides.
 MAX_COLUMNS = 50_000
+RAISE_HINT = "raise the limit with the environment variable RINEC_MAX_COLUMNS"
 # The header line is read in pieces of this size, and no further than this: a longer
 # line (4 million columns at least) is counted as far as it was read.
 _CHUNK = 1 << 20
@@ -32,15 +33,23 @@ _MAX_HEADER_BYTES = 64 << 20
 LISTED_NAMES = 20
 
 
-def check_width(columns: int, limit: int = MAX_COLUMNS, at_least: bool = False) -> None:
-    """Refuse a table of more than ``limit`` columns (InputError, one line);
-    ``at_least``: the table has ``columns`` or more."""
+def column_limit() -> int:
+    """:data:`MAX_COLUMNS`, or the environment's ``RINEC_MAX_COLUMNS`` (a positive whole number)."""
+    value = os.environ.get("RINEC_MAX_COLUMNS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else MAX_COLUMNS
+
+
+def check_width(columns: int, limit: int | None = None, at_least: bool = False) -> None:
+    """Refuse a table of more than ``limit`` columns (by default :func:`column_limit`;
+    InputError, one line); ``at_least``: the table has ``columns`` or more."""
+    limit = column_limit() if limit is None else limit
     if columns > limit:
         count = f"{'at least ' if at_least else ''}{columns:,}"
-        raise InputError(f"{count} columns, over the limit of {limit:,} (tables wider than this are refused)")
+        raise InputError(f"{count} columns, over the limit of {limit:,} (tables wider than this are refused; "
+                         f"{RAISE_HINT})")
 
 
-def check_header(path: str | os.PathLike[str], limit: int = MAX_COLUMNS, delimiter: str | None = None) -> None:
+def check_header(path: str | os.PathLike[str], limit: int | None = None, delimiter: str | None = None) -> None:
     """Refuse a delimited text file (gzipped or not) whose header line has more than
     ``limit`` columns, reading no further than that line. The delimiter is the one
     the core's table reader would choose, unless given. Workbooks are left to

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
+import resource
 from pathlib import Path
 
 import pytest
@@ -41,15 +41,23 @@ def _ihc(path: Path, markers: int, patients: int = 2) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
+def _cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def _refused(run_dir: Path, name: str, columns: int, tmp_path: Path) -> None:
-    started = time.perf_counter()
+    before = _cpu_seconds()
     result = cli(run_dir, "-o", tmp_path / "out", "--force", timeout=30, memory_mb=MEMORY_MB)
-    seconds = time.perf_counter() - started
+    # The run's own CPU time (its workers included): the machine the tests run on is
+    # shared, and waiting for a core is not the run's doing; the timeout bounds the wall.
+    seconds = _cpu_seconds() - before
     assert result.returncode == 1, result.stderr[-2000:]
     assert_one_line_errors(result)
-    expected = f"{name}: {columns:,} columns, over the limit of {LIMIT:,} (tables wider than this are refused)"
+    expected = (f"{name}: {columns:,} columns, over the limit of {LIMIT:,} (tables wider than this are refused; "
+                "raise the limit with the environment variable RINEC_MAX_COLUMNS)")
     assert expected in result.stderr, result.stderr[-2000:]
-    assert seconds < 5, f"refused after {seconds:.1f} s"
+    assert seconds < 5, f"refused after {seconds:.1f} s of CPU"
     # The other plugins' sections still render.
     assert (tmp_path / "out" / "rinec_report.html").is_file()
 
@@ -78,12 +86,15 @@ def test_a_15_mb_table_of_1000000_columns_is_refused_in_seconds(tmp_path: Path) 
     _refused(run_dir, "clinical.csv", 1_000_000, tmp_path)
 
 
-def test_a_custom_table_past_the_limit_is_refused(tmp_path: Path) -> None:
+def test_a_custom_table_past_the_limit_is_refused_unless_the_limit_is_raised(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "wide_rr.tsv").write_text("\t".join(f"x{i}" for i in range(60_000)) + "\n"
                                          + "\t".join("1" for _ in range(60_000)) + "\n")
     _refused(run_dir, "wide_rr.tsv", 60_000, tmp_path)
+    raised = cli(run_dir, "-o", tmp_path / "raised", "--force", timeout=60, memory_mb=MEMORY_MB,
+                 env={"RINEC_MAX_COLUMNS": "60000"})
+    assert raised.returncode == 0, raised.stderr[-2000:]
 
 
 def test_a_table_under_the_limit_is_read_whole_in_time_linear_in_its_columns(tmp_path: Path) -> None:
