@@ -39,6 +39,14 @@ become spaces, and a text equal to a name of JavaScript's ``Object.prototype``
 gets an invisible U+200B at its end. The page applies the same rewrite to the
 patients it sends to the charts (``chartValue`` in report.js), so highlighting
 still matches. Plugins must still never build a Vega expression from input values.
+
+Column names from input files are field names: Vega-Lite reads ``.`` and ``[`` in a
+field as a path into nested data, and its backslash escapes do not reach every place a
+name goes (a default tooltip title, an aria description). :func:`prepared` therefore
+renames, in one place (:func:`safe_fields`), every data column whose name holds ``.``,
+``[``, ``]``, a quote or a backslash, in the data, the field references and the
+``datum[...]`` of expressions, and gives each field definition the original name as its
+title. Plugins name fields exactly as their data's columns, without escapes.
 """
 
 from __future__ import annotations
