@@ -190,3 +190,26 @@ def test_the_header_is_counted_through_gzip_comments_and_quotes(tmp_path: Path) 
     widths.check_header(fine)
     with pytest.raises(InputError, match=r"^50,001 columns"):
         widths.check_width(50_001)
+
+
+def test_a_patient_column_named_as_a_path_keeps_the_highlighter_and_its_outline() -> None:
+    import altair as alt
+    import pandas as pd
+
+    from rinec_report.charts import altair_settings, highlight_opacity, prepared
+
+    frame = pd.DataFrame({"pat.id": ["P1", "P2"], "dose [Gy]": [60, 70]})
+    with altair_settings():
+        chart = alt.Chart(frame).mark_bar().encode(
+            x=alt.X(field="pat.id", type="nominal"), y=alt.Y(field="dose [Gy]", type="quantitative"),
+            opacity=highlight_opacity(field="pat.id"))
+        spec = prepared(chart)
+    (rows,) = spec["datasets"].values()
+    renamed = {k for k in rows[0] if k not in frame.columns}
+    assert len(renamed) == 2 and [sorted(r.values(), key=str) for r in rows] == [[60, "P1"], [70, "P2"]]
+    encoding = spec["encoding"]
+    patient = encoding["x"]["field"]
+    assert patient in renamed and encoding["x"]["title"] == "pat.id" and encoding["y"]["title"] == "dose [Gy]"
+    # The highlighter's tests and the chosen patients' outline read the renamed column.
+    assert f"datum['{patient}']" in encoding["opacity"]["condition"][1]["test"]
+    assert encoding["stroke"]["condition"]["value"] == {"expr": f"rinec_colors[datum['{patient}']]"}
