@@ -213,3 +213,20 @@ def test_a_patient_column_named_as_a_path_keeps_the_highlighter_and_its_outline(
     # The highlighter's tests and the chosen patients' outline read the renamed column.
     assert f"datum['{patient}']" in encoding["opacity"]["condition"][1]["test"]
     assert encoding["stroke"]["condition"]["value"] == {"expr": f"rinec_colors[datum['{patient}']]"}
+
+
+def test_the_same_finding_about_many_readings_is_one_warning(tmp_path: Path) -> None:
+    """Each of 2 x 10,000 readings is intensity 3 with 0% of cells: one line says so, not 20,000."""
+    from rinec_report import run
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    markers = 10_000
+    rows = [",".join(["patient_id", "specimen", *(f"M{i}" for i in range(markers))])]
+    rows += [",".join([f"P{p}", "NEC", *(["3/0%"] * markers)]) for p in (1, 2)]
+    (run_dir / "ihc_scores.csv").write_text("\n".join(rows) + "\n")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, jobs=1)
+    found = [m.text for m in report.messages if m.plugin == "ihc"]
+    assert len(found) == 1, found[:5]
+    assert found[0].startswith("20,000 readings: intensity 3 with 0% stained cells"), found[0]
+    assert "(row 2, column 'M0'; row 2, column 'M1'; row 2, column 'M2' and 19,997 more)" in found[0]

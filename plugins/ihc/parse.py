@@ -305,14 +305,17 @@ def _score_rows(
     keep = ~one_by_one
     bad: dict[str, list[tuple[int, str, str]]] = {}
     own: dict[int, dict[str, Any]] = {}
-    for i in np.flatnonzero(one_by_one).tolist():
-        try:
-            own[i] = score(int(rows[i]), key(i))
-        except InputError as err:
-            column, cell = reject(int(rows[i]), key(i), err)
-            bad.setdefault(column, []).append(cell)
-            continue
-        keep[i] = True
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in np.flatnonzero(one_by_one).tolist():
+            try:
+                own[i] = score(int(rows[i]), key(i))
+            except InputError as err:
+                column, cell = reject(int(rows[i]), key(i), err)
+                bad.setdefault(column, []).append(cell)
+                continue
+            keep[i] = True
+    _warn_grouped([str(w.message) for w in caught if issubclass(w.category, InputWarning)])
     if own:
         out = out.astype(object)
         out.loc[list(own)] = pd.DataFrame(list(own.values()), index=list(own), columns=out.columns)
@@ -322,6 +325,30 @@ def _score_rows(
     for column in ("patient_id", "specimen", "marker"):
         out[column] = ids[column].to_numpy()
     return out[keep]
+
+
+_WHERE = re.compile(r"^row (\d+), column '([^']*)': (.*)$", re.S)
+# Readings a grouped warning names before it only counts them.
+QUOTED_READINGS = 3
+
+
+def _warn_grouped(messages: list[str]) -> None:
+    """The readings' warnings, one per kind: a wide table's thousands of markers would
+    otherwise give thousands of lines saying the same of each reading. A kind said of
+    one reading keeps its own words."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for message in messages:
+        found = _WHERE.match(message)
+        body, where = (found[3], f"row {found[1]}, column '{found[2]}'") if found else (message, "")
+        groups.setdefault(body, []).append((where, message))
+    for body, items in groups.items():
+        if len(items) == 1 or not items[0][0]:
+            for _, message in dict.fromkeys(items):
+                warnings.warn(message, InputWarning, stacklevel=3)
+            continue
+        named = "; ".join(where for where, _ in items[:QUOTED_READINGS])
+        more = f" and {len(items) - QUOTED_READINGS:,} more" if len(items) > QUOTED_READINGS else ""
+        warnings.warn(f"{len(items):,} readings: {body} ({named}{more})", InputWarning, stacklevel=3)
 
 
 def _blank(cell: str) -> bool:
