@@ -20,9 +20,9 @@ from typing import BinaryIO
 
 from .model import InputError
 
-# Measured (benchmarks/bench_wide_tables.py): a clinical table of 50,000 columns
-# makes its report in about 30 s on the development machine (2 cores, shared), an IHC
-# table of 100,000 markers in 20 s: the time per column of the slowest plugin decides.
+# Measured (benchmarks/bench_wide_tables.py, 2 cores): a clinical table of 50,000 columns
+# makes its report in 15 s, of 100,000 in 31 s; an IHC table of 100,000 markers in 9 s.
+# The slowest plugin decides, with room for a machine shared with other work.
 MAX_COLUMNS = 50_000
 RAISE_HINT = "raise the limit with the environment variable RINEC_MAX_COLUMNS"
 # The header line is read in pieces of this size, and no further than this: a longer
