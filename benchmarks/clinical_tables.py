@@ -104,3 +104,37 @@ for path in sys.argv[1:]:
     rows += len(pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False))
 print("rows", rows)
 """
+
+
+def write_wide_clinical(path: Path, columns: int, patients: int = 20, seed: int = 8) -> None:
+    """One row per patient: patient_id, then numbers, categories and decimals in turn
+    (``columns`` in all), each column typed and summarised by the cohort plugin."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    extra = columns - 1
+    kinds = np.arange(extra) % 3
+    numbers = rng.integers(0, 100, (patients, extra)).astype(str)
+    categories = np.where(rng.random((patients, extra)) < 0.5, "a", "b")
+    decimals = np.char.mod("%.2f", rng.random((patients, extra)))
+    cells = np.where(kinds == 0, numbers, np.where(kinds == 1, categories, decimals))
+    lines = [",".join(["patient_id", *(f"c{i:07d}" for i in range(extra))])]
+    lines += [",".join([f"P{p:04d}", *row]) for p, row in enumerate(cells.tolist())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_wide_ihc(path: Path, columns: int, patients: int = 20, seed: int = 9) -> None:
+    """A wide IHC table: patient_id, specimen, then one marker per column (``columns``
+    in all), cells intensity/percent such as 2/60%."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    markers = columns - 2
+    intensity = rng.integers(0, 4, (patients, markers)).astype(str)
+    percent = (10 * rng.integers(1, 11, (patients, markers))).astype(str)
+    cells = np.char.add(np.char.add(intensity, "/"), np.char.add(percent, "%"))
+    lines = [",".join(["patient_id", "specimen", *(f"M{i:07d}" for i in range(markers))])]
+    lines += [",".join([f"P{p:04d}", "NEC", *row]) for p, row in enumerate(cells.tolist())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")

@@ -39,6 +39,14 @@ become spaces, and a text equal to a name of JavaScript's ``Object.prototype``
 gets an invisible U+200B at its end. The page applies the same rewrite to the
 patients it sends to the charts (``chartValue`` in report.js), so highlighting
 still matches. Plugins must still never build a Vega expression from input values.
+
+Column names from input files are field names: Vega-Lite reads ``.`` and ``[`` in a
+field as a path into nested data, and its backslash escapes do not reach every place a
+name goes (a default tooltip title, an aria description). :func:`prepared` therefore
+renames, in one place (:func:`safe_fields`), every data column whose name holds ``.``,
+``[``, ``]``, a quote or a backslash, in the data, the field references and the
+``datum[...]`` of expressions, and gives each field definition the original name as its
+title. Plugins name fields exactly as their data's columns, without escapes.
 """
 
 from __future__ import annotations
@@ -166,7 +174,7 @@ def prepared(chart: Any) -> PreparedSpec:
     """:func:`to_spec` but the labels: a fresh dict, texts rewritten by
     :func:`chart_text`, the highlighter's parameters and outlines, no per-mark ARIA."""
     spec = chart if isinstance(chart, dict) else chart_dict(chart)
-    spec = _neutralised(dict(spec))
+    spec = safe_fields(_neutralised(dict(spec)))
     params = list(spec.get("params", []))
     names = {p.get("name") for p in params}
     for name, value in ((PATIENT_SIGNAL, None), (HIDDEN_SIGNAL, []), (COLORS_SIGNAL, {})):
@@ -240,6 +248,121 @@ def _outline(node: Any) -> Any:
                 node["encoding"] = encoding
                 break
     return node
+
+
+# Vega-Lite reads a field name as a path into nested data: "a.b" is field b of field a,
+# "dose [Gy]" element Gy of field "dose ". Its escapes (a backslash before the
+# character) do not reach every place a name is used (a backslash is lost, a default
+# tooltip title with one breaks the expression it is put in), so a data column whose
+# name holds one of these characters is renamed instead.
+_PATH_CHARACTERS = re.compile(r"[.\[\]\\\"']")
+# Keys whose value names fields: everywhere, and only in the transform that has them.
+_FIELD_KEYS = ("field", "groupby", "fields", "fold", "flatten", "as")
+_TRANSFORM_FIELDS = {
+    "pivot": ("pivot", "value"),
+    "impute": ("impute", "key"),
+    "lookup": ("lookup",),
+    "density": ("density",),
+    "loess": ("loess", "on"),
+    "regression": ("regression", "on"),
+    "quantile": ("quantile",),
+    "extent": ("extent",),
+    "stack": ("stack",),
+}
+_DATUM = re.compile(r"""datum\[\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\]""")
+
+
+def safe_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with every data column whose name Vega-Lite would read as a path (it holds
+    ``.``, ``[``, ``]``, ``"``, ``'`` or a backslash) renamed to ``rinec_field_N``: in the
+    data, in every field reference, in ``datum[...]`` of expressions; each field
+    definition without a title gets the column's name as its title, so axes, legends and
+    tooltips still say it. Charts name fields as the data's columns, without escapes.
+    The spec itself when no name needs it."""
+    records = list(_records(spec))
+    names: set[str] = set()
+    for rows in records:
+        for row in rows:
+            if isinstance(row, dict):
+                names.update(k for k in row if isinstance(k, str) and _PATH_CHARACTERS.search(k))
+    if not names:
+        return spec
+    taken = {k for rows in records for row in rows[:1] if isinstance(row, dict) for k in row}
+    renamed: dict[str, str] = {}
+    for name in sorted(names):
+        n = len(renamed)
+        while f"rinec_field_{n}" in taken:
+            n += 1
+        renamed[name] = f"rinec_field_{n}"
+        taken.add(renamed[name])
+    return _renamed(spec, renamed)
+
+
+def _records(node: Any) -> Iterator[list[Any]]:
+    """The lists of data records of a spec: its named datasets and inline values."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "datasets" and isinstance(value, dict):
+                yield from (rows for rows in value.values() if isinstance(rows, list))
+            elif key == "data" and isinstance(value, dict):
+                if isinstance(value.get("values"), list):
+                    yield value["values"]
+            else:
+                yield from _records(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _records(item)
+
+
+def _renamed(node: Any, renamed: dict[str, str]) -> Any:
+    import ast
+
+    def field(value: Any) -> Any:
+        if isinstance(value, str):
+            return renamed.get(value, value)
+        if isinstance(value, list):
+            return [renamed.get(v, v) if isinstance(v, str) else v for v in value]
+        return value
+
+    def datum(match: re.Match[str]) -> str:
+        try:
+            name = ast.literal_eval(match.group(1))
+        except (ValueError, SyntaxError):
+            return match.group(0)
+        return f"datum[{renamed[name]!r}]" if name in renamed else match.group(0)
+
+    def rows(values: list[Any]) -> list[Any]:
+        return [{renamed.get(k, k): v for k, v in r.items()} if isinstance(r, dict) else r for r in values]
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return _DATUM.sub(datum, value) if "datum" in value else value
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "datasets" and isinstance(item, dict):
+                out[key] = {name: rows(v) if isinstance(v, list) else v for name, v in item.items()}
+            elif key == "data" and isinstance(item, dict):
+                out[key] = {**item, "values": rows(item["values"])} if isinstance(item.get("values"), list) else item
+            elif key in _FIELD_KEYS:
+                out[key] = field(item)
+            else:
+                out[key] = walk(item)
+        for kind, keys in _TRANSFORM_FIELDS.items():
+            if kind in value:
+                out.update({key: field(value[key]) for key in keys if key in value})
+        source = out.get("from")
+        if "lookup" in value and isinstance(source, dict) and "key" in source:
+            out["from"] = {**source, "key": field(source["key"])}
+        original = value.get("field")
+        if isinstance(original, str) and original in renamed and "type" in value and "title" not in value:
+            out["title"] = original
+        return out
+
+    return walk(node)
 
 
 # Lists longer than this are cut to it for schema validation (see chart_dict).

@@ -26,17 +26,27 @@ def make_run(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
     return root
 
 
-def cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``rinec-report ARGS`` in a subprocess, with a fixed time stamp."""
+def cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+        timeout: float = HANG_S, memory_mb: int | None = None) -> subprocess.CompletedProcess:
+    """``rinec-report ARGS`` in a subprocess, with a fixed time stamp; ``memory_mb``
+    bounds its address space (and its workers')."""
     full_env = {**os.environ, "SOURCE_DATE_EPOCH": "1600000000", **(env or {})}
+
+    def bounded() -> None:
+        import resource
+
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     return subprocess.run(
         [sys.executable, "-c", "from rinec_report.cli import main; main()", *map(str, args)],
         capture_output=True,
         text=True,
         errors="replace",
-        timeout=HANG_S,
+        timeout=timeout,
         cwd=cwd,
         env=full_env,
+        preexec_fn=bounded if memory_mb else None,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rinec_report.widths import listed
+
 # kind: id, samples, number, sex, date, event, outcome (months, possibly "9 m, died"),
 # yesno, treatment (free text where "no"/"none" means not performed), text.
 CANONICAL: dict[str, str] = {
@@ -200,11 +202,10 @@ def map_columns(headers: list[str], configured: dict[str, str] | None) -> dict[i
             raise ValueError(f"cohort: columns: {canonical!r} is not a clinical column ({known})")
         by_header[normalise(header)] = canonical
     normalised = [normalise(h) for h in headers]
-    missing = [
-        f"{header!r}" for header in configured.values() if normalise(header) not in normalised
-    ]
+    known = set(normalised)
+    missing = [f"{header!r}" for header in configured.values() if normalise(header) not in known]
     if missing:
-        found = ", ".join(repr(h) for h in headers)
+        found = listed(headers)
         raise ValueError(
             f"configured column {', '.join(missing)} not found; columns found: {found}"
         )

@@ -4,10 +4,12 @@ survival times, RIN criteria and the checks of event order."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from rinec_report.model import InputError
+from rinec_report.widths import listed
 
 from . import values as V
 from .columns import CANONICAL, ENDPOINTS, SECOND_CANCER
@@ -52,9 +54,10 @@ def build(
     import pandas as pd
 
     rows, kinds, columns = _merge_files(files, patients)
-    endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in columns)
+    named = set(columns)  # looked up per canonical column
+    endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in named)
     settings = _settings(options, endpoints)
-    profile = choose_profile(options, columns)
+    profile = choose_profile(options, named)
     cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
                     survival_rule="", latency_threshold=settings.threshold, profile=profile,
                     endpoints=list(endpoints))
@@ -64,27 +67,44 @@ def build(
         for column, kind in f.types.items():
             cohort.types.setdefault(column, kind)
     if profile == "second_cancer":
-        cohort.problems += _preset_gaps(columns, files)
+        cohort.problems += _preset_gaps(named, files)
     shown = [c for c in columns if CANONICAL.get(c) != "outcome"]
     out_rows = [_derive_patient(row, shown, cohort, settings) for row in rows]
 
-    present = [c for c in CANONICAL if c in columns or c == "sample_id"]
+    present = [c for c in CANONICAL if c in named or c == "sample_id"]
     extra = [c for c in columns if c not in CANONICAL]
     # Latencies and RIN criteria belong to the second-cancer study: any other cohort's
     # table gets no column that is empty by construction.
     derived = ["latency_years", "latency_rt_years", *RIN_COLUMNS, "rin_status"] if profile == "second_cancer" else []
     survival_columns = [f"{ep}_{part}" for ep in endpoints for part in ("months", "event")]
     ordered = list(dict.fromkeys([*present, *extra, *derived, *survival_columns]))
-    patients = pd.DataFrame(out_rows, columns=ordered)
-    numeric = [c for c, kind in CANONICAL.items() if kind == "number" and c in patients]
-    numeric += [c for c, kind in cohort.types.items() if kind == "number" and c in patients]
-    for column in (*survival_columns, *derived[:2], *numeric):
-        patients[column] = pd.to_numeric(patients[column], errors="coerce").astype(float)
-    patients["patient_id"] = patients["patient_id"].astype(str)
-    cohort.patients = patients.astype({"sample_id": object})
+    numeric = {*survival_columns, *derived[:2]}
+    numeric.update(c for c, kind in CANONICAL.items() if kind == "number")
+    numeric.update(c for c, kind in cohort.types.items() if kind == "number")
+    # Column by column, each typed before the frame is made: assigning a column of a
+    # frame of many columns splits its block, which made the frame quadratic in them.
+    data: dict[str, Any] = {}
+    for column in ordered:
+        values = [row.get(column) for row in out_rows]
+        data[column] = _floats(values) if column in numeric else values
+    data["patient_id"] = [str(v) for v in data["patient_id"]]
+    # Objects even when every patient has none (astype would copy every column).
+    data["sample_id"] = pd.array(data["sample_id"], dtype=object)
+    cohort.patients = pd.DataFrame(data, columns=ordered)
     cohort.survival_rule = survival_rule(
         cohort.survival_source, settings.start_rule, settings.followup_end, profile)
     return cohort
+
+
+def _floats(values: list[Any]) -> Any:
+    """A float array (NaN for what is not a number), as pandas' to_numeric(errors='coerce')."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        return np.array(values, dtype=float)  # None reads as NaN
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float).to_numpy()
 
 
 def _merge_files(
@@ -93,7 +113,8 @@ def _merge_files(
     """Every file's rows, patient ids as the core's resolver names them."""
     rows: list[dict[str, Any]] = []
     kinds: dict[str, dict[str, str]] = {}
-    columns: list[str] = []
+    # A dict as an ordered set: a list's membership test made the merge quadratic in the columns.
+    columns: dict[str, None] = {}
     for f in files:
         if f.kind == "samples":
             continue
@@ -102,20 +123,20 @@ def _merge_files(
             row["patient_id"] = patients.canonical(row["patient_id"])
             rows.append(row)
             kinds[row["patient_id"]] = dict(missing)
-        columns += [c for c in f.columns if c not in columns]
+        columns.update(dict.fromkeys(f.columns))
     _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, patients)
     check_duplicates([r["patient_id"] for r in rows])
     for row in rows:
         own = [s.strip() for s in (row.get("sample_id") or "").split(";")]
         row["sample_id"] = ";".join(s for s in dict.fromkeys(own) if s) or None
-    return rows, kinds, columns
+    return rows, kinds, list(columns)
 
 
 def _add_sample_files(
     files: list[ClinicalFile],
     rows: list[dict[str, Any]],
     kinds: dict[str, dict[str, str]],
-    columns: list[str],
+    columns: dict[str, None],
     patients: Any,
 ) -> None:
     """cBioPortal's sample files: each sample joins its patient's ``sample_id``; a
@@ -147,13 +168,13 @@ def _add_sample_files(
                     kinds[pid].pop(column, None)
                 elif value not in str(old).split("; ") and isinstance(old, str):
                     target[column] = f"{old}; {value}"
-        columns += [c for c in f.columns if c not in columns]
+        columns.update(dict.fromkeys(f.columns))
     for row in rows:
         for column in columns:
             row.setdefault(column, None)
 
 
-def _preset_gaps(columns: list[str], files: list[ClinicalFile]) -> list[str]:
+def _preset_gaps(columns: Collection[str], files: list[ClinicalFile]) -> list[str]:
     """What the second-cancer preset cannot show for want of a column: said once,
     rather than sections vanishing with exit status 0."""
     needs = {
@@ -162,7 +183,7 @@ def _preset_gaps(columns: list[str], files: list[ClinicalFile]) -> list[str]:
         "npc_histology": "RIN criterion 3",
         "nec_histology": "RIN criterion 3",
     }
-    found = ", ".join(repr(h) for f in files for h in f.headers.values()) or "none"
+    found = listed(h for f in files for h in f.headers.values()) or "none"
     return [
         f"profile second_cancer: no {column} column, so {what} cannot be shown; columns found: {found}; "
         f"map yours under cohort: columns: {{{column}: \"<your header>\"}}"
@@ -170,7 +191,7 @@ def _preset_gaps(columns: list[str], files: list[ClinicalFile]) -> list[str]:
     ]
 
 
-def choose_profile(options: dict[str, Any], columns: list[str]) -> str:
+def choose_profile(options: dict[str, Any], columns: Collection[str]) -> str:
     """second_cancer (the example's study: first and second tumour, RIN criteria) when
     the config asks or the table has its columns; generic otherwise."""
     profile = options["profile"]

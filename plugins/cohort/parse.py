@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rinec_report import tables
+from rinec_report import tables, widths
 from rinec_report.model import InputError
 
 from . import values as V
@@ -87,8 +87,10 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "cohort.")
+    widths.check_header(path)
     table = tables.read_table(path, options["sheet"])
     headers = table.header
+    widths.check_width(len(headers))
     try:
         mapping = map_columns(headers, options["columns"])
     except ValueError as err:
@@ -101,7 +103,7 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     is_sample_file = "sample_id" in names and "patient_id" in names and (
         "sample" in Path(path).name.lower() or _repeats(table, headers.index(names["patient_id"])))
     if "patient_id" not in names:
-        found = ", ".join(repr(h) for h in headers if h) or "none"
+        found = widths.listed(h for h in headers if h) or "none"
         aliases = [a for a, c in ALIASES.items() if c == "patient_id"]
         raise InputError(
             f"no patient_id column; columns found: {found}; expected 'patient_id' "

@@ -56,17 +56,25 @@ def has_timeline(cohort: Cohort) -> bool:
 
 def export_patients(cohort: Cohort) -> Any:
     """cohort_patients.tsv: the published patients frame, latencies rounded for reading."""
-    df = cohort.patients.copy()
-    for column in ("latency_years", "latency_rt_years", "os_months", "pfs_months", "dfs_months", "dss_months"):
-        if column in df:
-            df[column] = df[column].round(3)
-    # Whole numbers (ages, doses, events) read as 59, not 59.0, in the file.
-    for column in df.columns:
-        if df[column].dtype.kind == "f":
-            values = df[column].dropna()
-            if len(values) and (values == values.round()).all():
-                df[column] = df[column].astype("Int64")
-    return df
+    import numpy as np
+    import pandas as pd
+
+    rounded = {"latency_years", "latency_rt_years", "os_months", "pfs_months", "dfs_months", "dss_months"}
+    # The frame made once from its columns: assigning a column of a frame of many columns
+    # splits its block, which made the export quadratic in the columns.
+    columns: dict[str, Any] = {}
+    for name, series in cohort.patients.items():
+        values = series.to_numpy()
+        if values.dtype.kind == "f":
+            if name in rounded:
+                values = values.round(3)
+            missing = np.isnan(values)
+            given = values[~missing]
+            # Whole numbers (ages, doses, events) read as 59, not 59.0, in the file.
+            if len(given) and (given == np.round(given)).all() and (np.abs(given) < 2**53).all():
+                values = pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+        columns[name] = values
+    return pd.DataFrame(columns, index=cohort.patients.index, copy=False)
 
 
 def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
@@ -81,7 +89,9 @@ def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
         return []
     column = find_column(cohort, by)
     if column is None:
-        available = ", ".join(c for c in cohort.patients.columns if c != "patient_id")
+        from rinec_report.widths import listed
+
+        available = listed(c for c in cohort.patients.columns if c != "patient_id")
         warnings.warn(f"cohort: table1_by: no column {by!r}; columns: {available}", InputWarning, stacklevel=2)
         return []
     levels = cohort.patients[column].dropna().map(str).nunique()

@@ -79,14 +79,18 @@ def small(count: int, k: int, column: str) -> str:
     return f"<{k}" if k and count < k and column != "sex" else str(count)
 
 
-def summary(cohort: Cohort, column: str, k: int = 0) -> str:
-    """The summary column: median (range) for numbers, counts for categories."""
+def summary(cohort: Cohort, column: str, k: int = 0, values: list[Any] | None = None,
+            pids: list[str] | None = None) -> str:
+    """The summary column: median (range) for numbers, counts for categories.
+    ``values`` (the column's cells) and ``pids`` (the patients, in the same order)
+    spare a table of many columns a pandas look-up per column."""
     df = cohort.patients
     n = len(df)
-    series = df[column]
-    missing = series.isna().to_numpy()
-    kinds = Counter(cohort.kinds.get(pid, {}).get(column, V.UNKNOWN) for pid in df["patient_id"].to_numpy()[missing])
-    given = series[~missing].tolist()
+    values = df[column].tolist() if values is None else values
+    pids = df["patient_id"].tolist() if pids is None else pids
+    given = [v for v in values if not _is_missing(v)]
+    kinds = Counter(cohort.kinds.get(pid, {}).get(column, V.UNKNOWN)
+                    for pid, v in zip(pids, values, strict=True) if _is_missing(v)) if len(given) < n else Counter()
     parts: list[str] = []
     if column in _SURVIVAL_MONTHS:
         events = df[f"{column.split('_')[0]}_event"]
@@ -106,7 +110,7 @@ def summary(cohort: Cohort, column: str, k: int = 0) -> str:
         nums = [float(v) for v in given]
         med = V.format_number(round(statistics.median(nums), 1))
         lo, hi = V.format_number(round(min(nums), 1)), V.format_number(round(max(nums), 1))
-        approx = "≈" if any(column in cohort.approx.get(p, ()) for p in df["patient_id"]) else ""
+        approx = "≈" if any(column in cohort.approx.get(p, ()) for p in pids) else ""
         parts.append(f"median {approx}{med} (range {lo}\u2013{hi})")
     elif given and kind == "date" and column not in _TREATMENT_DATES:
         years = sorted(int(str(v)[:4]) for v in given)
@@ -185,28 +189,33 @@ def build_table1(cohort: Cohort, hidden: set[str] | None = None, k: int = 0, age
     import pandas as pd
 
     df = cohort.patients
-    pids = list(df["patient_id"])
+    pids = df["patient_id"].tolist()
+    # Each column's cells once, as a list: a pandas look-up per column costs more than
+    # the column's summary in a table of many columns.
+    values = {name: series.tolist() for name, series in df.items()}
     # Suppressed small cells would be pointless beside a column per patient.
     show_patients = len(pids) <= MAX_PATIENT_COLUMNS and not k
     known = GROUPS if cohort.profile == "second_cancer" else GENERIC_GROUPS
     groups = [("Sequencing", ["sample_id"]), *known]
-    extra = [c for c in df.columns if c not in CANONICAL and c in _extra_columns(cohort)]
+    # The extra columns once, as a set: looked up per column, a list made Table 1 quadratic in the columns.
+    extras = set(_extra_columns(cohort))
+    extra = [c for c in df.columns if c in extras]
     if extra:
         groups.append(("Other", extra))
     rows = []
     for group, columns in groups:
         for column in columns:
-            if column not in df.columns or _never_given(cohort, column) or column in (hidden or ()):
+            if column not in values or column in (hidden or ()) or _never_given(cohort, column, values, pids):
                 continue
             row: dict[str, Any] = {
                 "group": group,
                 "characteristic": label_of(cohort, column),
             }
             if show_patients:
-                for pid, value in zip(pids, df[column], strict=True):
+                for pid, value in zip(pids, values[column], strict=True):
                     capped = column == "age" and age_cap is not None and _number(value) > age_cap
                     row[pid] = f"{age_cap + 1}+" if capped else cell(cohort, pid, column, value)
-            row["summary"] = summary(cohort, column, k)
+            row["summary"] = summary(cohort, column, k, values[column], pids)
             rows.append(row)
     columns = ["group", "characteristic", *(pids if show_patients else []), "summary"]
     return pd.DataFrame(rows, columns=columns)
@@ -221,20 +230,15 @@ def _extra_columns(cohort: Cohort) -> list[str]:
     ]
 
 
-def _never_given(cohort: Cohort, column: str) -> bool:
+def _never_given(cohort: Cohort, column: str, values: dict[str, list[Any]], pids: list[str]) -> bool:
     """A column whose every cell is plain unknown (as sample_id when nothing was
     sequenced) adds a row of 'unknown' and nothing else."""
     if column in _SURVIVAL_MONTHS:
-        return bool(cohort.patients[column].isna().all()) and bool(
-            cohort.patients[column.replace("months", "event")].isna().all()
-        )
-    series = cohort.patients[column]
-    if not all(_is_missing(v) for v in series):
+        event = column.replace("months", "event")
+        return all(_is_missing(v) for v in values[column]) and all(_is_missing(v) for v in values[event])
+    if not all(_is_missing(v) for v in values[column]):
         return False
-    return all(
-        cohort.kinds.get(pid, {}).get(column, V.UNKNOWN) == V.UNKNOWN
-        for pid in cohort.patients["patient_id"]
-    )
+    return all(cohort.kinds.get(pid, {}).get(column, V.UNKNOWN) == V.UNKNOWN for pid in pids)
 
 
 _STYLE = (
@@ -269,16 +273,27 @@ def table1_html(table: Any, n_patients: int) -> str:
     width = len(patient_columns) + 2
     group = None
     missing = set(MISSING_TEXT.values()) | {"none"}
-    for rec in table.to_dict("records"):
-        if rec["group"] != group:
-            group = rec["group"]
-            body.append(f'<tr class="cohort-group"><th colspan="{width}">{escape(group)}</th></tr>')
-        cells = [f'<td class="cohort-char">{escape(rec["characteristic"])}</td>']
-        for c in patient_columns:
-            value = str(rec[c])
+    # Each distinct cell made once: a table of many characteristics repeats a few
+    # values (unknown, yes, no) in most of its cells.
+    made: list[dict[str, str]] = [{} for _ in patient_columns]
+
+    def patient_cell(k: int, value: str) -> str:
+        text = made[k].get(value)
+        if text is None:
             cls = ' class="cohort-missing"' if value in missing else ""
-            cells.append(f'<td{cls} data-patient="{escape(c)}">{escape(value)}</td>')
-        cells.append(f'<td class="cohort-sum">{escape(rec["summary"])}</td>')
+            text = made[k][value] = f'<td{cls} data-patient="{escape(patient_columns[k])}">{escape(value)}</td>'
+        return text
+
+    # Column lists zipped rather than a dict per row.
+    records = zip(table["group"].tolist(), table["characteristic"].tolist(), table["summary"].tolist(),
+                  *(table[c].tolist() for c in patient_columns), strict=True)
+    for rec_group, characteristic, summary_text, *values in records:
+        if rec_group != group:
+            group = rec_group
+            body.append(f'<tr class="cohort-group"><th colspan="{width}">{escape(group)}</th></tr>')
+        cells = [f'<td class="cohort-char">{escape(characteristic)}</td>']
+        cells += [patient_cell(k, str(value)) for k, value in enumerate(values)]
+        cells.append(f'<td class="cohort-sum">{escape(summary_text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'{_STYLE}<h3>Table 1</h3><div class="cohort-t1"><table><thead><tr>{head}</tr></thead>'

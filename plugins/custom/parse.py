@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from rinec_report import widths
 from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, read_content, read_small
 from rinec_report.yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
@@ -99,6 +100,7 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
     import pandas as pd
 
     p = Path(path)
+    widths.check_header(p, delimiter="," if ".csv" in p.name.lower() else "\t")
     raw = read_content(p)  # checked, and bounded after decompression
     try:
         text = raw.decode("utf-8-sig")
@@ -116,11 +118,17 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
                             na_values=["", "NA", "NaN", "nan", "null"])
     except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(str(exc).strip().splitlines()[-1]) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    for column in frame.columns:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        if frame[column].notna().any() and numbers.notna().sum() == frame[column].notna().sum():
-            frame[column] = numbers
+    widths.check_width(len(frame.columns))
+    # Each column typed on its own, the frame made once: assigning a column of a frame
+    # of many columns splits its block, which grew with the columns.
+    columns: dict[int, Any] = {}
+    for k, (_, cells) in enumerate(frame.items()):
+        numbers = pd.to_numeric(cells, errors="coerce")
+        given = int(cells.notna().sum())
+        columns[k] = numbers if given and int(numbers.notna().sum()) == given else cells
+    names = [str(c).strip() for c in frame.columns]
+    frame = pd.DataFrame(columns, index=frame.index)
+    frame.columns = names  # positions as keys above: two headers may strip to one name
     return {"kind": "table", "relpath": relpath, "stem": _stem(p), "settings": settings(found, relpath),
             "frame": frame}
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from rinec_report.model import Chart, Html, InputWarning, Section, SummaryColumn, Table, Text
+from rinec_report.model import Chart, Html, InputWarning, Note, Section, SummaryColumn, Table, Text
 
 
 def _numeric(frame: Any) -> list[str]:
@@ -25,6 +25,15 @@ def _axis(frame: Any, wanted: Any, fallback: str | None, where: str, key: str) -
     return fallback
 
 
+# Columns a heat map draws (40 px each): a wide table's first ones, and a note.
+MAX_HEATMAP_COLUMNS = 100
+
+
+def heatmap_columns(frame: Any, patient: str | None) -> list[str]:
+    first = str(frame.columns[0])
+    return [c for c in _numeric(frame) if c != patient and c != first]
+
+
 def chart(item: dict[str, Any]) -> Any | None:
     """The chart the item's plot_type asks for, or None (a table only)."""
     import altair as alt
@@ -40,9 +49,13 @@ def chart(item: dict[str, Any]) -> Any | None:
     patient = item.get("patient")
     first = str(frame.columns[0])
     opacity = highlight_opacity(field=patient) if patient else alt.value(1)
-    tooltip = [alt.Tooltip(f"{c}:{'Q' if c in numeric else 'N'}", title=c) for c in frame.columns[:8]]
+    # Fields by name, never Altair's "name:type" shorthand: a column may be called
+    # "sum(x)" or "time:days". The core renames the columns Vega-Lite would read as a path.
+    numbers = set(numeric)
+    tooltip = [alt.Tooltip(field=str(c), type="quantitative" if c in numbers else "nominal", title=str(c))
+               for c in frame.columns[:8]]
     if kind == "heatmap":
-        values = [c for c in numeric if c != patient and c != first]
+        values = heatmap_columns(frame, patient)[:MAX_HEATMAP_COLUMNS]
         if not values:
             warnings.warn(f"{where}: a heatmap needs numeric columns", InputWarning, stacklevel=2)
             return None
@@ -50,11 +63,13 @@ def chart(item: dict[str, Any]) -> Any | None:
         long = frame.melt(id_vars=[rows] if rows == patient or not patient else [rows, patient],
                           value_vars=values, var_name="column", value_name="value")
         return alt.Chart(long).mark_rect().encode(
-            x=alt.X("column:N", title=None, sort=values),
-            y=alt.Y(f"{rows}:N", title=rows, sort=None),
-            color=alt.Color("value:Q", title="Value", scale=alt.Scale(scheme="viridis")),
+            x=alt.X(field="column", type="nominal", title=None, sort=values),
+            y=alt.Y(field=rows, type="nominal", title=rows, sort=None),
+            color=alt.Color(field="value", type="quantitative", title="Value", scale=alt.Scale(scheme="viridis")),
             opacity=opacity,
-            tooltip=[alt.Tooltip(f"{rows}:N"), "column:N", "value:Q"],
+            tooltip=[alt.Tooltip(field=rows, type="nominal", title=rows),
+                     alt.Tooltip(field="column", type="nominal", title="Column"),
+                     alt.Tooltip(field="value", type="quantitative", title="Value")],
         ).properties(width=min(900, 40 * len(values)), height=min(900, 18 * len(frame)))
     x = _axis(frame, cfg.get("x"), patient or first, where, "x")
     ys = [c for c in numeric if c != x]
@@ -64,8 +79,8 @@ def chart(item: dict[str, Any]) -> Any | None:
         return None
     x_type = "Q" if kind == "scatter" and x in numeric else ("Q" if kind == "line" and x in numeric else "N")
     base = alt.Chart(frame).encode(
-        x=alt.X(f"{x}:{x_type}", title=x, sort=None),
-        y=alt.Y(f"{y}:Q", title=y),
+        x=alt.X(field=x, type="quantitative" if x_type == "Q" else "nominal", title=x, sort=None),
+        y=alt.Y(field=y, type="quantitative", title=y),
         opacity=opacity,
         tooltip=tooltip,
     )
@@ -89,6 +104,10 @@ def sections(items: list[dict[str, Any]]) -> list[Section]:
         else:
             spec = chart(item)
             if spec is not None:
+                drawn = heatmap_columns(item["frame"], item.get("patient"))
+                if item["settings"]["plot_type"] == "heatmap" and len(drawn) > MAX_HEATMAP_COLUMNS:
+                    blocks.append(Note(f"The heat map shows the first {MAX_HEATMAP_COLUMNS} of {len(drawn):,} "
+                                       "numeric columns; every column is in the table below."))
                 blocks.append(Chart(spec, title=item["title"]))
             blocks.append(Table(item["id"], item["frame"], title="Table",
                                 patient_column=item.get("patient")))

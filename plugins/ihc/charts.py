@@ -91,7 +91,8 @@ def heatmap_data(scores: pd.DataFrame, markers: list[str]) -> tuple[pd.DataFrame
         .agg(list)
         .to_dict()
     )
-    readings = {(r.patient_id, r.specimen, r.marker): r for r in scores.itertuples(index=False)}
+    drawn = scores[scores["marker"].isin(markers)] if len(markers) < scores["marker"].nunique() else scores
+    readings = {(r.patient_id, r.specimen, r.marker): r for r in drawn.itertuples(index=False)}
     rows: list[dict[str, Any]] = []
     order: dict[str, int] = {}
     for kind in types:
@@ -212,7 +213,7 @@ def heatmap(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
 def score_distribution(scores: pd.DataFrame, markers: list[str]) -> dict[str, Any]:
     """Per marker and specimen type, how many readings have each score (0-12): the heat
     map of a cohort too large to draw one row per patient."""
-    computed = scores[scores["source"] == COMPUTED].dropna(subset=["score"])
+    computed = scores[(scores["source"] == COMPUTED) & scores["marker"].isin(markers)].dropna(subset=["score"])
     counts = (computed.assign(score=computed["score"].astype(int))
               .groupby(["specimen_type", "marker", "score"], sort=True).size().rename("readings").reset_index())
     counts["panel"] = counts["specimen_type"].map(lambda kind: TYPE_TITLES.get(kind, kind))
@@ -245,13 +246,16 @@ def dumbbell_patients(scores: pd.DataFrame) -> list[str]:
     return [p for p in dict.fromkeys(scores["patient_id"]) if p in npc and p in nec]
 
 
-def dumbbell_data(scores: pd.DataFrame, patients: list[str], bands: Bands) -> pd.DataFrame:
-    """For each patient: its first NPC and first NEC specimen's readings with
-    the score range each stands for (one value when computed), a span row per
-    marker joining them, and the category bands behind them (``kind``)."""
+def dumbbell_data(scores: pd.DataFrame, patients: list[str], bands: Bands,
+                  markers: list[str] | None = None) -> pd.DataFrame:
+    """For each patient: its first NPC and first NEC specimen's readings (of the
+    ``markers``, by default all) with the score range each stands for (one value when
+    computed), a span row per marker joining them, and the category bands behind
+    them (``kind``)."""
     # Percentage and intensity-only readings have no score or category to draw here.
     chosen = scores[scores["patient_id"].isin(patients) & scores["specimen_type"].isin([NPC, NEC])
-                    & scores["source"].isin([COMPUTED, "category"])]
+                    & scores["source"].isin([COMPUTED, "category"])
+                    & (scores["marker"].isin(markers) if markers is not None else True)]
     first = chosen.drop_duplicates(["patient_id", "specimen_type"])[["patient_id", "specimen"]]
     chosen = chosen.merge(first, on=["patient_id", "specimen"])
     rows: list[dict[str, Any]] = []
@@ -304,8 +308,9 @@ def dumbbell(scores: pd.DataFrame, markers: list[str], bands: Bands, max_patient
     patients = dumbbell_patients(scores)[:max_patients]
     if not patients:
         return None
-    data = dumbbell_data(scores, patients, bands)
-    shown = [m for m in markers if m in set(data["marker"].dropna())]
+    data = dumbbell_data(scores, patients, bands, markers)
+    present = set(data["marker"].dropna())
+    shown = [m for m in markers if m in present]
     scale_x = alt.Scale(domain=[-0.5, MAX_SCORE + 0.5], nice=False, zero=False)
     x_low = alt.X("low:Q", scale=scale_x, title="Score (intensity x percentage score)")
     y = alt.Y("marker:N", sort=shown, title=None)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rinec_report import InputError, InputWarning, tables
+from rinec_report import InputError, InputWarning, tables, widths
 
 from . import scoring
 from .names import NEC, NPC, MarkerNames, specimen_type
@@ -106,7 +106,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
             roles[role] = column
     for needed in ("patient_id", "specimen"):
         if needed not in roles:
-            raise InputError(f"no '{needed}' column (found: {', '.join(map(repr, frame.columns))})")
+            raise InputError(f"no '{needed}' column (found: {widths.listed(frame.columns)})")
     if "marker" in roles:
         readings = _long_readings(frame, roles, bands)
     else:
@@ -234,13 +234,17 @@ def _wide_readings(
     frame: pd.DataFrame, roles: dict[str, str], marker_columns: list[str], bands: scoring.Bands
 ) -> pd.DataFrame:
     _refuse_empty(frame, [roles["patient_id"], roles["specimen"]])
-    # One reading per filled marker cell, row by row as the sheet reads.
-    long = frame[[roles["patient_id"], roles["specimen"], *marker_columns]].copy()
-    long.columns = ["patient_id", "specimen", *range(len(marker_columns))]
-    long["row"] = long.index
-    long = long.melt(id_vars=["row", "patient_id", "specimen"], var_name="position", value_name="cell")
-    long = long.sort_values(["row", "position"], kind="stable")
-    long["marker"] = [marker_columns[p] for p in long["position"]]
+    # One reading per filled marker cell, row by row as the sheet reads: the cells
+    # flattened row after row (pandas' melt takes time per column that grows with them).
+    cells = frame[marker_columns].to_numpy(dtype=object)
+    width = len(marker_columns)
+    long = pd.DataFrame({
+        "row": np.repeat(frame.index.to_numpy(), width),
+        "patient_id": np.repeat(frame[roles["patient_id"]].to_numpy(dtype=object), width),
+        "specimen": np.repeat(frame[roles["specimen"]].to_numpy(dtype=object), width),
+        "cell": cells.ravel(),
+        "marker": np.tile(np.array(marker_columns, dtype=object), len(frame)),
+    })
     cell = long["cell"]
     # '-' is a reading here (negative), not cBioPortal's "not performed".
     skipped = {c for c in pd.unique(cell) if not c or c.casefold() in _NOT_DONE or _blank(c)}
@@ -253,7 +257,10 @@ def _wide_readings(
         # One unreadable cell costs that reading, not the file.
         return key[0], (row, key[1], str(err).split(": ", 1)[-1])
 
-    return _score_rows(long[["patient_id", "specimen", "marker"]], long[["marker", "cell"]], score, reject)
+    # A cell reads the same under every marker (the marker only names it in messages):
+    # scored once per distinct cell, not once per marker and cell, which grew with the columns.
+    return _score_rows(long[["patient_id", "specimen", "marker"]], long[["marker", "cell"]], score, reject,
+                       distinct=["cell"])
 
 
 def _score_rows(
@@ -261,21 +268,23 @@ def _score_rows(
     cells: pd.DataFrame,
     score: Callable[[int, tuple[str, ...]], dict[str, Any]],
     reject: Callable[[int, tuple[str, ...], InputError], tuple[str, tuple[int, str, str]]],
+    distinct: list[str] | None = None,
 ) -> pd.DataFrame:
     """``score(row, cells)`` of every row (indexed by its spreadsheet row), with
     ``row`` and the ``ids`` columns; rows it refuses are left out, warned about once
     per column (``reject`` says which column and what to quote).
 
     A million readings hold a few hundred distinct cell combinations: each is scored
-    once. A combination that warns or fails is scored again row by row, so that
-    every message names its row."""
+    once (combinations of the ``distinct`` columns of ``cells``, by default all: the
+    others only name the reading in messages). A combination that warns or fails is
+    scored again row by row, so that every message names its row."""
     arrays = [cells[column].to_numpy() for column in cells.columns]
 
     def key(i: int) -> tuple[str, ...]:
         return tuple(a[i] for a in arrays)
 
     codes = np.zeros(len(cells), dtype=np.int64)
-    for array in arrays:
+    for array in (cells[column].to_numpy() for column in distinct or cells.columns):
         # Combined column by column, renumbered each time so that codes stay below the row count.
         own, seen = pd.factorize(array)
         codes, _ = pd.factorize(codes * len(seen) + own)
@@ -296,14 +305,17 @@ def _score_rows(
     keep = ~one_by_one
     bad: dict[str, list[tuple[int, str, str]]] = {}
     own: dict[int, dict[str, Any]] = {}
-    for i in np.flatnonzero(one_by_one).tolist():
-        try:
-            own[i] = score(int(rows[i]), key(i))
-        except InputError as err:
-            column, cell = reject(int(rows[i]), key(i), err)
-            bad.setdefault(column, []).append(cell)
-            continue
-        keep[i] = True
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in np.flatnonzero(one_by_one).tolist():
+            try:
+                own[i] = score(int(rows[i]), key(i))
+            except InputError as err:
+                column, cell = reject(int(rows[i]), key(i), err)
+                bad.setdefault(column, []).append(cell)
+                continue
+            keep[i] = True
+    _warn_grouped([str(w.message) for w in caught if issubclass(w.category, InputWarning)])
     if own:
         out = out.astype(object)
         out.loc[list(own)] = pd.DataFrame(list(own.values()), index=list(own), columns=out.columns)
@@ -313,6 +325,30 @@ def _score_rows(
     for column in ("patient_id", "specimen", "marker"):
         out[column] = ids[column].to_numpy()
     return out[keep]
+
+
+_WHERE = re.compile(r"^row (\d+), column '([^']*)': (.*)$", re.S)
+# Readings a grouped warning names before it only counts them.
+QUOTED_READINGS = 3
+
+
+def _warn_grouped(messages: list[str]) -> None:
+    """The readings' warnings, one per kind: a wide table's thousands of markers would
+    otherwise give thousands of lines saying the same of each reading. A kind said of
+    one reading keeps its own words."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for message in messages:
+        found = _WHERE.match(message)
+        body, where = (found[3], f"row {found[1]}, column '{found[2]}'") if found else (message, "")
+        groups.setdefault(body, []).append((where, message))
+    for body, items in groups.items():
+        if len(items) == 1 or not items[0][0]:
+            for _, message in dict.fromkeys(items):
+                warnings.warn(message, InputWarning, stacklevel=3)
+            continue
+        named = "; ".join(where for where, _ in items[:QUOTED_READINGS])
+        more = f" and {len(items) - QUOTED_READINGS:,} more" if len(items) > QUOTED_READINGS else ""
+        warnings.warn(f"{len(items):,} readings: {body} ({named}{more})", InputWarning, stacklevel=3)
 
 
 def _blank(cell: str) -> bool:
@@ -448,7 +484,9 @@ def parse_file(path: str | Path, options: dict[str, Any]) -> pd.DataFrame:
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "ihc.")
+    widths.check_header(path)
     frame = read_table(path, options["sheet"])
+    widths.check_width(len(frame.columns))
     if frame.empty:
         raise InputError("no readings (the table is empty)")
     return parse_frame(frame, options)

@@ -49,6 +49,18 @@ def sections(published: dict[str, Any] | None, options: dict[str, Any]) -> list[
     return out
 
 
+# Markers a chart draws: a wide table's thousands of markers make a chart no one can read
+# (nor draw: 46 px a column), so the first ones in panel order, and a note where the rest are.
+MAX_CHART_MARKERS = 100
+
+
+def _drawn_note(markers: list[str]) -> list[Note]:
+    if len(markers) <= MAX_CHART_MARKERS:
+        return []
+    return [Note(f"The chart shows the first {MAX_CHART_MARKERS} of {len(markers):,} markers; every reading is "
+                 "in the table below and in the data folder (ihc_scores).")]
+
+
 def _counts(scores: pd.DataFrame) -> str:
     patients = scores["patient_id"].nunique()
     specimens = len(scores.drop_duplicates(["patient_id", "specimen"]))
@@ -64,9 +76,10 @@ def _heatmap_section(scores: pd.DataFrame, markers: list[str], bands: Bands) -> 
     rows = len(scores.drop_duplicates(["patient_id", "specimen"]))
     if rows > MAX_HEATMAP_ROWS:
         return _distribution_section(scores, markers, bands, rows)
-    heat = charts.heatmap(scores, markers)
+    heat = charts.heatmap(scores, markers[:MAX_CHART_MARKERS])
     blocks: list[Any] = [
         Text(_counts(scores)),
+        *_drawn_note(markers),
         Chart(
             heat,
             title="IHC scores by patient and marker",
@@ -116,7 +129,8 @@ def _distribution_section(scores: pd.DataFrame, markers: list[str], bands: Bands
         Note(f"{rows:,} specimens are too many for one heat map row each: the chart shows, per marker, "
              "the share of readings at each score; every reading is in the table below and in the data "
              "folder (ihc_scores)."),
-        Chart(charts.score_distribution(scores, markers), title="IHC score distribution by marker"),
+        *_drawn_note(markers),
+        Chart(charts.score_distribution(scores, markers[:MAX_CHART_MARKERS]), title="IHC score distribution by marker"),
     ]
     if (scores["source"] != COMPUTED).any():
         blocks.append(Note("Readings recorded only as a category have no score and are not counted in the chart."))
@@ -134,7 +148,7 @@ def _distribution_section(scores: pd.DataFrame, markers: list[str], bands: Bands
 
 
 def _comparison_section(scores: pd.DataFrame, markers: list[str], bands: Bands, limit: int) -> Section:
-    chart = charts.dumbbell(scores, markers, bands, max_patients=limit)
+    chart = charts.dumbbell(scores, markers[:MAX_CHART_MARKERS], bands, max_patients=limit)
     patients = charts.dumbbell_patients(scores)
     if chart is None:
         blocks: list[Any] = [
@@ -143,6 +157,7 @@ def _comparison_section(scores: pd.DataFrame, markers: list[str], bands: Bands, 
     else:
         blocks = [
             Text(_switch_sentence(scores, patients, markers)),
+            *_drawn_note(markers),
             Chart(chart, title="Scores in the primary NPC and the second NEC"),
         ]
         if len(patients) > limit:
@@ -173,14 +188,18 @@ def _comparison_section(scores: pd.DataFrame, markers: list[str], bands: Bands, 
 def _switch_sentence(scores: pd.DataFrame, patients: list[str], markers: list[str]) -> str:
     """Which markers were lost and which gained from the NPC to the NEC, in words."""
     paired = scores[scores["patient_id"].isin(patients)]
+    # Each marker's categories per specimen type, in one pass: a look-up of the readings
+    # per marker made this quadratic in a wide table's markers.
+    categories: dict[tuple[str, str], list[str]] = {}
+    for marker, kind, category in zip(paired["marker"], paired["specimen_type"], paired["category"], strict=True):
+        categories.setdefault((marker, kind), []).append(category)
     lost, gained = [], []
     for marker in markers:
-        rows = paired[paired["marker"] == marker]
-        npc = rows.loc[rows["specimen_type"] == NPC, "category"]
-        nec = rows.loc[rows["specimen_type"] == NEC, "category"]
-        if len(npc) and len(nec) and (npc != "-").all() and (nec == "-").all():
+        npc = categories.get((marker, NPC), [])
+        nec = categories.get((marker, NEC), [])
+        if npc and nec and all(c != "-" for c in npc) and all(c == "-" for c in nec):
             lost.append(marker)
-        elif len(nec) and (nec != "-").all() and (npc == "-").all():
+        elif nec and all(c != "-" for c in nec) and all(c == "-" for c in npc):
             gained.append(marker)
     who = f"{len(patients)} patient" + ("s" if len(patients) != 1 else "")
     parts = []
