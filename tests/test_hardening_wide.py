@@ -230,3 +230,24 @@ def test_the_same_finding_about_many_readings_is_one_warning(tmp_path: Path) -> 
     assert len(found) == 1, found[:5]
     assert found[0].startswith("20,000 readings: intensity 3 with 0% stained cells"), found[0]
     assert "(row 2, column 'M0'; row 2, column 'M1'; row 2, column 'M2' and 19,997 more)" in found[0]
+
+
+def test_survival_tables_and_mafs_are_held_to_the_column_limit_too(tmp_path):
+    # The limit is the core's (rinec_report.widths), for every plugin that reads a table.
+    import pytest
+    from rinec_plugins.survival.parse import read_table as read_survival
+    from rinec_plugins.variants.maf import parse_maf
+
+    from rinec_report import InputError
+
+    wide = ["patient_id", "os_months", "os_event", *[f"c{i}" for i in range(60_000)]]
+    survival = tmp_path / "survival.tsv"
+    survival.write_text("\t".join(wide) + "\n" + "\t".join(["P1", "12", "1", *["x"] * 60_000]) + "\n")
+    with pytest.raises(InputError, match="60,003 columns, over the limit of 50,000"):
+        read_survival(str(survival), {})
+    maf = tmp_path / "wide.maf"
+    columns = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
+               "Variant_Classification", "Tumor_Sample_Barcode", *[f"c{i}" for i in range(60_000)]]
+    maf.write_text("\t".join(columns) + "\n")
+    with pytest.raises(InputError, match="60,007 columns, over the limit of 50,000"):
+        parse_maf(str(maf), {})

@@ -9,7 +9,7 @@ import math
 import re
 from typing import Any
 
-from rinec_report import InputError, tables
+from rinec_report import InputError, tables, widths
 
 # Length of one unit in days; months and years are the mean Gregorian ones.
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -164,7 +164,9 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     options = with_defaults(rinec_options(), options, "survival.")
     import pandas as pd
 
+    widths.check_header(path)  # before any per-column work, from the header line alone
     table = tables.read_table(path, options["sheet"])
+    widths.check_width(len(table.header))
     frame = table.frame().reset_index(drop=True)
     lines = table.lines
     raw_names = [str(c) for c in frame.columns]

@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+from rinec_report import widths
 from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import open_content, open_regular
 
@@ -84,6 +85,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     import pyarrow.csv as pcsv
 
     skip, names = _header(path)
+    widths.check_width(len(names))  # a MAF has about 120 columns: a wider one is refused before pyarrow reads it
     lower = {n.lower(): n for n in reversed(names)}  # the first of duplicate names
     missing = [c for c in REQUIRED if c.lower() not in lower]
     if missing:
