@@ -128,3 +128,15 @@ def test_a_table_with_only_a_header_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("# title: nothing\n", encoding="utf-8")
     with pytest.raises(InputError, match="no table"):
         read_table(str(path), "x_rr.tsv")
+
+
+def test_quoted_cells_keep_their_control_characters(tmp_path):
+    # A quoted CSV cell (RFC 4180) may hold a vertical tab, a form feed, \r and \n: the
+    # cell is read as written, not split at what str.splitlines takes for line breaks.
+    from rinec_plugins.custom.parse import read_table
+
+    path = tmp_path / "notes_rr.csv"
+    path.write_bytes(b'# title: Notes\nsample,note\nS1,"a\x0bb\x0cc\rd\ne"\nS2,plain\n')
+    table = read_table(str(path), "notes_rr.csv")
+    assert table["settings"]["title"] == "Notes"
+    assert table["frame"]["note"].tolist() == ["a\x0bb\x0cc\rd\ne", "plain"]

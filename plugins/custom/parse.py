@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, read_content, read_small
 from rinec_report.yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 KEYS = ("title", "description", "plot_type", "patient_column", "x", "y", "summary", "section_id")
 PLOT_TYPES = ("table", "bar", "line", "scatter", "heatmap")
 SIDECARS = (".yaml", ".yml", ".json")
@@ -106,10 +108,14 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"byte {exc.start}: not UTF-8 text") from exc
-    lines = text.splitlines()
+    # Only the '#' lines at the top are split here, at real line breaks: str.splitlines
+    # would also break at \v, \f and \x1c-\x1e, and the body's quoted cells may hold
+    # those (and \r or \n). The body goes to the CSV reader as it is in the file.
+    starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+    lines = [text[a:b].rstrip("\r\n") for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
     header, skip = _header(lines, relpath)
     found = {**sidecar(p), **header}
-    body = "\n".join(lines[skip:])
+    body = text[starts[skip]:] if skip < len(starts) else ""
     if not body.strip():
         raise InputError("no table under the header lines")
     sep = "," if ".csv" in p.name.lower() else "\t"
