@@ -163,3 +163,4 @@ def summarise_stderr(lines: list[str]) -> str | None:
     messages = sum(counts.values())
     kinds = ", ".join(f"{tag} x{n}" for tag, n in sorted(counts.items()))
     return f"htslib printed {messages} message(s) while reading it ({kinds}); -v shows them"
+

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import errno
 import os
 import pickle
 import signal
@@ -28,6 +27,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
+
+from .memory import is_memory_failure, one_blas_thread
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -40,11 +41,6 @@ START_LIMIT_S = 30.0
 # a reader that will never finish. RINEC_PARSE_TIMEOUT (seconds) sets it.
 TASK_LIMIT_S = 600.0
 TASK_LIMIT_ENV = "RINEC_PARSE_TIMEOUT"
-
-# Threads that BLAS and OpenMP start at import: a parse needs none, and each thread's
-# buffers count against an address-space limit (OpenBLAS can hang at import without them).
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
 
 class WorkerStartError(RuntimeError):
     """A child could not start (it died, failed to import, or was not ready in time)."""
@@ -66,17 +62,6 @@ def task_limit(environ: dict[str, str] | None = None) -> float:
     if not value > 0:
         raise ValueError(f"{TASK_LIMIT_ENV} must be more than 0 seconds, not {text!r}")
     return value
-
-
-def is_memory_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` says the process ran out of memory (or of address space)."""
-    if isinstance(exc, MemoryError):
-        return True
-    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, ImportError | OSError) and (
-        "failed to map segment" in text or "cannot allocate memory" in text or "out of memory" in text)
 
 
 def death(returncode: int | None) -> str:
@@ -118,8 +103,7 @@ class _Child:
 
 def child_environment() -> dict[str, str]:
     env = dict(os.environ)
-    for name in THREAD_VARIABLES:
-        env.setdefault(name, "1")
+    one_blas_thread(env)
     return env
 
 
