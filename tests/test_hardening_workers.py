@@ -1,0 +1,255 @@
+"""A reader that crashes costs its file, nothing more; out of memory is a message.
+
+htslib (through cyvcf2) used to hand the variants plugin records it had failed to
+parse, and reading one was a segmentation fault that took the run with it (in the
+pool: a BrokenProcessPool and no report for the good files). Each file is now read
+in a watched child process: a crash, a kill or a hang costs that file, reported in
+one line, and every other file is parsed, locally and on Dask. A run short of
+memory ends with one line, never a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import resource
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_hardening_fuzz import isolated
+
+from rinec_report.model import FoundFile
+from rinec_report.parse import ParseTask
+
+REPO = Path(__file__).resolve().parents[1]
+TESTS = REPO / "tests"
+EXAMPLE = REPO / "example_run"
+CHILD_S = 240  # a bound on a child run: a hang guard, not a speed test
+
+HEADER = (
+    "##fileformat=VCFv4.2\n"
+    "##contig=<ID=1>\n"
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+)
+RECORD = "1\t{pos}\t.\tA\tC\t.\tPASS\t.\tGT\t0/1\n"
+
+# The three defects measured on the old code, each a segmentation fault; the bad
+# record's line counted by hand.
+MALFORMED = {
+    # No ##contig line: htslib flags the record's contig as undefined and cyvcf2 hands
+    # it over although its POS did not parse (line 3: fileformat, #CHROM, the record).
+    "posx.vcf": ("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+                 "1\tx\t.\tA\tC\t.\tPASS\t.\tGT\t0/1\n1\t5\t.\tA\tC\t.\tPASS\t.\tGT\t0/1\n", 3),
+    # A ## header line after the first record (4 header lines, the record on line 5).
+    "header_after.vcf": (HEADER + RECORD.format(pos=4) + "##INFO=<ID=X>\n" + RECORD.format(pos=9), 6),
+    # Binary bytes where the first record should be.
+    "binary.vcf": (HEADER + "\x00\x01\xff\xfe\x07garbage\x00\x00\n" + RECORD.format(pos=9), 5),
+}
+
+
+def _task(path: Path, pattern: str = "vcf") -> ParseTask:
+    from rinec_plugins import variants
+
+    from rinec_report.options import with_defaults
+
+    options = with_defaults(variants.rinec_options(), {})
+    return ParseTask("rinec_plugins.variants", FoundFile(str(path), path.name, "variants", pattern,
+                                                         path.stat().st_size), options)
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_record_htslib_could_not_parse_fails_its_file_in_one_line(tmp_path: Path, name: str) -> None:
+    text, line = MALFORMED[name]
+    path = tmp_path / name
+    path.write_bytes(text.encode("latin-1"))
+    kind, error, tb = isolated(_task(path))
+    assert kind == "error", (kind, error)  # not "crash": the child was not killed by a signal
+    assert tb is None and "\n" not in error
+    assert error.startswith(f"line {line}: "), error
+
+
+def _bgzf(data: bytes) -> bytes:
+    """BGZF as the SAM/BAM specification (section 4.1) lays it out: gzip members with
+    a BC extra field giving the block size, then the 28-byte end-of-file block."""
+    out = bytearray()
+    for i in range(0, len(data), 60000):
+        chunk = data[i:i + 60000]
+        deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+        body = deflate.compress(chunk) + deflate.flush()
+        out += struct.pack("<BBBBIBBHBBHH", 31, 139, 8, 4, 0, 0, 255, 6, 66, 67, 2, len(body) + 25)
+        out += body + struct.pack("<II", zlib.crc32(chunk), len(chunk))
+    return bytes(out) + bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+
+
+_BAD_FIELDS = st.sampled_from([b"x", b"", b"\x00\x01\xff", b"-5", b"99999999999999999999", b"A,,C", b"=", b"%",
+                               b"9e99", b";;=;", b"GT:GT", b"0/1/2/3/4/5/6/7/8/9", b"\x00abc", b"##INFO=<ID=X>"])
+
+
+@st.composite
+def malformed_vcfs(draw: st.DrawFn) -> bytes:
+    """A VCF whose records break in the ways that crashed htslib's callers: a field
+    that does not parse (POS ``x``, binary bytes), a header line after a record, a
+    line cut short; with or without the header's contig line; plain, gzip or BGZF,
+    and cut short after compression."""
+    header = HEADER if draw(st.booleans()) else HEADER.replace("##contig=<ID=1>\n", "")
+    lines = [header.encode()]
+    for k in range(draw(st.integers(1, 5))):
+        cols = RECORD.format(pos=10 + k).rstrip("\n").encode().split(b"\t")
+        kind = draw(st.sampled_from(["good", "field", "cut", "header", "binary"]))
+        if kind == "field":
+            cols[draw(st.integers(0, 9))] = draw(_BAD_FIELDS | st.binary(max_size=12))
+        elif kind == "cut":
+            cols = cols[: draw(st.integers(1, 9))]
+        line = b"\t".join(cols)
+        if kind == "header":
+            line = b"##INFO=<ID=DP,Number=1,Type=Integer>"
+        elif kind == "binary":
+            line = draw(st.binary(min_size=1, max_size=40))
+        lines.append(line + b"\n")
+    data = b"".join(lines)
+    packing = draw(st.sampled_from(["plain", "gzip", "bgzf"]))
+    if packing == "gzip":
+        data = gzip.compress(data)
+    elif packing == "bgzf":
+        data = _bgzf(data)
+    if packing != "plain" and draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]  # a truncated download
+    return data
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=malformed_vcfs())
+def test_malformed_vcf_records_never_crash_the_reader(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / ("s.vcf.gz" if data[:2] == b"\x1f\x8b" else "s.vcf")
+    path.write_bytes(data)
+    kind, error, tb = isolated(_task(path))
+    assert kind != "crash", error
+    if kind == "error":
+        assert tb is None, f"{error}\n{tb}"
+        assert error and "\n" not in error
+
+
+def _good_vcf(i: int) -> str:
+    return HEADER.replace("S1", f"T{i:02d}") + RECORD.format(pos=100 + i)
+
+
+def _run_script(run_dir: Path, out: Path, *, env: dict[str, str] | None = None, extra: str = "",
+                **kw: object) -> dict:
+    """``rinec_report.run`` in a child process (a hang or a crash there fails the test,
+    it does not stop the suite): exit status, message lines, exported tables' rows."""
+    script = (
+        "import json, sys\n"
+        f"sys.path.insert(0, {str(TESTS)!r})\n"
+        "import rinec_report\n"
+        f"{extra}\n"
+        f"r = rinec_report.run({str(run_dir)!r}, outdir={str(out)!r}, force=True, **{kw!r}, **EXTRA)\n"
+        "tables = {k: v.astype(str).to_dict('records') for k, v in r.tables.items()}\n"
+        "print(json.dumps({'status': r.exit_status, 'lines': [m.line() for m in r.messages],"
+        " 'errors': {m.file: m.text for m in r.messages if m.level == 'error'},"
+        " 'tracebacks': [m.traceback for m in r.messages if m.traceback], 'tables': tables}))\n"
+    )
+    if "EXTRA" not in extra:
+        script = script.replace("import rinec_report\n", "import rinec_report\nEXTRA = {}\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=CHILD_S,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1600000000", **(env or {})})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_sixteen_files_a_few_malformed_the_good_ones_are_reported(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    for i in range(17):  # with the three bad ones, 20 files: past POOL_MIN_ITEMS, so the pool parses them
+        (run_dir / f"T{i:02d}.vcf").write_text(_good_vcf(i))
+    for name, (text, _) in MALFORMED.items():
+        (run_dir / name).write_bytes(text.encode("latin-1"))
+    got = _run_script(run_dir, tmp_path / "out", plugins=["variants"], jobs=2)
+    assert got["status"] == 1
+    assert sorted(got["errors"]) == sorted(MALFORMED)
+    for name, (_, line) in MALFORMED.items():
+        assert got["errors"][name].startswith(f"line {line}: "), got["errors"][name]
+    samples = {row["sample"] for row in got["tables"]["variants_mutations"]}
+    assert samples == {f"T{i:02d}" for i in range(17)}
+
+
+def _values(n: int, run_dir: Path, bad: tuple[str, ...]) -> dict[str, int]:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    good = {f"S{i:02d}": i * i for i in range(n)}
+    for name, value in good.items():
+        (run_dir / f"{name}.val").write_text(str(value))
+    for name in bad:
+        (run_dir / name).write_text("0")
+    return good
+
+
+CRASH_EXTRA = "import crash_plugin\nEXTRA = {'extra_plugins': {'crash': crash_plugin}}"
+BUILTINS = ["cohort", "survival", "ihc", "variants", "enrichment", "imaging", "custom"]
+
+
+@pytest.mark.parametrize("n", [3, 18], ids=["small map", "pool"])
+def test_a_reader_that_crashes_is_killed_or_hangs_costs_its_file(tmp_path: Path, n: int) -> None:
+    bad = ("crash1.val", "kill1.val", "hang1.val")
+    good = _values(n, tmp_path / "run", bad)
+    started = time.monotonic()
+    got = _run_script(tmp_path / "run", tmp_path / "out", env={"RINEC_PARSE_TIMEOUT": "3"}, extra=CRASH_EXTRA,
+                      exclude=BUILTINS, jobs=2)
+    assert time.monotonic() - started < CHILD_S
+    assert got["status"] == 1
+    assert got["errors"] == {
+        "crash1.val": "the reader crashed (signal 11, SIGSEGV) on this file",
+        "kill1.val": "the reader was killed (signal 9, SIGKILL; out of memory?) on this file",
+        "hang1.val": "reading took longer than 3 s (the limit; RINEC_PARSE_TIMEOUT sets it)",
+    }
+    assert not got["tracebacks"]
+    rows = got["tables"]["crash_values"]
+    assert {r["sample"]: int(r["value"]) for r in rows} == good
+
+
+def _limited(mb: int):
+    def set_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (mb * 2**20, mb * 2**20))
+
+    return set_limit
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mb", [200, 400, 600, 800, 1000, 1600, 2000, 3000])
+def test_under_an_address_space_limit_the_run_completes_or_says_so_in_one_line(tmp_path: Path, mb: int) -> None:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", "from rinec_report.cli import console; console()",
+                           str(EXAMPLE), "-o", str(tmp_path / "out"), "-f", "-q"],
+                          capture_output=True, text=True, errors="replace", timeout=120, preexec_fn=_limited(mb),
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1600000000"})
+    assert time.monotonic() - started < 60
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    if done.returncode == 0:
+        assert (tmp_path / "out" / "rinec_report.html").is_file()
+        return
+    assert done.returncode == 1, done.stderr[-3000:]
+    ours = [line for line in done.stderr.splitlines() if line.startswith("rinec-report:")]
+    assert ours == [f"rinec-report: not enough memory for the report; {mb:,} MB available, try -j 1"] or \
+        ours == [f"rinec-report: not enough memory for the parse workers; {mb:,} MB available, try -j 1"], \
+        done.stderr[-3000:]
+
+
+def test_memory_failures_are_recognised() -> None:
+    from rinec_report.memory import is_memory_failure
+
+    # The errors measured under `prlimit --as`: vl_convert's shared object, a worker's import.
+    assert is_memory_failure(ImportError("/x/vl_convert.abi3.so: failed to map segment from shared object"))
+    assert is_memory_failure(MemoryError())
+    assert is_memory_failure(OSError(12, "Cannot allocate memory"))
+    assert not is_memory_failure(ImportError("No module named 'x'"))
+    assert not is_memory_failure(OSError(2, "No such file or directory"))
+
