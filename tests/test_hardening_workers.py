@@ -253,3 +253,63 @@ def test_memory_failures_are_recognised() -> None:
     assert not is_memory_failure(ImportError("No module named 'x'"))
     assert not is_memory_failure(OSError(2, "No such file or directory"))
 
+
+
+@pytest.fixture(scope="module")
+def nanny_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A scheduler and two workers under nannies (a killed worker comes back, as in a
+    deployment); the scheduler gives up on a task at its first dead worker, so that
+    the test does not wait through three."""
+    pytest.importorskip("distributed")
+    from test_core_dask import Cluster, _free_port
+
+    class NannyCluster(Cluster):
+        def __init__(self, tmp: Path) -> None:
+            self.port = _free_port()
+            self.address = f"tcp://127.0.0.1:{self.port}"
+            self.env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+                        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+            self.logs = tmp
+            self.scheduler = self._start("scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+                                         "--dashboard-address", ":0", "--no-show")
+            self.workers = [self._start("worker", self.address, "--nthreads", "1", "--nanny", "--host", "127.0.0.1",
+                                        "--dashboard-address", ":0") for _ in range(2)]
+            self._wait_for_workers(2)
+
+    cluster = NannyCluster(tmp_path_factory.mktemp("nanny_cluster"))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.mark.slow
+def test_on_dask_files_that_crash_hang_or_kill_their_worker_are_named_and_the_rest_reported(
+        nanny_cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crash_plugin
+
+    import rinec_report
+
+    monkeypatch.setenv("RINEC_PARSE_TIMEOUT", "3")
+    run_dir = tmp_path / "run"
+    good = _values(10, run_dir, ("crash1.val", "hang1.val", "worker1.val"))
+    # htslib prints this header's sample id (duplicated) to the reader's stderr.
+    (run_dir / "dup.vcf").write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT"
+                                     "\tSECRET7\tSECRET7\n")
+    report = rinec_report.run(run_dir, outdir=tmp_path / "out", force=True, extra_plugins={"crash": crash_plugin},
+                              exclude=[b for b in BUILTINS if b != "variants"], executor="dask",
+                              scheduler=nanny_cluster.address)
+    assert report.exit_status == 1
+    errors = {m.file: m.text for m in report.messages if m.level == "error"}
+    assert errors.pop("dup.vcf").startswith("cannot be read as VCF/BCF")
+    assert errors == {
+        "crash1.val": "the reader crashed (signal 11, SIGSEGV) on this file",
+        "hang1.val": "reading took longer than 3 s (the limit; RINEC_PARSE_TIMEOUT sets it)",
+        "worker1.val": "its dask worker died while reading this file (killed for memory?)",
+    }
+    assert not [m for m in report.messages if m.traceback]
+    assert dict(zip(report.tables["crash_values"]["sample"], report.tables["crash_values"]["value"],
+                    strict=True)) == good
+    # What htslib printed was captured on the worker, summarised without the sample id.
+    warned = [m.text for m in report.messages if m.file == "dup.vcf" and m.level == "warning"]
+    assert any("[E::bcf_hdr_add_sample_len]" in w for w in warned), report.messages
+    logs = "".join(p.read_text(errors="replace") for p in nanny_cluster.logs.glob("dask-*.log"))
+    assert "SECRET7" not in logs
