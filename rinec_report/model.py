@@ -58,11 +58,15 @@ class Pattern:
 class FoundFile:
     """One file the scanner matched to a plugin's pattern."""
 
-    path: str  # absolute path
+    path: str  # absolute, real path (no link in it: links are resolved by the scanner)
     relpath: str  # path relative to the run directory, as shown to users
     plugin: str
     pattern: str  # the Pattern.key that matched
     size: int
+    # The bytes its content may hold once decompressed (the size limit that applied to
+    # it at the scan), and the config key that raises it; None: no limit.
+    limit: int | None = None
+    limit_key: str = "max_file_size_mb"
 
 
 # ---------------------------------------------------------------- report blocks

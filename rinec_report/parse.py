@@ -21,7 +21,7 @@ from typing import Any
 from .executor import Executor
 from .failures import INPUT_FAILURES, captured_stderr, input_failure, raised_by_reader, summarise_stderr
 from .model import FoundFile, InputError, InputWarning
-from .safeio import open_regular
+from .safeio import limited_to, open_regular
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,8 @@ def parse_one(task: ParseTask, caller: Any = None) -> ParseOutcome:
 def _parsed(task: ParseTask, caller: Any) -> ParseOutcome:
     outcome = ParseOutcome(file=task.file)
     hook = caller if caller is not None else _module_caller(task.module)
-    with captured_stderr() as printed:
+    # Every reader the plugin calls is bounded by this file's limit, decompressed bytes included.
+    with captured_stderr() as printed, limited_to(task.file.limit, task.file.limit_key):
         data, outcome.error, outcome.traceback, outcome.warnings = guarded(
             lambda: hook(file=task.file, options=task.options)
         )

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import stat
 from collections.abc import Iterator
-from typing import BinaryIO
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 
 class NotRegularFile(OSError):
@@ -128,3 +131,127 @@ def display_name(text: str) -> str:
     """A path as text that can always be written as UTF-8: bytes that were not
     UTF-8 in the file system (kept as surrogates by Python) become U+FFFD."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# ------------------------------------------------------------------ bounded reads
+
+GZIP_MAGIC = b"\x1f\x8b"
+# What a read may hold when no limit was set for the file being parsed (the default
+# max_table_size_mb): a reader used on its own, in a notebook, is bounded too.
+DEFAULT_LIMIT = 1024 * 10**6
+
+
+class TooLarge(OSError):
+    """The content is larger than its limit once decompressed (a one-line message)."""
+
+
+@dataclass(frozen=True)
+class ReadLimit:
+    """The bytes the content of the file being parsed may hold, and the config key that raises it."""
+
+    bytes: int | None = DEFAULT_LIMIT
+    key: str = "max_table_size_mb"
+
+    def refusal(self, what: str = "its content") -> TooLarge:
+        mb = (self.bytes or 0) / 1e6
+        return TooLarge(errno.EFBIG, f"{what} is larger than {mb:,.0f} MB once decompressed, over the size limit "
+                                     f"(raise it in the config: {self.key})")
+
+
+# Set by the core around each file's parse (one per task, in whichever worker runs
+# it), so that every reader a plugin calls is bounded by that file's limit without
+# threading the number through each plugin's functions.
+_LIMIT: ContextVar[ReadLimit | None] = ContextVar("rinec_read_limit", default=None)
+_UNSET = ReadLimit()
+
+
+def current_limit() -> ReadLimit:
+    """The limit in force for the file being parsed."""
+    return _LIMIT.get() or _UNSET
+
+
+@contextlib.contextmanager
+def limited_to(limit: int | None, key: str = "max_table_size_mb") -> Iterator[None]:
+    """Bound every read done inside the block by ``limit`` decompressed bytes."""
+    token = _LIMIT.set(ReadLimit(limit, key))
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
+
+
+class _Capped(io.RawIOBase):
+    """A stream that raises :class:`TooLarge` instead of yielding more than ``limit`` bytes."""
+
+    def __init__(self, inner: BinaryIO, limit: ReadLimit) -> None:
+        self.inner, self.limit, self.seen = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        self.seen += len(data)
+        if self.limit.bytes is not None and self.seen > self.limit.bytes:
+            raise self.limit.refusal()
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def open_content(path: str | os.PathLike[str], limit: ReadLimit | None = None) -> BinaryIO:
+    """The file's content as a stream, decompressed when it is gzip or BGZF (by its
+    bytes, not its name), opened as :func:`open_regular` does, and refusing to
+    yield more than the limit (default: the one in force) however the bytes are
+    compressed."""
+    import gzip
+
+    limit = limit or current_limit()
+    raw = open_regular(path)
+    try:
+        start = raw.read(2)
+        raw.seek(0)
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if start == GZIP_MAGIC else raw  # type: ignore[assignment]
+        return io.BufferedReader(_Capped(stream, limit), buffer_size=1 << 16)  # type: ignore[return-value]
+    except BaseException:
+        raw.close()
+        raise
+
+
+def read_content(path: str | os.PathLike[str], limit: ReadLimit | None = None) -> bytes:
+    """The whole content of the file (see :func:`open_content`), refused past the limit.
+
+    Compressed content is first decompressed without being kept, to learn its size:
+    a 1.6 MB gzip bomb is refused after counting up to the limit, not after holding
+    that much in memory (a legitimate table's second decompression costs little)."""
+    limit = limit or current_limit()
+    with open_regular(path) as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+    if compressed and limit.bytes is not None:
+        with open_content(path, limit) as stream:
+            while stream.read(1 << 20):
+                pass
+    with open_content(path, limit) as stream:
+        return stream.read()
+
+
+def read_head(path: str | os.PathLike[str], budget: int) -> bytes:
+    """At most ``budget`` bytes of the file's decompressed content, however long its lines."""
+    with open_content(path, ReadLimit(None)) as stream:
+        return stream.read(budget)
+
+
+def read_small(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a small file that travels with an input (a sidecar, an annotation
+    file), opened as :func:`open_regular` does and refused, unread, past ``limit``."""
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise TooLarge(errno.EFBIG, f"{size:,} bytes, over the limit of {limit:,} for this kind of file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # it grew after the check
+        raise TooLarge(errno.EFBIG, f"more than {limit:,} bytes, over the limit for this kind of file")
+    return data

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import FoundFile, Pattern
-from .safeio import display_name, kind_of, open_regular
+from .safeio import display_name, kind_of, open_regular, read_head
 
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 1 << 20  # never read more than this to sniff contents
@@ -142,18 +142,10 @@ class _Matcher:
 
 
 def _head(path: str, max_lines: int) -> str:
-    with open_regular(path) as raw:
-        start = raw.read(2)
-        raw.seek(0)
-        stream = gzip.GzipFile(fileobj=raw) if start == GZIP_MAGIC else raw
-        lines: list[bytes] = []
-        size = 0
-        for line in stream:
-            lines.append(line)
-            size += len(line)
-            if len(lines) >= max_lines or size >= SNIFF_BYTES:
-                break
-    return b"".join(lines).decode("utf-8", errors="replace")
+    """The first ``max_lines`` lines within SNIFF_BYTES of decompressed content: a
+    "line" of gigabytes (gzip of one byte repeated) costs the budget, not the line."""
+    head = read_head(path, SNIFF_BYTES)
+    return b"".join(head.splitlines(keepends=True)[:max_lines]).decode("utf-8", errors="replace")
 
 
 def _ignored(relpath: str, name: str, ignore: list[str]) -> bool:
@@ -344,5 +336,7 @@ def _match_file(
                 plugin=pp.plugin,
                 pattern=pp.pattern.key,
                 size=st.st_size,
+                limit=max_file_size,
+                limit_key=limit_key,
             )
         )

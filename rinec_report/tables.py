@@ -22,7 +22,6 @@ import calendar
 import csv
 import datetime as dt
 import functools
-import gzip
 import io
 import math
 import re
@@ -90,13 +89,12 @@ def read_table(path: str | Path, sheet: str | None = None) -> TextTable:
 
 
 def _read_bytes(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        # Streamed: gzip.decompress copies the rest of the input once per member, which
-        # is quadratic in a bgzipped table's thousands of members.
-        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
-            raw = stream.read()
-    return raw
+    # The checked, bounded read: gzip and BGZF content is decompressed as a stream
+    # (gzip.decompress would copy the rest of the input once per bgzip member) and
+    # counts against the file's size limit after decompression, not before.
+    from .safeio import read_content
+
+    return read_content(path)
 
 
 def decode(raw: bytes) -> str:
@@ -213,103 +211,110 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _excel_grid(path: Path, sheet: str | None) -> tuple[list[list[str]], list[int], str, list[str]]:
-    import openpyxl
+    """The sheet's rows as text, streamed by the cells it stores (openpyxl's full load
+    expands merged ranges and pads rows to the declared dimension, and holds every cell
+    as an object: gigabytes for a small hostile file). Merged ranges come from the byte
+    scan that checked the workbook first, and are filled from their top-left cell."""
+    from .xlsx import check_workbook, read_sheet, sheet_names
 
-    from .xlsx import check_workbook, iter_used_rows
-
-    check_workbook(path)  # a zip that is not a workbook, or sheets that unpack to gigabytes
-    book = openpyxl.load_workbook(path, data_only=True)
-    try:
-        ws = _choose_sheet(book, sheet)
-        formulas = _formula_cells(path, ws.title)
-        merged = [r for r in ws.merged_cells.ranges]
-        fill: dict[tuple[int, int], Any] = {}
-        notes = []
-        for rng in merged:
-            top = ws.cell(rng.min_row, rng.min_col)
-            if rng.max_row > rng.min_row:
-                notes.append(f"{rng.coord} ({_excel_text(top)!r})")
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    fill[(r, c)] = top
-        grid: list[list[str]] = []
-        numbers: list[int] = []
-        no_value: list[str] = []
-        # The cells the sheet stores, not ws.iter_rows()'s declared rectangle (a stray
-        # cell at XFD1048576 would make that 17 billion cells).
-        for number, row in iter_used_rows(ws, extra=fill.keys()):
-            cells = []
-            for cell in row:
-                source = fill.get((cell.row, cell.column), cell)
-                text = _excel_text(source)
-                if not text and cell.coordinate in formulas:
-                    no_value.append(cell.coordinate)
-                cells.append(text)
-            if any(cells):
-                grid.append(cells)
-                numbers.append(number)
-    finally:
-        book.close()
+    scanned = check_workbook(path)  # a zip that is not a workbook, or over any bound
+    chosen = _choose_sheet(path, sheet_names(path), sheet)
+    values = {}
+    for number, row in zip(chosen.row_numbers, zip(chosen.rows, chosen.formats, strict=True), strict=True):
+        for column, value, fmt in zip(chosen.columns, *row, strict=True):
+            if value is not None:
+                values[(number, column)] = _excel_text(value, fmt)
+    notes, used_rows, used_columns = _fill_merged(scanned.merged.get(chosen.name, []), values)
+    empty_formulas: set[tuple[int, int]] = set()
+    if chosen.name in scanned.formulas:  # a second pass only when the sheet stores a formula
+        formulas = read_sheet(path, chosen.name, data_only=False, checked=True)
+        for number, row in zip(formulas.row_numbers, formulas.rows, strict=True):
+            for column, value in zip(formulas.columns, row, strict=True):
+                if isinstance(value, str) and value.startswith("=") and not values.get((number, column)):
+                    empty_formulas.add((number, column))
+    columns = sorted(set(chosen.columns) | used_columns)
+    grid: list[list[str]] = []
+    numbers: list[int] = []
+    for number in sorted(set(chosen.row_numbers) | used_rows):
+        cells = [values.get((number, c), "") for c in columns]
+        if any(cells):
+            grid.append(cells)
+            numbers.append(number)
     if notes:
         warnings.warn(
-            f"sheet {ws.title!r}: merged cells filled into every row they span: {', '.join(notes[:5])}"
+            f"sheet {chosen.name!r}: merged cells filled into every row they span: {', '.join(notes[:5])}"
             + (f" and {len(notes) - 5} more" if len(notes) > 5 else ""),
             InputWarning,
             stacklevel=3,
         )
-    if no_value:
+    if empty_formulas:
+        from openpyxl.utils.cell import get_column_letter
+
+        where = [f"{get_column_letter(c)}{r}" for r, c in sorted(empty_formulas)]
         warnings.warn(
-            f"sheet {ws.title!r}: {len(no_value)} formula cell(s) have no saved value and are read as "
-            f"empty ({', '.join(no_value[:5])}); open and save the file in Excel or LibreOffice",
+            f"sheet {chosen.name!r}: {len(where)} formula cell(s) have no saved value and are read as "
+            f"empty ({', '.join(where[:5])}); open and save the file in Excel or LibreOffice",
             InputWarning,
             stacklevel=3,
         )
-    return grid, numbers, ws.title, [f"merged: {n}" for n in notes]
+    return grid, numbers, chosen.name, [f"merged: {n}" for n in notes]
 
 
-def _choose_sheet(book: Any, sheet: str | None) -> Any:
-    names = book.sheetnames
+def _fill_merged(refs: list[str], values: dict[tuple[int, int], str]) -> tuple[list[str], set[int], set[int]]:
+    """Fill every cell of each merged range with its top-left cell's text (as Excel
+    shows it). Returns the notes for ranges that span rows, and the rows and columns
+    the ranges cover (kept even where empty, as a spreadsheet shows them). The scan
+    already bounded the ranges' cells."""
+    from openpyxl.utils.cell import range_boundaries
+
+    notes: list[str] = []
+    rows: set[int] = set()
+    columns: set[int] = set()
+    for ref in refs:
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if None in (min_col, min_row, max_col, max_row):
+            continue
+        top = values.get((min_row, min_col), "")
+        if max_row > min_row:
+            notes.append(f"{ref} ({top!r})")
+        rows.update(range(min_row, max_row + 1))
+        columns.update(range(min_col, max_col + 1))
+        for r in range(min_row, max_row + 1):
+            for c in range(min_col, max_col + 1):
+                values[(r, c)] = top
+    return notes, rows, columns
+
+
+def _choose_sheet(path: Path, names: list[str], sheet: str | None) -> Any:
+    from .xlsx import read_sheet
+
     if sheet is not None:
-        if sheet in names:
-            return book[sheet]
-        folded = {n.casefold().strip(): n for n in names}
-        if sheet.casefold().strip() in folded:
-            return book[folded[sheet.casefold().strip()]]
-        raise InputError(f"no sheet {sheet!r}; sheets: {', '.join(names)}")
-    filled = [ws for ws in book.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws.cell(1, 1).value]
+        if sheet not in names:
+            folded = {n.casefold().strip(): n for n in names}
+            if sheet.casefold().strip() not in folded:
+                raise InputError(f"no sheet {sheet!r}; sheets: {', '.join(names)}")
+            sheet = folded[sheet.casefold().strip()]
+        return read_sheet(path, sheet, number_formats=True, checked=True)
+    read = [read_sheet(path, name, number_formats=True, checked=True) for name in names]
+    filled = [s for s in read if s.rows]
     if len(filled) > 1:
         warnings.warn(
-            f"{len(filled)} sheets hold data ({', '.join(ws.title for ws in filled)}); read "
-            f"{filled[0].title!r}: name another with the plugin's sheet option",
+            f"{len(filled)} sheets hold data ({', '.join(s.name for s in filled)}); read "
+            f"{filled[0].name!r}: name another with the plugin's sheet option",
             InputWarning,
             stacklevel=4,
         )
-    return filled[0] if filled else book.worksheets[0]
+    if filled:
+        return filled[0]
+    if not read:
+        raise InputError("the workbook has no sheet")
+    return read[0]
 
 
-def _formula_cells(path: Path, title: str) -> set[str]:
-    """Coordinates of formula cells; only worth a second read when the sheet has any."""
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        if not any(b"<f" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")):
-            return set()
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, data_only=False)
-    try:
-        # The stored cells only (iter_rows would walk the declared dimension).
-        return {
-            cell.coordinate
-            for cell in book[title]._cells.values()
-            if isinstance(cell.value, str) and cell.value.startswith("=")
-        }
-    finally:
-        book.close()
-
-
-def _excel_text(cell: Any) -> str:
-    value = cell.value
+def _excel_text(value: Any, number_format: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -320,7 +325,7 @@ def _excel_text(cell: Any) -> str:
     if isinstance(value, dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, int | float):
-        if "%" in (cell.number_format or "") and not isinstance(value, bool):
+        if "%" in (number_format or ""):
             # A cell formatted as a percentage stores 0.6 for 60%.
             return f"{value * 100:g}%"
         return number_text(float(value))

@@ -55,7 +55,9 @@ class StudyMeta:
 
 def parse_meta_study(path: str) -> StudyMeta:
     fields: dict[str, str] = {}
-    for line in tables.decode(Path(path).read_bytes()).splitlines():
+    from rinec_report.safeio import read_small
+
+    for line in tables.decode(read_small(path, 1 << 20)).splitlines():
         key, sep, value = line.partition(":")
         if sep:
             fields[key.strip().lower()] = value.strip()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import io
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
 
 from rinec_report.model import InputError, InputWarning
+from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, read_content, read_small
+from rinec_report.yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
 
 KEYS = ("title", "description", "plot_type", "patient_column", "x", "y", "summary", "section_id")
 PLOT_TYPES = ("table", "bar", "line", "scatter", "heatmap")
@@ -26,22 +28,32 @@ def _stem(path: Path) -> str:
 
 
 def sidecar(path: Path) -> dict[str, Any]:
-    """Settings from ``<stem>.yaml`` / ``.yml`` / ``.json`` beside the file, if any."""
-    import yaml
+    """Settings from ``<stem>.yaml`` / ``.yml`` / ``.json`` beside the file, if any.
 
+    A sidecar is opened as every input is (no link followed, a regular file, at most
+    the YAML loader's bound); one that is a link or not a file is named in a warning
+    and left out, so that nothing from outside the run directory reaches the page."""
     for suffix in SIDECARS:
         candidate = path.with_name(_stem(path) + suffix)
-        if candidate.is_file():
-            try:
-                text = candidate.read_text(encoding="utf-8")
-                found = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-            except (OSError, ValueError, yaml.YAMLError) as exc:
-                raise InputError(f"sidecar {candidate.name}: not readable ({str(exc).splitlines()[0]})") from exc
-            if found is None:
-                return {}
-            if not isinstance(found, dict):
-                raise InputError(f"sidecar {candidate.name}: must be a mapping of keys to values")
-            return found
+        if not os.path.lexists(candidate):
+            continue
+        try:
+            raw = read_small(candidate, MAX_YAML_BYTES)
+        except (LinkRefused, NotRegularFile) as exc:
+            warnings.warn(f"sidecar {candidate.name}: {exc.strerror}; left out", InputWarning, stacklevel=2)
+            return {}
+        except OSError as exc:
+            raise InputError(f"sidecar {candidate.name}: not readable ({exc.strerror or exc})") from None
+        try:
+            found = json.loads(raw) if suffix == ".json" else load_yaml(raw)
+        except (ValueError, RecursionError) as exc:
+            detail = (str(exc).splitlines() or ["nested too deeply"])[0]
+            raise InputError(f"sidecar {candidate.name}: not readable ({detail})") from None
+        if found is None:
+            return {}
+        if not isinstance(found, dict):
+            raise InputError(f"sidecar {candidate.name}: must be a mapping of keys to values")
+        return found
     return {}
 
 
@@ -63,9 +75,8 @@ def settings(found: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _header(lines: list[str], where: str) -> tuple[dict[str, Any], int]:
-    """``# key: value`` lines at the top, and how many lines they take."""
-    import yaml
-
+    """``# key: value`` lines at the top, and how many lines they take (read by the
+    bounded YAML loader: a header is as untrusted as a config file)."""
     taken = []
     for line in lines:
         if not line.startswith("#"):
@@ -74,9 +85,9 @@ def _header(lines: list[str], where: str) -> tuple[dict[str, Any], int]:
     if not taken:
         return {}, 0
     try:
-        found = yaml.safe_load("\n".join(t for t in taken if t))
-    except yaml.YAMLError as exc:
-        raise InputError(f"header line {len(taken)}: not 'key: value' ({getattr(exc, 'problem', exc)})") from exc
+        found = load_yaml("\n".join(t for t in taken if t))
+    except YamlRefused as exc:
+        raise InputError(f"the '#' header lines (1-{len(taken)}): {exc}") from None
     if found is None:
         return {}, len(taken)
     if not isinstance(found, dict):
@@ -88,9 +99,7 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
     import pandas as pd
 
     p = Path(path)
-    raw = p.read_bytes()
-    if p.name.lower().endswith(".gz"):
-        raw = gzip.decompress(raw)
+    raw = read_content(p)  # checked, and bounded after decompression
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -118,12 +127,13 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
 
 def read_image(path: str, relpath: str, max_mb: float) -> dict[str, Any] | None:
     p = Path(path)
-    size = p.stat().st_size
-    if size > max_mb * 1024 * 1024:
+    try:
+        raw = read_small(p, int(max_mb * 1024 * 1024))
+    except TooLarge:
+        size = p.stat().st_size
         warnings.warn(f"{size / 1048576:.1f} MB is over custom.max_image_mb ({max_mb:g}): left out",
                       InputWarning, stacklevel=2)
         return None
-    raw = p.read_bytes()
     svg = p.name.lower().endswith(".svg")
     if svg and b"<svg" not in raw[:4096].lower():
         raise InputError("not an SVG image (no <svg element at the start)")

@@ -76,9 +76,11 @@ def input_path(value: str, run_dir: str, option: str, confine: bool = True) -> P
             f"enrichment option '{option}': {value} is outside the run directory; copy the file into it "
             f"(or set allow_links_outside: true)"
         )
-    if not path.is_file():
+    if not os.path.isfile(real):
         raise InputError(f"enrichment option '{option}': file not found: {value}")
-    return path
+    # The real path: the checked open that reads it follows no link, and a link the
+    # run directory holds was judged here, once.
+    return Path(real)
 
 
 def config_genes(value: Any, run_dir: str, confine: bool = True) -> tuple[list[str], str] | None:

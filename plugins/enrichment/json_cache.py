@@ -10,11 +10,12 @@ would outgrow its bound.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import secrets
 import stat
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,16 +66,20 @@ class JsonCache:
         self._load()
 
     def _load(self) -> None:
+        from rinec_report.safeio import LinkRefused, NotRegularFile, open_regular
+
         try:
-            # Non-blocking open and a check of what was opened: a FIFO or a device
-            # in the run directory's cache folder must not hang or feed the run.
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as fh:
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
-                    self.problem = "the cache is not a regular file; not used"
-                    return
+            # The checked open: a FIFO or a device in the run directory's cache folder
+            # must not hang or feed the run, nor a link there read a file from elsewhere.
+            with open_regular(self.path) as fh:
                 data = fh.read(self.max_bytes + 1)
         except FileNotFoundError:
+            return
+        except NotRegularFile:
+            self.problem = "the cache is not a regular file; not used"
+            return
+        except LinkRefused:
+            self.problem = "the cache (or its folder) is a link; not used"
             return
         except OSError as exc:
             self.problem = f"cannot read the cache ({exc.strerror or exc}); not used"
@@ -131,11 +136,25 @@ class JsonCache:
             del self.entries[oldest]
             text = json.dumps(self._document(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        # Written through the folder's own descriptor, opened without following a link:
+        # a cache folder (or file) that a run directory made a link must not make the
+        # program write elsewhere. The temporary is new (O_EXCL) and replaced atomically.
+        folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            if stat.S_ISLNK(os.lstat(self.path.name, dir_fd=folder).st_mode):
+                raise OSError(f"{self.path.name} is a link; the cache is not written")
+        except FileNotFoundError:
+            pass
+        try:
+            tmp = f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(text)
+                os.replace(tmp, self.path.name, src_dir_fd=folder, dst_dir_fd=folder)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp, dir_fd=folder)
+                raise
+        finally:
+            os.close(folder)

@@ -24,7 +24,12 @@ NETWORK_COLUMNS = ["gene_a", "gene_b", "score", "source"]
 
 
 def _read_tsv(path: str | Path) -> pd.DataFrame:
-    text = Path(path).read_text(encoding="utf-8-sig")
+    from rinec_report.safeio import read_content
+
+    try:
+        text = read_content(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
     # index_col=False: a row with more fields than the header must not turn the
     # first columns into the index (the row numbers below would be tuples).
     frame = pd.read_csv(io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, index_col=False)

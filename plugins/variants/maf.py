@@ -5,13 +5,16 @@ one warning counting them and quoting the first line numbers."""
 
 from __future__ import annotations
 
-import gzip
+import contextlib
+import io
 import re
 import warnings
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from rinec_report.model import InputError, InputWarning
+from rinec_report.safeio import open_content, open_regular
 
 from .classify import variant_type
 from .frames import MUTATION_COLUMNS
@@ -31,11 +34,11 @@ _QUOTED_LINES = 5
 
 def _header(path: str) -> tuple[int, list[str]]:
     """Leading '#' lines to skip, and the column names (surrounding spaces dropped)."""
-    opener = gzip.open if path.endswith(".gz") else open
     skip = 0
     try:
-        # Universal newlines: MAFs saved with old Mac line ends (\r) read too.
-        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        # Universal newlines: MAFs saved with old Mac line ends (\r) read too. The
+        # checked, bounded stream: gzip is recognised by its bytes, not the name.
+        with io.TextIOWrapper(open_content(path), encoding="utf-8", errors="replace") as fh:
             for line in fh:
                 if line.startswith("#"):
                     skip += 1
@@ -47,6 +50,23 @@ def _header(path: str) -> tuple[int, list[str]]:
     except (EOFError, OSError, zlib.error) as exc:
         raise InputError(f"cannot be read: {exc}") from None
     raise InputError("the MAF has no header line")
+
+
+@contextlib.contextmanager
+def _source(path: str) -> Iterator[Any]:
+    """What pyarrow reads: a plain file as the checked descriptor's own path (pyarrow's
+    fast native reader; no link can be swapped in), gzip through the checked stream that
+    refuses content past the file's limit once decompressed."""
+    from rinec_report.safeio import GZIP_MAGIC, checked_path
+
+    with open_regular(path) as fh:
+        compressed = fh.read(2) == GZIP_MAGIC
+    if compressed:
+        with open_content(path) as stream:
+            yield stream
+    else:
+        with checked_path(path) as proc:
+            yield proc
 
 
 def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -91,18 +111,19 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     text = pa.dictionary(pa.int32(), pa.string())
 
     def read(threads: bool) -> Any:
-        return pcsv.read_csv(
-            path,
-            read_options=pcsv.ReadOptions(skip_rows=skip + 1, column_names=unique,
-                                          block_size=1 << 24, use_threads=threads),
-            parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False,
-                                            invalid_row_handler=refuse_row if threads else skip_row),
-            convert_options=pcsv.ConvertOptions(
-                include_columns=list(wanted),
-                column_types={c: pa.string() if wanted[c] == "pos" else text for c in wanted},
-                strings_can_be_null=False,
-            ),
-        )
+        with _source(path) as source:
+            return pcsv.read_csv(
+                source,
+                read_options=pcsv.ReadOptions(skip_rows=skip + 1, column_names=unique,
+                                              block_size=1 << 24, use_threads=threads),
+                parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False,
+                                                invalid_row_handler=refuse_row if threads else skip_row),
+                convert_options=pcsv.ConvertOptions(
+                    include_columns=list(wanted),
+                    column_types={c: pa.string() if wanted[c] == "pos" else text for c in wanted},
+                    strings_can_be_null=False,
+                ),
+            )
 
     try:
         try:

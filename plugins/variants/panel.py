@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
+import io
 import re
 from typing import Any
 
 from rinec_report.model import InputError
+from rinec_report.safeio import open_content
 
 _GENE_SPLIT = re.compile(r"[;,|:\s_]")
 _LOOKS_LIKE_REGION = re.compile(r"^(chr)?[0-9XYMT]+[:\-]\d")
@@ -16,11 +17,11 @@ def parse_bed(path: str) -> dict[str, Any]:
     """Merged territory in base pairs and Mb, interval count, and the sorted gene
     symbols of the name column (the part before ';', ',', '|', ':' or '_', so
     ``TP53_exon5`` counts as TP53)."""
-    opener = gzip.open if path.endswith(".gz") else open
     by_chrom: dict[str, list[tuple[int, int]]] = {}
     genes: set[str] = set()
     intervals = 0
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+    # The checked, bounded stream (gzip recognised by its bytes, not the name).
+    with io.TextIOWrapper(open_content(path), encoding="utf-8", errors="replace") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue
