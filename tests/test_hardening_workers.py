@@ -183,6 +183,63 @@ def test_sixteen_files_a_few_malformed_the_good_ones_are_reported(tmp_path: Path
     assert samples == {f"T{i:02d}" for i in range(17)}
 
 
+def _bcf_of(vcf_text: str, tmp: Path) -> bytes:
+    """A BCF of ``vcf_text``, written by htslib (through cyvcf2's writer)."""
+    from cyvcf2 import VCF, Writer
+
+    source = tmp / "seed.vcf"
+    source.write_text(vcf_text)
+    reader = VCF(str(source))
+    writer = Writer(str(tmp / "seed.bcf"), reader, mode="wb")
+    for record in reader:
+        writer.write_record(record)
+    writer.close()
+    reader.close()
+    return (tmp / "seed.bcf").read_bytes()
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
+@given(vcf=malformed_vcfs(), bcf_cut=st.integers(0, 2000), bcf_noise=st.binary(min_size=1, max_size=64),
+       bcf_at=st.integers(0, 2000))
+def test_a_run_with_malformed_vcf_and_bcf_files_reports_every_good_file(
+        tmp_path_factory: pytest.TempPathFactory, vcf: bytes, bcf_cut: int, bcf_noise: bytes, bcf_at: int) -> None:
+    """The command in a child process over 16 good VCFs, a malformed VCF and a BCF with
+    random bytes written over it (records included) and possibly cut short: the command
+    is never killed by a signal, each bad file gets at most one error line, and every
+    good file's variant is in the report."""
+    tmp = tmp_path_factory.mktemp("fuzzrun")
+    run_dir = tmp / "run"
+    run_dir.mkdir()
+    for i in range(16):
+        (run_dir / f"T{i:02d}.vcf").write_text(_good_vcf(i))
+    (run_dir / ("bad.vcf.gz" if vcf[:2] == b"\x1f\x8b" else "bad.vcf")).write_bytes(vcf)
+    # Noise over the records themselves: the BCF decompressed, its records overwritten
+    # after the header (magic, length, text: the BCF specification's layout), BGZF again.
+    raw = bytearray(gzip.decompress(_bcf_of(HEADER.replace("S1", "B1") + RECORD.format(pos=7)
+                                            + RECORD.format(pos=8), tmp)))
+    body = 9 + struct.unpack("<I", raw[5:9])[0]
+    at = body + bcf_at % (len(raw) - body)
+    raw[at:at + len(bcf_noise)] = bcf_noise
+    packed = _bgzf(bytes(raw))
+    (run_dir / "bad.bcf").write_bytes(packed if bcf_cut % 3 else packed[: len(packed) - 1 - bcf_cut % len(packed)])
+    done = subprocess.run([sys.executable, "-c", "from rinec_report.cli import console; console()", str(run_dir),
+                           "-o", str(tmp / "out"), "-f", "-v", "-m", "variants"],
+                          capture_output=True, text=True, errors="replace", timeout=CHILD_S,
+                          env={**os.environ, "SOURCE_DATE_EPOCH": "1600000000"})
+    assert done.returncode in (0, 1), (done.returncode, done.stderr[-3000:])
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("rinec-report: error")]
+    for name in ("bad.vcf", "bad.vcf.gz", "bad.bcf"):
+        assert len([e for e in errors if f" {name}: " in e or f"/{name}: " in e]) <= 1, errors
+    assert not [e for e in errors if "T0" in e or "T1" in e], errors
+    table = (tmp / "out" / "rinec_report_data" / "variants_mutations.tsv").read_text()
+    for i in range(16):
+        assert f"T{i:02d}" in table
+
+
 def _values(n: int, run_dir: Path, bad: tuple[str, ...]) -> dict[str, int]:
     run_dir.mkdir(parents=True, exist_ok=True)
     good = {f"S{i:02d}": i * i for i in range(n)}
