@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, TypeVar
 
-from .supervise import START_LIMIT_S, TASK_LIMIT_S, run_supervised, task_limit
+from .supervise import START_LIMIT_S, SUBPROCESS, TASK_LIMIT_S, run_supervised, task_limit
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -198,7 +198,7 @@ def _run_batch(fn: Callable[[T], R], batch: list[T], failed: Callable[[T, str], 
     """One batch on a Dask worker, in a watched child process: a crash or a hang
     costs its file, not the worker, and what htslib prints goes to the child's
     stderr, where each parse captures it (a worker's threads share one)."""
-    return list(run_supervised(fn, batch, 1, len(batch), preload, failed, limit))
+    return list(run_supervised(fn, batch, 1, len(batch), preload, failed, limit, launcher=SUBPROCESS))
 
 
 def make_executor(kind: str, jobs: int | None, preload: Sequence[str], scheduler: str | None,

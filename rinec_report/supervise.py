@@ -22,6 +22,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ START_LIMIT_S = 30.0
 # a reader that will never finish. RINEC_PARSE_TIMEOUT (seconds) sets it.
 TASK_LIMIT_S = 600.0
 TASK_LIMIT_ENV = "RINEC_PARSE_TIMEOUT"
+
+# How children start: forked by multiprocessing's fork server (it imports the
+# libraries once for every child), or as new ``python`` processes, which a daemonic
+# process (a Dask worker) can start where multiprocessing refuses to.
+FORK_SERVER, SUBPROCESS = "fork server", "subprocess"
 
 class WorkerStartError(RuntimeError):
     """A child could not start (it died, failed to import, or was not ready in time)."""
@@ -87,7 +93,7 @@ class _Job:
 
 @dataclass
 class _Child:
-    process: subprocess.Popen
+    process: Any  # subprocess.Popen, or _Forked
     send: Connection
     receive: Connection
     started: float
@@ -107,7 +113,29 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def _start(preload: Sequence[str], env: dict[str, str]) -> _Child:
+class _Forked:
+    """A fork server's child with the few methods of ``subprocess.Popen`` used here."""
+
+    def __init__(self, process: Any) -> None:
+        self.process = process
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.exitcode
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self.process.join(timeout)
+        if self.process.exitcode is None:
+            raise subprocess.TimeoutExpired("parse worker", timeout or 0)
+        return self.process.exitcode
+
+
+def _start(preload: Sequence[str], env: dict[str, str], launcher: str) -> _Child:
+    if launcher == FORK_SERVER:
+        return _start_forked(preload)
     child_reads, parent_writes = os.pipe()
     parent_reads, child_writes = os.pipe()
     command = f"from rinec_report.supervise import child_main; child_main({child_reads}, {child_writes})"
@@ -125,6 +153,69 @@ def _start(preload: Sequence[str], env: dict[str, str]) -> _Child:
     with contextlib.suppress(OSError):  # it died at once: seen as the end of its pipe
         child.send.send(("start", list(sys.path), list(preload)))
     return child
+
+
+def _start_forked(preload: Sequence[str]) -> _Child:
+    """A child forked by multiprocessing's fork server, which imports ``preload`` once
+    for every child (a restart after a crash costs a fork, not the imports)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([*preload, __name__])
+    child_reads, parent_writes = context.Pipe(duplex=False)
+    parent_reads, child_writes = context.Pipe(duplex=False)
+    process = context.Process(target=child_main, args=(child_reads, child_writes), daemon=True)
+    # A fork server stuck in its imports (OpenBLAS short of address space waits for
+    # ever) would hold start() for ever: past the limit it is killed, and start() fails.
+    watchdog = threading.Timer(START_LIMIT_S, _kill_the_fork_server)
+    watchdog.start()
+    try:
+        with _main_not_inherited():
+            process.start()
+    except (OSError, EOFError, ValueError) as exc:
+        for conn in (child_reads, parent_writes, parent_reads, child_writes):
+            conn.close()
+        raise WorkerStartError(f"a parse worker could not start: {exc}", is_memory_failure(exc)) from None
+    finally:
+        watchdog.cancel()
+    child_reads.close()
+    child_writes.close()
+    child = _Child(_Forked(process), parent_writes, parent_reads, time.monotonic())
+    with contextlib.suppress(OSError):
+        child.send.send(("start", list(sys.path), list(preload)))
+    return child
+
+
+def _kill_the_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _main_not_inherited() -> Iterator[None]:
+    """Start a child without re-running the caller's script.
+
+    multiprocessing re-imports ``__main__`` in every forkserver or spawn child, so a
+    script that calls ``rinec_report.run()`` without an ``if __name__ == "__main__":``
+    guard would run again in each child. Children here only run module-level
+    functions of importable modules, never code from ``__main__``, so the script's
+    path and spec are kept from them while a child starts."""
+    main = sys.modules.get("__main__")
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main and name in main.__dict__}
+    for name in saved:
+        if name == "__spec__":
+            main.__spec__ = None
+        else:
+            del main.__dict__[name]
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.update(saved)
 
 
 def _stop(child: _Child, kill: bool = False) -> None:
@@ -153,6 +244,7 @@ def run_supervised(
     failed: Callable[[T, str], R] | None = None,
     limit: float = TASK_LIMIT_S,
     start_limit: float = START_LIMIT_S,
+    launcher: str | None = None,
 ) -> Iterator[R]:
     """``fn(item)`` for every item, in order, each in a watched child process.
 
@@ -164,10 +256,14 @@ def run_supervised(
     start raises :class:`WorkerStartError`; an exception ``fn`` raised is raised here."""
     if not items:
         return iter(())
-    pool = _Pool(fn, items, chunksize, preload, failed, limit, start_limit)
+    if launcher is None:
+        import multiprocessing
+
+        launcher = SUBPROCESS if multiprocessing.current_process().daemon else FORK_SERVER
+    pool = _Pool(fn, items, chunksize, preload, failed, limit, start_limit, launcher)
     try:
         for _ in range(min(workers, len(pool.queue))):
-            pool.children.append(_start(preload, pool.env))
+            pool.children.append(_start(preload, pool.env, launcher))
     except BaseException:
         pool.close()
         raise
@@ -176,8 +272,10 @@ def run_supervised(
 
 class _Pool:
     def __init__(self, fn: Callable[[Any], Any], items: Sequence[Any], chunksize: int, preload: Sequence[str],
-                 failed: Callable[[Any, str], Any] | None, limit: float, start_limit: float) -> None:
+                 failed: Callable[[Any, str], Any] | None, limit: float, start_limit: float,
+                 launcher: str) -> None:
         n = len(items)
+        self.launcher = launcher
         self.fn, self.n, self.preload, self.failed = fn, n, preload, failed
         self.limit, self.start_limit = limit, start_limit
         self.queue: collections.deque[list[_Job]] = collections.deque(
@@ -201,7 +299,7 @@ class _Pool:
 
     def _replace(self) -> None:
         if self.queue or any(c.current for c in self.children):
-            self.children.append(_start(self.preload, self.env))
+            self.children.append(_start(self.preload, self.env, self.launcher))
 
     def results(self) -> Iterator[Any]:
         next_out = 0
@@ -223,7 +321,7 @@ class _Pool:
                 with contextlib.suppress(OSError):  # it died: its pipe's end says so below
                     child.send.send((self.fn, [(j.index, j.item) for j in child.jobs]))
         if not self.children:  # every child died with work left: start another
-            self.children.append(_start(self.preload, self.env))
+            self.children.append(_start(self.preload, self.env, self.launcher))
         ready = wait([c.receive for c in self.children], timeout=1.0)
         now = time.monotonic()
         for child in list(self.children):
@@ -286,9 +384,11 @@ def _after_death(child: _Child, queue: collections.deque[list[_Job]], fail: Call
         queue.appendleft([_Job(job.index, job.item, retried=True)])
 
 
-def child_main(read_fd: int, write_fd: int) -> None:
-    """A child's life: import what it is told, say so, then run the work it gets."""
-    receive, send = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
+def child_main(read: int | Connection, write: int | Connection) -> None:
+    """A child's life: import what it is told, say so, then run the work it gets
+    (``read`` and ``write``: its ends of the two pipes, as descriptors or connections)."""
+    receive = read if isinstance(read, Connection) else Connection(read, writable=False)
+    send = write if isinstance(write, Connection) else Connection(write, readable=False)
     try:
         _, path, preload = receive.recv()
         sys.path[:] = path
