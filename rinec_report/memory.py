@@ -28,6 +28,8 @@ def is_memory_failure(exc: BaseException) -> bool:
     if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
         return True
     text = str(exc).lower()
+    if isinstance(exc, RuntimeError) and "can't start new thread" in text:  # no room for its stack
+        return True
     return isinstance(exc, ImportError | OSError) and (
         "failed to map segment" in text or "cannot allocate memory" in text or "out of memory" in text)
 

@@ -307,6 +307,7 @@ def test_memory_failures_are_recognised() -> None:
     assert is_memory_failure(ImportError("/x/vl_convert.abi3.so: failed to map segment from shared object"))
     assert is_memory_failure(MemoryError())
     assert is_memory_failure(OSError(12, "Cannot allocate memory"))
+    assert is_memory_failure(RuntimeError("can't start new thread"))
     assert not is_memory_failure(ImportError("No module named 'x'"))
     assert not is_memory_failure(OSError(2, "No such file or directory"))
 
