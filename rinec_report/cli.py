@@ -339,8 +339,10 @@ def _out_of_memory(exc: BaseException) -> bool:
 
 def _end_with_one_line(exc: Exception) -> None:
     """A run that ran out of memory (a MemoryError, a library that could not be
-    mapped, a parse worker that could not start) ends with one line, exit 1, as does
-    a parse worker that could not start; any other exception goes on as it came."""
+    mapped, a thread or a parse worker that could not start) ends with one line, exit
+    1, as does a parse that could not go on (a worker that did not start, a Dask task
+    that never answered); any other exception goes on as it came."""
+    from .executor import ExecutorError
     from .memory import out_of_memory_line
     from .supervise import WorkerStartError
 
@@ -348,7 +350,7 @@ def _end_with_one_line(exc: Exception) -> None:
         what = "the parse workers" if isinstance(exc, WorkerStartError) else "the report"
         click.echo(f"rinec-report: {out_of_memory_line(what)}", err=True)
         sys.exit(1)
-    if isinstance(exc, WorkerStartError):
+    if isinstance(exc, WorkerStartError | ExecutorError):  # the parse could not go on: said in one line
         click.echo(f"rinec-report: {exc}", err=True)
         sys.exit(1)
     raise exc

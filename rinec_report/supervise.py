@@ -133,9 +133,9 @@ class _Forked:
         return self.process.exitcode
 
 
-def _start(preload: Sequence[str], env: dict[str, str], launcher: str) -> _Child:
+def _start(preload: Sequence[str], env: dict[str, str], launcher: str, start_limit: float = START_LIMIT_S) -> _Child:
     if launcher == FORK_SERVER:
-        return _start_forked(preload)
+        return _start_forked(preload, start_limit)
     child_reads, parent_writes = os.pipe()
     parent_reads, child_writes = os.pipe()
     command = f"from rinec_report.supervise import child_main; child_main({child_reads}, {child_writes})"
@@ -155,7 +155,7 @@ def _start(preload: Sequence[str], env: dict[str, str], launcher: str) -> _Child
     return child
 
 
-def _start_forked(preload: Sequence[str]) -> _Child:
+def _start_forked(preload: Sequence[str], start_limit: float) -> _Child:
     """A child forked by multiprocessing's fork server, which imports ``preload`` once
     for every child (a restart after a crash costs a fork, not the imports)."""
     import multiprocessing
@@ -167,7 +167,7 @@ def _start_forked(preload: Sequence[str]) -> _Child:
     process = context.Process(target=child_main, args=(child_reads, child_writes), daemon=True)
     # A fork server stuck in its imports (OpenBLAS short of address space waits for
     # ever) would hold start() for ever: past the limit it is killed, and start() fails.
-    watchdog = threading.Timer(START_LIMIT_S, _kill_the_fork_server)
+    watchdog = threading.Timer(start_limit, _kill_the_fork_server)
     watchdog.start()
     try:
         with _main_not_inherited():
@@ -175,6 +175,8 @@ def _start_forked(preload: Sequence[str]) -> _Child:
     except (OSError, EOFError, ValueError) as exc:
         for conn in (child_reads, parent_writes, parent_reads, child_writes):
             conn.close()
+        if not watchdog.is_alive():  # it fired: the server was stuck
+            raise WorkerStartError(f"a parse worker did not start within {start_limit:g} s") from None
         raise WorkerStartError(f"a parse worker could not start: {exc}", is_memory_failure(exc)) from None
     finally:
         watchdog.cancel()
@@ -263,7 +265,7 @@ def run_supervised(
     pool = _Pool(fn, items, chunksize, preload, failed, limit, start_limit, launcher)
     try:
         for _ in range(min(workers, len(pool.queue))):
-            pool.children.append(_start(preload, pool.env, launcher))
+            pool.children.append(_start(preload, pool.env, launcher, start_limit))
     except BaseException:
         pool.close()
         raise
@@ -299,7 +301,7 @@ class _Pool:
 
     def _replace(self) -> None:
         if self.queue or any(c.current for c in self.children):
-            self.children.append(_start(self.preload, self.env, self.launcher))
+            self.children.append(_start(self.preload, self.env, self.launcher, self.start_limit))
 
     def results(self) -> Iterator[Any]:
         next_out = 0
@@ -321,7 +323,7 @@ class _Pool:
                 with contextlib.suppress(OSError):  # it died: its pipe's end says so below
                     child.send.send((self.fn, [(j.index, j.item) for j in child.jobs]))
         if not self.children:  # every child died with work left: start another
-            self.children.append(_start(self.preload, self.env, self.launcher))
+            self.children.append(_start(self.preload, self.env, self.launcher, self.start_limit))
         ready = wait([c.receive for c in self.children], timeout=1.0)
         now = time.monotonic()
         for child in list(self.children):

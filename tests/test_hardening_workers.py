@@ -371,3 +371,21 @@ def test_on_dask_files_that_crash_hang_or_kill_their_worker_are_named_and_the_re
     assert any("[E::bcf_hdr_add_sample_len]" in w for w in warned), report.messages
     logs = "".join(p.read_text(errors="replace") for p in nanny_cluster.logs.glob("dask-*.log"))
     assert "SECRET7" not in logs
+
+
+@pytest.mark.parametrize("launcher", ["fork server", "subprocess"])
+def test_a_worker_stuck_in_its_imports_ends_the_run_with_a_message(launcher: str) -> None:
+    script = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(TESTS)!r})\n"
+        "from rinec_report.supervise import WorkerStartError, run_supervised\n"
+        "try:\n"
+        f"    list(run_supervised(abs, [-1, -2], 2, preload=['hang_on_import'], start_limit=3,\n"
+        f"                        launcher={launcher!r}))\n"
+        "except WorkerStartError as exc:\n"
+        "    print(exc)\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=CHILD_S)
+    assert done.stdout.strip() == "a parse worker did not start within 3 s", done.stderr[-2000:]
+    assert time.monotonic() - started < 30
