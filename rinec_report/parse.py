@@ -165,6 +165,16 @@ def failed_outcome(task: ParseTask, why: str) -> ParseOutcome:
     return ParseOutcome(file=task.file, error=why)
 
 
+def _takes_failed(executor: Executor) -> bool:
+    import inspect
+
+    try:
+        parameters = inspect.signature(executor.map).parameters
+    except (TypeError, ValueError):
+        return False
+    return "failed" in parameters and "in_process" in parameters
+
+
 def parse_all(
     tasks: list[ParseTask],
     executor: Executor,
@@ -183,8 +193,13 @@ def parse_all(
         if t.module is None:
             outcomes[i] = parse_one(t, local_callers[t.file.plugin])
             progress(outcomes[i])
-    mapped = executor.map(parse_one, [tasks[i] for i in pooled], sizes=[tasks[i].file.size for i in pooled],
-                          failed=failed_outcome, in_process=[tasks[i].module in PURE_PYTHON_READERS for i in pooled])
+    mine = [tasks[i] for i in pooled]
+    sizes = [tasks[i].file.size for i in pooled]
+    if _takes_failed(executor):
+        mapped = executor.map(parse_one, mine, sizes=sizes, failed=failed_outcome,
+                              in_process=[t.module in PURE_PYTHON_READERS for t in mine])
+    else:  # an executor written before crashes were survivable: as it was
+        mapped = executor.map(parse_one, mine, sizes=sizes)
     for i, outcome in zip(pooled, mapped, strict=True):
         outcomes[i] = outcome
         progress(outcome)
