@@ -337,15 +337,45 @@ def main(argv: list[str] | None = None) -> None:
         audit_command.main(args[1:], prog_name="rinec-report audit")
         return
     try:
-        host = PluginHost.load()
-        command = build_run_command(host)
-    except PluginLoadError as exc:
-        click.echo(f"rinec-report: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # a broken third-party install must still give a message
-        click.echo(f"rinec-report: cannot load plugins: {exc}", err=True)
+        try:
+            host = PluginHost.load()
+            command = build_run_command(host)
+        except PluginLoadError as exc:
+            click.echo(f"rinec-report: {exc}", err=True)
+            sys.exit(2)
+        except Exception as exc:  # a broken third-party install must still give a message
+            if _out_of_memory(exc):
+                raise
+            click.echo(f"rinec-report: cannot load plugins: {exc}", err=True)
+            sys.exit(1)
+        command.main(args, prog_name="rinec-report")
+    except Exception as exc:
+        _end_with_one_line(exc)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    from .memory import is_memory_failure
+
+    return is_memory_failure(exc) or bool(getattr(exc, "memory", False))
+
+
+def _end_with_one_line(exc: Exception) -> None:
+    """A run that ran out of memory (a MemoryError, a library that could not be
+    mapped, a thread or a parse worker that could not start) ends with one line, exit
+    1, as does a parse that could not go on (a worker that did not start, a Dask task
+    that never answered); any other exception goes on as it came."""
+    from .executor import ExecutorError
+    from .memory import out_of_memory_line
+    from .supervise import WorkerStartError
+
+    if _out_of_memory(exc):
+        what = "the parse workers" if isinstance(exc, WorkerStartError) else "the report"
+        click.echo(f"rinec-report: {out_of_memory_line(what)}", err=True)
         sys.exit(1)
-    command.main(args, prog_name="rinec-report")
+    if isinstance(exc, WorkerStartError | ExecutorError):  # the parse could not go on: said in one line
+        click.echo(f"rinec-report: {exc}", err=True)
+        sys.exit(1)
+    raise exc
 
 
 def console() -> None:
@@ -360,12 +390,25 @@ def console() -> None:
     status: list[int] = []
     # Registered first, so it runs after every handler registered later.
     atexit.register(_end_now, status)
+    _fit_to_an_address_space_limit()
     try:
         main()
     except SystemExit as exc:
         status.append(_exit_status(exc.code))
         raise
     status.append(0)
+
+
+def _fit_to_an_address_space_limit() -> None:
+    """Under an address-space limit (``ulimit -v``), one BLAS thread and Arrow on the
+    system allocator, unless the user chose: OpenBLAS gives each thread its buffers
+    at import and, when one cannot start, waits for ever rather than fail; jemalloc
+    reserves address space by the gigabyte. A report's arithmetic needs neither."""
+    from .memory import one_blas_thread, under_a_limit
+
+    if under_a_limit():
+        one_blas_thread()
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 
 def _exit_status(code: object) -> int:

@@ -124,7 +124,8 @@ def captured_stderr() -> Iterator[list[str]]:
     lines: list[str] = []
     if threading.current_thread() is not threading.main_thread():
         # File descriptor 2 belongs to the whole process: threads parsing at once
-        # (a Dask worker's) would capture each other's output. Not captured there.
+        # would capture each other's output. Not captured there; parse children (local
+        # or on a Dask worker) run every parse in their main thread, so it is there.
         yield lines
         return
     try:
@@ -163,3 +164,4 @@ def summarise_stderr(lines: list[str]) -> str | None:
     messages = sum(counts.values())
     kinds = ", ".join(f"{tag} x{n}" for tag, n in sorted(counts.items()))
     return f"htslib printed {messages} message(s) while reading it ({kinds}); -v shows them"
+

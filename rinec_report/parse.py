@@ -150,6 +150,31 @@ def _parsed(task: ParseTask, caller: Any) -> ParseOutcome:
     return outcome
 
 
+# Plugin modules whose readers are Python code (over pandas and openpyxl): they
+# cannot kill the interpreter, so a small map parses their files in this process.
+# Any other plugin (htslib behind the variants plugin, image decoders and OpenSlide
+# behind imaging, any third-party plugin) parses in a watched child process always.
+PURE_PYTHON_READERS = frozenset({
+    "rinec_plugins.cohort", "rinec_plugins.survival", "rinec_plugins.ihc", "rinec_plugins.enrichment",
+    "rinec_plugins.custom",
+})
+
+
+def failed_outcome(task: ParseTask, why: str) -> ParseOutcome:
+    """The outcome of a file whose reader's process died or ran out of time."""
+    return ParseOutcome(file=task.file, error=why)
+
+
+def _takes_failed(executor: Executor) -> bool:
+    import inspect
+
+    try:
+        parameters = inspect.signature(executor.map).parameters
+    except (TypeError, ValueError):
+        return False
+    return "failed" in parameters and "in_process" in parameters
+
+
 def parse_all(
     tasks: list[ParseTask],
     executor: Executor,
@@ -168,7 +193,13 @@ def parse_all(
         if t.module is None:
             outcomes[i] = parse_one(t, local_callers[t.file.plugin])
             progress(outcomes[i])
-    mapped = executor.map(parse_one, [tasks[i] for i in pooled], sizes=[tasks[i].file.size for i in pooled])
+    mine = [tasks[i] for i in pooled]
+    sizes = [tasks[i].file.size for i in pooled]
+    if _takes_failed(executor):
+        mapped = executor.map(parse_one, mine, sizes=sizes, failed=failed_outcome,
+                              in_process=[t.module in PURE_PYTHON_READERS for t in mine])
+    else:  # an executor written before crashes were survivable: as it was
+        mapped = executor.map(parse_one, mine, sizes=sizes)
     for i, outcome in zip(pooled, mapped, strict=True):
         outcomes[i] = outcome
         progress(outcome)
@@ -186,4 +217,4 @@ def preload_modules(tasks: list[ParseTask]) -> list[str]:
     return [*PRELOADED_LIBRARIES, "rinec_report.parse", *sorted({t.module for t in tasks if t.module})]
 
 
-__all__ = ["ParseOutcome", "ParseTask", "guarded", "parse_all", "preload_modules"]
+__all__ = ["ParseOutcome", "ParseTask", "failed_outcome", "guarded", "parse_all", "preload_modules"]

@@ -9,6 +9,7 @@ in the calling process: parallelism across files is the core's business.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -144,6 +145,8 @@ def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
     try:
         for start, chunk in reader.chunks():
             parts.append(job(start, chunk))
+    except _Unparsed as exc:
+        raise InputError(f"line {header_lines + exc.records + 1}: {UNPARSED}") from None
     except _ReadStopped as exc:
         raise InputError(
             f"line {header_lines + exc.records + 1}: reading stopped ({exc}); is the file "
@@ -213,6 +216,40 @@ class _ReadStopped(Exception):
         self.records = records
 
 
+UNPARSED = ("htslib could not parse this record (a header line after the records, binary "
+            "bytes, a line with too few columns or a bad POS?)")
+
+
+class _Unparsed(Exception):
+    """htslib failed to parse the record after ``records`` good ones."""
+
+    def __init__(self, records: int):
+        super().__init__(UNPARSED)
+        self.records = records
+
+
+def declared_contigs(vcf: Any) -> frozenset[str]:
+    """The contigs the header declares, from its text (``vcf.seqnames`` would look
+    for an index file beside the input when there are none)."""
+    return frozenset(m.group(1) for m in _CONTIG.finditer(vcf.raw_header))
+
+
+_CONTIG = re.compile(r"^##contig=<ID=([^,>]+)", re.MULTILINE)
+
+
+def unparsed(v: Any, chrom: str, declared: frozenset[str]) -> bool:
+    """Whether htslib handed over a record it failed to parse.
+
+    htslib flags a record whose contig the header does not declare with
+    BCF_ERR_CTG_UNDEF, and cyvcf2 returns such a record even when ``bcf_read``
+    failed on it (a bad POS, a line with no tabs, binary bytes): its alleles were
+    then never read, and touching REF or ALT dereferences a null pointer. Such a
+    record has no length (htslib sets ``rlen`` from REF or INFO/END, at least 1),
+    which is all Python can see of the failure. A record on a declared contig
+    that failed is never returned: cyvcf2 raises instead."""
+    return chrom not in declared and v.end <= v.start
+
+
 class _Reader:
     """The record loop: raw fields, ``CHUNK`` records at a time.
 
@@ -225,6 +262,7 @@ class _Reader:
         self.tumor_i = samples.index(roles.tumor) if roles.tumor is not None else None
         self.normal_i = samples.index(roles.normal) if roles.normal is not None else None
         self.cohort_i = [samples.index(s) for s in roles.cohort]
+        self.declared = declared_contigs(vcf)
         self.records = 0
 
     def chunks(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -247,10 +285,13 @@ class _Reader:
         allele: dict[int, int] = {}
         ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
                                    filts.append, anns.append)
-        tag = self.tag
+        tag, declared = self.tag, self.declared
         try:
             for v in self.vcf:
-                ca(v.CHROM)
+                c = v.CHROM
+                if c not in declared and unparsed(v, c, declared):
+                    raise _Unparsed(self.records + len(chroms))
+                ca(c)
                 pa_(v.POS)
                 ra(v.REF)
                 a = v.ALT
@@ -268,6 +309,8 @@ class _Reader:
                 na(v.INFO.get(tag) if tag else None)
                 if len(chroms) >= CHUNK:
                     break
+        except _Unparsed:
+            raise
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
@@ -290,10 +333,13 @@ class _Reader:
         multi: dict[int, list[str]] = {}
         carriers: list[list[tuple[int, int]]] = []
         cols = self.cohort_i
-        tag = self.tag
+        tag, declared = self.tag, self.declared
         try:
             for v in self.vcf:
-                chroms.append(v.CHROM)
+                c = v.CHROM
+                if c not in declared and unparsed(v, c, declared):
+                    raise _Unparsed(self.records + len(chroms))
+                chroms.append(c)
                 poss.append(v.POS)
                 refs.append(v.REF)
                 a = v.ALT
@@ -316,6 +362,8 @@ class _Reader:
                 carriers.append(rec)
                 if len(chroms) >= CHUNK:
                     break
+        except _Unparsed:
+            raise
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
@@ -458,16 +506,23 @@ def _check_undeclared_annotation(path: str, header_lines: int) -> None:
     from cyvcf2 import VCF
 
     vcf = VCF(path, lazy=True)
+    declared = declared_contigs(vcf)
     try:
         for i, v in enumerate(vcf):
             if i >= 1000:
                 break
+            if unparsed(v, v.CHROM, declared):
+                raise InputError(f"line {header_lines + i + 1}: {UNPARSED}")
             for key in ("CSQ", "ANN"):
                 if v.INFO.get(key) is not None:
                     raise InputError(
                         f"line {header_lines + i + 1}: INFO/{key} is present but not described "
                         "in the header, so its field order is unknown"
                     )
+    except InputError:
+        raise
+    except Exception:  # a record htslib refused: the main reader reports it with its line
+        return
     finally:
         vcf.close()
 
