@@ -67,16 +67,22 @@ def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     from . import rinec_options
 
     options = with_defaults(rinec_options(), options, "variants.")
-    if _truncated(path):
-        raise InputError("the compressed file is truncated (no BGZF end-of-file block, or a "
-                         "gzip stream cut short)")
-    vcf, copy = _open_vcf(path)
-    try:
-        return _parse(vcf, path, options)
-    finally:
-        vcf.close()
-        if copy:
-            os.unlink(copy)
+    from rinec_report.safeio import checked_path
+
+    # htslib and the helpers below open the file by name, several times: each is given
+    # the checked descriptor's /proc/self/fd path, which names the file as it was checked
+    # (a link swapped in after the scan cannot redirect them). The name is the file's own.
+    with checked_path(path) as readable:
+        if _truncated(readable):
+            raise InputError("the compressed file is truncated (no BGZF end-of-file block, or a "
+                             "gzip stream cut short)")
+        vcf, copy = _open_vcf(readable)
+        try:
+            return _parse(vcf, readable, options, name=path)
+        finally:
+            vcf.close()
+            if copy:
+                os.unlink(copy)
 
 
 def _open_vcf(path: str) -> tuple[Any, str | None]:
@@ -122,7 +128,7 @@ def _first_line(path: str) -> str:
         return ""
 
 
-def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
+def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None) -> dict[str, Any]:
     header_lines = _header_lines(path)
     samples = list(vcf.samples)
     if not samples:
@@ -135,7 +141,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
     if fmt is None:
         _check_undeclared_annotation(path, header_lines)
     if roles.tumor is not None:
-        sample_name = file_stem(path) if roles.generic_name else roles.tumor
+        sample_name = file_stem(name or path) if roles.generic_name else roles.tumor
         job = _Chunker(fmt, options, None, sample_name)
     else:
         sample_name = None
