@@ -17,6 +17,7 @@ from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import open_content, open_regular
 
 from .classify import variant_type
+from .depth import DEPTH_COLUMNS, vaf
 from .frames import MUTATION_COLUMNS
 
 REQUIRED = {
@@ -28,7 +29,9 @@ REQUIRED = {
     "Variant_Classification": "variant_classification",
     "Tumor_Sample_Barcode": "sample",
 }
-OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter"}
+OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter",
+            # vcf2maf's read depths, and maftools' t_vaf when the MAF has one.
+            **{c: c for c in DEPTH_COLUMNS}}
 _QUOTED_LINES = 5
 
 
@@ -246,6 +249,17 @@ class _Coded:
                                          categories=pd.Index([self.words[k] for k in order],
                                                              dtype=object))
 
+    def numbers(self, keep: Any) -> Any:
+        """The kept rows as floats: NaN for '.', '', 'NA' or any other text."""
+        import numpy as np
+
+        values = np.full(len(self.words) + 1, np.nan)
+        for k, word in enumerate(self.words):
+            with contextlib.suppress(ValueError):
+                values[k] = float(word)
+        values[~np.isfinite(values)] = np.nan
+        return values[self.codes[keep]]
+
     def objects(self, keep: Any) -> Any:
         """The kept rows as an object array (each distinct word one Python string)."""
         import numpy as np
@@ -324,6 +338,11 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
             categories=names)
     df["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
     df["filter"] = cat("filter") if "filter" in columns else "PASS"
+    n = len(df)
+    for c in DEPTH_COLUMNS:
+        df[c] = columns[c].numbers(keep) if c in columns else np.full(n, np.nan)
+    if "t_vaf" not in columns:
+        df["t_vaf"] = vaf(df["t_ref_count"], df["t_alt_count"])
     return df[MUTATION_COLUMNS] if list(df.columns) != MUTATION_COLUMNS else df
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from rinec_report.model import InputError, InputWarning
 
-from .alleles import pick_allele, record_depths
+from .alleles import pick_allele
 from .annot import AnnotationFormat, choose_effects, parse_format
+from .depth import allele_counts, depths_per_allele, sample_fields
 from .frames import concat_mutations, finish_mutations
 from .samples import pick_samples
 
@@ -225,6 +226,7 @@ class _Reader:
         self.tumor_i = samples.index(roles.tumor) if roles.tumor is not None else None
         self.normal_i = samples.index(roles.normal) if roles.normal is not None else None
         self.cohort_i = [samples.index(s) for s in roles.cohort]
+        self.n_samples = len(samples)
         self.records = 0
 
     def chunks(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -242,25 +244,28 @@ class _Reader:
     def _read_chunk(self) -> dict[str, Any]:
         # Strings, not cyvcf2's lists, are kept per record: fewer live containers
         # for Python's garbage collector to walk, and less memory.
-        chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        chroms, poss, refs, alts, filts, anns, cols = [], [], [], [], [], [], []
         multi: dict[int, list[str]] = {}
         allele: dict[int, int] = {}
-        ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
-                                   filts.append, anns.append)
+        ca, pa_, ra, aa, fa, na, da = (chroms.append, poss.append, refs.append, alts.append,
+                                       filts.append, anns.append, cols.append)
         tag = self.tag
+        columns = self._sample_columns
         try:
             for v in self.vcf:
                 ca(v.CHROM)
                 pa_(v.POS)
                 ra(v.REF)
                 a = v.ALT
+                fields = columns(v)
+                da(fields)
                 if len(a) == 1:
                     aa(a[0])
                 elif a:
                     aa(a[0])
                     j = len(chroms) - 1
                     multi[j] = a
-                    allele[j] = self._allele_of(v)
+                    allele[j] = self._allele_of(v, fields)
                 else:
                     aa("")
                 f = v.FILTERS
@@ -271,9 +276,21 @@ class _Reader:
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
-                "ann": anns, "multi": multi, "allele": allele, "carriers": None}
+                "ann": anns, "multi": multi, "allele": allele, "carriers": None,
+                "columns": cols}
 
-    def _allele_of(self, v: Any) -> int:
+    def _sample_columns(self, v: Any) -> list[str]:
+        """The record's FORMAT text and its tumour's and normal's columns (the
+        normal '' when there is none), as written: vcf2maf reads depths from that
+        text. htslib formats the record; splitting from the right leaves INFO whole."""
+        parts = str(v).rstrip("\n").rsplit("\t", self.n_samples)
+        if len(parts) != self.n_samples + 1:
+            return ["", "", ""]
+        keys = parts[0].rsplit("\t", 1)[-1]
+        normal = parts[self.normal_i + 1] if self.normal_i is not None else ""
+        return [keys, parts[self.tumor_i + 1], normal]
+
+    def _allele_of(self, v: Any, fields: list[str]) -> int:
         """vcf2maf's tumour allele of a multi-allelic record."""
         try:
             gts = v.genotypes
@@ -281,7 +298,8 @@ class _Reader:
             gts = None
         tumor = gts[self.tumor_i][:-1] if gts else [-1]
         normal = gts[self.normal_i][:-1] if gts and self.normal_i is not None else None
-        return pick_allele(tumor, normal, record_depths(v, self.tumor_i), len(v.ALT) + 1)
+        depths = depths_per_allele([v.REF, *v.ALT], sample_fields(fields[0], fields[1]))
+        return pick_allele(tumor, normal, depths, len(v.ALT) + 1)
 
     def _read_cohort(self) -> dict[str, Any]:
         """A cohort VCF: every carrier (a non-reference allele in its genotype) of
@@ -289,6 +307,7 @@ class _Reader:
         chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
         multi: dict[int, list[str]] = {}
         carriers: list[list[tuple[int, int]]] = []
+        texts: list[tuple[str, list[str]]] = []
         cols = self.cohort_i
         tag = self.tag
         try:
@@ -314,12 +333,25 @@ class _Reader:
                     if allele:
                         rec.append((k, allele))
                 carriers.append(rec)
+                texts.append(self._carrier_columns(v, rec))
                 if len(chroms) >= CHUNK:
                     break
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
-                "ann": anns, "multi": multi, "allele": {}, "carriers": carriers}
+                "ann": anns, "multi": multi, "allele": {}, "carriers": carriers,
+                "columns": texts}
+
+    def _carrier_columns(self, v: Any, carriers: list[tuple[int, int]]) -> tuple[str, list[str]]:
+        """A cohort record's FORMAT text and its carriers' columns (in ``carriers``
+        order): each carrier's depths are read as a tumour's."""
+        if not carriers:
+            return "", []
+        parts = str(v).rstrip("\n").rsplit("\t", self.n_samples)
+        if len(parts) != self.n_samples + 1:
+            return "", ["" for _ in carriers]
+        keys = parts[0].rsplit("\t", 1)[-1]
+        return keys, [parts[self.cohort_i[k] + 1] for k, _ in carriers]
 
 
 class _Chunker:
@@ -403,6 +435,7 @@ class _Chunker:
             "vcf_alt": kept(alt_of),
             "filter": pc.take(filt_arr, take),
             **cols,
+            **_depth_columns(chunk, rows, alleles, idx),
         }
         if self.cohort_samples is not None:
             sample_col: Any = np.asarray(self.cohort_samples, dtype=object)[
@@ -427,6 +460,50 @@ class _Chunker:
                 rows.append(j)
                 sample_idx.append(k)
         return rows, alleles, sample_idx
+
+
+def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[int, int],
+                   idx: Any) -> dict[str, Any]:
+    """t_depth, t_ref_count, t_alt_count, t_vaf and the normal's counts of the kept
+    rows, by vcf2maf's rules (depth.py) for the row's reported allele."""
+    import numpy as np
+
+    from .depth import vaf
+
+    texts = chunk.get("columns")
+    n = len(idx)
+    out = {k: np.full(n, np.nan) for k in ("t_depth", "t_ref_count", "t_alt_count",
+                                           "n_depth", "n_ref_count", "n_alt_count")}
+    if not texts:
+        out["t_vaf"] = np.full(n, np.nan)
+        return out
+    refs, first_alt, multi = chunk["ref"], chunk["alt"], chunk["multi"]
+    # A cohort row's column: its carrier's, in the order the record lists carriers.
+    position = []
+    if rows is not None:
+        last, k = -1, 0
+        for j in rows:
+            k = k + 1 if j == last else 0
+            position.append(k)
+            last = j
+    td, tr, ta = out["t_depth"], out["t_ref_count"], out["t_alt_count"]
+    nd, nr, na = out["n_depth"], out["n_ref_count"], out["n_alt_count"]
+    for i, j in enumerate(idx.tolist()):
+        rec = j if rows is None else rows[j]
+        alleles_of = [refs[rec], *(multi[rec] if rec in multi else [first_alt[rec]])]
+        var = alleles.get(j, 1)
+        if rows is None:
+            keys, tumor, normal = texts[rec]
+        else:
+            keys, carrier_cols = texts[rec]
+            tumor, normal = carrier_cols[position[j]], ""
+        if not keys:
+            continue
+        td[i], tr[i], ta[i] = allele_counts(alleles_of, var, sample_fields(keys, tumor))
+        if normal:
+            nd[i], nr[i], na[i] = allele_counts(alleles_of, var, sample_fields(keys, normal))
+    out["t_vaf"] = vaf(tr, ta)
+    return out
 
 
 def _header_lines(path: str) -> int:
