@@ -35,6 +35,14 @@ def rinec_options() -> list[Option]:
         Option("tmb_cutoff", "float", 10.0, "TMB flag threshold per Mb.", cli="--tmb-cutoff", min=0),
         Option("clinical_tracks", "list[str]", ["sex", "nec_site", "rin_status"],
                "Clinical columns drawn as tracks under the oncoplot."),
+        # Run-wide filters on the read depths (applied when the files are combined,
+        # not when each is parsed).
+        Option("min_depth", "int", None, "Leave out calls whose tumour depth (t_depth) is below "
+               "this; calls without a depth are kept.", min=0),
+        Option("min_alt_count", "int", None, "Leave out calls with fewer tumour alternate reads "
+               "(t_alt_count); calls without counts are kept.", min=0),
+        Option("min_vaf", "float", None, "Leave out calls whose tumour VAF (t_vaf) is below "
+               "this fraction; calls without a VAF are kept.", min=0, max=1),
         Option("oncoplot_max_samples", "int", 2000, "Samples drawn one column each in the oncoplot; more are binned.",
                min=1),
     ]

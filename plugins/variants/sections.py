@@ -28,6 +28,16 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "Annotation": ", ".join(annotations),
         "Samples mapped to patients by": meta["mapping"],
     }
+    duplicates = meta.get("duplicates", 0)
+    facts["Duplicate calls counted once"] = (
+        f"{duplicates:,} (same sample, chromosome, start, reference and alternate allele)"
+        if duplicates else "none")
+    for f in meta.get("depth_filters", []):
+        unknown = f" ({f['unknown']:,} without it, kept)" if f["unknown"] else ""
+        facts[f"Left out: {f['words']} below {f['limit']:g} ({f['option']})"] = (
+            f"{f['removed']:,} calls{unknown}")
+    if not meta.get("has_depth", True):
+        facts["Read depth"] = "none in the input (no AD or caller depth fields, no t_depth)"
     if reasons:
         total = sum(reasons.values())
         top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -47,6 +57,7 @@ def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any])
 
 def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
     from .oncoplot import oncoplot_chart
+    from .vafplot import vaf_section
 
     meta = data["_meta"]
     mutations, samples, details = data["mutations"], data["samples"], data["_gene_details"]
@@ -98,6 +109,7 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
             ),
             blocks=blocks,
         ),
+        *([vaf] if (vaf := vaf_section(mutations, meta)) is not None else []),
         _snv_section(samples, meta),
         _tmb_section(samples, meta, data["panel_size_mb"], options["tmb_cutoff"]),
         _genes_section(data, details, meta),
