@@ -76,6 +76,13 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    # The files table names the VCF columns read as tumour and normal: a normal's
+    # barcode is no reported sample, so only its field says it is one.
+    return {"tumour_sample": "sample", "normal_sample": "sample"}
+
+
+@hookimpl
 def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any, run: Any) -> dict[str, Any] | None:
     from .build import build_datasets
 

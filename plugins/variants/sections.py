@@ -49,6 +49,37 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return facts, sentence
 
 
+def file_roles(files: list[dict[str, Any]]) -> Any:
+    """One row per input file: the column read as the tumour and as the normal, and
+    the rule that chose each (a MAF: its Tumor_Sample_Barcode column)."""
+    import pandas as pd
+
+    rows = []
+    for f in files:
+        roles = f.get("roles")
+        if roles is None:
+            rows.append({"file": f["file"], "tumour_sample": "",
+                         "normal_sample": "", "rule": "MAF: one sample per Tumor_Sample_Barcode"})
+            continue
+        if roles["tumor"] is None:
+            left = roles["left_out"]
+            rule = (f"no tumour/normal pair: {f['samples']:,} sample columns read as samples"
+                    + (f", {len(left):,} left out as normal or control" if left else ""))
+            if roles["ambiguous"]:
+                rule += " (ambiguous: set variants.tumor_sample and variants.normal_sample)"
+            rows.append({"file": f["file"], "tumour_sample": "",
+                         "normal_sample": ", ".join(left), "rule": rule})
+            continue
+        rule = f"tumour by {roles['rule']}"
+        if roles["normal"] is not None:
+            rule += f"; normal by {roles['normal_rule']}"
+        else:
+            rule += "; no normal column"
+        rows.append({"file": f["file"], "tumour_sample": roles["tumor"],
+                     "normal_sample": roles["normal"] or "", "rule": rule})
+    return pd.DataFrame(rows, columns=["file", "tumour_sample", "normal_sample", "rule"])
+
+
 def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
     # No Altair row limit to lift here: the core sets it once for every plugin; the
     # charts keep their data small themselves (short field names, binned samples).
@@ -86,6 +117,8 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
              f"({100 * facts['altered'] / max(facts['samples'], 1):.1f}%) among the top "
              f"{len(facts['genes'])} genes. {filter_sentence}"),
         KeyValues(input_facts, title="Input"),
+        Table("files", file_roles(meta["files"]), title="Files: tumour and normal columns",
+              patient_column=None),
     ]
     sections = [
         Section(

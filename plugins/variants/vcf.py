@@ -132,6 +132,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
         )
     fmt = annotation_format(vcf, options["annotation"])
     roles = pick_samples(samples, vcf.raw_header, options)
+    _warn_ambiguous_roles(roles, samples)
     if fmt is None:
         _check_undeclared_annotation(path, header_lines)
     if roles.tumor is not None:
@@ -165,7 +166,24 @@ def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
         if fmt else "none",
         "tumor_column": roles.tumor,
         "normal_column": roles.normal,
+        "roles": {"tumor": roles.tumor, "normal": roles.normal, "rule": roles.rule,
+                  "normal_rule": roles.normal_rule, "left_out": roles.left_out,
+                  "ambiguous": roles.ambiguous},
     }
+
+
+def _warn_ambiguous_roles(roles: Any, samples: list[str]) -> None:
+    """Two columns that no rule names as tumour and normal are read as two samples:
+    say so, and how to settle it."""
+    if not roles.ambiguous:
+        return
+    names = " and ".join(samples)
+    warnings.warn(
+        f"two sample columns ({names}) and nothing says which is the tumour (no "
+        "##tumor_sample/##normal_sample or ##PEDIGREE header, no TUMOR/NORMAL or TCGA/GDC "
+        "barcode names): read as two samples; set variants.tumor_sample and "
+        "variants.normal_sample to read them as a tumour/normal pair",
+        InputWarning, stacklevel=3)
 
 
 def _warn_annotation_problems(parts: list[dict[str, Any]], fmt: AnnotationFormat | None,
