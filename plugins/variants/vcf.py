@@ -9,6 +9,7 @@ in the calling process: parallelism across files is the core's business.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +18,7 @@ from rinec_report.model import InputError, InputWarning
 
 from .alleles import pick_allele
 from .annot import AnnotationFormat, choose_effects, parse_format
-from .depth import allele_counts, depths_per_allele, sample_fields
+from .depth import DEPTH_TAGS, count_columns, depths_per_allele, sample_fields
 from .frames import concat_mutations, finish_mutations
 from .samples import pick_samples
 
@@ -224,6 +225,10 @@ def _warn_annotation_problems(parts: list[dict[str, Any]], fmt: AnnotationFormat
         )
 
 
+def _no_columns(_v: Any) -> list[str]:
+    return ["", "", ""]
+
+
 class _ReadStopped(Exception):
     """cyvcf2 failed after ``records`` records (a truncated or corrupt file)."""
 
@@ -245,6 +250,9 @@ class _Reader:
         self.normal_i = samples.index(roles.normal) if roles.normal is not None else None
         self.cohort_i = [samples.index(s) for s in roles.cohort]
         self.n_samples = len(samples)
+        # No depth to read without any tag vcf2maf reads depths from: skip the text.
+        declared = set(re.findall(r"^##FORMAT=<ID=([^,>]+)", vcf.raw_header, flags=re.MULTILINE))
+        self.has_depths = bool(declared & DEPTH_TAGS)
         self.records = 0
 
     def chunks(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -268,7 +276,7 @@ class _Reader:
         ca, pa_, ra, aa, fa, na, da = (chroms.append, poss.append, refs.append, alts.append,
                                        filts.append, anns.append, cols.append)
         tag = self.tag
-        columns = self._sample_columns
+        columns = self._sample_columns if self.has_depths else _no_columns
         try:
             for v in self.vcf:
                 ca(v.CHROM)
@@ -301,12 +309,12 @@ class _Reader:
         """The record's FORMAT text and its tumour's and normal's columns (the
         normal '' when there is none), as written: vcf2maf reads depths from that
         text. htslib formats the record; splitting from the right leaves INFO whole."""
-        parts = str(v).rstrip("\n").rsplit("\t", self.n_samples)
-        if len(parts) != self.n_samples + 1:
+        parts = str(v).rsplit("\t", self.n_samples + 1)
+        if len(parts) != self.n_samples + 2:
             return ["", "", ""]
-        keys = parts[0].rsplit("\t", 1)[-1]
-        normal = parts[self.normal_i + 1] if self.normal_i is not None else ""
-        return [keys, parts[self.tumor_i + 1], normal]
+        parts[-1] = parts[-1].rstrip("\n")
+        normal = parts[self.normal_i + 2] if self.normal_i is not None else ""
+        return [parts[1], parts[self.tumor_i + 2], normal]
 
     def _allele_of(self, v: Any, fields: list[str]) -> int:
         """vcf2maf's tumour allele of a multi-allelic record."""
@@ -351,7 +359,7 @@ class _Reader:
                     if allele:
                         rec.append((k, allele))
                 carriers.append(rec)
-                texts.append(self._carrier_columns(v, rec))
+                texts.append(self._carrier_columns(v, rec) if self.has_depths else ("", []))
                 if len(chroms) >= CHUNK:
                     break
         except Exception as exc:
@@ -365,11 +373,11 @@ class _Reader:
         order): each carrier's depths are read as a tumour's."""
         if not carriers:
             return "", []
-        parts = str(v).rstrip("\n").rsplit("\t", self.n_samples)
-        if len(parts) != self.n_samples + 1:
+        parts = str(v).rsplit("\t", self.n_samples + 1)
+        if len(parts) != self.n_samples + 2:
             return "", ["" for _ in carriers]
-        keys = parts[0].rsplit("\t", 1)[-1]
-        return keys, [parts[self.cohort_i[k] + 1] for k, _ in carriers]
+        parts[-1] = parts[-1].rstrip("\n")
+        return parts[1], [parts[self.cohort_i[k] + 2] for k, _ in carriers]
 
 
 class _Chunker:
@@ -496,30 +504,40 @@ def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[
         out["t_vaf"] = np.full(n, np.nan)
         return out
     refs, first_alt, multi = chunk["ref"], chunk["alt"], chunk["multi"]
-    # A cohort row's column: its carrier's, in the order the record lists carriers.
-    position = []
-    if rows is not None:
-        last, k = -1, 0
+    kept = idx.tolist()
+    if rows is None:
+        recs = kept
+        keys, tumors, normals = (list(c) for c in zip(*[texts[j] for j in kept], strict=True)) \
+            if kept else ([], [], [])
+    else:
+        # A cohort row's column: its carrier's, in the order the record lists carriers.
+        position, last, k = [], -1, 0
         for j in rows:
             k = k + 1 if j == last else 0
             position.append(k)
             last = j
-    td, tr, ta = out["t_depth"], out["t_ref_count"], out["t_alt_count"]
-    nd, nr, na = out["n_depth"], out["n_ref_count"], out["n_alt_count"]
-    for i, j in enumerate(idx.tolist()):
-        rec = j if rows is None else rows[j]
-        alleles_of = [refs[rec], *(multi[rec] if rec in multi else [first_alt[rec]])]
-        var = alleles.get(j, 1)
-        if rows is None:
-            keys, tumor, normal = texts[rec]
-        else:
-            keys, carrier_cols = texts[rec]
-            tumor, normal = carrier_cols[position[j]], ""
-        if not keys:
-            continue
-        td[i], tr[i], ta[i] = allele_counts(alleles_of, var, sample_fields(keys, tumor))
-        if normal:
-            nd[i], nr[i], na[i] = allele_counts(alleles_of, var, sample_fields(keys, normal))
+        recs = [rows[j] for j in kept]
+        keys = [texts[r][0] for r in recs]
+        tumors = [texts[r][1][position[j]] if texts[r][1] else ""
+                  for r, j in zip(recs, kept, strict=True)]
+        normals = [""] * n
+    biallelic = np.fromiter((r not in multi for r in recs), dtype=bool, count=n) if multi \
+        else np.ones(n, dtype=bool)
+
+    def alleles_of(k: int) -> tuple[list[str], int]:
+        r = recs[k]
+        return [refs[r], *(multi[r] if r in multi else [first_alt[r]])], alleles.get(kept[k], 1)
+
+    tr = ta = np.full(n, np.nan)
+    if n:
+        out["t_depth"], tr, ta = count_columns(keys, tumors, biallelic, alleles_of)
+        out["t_ref_count"], out["t_alt_count"] = tr, ta
+        paired = [k for k, c in enumerate(normals) if c]
+        if paired:
+            nd, nr, na = count_columns([keys[k] for k in paired], [normals[k] for k in paired],
+                                       biallelic[paired], lambda k: alleles_of(paired[k]))
+            out["n_depth"][paired], out["n_ref_count"][paired] = nd, nr
+            out["n_alt_count"][paired] = na
     out["t_vaf"] = vaf(tr, ta)
     return out
 
