@@ -56,7 +56,8 @@ def build_run_command(host: PluginHost) -> click.Command:
         "config_file",
         type=click.Path(dir_okay=False),
         multiple=True,
-        help="A config file read after the user's and RUN_DIR/rinec_report.yaml (repeatable; later wins).",
+        help="A config file read after the user's and RUN_DIR/rinec_report.yaml (repeatable; later wins). "
+        "One outside RUN_DIR may set user options (network, executor, limits); one inside it may not.",
     )
     @click.option("-t", "--title", help="Report title.")
     @click.option("--comment", help="A comment shown under the title.")
@@ -79,7 +80,8 @@ def build_run_command(host: PluginHost) -> click.Command:
         type=click.Choice(["local", "dask"]),
         help="Parse on local processes (default) or on a Dask cluster (needs rinec-report[dask]).",
     )
-    @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://HOST:8786.")
+    @click.option("--scheduler", metavar="ADDRESS", callback=_checked_core_option,
+                  help="The Dask scheduler, e.g. tcp://HOST:8786 (tcp, tls, ucx, ws or wss).")
     @click.option("--deidentify", is_flag=True, help="Write a de-identified report, for sharing outside the care team.")
     @click.option(
         "--deidentify-key",
@@ -162,6 +164,19 @@ def build_run_command(host: PluginHost) -> click.Command:
     return command
 
 
+def _checked_core_option(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A core option's flag checked against its declaration when the line is read."""
+    from .config import CORE_OPTIONS
+
+    if value is None:
+        return None
+    option = next(o for o in CORE_OPTIONS if o.name == param.name)
+    try:
+        return option.check(value, option.name)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _metavar(option: Option) -> str | None:
     if option.type == "bool":
         return None
@@ -219,7 +234,8 @@ def plugins_command(as_json: bool) -> None:
                 "module": info.module,
                 "hooks": list(info.hooks),
                 "options": [
-                    {"name": o.name, "type": o.describe_type(), "default": o.default, "cli": o.cli, "help": o.help}
+                    {"name": o.name, "type": o.describe_type(), "default": o.default, "cli": o.cli, "scope": o.scope,
+                     "help": o.help}
                     for o in declared.get(info.name, [])
                 ],
                 "patterns": [
@@ -279,13 +295,16 @@ def config_command(run_dir: Path, config_file: tuple[str, ...]) -> None:
     host = PluginHost.load()
     try:
         layers = config_layers(run_dir, tuple(config_file) or None)
-        user, sources = merge_layers(layers)
-        config, warnings = effective_config(user, host.options(), {}, set(host.names))
+        user, sources, ignored = merge_layers(layers, host.options())
+        config, warnings = effective_config(user, host.options(), {}, set(host.names), sources)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     for warning in warnings:
         click.echo(f"# warning: {warning}")
-    click.echo("# files read, later wins: " + (", ".join(s for s, _ in layers) or "none (the declared defaults)"))
+    read = [layer.source + ("" if layer.trusted else " (in the run directory: run options only)") for layer in layers]
+    click.echo("# files read, later wins: " + (", ".join(read) or "none (the declared defaults)"))
+    for skipped in ignored:
+        click.echo(f"# ignored: {skipped.key}: {_flow(skipped.value)}  # {skipped.source}: {skipped.why}")
     for key, value in config.items():
         if isinstance(value, dict) and value:
             click.echo(f"{key}:  # {sources.get(key, 'default')}")

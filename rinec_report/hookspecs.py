@@ -41,23 +41,39 @@ hookspec = pluggy.HookspecMarker("rinec_report")
 
 @hookspec
 def rinec_options() -> list[Option]:
-    """Declare the plugin's options: name, type, default, allowed values, help, flag.
+    """Declare the plugin's options: name, type, default, allowed values, help, flag, scope.
 
     Returns a list of :class:`~rinec_report.Option`. The declaration is the only
     place an option's default lives: the core fills defaults, checks the values of
     the config file (``<plugin>:`` in ``rinec_report.yaml``) and of the command line
-    against it (a bad value is a usage error naming the key), adds a command-line
-    flag for options with ``cli=``, and writes the docs' option tables from it.
-    Hooks receive the checked values as ``options``. Called once per plugin, when
-    the CLI is built: import nothing heavy. Not first-result: every plugin's list
-    is used.
+    against it before any work (a bad value is a usage error, exit status 2, naming
+    the key and the file it came from), adds a command-line flag for options with
+    ``cli=``, and writes the docs' option tables from it. Hooks receive the checked
+    values as ``options``. Called once per plugin, when the CLI is built: import
+    nothing heavy. Not first-result: every plugin's list is used.
+
+    ``scope`` says who may set the option. ``"run"``: any config, the run
+    directory's own ``rinec_report.yaml`` included (what the report shows and how
+    the plugin reads its data). ``"user"``: only the user's config, a ``-c`` file
+    outside the run directory, the command line and ``rinec_report.run(config=...)``;
+    give it to anything that reaches the network (a URL, a switch that goes
+    online), a path outside the run directory, a cache, the output, export safety
+    or a limit that protects the run. In the run directory's file (or a ``-c`` file
+    inside it) a user option is ignored, with a warning naming the key and the
+    file: the core enforces this, the plugin does nothing. Without ``scope=``, an
+    option typed ``path`` or ``url``, or whose name or default looks like a network
+    address (a name with a part ``url``, ``uri``, ``api``, ``endpoint``,
+    ``server``, ``host`` or ``address`` between underscores, such as
+    ``lookup_url``; a default with ``://``), is ``"user"``; any other is ``"run"``.
+    Type ``url`` accepts ``http://`` and ``https://`` addresses only (``schemes=``
+    names others).
 
     Example::
 
         @hookimpl
         def rinec_options():
             return [Option("min_coverage", "int", 200, "Flag samples below this depth.",
-                           cli="--min-coverage", min=0)]
+                           cli="--min-coverage", min=0, scope="run")]
     """
 
 

@@ -175,20 +175,23 @@ class Run:
         except (KeyError, PluginLoadError) as exc:
             raise UsageError(str(exc.args[0])) from exc
         try:
+            # The scope of every option is applied here, once for every plugin: a user
+            # option in the run directory's own config is left out (and said so).
             layers = config_layers(Path(opts.run_dir), opts.config)
-            user, self.config_sources = merge_layers(layers)
-            self.config_path = "; ".join(source for source, _ in layers) or None
+            user, self.config_sources, ignored = merge_layers(layers, declared)
+            self.config_path = "; ".join(layer.source for layer in layers) or None
             overrides: dict[str, Any] = {k: dict(v) for k, v in opts.plugin_options.items()}
             asked = (("title", opts.title), ("comment", opts.comment), ("executor", opts.executor),
                      ("scheduler", opts.scheduler))
             overrides.update({k: v for k, v in asked if v is not None})
             if opts.deidentify or opts.deidentify_key:
-                rules = dict(user.get("deidentify") or {}, enabled=True)
+                rules: dict[str, Any] = {"enabled": True}
                 if opts.deidentify_key:
                     rules["key_file"] = str(opts.deidentify_key)
                 overrides["deidentify"] = rules
             known = set(self.host.names) | set(self.host.excluded)
-            self.config, warnings = effective_config(user, declared, overrides, known)
+            self.config, warnings = effective_config(user, declared, overrides, known, self.config_sources,
+                                                     "run()'s arguments")
         except ConfigError as exc:
             raise UsageError(str(exc)) from exc
         key_file = (self.config.get("deidentify") or {}).get("key_file")
@@ -200,6 +203,7 @@ class Run:
             except ValueError as exc:
                 raise UsageError(str(exc)) from None
         self.messages.extend(Message("warning", "core", w, self.config_path) for w in warnings)
+        self.messages.extend(Message("warning", "core", skipped.line(), skipped.source) for skipped in ignored)
         self.info = RunInfo(
             run_dir=str(Path(opts.run_dir).resolve()),
             outdir=str(Path(opts.outdir).resolve()),

@@ -115,10 +115,11 @@ def test_wrong_typed_options_exit_2_naming_the_key_from_the_config_and_the_comma
     out = _cli(str(run_dir), "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert out.returncode == 2
     assert "variants.top_genes: 'many' is not a whole number" in out.stderr
-    (run_dir / "rinec_report.yaml").write_text("enrichment:\n  online: 'no'\n")  # a string is not a switch
-    out = _cli(str(run_dir), "-o", str(tmp_path / "out"), cwd=tmp_path)
-    assert out.returncode == 2 and "enrichment.online: 'no' is not true or false" in out.stderr
     (run_dir / "rinec_report.yaml").unlink()
+    # online is the user's to set (a -c file outside the run directory); a string is not a switch
+    (tmp_path / "mine.yaml").write_text("enrichment:\n  online: 'no'\n")
+    out = _cli(str(run_dir), "-o", str(tmp_path / "out"), "-c", str(tmp_path / "mine.yaml"), cwd=tmp_path)
+    assert out.returncode == 2 and "enrichment.online: 'no' is not true or false" in out.stderr
     out = _cli(str(run_dir), "-o", str(tmp_path / "out"), "--top-genes", "many", cwd=tmp_path)
     assert out.returncode == 2
     assert "'--top-genes'" in out.stderr and "variants.top_genes: 'many' is not a whole number" in out.stderr

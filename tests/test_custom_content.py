@@ -95,8 +95,7 @@ def test_tables_and_images_become_sections_and_join_the_summary(custom_run: Path
 
 
 def test_keep_formulas_keeps_the_raw_cells(custom_run: Path, tmp_path: Path) -> None:
-    (custom_run / "rinec_report.yaml").write_text("keep_formulas: true\n", encoding="utf-8")
-    report = run(custom_run, outdir=tmp_path / "out", force=True)
+    report = run(custom_run, outdir=tmp_path / "out", force=True, config={"keep_formulas": True})  # the user's
     purity = _tsv(report.data_dir / "custom_purity.tsv")
     assert purity[0]["block"] == '=HYPERLINK("http://example.invalid")'
     assert 'data-keep-formulas="true"' in report.html_path.read_text(encoding="utf-8")

@@ -40,8 +40,8 @@ def test_defect2_fifos_and_a_device_do_not_hang(tmp_path):
     os.mkfifo(run_dir / "string_interactions.tsv")
     (run_dir / "variants").mkdir()
     os.symlink("/dev/zero", run_dir / "variants" / "zero.vcf")
-    (run_dir / "rinec_report.yaml").write_text("allow_links_outside: true\n")  # even when links may leave
-    result = cli(run_dir, "-o", tmp_path / "out", "-v")
+    (tmp_path / "mine.yaml").write_text("allow_links_outside: true\n")  # even when links may leave (the user's)
+    result = cli(run_dir, "-o", tmp_path / "out", "-v", "-c", tmp_path / "mine.yaml")
     assert result.returncode == 1  # inputs that could not be read
     assert_one_line_errors(result)
     assert "clinical.csv: unreadable: a FIFO, not a regular file" in result.stderr

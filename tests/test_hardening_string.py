@@ -99,13 +99,13 @@ def test_defect1_a_cache_that_is_not_ours_or_too_large_is_not_used(tmp_path):
 def test_defect1_a_string_for_online_does_not_turn_the_network_on(httpserver, tmp_path):
     install_string(httpserver)
     run_dir = make_run(tmp_path / "run", ["TP53", "RB1"])
-    (run_dir / "rinec_report.yaml").write_text(
-        f"enrichment: {{online: 'no', string_api: '{httpserver.url_for('/api')}'}}\n"
-    )
+    # The user's own config (the run directory's may not set online or string_api at all).
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(f"enrichment: {{online: 'no', string_api: '{httpserver.url_for('/api')}'}}\n")
     from rinec_report import run
 
     try:
-        run(run_dir, outdir=tmp_path / "out", force=True, plugins=("enrichment",), jobs=1)
+        run(run_dir, outdir=tmp_path / "out", force=True, plugins=("enrichment",), jobs=1, config=str(mine))
     except Exception as exc:  # typed options may refuse the value: a usage error, never a request
         assert "online" in str(exc)
     assert httpserver.log == []

@@ -17,39 +17,40 @@ from rinec_report import Option, Pattern, hookimpl
 def rinec_options() -> list[Option]:
     return [
         Option("columns", "dict[str,str]", {},
-               "Canonical column -> the header your table uses, e.g. `{patient_id: Patient}`."),
+               "Canonical column -> the header your table uses, e.g. `{patient_id: Patient}`.", scope="run"),
         Option("types", "dict[str,str]", {},
-               "Column -> `number`, `category`, `date` or `text`, for a column whose inferred type is wrong."),
-        Option("labels", "dict[str,str]", {}, "Column -> the label Table 1 shows."),
+               "Column -> `number`, `category`, `date` or `text`, for a column whose inferred type is wrong.",
+               scope="run"),
+        Option("labels", "dict[str,str]", {}, "Column -> the label Table 1 shows.", scope="run"),
         Option("sheet", "str", None, "The XLSX sheet to read (default: the first with data; all are listed "
-               "when several hold data)."),
+               "when several hold data).", scope="run"),
         Option("date_format", "str", "auto",
                "Day/month order of dates written with slashes (`12/03/2005`); `auto` reads it from a day above "
                "12 in the column and otherwise asks for this option.",
-               choices=("auto", "DD/MM/YYYY", "MM/DD/YYYY"), cli="--date-format"),
+               choices=("auto", "DD/MM/YYYY", "MM/DD/YYYY"), cli="--date-format", scope="run"),
         Option("profile", "str", "auto",
                "`second_cancer` (first and second tumour, RIN criteria, the example's study), `generic` (any "
                "cohort), or `auto`: second_cancer when the table has NPC/NEC columns.",
-               choices=("auto", "second_cancer", "generic")),
+               choices=("auto", "second_cancer", "generic"), scope="run"),
         Option("table1_by", "str", None, "Stratify Table 1 by this column, with tests (as tableone/gtsummary).",
-               cli="--table1-by"),
-        Option("table1", "dict", {}, "Table 1 settings: `{by: column}` (as `table1_by`)."),
+               cli="--table1-by", scope="run"),
+        Option("table1", "dict", {}, "Table 1 settings: `{by: column}` (as `table1_by`).", scope="run"),
         Option("latency_min_years", "float", 2.0,
                "RIN criterion 2: minimum years from the end of radiotherapy to the second tumour.",
-               cli="--latency-min-years", min=0),
+               cli="--latency-min-years", min=0, scope="run"),
         Option("survival_start", "str", "nec_diagnosis", "Where survival time starts: the NEC diagnosis, or the first "
                "treatment (earliest of surgery and "
                "re-irradiation).",
-               choices=("nec_diagnosis", "first_treatment")),
+               choices=("nec_diagnosis", "first_treatment"), scope="run"),
         Option("followup_end", "date", None,
                "The study's follow-up end: living patients without a last follow-up date are censored here.",
-               cli="--followup-end"),
+               cli="--followup-end", scope="run"),
         Option("timeline_axis", "str", "years",
                "The timeline's left panel: years since the first diagnosis, or calendar dates.",
-               choices=("years", "calendar")),
+               choices=("years", "calendar"), scope="run"),
         Option("selection", "any", None,
                "The selection flow: a list of `{label, n}` steps (or strings such as `\"1,052 NPC patients\"`), the "
-               "last item optionally `{branch: [...]}`."),
+               "last item optionally `{branch: [...]}`.", scope="run"),
     ]
 
 

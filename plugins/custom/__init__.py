@@ -28,9 +28,9 @@ def rinec_options() -> list[Any]:
 
     return [
         Option("summary_max_columns", "int", 3, "Columns a custom table adds to the summary table when its "
-               "header names none (summary: [...]).", min=0),
+               "header names none (summary: [...]).", min=0, scope="run"),
         Option("max_image_mb", "float", 5.0, "Larger custom images are left out of the page, with a warning.",
-               min=0),
+               min=0, scope="user"),
     ]
 
 

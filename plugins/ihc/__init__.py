@@ -20,28 +20,29 @@ _NAMES = ("*ihc*", "*immunohisto*", "*immunostain*")
 def rinec_options() -> list[Option]:
     return [
         Option("percent_bands", "list[float]", [25.0, 50.0, 75.0],
-               "Inclusive upper edges of percentage scores 1, 2 and 3 (above: 4)."),
+               "Inclusive upper edges of percentage scores 1, 2 and 3 (above: 4).", scope="run"),
         Option("category_bands", "list[float]", [1.0, 5.0, 9.0],
-               "Lowest final scores of the categories +, ++ and +++ (below: -)."),
+               "Lowest final scores of the categories +, ++ and +++ (below: -).", scope="run"),
         Option("positive_from", "str", "+", "The lowest category that counts as positive in the diagnostic panel.",
-               choices=("+", "++", "+++")),
-        Option("neuroendocrine_markers", "list[str]", ["CD56", "SYN", "CgA"], "The neuroendocrine markers."),
-        Option("squamous_markers", "list[str]", ["CK5/6", "p40"], "The squamous markers."),
-        Option("ebv_markers", "list[str]", ["EBER"], "The EBV markers."),
+               choices=("+", "++", "+++"), scope="run"),
+        Option("neuroendocrine_markers", "list[str]", ["CD56", "SYN", "CgA"], "The neuroendocrine markers.",
+               scope="run"),
+        Option("squamous_markers", "list[str]", ["CK5/6", "p40"], "The squamous markers.", scope="run"),
+        Option("ebv_markers", "list[str]", ["EBER"], "The EBV markers.", scope="run"),
         Option("marker_synonyms", "dict", {}, "Canonical marker name -> a list of other spellings (added to the "
-               "built-in ones)."),
+               "built-in ones).", scope="run"),
         Option("specimen_types", "dict[str,str]", {}, "Specimen label -> type (NPC, NEC or any other name), for "
-               "labels the plugin cannot read the type from."),
+               "labels the plugin cannot read the type from.", scope="run"),
         Option("comparison_max_patients", "int", 24, "Patients drawn in the NPC-versus-NEC chart (the first ones).",
-               min=1),
+               min=1, scope="run"),
         Option("ignore_columns", "list[str]", [],
                "Columns of a wide table that are not markers, added to the built-in ones (comment, notes, remarks, "
-               "age, sex, date, ...)."),
+               "age, sex, date, ...).", scope="run"),
         Option("summary_markers", "list[str]", [],
                "Markers shown per patient in the report's summary table (e.g. `[PD-L1, Ki-67]`); the "
                "second-cancer study's neuroendocrine, EBER and panel columns appear when the data has NEC "
-               "specimens."),
-        Option("sheet", "str", None, "The XLSX sheet to read (default: the first with data)."),
+               "specimens.", scope="run"),
+        Option("sheet", "str", None, "The XLSX sheet to read (default: the first with data).", scope="run"),
     ]
 
 

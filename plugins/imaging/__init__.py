@@ -21,20 +21,22 @@ from .meta import IMAGE_EXTENSIONS, SIDECAR_NAMES
 def rinec_options() -> list[Option]:
     return [
         Option("budget_mb", "float", 20.0, "Size budget for every embedded image together, in MB; images are "
-               "downscaled and re-encoded to fit.", cli="--image-budget-mb", min=0.1),
-        Option("format", "str", "webp", "Encoding of embedded images.", choices=("webp", "jpeg")),
-        Option("quality", "int", 80, "Encoder quality (1-100).", min=1, max=100),
-        Option("max_side", "int", 1600, "Long side, in pixels, of the largest size an image is shown at.", min=64),
+               "downscaled and re-encoded to fit.", cli="--image-budget-mb", min=0.1, scope="user"),
+        Option("format", "str", "webp", "Encoding of embedded images.", choices=("webp", "jpeg"), scope="run"),
+        Option("quality", "int", 80, "Encoder quality (1-100).", min=1, max=100, scope="run"),
+        Option("max_side", "int", 1600, "Long side, in pixels, of the largest size an image is shown at.", min=64,
+               scope="run"),
         Option("min_side", "int", 400, "Smallest display size the budget may reduce an image to, in pixels "
-               "(below it only the thumbnail is kept).", min=32),
-        Option("thumb_side", "int", 200, "Long side of the gallery thumbnails, in pixels.", min=32, max=1024),
-        Option("tile_side", "int", 512, "Side of a whole-slide zoom tile, in pixels.", min=64, max=4096),
+               "(below it only the thumbnail is kept).", min=32, scope="run"),
+        Option("thumb_side", "int", 200, "Long side of the gallery thumbnails, in pixels.", min=32, max=1024,
+               scope="run"),
+        Option("tile_side", "int", 512, "Side of a whole-slide zoom tile, in pixels.", min=64, max=4096, scope="run"),
         Option("max_tiles", "int", 16, "Zoom tiles per whole-slide image (from the areas with the most tissue).",
-               min=0, max=1024),
+               min=0, max=1024, scope="run"),
         Option("window_low_percentile", "float", 1.0, "DICOM without a window: lower percentile mapped to black.",
-               min=0, max=100),
+               min=0, max=100, scope="run"),
         Option("window_high_percentile", "float", 99.0, "DICOM without a window: upper percentile mapped to "
-               "white.", min=0, max=100),
+               "white.", min=0, max=100, scope="run"),
     ]
 
 

@@ -29,33 +29,35 @@ TABLE_GLOBS = (
 def rinec_options() -> list[Option]:
     return [
         Option("source", "str", "auto", "Where times come from: `auto` (a survival table wins over the cohort "
-               "per endpoint), `cohort` or `table`.", choices=("auto", "cohort", "table")),
+               "per endpoint), `cohort` or `table`.", choices=("auto", "cohort", "table"), scope="run"),
         Option("endpoints", "dict[str,str]", {"os": "Overall survival", "pfs": "Progression-free survival",
                                               "dfs": "Disease-free survival", "dss": "Disease-specific survival"},
                "Endpoint prefix -> title (cBioPortal's OS, PFS, DFS and DSS by default; those without data "
-               "are left out)."),
-        Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`."),
-        Option("sheet", "str", None, "The XLSX sheet of a survival table (default: the first with data)."),
-        Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none."),
+               "are left out).", scope="run"),
+        Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`.", scope="run"),
+        Option("sheet", "str", None, "The XLSX sheet of a survival table (default: the first with data).", scope="run"),
+        Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none.",
+               scope="run"),
         Option("time_unit", "str", "months", "Unit shown and exported: days, weeks, months or years (a "
                "month is 365.25/12 days).",
-               cli="--survival-time-unit"),
+               cli="--survival-time-unit", scope="run"),
         Option("group_by", "list[str]", [], "Categorical columns (survival table first, then the "
                "clinical table) to compare; "
                "comma-separated on the command line.",
-               cli="--survival-group-by"),
+               cli="--survival-group-by", scope="run"),
         Option("times", "any", None, "Survival at these times (shown unit); default 6, 12, 24, "
                "36, 60 months (180, 365, 730... days) "
-               "up to the longest follow-up."),
+               "up to the longest follow-up.", scope="run"),
         Option("risk_interval", "float", None, "Step of the numbers-at-risk rows; default the smallest of "
                "1, 3, 6, 12... months giving at most 6 "
                "steps.",
-               min=0),
-        Option("confidence", "float", 0.95, "Confidence level of the bands and intervals.", min=0.5, max=0.999),
+               min=0, scope="run"),
+        Option("confidence", "float", 0.95, "Confidence level of the bands and intervals.", min=0.5, max=0.999,
+               scope="run"),
         Option("conf_type", "str", "log-log",
                "Transform of the confidence band and the median's limits: `log-log` (log(-log S), as lifelines "
-               "and SAS) or `log` (R survfit's default).", choices=("log-log", "log")),
-        Option("max_groups", "int", 10, "A group_by column with more values is not compared.", min=2),
+               "and SAS) or `log` (R survfit's default).", choices=("log-log", "log"), scope="run"),
+        Option("max_groups", "int", 10, "A group_by column with more values is not compared.", min=2, scope="run"),
     ]
 
 

@@ -17,34 +17,37 @@ from .classify import NONSYNONYMOUS
 @hookimpl
 def rinec_options() -> list[Option]:
     return [
-        Option("filters", "list[str]", ["PASS", "."], "FILTER values kept; `*` keeps every record."),
+        Option("filters", "list[str]", ["PASS", "."], "FILTER values kept; `*` keeps every record.", scope="run"),
         Option("annotation", "str", "auto", "Which annotation to read: auto (CSQ, then ANN), CSQ or ANN.",
-               choices=("auto", "CSQ", "ANN")),
-        Option("tumor_sample", "str", None, "The tumour column of tumour/normal VCFs, when not in the header."),
-        Option("normal_sample", "str", None, "The normal column of tumour/normal VCFs, when not in the header."),
-        Option("panel_bed", "path", None, "The panel BED, relative to the run directory."),
+               choices=("auto", "CSQ", "ANN"), scope="run"),
+        Option("tumor_sample", "str", None, "The tumour column of tumour/normal VCFs, when not in the header.",
+               scope="run"),
+        Option("normal_sample", "str", None, "The normal column of tumour/normal VCFs, when not in the header.",
+               scope="run"),
+        Option("panel_bed", "path", None, "The panel BED, relative to the run directory.", scope="user"),
         Option("panel_size_mb", "float", None, "Panel territory in Mb (TMB denominator); overrides the BED.",
-               cli="--panel-size-mb", min=0.001),
-        Option("nonsynonymous", "list[str]", list(NONSYNONYMOUS), "Variant classes counted as non-synonymous."),
+               cli="--panel-size-mb", min=0.001, scope="run"),
+        Option("nonsynonymous", "list[str]", list(NONSYNONYMOUS), "Variant classes counted as non-synonymous.",
+               scope="run"),
         Option("snv_classes", "str", "all", "The SNVs counted in the SNV classes and Ti/Tv: all "
                "(maftools' titv useSyn=TRUE) or nonsynonymous (the `nonsynonymous` classes, "
-               "maftools' default).", choices=("all", "nonsynonymous")),
-        Option("top_genes", "int", 50, "Genes in the oncoplot.", cli="--top-genes", min=1),
+               "maftools' default).", choices=("all", "nonsynonymous"), scope="run"),
+        Option("top_genes", "int", 50, "Genes in the oncoplot.", cli="--top-genes", min=1, scope="run"),
         Option("high_frequency_percent", "float", 50.0, "A gene mutated in at least this % of samples is "
-               "high-frequency.", min=0, max=100),
-        Option("tmb_cutoff", "float", 10.0, "TMB flag threshold per Mb.", cli="--tmb-cutoff", min=0),
+               "high-frequency.", min=0, max=100, scope="run"),
+        Option("tmb_cutoff", "float", 10.0, "TMB flag threshold per Mb.", cli="--tmb-cutoff", min=0, scope="run"),
         Option("clinical_tracks", "list[str]", ["sex", "nec_site", "rin_status"],
-               "Clinical columns drawn as tracks under the oncoplot."),
-        # Run-wide filters on the read depths (applied when the files are combined,
-        # not when each is parsed).
+               "Clinical columns drawn as tracks under the oncoplot.", scope="run"),
+        # Filters on the read depths, applied when the files are combined (not when
+        # each is parsed): like the FILTER values, the run's own choice.
         Option("min_depth", "int", None, "Leave out calls whose tumour depth (t_depth) is below "
-               "this; calls without a depth are kept.", min=0),
+               "this; calls without a depth are kept.", min=0, scope="run"),
         Option("min_alt_count", "int", None, "Leave out calls with fewer tumour alternate reads "
-               "(t_alt_count); calls without counts are kept.", min=0),
+               "(t_alt_count); calls without counts are kept.", min=0, scope="run"),
         Option("min_vaf", "float", None, "Leave out calls whose tumour VAF (t_vaf) is below "
-               "this fraction; calls without a VAF are kept.", min=0, max=1),
+               "this fraction; calls without a VAF are kept.", min=0, max=1, scope="run"),
         Option("oncoplot_max_samples", "int", 2000, "Samples drawn one column each in the oncoplot; more are binned.",
-               min=1),
+               min=1, scope="run"),
     ]
 
 
