@@ -107,3 +107,53 @@ def test_a_maf_gives_its_own_depth_columns() -> None:
     # First row: t_ref_count '.', t_alt_count 21: no VAF; second: 123 / (778 + 123).
     assert math.isnan(m["t_vaf"][0])
     assert m["t_vaf"][1] == pytest.approx(123 / 901)
+
+
+def test_cohort_vcf_carriers_get_their_own_counts(tmp_path: Path) -> None:
+    from variants_helpers import csq, write_vcf
+
+    # Three samples, no tumour/normal: a cohort. S1 and S3 carry the ALT. By hand:
+    # S1 AD 20,5 DP 25; S3 AD 8,8 and DP '.', so DP is the sum 16.
+    path = write_vcf(tmp_path / "cohort.vcf", [
+        ("1", 100, "A", "G", "PASS", "CSQ=" + csq("G", "missense_variant", "GENE1"),
+         ("0/1:20,5:25", "0/0:30,0:30", "0/1:8,8:.")),
+    ], samples=("S1", "S2", "S3"), extra_header=(
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="AD">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="DP">'))
+    text = path.read_text().replace("\tGT\t", "\tGT:AD:DP\t")
+    path.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = parse_vcf(str(path), {})["mutations"]
+    got = {str(s): (d, r, a) for s, d, r, a in
+           zip(m["sample"], m["t_depth"], m["t_ref_count"], m["t_alt_count"], strict=True)}
+    assert got == {"S1": (25, 20, 5), "S3": (16, 8, 8)}
+    assert m["n_depth"].isna().all()
+
+
+def test_the_column_shortcut_agrees_with_the_rules_row_by_row() -> None:
+    """count_columns' whole-column shortcut against the rules it stands in for
+    (allele_counts, checked against vcf2maf above) on random AD/DP texts."""
+    import random
+
+    import numpy as np
+    from rinec_plugins.variants.depth import allele_counts, count_columns, sample_fields
+
+    rng = random.Random(7)
+    pieces = ["0", "5", "12", "30", "", ".", "x", "07"]
+    keys, columns = [], []
+    for _ in range(2000):
+        fmt = rng.choice(["GT:AD:DP", "GT:DP:AD", "GT:AD", "AD:DP:AD", "GT:DP4:DP"])
+        values = {"GT": "0/1", "DP": rng.choice(pieces),
+                  "AD": ",".join(rng.choice(pieces) for _ in range(rng.choice([1, 2, 2, 3]))),
+                  "DP4": "1,2,3,4"}
+        fields = [values[t] for t in fmt.split(":")][: rng.choice([1, 2, 3, 3, 3])]
+        keys.append(fmt)
+        columns.append(":".join(fields))
+    alleles = ["A", "C"]
+    d, r, a = count_columns(keys, columns, np.ones(len(keys), dtype=bool),
+                            lambda k: (alleles, 1))
+    for k in range(len(keys)):
+        want = allele_counts(alleles, 1, sample_fields(keys[k], columns[k]))
+        got = (d[k], r[k], a[k])
+        assert np.allclose(got, want, equal_nan=True), (keys[k], columns[k], got, want)
