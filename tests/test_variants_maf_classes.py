@@ -14,7 +14,7 @@ HEADER = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele",
 
 
 def _maf(path: Path, classes: list[str]) -> None:
-    rows = [["GENE%d" % k, "1", str(1000 + k), "C", "T", c, "S1"] for k, c in enumerate(classes)]
+    rows = [[f"GENE{k}", "1", str(1000 + k), "C", "T", c, "S1"] for k, c in enumerate(classes)]
     path.write_text("\n".join("\t".join(r) for r in [HEADER, *rows]) + "\n")
 
 
@@ -44,3 +44,21 @@ def test_a_maf_without_any_valid_class_is_refused(tmp_path: Path) -> None:
     assert "'missense' (1 row)" in lines[0] and "'stop_gained' (1 row)" in lines[0]
     # The other file's calls are still reported.
     assert any(p == "variants" and s.id == "oncoplot" for p, s in report.sections)
+
+
+def test_a_snpeff_eff_only_vcf_is_refused(tmp_path: Path) -> None:
+    import pytest
+    from rinec_plugins.variants.vcf import parse_vcf
+    from variants_helpers import write_vcf
+
+    from rinec_report.model import InputError
+
+    eff = "EFF=NON_SYNONYMOUS_CODING(MODERATE|MISSENSE|Gag/Cag|R175H|393|TP53|protein_coding|CODING|ENST1|5|1)"
+    path = write_vcf(tmp_path / "eff.vcf", [("17", 7675088, "C", "T", "PASS", eff)],
+                     csq_header=False, extra_header=(
+                         '##INFO=<ID=EFF,Number=.,Type=String,Description="Predicted effects: '
+                         "Effect ( Effect_Impact | Functional_Class | Codon_Change | Amino_Acid_Change"
+                         '| Amino_Acid_Length | Gene_Name | Transcript_BioType | Gene_Coding | '
+                         'Transcript_ID | Exon_Rank  | Genotype_Number )">',))
+    with pytest.raises(InputError, match=r"SnpEff's old INFO/EFF.*INFO/ANN.*VEP"):
+        parse_vcf(str(path), {})

@@ -135,6 +135,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any]) -> dict[str, Any]:
     roles = pick_samples(samples, vcf.raw_header, options)
     _warn_ambiguous_roles(roles, samples)
     if fmt is None:
+        _refuse_eff_only(vcf)
         _check_undeclared_annotation(path, header_lines)
     if roles.tumor is not None:
         sample_name = file_stem(path) if roles.generic_name else roles.tumor
@@ -564,6 +565,18 @@ def _header_lines(path: str) -> int:
 def _is_gzip(path: str) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
+
+
+def _refuse_eff_only(vcf: Any) -> None:
+    """SnpEff's old EFF field (before SnpEff 4.1, or -formatEff) has neither the
+    ANN layout nor VEP's: its records cannot be classified as vcf2maf does."""
+    try:
+        vcf.get_header_type("EFF")
+    except KeyError:
+        return
+    raise InputError(
+        "annotated only with SnpEff's old INFO/EFF field, which vcf2maf does not read: "
+        "annotate with SnpEff 4.1 or later (INFO/ANN, without -formatEff) or with VEP (CSQ)")
 
 
 def _check_undeclared_annotation(path: str, header_lines: int) -> None:
