@@ -50,7 +50,7 @@ def test_every_caller_format_has_a_fixture() -> None:
     # BCOUNT, Strelka AU..TU and TAR/TIR, CaVEMan, FreeBayes RO/AO, Delly RR/RV, DP4,
     # cgpPindel, FA, DV; and a DP-only file.
     assert CALLERS == ["ad", "caveman", "cgppindel", "delly", "dp4", "dp_only", "dv", "fa",
-                       "freebayes", "somaticsniper", "strelka_indel", "strelka_snv", "varscan"]
+                       "freebayes", "somaticsniper", "strelka_indel", "strelka_snv", "sv", "varscan"]
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -157,3 +157,25 @@ def test_the_column_shortcut_agrees_with_the_rules_row_by_row() -> None:
         want = allele_counts(alleles, 1, sample_fields(keys[k], columns[k]))
         got = (d[k], r[k], a[k])
         assert np.allclose(got, want, equal_nan=True), (keys[k], columns[k], got, want)
+
+
+def test_structural_variants_are_written_as_vcf2maf_writes_them() -> None:
+    """sv.vcf: a <DEL>, a BND (ALT A]2:3000], CHR2=2), a symbolic <INS>, a DEL
+    written in bases, a <DUP>; vcf2maf's MAF has each DEL/BND/DUP twice (second
+    breakpoint first), the bases-written DEL once, and no row for the <INS>."""
+    columns = ["Chromosome", "Start_Position", "Variant_Classification", "Variant_Type",
+               "Reference_Allele", "Tumor_Seq_Allele2"]
+    with open(DEPTH / "sv.maf") as fh:
+        want = [tuple(r[c] for c in columns) for r in csv.DictReader(
+            (line for line in fh if not line.startswith("#")), delimiter="\t")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = parse_vcf(str(DEPTH / "sv.vcf"), {"filters": ["*"]})
+    m = out["mutations"]
+    got = [tuple(str(v) for v in row) for row in m[["chrom", "pos", "variant_classification",
+                                                    "variant_type", "ref", "alt"]]
+           .itertuples(index=False)]
+    assert len(want) == 7
+    assert got == want
+    assert out["records"] == 5
+    assert sum(out["filtered"].values()) == 1  # the <INS>, named in the filtered reasons

@@ -21,6 +21,7 @@ from .annot import AnnotationFormat, choose_effects, parse_format
 from .depth import DEPTH_TAGS, count_columns, depths_per_allele, sample_fields
 from .frames import concat_mutations, finish_mutations
 from .samples import pick_samples
+from .sv import LEFT_OUT, expand_svs, sv_info
 
 CHUNK = 50_000  # records classified at a time (bounds the memory of raw strings)
 
@@ -254,6 +255,8 @@ class _Reader:
         # No depth to read without any tag vcf2maf reads depths from: skip the text.
         declared = set(re.findall(r"^##FORMAT=<ID=([^,>]+)", vcf.raw_header, flags=re.MULTILINE))
         self.has_depths = bool(declared & DEPTH_TAGS)
+        self.has_svs = re.search(r"^##INFO=<ID=SVTYPE[,>]", vcf.raw_header, flags=re.MULTILINE) \
+            is not None
         self.records = 0
 
     def chunks(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -262,6 +265,8 @@ class _Reader:
             chunk = self._read_chunk() if self.tumor_i is not None else self._read_cohort()
             n = len(chunk["chrom"])
             self.records += n
+            if chunk.get("svs"):
+                chunk = expand_svs(chunk, chunk["svs"])
             if n or start == 0:
                 yield start, chunk
             if n < CHUNK:
@@ -278,6 +283,7 @@ class _Reader:
                                        filts.append, anns.append, cols.append)
         tag = self.tag
         columns = self._sample_columns if self.has_depths else _no_columns
+        has_svs, svs = self.has_svs, {}
         try:
             for v in self.vcf:
                 ca(v.CHROM)
@@ -298,13 +304,15 @@ class _Reader:
                 f = v.FILTERS
                 fa(f[0] if len(f) == 1 else ";".join(f) or ".")
                 na(v.INFO.get(tag) if tag else None)
+                if has_svs and (sv := sv_info(v)) is not None:
+                    svs[len(chroms) - 1] = sv
                 if len(chroms) >= CHUNK:
                     break
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
                 "ann": anns, "multi": multi, "allele": allele, "carriers": None,
-                "columns": cols}
+                "columns": cols, "svs": svs}
 
     def _sample_columns(self, v: Any) -> list[str]:
         """The record's FORMAT text and its tumour's and normal's columns (the
@@ -335,6 +343,7 @@ class _Reader:
         multi: dict[int, list[str]] = {}
         carriers: list[list[tuple[int, int]]] = []
         texts: list[tuple[str, list[str]]] = []
+        svs: dict[int, tuple[str, Any, Any]] = {}
         cols = self.cohort_i
         tag = self.tag
         try:
@@ -361,13 +370,15 @@ class _Reader:
                         rec.append((k, allele))
                 carriers.append(rec)
                 texts.append(self._carrier_columns(v, rec) if self.has_depths else ("", []))
+                if self.has_svs and (sv := sv_info(v)) is not None:
+                    svs[len(chroms) - 1] = sv
                 if len(chroms) >= CHUNK:
                     break
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
                 "ann": anns, "multi": multi, "allele": {}, "carriers": carriers,
-                "columns": texts}
+                "columns": texts, "svs": svs}
 
     def _carrier_columns(self, v: Any, carriers: list[tuple[int, int]]) -> tuple[str, list[str]]:
         """A cohort record's FORMAT text and its carriers' columns (in ``carriers``
@@ -423,6 +434,8 @@ class _Chunker:
         alt_of = first_alt if not alleles else list(first_alt)
         for j, k in alleles.items():
             alt_of[j] = multi[record(j)][k - 1]
+        if chunk.get("sv_left_out"):
+            filtered[LEFT_OUT] = chunk["sv_left_out"]
         no_alt = [j for j, a in enumerate(alt_of) if not a] if "" in alt_of else []
         if no_alt:
             keep[no_alt] = False
@@ -439,7 +452,9 @@ class _Chunker:
             spell = {j: (k, (alt_of[j], vep_allele(refs[j], alt_of[j], multi[record(j)])))
                      for j, k in alleles.items()}
             chosen = choose_effects(anns, self.fmt, spell)
-            src = np.arange(n) if rows is None else np.asarray(rows)
+            src = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+            if chunk.get("record_of") is not None:  # SV rows: back to their records
+                src = np.asarray(chunk["record_of"], dtype=np.int64)[src]
             unknown = {term: start + int(src[k]) for term, k in chosen.unknown.items()}
             if chosen.malformed:
                 count, k, width = chosen.malformed

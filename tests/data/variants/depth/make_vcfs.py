@@ -33,12 +33,14 @@ def vep_allele(ref: str, alt: str, alts: list[str]) -> str:
     return alt or "-"
 
 
-def record(pos: int, ref: str, alt: str, fmt: str, tumor: str, normal: str) -> str:
+def record(pos: int, ref: str, alt: str, fmt: str, tumor: str, normal: str,
+           info: str = "") -> str:
     alts = alt.split(",")
     ann = ",".join(csq(vep_allele(ref, a, alts), "missense_variant" if len(a) == len(ref)
                        else "frameshift_variant", "GENE1", hgvsp="")
                    for a in alts)
-    return f"1\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\tCSQ={ann}\t{fmt}\t{tumor}\t{normal}"
+    info = f"{info};CSQ={ann}" if info else f"CSQ={ann}"
+    return f"1\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t{info}\t{fmt}\t{tumor}\t{normal}"
 
 
 FIXTURES = {
@@ -99,6 +101,19 @@ FIXTURES = {
     "delly": [
         (1000, "G", "<DEL>", "GT:DR:DV:RR:RV", "0/1:20:6:25:9", "0/0:22:0:30:0"),
     ],
+    # Structural variants with INFO/SVTYPE: vcf2maf splits BND/TRA/DEL/DUP/INV with a
+    # symbolic or breakend ALT into two breakpoint rows; others pass unchanged.
+    "sv": [
+        (1000, "G", "<DEL>", "GT:DR:DV:RR:RV", "0/1:20:6:25:9", "0/0:22:0:30:0",
+         "SVTYPE=DEL;END=1500"),
+        (2000, "A", "A]2:3000]", "GT:DR:DV:RR:RV", "0/1:18:7:20:8", "0/0:25:0:26:0",
+         "SVTYPE=BND;CHR2=2;END=3000"),
+        (4000, "T", "<INS>", "GT:DR:DV:RR:RV", "0/1:15:5:16:6", "0/0:20:0:21:0",
+         "SVTYPE=INS;END=4000"),
+        (5000, "ACGTA", "A", "GT:AD:DP", "0/1:20,8:28", "0/0:30,0:30", "SVTYPE=DEL;END=5004"),
+        (6000, "C", "<DUP>", "GT:DR:DV:RR:RV", "0/1:30:9:31:10", "0/0:28:0:29:0",
+         "SVTYPE=DUP;END=6800"),
+    ],
     "cgppindel": [
         (1100, "CTT", "C", "GT:PP:NP:PR:NR", "0/1:5:4:30:28", "0/0:0:0:25:27"),
     ],
@@ -124,7 +139,13 @@ def write(name: str, rows: list[tuple]) -> None:
              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
              f'Ensembl VEP. Format: {VEP_FORMAT}">']
     if any("<" in r[2] for r in rows):
-        lines.append('##ALT=<ID=DEL,Description="Deletion">')
+        lines += [f'##ALT=<ID={k},Description="{k}">' for k in ("DEL", "INS", "DUP")
+                  if any(f"<{k}>" in r[2] for r in rows)]
+    if any(len(r) > 6 for r in rows):
+        lines += ['##INFO=<ID=SVTYPE,Number=1,Type=String,Description="SV type">',
+                  '##INFO=<ID=END,Number=1,Type=Integer,Description="End">',
+                  '##INFO=<ID=CHR2,Number=1,Type=String,Description="Mate chromosome">',
+                  "##contig=<ID=2,length=242193529>"]
     for t in tags:
         number, kind = FORMATS.get(t, ("1", "String"))
         lines.append(f'##FORMAT=<ID={t},Number={number},Type={kind},Description="{t}">')
