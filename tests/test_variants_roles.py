@@ -95,7 +95,7 @@ def test_report_names_the_rule_and_counts_one_sample(tmp_path: Path) -> None:
     files = pd.read_csv(data / "variants_files.tsv", sep="\t")
     row = files.iloc[0]
     assert (row["tumour_sample"], row["normal_sample"]) == (TUMOUR, NORMAL)
-    assert row["rule"] == f"tumour by {BARCODES}; normal by {BARCODES}"
+    assert row["rule"] == f"tumour and normal by {BARCODES}"
     html = (tmp_path / "out" / "rinec_report.html").read_text()
     assert "TCGA/GDC barcode sample-type codes" in html
 

@@ -70,11 +70,12 @@ def file_roles(files: list[dict[str, Any]]) -> Any:
             rows.append({"file": f["file"], "tumour_sample": "",
                          "normal_sample": ", ".join(left), "rule": rule})
             continue
-        rule = f"tumour by {roles['rule']}"
-        if roles["normal"] is not None:
-            rule += f"; normal by {roles['normal_rule']}"
+        if roles["normal"] is None:
+            rule = f"tumour by {roles['rule']}; no normal column"
+        elif roles["normal_rule"] == roles["rule"]:
+            rule = f"tumour and normal by {roles['rule']}"
         else:
-            rule += "; no normal column"
+            rule = f"tumour by {roles['rule']}; normal by {roles['normal_rule']}"
         rows.append({"file": f["file"], "tumour_sample": roles["tumor"],
                      "normal_sample": roles["normal"] or "", "rule": rule})
     return pd.DataFrame(rows, columns=["file", "tumour_sample", "normal_sample", "rule"])
@@ -118,7 +119,8 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
              f"{len(facts['genes'])} genes. {filter_sentence}"),
         KeyValues(input_facts, title="Input"),
         Table("files", file_roles(meta["files"]), title="Files: tumour and normal columns",
-              patient_column=None),
+              patient_column=None, column_titles={"tumour_sample": "tumour column",
+                                                  "normal_sample": "normal column"}),
     ]
     sections = [
         Section(
