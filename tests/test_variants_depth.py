@@ -179,3 +179,14 @@ def test_structural_variants_are_written_as_vcf2maf_writes_them() -> None:
     assert got == want
     assert out["records"] == 5
     assert sum(out["filtered"].values()) == 1  # the <INS>, named in the filtered reasons
+
+
+def test_counts_too_large_for_a_number_are_none() -> None:
+    import numpy as np
+    from rinec_plugins.variants.depth import count_columns
+
+    huge = "9" * 400
+    d, r, a = count_columns(["GT:AD:DP", "GT:DP4"], [f"0/1:{huge},5:.", f"0/1:{huge},1,2,3"],
+                            np.ones(2, dtype=bool), lambda k: (["A", "C"], 1))
+    assert np.isnan(d[0]) and np.isnan(r[0]) and a[0] == 5
+    assert np.isnan(r[1]) and a[1] == 5

@@ -129,6 +129,9 @@ def count_columns(keys: list[str], columns: list[str], biallelic: Any,
             alleles, var = alleles_of(k)
             depth[k], ref[k], alt[k] = allele_counts(alleles, var,
                                                      sample_fields(keys[k], columns[k]))
+    # A count too large for a float (hundreds of digits in a hostile file) is none.
+    for values in (depth, ref, alt):
+        values[~np.isfinite(values)] = np.nan
     return depth, ref, alt
 
 
