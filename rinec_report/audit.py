@@ -10,6 +10,7 @@ must give no hit; an identified one gives many, which is how the audit is tested
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .deidentify import DEFAULT_FIELDS, parse_day
+from .safeio import display_name, open_regular
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -32,7 +34,53 @@ class Hit:
     context: str
 
     def line(self) -> str:
+        if self.kind == UNREAD:
+            return f"{self.where}: not searched: {self.value}"
         return f"{self.where}: {self.kind} {self.value!r} in …{self.context}…"
+
+
+UNREAD = "unread"  # a Hit of this kind is a file of the report that could not be searched
+
+
+class AuditError(Exception):
+    """The report cannot be audited (a one-line message naming it)."""
+
+
+def _read(path: Path, follow_links: bool = False) -> bytes:
+    """A file of the report, only if it is a regular file reached without a link
+    (the page the user named may be reached through one): a FIFO or a device is
+    named, never opened so that it blocks."""
+    with open_regular(os.path.realpath(path.parent) + os.sep + path.name, follow_links=follow_links) as fh:
+        return fh.read()
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def check_report(report_html: Path) -> None:
+    """Fail at once (before the run directory is read) when the page cannot be read."""
+    try:
+        with open_regular(report_html, follow_links=True):
+            pass
+    except OSError as exc:
+        raise AuditError(f"{display_name(str(report_html))}: cannot be audited: {_reason(exc)}") from None
+
+
+def _data_files(data_dir: Path) -> Iterator[Path]:
+    """Every entry of the data folder that is not a folder: links, FIFOs and devices
+    included, to be named as not searched. A link to a folder is listed, not entered."""
+    for folder, dirs, files in os.walk(data_dir):
+        base = Path(folder)
+        entered = []
+        for name in sorted(dirs):
+            if os.path.islink(base / name):
+                yield base / name
+            else:
+                entered.append(name)
+        dirs[:] = entered
+        for name in sorted(files):
+            yield base / name
 
 
 def date_spellings(value: Any) -> set[str]:
@@ -143,18 +191,23 @@ def search(report_html: Path, found: dict[str, set[str]]) -> list[Hit]:
     Ids, dates and file names must appear as whole tokens, which one pass over the
     text finds whatever the number of identifiers; free text and paths as substrings.
     """
-    from .runner import data_dir_name
+    from .write import data_dir_name
 
+    check_report(report_html)
     targets = [report_html]
     data_dir = report_html.parent / data_dir_name(report_html.name)
-    if data_dir.is_dir():
-        targets += sorted(p for p in data_dir.rglob("*") if p.is_file())
+    if data_dir.is_dir() and not data_dir.is_symlink():
+        targets += list(_data_files(data_dir))
     hits = []
     for path in targets:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        where = display_name(str(path.relative_to(report_html.parent)))
+        try:
+            text = _read(path, follow_links=path == report_html).decode("utf-8", errors="replace")
+        except OSError as exc:
+            hits.append(Hit(where, UNREAD, _reason(exc), ""))
+            continue
         if path == report_html:
             text = without_code(text)
-        where = str(path.relative_to(report_html.parent))
         tokens = _tokens(text)
         for kind, values in found.items():
             whole = kind in ("patient", "sample", "date", "file")

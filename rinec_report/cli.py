@@ -269,18 +269,21 @@ def plugins_command(as_json: bool) -> None:
               help="The config file the report was made with (default: RUN_DIR/rinec_report.yaml).")
 def audit_command(report: Path, run_dir: Path, config_file: str | None) -> None:
     """List every identifier of RUN_DIR found in REPORT and its data folder; exit 1 when there is one."""
-    from .audit import identifiers, search
+    from .audit import UNREAD, AuditError, check_report, identifiers, search
 
     _setup_logging(False, True)
     try:
+        check_report(report)
         found = identifiers(run_dir, config_file)
-    except (UsageError, NothingFound) as exc:
+        hits = search(report, found)
+    except (UsageError, NothingFound, AuditError) as exc:
         raise click.UsageError(str(exc)) from None
-    hits = search(report, found)
     for hit in hits:
         click.echo(hit.line())
     counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
-    click.echo(f"rinec-report audit: {len(hits)} identifier(s) found; looked for {counts}", err=True)
+    unread = sum(hit.kind == UNREAD for hit in hits)
+    click.echo(f"rinec-report audit: {len(hits) - unread} identifier(s) found"
+               + (f", {unread} file(s) not searched" if unread else "") + f"; looked for {counts}", err=True)
     sys.exit(1 if hits else 0)
 
 

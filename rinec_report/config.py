@@ -144,8 +144,6 @@ def read_config_file(path: Path, *, follow_links: bool = True) -> dict[str, Any]
         data = load_yaml(raw)
     except YamlRefused as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    except ValueError as exc:  # PyYAML builds an unquoted 2021-02-29 as a date, and fails
-        raise ConfigError(f"{path}: a value is not what YAML takes it for ({exc}; quote it)") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -1,25 +1,21 @@
-"""TSV and CSV export of a table on whole columns, byte for byte what pandas'
-``to_csv(sep=..., index=False, lineterminator="\\n")`` writes.
+"""The one writer of exported TSV and CSV text (the data folder's tables, the
+identity map), on whole columns: what pandas' ``to_csv(sep=..., index=False,
+lineterminator="\\n")`` writes, except that every field holding a control
+character is quoted (the rule is at :data:`CONTROL`).
 
 pandas hands every cell to Python's csv module, seconds per million rows. Here
 each column becomes one Arrow string column, formatted as pandas formats it
 (integers as ``str(int)``, floats with numpy's ``astype(str)``, booleans as
 True/False, missing cells empty, anything else in an object column through
-``str``); the cells Python's csv would quote are quoted (which characters call
-for quotes is asked of the csv module itself, once); spreadsheet formulas are
-neutralised on whole columns; and the rows are joined by Arrow's string kernels
-and written as one buffer per block of rows. A column of a kind not handled here
-(dates, periods...) leaves the whole table to pandas: ``write_delimited`` then
-returns False.
+``str``, dates and periods by pandas itself); the cells the rule quotes are
+quoted; spreadsheet formulas are neutralised on whole columns; and the rows are
+joined by Arrow's string kernels and written as one buffer per block of rows.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 _BLOCK_ROWS = 1 << 16  # about 6 MB of text per block of a mutation table
 # write._FORMULA in RE2, which has no look-ahead: a cell starting with = @ tab or
@@ -30,22 +26,39 @@ _FORMULA_START = r"^[=@\t\r+\-]"
 _PLAIN_SIGNED = r"^[+\-][\p{Nd}.eE%+\-/ ]*\n?$"
 
 
+# One rule for every exported text field, TSV and CSV alike: a field holding the
+# separator, a double quote, or any control character (C0 \x00-\x1f, DEL, C1
+# \x80-\x9f) or Unicode's line and paragraph separators is written in double
+# quotes, inner quotes doubled. Python's csv module (which pandas uses) quotes only
+# the separator, the quote and \n, and \r only from 3.12 on: a file name holding
+# \r broke rows in spreadsheets and in readers that split lines as str.splitlines.
+CONTROL = "".join(map(chr, [*range(0x20), *range(0x7F, 0xA0)])) + "\u2028\u2029"
+
+
+def needs_quotes(text: str, sep: str) -> bool:
+    """Whether a field is quoted under the export's rule."""
+    return any(ch == sep or ch == '"' or ch in CONTROL for ch in text)
+
+
+def quote_field(text: str, sep: str) -> str:
+    """A field as the export writes it."""
+    return '"' + text.replace('"', '""') + '"' if needs_quotes(text, sep) else text
+
+
+def _regex_class(sep: str) -> str:
+    """The rule's characters as an RE2 class."""
+    return "[" + (sep if sep.isalnum() else "\\" + sep) + '"' + r"\x00-\x1f\x7f-\x{9f}\x{2028}\x{2029}]"
+
+
 @cache
-def _quoted_characters(sep: str) -> str:
-    """The characters for which Python's csv (QUOTE_MINIMAL, lineterminator \\n)
-    quotes a cell, probed once rather than assumed (\\r changed between versions)."""
-    out = []
-    for ch in (sep, '"', "\n", "\r"):
-        buf = io.StringIO()
-        csv.writer(buf, delimiter=sep, lineterminator="\n").writerow([f"a{ch}b", "c"])
-        if buf.getvalue().startswith('"'):
-            out.append(ch)
-    return "".join(out)
+def _ascii_of_the_rule(sep: str) -> Any:
+    """A table of the bytes that are ASCII characters of the rule."""
+    import numpy as np
 
-
-def _regex_class(chars: str) -> str:
-    escaped = {"\t": r"\t", "\n": r"\n", "\r": r"\r", '"': '"'}
-    return "[" + "".join(escaped.get(c, c if c.isalnum() else "\\" + c) for c in chars) + "]"
+    table = np.zeros(256, dtype=bool)
+    table[:0x20] = True
+    table[[0x7F, ord('"'), ord(sep)]] = True
+    return table
 
 
 class _Unsupported(Exception):
@@ -136,12 +149,25 @@ def _bytes_of(text: Any) -> tuple[Any, Any]:
     return raw, off
 
 
-def _holds_any(text: Any, chars: str) -> bool:
-    """Whether any value holds one of these ASCII characters: a scan of the bytes,
-    far cheaper than a regex per value when (as nearly always) none does."""
+def _may_need_quotes(text: Any, sep: str, ascii_only: bool = False) -> bool:
+    """Whether any value holds a character of the rule: a scan of the bytes, far
+    cheaper than a regex per value when (as nearly always) none does. In UTF-8 a C1
+    control is 0xC2 0x80-0x9F and U+2028/2029 is 0xE2 0x80 0xA8/0xA9 (no other
+    character holds those sequences). ``ascii_only``: only the ASCII characters (a
+    cell the rule quoted holds a quote)."""
+    import numpy as np
+
     raw, off = _bytes_of(text)
     used = raw[int(off[0]):int(off[-1])]
-    return any(bool((used == ord(c)).any()) for c in chars)
+    if _ascii_of_the_rule(sep)[used].any():
+        return True
+    if ascii_only:
+        return False
+    at = np.flatnonzero(used[:-1] == 0xC2)
+    if at.size and (used[at + 1] < 0xA0).any():
+        return True
+    at = np.flatnonzero(used[:-2] == 0xE2)
+    return bool(at.size and ((used[at + 1] == 0x80) & ((used[at + 2] | 1) == 0xA9)).any())
 
 
 def _formula_mask(text: Any) -> Any:
@@ -177,15 +203,15 @@ def _neutralise(text: Any, values: Any, all_text: bool) -> Any:
     return pc.if_else(pa.array(mask), pc.binary_join_element_wise("'", text, ""), text)
 
 
-def _quote(text: Any, chars: str, lone: bool) -> Any:
-    """Cells holding a character in ``chars`` (those that call for quotes): in
-    quotes, inner quotes doubled (csv's doublequote). ``lone``: the table has one
-    column, where csv writes an empty cell as ``""``."""
+def _quote(text: Any, sep: str, lone: bool) -> Any:
+    """Cells holding a character of the rule: in quotes, inner quotes doubled
+    (csv's doublequote). ``lone``: the table has one column, where csv writes an
+    empty cell as ``""``."""
     import pyarrow.compute as pc
 
-    if not lone and not _holds_any(text, chars):
+    if not lone and not _may_need_quotes(text, sep):
         return text
-    needs = pc.match_substring_regex(text, _regex_class(chars))
+    needs = pc.match_substring_regex(text, _regex_class(sep))
     if lone:
         needs = pc.or_(needs, pc.equal(text, ""))
     if not pc.any(needs).as_py():
@@ -194,11 +220,11 @@ def _quote(text: Any, chars: str, lone: bool) -> Any:
     return pc.if_else(needs, quoted, text)
 
 
-def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
-    """Write ``frame`` as pandas' ``to_csv(path, sep=sep, index=False,
-    lineterminator="\\n")`` would after write.neutralise on its text cells (when
-    ``neutralise``). False, with nothing written, when a column is of a kind not
-    handled here."""
+def write_delimited(frame: Any, out: BinaryIO, sep: str, neutralise: bool) -> bool:
+    """Write ``frame`` to the binary file ``out`` as pandas' ``to_csv(sep=sep,
+    index=False, lineterminator="\\n")`` would after write.neutralise on its text
+    cells (when ``neutralise``), every field quoted by the export's rule. False, with
+    nothing written, for a table with no columns or with several header rows."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -206,55 +232,69 @@ def write_delimited(frame: Any, path: Path, sep: str, neutralise: bool) -> bool:
     columns = list(frame.columns)
     if isinstance(frame.columns, pd.MultiIndex) or not columns:
         return False
-    chars = _quoted_characters(sep)
     lone = len(columns) == 1
     series = [frame.iloc[:, k] for k in range(len(columns))]
     # Categorical columns: their categories' text once, written as dictionary
     # columns; other columns block by block (every step is per cell, so blocks give
-    # the same bytes and bound the memory). Numbers never need quotes.
+    # the same bytes and bound the memory). Numbers never need quotes. Columns of
+    # a kind pandas formats itself (dates, periods) are formatted by pandas, once.
     words: dict[int, Any] = {}
-    try:
-        for k, column in enumerate(series):
+    formatted: dict[int, Any] = {}
+    for k, column in enumerate(series):
+        try:
             if isinstance(column.dtype, pd.CategoricalDtype):
                 text, codes = _column_text(column, neutralise)
-                missing = _quote(pa.array([""], type=pa.string()), chars, lone)
-                words[k] = (pa.concat_arrays([_quote(text, chars, lone), missing]), codes)
+                missing = _quote(pa.array([""], type=pa.string()), sep, lone)
+                words[k] = (pa.concat_arrays([_quote(text, sep, lone), missing]), codes)
             else:
                 _column_text(column.iloc[:0], neutralise)  # unsupported kinds fail here
-    except _Unsupported:
-        return False
+        except _Unsupported:
+            formatted[k] = _pandas_text(column)
     plain = {k for k, column in enumerate(series)
              if column.dtype.kind in "iufb" and not lone}
-    header = _quote(pa.array([str(c) for c in columns], type=pa.string()), chars, lone)
-    with open(path, "wb") as fh:
-        fh.write((sep.join(header.to_pylist()) + "\n").encode("utf-8"))
-        n = len(frame)
-        for start in range(0, n, _BLOCK_ROWS):
-            stop = min(start + _BLOCK_ROWS, n)
-            cells = []
-            for k, column in enumerate(series):
-                if k in words:
-                    text, codes = words[k]
-                    idx = codes[start:stop].astype(np.int32)
-                    idx[idx < 0] = len(text) - 1  # a missing category: the empty cell
-                    cells.append(pa.DictionaryArray.from_arrays(pa.array(idx), text))
-                else:
-                    text, _ = _column_text(column.iloc[start:stop], neutralise)
-                    cells.append(text if k in plain else _quote(text, chars, lone))
-            _write_block(fh, cells, sep, chars)
+    header = _quote(pa.array([str(c) for c in columns], type=pa.string()), sep, lone)
+    out.write((sep.join(header.to_pylist()) + "\n").encode("utf-8"))
+    n = len(frame)
+    for start in range(0, n, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, n)
+        cells = []
+        for k, column in enumerate(series):
+            if k in words:
+                text, codes = words[k]
+                idx = codes[start:stop].astype(np.int32)
+                idx[idx < 0] = len(text) - 1  # a missing category: the empty cell
+                cells.append(pa.DictionaryArray.from_arrays(pa.array(idx), text))
+            elif k in formatted:
+                cells.append(_quote(formatted[k][start:stop], sep, lone))
+            else:
+                text, _ = _column_text(column.iloc[start:stop], neutralise)
+                cells.append(text if k in plain else _quote(text, sep, lone))
+        _write_block(out, cells, sep)
     return True
 
 
-def _write_block(fh: Any, cells: list[Any], sep: str, chars: str) -> None:
+def _pandas_text(column: Any) -> Any:
+    """A column's cells as pandas' to_csv formats them (dates as 2024-01-02 when no
+    cell has a time, missing cells empty), as Arrow strings."""
+    import pyarrow as pa
+
+    lines = column.to_frame().to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]
+    if len(lines) != len(column) or any('"' in line and line != '""' for line in lines):
+        lines = ["" if v is None or v != v else str(v) for v in column.astype(object)]
+    return pa.array(["" if line == '""' else line for line in lines], type=pa.string())
+
+
+def _write_block(fh: Any, cells: list[Any], sep: str) -> None:
     """Rows of ready cells. Arrow's CSV writer (unquoted) joins them when no cell
-    holds a character that calls for quotes, as nearly always; otherwise (cells
-    quoted above) Arrow's string kernels do."""
+    may hold a character of the rule, as nearly always; otherwise (cells quoted
+    above) Arrow's string kernels do."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
     texts = [c.dictionary if isinstance(c, pa.DictionaryArray) else c for c in cells]
-    if not any(_holds_any(t, chars + "\n\r") for t in texts):
+    # A cell the rule quoted holds a quote; a C1 control or U+2028 is never left unquoted.
+    if not any(_may_need_quotes(t, sep, ascii_only=True) for t in texts):
         table = pa.table(cells, names=[str(k) for k in range(len(cells))])
         out = pa.BufferOutputStream()  # whole or nothing: Arrow may refuse a cell
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -32,7 +33,17 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 300) -> Path:
     if browser is None:
         raise PdfError("no Chromium found for --pdf (install chromium, or set RINEC_CHROMIUM to its path); "
                        "the HTML report was written")
-    tmp = pdf.with_name(f".{pdf.name}.{os.getpid()}.tmp")
+    # Chromium writes by name: into a folder made new for it (mode 0700, a random name),
+    # so that nothing placed beforehand in the output folder (a link at a predictable
+    # temporary name) can redirect the write. The rename then replaces the name itself.
+    staging = Path(tempfile.mkdtemp(dir=pdf.parent, prefix=f".{pdf.name}.", suffix=".rinec-new"))
+    try:
+        return _printed(browser, html, pdf, staging / pdf.name, timeout)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _printed(browser: str, html: Path, pdf: Path, tmp: Path, timeout: float) -> Path:
     args = [browser, "--headless", "--disable-gpu", "--disable-background-networking", "--no-first-run",
             "--disable-component-update", "--disable-sync", "--no-pdf-header-footer",
             # time for the charts, which are drawn by script after the page loads

@@ -32,7 +32,15 @@ from .plugins import PluginHost, PluginLoadError
 from .progress import Progress, quiet_progress
 from .results import InputRecord, Message, NothingFound, PluginResult, Report, UsageError
 from .scan import PatternError, PluginPattern, ScanResult, apply_overrides, scan
-from .write import OutputError, check_filename, check_writable
+from .write import (
+    OutputError,
+    check_destinations,
+    check_filename,
+    check_writable,
+    data_dir_name,
+    identity_map_path,
+    pdf_path,
+)
 
 log = logging.getLogger("rinec_report")
 
@@ -96,6 +104,8 @@ class RunOptions:
             raise UsageError(f"data format must be one of {', '.join(DATA_FORMATS)}")
         try:
             check_filename(self.filename)
+            if Path(self.outdir).is_dir():
+                check_destinations(Path(self.outdir), self.output_files, self.data_path.name)
         except OutputError as exc:
             raise UsageError(str(exc)) from None
         if self.html_path.exists() and not self.force:
@@ -106,10 +116,11 @@ class RunOptions:
         except OutputError as exc:
             raise UsageError(str(exc)) from None
 
-
-def data_dir_name(filename: str) -> str:
-    """``rinec_report.html`` -> ``rinec_report_data``: the data folder of a page."""
-    return f"{Path(filename).stem}_data"
+    @property
+    def output_files(self) -> dict[str, str]:
+        """The files a run may write beside its data folder: {what: name}."""
+        return {"page": self.filename, "identity map": identity_map_path(self.html_path).name,
+                "PDF": pdf_path(self.html_path).name}
 
 
 def timestamp() -> str:
@@ -225,12 +236,14 @@ class Run:
             self.messages.extend(Message("warning", "core", w) for w in warnings)
             with self.progress.step("Scanning the run directory"):
                 # The output is skipped by identity (device, inode), not by path: an
-                # output folder that is also an input folder is still scanned.
+                # output folder that is also an input folder is still scanned. The
+                # outputs of other runs are skipped by each folder's list of outputs.
+                opts = self.options
                 found = scan(
                     run_path,
                     patterns,
                     ignore=[*self.config["ignore"], *self.options.ignore],
-                    skip_dirs=[self.options.data_path, self.options.html_path],
+                    skip_dirs=[opts.data_path, *(Path(opts.outdir) / n for n in opts.output_files.values())],
                     max_file_size=int(self.config["max_file_size_mb"] * 1e6),
                     allow_links_outside=self.config["allow_links_outside"],
                     max_table_size=int(self.config["max_table_size_mb"] * 1e6),
@@ -347,8 +360,6 @@ class Run:
         """An identified report written where a de-identified one was leaves that report's
         identity map beside it. It is not deleted, as it may be the only key to a report
         already shared; the run says it is there, so that it is not mailed with the page."""
-        from .write import identity_map_path
-
         opts = self.options
         earlier = identity_map_path(opts.html_path)
         if not opts.deidentify and earlier.exists():

@@ -20,6 +20,7 @@ from typing import Any
 
 from .model import FoundFile, Pattern
 from .safeio import display_name, kind_of, open_regular, read_head
+from .write import IDENTITY_MAP_SUFFIX, OUTPUTS_NAME, listed_outputs
 
 GZIP_MAGIC = b"\x1f\x8b"
 SNIFF_BYTES = 1 << 20  # never read more than this to sniff contents
@@ -164,6 +165,17 @@ def _is_report_folder(path: str) -> bool:
         return False
 
 
+OURS = "written by rinec-report (an output of an earlier report), not read as an input"
+
+
+def _listed_outputs(folder: str, entries: list[os.DirEntry]) -> frozenset[str]:
+    """The names a folder's list of outputs holds: what rinec-report wrote there, which
+    is never read as an input, whatever it is named."""
+    if not any(e.name == OUTPUTS_NAME for e in entries):
+        return frozenset()
+    return frozenset(listed_outputs(Path(folder)))
+
+
 def _inside(real: str, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
@@ -219,6 +231,7 @@ def scan(
             result.failed.append((reldir or ".", f"cannot list folder: {exc.strerror}"))
             continue
         subdirs = []
+        ours = _listed_outputs(dirpath, entries)
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -249,6 +262,9 @@ def scan(
                 if key in seen_dirs or key in skip:
                     continue
                 seen_dirs.add(key)
+                if name in ours:
+                    result.skipped.append((rel, OURS))
+                    continue
                 if _is_report_folder(entry.path):
                     result.skipped.append((rel, "holds a report written by rinec-report, not scanned"))
                     continue
@@ -257,6 +273,10 @@ def scan(
             result.files_seen += 1
             candidates = matcher.candidates(name)
             if not candidates:
+                continue
+            if name in ours or name.endswith(IDENTITY_MAP_SUFFIX):
+                if _identity(entry.path) not in skip:
+                    result.skipped.append((rel, OURS))
                 continue
             limit, key = max_file_size, "max_file_size_mb"
             if max_table_size is not None and is_table(name) and (limit is None or max_table_size < limit):

@@ -1,22 +1,34 @@
 """Writing the outputs so that nothing is ever half-written, nor half-published.
 
-The page and the data folder are published together, under a lock:
+The page, its data folder and (for a de-identified report) its identity map are
+published together, under a lock:
 
 1. Every writer of an output folder holds ``.rinec_report.lock`` (``flock``) while
    it writes; a second run on the same folder waits, then fails with a clear
    message.
-2. The new data folder and page are written beside their destinations under
-   names ending ``.rinec-new``. The data folder's ``manifest.json`` names the
-   page and its sha256, so that a page and a data folder can be checked against
-   each other.
-3. A journal, ``.rinec_report.commit``, is written (atomically) naming both: from
-   then on the new report is committed.
-4. The old data folder is moved aside, the new one and the new page are renamed
-   into place, and the journal and the old folder are removed.
+2. The new data folder, page and identity map are written beside their
+   destinations under names ending ``.rinec-new``. The data folder's
+   ``manifest.json`` names the page and its sha256, so that a page and a data
+   folder can be checked against each other.
+3. The folder's list of outputs (``.rinec_report.outputs.json``) gains the new
+   names: the scanner never reads a file it lists, whatever it is named.
+4. A journal, ``.rinec_report.commit``, is written (atomically) naming them all:
+   from then on the new report is committed.
+5. The identity map, then the data folder (the old one moved aside), then the page
+   are renamed into place (a de-identified page is never in place without its
+   map); a stale data folder of ours is removed when the report has none; the
+   journal and the old folder are removed.
 
-A run killed before step 3 leaves the previous report as it was (its
+A run killed before step 4 leaves the previous report as it was (its
 temporaries are removed by the next run); killed after it, the next run (or
-:func:`recover`) completes the publication before doing anything else.
+:func:`recover`) completes the publication before doing anything else. A
+journal that cannot be applied (unreadable, not ours, naming a folder where a
+file is due) is set aside with a warning, never an error.
+
+Every file of the output folder is opened without following a link and without
+blocking, and checked on its descriptor: a FIFO or a link where the lock, the
+journal or the page should be can neither hang a run nor send its bytes
+elsewhere.
 """
 
 from __future__ import annotations
@@ -25,25 +37,39 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import describe
+from .safeio import kind_of, open_regular, read_small
 
 if TYPE_CHECKING:
     from .results import Report
 
+log = logging.getLogger("rinec_report")
+
 LOCK_NAME = ".rinec_report.lock"
 JOURNAL_NAME = ".rinec_report.commit"
+OUTPUTS_NAME = ".rinec_report.outputs.json"
+STALE_JOURNAL = ".rinec_report.unusable-commit"
 NEW = ".rinec-new"
 OLD = ".rinec-old"
 LOCK_TIMEOUT_S = 120.0
+MAX_JOURNAL_BYTES = 1 << 16
+MANIFEST_HEAD = re.compile(rb'^\s*\{\s*"rinec_report_version"\s*:')
+
+_NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK
+             | getattr(os, "O_CLOEXEC", 0))
+_LOCK_FILE = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK
+              | getattr(os, "O_CLOEXEC", 0))
 
 
 class OutputError(Exception):
@@ -71,6 +97,48 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _checked_regular(fd: int, path: Path) -> int:
+    """``fd`` if it is a regular file, made blocking again; else closed, and an error naming ``path``."""
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OutputError(f"{path} is {kind_of(mode)}, not a regular file: move it away")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def create_regular(path: Path) -> BinaryIO:
+    """A new file of the output folder, for writing: never an existing name, never
+    through a link, never a FIFO (opened without blocking), checked on its descriptor."""
+    fd = os.open(path, _NEW_FILE, 0o644)
+    return os.fdopen(_checked_regular(fd, path), "wb")
+
+
+def _entry_kind(path: Path) -> str | None:
+    """What ``path`` itself is (links not followed): None when nothing is there."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    return "a file" if stat.S_ISREG(mode) else kind_of(mode)
+
+
+def _open_lock(path: Path) -> int:
+    try:
+        fd = os.open(path, _LOCK_FILE, 0o644)
+    except OSError as exc:
+        kind = _entry_kind(path)
+        if kind not in (None, "a file"):
+            raise OutputError(f"{path} is {kind}, not a regular file: move it away") from None
+        raise OutputError(f"cannot write to the output folder {path.parent}: {exc.strerror or exc}") from None
+    return _checked_regular(fd, path)
+
+
 @contextlib.contextmanager
 def output_lock(outdir: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
     """Hold the output folder's lock; wait up to ``timeout`` seconds for it.
@@ -84,9 +152,9 @@ def output_lock(outdir: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]
     while True:
         try:
             outdir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
             raise OutputError(f"cannot write to the output folder {outdir}: {exc.strerror or exc}") from None
+        fd = _open_lock(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -98,7 +166,7 @@ def output_lock(outdir: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]
             time.sleep(0.1)
             continue
         try:
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+            same = os.fstat(fd).st_ino == os.lstat(path).st_ino
         except OSError:
             same = False
         if same:
@@ -123,44 +191,117 @@ def check_writable(outdir: Path) -> None:
         raise OutputError(f"cannot write to the output folder {outdir}: {exc.strerror or exc}") from None
 
 
+def is_our_data_dir(path: Path) -> bool:
+    """Whether ``path`` is a real folder (not a link) holding a manifest written by rinec-report."""
+    if _entry_kind(path) != "a folder":
+        return False
+    try:
+        with open_regular(os.path.realpath(path) + os.sep + "manifest.json") as fh:
+            return bool(MANIFEST_HEAD.match(fh.read(256)))
+    except OSError:
+        return False
+
+
+def check_destinations(outdir: Path, files: dict[str, str], data_dir: str) -> None:
+    """Fail early (before any work) when a name the report will take is held by
+    something it must not replace: a folder, a FIFO, a link or a device where a
+    file (``files``: {what: name}) goes, or where the data folder goes anything but
+    a data folder of an earlier report (``data_dir`` is checked whether or not the
+    report has one: a stale folder of that name would be read as its data)."""
+    for what, name in {**files, "lock": LOCK_NAME, "list of outputs": OUTPUTS_NAME}.items():
+        kind = _entry_kind(outdir / name)
+        if kind not in (None, "a file"):
+            raise OutputError(f"{outdir / name} is {kind}, where the report's {what} goes: "
+                              "move it away or choose another name (-n)")
+    kind = _entry_kind(outdir / data_dir)
+    if kind is not None and not is_our_data_dir(outdir / data_dir):
+        raise OutputError(f"{outdir / data_dir} is {kind} that rinec-report did not write (no manifest.json "
+                          "of a report), where the report's data folder goes: move it away or choose "
+                          "another name (-n)")
+
+
 def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
+    if _entry_kind(path) == "a folder":
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)
 
 
-def _read_journal(outdir: Path) -> dict[str, Any] | None:
+def _read_small(path: Path, limit: int) -> bytes:
+    """A small file of the output folder, through the checked open (no link, no FIFO);
+    the folder's own path is resolved first, as the user may reach it through a link."""
+    return read_small(os.path.realpath(path.parent) + os.sep + path.name, limit)
+
+
+_JOURNAL_KEYS = ("html", "data", "map", "drop")
+
+
+def _read_journal(outdir: Path) -> tuple[dict[str, Any] | None, str]:
+    """The journal, or None and why it cannot be applied."""
     try:
-        doc = json.loads((outdir / JOURNAL_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        doc = json.loads(_read_small(outdir / JOURNAL_NAME, MAX_JOURNAL_BYTES).decode("utf-8"))
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+    except (ValueError, RecursionError) as exc:
+        return None, f"not a journal of rinec-report ({str(exc)[:80]})"
     if not isinstance(doc, dict) or not isinstance(doc.get("html"), str):
-        return None
-    for key in ("html", "data"):
+        return None, "not a journal of rinec-report"
+    for key in _JOURNAL_KEYS:
         value = doc.get(key)
         if value is not None:
             try:
+                if not isinstance(value, str):
+                    raise OutputError(key)
                 check_filename(value)
             except OutputError:
-                return None
-    return doc
+                return None, f"names an unusable {key} ({str(value)[:60]!r})"
+    return doc, ""
+
+
+def _unusable(outdir: Path, journal: dict[str, Any]) -> str:
+    """Why the journal's renames cannot all be done, checked before any is: the
+    staged files must be files and the staged folder a folder; nothing may stand
+    where a file goes that a rename cannot replace (a folder)."""
+    for key in ("html", "map"):
+        name = journal.get(key)
+        if not name:
+            continue
+        if _entry_kind(outdir / f".{name}{NEW}") not in (None, "a file"):
+            return f"its staged {key} .{name}{NEW} is not a file"
+        if _entry_kind(outdir / name) == "a folder":
+            return f"it names {name}, a folder, where a file goes"
+    for key in ("data", "drop"):
+        name = journal.get(key)
+        if name and _entry_kind(outdir / f".{name}{NEW}") not in (None, "a folder"):
+            return f"its staged data folder .{name}{NEW} is not a folder"
+        if key == "drop" and name and _entry_kind(outdir / name) not in (None, "a folder"):
+            return f"it names {name} as a data folder to remove, and it is not one"
+    return ""
 
 
 def _roll_forward(outdir: Path, journal: dict[str, Any]) -> None:
-    """Move a committed report's files into place; safe to repeat after a kill."""
-    data = journal.get("data")
-    if data:
-        staged, target, aside = outdir / f".{data}{NEW}", outdir / data, outdir / f".{data}{OLD}"
-        if staged.is_dir():
-            if target.exists() or target.is_symlink():
-                if aside.exists():
-                    _remove(aside)
-                os.replace(target, aside)
-            os.replace(staged, target)
+    """Move a committed report's files into place; safe to repeat after a kill.
+    The identity map goes before the page, so that a de-identified page is never
+    in place without it."""
+    mapname = journal.get("map")
+    if mapname and _entry_kind(outdir / f".{mapname}{NEW}") == "a file":
+        os.replace(outdir / f".{mapname}{NEW}", outdir / mapname)
+    for data, staged in ((journal.get("data"), True), (journal.get("drop"), False)):
+        if not data:
+            continue
+        target, aside = outdir / data, outdir / f".{data}{OLD}"
+        new = outdir / f".{data}{NEW}"
+        if staged and _entry_kind(new) != "a folder":
+            continue
+        if _entry_kind(target) is not None:
+            if _entry_kind(aside) is not None:
+                _remove(aside)
+            os.replace(target, aside)
+        if staged:
+            os.replace(new, target)
     html = journal["html"]
     staged_html = outdir / f".{html}{NEW}"
-    if staged_html.is_file():
+    if _entry_kind(staged_html) == "a file":
         os.replace(staged_html, outdir / html)
     _fsync_dir(outdir)
     (outdir / JOURNAL_NAME).unlink(missing_ok=True)
@@ -177,48 +318,78 @@ def _clean_temporaries(outdir: Path) -> None:
     for name in names:
         stale = (
             name.endswith((NEW, OLD))
-            or (name.startswith(".rinec_report_data.") and (outdir / name).is_dir())
+            or (name.startswith(".rinec_report_data.") and _entry_kind(outdir / name) == "a folder")
             or (name.startswith(".") and name.endswith(".tmp") and (".html." in name or ".identity-map." in name))
             or name.startswith(".rinec_report.probe.")
-            or name.startswith(f"{JOURNAL_NAME}.")
+            or name.startswith((f"{JOURNAL_NAME}.", f"{OUTPUTS_NAME}."))
         )
         if stale and name.startswith("."):
-            _remove(outdir / name)
+            with contextlib.suppress(OSError):  # one we cannot remove does not stop the run
+                _remove(outdir / name)
+
+
+def _set_aside(outdir: Path, why: str) -> None:
+    """A journal that cannot be applied: a file or a folder is kept under another
+    name for a person to look at; anything else (a FIFO, a link) is only a name,
+    removed. Never raises: a run goes on with the previous report in place."""
+    path = outdir / JOURNAL_NAME
+    kind = _entry_kind(path)
+    try:
+        if kind in ("a file", "a folder"):
+            aside = outdir / f"{STALE_JOURNAL}.{time.strftime('%Y%m%d%H%M%S')}.{os.getpid()}"
+            os.replace(path, aside)
+            where = f"moved aside to {aside.name}"
+        else:
+            path.unlink()
+            where = "removed"
+    except OSError as exc:
+        where = f"and could not be moved aside ({exc.strerror or exc})"
+    log.warning("%s: a journal of an interrupted run that cannot be applied (%s), %s; the report "
+                "in place was left as it was", path, why, where)
 
 
 def recover(outdir: Path) -> None:
     """Finish a committed publication a killed run left, then remove stale
-    temporaries. The caller holds the output lock."""
-    if (outdir / JOURNAL_NAME).exists():
-        journal = _read_journal(outdir)
+    temporaries. The caller holds the output lock. Never raises: a journal that
+    cannot be applied is set aside with a warning."""
+    if _entry_kind(outdir / JOURNAL_NAME) is not None:
+        journal, why = _read_journal(outdir)
         if journal is not None:
-            _roll_forward(outdir, journal)
-        else:
-            (outdir / JOURNAL_NAME).unlink(missing_ok=True)
+            why = _unusable(outdir, journal)
+        if not why:
+            try:
+                _roll_forward(outdir, journal)  # type: ignore[arg-type]
+            except OSError as exc:
+                why = f"cannot be completed: {exc.strerror or exc}"
+        if why:
+            _set_aside(outdir, why)
     _clean_temporaries(outdir)
 
 
 def _write_json_atomically(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh)
+    with create_regular(tmp) as fh:
+        fh.write(json.dumps(doc).encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def listed_outputs(folder: Path) -> list[str]:
+    """The names a folder's list of outputs holds (none when it cannot be read)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        doc = json.loads(_read_small(folder / OUTPUTS_NAME, MAX_JOURNAL_BYTES * 16).decode("utf-8"))
+    except (OSError, ValueError):
+        return []
+    files = doc.get("files") if isinstance(doc, dict) else None
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+
+
+def _record_outputs(outdir: Path, names: list[str]) -> None:
+    """Add ``names`` to the folder's list of outputs; names no longer there are dropped."""
+    kept = [n for n in listed_outputs(outdir) if n not in names and _entry_kind(outdir / n) is not None]
+    _write_json_atomically(outdir / OUTPUTS_NAME, {"rinec_report_outputs": 1, "files": [*kept, *names]})
 
 
 # A text cell a spreadsheet would run as a formula (=HYPERLINK(...), @SUM(...),
@@ -254,34 +425,43 @@ def neutralise(value: Any) -> Any:
 
 
 def write_table(frame: Any, path: Path, data_format: str, keep_formulas: bool = False) -> None:
-    """One table in the data folder. Text cells of TSV and CSV files that a spreadsheet
-    would run as formulas are neutralised unless ``keep_formulas`` (config key
-    ``keep_formulas: true``); JSON and Parquet keep every value as it is."""
+    """One table, in a new file at ``path``. Text cells of TSV and CSV files that a
+    spreadsheet would run as formulas are neutralised unless ``keep_formulas`` (config
+    key ``keep_formulas: true``), and every field holding a control character is
+    quoted (:mod:`rinec_report.delimited`); JSON and Parquet keep every value as it is."""
+    with create_regular(path) as fh:
+        _write_table_to(frame, fh, data_format, keep_formulas)
+
+
+def _write_table_to(frame: Any, fh: BinaryIO, data_format: str, keep_formulas: bool) -> None:
+    import csv
+    import io
+
     if data_format in ("tsv", "csv"):
         from .delimited import write_delimited
 
-        # On whole columns, the same bytes as pandas' to_csv below, many times faster.
-        if write_delimited(frame, path, "\t" if data_format == "tsv" else ",",
-                           neutralise=not keep_formulas):
+        sep = "\t" if data_format == "tsv" else ","
+        if write_delimited(frame, fh, sep, neutralise=not keep_formulas):
             return
-    if data_format in ("tsv", "csv") and not keep_formulas:
-        frame = frame.copy()
-        for column in frame.columns:
-            if frame[column].dtype == object:
-                frame[column] = _neutralised(frame[column])
-    if data_format == "tsv":
-        frame.to_csv(path, sep="\t", index=False, lineterminator="\n")
-    elif data_format == "csv":
-        frame.to_csv(path, index=False, lineterminator="\n")
+        # No columns, or several header rows: pandas writes it, every text field quoted.
+        if not keep_formulas:
+            frame = frame.copy()
+            for column in range(frame.shape[1]):
+                if frame.iloc[:, column].dtype == object:
+                    frame.iloc[:, column] = _neutralised(frame.iloc[:, column])
+        text = io.StringIO()
+        frame.to_csv(text, sep=sep, index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+        fh.write(text.getvalue().encode("utf-8"))
     elif data_format == "json":
-        frame.to_json(path, orient="records", indent=1, date_format="iso", default_handler=str)
+        fh.write(frame.to_json(orient="records", indent=1, date_format="iso",
+                               default_handler=str).encode("utf-8"))
     elif data_format == "parquet":
         # Mixed-type object columns (a plugin's free-text cells) are written as text.
         safe = frame.copy()
         for column in safe.columns:
             if safe[column].dtype == object:
                 safe[column] = safe[column].map(lambda v: None if v is None else str(v))
-        safe.to_parquet(path, index=False)
+        safe.to_parquet(fh, index=False)
     else:  # pragma: no cover - validated by the runner
         raise ValueError(data_format)
 
@@ -319,17 +499,17 @@ def _write_data_dir(report: Report, data_format: str, staging: Path, html_sha256
         write_table(frame, staging / f"{name}.{data_format}", data_format,
                     keep_formulas=bool(report.config.get("keep_formulas", False)))
     if report.log_lines:
-        (staging / LOG_NAME).write_text("".join(f"{line}\n" for line in report.log_lines), encoding="utf-8")
-    (staging / "manifest.json").write_text(
-        json.dumps(manifest(report, data_format, html_sha256), indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
+        with create_regular(staging / LOG_NAME) as fh:
+            fh.write("".join(f"{line}\n" for line in report.log_lines).encode("utf-8"))
+    with create_regular(staging / "manifest.json") as fh:
+        text = json.dumps(manifest(report, data_format, html_sha256), indent=2, ensure_ascii=False) + "\n"
+        fh.write(text.encode("utf-8"))
     os.chmod(staging, 0o755)
 
 
 def _write_html(path: Path, text: str) -> str:
     data = text.encode("utf-8")
-    with open(path, "wb") as fh:
+    with create_regular(path) as fh:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
@@ -338,24 +518,41 @@ def _write_html(path: Path, text: str) -> str:
 
 
 LOG_NAME = "rinec_report.log"
+# An identity map is ours by its name alone (the scanner never reads one), so that
+# one written before folders listed their outputs, or moved, is never an input.
+IDENTITY_MAP_SUFFIX = ".identity-map.DO-NOT-SHARE.tsv"
+
+
+def data_dir_name(filename: str) -> str:
+    """``rinec_report.html`` -> ``rinec_report_data``: the data folder of a page."""
+    return f"{Path(filename).stem}_data"
 
 
 def identity_map_path(html_path: Path) -> Path:
     """Where a de-identified report's table of pseudonyms goes: beside the page, outside the
     data folder, with a name that says not to share it."""
-    return html_path.with_name(f"{html_path.stem}.identity-map.DO-NOT-SHARE.tsv")
+    return html_path.with_name(f"{html_path.stem}{IDENTITY_MAP_SUFFIX}")
 
 
-def write_identity_map(report: Report) -> None:
+def pdf_path(html_path: Path) -> Path:
+    """Where ``--pdf`` prints the page."""
+    return html_path.with_suffix(".pdf")
+
+
+def write_identity_map(report: Report, path: Path) -> None:
+    """The table of pseudonyms, by the export's one writer (formulas neutralised as in
+    the data folder's tables, control characters quoted)."""
     import pandas as pd
 
-    assert report.html_path is not None and report.identity_map is not None
+    assert report.identity_map is not None
     frame = pd.DataFrame(report.identity_map, columns=["kind", "original", "pseudonym"])
-    atomic_write_text(identity_map_path(report.html_path), frame.to_csv(sep="\t", index=False, lineterminator="\n"))
+    write_table(frame, path, "tsv", keep_formulas=bool(report.config.get("keep_formulas", False)))
+    os.chmod(path, 0o600)
 
 
 def write_outputs(report: Report, data_format: str) -> None:
-    """Render the page and publish it with its data folder (see the module's docstring)."""
+    """Render the page and publish it with its data folder and identity map (see the
+    module's docstring)."""
     from .render import render_html
 
     html = render_html(report)
@@ -363,23 +560,34 @@ def write_outputs(report: Report, data_format: str) -> None:
     outdir = report.html_path.parent
     html_name = report.html_path.name
     data_name = report.data_dir.name if report.data_dir is not None else None
+    map_name = identity_map_path(report.html_path).name if report.identity_map is not None else None
     with output_lock(outdir):
         recover(outdir)
-        staged_html = outdir / f".{html_name}{NEW}"
-        staged_data = outdir / f".{data_name}{NEW}" if data_name else None
+        # With no data folder, one of ours by the same name would be read as this page's data.
+        stale = data_dir_name(html_name)
+        drop = stale if data_name is None and is_our_data_dir(outdir / stale) else None
+        journal = {"html": html_name, "data": data_name, "map": map_name, "drop": drop}
         try:
-            digest = _write_html(staged_html, html)
-            if staged_data is not None:
-                _write_data_dir(report, data_format, staged_data, digest)
-            _write_json_atomically(outdir / JOURNAL_NAME, {"html": html_name, "data": data_name})
-        except OSError as exc:
+            digest = _write_html(outdir / f".{html_name}{NEW}", html)
+            if data_name is not None:
+                _write_data_dir(report, data_format, outdir / f".{data_name}{NEW}", digest)
+            if map_name is not None:
+                write_identity_map(report, outdir / f".{map_name}{NEW}")
+            _record_outputs(outdir, [n for n in (html_name, data_name, map_name,
+                                                 pdf_path(report.html_path).name) if n])
+            _write_json_atomically(outdir / JOURNAL_NAME, journal)
+        except (OSError, OutputError) as exc:
             _clean_temporaries(outdir)
-            raise OutputError(f"cannot write the report in {outdir}: {exc.strerror or exc}") from None
+            reason = exc.strerror or exc if isinstance(exc, OSError) else exc
+            where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+            raise OutputError(f"cannot write the report in {outdir}: {reason}{where}") from None
         except BaseException:
             _clean_temporaries(outdir)
             raise
         # Committed: from here on a kill is completed by the next run's recover().
-        _roll_forward(outdir, {"html": html_name, "data": data_name})
-        if report.identity_map is not None:
-            write_identity_map(report)
+        try:
+            _roll_forward(outdir, journal)
+        except OSError as exc:
+            raise OutputError(f"cannot publish the report in {outdir}: {exc.strerror or exc}; the next "
+                              "run completes it") from None
         _clean_temporaries(outdir)

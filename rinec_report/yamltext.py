@@ -107,3 +107,7 @@ def load_yaml(text: str | bytes) -> Any:
         raise YamlRefused(f"{where}not valid YAML ({problem})") from None
     except RecursionError:
         raise YamlRefused("refused: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # The safe loader builds an unquoted 2021-02-29 as a date, and fails.
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+        raise YamlRefused(f"a value is not what YAML takes it for ({detail}; quote it)") from None

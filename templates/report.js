@@ -102,10 +102,13 @@
     return !keepFormulas && FORMULA.test(s) ? "'" + s : s;
   }
 
+  // The exported tables' quoting rule (rinec_report.delimited.CONTROL): a cell holding
+  // the separator, a quote, any control character or a line/paragraph separator is quoted.
+  var NEEDS_QUOTES = /[",\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
     if (typeof v === "string") { s = neutralise(s); }
-    return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    return NEEDS_QUOTES.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
   function Table(el) {

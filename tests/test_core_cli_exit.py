@@ -49,8 +49,9 @@ def test_statuses_of_a_usage_error_and_of_a_written_report(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     page = out / "rinec_report.html"
     assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
-    # the page and its data folder, nothing staged or half-written left beside them
-    assert sorted(p.name for p in out.iterdir()) == ["rinec_report.html", "rinec_report_data"]
+    # the page, its data folder and the list of outputs, nothing staged or half-written beside them
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".rinec_report.outputs.json", "rinec_report.html", "rinec_report_data"]
 
 
 def test_an_uncaught_exception_takes_the_usual_way_out(tmp_path: Path):

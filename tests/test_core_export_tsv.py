@@ -1,5 +1,7 @@
 """The TSV/CSV export on whole columns writes what pandas' ``to_csv`` (Python's csv
-module, cell by cell) writes, byte for byte: pandas is the reference here."""
+module, cell by cell) writes, byte for byte, with every field holding a control
+character quoted: pandas is the reference here, told that those characters end a
+row (the csv module quotes a field holding any character of the row's end)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,11 @@ AWKWARD_TEXT = [
     "plain", "", None, np.nan, "tab\there", 'a "quoted" word', "new\nline", "carriage\rreturn",
     "comma, inside", "=HYPERLINK(\"x\")", "@SUM(A1)", "+cmd|x", "-5", "-", "+1.5e3", "--",
     "-x", "\tlead", "ünïcødé ✓", "-١٢", "-5\n", " spaced ", "'already",
+    "nul\x00", "unit\x1fsep", "del\x7f", "c1\x85", "line\u2028sep", "°µé",
 ]
+# The export's rule: these characters call for quotes, as the separator and the quote do.
+CONTROL = "".join(map(chr, [*range(0x20), *range(0x7F, 0xA0)])) + "\u2028\u2029"
+ROW_END = "\n" + CONTROL.replace("\n", "")
 
 
 def _reference(frame: pd.DataFrame, path: Path, sep: str, keep_formulas: bool) -> bytes:
@@ -31,8 +37,8 @@ def _reference(frame: pd.DataFrame, path: Path, sep: str, keep_formulas: bool) -
                 frame[column] = pd.Series(cells, index=frame.index, dtype=object)
                 if cat:
                     frame[column] = frame[column].astype("category")
-    frame.to_csv(path, sep=sep, index=False, lineterminator="\n")
-    return path.read_bytes()
+    text = frame.to_csv(sep=sep, index=False, lineterminator=ROW_END)
+    return text.replace(ROW_END, "\n").encode("utf-8")
 
 
 def _frames() -> dict[str, pd.DataFrame]:

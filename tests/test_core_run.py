@@ -182,7 +182,7 @@ def test_data_formats(tmp_path: Path, notes_dir: Path, fmt: str) -> None:
 
 def test_no_data_dir_and_no_leftover_temporary_files(tmp_path: Path, notes_dir: Path) -> None:
     _run(tmp_path, notes_dir, data_dir=False)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["rinec_report.html"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".rinec_report.outputs.json", "rinec_report.html"]
 
 
 def test_config_file_unknown_keys_and_strict(tmp_path: Path, notes_dir: Path) -> None:

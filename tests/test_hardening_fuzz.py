@@ -76,6 +76,8 @@ def _targets() -> list[tuple[str, str, str, bytes]]:
         b"TP53\tRB1\t9606.ENSP00000269305\t9606.ENSP00000267163\t0.999\n"
     )
     gmt = b"SET_A\thttp://x\tTP53\tRB1\tPTEN\nSET_B\tna\tEGFR\tKRAS\n"
+    sidecar = b"file\tpatient_id\tdate\tmodality\tannotations\nP1/2019-05_MRI.png\tP1\t2019-05-01\tMRI\t" \
+              b"arrow 1,2,10,12 'tumour'; circle 8,8,3\n"
     return [
         ("rinec_plugins.cohort", "clinical", "clinical.csv", clinical),
         ("rinec_plugins.cohort", "clinical", "clinical.tsv", clinical.replace(b",", b"\t")),
@@ -93,7 +95,20 @@ def _targets() -> list[tuple[str, str, str, bytes]]:
         ("rinec_plugins.enrichment", "gmt", "sets.gmt", gmt),
         ("rinec_plugins.enrichment", "string_enrichment", "enrichment.all.tsv", string_enrichment),
         ("rinec_plugins.enrichment", "string_interactions", "string_interactions.tsv", string_interactions),
+        ("rinec_plugins.imaging", "image", "images/P1/2019-05_MRI.png", _png()),
+        ("rinec_plugins.imaging", "image", "images/P1/2019-05_CT.dcm", (DATA / "dicom" / "CT_small.dcm").read_bytes()),
+        ("rinec_plugins.imaging", "sidecar", "images/images.tsv", sidecar),
+        ("rinec_plugins.custom", "table", "depth_rr.tsv", b"# title: Depth\n# plot_type: bar\nsample\tdepth\nS1\t3\n"),
+        ("rinec_plugins.custom", "image", "plot_rr.png", _png()),
     ]  # fmt: skip
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (16, 12), 128).save(out, format="PNG")
+    return out.getvalue()
 
 
 TARGETS = _targets()
@@ -178,6 +193,7 @@ def test_any_bytes_give_a_result_or_a_one_line_error(tmp_path, module, pattern, 
     options = _options(module)
     plugin = module.rsplit(".", 1)[-1]
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
 
     # The seed itself must parse: otherwise the mutations test nothing.
     path.write_bytes(seed)

@@ -1,10 +1,12 @@
-"""Defect 7: the page and the data folder are published together, under a lock.
+"""Defect 7: the page, the data folder and the identity map are published
+together, under a lock.
 
 The fault-injection test kills a run (SIGKILL, nothing can clean up) before each
 file-system step of its write phase in turn, and checks after each kill that the
 output folder holds either the previous report whole (page and data folder
 matching: the manifest names the page's sha256) or a committed new one that the
-next run completes; and that the next run leaves no temporaries behind.
+next run completes; that a de-identified page is never in place without its
+identity map; and that the next run leaves no temporaries behind.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pytest
 from hardening_helpers import HANG_S, make_run
 
 from rinec_report import run
-from rinec_report.write import JOURNAL_NAME, OutputError, output_lock, recover
+from rinec_report.write import JOURNAL_NAME, OUTPUTS_NAME, OutputError, output_lock, recover
 
 
 def _armed_child(report, kill_at: int) -> None:
@@ -45,7 +47,8 @@ def _armed_child(report, kill_at: int) -> None:
         for name in ("replace", "rename", "unlink", "mkdir", "rmdir"):
             setattr(w.os, name, counted(getattr(w.os, name)))
         shutil.rmtree = counted(shutil.rmtree)
-        for name in ("write_table", "_write_html", "_write_json_atomically", "_write_data_dir"):
+        for name in ("write_table", "_write_html", "_write_json_atomically", "_write_data_dir",
+                     "write_identity_map"):
             setattr(w, name, counted(getattr(w, name)))
         w.write_outputs(report, "tsv")
     except BaseException:
@@ -53,11 +56,11 @@ def _armed_child(report, kill_at: int) -> None:
     os._exit(0)
 
 
-def _built_report(run_dir: Path, out: Path, title: str):
+def _built_report(run_dir: Path, out: Path, title: str, deidentify: bool = False):
     """A run's report, every stage done but the write phase."""
     from rinec_report.runner import Run, RunOptions
 
-    r = Run(RunOptions(run_dir=run_dir, outdir=out, force=True, title=title, jobs=1))
+    r = Run(RunOptions(run_dir=run_dir, outdir=out, force=True, title=title, jobs=1, deidentify=deidentify))
     r.options.check()
     r.configure()
     found = r.scan()
@@ -78,26 +81,37 @@ def _state(out: Path) -> dict:
     }
 
 
+MAP = "rinec_report.identity-map.DO-NOT-SHARE.tsv"
+
+
 def _consistent(out: Path) -> dict:
     state = _state(out)
     assert state["manifest"]["report_sha256"] == state["html_sha256"], "page and data folder differ"
     assert state["manifest"]["report_file"] == "rinec_report.html"
+    if state["manifest"]["deidentified"]:
+        # kind, original, pseudonym: one row per patient and per sample of the run (2 + 2)
+        lines = (out / MAP).read_text().splitlines()
+        assert lines[0] == "kind\toriginal\tpseudonym" and len(lines) == 5, lines
     return state
 
 
 def _leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.iterdir() if p.name not in ("rinec_report.html", "rinec_report_data"))
+    ours = ("rinec_report.html", "rinec_report_data", MAP, OUTPUTS_NAME)
+    return sorted(p.name for p in out.iterdir() if p.name not in ours)
 
 
 @pytest.mark.slow
-def test_defect7_a_run_killed_at_any_step_of_the_write_phase(tmp_path):
+@pytest.mark.parametrize("deidentify", [False, True], ids=["identified", "de-identified"])
+def test_defect7_a_run_killed_at_any_step_of_the_write_phase(tmp_path, deidentify):
+    """The previous report is an identified one; the new one is de-identified in the
+    second case, so that its page in place without its map is seen."""
     run_dir = make_run(tmp_path / "run")
     pristine = tmp_path / "pristine"
     run(run_dir, outdir=pristine, title="first", jobs=1)
     before = _consistent(pristine)
     assert before["title"] == "first"
     out = tmp_path / "out"
-    report = _built_report(run_dir, out, "second")
+    report = _built_report(run_dir, out, "second", deidentify)
     outcomes = []
     for kill_at in range(1, 200):
         shutil.rmtree(out, ignore_errors=True)
@@ -109,9 +123,13 @@ def test_defect7_a_run_killed_at_any_step_of_the_write_phase(tmp_path):
         if os.WIFEXITED(status):  # past the last step: the write finished
             assert os.WEXITSTATUS(status) == 0
             assert _consistent(out)["title"] == "second"
+            assert bool(_state(out)["manifest"]["deidentified"]) is deidentify
             assert _leftovers(out) == []
             break
         assert os.WTERMSIG(status) == signal.SIGKILL
+        # Whatever the kill left, before any recovery: a de-identified page has its map.
+        if b"This report is de-identified" in (out / "rinec_report.html").read_bytes():
+            assert (out / MAP).is_file(), f"killed before step {kill_at}: the page is out without its map"
         committed = (out / JOURNAL_NAME).exists()
         if not committed:
             # No journal: the previous report whole and untouched, or the new one whole

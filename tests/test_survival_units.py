@@ -240,3 +240,19 @@ def test_curve_and_risk_rows_agree_with_the_definition(rows: list[tuple[int, int
     assert (risk["at_risk"] + risk["censored"] + risk["events"] == len(rows)).all()
     medians = tables["medians"].iloc[0]
     assert (medians["n"], medians["events"]) == (len(rows), sum(events))
+
+
+def test_a_tiny_risk_interval_cannot_make_a_table_of_millions_of_rows():
+    # risk_interval is a run-scope option: a shared folder may set it to 1e-9. Follow-up of
+    # 40 months at that step would be 4e10 rows; the table keeps at most 100, with a warning.
+    import pandas as pd
+    from rinec_plugins.survival.build import SurvivalData
+    from rinec_plugins.survival.km import MAX_RISK_ROWS, analyse
+
+    frame = pd.DataFrame({"patient_id": ["A", "B", "C", "D"], "os_time": [5.0, 12.0, 30.0, 40.0],
+                          "os_event": [1.0, 0.0, 1.0, 0.0]})
+    data = SurvivalData(frame, {"os": "Overall survival"}, "months", [])
+    with pytest.warns(InputWarning, match="risk_interval 1e-09 gives more than 100"):
+        tables = analyse(data, {**OPTIONS, "risk_interval": 1e-9})
+    assert MAX_RISK_ROWS == 100
+    assert 0 < len(tables["at_risk"]) <= 100

@@ -16,7 +16,7 @@ from typing import Any
 
 from rinec_report import InputWarning
 
-from . import meta
+from . import meta, shapes
 from .encode import Choice, fit
 from .parse import ParsedImage, Sidecar, parse_image
 
@@ -106,7 +106,9 @@ def combine(
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            image = parse_image(path, relpath, options)
+            # Resolved once here, as the scanner resolves what it hands over: the reads
+            # that follow go through the core's checked open, which follows no link.
+            image = parse_image(os.path.realpath(path), relpath, options)
         for w in caught:  # parse_image's warnings do not name the file outside a worker
             warnings.warn(f"{relpath}: {w.message}", InputWarning, stacklevel=2)
         if image is not None:
@@ -198,7 +200,8 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         warnings.warn(f"{image.relpath}: unknown patient; the image is left out", InputWarning, stacklevel=2)
         return None
     modality = meta.modality_name(pick("modality")) if pick("modality") else "Other"
-    annotations = row.get("annotations") or image.annotations
+    annotations = _on_the_picture(row.get("annotations") or image.annotations, image,
+                                  row.get("where") or image.relpath)
     return Shown(
         key=image.relpath,
         patient_id=patient,
@@ -218,6 +221,16 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         instance=int(tags.get("instance") or 0),
         notes=list(image.notes),
     )
+
+
+def _on_the_picture(found: list[dict[str, Any]], image: ParsedImage, where: str) -> list[dict[str, Any]]:
+    """The shapes that lie on the picture; the others are left out with one warning."""
+    kept = [a for a in found if not shapes.outside(a, image.width, image.height)]
+    if len(kept) < len(found):
+        off = len(found) - len(kept)
+        warnings.warn(f"{where}: {off} annotation{'s' if off != 1 else ''} outside the picture "
+                      f"({image.width}x{image.height} pixels) left out", InputWarning, stacklevel=3)
+    return kept
 
 
 def _specimen(text: str) -> str:

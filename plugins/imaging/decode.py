@@ -9,20 +9,38 @@ EXIF (GPS included), ICC profiles and every other DICOM tag are dropped here.
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
+
+from rinec_report.safeio import LinkRefused, NotRegularFile, checked_path, open_regular
 
 from .meta import DICOM_EXTENSIONS, SLIDE_EXTENSIONS, normalise_date
 
-# Ordinary pictures above this many pixels are refused (a decompression-bomb guard and a
-# bound on a worker's memory: 150 MP of RGB is 450 MB). Whole slides do not go through
-# Pillow and have no such bound: OpenSlide reads only the levels it needs.
+# Pictures and DICOM frames above this many pixels are refused (a decompression-bomb
+# guard: 150 MP of 16-bit grey is 300 MB as the library decodes it, of RGB 600 MB).
+# Whole slides are read level by level through OpenSlide and have no such bound.
 MAX_PIXELS = 150_000_000
+# Memory per decoded plane, beyond the pixels the library itself decoded. The plane the
+# plugin works on (colour conversion, windowing, scaling) has at most WORK_PIXELS: a
+# larger one is first reduced by a whole factor on its integer pixels (box averages;
+# a DICOM frame by striding), a strip of rows at a time. Float arithmetic then runs on
+# strips of at most STRIP_PIXELS values, and percentiles on at most SAMPLE_PIXELS of
+# them (every value of a plane that small, evenly spread ones of a larger). Together
+# under 200 MB, whatever the picture: a 12000x12000 16-bit PNG once took 6 GB.
+WORK_PIXELS = 16_000_000
+STRIP_PIXELS = 1 << 20
+SAMPLE_PIXELS = 1 << 21
+# Pillow's own reducing gap in the final resize: reducing by no more than a third of the
+# display ratio leaves the last step to Lanczos, as a resize of the full plane would.
+REDUCING_GAP = 3
 
 
 class Unreadable(Exception):
@@ -38,6 +56,25 @@ class Decoded:
     tags: dict[str, Any] = field(default_factory=dict)  # patient_id, date, modality, series_uid, ...
     notes: list[str] = field(default_factory=list)
     slide: Any = None  # openslide.OpenSlide for zoom tiles
+    # What must stay open while the slide is read (the checked descriptor OpenSlide reads).
+    resources: contextlib.ExitStack | None = None
+
+    def close(self) -> None:
+        if self.slide is not None:
+            self.slide.close()
+            self.slide = None
+        if self.resources is not None:
+            self.resources.close()
+            self.resources = None
+
+
+def reduction(width: int, height: int, max_side: int | None) -> int:
+    """The whole factor a plane is reduced by before any other work: enough to bring it
+    to :data:`WORK_PIXELS`, and more when the display size is far smaller."""
+    factor = math.ceil(math.sqrt(width * height / WORK_PIXELS)) if width * height > WORK_PIXELS else 1
+    if max_side:
+        factor = max(factor, max(width, height) // (REDUCING_GAP * max_side))
+    return max(factor, 1)
 
 
 def decode(
@@ -51,28 +88,31 @@ def decode(
     (JPEG decoding and slides are scaled while reading, which is what keeps a
     thousand photographs or a gigapixel slide cheap)."""
     suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix in DICOM_EXTENSIONS or _is_dicom(path):
-        return decode_dicom(path, frame, percentiles)
-    if suffix in SLIDE_EXTENSIONS or (suffix in ("tif", "tiff") and _slide_format(path)):
+    if suffix == "mrxs":
         return decode_slide(path, slide_side or max_side)
-    return decode_picture(path, max_side, percentiles)
+    # Every reader gets the checked file, never the name (which could be swapped for a
+    # link after the scan); OSError (a link, a FIFO) goes to the caller.
+    with open_regular(path) as handle:
+        if suffix in DICOM_EXTENSIONS or _is_dicom(handle):
+            return decode_dicom(handle, frame, percentiles, max_side)
+        if suffix in SLIDE_EXTENSIONS or (suffix in ("tif", "tiff") and _slide_format(handle)):
+            return decode_slide(path, slide_side or max_side)
+        return decode_picture(handle, max_side, percentiles)
 
 
-def _is_dicom(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(128)
-            return handle.read(4) == b"DICM"
-    except OSError:
-        return False
+def _is_dicom(handle: BinaryIO) -> bool:
+    handle.seek(128)
+    found = handle.read(4) == b"DICM"
+    handle.seek(0)
+    return found
 
 
-def _slide_format(path: str) -> str | None:
+def _slide_format(handle: BinaryIO) -> str | None:
     """OpenSlide's name for a tiled (pyramidal) TIFF, None for a plain striped one."""
     try:
         import openslide
 
-        return openslide.OpenSlide.detect_format(path)
+        return openslide.OpenSlide.detect_format(f"/proc/self/fd/{handle.fileno()}")
     except Exception:  # a library that cannot load means: not a slide
         return None
 
@@ -80,24 +120,42 @@ def _slide_format(path: str) -> str | None:
 # ---------------------------------------------------------------- Pillow
 
 
-def decode_picture(path: str, max_side: int, percentiles: tuple[float, float]) -> Decoded:
+# EXIF orientation -> the transposition that shows the picture upright (as ImageOps.exif_transpose).
+_ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def decode_picture(source: str | BinaryIO, max_side: int, percentiles: tuple[float, float]) -> Decoded:
     try:
         with warnings.catch_warnings():
             # Our own bound below replaces Pillow's warning for large images.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(path)
-        with img:
-            width, height = img.size
-            if width * height > MAX_PIXELS:
-                raise Unreadable(f"image of {width}x{height} pixels, more than {MAX_PIXELS:,}")
-            if img.format == "JPEG":
-                # DCT scaling: decode at 1/2, 1/4 or 1/8 size when that still covers max_side.
-                img.draft("RGB", (max_side, max_side))
-            img.load()
-            oriented = ImageOps.exif_transpose(img)
-            if oriented is not img and oriented.size != img.size:
-                width, height = height, width
-            plane = _to_display_mode(oriented, percentiles)
+            img = Image.open(source)
+            with img:
+                width, height = img.size
+                if width * height > MAX_PIXELS:
+                    raise Unreadable(f"image of {width}x{height} pixels, more than {MAX_PIXELS:,}")
+                if img.format == "JPEG":
+                    # DCT scaling: decode at 1/2, 1/4 or 1/8 size when that still covers max_side.
+                    img.draft("RGB", (max_side, max_side))
+                img.load()
+                turn = _ORIENTATIONS.get(img.getexif().get(0x0112, 1))
+                # Reduced first, on the decoded integers: a copy of a full plane as floats
+                # (or only turned upright) is what made a 304 KB PNG cost gigabytes.
+                work = reduce_plane(img, reduction(*img.size, max_side))
+                if turn is not None:
+                    work = work.transpose(turn)
+                    if turn in (Image.Transpose.TRANSPOSE, Image.Transpose.TRANSVERSE,
+                                Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_270):
+                        width, height = height, width
+                plane = _to_display_mode(work, percentiles)
     except Image.DecompressionBombError:
         raise Unreadable(f"image larger than {MAX_PIXELS:,} pixels") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -106,11 +164,42 @@ def decode_picture(path: str, max_side: int, percentiles: tuple[float, float]) -
     return Decoded(plane, width, height, "photo")
 
 
+def reduce_plane(img: Image.Image, factor: int) -> Image.Image:
+    """``img`` reduced by ``factor`` (box averages), a strip of rows at a time, so that
+    no copy of the whole plane is made (16-bit modes, which Pillow cannot reduce, are
+    widened to 32-bit a strip at a time). ``img`` itself when ``factor`` is 1."""
+    if factor <= 1:
+        return img
+    mode = _reducible(img)
+    width, height = img.size
+    out = Image.new(mode, (math.ceil(width / factor), math.ceil(height / factor)))
+    rows = max(1, STRIP_PIXELS // max(width, 1) // factor) * factor  # whole boxes per strip
+    for top in range(0, height, rows):
+        strip = img.crop((0, top, width, min(height, top + rows)))
+        if strip.mode != mode:
+            strip = strip.convert(mode)
+        out.paste(strip.reduce(factor), (0, top // factor))
+    return out
+
+
+def _reducible(img: Image.Image) -> str:
+    """The mode to reduce ``img`` in: its own where Pillow can reduce it."""
+    if img.mode in ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK"):
+        return img.mode
+    if img.mode.startswith("I;16"):
+        return "I"
+    if img.mode == "1":
+        return "L"
+    if img.mode in ("PA", "La", "RGBa") or (img.mode == "P" and "transparency" in img.info):
+        return "RGBA"
+    return "RGB"
+
+
 def _to_display_mode(img: Image.Image, percentiles: tuple[float, float]) -> Image.Image:
     if img.mode in ("RGB", "L"):
         return img.copy()
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        return Image.fromarray(window(np.asarray(img, dtype=np.float64), None, percentiles), "L")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return Image.fromarray(window(np.asarray(img), None, percentiles), "L")
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -124,28 +213,56 @@ def window(
     """Grey values mapped to 0-255 through a window: the file's centre/width when given
     (DICOM PS3.3 C.11.2.1.2.1, the linear function), else from the ``percentiles`` of the
     values (robust to a few bright pixels)."""
-    values = values.astype(np.float64, copy=False)
+    values = np.asarray(values)
+    out = np.empty(values.shape, dtype=np.uint8)
     if center_width is not None and center_width[1] >= 1:
         center, width = center_width
-        if width == 1:  # the standard's formula divides by width - 1
-            scaled = np.where(values < center - 0.5, 0.0, 1.0)
-        else:
-            scaled = (values - (center - 0.5)) / (width - 1) + 0.5
-        return np.clip(np.rint(scaled * 255.0), 0, 255).astype(np.uint8)
-    finite = values[np.isfinite(values)]
+        for rows, block in _strips(values):
+            if width == 1:  # the standard's formula divides by width - 1
+                scaled = np.where(block < center - 0.5, 0.0, 1.0)
+            else:
+                scaled = (block - (center - 0.5)) / (width - 1) + 0.5
+            out[rows] = np.clip(np.rint(scaled * 255.0), 0, 255)
+        return out
+    sample = _sample(values)
+    finite = sample[np.isfinite(sample)]
     if finite.size == 0:
-        return np.zeros(values.shape, dtype=np.uint8)
+        out.fill(0)
+        return out
     low, high = (float(v) for v in np.percentile(finite, percentiles))
+    del sample, finite
     if high <= low:
         high = low + 1
-    scaled = (np.nan_to_num(values, nan=low) - low) * (255.0 / (high - low))
-    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    for rows, block in _strips(values):
+        scaled = (np.nan_to_num(block, nan=low) - low) * (255.0 / (high - low))
+        out[rows] = np.clip(np.rint(scaled), 0, 255)
+    return out
+
+
+def _strips(values: np.ndarray) -> Any:
+    """(row slice, those rows as float64), at most STRIP_PIXELS values at a time."""
+    if values.ndim == 0 or values.shape[0] == 0:
+        return
+    per_row = max(values[0].size, 1)
+    step = max(1, STRIP_PIXELS // per_row)
+    for top in range(0, values.shape[0], step):
+        rows = slice(top, top + step)
+        yield rows, values[rows].astype(np.float64)
+
+
+def _sample(values: np.ndarray) -> np.ndarray:
+    """At most about SAMPLE_PIXELS of the values as float64: all of them when there are
+    that few, else every n-th row and column (evenly spread, the same every run)."""
+    if values.ndim < 2 or values.size <= SAMPLE_PIXELS:
+        return values.astype(np.float64).reshape(-1)
+    step = math.ceil(math.sqrt(values.size / SAMPLE_PIXELS))
+    return values[::step, ::step].astype(np.float64).reshape(-1)
 
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    # Pillow names the path in some messages; the core already names the file.
-    return text.replace("cannot identify image file", "unknown image format").split(" '/")[0]
+    # Pillow names the path (or the open file) in some messages; the core already names the file.
+    return text.replace("cannot identify image file", "unknown image format").split(" '/")[0].split(" <_io.")[0]
 
 
 # ---------------------------------------------------------------- DICOM
@@ -154,24 +271,37 @@ def _reason(exc: BaseException) -> str:
 DICOM_FIELDS = ("PatientID", "StudyDate", "Modality", "SeriesDescription")
 
 
-def decode_dicom(path: str, frame: int | None, percentiles: tuple[float, float]) -> Decoded:
-    import pydicom
+def decode_dicom(
+    source: str | BinaryIO, frame: int | None, percentiles: tuple[float, float], max_side: int | None = None
+) -> Decoded:
+    if isinstance(source, str):
+        with open_regular(source) as handle:
+            return decode_dicom(handle, frame, percentiles, max_side)
     from pydicom.errors import InvalidDicomError
 
     try:
-        ds = pydicom.dcmread(path)
+        ds, pixels_follow = _dicom_header(source)
     except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
         raise Unreadable(f"not a readable DICOM file ({_reason(exc)})") from None
-    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+    if not pixels_follow and not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise Unreadable(f"DICOM without pixel data (a {ds.get('Modality', 'non-image')} object)")
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    try:
+        frames = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
+        rows, columns = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    except (TypeError, ValueError):
+        raise Unreadable("DICOM with an unreadable Rows, Columns or NumberOfFrames") from None
+    if rows * columns > MAX_PIXELS:
+        raise Unreadable(f"DICOM frame of {columns}x{rows} pixels, more than {MAX_PIXELS:,}")
     index = frames // 2 if frame is None else min(max(frame, 0), frames - 1)
     try:
         from pydicom.pixels import apply_modality_lut
 
-        pixels = ds.pixel_array
-        if frames > 1:
-            pixels = pixels[index]
+        pixels = _one_frame(source, ds, pixels_follow, index if frames > 1 else None)
+        height, width = pixels.shape[:2]
+        # Strided on the stored integers, before the rescale makes floats of them.
+        step = reduction(width, height, max_side)
+        if step > 1:
+            pixels = np.ascontiguousarray(pixels[::step, ::step])
         samples = int(ds.get("SamplesPerPixel", 1) or 1)
         if samples == 1:
             values = apply_modality_lut(pixels, ds)
@@ -198,7 +328,45 @@ def decode_dicom(path: str, frame: int | None, percentiles: tuple[float, float])
         "frame": index,
     }
     notes = [] if _window_of(ds) or samples != 1 else ["windowed from percentiles"]
-    return Decoded(image, image.width, image.height, "dicom", tags, notes)
+    return Decoded(image, width, height, "dicom", tags, notes)
+
+
+_PIXEL_TAGS = ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009))  # Pixel Data, Float and Double Float
+
+
+def _dicom_header(handle: BinaryIO) -> tuple[Any, bool]:
+    """The dataset without its pixel data, and True when pixel data follows it (then
+    one frame can be read from the file alone, without holding every frame's bytes);
+    else (a deflated or big-endian file, or no pixel data) the whole dataset and False."""
+    import struct
+
+    import pydicom
+
+    ds = pydicom.dcmread(handle, stop_before_pixels=True)
+    syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    if syntax is not None and syntax.is_little_endian and not syntax.is_deflated:
+        head = handle.read(4)
+        if len(head) == 4 and struct.unpack("<HH", head) in _PIXEL_TAGS:
+            return ds, True
+    handle.seek(0)
+    return pydicom.dcmread(handle), False
+
+
+def _one_frame(handle: BinaryIO, ds: Any, from_file: bool, index: int | None) -> np.ndarray:
+    """The frame ``index`` (None: the only one) as pydicom decodes it: read from the file
+    alone when it can be, else from the whole dataset."""
+    from pydicom.pixels import pixel_array
+
+    if from_file:
+        try:
+            handle.seek(0)
+            return pixel_array(handle, index=index)
+        except Exception:  # a file pydicom reads only whole (as the whole dataset below)
+            import pydicom
+
+            handle.seek(0)
+            ds = pydicom.dcmread(handle)
+    return pixel_array(ds, index=index) if index is not None else ds.pixel_array
 
 
 def _window_of(ds: Any) -> tuple[float, float] | None:
@@ -232,14 +400,96 @@ def decode_slide(path: str, max_side: int) -> Decoded:
         import openslide
     except ImportError as exc:  # openslide-bin missing on this platform
         raise Unreadable(f"whole-slide image needs OpenSlide ({exc})") from None
+    resources = contextlib.ExitStack()
     try:
-        slide = openslide.OpenSlide(path)
-        width, height = slide.dimensions
-        thumb = slide.get_thumbnail((max_side, max_side)).convert("RGB")
+        if path.lower().endswith(".mrxs"):
+            # MIRAX reads its companion folder's files by name, so it cannot be handed a
+            # checked descriptor: the folder and each file in it are checked instead.
+            _check_mrxs(path)
+            name = path
+        else:
+            # OpenSlide opens the file again whenever it reads: it is given the checked
+            # descriptor's name, kept open until the slide is closed.
+            name = resources.enter_context(checked_path(path))
+        slide = openslide.OpenSlide(name)
+    except (LinkRefused, NotRegularFile):
+        resources.close()
+        raise
     except Exception as exc:  # OpenSlideError, OSError, unsupported format
+        resources.close()
+        raise Unreadable(f"not a readable whole-slide image ({_reason(exc)})") from None
+    try:
+        width, height = slide.dimensions
+        thumb = overview(slide, max_side)
+    except Unreadable:
+        slide.close()
+        resources.close()
+        raise
+    except Exception as exc:  # a damaged level
+        slide.close()
+        resources.close()
         raise Unreadable(f"not a readable whole-slide image ({_reason(exc)})") from None
     thumb.info = {}
-    return Decoded(thumb, width, height, "slide", {"levels": slide.level_count}, slide=slide)
+    return Decoded(thumb, width, height, "slide", {"levels": slide.level_count}, slide=slide, resources=resources)
+
+
+def _check_mrxs(path: str) -> None:
+    """The .mrxs file, its companion folder and every file in it: regular files and a
+    real folder, none of them a link (the scanner resolved the path itself)."""
+    import stat
+
+    from rinec_report.safeio import open_fd
+
+    os.close(open_fd(path))
+    folder = os.path.splitext(path)[0]
+    try:
+        mode = os.lstat(folder).st_mode
+    except OSError:
+        return  # OpenSlide says what is missing
+    if stat.S_ISLNK(mode):
+        raise LinkRefused(f"its folder {os.path.basename(folder)} is a link, not followed")
+    if not stat.S_ISDIR(mode):
+        return
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                raise LinkRefused(f"{os.path.basename(folder)}/{entry.name} is a link, not followed")
+            if not entry.is_file(follow_symlinks=False):
+                raise NotRegularFile(f"{os.path.basename(folder)}/{entry.name} is not a regular file")
+
+
+def overview(slide: Any, max_side: int) -> Image.Image:
+    """The slide fitted into ``max_side``, in RGB on the slide's background colour.
+
+    From the level OpenSlide's own thumbnail would use; a level larger than
+    :data:`WORK_PIXELS` (a slide without a pyramid) is read a region at a time, each
+    scaled to its share, so that the level is never in memory whole."""
+    width, height = slide.dimensions
+    scale_by = max(width / max_side, height / max_side, 1.0)
+    level = slide.get_best_level_for_downsample(scale_by)
+    lw, lh = slide.level_dimensions[level]
+    if lw * lh <= WORK_PIXELS:
+        return slide.get_thumbnail((max_side, max_side)).convert("RGB")
+    if lw * lh > MAX_PIXELS:
+        # A slide without reduced levels: every pixel would have to be decoded.
+        raise Unreadable(f"whole-slide image whose coarsest usable level has {lw}x{lh} pixels, more than "
+                         f"{MAX_PIXELS:,} (a slide without a pyramid of reduced levels)")
+    size = (max(1, round(width / scale_by)), max(1, round(height / scale_by)))
+    down = slide.level_downsamples[level]
+    background = "#" + str(slide.properties.get("openslide.background-color") or "ffffff")
+    out = Image.new("RGB", size, background)
+    span = 2048  # level pixels per region's side: 16 MB of RGBA
+    for top in range(0, lh, span):
+        for left in range(0, lw, span):
+            w, h = min(span, lw - left), min(span, lh - top)
+            region = slide.read_region((round(left * down), round(top * down)), level, (w, h))
+            box = (left * size[0] // lw, top * size[1] // lh,
+                   max((left + w) * size[0] // lw, left * size[0] // lw + 1),
+                   max((top + h) * size[1] // lh, top * size[1] // lh + 1))
+            flat = Image.new("RGB", region.size, background)
+            flat.paste(region, None, region)
+            out.paste(flat.resize((box[2] - box[0], box[3] - box[1]), Image.Resampling.LANCZOS), box[:2])
+    return out
 
 
 def slide_tiles(

@@ -10,12 +10,14 @@ beside the image.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from rinec_report import InputError
+from rinec_report.safeio import read_content
+
+from . import shapes
 
 IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom", "svs", "ndpi", "mrxs")
 SIDECAR_NAMES = tuple(f"{stem}.{ext}" for stem in ("images", "imaging") for ext in ("tsv", "csv", "xlsx"))
@@ -183,12 +185,20 @@ def read_sidecar(path: str, relpath: str) -> list[dict[str, Any]]:
                 record["date_problem"] = f"row {number}, column 'date': {written!r} is not a date"
         if record.get("annotations"):
             try:
-                record["annotations"] = parse_annotations(record["annotations"])
+                found = parse_annotations(record["annotations"])
+                problems = found.problems
             except ValueError as exc:
-                record["annotation_problem"] = f"row {number}, column 'annotations': {exc}"
-                record["annotations"] = []
+                found, problems = shapes.Annotations(), [str(exc)]
+            record["annotations"] = list(found)
+            if problems:
+                record["annotation_problem"] = f"row {number}, column 'annotations': " + _left_out(problems)
         out.append(record)
     return out
+
+
+def _left_out(problems: list[str], shown: int = 3) -> str:
+    more = f" (and {len(problems) - shown:,} more)" if len(problems) > shown else ""
+    return "; ".join(problems[:shown]) + more + "; left out"
 
 
 def _join(folder: PurePosixPath, name: str) -> str:
@@ -204,8 +214,11 @@ def _join(folder: PurePosixPath, name: str) -> str:
 
 
 def _delimited_rows(path: str) -> list[list[str]]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        text = handle.read()
+    # The checked open, bounded by the file's size limit (decompressed, were it gzip).
+    try:
+        text = read_content(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start + 1})") from None
     delimiter = "\t" if path.lower().endswith(".tsv") or "\t" in text.split("\n", 1)[0] else ","
     return [row for row in csv.reader(text.splitlines(), delimiter=delimiter) if any(c.strip() for c in row)]
 
@@ -215,79 +228,22 @@ def _xlsx_rows(path: str) -> list[list[Any]]:
     # XFD1048576 would otherwise make 17 billion cells).
     from rinec_report.xlsx import read_sheet
 
+    # read_sheet opens the workbook through the core's checked open.
     return [row for row in read_sheet(path).rows if any(c not in (None, "") for c in row)]
 
 
 # ---------------------------------------------------------------- annotations
 
-_SHAPE = re.compile(r"^\s*(arrow|circle|text)\s+([-0-9.,\s]+?)\s*(?:['\"](.*)['\"])?\s*$", re.IGNORECASE)
-_NUMBERS = {"arrow": 4, "circle": 3, "text": 2}
-_KEYS = {"arrow": ("x1", "y1", "x2", "y2"), "circle": ("cx", "cy", "r"), "text": ("x", "y")}
+
+def parse_annotations(value: Any) -> shapes.Annotations:
+    """Annotations as a list of shapes (see :mod:`.shapes`): from JSON (a list, or
+    ``{"annotations": [...]}``) or from the short form ``arrow 120,80,160,120
+    'progression'; circle 200,150,30``. Coordinates are pixels of the original image,
+    origin top left. The shapes left out are in the result's ``problems``."""
+    return shapes.read(value)
 
 
-def parse_annotations(value: Any) -> list[dict[str, Any]]:
-    """Annotations as a list of shapes: from JSON (a list, or ``{"annotations": [...]}``)
-    or from the short form ``arrow 120,80,160,120 'progression'; circle 200,150,30``.
-    Coordinates are pixels of the original image, origin top left."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return []
-        if text[0] in "[{":
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        else:
-            return [_short_shape(part) for part in text.split(";") if part.strip()]
-    if isinstance(value, dict):
-        value = value.get("annotations", [])
-    if not isinstance(value, list):
-        raise ValueError("annotations must be a list of shapes")
-    return [_json_shape(item, i) for i, item in enumerate(value, start=1)]
-
-
-def _short_shape(text: str) -> dict[str, Any]:
-    m = _SHAPE.match(text)
-    if not m:
-        raise ValueError(f"{text.strip()!r} is not 'arrow x1,y1,x2,y2', 'circle x,y,r' or 'text x,y \"label\"'")
-    kind = m.group(1).lower()
-    numbers = [n for n in re.split(r"[,\s]+", m.group(2).strip()) if n]
-    if len(numbers) != _NUMBERS[kind]:
-        raise ValueError(f"{kind} needs {_NUMBERS[kind]} numbers, got {len(numbers)}")
-    shape: dict[str, Any] = {"type": kind}
-    shape.update({k: float(n) for k, n in zip(_KEYS[kind], numbers, strict=True)})
-    if m.group(3):
-        shape["label"] = m.group(3)
-    return shape
-
-
-def _json_shape(item: Any, index: int) -> dict[str, Any]:
-    if not isinstance(item, dict) or str(item.get("type", "")).lower() not in _KEYS:
-        raise ValueError(f"shape {index}: needs a type of arrow, circle or text")
-    kind = str(item["type"]).lower()
-    shape: dict[str, Any] = {"type": kind}
-    for key in _KEYS[kind]:
-        try:
-            shape[key] = float(item[key])
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(f"shape {index} ({kind}): '{key}' must be a number") from None
-    if item.get("label") not in (None, ""):
-        shape["label"] = str(item["label"])
-    if item.get("color"):
-        color = str(item["color"])
-        if re.fullmatch(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}", color):  # a value that cannot escape the attribute
-            shape["color"] = color
-    for key in ("frame",):
-        if isinstance(item.get(key), int):
-            shape[key] = item[key]
-    return shape
-
-
-def annotation_file(image_path: str) -> Path | None:
-    """The JSON file beside an image that annotates it: ``scan.png.json`` or ``scan.json``."""
+def annotation_files(image_path: str) -> list[Path]:
+    """Where a JSON file annotating an image may be: ``scan.png.json``, then ``scan.json``."""
     path = Path(image_path)
-    for candidate in (path.with_name(path.name + ".json"), path.with_name(path.name.split(".")[0] + ".json")):
-        if candidate.is_file():
-            return candidate
-    return None
+    return [path.with_name(path.name + ".json"), path.with_name(path.name.split(".")[0] + ".json")]

@@ -10,14 +10,15 @@ pictures (a logo, a plot) thus cost nothing.
 from __future__ import annotations
 
 import hashlib
-import json
+import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from rinec_report import InputError, InputWarning
+from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, open_regular, read_small
 
-from . import meta
+from . import meta, shapes
 from .encode import Encoded, Tile, display_sides, encode, scale
 
 
@@ -53,10 +54,10 @@ def parse_file(path: str, relpath: str, pattern: str, options: dict[str, Any]) -
 
 def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | None = None) -> ParsedImage | None:
     """Decode and encode one image; an unreadable one costs a warning and is skipped."""
-    from .decode import Unreadable, decode, slide_tiles
+    from .decode import Unreadable, decode
 
-    annotations, problem = _annotations_beside(path)
-    if problem:
+    annotations, problems = _annotations_beside(path)
+    for problem in problems:
         warnings.warn(problem, InputWarning, stacklevel=2)
     if frame is None:
         frames = [a["frame"] for a in annotations if "frame" in a]
@@ -72,6 +73,17 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
     except OSError as exc:
         warnings.warn(f"image skipped: cannot read the file ({exc.strerror or exc})", InputWarning, stacklevel=2)
         return None
+    try:
+        return _encoded(path, relpath, options, decoded, annotations)
+    finally:
+        decoded.close()
+
+
+def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
+             annotations: list[dict[str, Any]]) -> ParsedImage:
+    from .decode import slide_tiles
+
+    max_side = int(options["max_side"])
     fmt, quality = options["format"], int(options["quality"])
     image = decoded.image
     levels = []
@@ -87,8 +99,6 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
         except Exception as exc:  # a damaged deeper level still leaves the overview
             warnings.warn(f"whole-slide zoom tiles skipped ({exc})", InputWarning, stacklevel=2)
             cut = []
-        finally:
-            decoded.slide.close()
         tiles = [Tile(x, y, w, h, encode(img, max(img.size), fmt, quality)) for x, y, w, h, img in cut]
     return ParsedImage(
         relpath=relpath,
@@ -106,20 +116,40 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
     )
 
 
-def _annotations_beside(path: str) -> tuple[list[dict[str, Any]], str | None]:
-    found = meta.annotation_file(path)
-    if found is None:
-        return [], None
-    try:
-        return meta.parse_annotations(json.loads(found.read_text(encoding="utf-8"))), None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        return [], f"annotations in {found.name} ignored: {exc}"
+def _annotations_beside(path: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The shapes of the JSON file beside the image, and what was wrong with it.
+
+    Opened by name beside the picture, so checked as every input is: a link there
+    (wherever it leads) is named and not followed, and a file larger than the
+    per-picture budget is refused unread."""
+    for candidate in meta.annotation_files(path):
+        name = candidate.name
+        try:
+            data = read_small(candidate, shapes.MAX_BYTES)
+        except FileNotFoundError:
+            continue
+        except TooLarge:
+            return [], [f"annotations in {name} ignored: larger than {shapes.MAX_BYTES // 1024} KB; not read"]
+        except LinkRefused:
+            return [], [f"annotations in {name} ignored: a link, not followed"]
+        except NotRegularFile as exc:
+            if os.path.isdir(candidate):  # a folder called scan.json is not an annotation file
+                continue
+            return [], [f"annotations in {name} ignored: {exc}"]
+        except OSError as exc:
+            return [], [f"annotations in {name} ignored: cannot read it ({exc.strerror or exc})"]
+        try:
+            found = shapes.loads(data)
+        except ValueError as exc:
+            return [], [f"annotations in {name} ignored: {exc}"]
+        return list(found), [f"annotations in {name}: {problem}; left out" for problem in found.problems]
+    return [], []
 
 
 def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     except OSError as exc:

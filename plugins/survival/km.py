@@ -38,6 +38,10 @@ def group_label(column: str, value: str) -> str:
     return f"{column}={value}"
 
 
+# The numbers-at-risk table has a row a step; a person reads a dozen, not thousands.
+MAX_RISK_ROWS = 100
+
+
 def risk_step(max_time: float, unit: str, intervals: int = 6) -> float:
     """The smallest usual interval that covers ``max_time`` in at most ``intervals`` steps."""
     for step in _STEPS[unit]:
@@ -130,6 +134,12 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
         max_time = float(overall[f"{ep}_time"].max())
         step = options["risk_interval"]
         step = float(step) if step else risk_step(max_time, data.unit)
+        if step <= 0 or max_time / step > MAX_RISK_ROWS:
+            # A step the run directory chose (1e-9) must not make a table of millions of rows.
+            fallback = risk_step(max_time, data.unit)
+            warnings.warn(f"survival: risk_interval {step:g} gives more than {MAX_RISK_ROWS} numbers-at-risk "
+                          f"rows for {ep}; {fallback:g} used", InputWarning, stacklevel=2)
+            step = fallback
         steps[ep] = step
         landmarks = landmark_times(options["times"])
         if landmarks is None:
