@@ -56,7 +56,9 @@ def test_example_reproduces_the_study(example) -> None:
     mutations = pd.read_csv(data / "variants_mutations.tsv", sep="\t")
     assert list(mutations.columns) == ["sample", "patient_id", "gene", "chrom", "pos", "ref",
                                        "alt", "variant_classification", "variant_type",
-                                       "hgvsp_short", "filter"]
+                                       "hgvsp_short", "filter", "t_depth", "t_ref_count",
+                                       "t_alt_count", "t_vaf", "n_depth", "n_ref_count",
+                                       "n_alt_count"]
     assert set(mutations["filter"]) == {"PASS"}
 
 

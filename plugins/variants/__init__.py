@@ -38,6 +38,14 @@ def rinec_options() -> list[Option]:
         Option("tmb_cutoff", "float", 10.0, "TMB flag threshold per Mb.", cli="--tmb-cutoff", min=0, scope="run"),
         Option("clinical_tracks", "list[str]", ["sex", "nec_site", "rin_status"],
                "Clinical columns drawn as tracks under the oncoplot.", scope="run"),
+        # Filters on the read depths, applied when the files are combined (not when
+        # each is parsed): like the FILTER values, the run's own choice.
+        Option("min_depth", "int", None, "Leave out calls whose tumour depth (t_depth) is below "
+               "this; calls without a depth are kept.", min=0, scope="run"),
+        Option("min_alt_count", "int", None, "Leave out calls with fewer tumour alternate reads "
+               "(t_alt_count); calls without counts are kept.", min=0, scope="run"),
+        Option("min_vaf", "float", None, "Leave out calls whose tumour VAF (t_vaf) is below "
+               "this fraction; calls without a VAF are kept.", min=0, max=1, scope="run"),
         Option("oncoplot_max_samples", "int", 2000, "Samples drawn one column each in the oncoplot; more are binned.",
                min=1, scope="run"),
     ]
@@ -68,6 +76,13 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
     from .vcf import parse_vcf
 
     return {"kind": "calls", **parse_vcf(file.path, options)}
+
+
+@hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    # The files table names the VCF columns read as tumour and normal: a normal's
+    # barcode is no reported sample, so only its field says it is one.
+    return {"tumour_sample": "sample", "normal_sample": "sample"}
 
 
 @hookimpl

@@ -63,6 +63,7 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             "filtered": d["filtered"],
             "kept_filters": d["kept_filters"],
             "annotation": d["annotation"],
+            "roles": d.get("roles"),
         })
     if len(frames) > 1:
         mutations = stack_files(frames)
@@ -76,6 +77,14 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             continue
         if len(mutations) > 100_000:
             mutations[col] = mutations[col].astype("category")
+
+    mutations, duplicates = drop_duplicates(mutations)
+    if duplicates:
+        warnings.warn(
+            f"{duplicates:,} duplicate mutation call{'s' if duplicates != 1 else ''} (the same "
+            "sample, chromosome, start, reference and alternate allele in two rows or files) "
+            "counted once, as maftools' read.maf does", InputWarning, stacklevel=2)
+    mutations, depth_filters = filter_depth(mutations, options)
 
     # The core's resolver owns identity: a sample it cannot place stays without a patient.
     owners = {s: patients.patient_of(s) for s in samples}
@@ -118,8 +127,60 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             "nonsynonymous": nonsyn,
             "threshold": threshold,
             "snv_classes": options["snv_classes"],
+            "duplicates": duplicates,
+            "depth_filters": depth_filters,
+            "has_depth": bool(len(mutations)) and bool(
+                mutations["t_depth"].notna().any() or mutations["t_vaf"].notna().any()),
         },
     }
+
+
+DUPLICATE_KEY = ["sample", "chrom", "pos", "ref", "alt"]
+# Option, mutation column, and the words the report uses for it.
+DEPTH_FILTERS = (("min_depth", "t_depth", "tumour depth"),
+                 ("min_alt_count", "t_alt_count", "tumour alternate reads"),
+                 ("min_vaf", "t_vaf", "tumour VAF"))
+
+
+def drop_duplicates(mutations: Any) -> tuple[Any, int]:
+    """The first of each (sample, chromosome, start, reference, alternate) call, as
+    maftools' read.maf (removeDuplicatedVariants = TRUE) keeps, and how many rows went."""
+    import pandas as pd
+
+    if len(mutations) < 2:
+        return mutations, 0
+    dup = mutations.duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
+    removed = int(dup.sum())
+    if not removed:
+        return mutations, 0
+    out = mutations[~dup]
+    out.index = pd.RangeIndex(len(out))
+    return out, removed
+
+
+def filter_depth(mutations: Any, options: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """Calls below the optional min_depth, min_alt_count, min_vaf left out. A call
+    without the value (a caller that writes no depth) is kept, and counted as such."""
+    import numpy as np
+    import pandas as pd
+
+    report = []
+    keep = np.ones(len(mutations), dtype=bool)
+    for option, column, words in DEPTH_FILTERS:
+        limit = options[option]
+        if limit is None:
+            continue
+        values = mutations[column].to_numpy(dtype=float)
+        unknown = ~np.isfinite(values)
+        below = ~unknown & (values < float(limit)) & keep
+        keep &= ~below
+        report.append({"option": option, "limit": float(limit), "words": words,
+                       "removed": int(below.sum()), "unknown": int(unknown.sum())})
+    if keep.all():
+        return mutations, report
+    out = mutations[keep]
+    out.index = pd.RangeIndex(len(out))
+    return out, report
 
 
 def _patients(sample: Any, owners: dict[str, Any], categorical: bool) -> Any:

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from .classify import SNV_CLASSES, hgvsp_short
+from .depth import DEPTH_COLUMNS
 
 MUTATION_COLUMNS = [
     "sample",
@@ -21,6 +22,7 @@ MUTATION_COLUMNS = [
     "variant_type",
     "hgvsp_short",
     "filter",
+    *DEPTH_COLUMNS,
 ]
 GENE_COLUMNS = ["gene", "samples_mutated", "percent_samples", "mutations", "high_frequency"]
 SAMPLE_COLUMNS = [
@@ -130,6 +132,9 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
             "hgvsp_short": hgvsp,
             "filter": _categorical(filt if isinstance(filt, pa.Array)
                                    else pa.array(list(filt), type=pa.string())),
+            # Read depths: NaN where the record has none (see depth.py).
+            **{c: np.asarray(base[c], dtype=float) if c in base else np.full(n, np.nan)
+               for c in DEPTH_COLUMNS},
         },
     )
 

@@ -18,6 +18,7 @@ from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import open_content, open_regular
 
 from .classify import variant_type
+from .depth import DEPTH_COLUMNS, vaf
 from .frames import MUTATION_COLUMNS
 
 REQUIRED = {
@@ -29,8 +30,19 @@ REQUIRED = {
     "Variant_Classification": "variant_classification",
     "Tumor_Sample_Barcode": "sample",
 }
-OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter"}
+OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter",
+            # vcf2maf's read depths, and maftools' t_vaf when the MAF has one.
+            **{c: c for c in DEPTH_COLUMNS}}
 _QUOTED_LINES = 5
+# The Variant_Classification values of the MAF specification, as maftools' read.maf
+# lists them (its silent and non-silent classes; validateMaf notes any other value).
+MAF_CLASSES = frozenset({
+    "3'UTR", "5'UTR", "3'Flank", "Targeted_Region", "Silent", "Intron", "RNA", "IGR",
+    "Splice_Region", "5'Flank", "lincRNA", "De_novo_Start_InFrame", "De_novo_Start_OutOfFrame",
+    "Start_Codon_Ins", "Start_Codon_SNP", "Stop_Codon_Del",
+    "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
+    "Nonsense_Mutation", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation",
+})
 
 
 def _header(path: str) -> tuple[int, list[str]]:
@@ -168,6 +180,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
             if len(dropped):
                 counts = np.bincount(dropped, minlength=len(filt.words))
                 filtered = {filt.words[c]: int(counts[c]) for c in pd.unique(dropped).tolist()}
+    _check_classes(columns["variant_classification"], keep)
     pos = pc.cast(pos_text if keep.all() else pc.filter(pos_text, pa.array(keep)), pa.int64())
     del pos_text
     df = _frame(columns, keep, pos.to_numpy(zero_copy_only=False))
@@ -185,6 +198,29 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         "tumor_column": None,
         "normal_column": None,
     }
+
+
+def _check_classes(classes: _Coded, keep: Any) -> None:
+    """Warn of Variant_Classification values outside the MAF specification (named,
+    with their rows); refuse a file in which no kept row has one."""
+    import numpy as np
+
+    counts = np.bincount(classes.codes[keep], minlength=len(classes.words))
+    used = {classes.words[k]: int(c) for k, c in enumerate(counts.tolist()) if c}
+    other = {w: c for w, c in used.items() if w not in MAF_CLASSES}
+    if not other:
+        return
+    shown = ", ".join(f"{w or '(empty)'!r} ({c:,} row{'s' if c != 1 else ''})"
+                      for w, c in sorted(other.items(), key=lambda kv: (-kv[1], kv[0]))[:10])
+    more = f", and {len(other) - 10} other values" if len(other) > 10 else ""
+    if len(other) == len(used):
+        raise InputError(
+            f"no row has a Variant_Classification of the MAF specification ({shown}{more}); "
+            "is this column a MAF's?")
+    warnings.warn(
+        f"Variant_Classification values outside the MAF specification: {shown}{more}; "
+        "kept as written, non-synonymous only if listed in variants.nonsynonymous",
+        InputWarning, stacklevel=3)
 
 
 class _Coded:
@@ -247,6 +283,17 @@ class _Coded:
         return pd.Categorical.from_codes(remap[codes] if len(codes) else codes,
                                          categories=pd.Index([self.words[k] for k in order],
                                                              dtype=object))
+
+    def numbers(self, keep: Any) -> Any:
+        """The kept rows as floats: NaN for '.', '', 'NA' or any other text."""
+        import numpy as np
+
+        values = np.full(len(self.words) + 1, np.nan)
+        for k, word in enumerate(self.words):
+            with contextlib.suppress(ValueError):
+                values[k] = float(word)
+        values[~np.isfinite(values)] = np.nan
+        return values[self.codes[keep]]
 
     def objects(self, keep: Any) -> Any:
         """The kept rows as an object array (each distinct word one Python string)."""
@@ -326,6 +373,11 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
             categories=names)
     df["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
     df["filter"] = cat("filter") if "filter" in columns else "PASS"
+    n = len(df)
+    for c in DEPTH_COLUMNS:
+        df[c] = columns[c].numbers(keep) if c in columns else np.full(n, np.nan)
+    if "t_vaf" not in columns:
+        df["t_vaf"] = vaf(df["t_ref_count"], df["t_alt_count"])
     return df[MUTATION_COLUMNS] if list(df.columns) != MUTATION_COLUMNS else df
 
 

@@ -70,7 +70,7 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
             & (scodes >= 0))
     if not keep.any():
         return pd.DataFrame(columns=["sample", "patient_id", "gene", "n", "cls", "classes",
-                                     "protein"])
+                                     "protein", "reads"])
     rows = np.flatnonzero(keep)
     srank = name_ranks(snames)[scodes[rows]]
     grank = name_ranks(gnames)[gcodes[rows]]
@@ -101,8 +101,33 @@ def oncoplot_cells(mutations: Any, genes: list[str], nonsyn: tuple[str, ...]) ->
         "classes": pd.Series(join_groups(kinds // width, [vnames[k] for k in (kinds % width).tolist()],
                                          n_cells), dtype=object),
         "protein": pd.Series(join_groups(cell[given], hgvsp, n_cells), dtype=object),
+        "reads": pd.Series(_reads(mutations, rows, cell, n_cells), dtype=object),
         "cls": pd.Series(np.where(n < 2, first_class, "Multi_Hit"), dtype=object),
     })
+
+
+def _reads(mutations: Any, rows: Any, cell: Any, n_cells: int) -> list[str]:
+    """Each cell's mutations' tumour reads, in the cell's order: "VAF 0.29 (12 of
+    42 reads)", the depth alone when there are no counts; "" without either."""
+    import numpy as np
+
+    from .summaries import join_groups
+
+    if "t_depth" not in mutations.columns:
+        return [""] * n_cells
+    depth = mutations["t_depth"].to_numpy(dtype=float)[rows]
+    alt = mutations["t_alt_count"].to_numpy(dtype=float)[rows]
+    vaf = mutations["t_vaf"].to_numpy(dtype=float)[rows]
+    known = np.isfinite(depth) | np.isfinite(vaf)
+    texts = []
+    for d, a, f in zip(depth[known].tolist(), alt[known].tolist(), vaf[known].tolist(),
+                       strict=True):
+        if f == f:
+            reads = f" ({a:.0f} of {d:.0f} reads)" if a == a and d == d else ""
+            texts.append(f"VAF {f:.2f}{reads}")
+        else:
+            texts.append(f"depth {d:.0f}")
+    return join_groups(cell[known], texts, n_cells, sep="; ")
 
 
 def oncoplot_chart(
@@ -151,6 +176,7 @@ def oncoplot_chart(
         "c": cells["cls"],
         "a": cells["classes"],
         "h": cells["protein"],
+        "r": cells["reads"],
     }).sort_values(["i", "g"], kind="stable")
     present = sorted(set(mat["c"]))
     scale = class_scale(present)
@@ -168,7 +194,8 @@ def oncoplot_chart(
         opacity=opacity,
         tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("s:N", title="sample"),
                  alt.Tooltip("p:N", title="patient"), alt.Tooltip("a:N", title="classes"),
-                 alt.Tooltip("h:N", title="protein change (HGVSp_Short)")],
+                 alt.Tooltip("h:N", title="protein change (HGVSp_Short)"),
+                 alt.Tooltip("r:N", title="tumour reads")],
     ).properties(width=width, height=step_y * max(len(genes), 1), view=background)
     if n <= 150:
         # Few samples: draw the grey unmutated cells as marks, with white gaps.

@@ -28,6 +28,16 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "Annotation": ", ".join(annotations),
         "Samples mapped to patients by": meta["mapping"],
     }
+    duplicates = meta.get("duplicates", 0)
+    facts["Duplicate calls counted once"] = (
+        f"{duplicates:,} (same sample, chromosome, start, reference and alternate allele)"
+        if duplicates else "none")
+    for f in meta.get("depth_filters", []):
+        unknown = f" ({f['unknown']:,} without it, kept)" if f["unknown"] else ""
+        facts[f"Left out: {f['words']} below {f['limit']:g} ({f['option']})"] = (
+            f"{f['removed']:,} calls{unknown}")
+    if not meta.get("has_depth", True):
+        facts["Read depth"] = "none in the input (no AD or caller depth fields, no t_depth)"
     if reasons:
         total = sum(reasons.values())
         top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -39,6 +49,38 @@ def _input_facts(meta: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return facts, sentence
 
 
+def file_roles(files: list[dict[str, Any]]) -> Any:
+    """One row per input file: the column read as the tumour and as the normal, and
+    the rule that chose each (a MAF: its Tumor_Sample_Barcode column)."""
+    import pandas as pd
+
+    rows = []
+    for f in files:
+        roles = f.get("roles")
+        if roles is None:
+            rows.append({"file": f["file"], "tumour_sample": "",
+                         "normal_sample": "", "rule": "MAF: one sample per Tumor_Sample_Barcode"})
+            continue
+        if roles["tumor"] is None:
+            left = roles["left_out"]
+            rule = (f"no tumour/normal pair: {f['samples']:,} sample columns read as samples"
+                    + (f", {len(left):,} left out as normal or control" if left else ""))
+            if roles["ambiguous"]:
+                rule += " (ambiguous: set variants.tumor_sample and variants.normal_sample)"
+            rows.append({"file": f["file"], "tumour_sample": "",
+                         "normal_sample": ", ".join(left), "rule": rule})
+            continue
+        if roles["normal"] is None:
+            rule = f"tumour by {roles['rule']}; no normal column"
+        elif roles["normal_rule"] == roles["rule"]:
+            rule = f"tumour and normal by {roles['rule']}"
+        else:
+            rule = f"tumour by {roles['rule']}; normal by {roles['normal_rule']}"
+        rows.append({"file": f["file"], "tumour_sample": roles["tumor"],
+                     "normal_sample": roles["normal"] or "", "rule": rule})
+    return pd.DataFrame(rows, columns=["file", "tumour_sample", "normal_sample", "rule"])
+
+
 def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
     # No Altair row limit to lift here: the core sets it once for every plugin; the
     # charts keep their data small themselves (short field names, binned samples).
@@ -47,6 +89,7 @@ def build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any])
 
 def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Section]:
     from .oncoplot import oncoplot_chart
+    from .vafplot import vaf_section
 
     meta = data["_meta"]
     mutations, samples, details = data["mutations"], data["samples"], data["_gene_details"]
@@ -75,6 +118,9 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
              f"({100 * facts['altered'] / max(facts['samples'], 1):.1f}%) among the top "
              f"{len(facts['genes'])} genes. {filter_sentence}"),
         KeyValues(input_facts, title="Input"),
+        Table("files", file_roles(meta["files"]), title="Files: tumour and normal columns",
+              patient_column=None, column_titles={"tumour_sample": "tumour column",
+                                                  "normal_sample": "normal column"}),
     ]
     sections = [
         Section(
@@ -98,6 +144,7 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
             ),
             blocks=blocks,
         ),
+        *([vaf] if (vaf := vaf_section(mutations, meta)) is not None else []),
         _snv_section(samples, meta),
         _tmb_section(samples, meta, data["panel_size_mb"], options["tmb_cutoff"]),
         _genes_section(data, details, meta),

@@ -16,10 +16,12 @@ from typing import Any
 
 from rinec_report.model import InputError, InputWarning
 
-from .alleles import pick_allele, record_depths
+from .alleles import pick_allele
 from .annot import AnnotationFormat, choose_effects, parse_format
+from .depth import DEPTH_TAGS, count_columns, depths_per_allele, sample_fields
 from .frames import concat_mutations, finish_mutations
 from .samples import pick_samples
+from .sv import LEFT_OUT, expand_svs, sv_info
 
 CHUNK = 50_000  # records classified at a time (bounds the memory of raw strings)
 
@@ -138,7 +140,9 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
         )
     fmt = annotation_format(vcf, options["annotation"])
     roles = pick_samples(samples, vcf.raw_header, options)
+    _warn_ambiguous_roles(roles, samples)
     if fmt is None:
+        _refuse_eff_only(vcf)
         _check_undeclared_annotation(path, header_lines)
     if roles.tumor is not None:
         sample_name = file_stem(name or path) if roles.generic_name else roles.tumor
@@ -173,7 +177,24 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
         if fmt else "none",
         "tumor_column": roles.tumor,
         "normal_column": roles.normal,
+        "roles": {"tumor": roles.tumor, "normal": roles.normal, "rule": roles.rule,
+                  "normal_rule": roles.normal_rule, "left_out": roles.left_out,
+                  "ambiguous": roles.ambiguous},
     }
+
+
+def _warn_ambiguous_roles(roles: Any, samples: list[str]) -> None:
+    """Two columns that no rule names as tumour and normal are read as two samples:
+    say so, and how to settle it."""
+    if not roles.ambiguous:
+        return
+    names = " and ".join(samples)
+    warnings.warn(
+        f"two sample columns ({names}) and nothing says which is the tumour (no "
+        "##tumor_sample/##normal_sample or ##PEDIGREE header, no TUMOR/NORMAL or TCGA/GDC "
+        "barcode names): read as two samples; set variants.tumor_sample and "
+        "variants.normal_sample to read them as a tumour/normal pair",
+        InputWarning, stacklevel=3)
 
 
 def _warn_annotation_problems(parts: list[dict[str, Any]], fmt: AnnotationFormat | None,
@@ -212,6 +233,10 @@ def _warn_annotation_problems(parts: list[dict[str, Any]], fmt: AnnotationFormat
             InputWarning,
             stacklevel=3,
         )
+
+
+def _no_columns(_v: Any) -> list[str]:
+    return ["", "", ""]
 
 
 class _ReadStopped(Exception):
@@ -269,6 +294,12 @@ class _Reader:
         self.normal_i = samples.index(roles.normal) if roles.normal is not None else None
         self.cohort_i = [samples.index(s) for s in roles.cohort]
         self.declared = declared_contigs(vcf)
+        self.n_samples = len(samples)
+        # No depth to read without any tag vcf2maf reads depths from: skip the text.
+        declared = set(re.findall(r"^##FORMAT=<ID=([^,>]+)", vcf.raw_header, flags=re.MULTILINE))
+        self.has_depths = bool(declared & DEPTH_TAGS)
+        self.has_svs = re.search(r"^##INFO=<ID=SVTYPE[,>]", vcf.raw_header, flags=re.MULTILINE) \
+            is not None
         self.records = 0
 
     def chunks(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -277,6 +308,8 @@ class _Reader:
             chunk = self._read_chunk() if self.tumor_i is not None else self._read_cohort()
             n = len(chunk["chrom"])
             self.records += n
+            if chunk.get("svs"):
+                chunk = expand_svs(chunk, chunk["svs"])
             if n or start == 0:
                 yield start, chunk
             if n < CHUNK:
@@ -286,12 +319,14 @@ class _Reader:
     def _read_chunk(self) -> dict[str, Any]:
         # Strings, not cyvcf2's lists, are kept per record: fewer live containers
         # for Python's garbage collector to walk, and less memory.
-        chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
+        chroms, poss, refs, alts, filts, anns, cols = [], [], [], [], [], [], []
         multi: dict[int, list[str]] = {}
         allele: dict[int, int] = {}
-        ca, pa_, ra, aa, fa, na = (chroms.append, poss.append, refs.append, alts.append,
-                                   filts.append, anns.append)
+        ca, pa_, ra, aa, fa, na, da = (chroms.append, poss.append, refs.append, alts.append,
+                                       filts.append, anns.append, cols.append)
         tag, declared = self.tag, self.declared
+        columns = self._sample_columns if self.has_depths else _no_columns
+        has_svs, svs = self.has_svs, {}
         try:
             for v in self.vcf:
                 c = v.CHROM
@@ -301,18 +336,22 @@ class _Reader:
                 pa_(v.POS)
                 ra(v.REF)
                 a = v.ALT
+                fields = columns(v)
+                da(fields)
                 if len(a) == 1:
                     aa(a[0])
                 elif a:
                     aa(a[0])
                     j = len(chroms) - 1
                     multi[j] = a
-                    allele[j] = self._allele_of(v)
+                    allele[j] = self._allele_of(v, fields)
                 else:
                     aa("")
                 f = v.FILTERS
                 fa(f[0] if len(f) == 1 else ";".join(f) or ".")
                 na(v.INFO.get(tag) if tag else None)
+                if has_svs and (sv := sv_info(v)) is not None:
+                    svs[len(chroms) - 1] = sv
                 if len(chroms) >= CHUNK:
                     break
         except _Unparsed:
@@ -320,9 +359,21 @@ class _Reader:
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
-                "ann": anns, "multi": multi, "allele": allele, "carriers": None}
+                "ann": anns, "multi": multi, "allele": allele, "carriers": None,
+                "columns": cols, "svs": svs}
 
-    def _allele_of(self, v: Any) -> int:
+    def _sample_columns(self, v: Any) -> list[str]:
+        """The record's FORMAT text and its tumour's and normal's columns (the
+        normal '' when there is none), as written: vcf2maf reads depths from that
+        text. htslib formats the record; splitting from the right leaves INFO whole."""
+        parts = str(v).rsplit("\t", self.n_samples + 1)
+        if len(parts) != self.n_samples + 2:
+            return ["", "", ""]
+        parts[-1] = parts[-1].rstrip("\n")
+        normal = parts[self.normal_i + 2] if self.normal_i is not None else ""
+        return [parts[1], parts[self.tumor_i + 2], normal]
+
+    def _allele_of(self, v: Any, fields: list[str]) -> int:
         """vcf2maf's tumour allele of a multi-allelic record."""
         try:
             gts = v.genotypes
@@ -330,7 +381,8 @@ class _Reader:
             gts = None
         tumor = gts[self.tumor_i][:-1] if gts else [-1]
         normal = gts[self.normal_i][:-1] if gts and self.normal_i is not None else None
-        return pick_allele(tumor, normal, record_depths(v, self.tumor_i), len(v.ALT) + 1)
+        depths = depths_per_allele([v.REF, *v.ALT], sample_fields(fields[0], fields[1]))
+        return pick_allele(tumor, normal, depths, len(v.ALT) + 1)
 
     def _read_cohort(self) -> dict[str, Any]:
         """A cohort VCF: every carrier (a non-reference allele in its genotype) of
@@ -338,6 +390,8 @@ class _Reader:
         chroms, poss, refs, alts, filts, anns = [], [], [], [], [], []
         multi: dict[int, list[str]] = {}
         carriers: list[list[tuple[int, int]]] = []
+        texts: list[tuple[str, list[str]]] = []
+        svs: dict[int, tuple[str, Any, Any]] = {}
         cols = self.cohort_i
         tag, declared = self.tag, self.declared
         try:
@@ -366,6 +420,9 @@ class _Reader:
                     if allele:
                         rec.append((k, allele))
                 carriers.append(rec)
+                texts.append(self._carrier_columns(v, rec) if self.has_depths else ("", []))
+                if self.has_svs and (sv := sv_info(v)) is not None:
+                    svs[len(chroms) - 1] = sv
                 if len(chroms) >= CHUNK:
                     break
         except _Unparsed:
@@ -373,7 +430,19 @@ class _Reader:
         except Exception as exc:
             raise _ReadStopped(self.records + len(chroms), str(exc)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
-                "ann": anns, "multi": multi, "allele": {}, "carriers": carriers}
+                "ann": anns, "multi": multi, "allele": {}, "carriers": carriers,
+                "columns": texts, "svs": svs}
+
+    def _carrier_columns(self, v: Any, carriers: list[tuple[int, int]]) -> tuple[str, list[str]]:
+        """A cohort record's FORMAT text and its carriers' columns (in ``carriers``
+        order): each carrier's depths are read as a tumour's."""
+        if not carriers:
+            return "", []
+        parts = str(v).rsplit("\t", self.n_samples + 1)
+        if len(parts) != self.n_samples + 2:
+            return "", ["" for _ in carriers]
+        parts[-1] = parts[-1].rstrip("\n")
+        return parts[1], [parts[self.cohort_i[k] + 2] for k, _ in carriers]
 
 
 class _Chunker:
@@ -418,6 +487,8 @@ class _Chunker:
         alt_of = first_alt if not alleles else list(first_alt)
         for j, k in alleles.items():
             alt_of[j] = multi[record(j)][k - 1]
+        if chunk.get("sv_left_out"):
+            filtered[LEFT_OUT] = chunk["sv_left_out"]
         no_alt = [j for j, a in enumerate(alt_of) if not a] if "" in alt_of else []
         if no_alt:
             keep[no_alt] = False
@@ -434,7 +505,9 @@ class _Chunker:
             spell = {j: (k, (alt_of[j], vep_allele(refs[j], alt_of[j], multi[record(j)])))
                      for j, k in alleles.items()}
             chosen = choose_effects(anns, self.fmt, spell)
-            src = np.arange(n) if rows is None else np.asarray(rows)
+            src = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+            if chunk.get("record_of") is not None:  # SV rows: back to their records
+                src = np.asarray(chunk["record_of"], dtype=np.int64)[src]
             unknown = {term: start + int(src[k]) for term, k in chosen.unknown.items()}
             if chosen.malformed:
                 count, k, width = chosen.malformed
@@ -457,6 +530,7 @@ class _Chunker:
             "vcf_alt": kept(alt_of),
             "filter": pc.take(filt_arr, take),
             **cols,
+            **_depth_columns(chunk, rows, alleles, idx),
         }
         if self.cohort_samples is not None:
             sample_col: Any = np.asarray(self.cohort_samples, dtype=object)[
@@ -483,6 +557,60 @@ class _Chunker:
         return rows, alleles, sample_idx
 
 
+def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[int, int],
+                   idx: Any) -> dict[str, Any]:
+    """t_depth, t_ref_count, t_alt_count, t_vaf and the normal's counts of the kept
+    rows, by vcf2maf's rules (depth.py) for the row's reported allele."""
+    import numpy as np
+
+    from .depth import vaf
+
+    texts = chunk.get("columns")
+    n = len(idx)
+    out = {k: np.full(n, np.nan) for k in ("t_depth", "t_ref_count", "t_alt_count",
+                                           "n_depth", "n_ref_count", "n_alt_count")}
+    if not texts:
+        out["t_vaf"] = np.full(n, np.nan)
+        return out
+    refs, first_alt, multi = chunk["ref"], chunk["alt"], chunk["multi"]
+    kept = idx.tolist()
+    if rows is None:
+        recs = kept
+        keys, tumors, normals = (list(c) for c in zip(*[texts[j] for j in kept], strict=True)) \
+            if kept else ([], [], [])
+    else:
+        # A cohort row's column: its carrier's, in the order the record lists carriers.
+        position, last, k = [], -1, 0
+        for j in rows:
+            k = k + 1 if j == last else 0
+            position.append(k)
+            last = j
+        recs = [rows[j] for j in kept]
+        keys = [texts[r][0] for r in recs]
+        tumors = [texts[r][1][position[j]] if texts[r][1] else ""
+                  for r, j in zip(recs, kept, strict=True)]
+        normals = [""] * n
+    biallelic = np.fromiter((r not in multi for r in recs), dtype=bool, count=n) if multi \
+        else np.ones(n, dtype=bool)
+
+    def alleles_of(k: int) -> tuple[list[str], int]:
+        r = recs[k]
+        return [refs[r], *(multi[r] if r in multi else [first_alt[r]])], alleles.get(kept[k], 1)
+
+    tr = ta = np.full(n, np.nan)
+    if n:
+        out["t_depth"], tr, ta = count_columns(keys, tumors, biallelic, alleles_of)
+        out["t_ref_count"], out["t_alt_count"] = tr, ta
+        paired = [k for k, c in enumerate(normals) if c]
+        if paired:
+            nd, nr, na = count_columns([keys[k] for k in paired], [normals[k] for k in paired],
+                                       biallelic[paired], lambda k: alleles_of(paired[k]))
+            out["n_depth"][paired], out["n_ref_count"][paired] = nd, nr
+            out["n_alt_count"][paired] = na
+    out["t_vaf"] = vaf(tr, ta)
+    return out
+
+
 def _header_lines(path: str) -> int:
     """Lines before the first record, counted in the file itself (htslib may add
     header lines of its own, so its raw header is not the file's)."""
@@ -505,6 +633,18 @@ def _header_lines(path: str) -> int:
 def _is_gzip(path: str) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
+
+
+def _refuse_eff_only(vcf: Any) -> None:
+    """SnpEff's old EFF field (before SnpEff 4.1, or -formatEff) has neither the
+    ANN layout nor VEP's: its records cannot be classified as vcf2maf does."""
+    try:
+        vcf.get_header_type("EFF")
+    except KeyError:
+        return
+    raise InputError(
+        "annotated only with SnpEff's old INFO/EFF field, which vcf2maf does not read: "
+        "annotate with SnpEff 4.1 or later (INFO/ANN, without -formatEff) or with VEP (CSQ)")
 
 
 def _check_undeclared_annotation(path: str, header_lines: int) -> None:
