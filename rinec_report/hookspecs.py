@@ -114,7 +114,10 @@ def rinec_parse(file: FoundFile, options: dict[str, Any]) -> Any:
         @hookimpl
         def rinec_parse(file):
             import pandas as pd
-            return pd.read_csv(file.path, sep="\\t")
+            from rinec_report.safeio import open_content  # checked and bounded
+
+            with open_content(file.path) as fh:
+                return pd.read_csv(fh, sep="\\t")
     """
 
 

@@ -1,6 +1,7 @@
 """Mean sequencing depth per sample, from coverage.tsv: sample, mean_coverage."""
 from rinec_report import Chart, InputError, Option, Pattern, Section, SummaryColumn, Table, hookimpl
 from rinec_report.charts import highlight_opacity
+from rinec_report.safeio import open_content  # the core's checked, bounded read of an input
 
 
 @hookimpl
@@ -14,7 +15,8 @@ def rinec_patterns():
 @hookimpl
 def rinec_parse(file):
     import pandas as pd  # imported here: plugins must load fast (the CLI loads them all for --help)
-    frame = pd.read_csv(file.path, sep="\t", dtype={"sample": str})
+    with open_content(file.path) as fh:  # no link followed, gzip or not, refused past the size limit
+        frame = pd.read_csv(fh, sep="\t", dtype={"sample": str})
     if (frame["mean_coverage"] < 0).any():
         raise InputError(f"row {(frame['mean_coverage'] < 0).idxmax() + 2}: negative coverage")
     return frame
