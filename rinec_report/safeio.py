@@ -73,6 +73,12 @@ def open_fd(path: str | os.PathLike[str], *, follow_links: bool = False) -> int:
         fd = os.open(text, _READ)
     else:
         fd = _walk_open(os.path.abspath(text))
+    return checked_regular(fd)
+
+
+def checked_regular(fd: int) -> int:
+    """``fd`` if it names a regular file, made blocking again (it was opened without
+    blocking, so that a FIFO cannot hang the open); else closed, and NotRegularFile."""
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import describe
-from .safeio import kind_of, open_regular, read_small
+from .safeio import NotRegularFile, checked_regular, kind_of, open_regular, read_small
 
 if TYPE_CHECKING:
     from .results import Report
@@ -100,14 +100,9 @@ def _fsync_dir(folder: Path) -> None:
 def _checked_regular(fd: int, path: Path) -> int:
     """``fd`` if it is a regular file, made blocking again; else closed, and an error naming ``path``."""
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise OutputError(f"{path} is {kind_of(mode)}, not a regular file: move it away")
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+        return checked_regular(fd)
+    except NotRegularFile as exc:
+        raise OutputError(f"{path} is {exc}: move it away") from None
 
 
 def create_regular(path: Path) -> BinaryIO:
