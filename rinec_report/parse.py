@@ -91,16 +91,16 @@ def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[st
             else:
                 error = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
                 tb = traceback.format_exc()
-    seen: list[str] = []
+    # A dict keeps the first occurrence of each message in order, in time linear in
+    # their number (a plugin may warn once per reading of a table of thousands).
+    seen: dict[str, None] = {}
     for w in caught:
         if not issubclass(w.category, InputWarning):
             # Libraries' own warnings (openpyxl styles, pandas dtypes) are not findings about the input.
             logging.getLogger("rinec_report").debug("%s: %s", w.category.__name__, w.message)
             continue
-        message = str(w.message)
-        if message not in seen:
-            seen.append(message)
-    return result, error, tb, seen
+        seen.setdefault(str(w.message))
+    return result, error, tb, list(seen)
 
 
 def _first_line(text: str) -> str:

@@ -48,3 +48,24 @@ def test_a_file_that_cannot_be_read_whole_is_an_error(tmp_path: Path, monkeypatc
     outcome = parse_one(_task(path), lambda file, options: {"rows": 1})
     assert outcome.data is None and outcome.sha256 == ""
     assert "Permission denied" in outcome.error
+
+
+def test_warnings_are_kept_once_each_in_order_in_linear_time():
+    # 50,000 warnings of 40,000 distinct texts: each kept once, first occurrence first.
+    # A list search made this quadratic (minutes); a dict keeps it within a second.
+    import time
+    import warnings
+
+    from rinec_report import InputWarning
+    from rinec_report.parse import guarded
+
+    def noisy() -> None:
+        for i in range(50_000):
+            warnings.warn(f"reading {i % 40_000} is odd", InputWarning, stacklevel=2)
+
+    started = time.process_time()
+    _, error, _, seen = guarded(noisy)
+    assert error is None
+    assert len(seen) == 40_000
+    assert seen[:2] == ["reading 0 is odd", "reading 1 is odd"] and seen[-1] == "reading 39999 is odd"
+    assert time.process_time() - started < 5
