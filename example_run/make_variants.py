@@ -174,10 +174,14 @@ def record(gene: str, layout: dict, rng: random.Random, effect: str, impact: str
     other = "|".join([allele, "intron_variant", "MODIFIER", gene, f"ENSG{enst[4:]}",
                       "Transcript", f"{enst[:-1]}9", "protein_coding", "", "2/11", *[""] * 9,
                       strand, "", "HGNC", f"HGNC:{sum(map(ord, gene))}", ""])
-    info = f"DP={rng.randint(200, 900)};CSQ={other},{canonical}"
+    depth = rng.randint(200, 900)
+    info = f"DP={depth};CSQ={other},{canonical}"
     key = (CHROMS.index(chrom), pos)
-    return key, f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\t{filt}\t{info}\tGT:AF\t0/1:" \
-        f"{rng.randint(8, 45) / 100:.2f}\n"
+    # Read counts as a caller writes them (AD: reference, alternate), from the fraction.
+    fraction = rng.randint(8, 45) / 100
+    alt_reads = round(fraction * depth)
+    return key, f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t.\t{filt}\t{info}\tGT:AD:DP:AF\t0/1:" \
+        f"{depth - alt_reads},{alt_reads}:{depth}:{fraction:.2f}\n"
 
 
 def header(sample: str, contigs: list[str]) -> str:
@@ -191,6 +195,8 @@ def header(sample: str, contigs: list[str]) -> str:
         '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
         f'Ensembl VEP. Format: {CSQ_FORMAT}">',
         '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Read depth of each allele">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
         '##FORMAT=<ID=AF,Number=A,Type=Float,Description="Allele fraction">',
         f"##tumor_sample={sample}",
         "##source=rinec-report example_run/make_variants.py (synthetic)",

@@ -60,11 +60,31 @@ def test_example_reproduces_the_study(example) -> None:
                                        "t_alt_count", "t_vaf", "n_depth", "n_ref_count",
                                        "n_alt_count"]
     assert set(mutations["filter"]) == {"PASS"}
+    # Depths as the example VCFs' AD and DP fields give them (FORMAT GT:AD:DP:AF), read
+    # here from the text: t_depth = DP, t_ref_count and t_alt_count = AD, t_vaf = alt/(ref+alt).
+    import gzip
+
+    expected = {}
+    for vcf in sorted((EXAMPLE / "variants").glob("*.vcf.gz")):
+        with gzip.open(vcf, "rt") as text:
+            for line in text:
+                if not line.startswith("#"):
+                    f = line.rstrip("\n").split("\t")
+                    ad, dp = f[9].split(":")[1:3]
+                    ref, alt = map(int, ad.split(","))
+                    expected[(vcf.name.split(".")[0], f[0], int(f[1]))] = (int(dp), ref, alt, alt / (ref + alt))
+    for row in mutations.itertuples():
+        # A MAF deletion starts at the first deleted base, one after the VCF's POS.
+        key = next(k for k in ((row.sample, str(row.chrom), row.pos), (row.sample, str(row.chrom), row.pos - 1))
+                   if k in expected)
+        assert (row.t_depth, row.t_ref_count, row.t_alt_count) == expected[key][:3]
+        assert row.t_vaf == pytest.approx(expected[key][3])
+    assert mutations["n_depth"].isna().all()  # tumour-only VCFs
 
 
 def test_example_sections_and_text(example) -> None:
     titles = [s.title for plugin, s in example.sections if plugin == "variants"]
-    assert titles == ["Oncoplot", "SNV classes", "Tumour mutational burden", "Genes"]
+    assert titles == ["Oncoplot", "Allele fractions", "SNV classes", "Tumour mutational burden", "Genes"]
     html = example.html_path.read_text()
     assert "8 records were filtered out by their FILTER value (LowQual: 4, germline: 4)" in html
     assert "the dominant class is C&gt;T" in html or "the dominant class is C>T" in html

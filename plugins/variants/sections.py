@@ -327,7 +327,7 @@ def _genes_section(data: dict[str, Any], details: Any, meta: dict[str, Any]) -> 
                   column_titles={"percent_samples": "% samples",
                                  "protein_changes": "protein changes (HGVSp_Short)"}),
             Table("genes", data["genes"], show=False, patient_column=None),
-            Table("mutations", data["mutations"], title="Mutations", max_rows=5000),
+            Table("mutations", _whole_counts(data["mutations"]), title="Mutations", max_rows=5000),
         ],
     )
 
@@ -362,3 +362,20 @@ def summary_columns(data: dict[str, Any]) -> list[SummaryColumn]:
         cols.append(SummaryColumn("tmb", "TMB /Mb", tmb, "Tumour mutational burden"))
     cols.append(SummaryColumn("snv_class", "Dominant SNV", snv, "Most frequent SNV class"))
     return cols
+
+
+# Read counts are whole numbers: shown and exported as such (837, not 837.0), a count
+# the input lacks left empty.
+COUNT_COLUMNS = ("t_depth", "t_ref_count", "t_alt_count", "n_depth", "n_ref_count", "n_alt_count")
+
+
+def _whole_counts(mutations: Any) -> Any:
+    whole = {}
+    for column in (c for c in COUNT_COLUMNS if c in mutations.columns):
+        values = mutations[column]
+        given = values.notna()
+        # A value that is no whole number within exact integer range (a MAF's 12.5, or
+        # 1e20) keeps the column as it was read, rather than being dropped unseen.
+        if (values[given] == values[given].round()).all() and (values[given].abs() < 2**53).all():
+            whole[column] = "Int64"
+    return mutations.astype(whole) if whole else mutations
