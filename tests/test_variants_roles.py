@@ -110,3 +110,18 @@ def test_two_unnamed_columns_warn_with_the_config_keys(tmp_path: Path) -> None:
         warnings.simplefilter("error", InputWarning)
         out = parse_vcf(str(path), {"tumor_sample": "A1", "normal_sample": "B2"})
     assert out["samples"] == ["A1"] and out["roles"]["rule"] == CONFIG
+
+
+def test_a_tumour_named_by_the_header_that_no_column_holds_is_warned(tmp_path):
+    # ##tumor_sample names a column the file lacks: the next rule decides, with a warning.
+    import pytest
+    from rinec_plugins.variants.vcf import parse_vcf
+    from variants_helpers import write_vcf
+
+    from rinec_report import InputWarning
+
+    path = write_vcf(tmp_path / "pair.vcf", [("17", 7675088, "C", "T", "PASS", ".")],
+                     samples=("TUMOR", "NORMAL"), extra_header=("##tumor_sample=T-01",), csq_header=False)
+    with pytest.warns(InputWarning, match=r"the header's ##tumor_sample 'T-01' names no sample column"):
+        parsed = parse_vcf(str(path), {})
+    assert parsed["tumor_column"] == "TUMOR" and parsed["normal_column"] == "NORMAL"

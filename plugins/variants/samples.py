@@ -84,6 +84,7 @@ def pick_samples(samples: list[str], raw_header: str, options: dict[str, Any]) -
     """The tumour and normal columns (see the module's docstring for the order)."""
     present = set(samples)
     upper = {s.upper(): s for s in samples}
+    _warn_of_names_that_are_not_columns(samples, raw_header, options)
     pairs = [(d, o) for d, o in pedigree(raw_header) if d in present and o in present]
     tumor, t_rule = _first_rule(present, (options["tumor_sample"], CONFIG),
                                 (header_meta(raw_header, "tumor_sample"), HEADER))
@@ -131,6 +132,22 @@ def pick_samples(samples: list[str], raw_header: str, options: dict[str, Any]) -
     ambiguous = len(samples) == 2 and len(tumours) < 2
     return SampleRoles(None, normal, cohort, False, "", n_rule,
                        [s for s in samples if s in left_out], ambiguous)
+
+
+def _warn_of_names_that_are_not_columns(samples: list[str], raw_header: str, options: dict[str, Any]) -> None:
+    """A tumour or normal named by the config or the header that no column holds is a
+    finding: the next rule decides, and the file says which (never silently)."""
+    import warnings
+
+    from rinec_report import InputWarning
+
+    shown = ", ".join(samples[:10]) + (f" ({len(samples)} in all)" if len(samples) > 10 else "")
+    for role in ("tumor_sample", "normal_sample"):
+        for name, where in ((options.get(role), f"the config's variants.{role}"),
+                            (header_meta(raw_header, role), f"the header's ##{role}")):
+            if name and str(name) not in samples:
+                warnings.warn(f"{where} {str(name)!r} names no sample column of this file (columns: {shown}); "
+                              "the next rule chose the roles", InputWarning, stacklevel=3)
 
 
 def _first_rule(present: set[str], *candidates: tuple[Any, str]) -> tuple[str | None, str]:
