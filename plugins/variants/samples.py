@@ -143,7 +143,7 @@ def _warn_of_names_that_are_not_columns(samples: list[str], raw_header: str, opt
 
     shown = ", ".join(samples[:10]) + (f" ({len(samples)} in all)" if len(samples) > 10 else "")
     for role in ("tumor_sample", "normal_sample"):
-        for name, where in ((options.get(role), f"the config's variants.{role}"),
+        for name, where in ((options[role], f"the config's variants.{role}"),
                             (header_meta(raw_header, role), f"the header's ##{role}")):
             if name and str(name) not in samples:
                 warnings.warn(f"{where} {str(name)!r} names no sample column of this file (columns: {shown}); "
