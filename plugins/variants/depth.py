@@ -152,7 +152,8 @@ def depths_per_allele(alleles: list[str], info: dict[str, str]) -> list[int] | N
     out = []
     for d in depths:
         value = _as_float(d)
-        out.append(int(value) if value == value and value >= 0 else -2147483648)
+        # A count too large for a number (hundreds of digits) is none, as in the MAF.
+        out.append(int(value) if math.isfinite(value) and value >= 0 else -2147483648)
     return out
 
 
