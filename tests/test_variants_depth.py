@@ -190,3 +190,166 @@ def test_counts_too_large_for_a_number_are_none() -> None:
                             np.ones(2, dtype=bool), lambda k: (["A", "C"], 1))
     assert np.isnan(d[0]) and np.isnan(r[0]) and a[0] == 5
     assert np.isnan(r[1]) and a[1] == 5
+
+
+def _rules_count_columns(keys, columns, biallelic, alleles_of):
+    """The reference for count_columns: vcf2maf's rules (allele_counts, checked
+    against vcf2maf's own MAFs above) applied to each row on its own."""
+    import numpy as np
+    from rinec_plugins.variants.depth import allele_counts, sample_fields
+
+    keys = keys if isinstance(keys, list) else keys.to_pylist()
+    columns = columns if isinstance(columns, list) else columns.to_pylist()
+    out = np.full((3, len(keys)), np.nan)
+    for k, (key, column) in enumerate(zip(keys, columns, strict=True)):
+        if key:
+            alleles, var = alleles_of(k)
+            out[:, k] = allele_counts(alleles, var, sample_fields(key, column))
+    out[~np.isfinite(out)] = np.nan
+    return out[0], out[1], out[2]
+
+
+def _text_capture(self, v):
+    """The reference capture: the record as htslib writes it, split from the right
+    into FORMAT and every sample column, the tumour's and normal's picked."""
+    parts = str(v).rsplit("\t", self.n_samples + 1)
+    if len(parts) != self.n_samples + 2:
+        return ""
+    parts[-1] = parts[-1].rstrip("\n")
+    normal = parts[self.normal_i + 2] if self.normal_i is not None else ""
+    return "\t".join([parts[1], parts[self.tumor_i + 2], normal])
+
+
+def _split_by_rows(texts, idx, all_kept):
+    import pyarrow as pa
+    from rinec_plugins.variants.vcf import split_columns
+
+    rows = [split_columns(texts[j]) for j in idx.tolist()]
+    return tuple(pa.array([r[i] for r in rows], type=pa.string()) for i in range(3))
+
+
+def _both_routes(path: Path, monkeypatch: pytest.MonkeyPatch):
+    from rinec_plugins.variants import vcf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = parse_vcf(str(path), {"filters": ["*"]})["mutations"]
+        with monkeypatch.context() as m:
+            m.setattr(vcf, "count_columns", _rules_count_columns)
+            m.setattr(vcf._Reader, "_sample_columns", _text_capture)
+            m.setattr(vcf, "_split_all", _split_by_rows)
+            slow = parse_vcf(str(path), {"filters": ["*"]})["mutations"]
+    return fast, slow
+
+
+def _random_vcf(path: Path, rng, samples: tuple[str, ...], header: tuple[str, ...],
+                ad_type: str, n: int = 1500) -> Path:
+    from variants_helpers import VEP_FORMAT, csq
+
+    integer = ["0", "5", "12", "30", ".", "-3", "2147483646", "99999999999"]
+    text = [*integer, "x", "5.5", "07", "9" * 400, "", "1e3"]
+    values = integer if ad_type == "Integer" else text
+    lines = ["##fileformat=VCFv4.2", "##contig=<ID=1>",
+             '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+             f'Ensembl VEP. Format: {VEP_FORMAT}">',
+             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+             f'##FORMAT=<ID=AD,Number=R,Type={ad_type},Description="Allelic depths">',
+             f'##FORMAT=<ID=DP,Number=1,Type={ad_type},Description="Depth">',
+             '##FORMAT=<ID=DP4,Number=4,Type=Integer,Description="Strand counts">', *header,
+             "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(samples)]
+    for i in range(n):
+        ref = rng.choice("ACGT")
+        alts = rng.sample([b for b in "ACGT" if b != ref], rng.choice([1, 1, 1, 2, 3]))
+        fmt = rng.choice(["GT:AD:DP", "GT:AD:DP", "GT:DP:AD", "GT:AD", "AD:DP", "GT:DP",
+                          "GT:AD:DP:DP4", "GT"])
+        columns = []
+        for _ in samples:
+            gt = rng.choice(["0/1", "0/1", "0/2", "1/2", "2/3", "0/0", "1/1", "./.", "0/4"])
+            field = {"GT": gt, "DP": rng.choice(values), "DP4": "1,2,3,4",
+                     "AD": ",".join(rng.choice(values) for _ in range(
+                         rng.choice([1, len(alts), len(alts) + 1, len(alts) + 1, len(alts) + 2])))}
+            keys = fmt.split(":")
+            column = ":".join(field[t] for t in keys[:rng.choice([len(keys)] * 4 + [1])])
+            columns.append(column or ".")
+        info = "CSQ=" + ",".join(csq(a, "missense_variant", "GENE1") for a in alts)
+        lines.append(f"1\t{100 + i}\t.\t{ref}\t{','.join(alts)}\t.\tPASS\t{info}\t{fmt}\t"
+                     + "\t".join(columns))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+LAYOUTS = {  # samples, header: which columns are the tumour and the normal
+    "tumor_normal": (("TUMOR", "NORMAL"), ("##tumor_sample=TUMOR", "##normal_sample=NORMAL")),
+    "normal_first": (("NORMAL", "TUMOR"), ("##tumor_sample=TUMOR", "##normal_sample=NORMAL")),
+    "tumor_only": (("TUMOR",), ("##tumor_sample=TUMOR",)),
+    "three_columns": (("X", "TUMOR", "NORMAL"), ("##tumor_sample=TUMOR",
+                                                 "##normal_sample=NORMAL")),
+    "cohort": (("S1", "S2", "S3"), ()),
+}
+
+
+@pytest.mark.parametrize("ad_type", ["Integer", "String"])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_depths_equal_the_rules_record_by_record_on_random_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str, ad_type: str) -> None:
+    """parse_vcf against the same file read by the reference route (each record's
+    text from htslib split from the right, each row through vcf2maf's rules on its
+    own): AD and DP with '.', negative, too large for int32 (htslib writes '.'),
+    hundreds of digits, not whole numbers (String), fewer and more values than
+    alleles, truncated columns, multi-allelic genotypes; every row, every column,
+    exactly (NaN where the rules give none)."""
+    import random
+
+    samples, header = LAYOUTS[layout]
+    path = _random_vcf(tmp_path / "random.vcf", random.Random(f"{layout}{ad_type}"),
+                       samples, header, ad_type)
+    fast, slow = _both_routes(path, monkeypatch)
+    assert len(fast) > 500
+    depth_cols = ["t_depth", "t_ref_count", "t_alt_count", "t_vaf", "n_depth", "n_ref_count",
+                  "n_alt_count"]
+    # The files do have counts, and of every kind the rules give.
+    assert fast["t_depth"].notna().sum() > 100 and fast["t_alt_count"].isna().sum() > 10
+    if layout != "cohort" and layout != "tumor_only":
+        assert fast["n_ref_count"].notna().sum() > 100
+    for k in range(len(fast)):
+        got = [fast[c].iloc[k] for c in depth_cols]
+        want = [slow[c].iloc[k] for c in depth_cols]
+        assert np_equal(got, want), (k, got, want)
+    pd_testing().assert_frame_equal(fast, slow)
+
+
+FIXTURES = [*sorted(DEPTH.glob("*.vcf")), TEST_DATA / "vcf2maf" / "test_b38.vcf",
+            DATA / "vcf2maf_test_pindel.vep.vcf", DATA / "snpeff_cancer_pedigree.ann.vcf"]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_depths_equal_the_rules_on_the_fixtures(path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = _both_routes(path, monkeypatch)
+    assert len(fast) > 0
+    pd_testing().assert_frame_equal(fast, slow)
+
+
+def test_split_columns_in_arrow_equals_split_per_record() -> None:
+    import random
+
+    import numpy as np
+    from rinec_plugins.variants.vcf import _split_all, split_columns
+
+    rng = random.Random(3)
+    texts = ["\t".join(rng.choice(["GT:AD", "0/1:5,3", "", ".", "a\nb", "x y"])
+                       for _ in range(rng.choice([0, 1, 2, 3, 3, 4]))) for _ in range(3000)]
+    idx = np.arange(0, 3000, 2)
+    got = [a.to_pylist() for a in _split_all(texts, idx, all_kept=False)]
+    want = [split_columns(texts[j]) for j in idx.tolist()]
+    assert list(zip(*got, strict=True)) == want
+
+
+def np_equal(got: list, want: list) -> bool:
+    return all((g != g and w != w) or g == w for g, w in zip(got, want, strict=True))
+
+
+def pd_testing():
+    import pandas.testing
+
+    return pandas.testing

@@ -70,9 +70,10 @@ def allele_counts(alleles: list[str], var: int, info: dict[str, str]) -> tuple[f
     return depth, ref, alt
 
 
-def count_columns(keys: list[str], columns: list[str], biallelic: Any,
+def count_columns(keys: Any, columns: Any, biallelic: Any,
                   alleles_of: Callable[[int], tuple[list[str], int]]) -> tuple[Any, Any, Any]:
-    """:func:`allele_counts` of many rows (a FORMAT string and a sample column each;
+    """:func:`allele_counts` of many rows (a FORMAT string and a sample column each,
+    as lists of str or arrow string arrays without nulls;
     ``biallelic`` per row; ``alleles_of(k)``: row k's alleles and reported allele,
     asked only for the rows the rules handle): arrays of depth, reference and
     alternate count.
@@ -87,20 +88,24 @@ def count_columns(keys: list[str], columns: list[str], biallelic: Any,
     import pyarrow.compute as pc
 
     n = len(columns)
+    if not isinstance(keys, pa.Array):
+        keys = pa.array(keys, type=pa.string())
+    if not isinstance(columns, pa.Array):
+        columns = pa.array(columns, type=pa.string())
     depth, ref, alt = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     done = np.zeros(n, dtype=bool)
-    groups: dict[str, list[int]] = {}
-    for k, key in enumerate(keys):
-        groups.setdefault(key, []).append(k)
-    for key, rows in groups.items():
+    # Rows grouped by FORMAT text and their columns taken in arrow, not row by row in
+    # Python: a file has a handful of FORMATs and a row's work is then all in C.
+    encoded = keys.dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    for g, key in enumerate(encoded.dictionary.to_pylist()):
         names = key.split(":")
         if "AD" not in names or len(set(names)) != len(names):
             continue
-        rows_a = np.asarray(rows, dtype=np.int64)
-        rows_a = rows_a[biallelic[rows_a]]
+        rows_a = np.flatnonzero((codes == g) & biallelic)
         if not len(rows_a):
             continue
-        text = pa.array([columns[k] for k in rows_a.tolist()], type=pa.string())
+        text = columns.take(pa.array(rows_a))
         ad = pc.extract_regex(text, rf"^(?:[^:]*:){{{names.index('AD')}}}(?P<r>\d+),(?P<a>\d+)(?::|$)")
         ok = pc.is_valid(ad).to_numpy(zero_copy_only=False)
         r = np.zeros(len(text))
@@ -124,11 +129,13 @@ def count_columns(keys: list[str], columns: list[str], biallelic: Any,
         take = rows_a[ok]
         depth[take], ref[take], alt[take] = d[ok], r[ok], a[ok]
         done[take] = True
-    for k in np.flatnonzero(~done).tolist():
-        if keys[k]:
+    rest = np.flatnonzero(~done)
+    rest_keys = keys.take(pa.array(rest)).to_pylist()
+    rest_columns = columns.take(pa.array(rest)).to_pylist()
+    for k, key, column in zip(rest.tolist(), rest_keys, rest_columns, strict=True):
+        if key:
             alleles, var = alleles_of(k)
-            depth[k], ref[k], alt[k] = allele_counts(alleles, var,
-                                                     sample_fields(keys[k], columns[k]))
+            depth[k], ref[k], alt[k] = allele_counts(alleles, var, sample_fields(key, column))
     # A count too large for a float (hundreds of digits in a hostile file) is none.
     for values in (depth, ref, alt):
         values[~np.isfinite(values)] = np.nan
@@ -145,7 +152,8 @@ def depths_per_allele(alleles: list[str], info: dict[str, str]) -> list[int] | N
     out = []
     for d in depths:
         value = _as_float(d)
-        out.append(int(value) if value == value and value >= 0 else -2147483648)
+        # A count too large for a number (hundreds of digits) is none, as in the MAF.
+        out.append(int(value) if math.isfinite(value) and value >= 0 else -2147483648)
     return out
 
 

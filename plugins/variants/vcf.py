@@ -235,8 +235,19 @@ def _warn_annotation_problems(parts: list[dict[str, Any]], fmt: AnnotationFormat
         )
 
 
-def _no_columns(_v: Any) -> list[str]:
-    return ["", "", ""]
+def _no_columns(_v: Any) -> str:
+    return ""
+
+
+def split_columns(text: str) -> tuple[str, str, str]:
+    """The FORMAT text, tumour column and normal column ('' for none) of a record's
+    captured text (see ``_Reader._sample_columns``)."""
+    parts = text.split("\t")
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2:
+        return parts[0], parts[1], ""
+    return "", "", ""
 
 
 class _ReadStopped(Exception):
@@ -295,6 +306,9 @@ class _Reader:
         self.cohort_i = [samples.index(s) for s in roles.cohort]
         self.declared = declared_contigs(vcf)
         self.n_samples = len(samples)
+        # The tumour then its normal (or a tumour alone) are the whole sample columns.
+        self.tail_is_columns = (self.tumor_i, self.normal_i) in ((0, 1), (0, None)) and \
+            self.n_samples == (1 if self.normal_i is None else 2)
         # No depth to read without any tag vcf2maf reads depths from: skip the text.
         declared = set(re.findall(r"^##FORMAT=<ID=([^,>]+)", vcf.raw_header, flags=re.MULTILINE))
         self.has_depths = bool(declared & DEPTH_TAGS)
@@ -362,18 +376,29 @@ class _Reader:
                 "ann": anns, "multi": multi, "allele": allele, "carriers": None,
                 "columns": cols, "svs": svs}
 
-    def _sample_columns(self, v: Any) -> list[str]:
-        """The record's FORMAT text and its tumour's and normal's columns (the
-        normal '' when there is none), as written: vcf2maf reads depths from that
-        text. htslib formats the record; splitting from the right leaves INFO whole."""
-        parts = str(v).rsplit("\t", self.n_samples + 1)
+    def _sample_columns(self, v: Any) -> str:
+        """The record's FORMAT text and its tumour's and normal's columns, tab-joined
+        (read back by :func:`split_columns`), as written: vcf2maf reads depths from
+        that text. htslib formats the record; searching from the right leaves INFO
+        whole. One string per record, not a list: a container per record is one
+        more object for Python's garbage collector to walk at every collection,
+        which cost more than the formatting."""
+        text = str(v)
+        if self.tail_is_columns:  # FORMAT, tumour, normal: the record's last columns
+            end = len(text)
+            for _ in range(self.n_samples + 1):
+                end = text.rfind("\t", 0, end)
+                if end < 0:
+                    return ""
+            return text[end + 1:].rstrip("\n")
+        parts = text.rsplit("\t", self.n_samples + 1)
         if len(parts) != self.n_samples + 2:
-            return ["", "", ""]
+            return ""
         parts[-1] = parts[-1].rstrip("\n")
         normal = parts[self.normal_i + 2] if self.normal_i is not None else ""
-        return [parts[1], parts[self.tumor_i + 2], normal]
+        return f"{parts[1]}\t{parts[self.tumor_i + 2]}\t{normal}"
 
-    def _allele_of(self, v: Any, fields: list[str]) -> int:
+    def _allele_of(self, v: Any, text: str) -> int:
         """vcf2maf's tumour allele of a multi-allelic record."""
         try:
             gts = v.genotypes
@@ -381,7 +406,8 @@ class _Reader:
             gts = None
         tumor = gts[self.tumor_i][:-1] if gts else [-1]
         normal = gts[self.normal_i][:-1] if gts and self.normal_i is not None else None
-        depths = depths_per_allele([v.REF, *v.ALT], sample_fields(fields[0], fields[1]))
+        keys, tumor_column, _ = split_columns(text)
+        depths = depths_per_allele([v.REF, *v.ALT], sample_fields(keys, tumor_column))
         return pick_allele(tumor, normal, depths, len(v.ALT) + 1)
 
     def _read_cohort(self) -> dict[str, Any]:
@@ -562,6 +588,8 @@ def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[
     """t_depth, t_ref_count, t_alt_count, t_vaf and the normal's counts of the kept
     rows, by vcf2maf's rules (depth.py) for the row's reported allele."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from .depth import vaf
 
@@ -576,8 +604,7 @@ def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[
     kept = idx.tolist()
     if rows is None:
         recs = kept
-        keys, tumors, normals = (list(c) for c in zip(*[texts[j] for j in kept], strict=True)) \
-            if kept else ([], [], [])
+        keys, tumors, normals = _split_all(texts, idx, all_kept=len(kept) == len(texts))
     else:
         # A cohort row's column: its carrier's, in the order the record lists carriers.
         position, last, k = [], -1, 0
@@ -586,10 +613,10 @@ def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[
             position.append(k)
             last = j
         recs = [rows[j] for j in kept]
-        keys = [texts[r][0] for r in recs]
-        tumors = [texts[r][1][position[j]] if texts[r][1] else ""
-                  for r, j in zip(recs, kept, strict=True)]
-        normals = [""] * n
+        keys = pa.array([texts[r][0] for r in recs], type=pa.string())
+        tumors = pa.array([texts[r][1][position[j]] if texts[r][1] else ""
+                           for r, j in zip(recs, kept, strict=True)], type=pa.string())
+        normals = pa.array([""] * n, type=pa.string())
     biallelic = np.fromiter((r not in multi for r in recs), dtype=bool, count=n) if multi \
         else np.ones(n, dtype=bool)
 
@@ -601,14 +628,32 @@ def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[
     if n:
         out["t_depth"], tr, ta = count_columns(keys, tumors, biallelic, alleles_of)
         out["t_ref_count"], out["t_alt_count"] = tr, ta
-        paired = [k for k, c in enumerate(normals) if c]
-        if paired:
-            nd, nr, na = count_columns([keys[k] for k in paired], [normals[k] for k in paired],
-                                       biallelic[paired], lambda k: alleles_of(paired[k]))
+        paired = np.flatnonzero(pc.not_equal(normals, "").to_numpy(zero_copy_only=False))
+        if len(paired):
+            take = pa.array(paired)
+            nd, nr, na = count_columns(keys.take(take), normals.take(take),
+                                       biallelic[paired], lambda k: alleles_of(int(paired[k])))
             out["n_depth"][paired], out["n_ref_count"][paired] = nd, nr
             out["n_alt_count"][paired] = na
     out["t_vaf"] = vaf(tr, ta)
     return out
+
+
+# A captured record text: FORMAT, tumour column, and the normal's after a third tab.
+_COLUMNS = r"^(?P<k>[^\t]*)\t(?P<t>[^\t]*)(?:\t(?P<n>[^\t]*))?$"
+
+
+def _split_all(texts: list[str], idx: Any, all_kept: bool) -> tuple[Any, Any, Any]:
+    """:func:`split_columns` of the kept records' texts, in arrow (one regular
+    expression over the chunk rather than a split per record)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(texts, type=pa.string())
+    if not all_kept:
+        arr = arr.take(pa.array(idx))
+    parts = pc.extract_regex(arr, _COLUMNS)
+    return tuple(pc.fill_null(pc.struct_field(parts, f), "") for f in ("k", "t", "n"))
 
 
 def _header_lines(path: str) -> int:
