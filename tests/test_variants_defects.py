@@ -205,3 +205,21 @@ def test_2b_strelka_record_without_gt_goes_by_its_tier1_depths(tmp_path: Path) -
         "30,30:0,0:0,0:0,0\t20,20:2,2:18,18:0,0\n")
     out = parse_vcf(str(path), {})
     assert _row(out, "alt", "variant_classification") == ("G", "Nonsense_Mutation")
+
+
+def test_a_record_with_bytes_that_are_not_utf8_names_its_line(tmp_path):
+    # Header: ##fileformat, three ##FILTER, two ##contig, ##INFO CSQ, ##FORMAT GT, the AD
+    # line, #CHROM: 10 lines (a hand count), so the first record is line 11. A 0xff in
+    # its AD is not a truncation, and the message says what it is.
+    from rinec_plugins.variants.vcf import parse_vcf
+    from variants_helpers import csq, write_vcf
+
+    from rinec_report import InputError
+
+    info = "CSQ=" + csq("T", "missense_variant", "TP53")
+    records = [("17", 7675088, "C", "T", "PASS", info), ("17", 7675090, "C", "T", "PASS", info)]
+    path = write_vcf(tmp_path / "s.vcf", records,
+                     extra_header=('##FORMAT=<ID=AD,Number=R,Type=String,Description="depths">',))
+    path.write_bytes(path.read_bytes().replace(b"\tGT\t0/1\n", b"\tGT:AD\t0/1:\xff,3\n", 1))
+    with pytest.raises(InputError, match=r"^line 11: the record holds bytes that are not UTF-8 text"):
+        parse_vcf(str(path), {})

@@ -158,9 +158,11 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     except _Unparsed as exc:
         raise InputError(f"line {header_lines + exc.records + 1}: {UNPARSED}") from None
     except _ReadStopped as exc:
-        raise InputError(
-            f"line {header_lines + exc.records + 1}: reading stopped ({exc}); is the file "
-            "truncated?") from None
+        line = header_lines + exc.records + 1
+        if exc.not_text:  # a byte that is not UTF-8 in the record: not a truncation
+            raise InputError(f"line {line}: the record holds bytes that are not UTF-8 text; "
+                             "save the file as UTF-8") from None
+        raise InputError(f"line {line}: reading stopped ({exc}); is the file truncated?") from None
     _warn_annotation_problems(parts, fmt, header_lines)
     filtered: dict[str, int] = {}
     for part in parts:
@@ -253,9 +255,10 @@ def split_columns(text: str) -> tuple[str, str, str]:
 class _ReadStopped(Exception):
     """cyvcf2 failed after ``records`` records (a truncated or corrupt file)."""
 
-    def __init__(self, records: int, reason: str):
+    def __init__(self, records: int, reason: str, not_text: bool = False):
         super().__init__(reason)
         self.records = records
+        self.not_text = not_text
 
 
 UNPARSED = ("htslib could not parse this record (a header line after the records, binary "
@@ -371,7 +374,9 @@ class _Reader:
         except _Unparsed:
             raise
         except Exception as exc:
-            raise _ReadStopped(self.records + len(chroms), str(exc)) from None
+            # The record being read is the first whose last field is not in yet.
+            raise _ReadStopped(self.records + len(anns), str(exc),
+                               isinstance(exc, UnicodeDecodeError)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
                 "ann": anns, "multi": multi, "allele": allele, "carriers": None,
                 "columns": cols, "svs": svs}
@@ -454,7 +459,8 @@ class _Reader:
         except _Unparsed:
             raise
         except Exception as exc:
-            raise _ReadStopped(self.records + len(chroms), str(exc)) from None
+            raise _ReadStopped(self.records + len(texts), str(exc),
+                               isinstance(exc, UnicodeDecodeError)) from None
         return {"chrom": chroms, "pos": poss, "ref": refs, "alt": alts, "filter": filts,
                 "ann": anns, "multi": multi, "allele": {}, "carriers": carriers,
                 "columns": texts, "svs": svs}
