@@ -140,3 +140,16 @@ def test_quoted_cells_keep_their_control_characters(tmp_path):
     table = read_table(str(path), "notes_rr.csv")
     assert table["settings"]["title"] == "Notes"
     assert table["frame"]["note"].tolist() == ["a\x0bb\x0cc\rd\ne", "plain"]
+
+
+def test_a_heat_map_of_a_table_with_columns_named_column_and_value(tmp_path):
+    # The melted table's own columns must not clash with the user's "column" and "value".
+    from rinec_report import run
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "clinical.csv").write_text("patient_id,age\nP1,61\nP2,55\n")
+    (run_dir / "scores_rr.tsv").write_text("# plot_type: heatmap\ncolumn\tvalue\ta\nP1\t1\t2\nP2\t3\t4\n")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, jobs=1)
+    assert not [m for m in report.messages if m.level == "error"], report.messages
+    assert 'mark' in report.html_path.read_text()

@@ -29,6 +29,14 @@ def _axis(frame: Any, wanted: Any, fallback: str | None, where: str, key: str) -
 MAX_HEATMAP_COLUMNS = 100
 
 
+def _free_name(columns: Any, base: str) -> str:
+    taken = {str(c) for c in columns}
+    name, n = base, 1
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
 def heatmap_columns(frame: Any, patient: str | None) -> list[str]:
     first = str(frame.columns[0])
     return [c for c in _numeric(frame) if c != patient and c != first]
@@ -60,16 +68,19 @@ def chart(item: dict[str, Any]) -> Any | None:
             warnings.warn(f"{where}: a heatmap needs numeric columns", InputWarning, stacklevel=2)
             return None
         rows = _axis(frame, cfg.get("x"), patient or first, where, "x")
+        # The long table's own two columns take names no column of the table has: a
+        # table may well have a column called "value" or "column".
+        column, value = (_free_name(frame.columns, base) for base in ("column", "value"))
         long = frame.melt(id_vars=[rows] if rows == patient or not patient else [rows, patient],
-                          value_vars=values, var_name="column", value_name="value")
+                          value_vars=values, var_name=column, value_name=value)
         return alt.Chart(long).mark_rect().encode(
-            x=alt.X(field="column", type="nominal", title=None, sort=values),
+            x=alt.X(field=column, type="nominal", title=None, sort=values),
             y=alt.Y(field=rows, type="nominal", title=rows, sort=None),
-            color=alt.Color(field="value", type="quantitative", title="Value", scale=alt.Scale(scheme="viridis")),
+            color=alt.Color(field=value, type="quantitative", title="Value", scale=alt.Scale(scheme="viridis")),
             opacity=opacity,
             tooltip=[alt.Tooltip(field=rows, type="nominal", title=rows),
-                     alt.Tooltip(field="column", type="nominal", title="Column"),
-                     alt.Tooltip(field="value", type="quantitative", title="Value")],
+                     alt.Tooltip(field=column, type="nominal", title="Column"),
+                     alt.Tooltip(field=value, type="quantitative", title="Value")],
         ).properties(width=min(900, 40 * len(values)), height=min(900, 18 * len(frame)))
     x = _axis(frame, cfg.get("x"), patient or first, where, "x")
     ys = [c for c in numeric if c != x]
