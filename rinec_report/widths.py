@@ -12,9 +12,9 @@ workbook, is only known once the table is read).
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
@@ -55,17 +55,17 @@ def check_header(path: str | os.PathLike[str], limit: int | None = None, delimit
     the core's table reader would choose, unless given. Workbooks are left to
     :func:`check_width` (a sheet has at most 16,384 columns)."""
     from . import tables
-    from .safeio import open_regular
+    from .safeio import ReadLimit, open_content
 
     name = os.fspath(path).lower()
     if name.endswith((*tables.EXCEL_SUFFIXES, ".xls")):
         return
-    with open_regular(path) as raw:
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if raw.peek(2)[:2] == b"\x1f\x8b" else raw
-        try:
+    try:
+        # The core's checked stream (gzip by its bytes); _header_line bounds what is read.
+        with open_content(path, ReadLimit(None)) as stream:
             head = _header_line(stream)
-        except (OSError, EOFError, gzip.BadGzipFile):
-            return  # the table reader says what is wrong with the file
+    except (OSError, EOFError, zlib.error):
+        return  # the table reader says what is wrong with the file
     if head is None:
         return
     text = tables.decode(head)
