@@ -31,6 +31,10 @@ from .options import Option, validate
 from .patients import natural_key
 
 KINDS = ("patient", "sample", "date", "text", "age", "file")
+# Kinds a plugin declares for fields that identify no one and are shared as they are:
+# a numeric measure, a category whose values the plugin checked against a vocabulary
+# (sex, stage, IHC score, variant class), a derived count, a time relative to the patient.
+SAFE_KINDS = ("measure", "category", "count", "interval")
 
 # Field names every plugin's tables and charts are read with, whatever they declare.
 DEFAULT_FIELDS: dict[str, str] = {
