@@ -122,11 +122,11 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 
 
 def parse_number(text: str) -> float:
-    """The number in cells such as '59', '70 Gy', 'GTV 70 Gy', '35F', '6.5'."""
-    match = _NUMBER.search(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a number")
-    return float(match.group().replace(",", "."))
+    """A cell that is a number ('59', '6.5', '70 Gy'; rinec_report.typing_.parse_number):
+    'MRN4410021' and '4O' are not numbers."""
+    from rinec_report.typing_ import parse_number as read
+
+    return read(text)
 
 
 def parse_event(text: str) -> int:
