@@ -4,9 +4,9 @@ The rules are the same for every plugin, and stated where a value is shown:
 - two rows of one patient are merged when they agree (a value beside a missing one
   agrees); when they conflict, the first row's value is kept, and the conflict is named
   with its columns and a count;
-- a patient's value of a sample-level column: for numbers the maximum over the samples,
-  for texts the sorted set of distinct values joined with '; ' ("Negative; Positive"
-  whatever the samples' order).
+- a patient's value of a sample-level column: the value when every sample has the same;
+  else for numbers the maximum over the samples, for texts the sorted set of distinct
+  values joined with '; ' ("Negative; Positive" whatever the samples' order).
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ def patient_value(values: Iterable[Any]) -> Any:
     given = [v for v in values if not _missing(v)]
     if not given:
         return None
+    if all(v == given[0] for v in given):
+        return given[0]  # a patient-level value repeated on each sample's row
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in given):
         return max(given)
+    if not all(isinstance(v, str) for v in given):
+        return given[0]  # a value of the plugin's own (a time with its event): the first sample's
     parts = {p.strip() for v in given for p in str(v).split(";") if p.strip()}
     return "; ".join(sorted(parts, key=str.casefold))
 
