@@ -31,6 +31,7 @@ TIME_UNITS = {
 }
 OTHER_UNITS = {"gy": "Gy", "cgy": "cGy", "%": "%", "percent": "%", "kg": "kg", "cm": "cm", "mm": "mm",
                "mg": "mg", "ml": "mL", "fractions": "fractions", "fx": "fractions"}
+_SCALE = re.compile(r"[\d\s.,/%+\-\u2013]+")
 _BRACKETED = re.compile(r"^(.*?)\s*[(\[]\s*([^()\[\]]{1,20}?)\s*[)\]]\s*$")
 
 
@@ -54,7 +55,9 @@ def parse_header(written: str) -> Header:
     text = str(written).strip()
     unit = None
     match = _BRACKETED.match(text)
-    if match and _unit_of(match.group(2)):
+    if match and not _unit_of(match.group(2)) and _SCALE.fullmatch(match.group(2)):
+        text = match.group(1)  # "Intensity (0-3)": the scale is a note, not the name
+    elif match and _unit_of(match.group(2)):
         unit = _unit_of(match.group(2))
         # The unit stays the key's last word, as cBioPortal writes OS_MONTHS ("Ki-67 (%)"
         # stays ki_67: a percent sign was never part of a key).
@@ -87,6 +90,7 @@ class FieldSpec:
     units: str | None = None  # "time": a time unit may be the key's last word
     unit: str | None = None
     range: tuple[float, float] | None = None
+    reader: str | None = None  # a field of one plugin's tables ("ihc"); None: every reader's
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,15 @@ class Synonyms:
                 for spelling in (spec.name, *spec.spellings):
                     self.by_key.setdefault(normalise(spelling), spec.name)
 
-    def match(self, written: str) -> Match | None:
-        """The field a header means, or None."""
+    def match(self, written: str, reader: str | None = None) -> Match | None:
+        """The field a header means, or None; a field of another ``reader``'s tables
+        (IHC's marker, specimen) is not matched."""
+        found = self._match(written)
+        if found is not None and self.fields[found.field].reader not in (None, reader):
+            return None
+        return found
+
+    def _match(self, written: str) -> Match | None:
         header = parse_header(written)
         name = self.by_key.get(header.key)
         if name is not None:
@@ -140,7 +151,7 @@ class Synonyms:
             spec = fields.get(name) or FieldSpec(name, ())
             added = tuple(normalise(s) for s in spellings)
             fields[name] = FieldSpec(spec.name, (*spec.spellings, *added), spec.type, spec.units, spec.unit,
-                                     spec.range)
+                                     spec.range, spec.reader)
             for key in added:
                 by_key[key] = name  # the config's word wins over the shipped table
             by_key.setdefault(name, name)
@@ -156,7 +167,8 @@ def _shipped() -> Synonyms:
     for name, spec in raw["fields"].items():
         bounds = spec.get("range")
         fields[name] = FieldSpec(name, tuple(spec.get("spellings") or ()), spec.get("type"), spec.get("units"),
-                                 spec.get("unit"), (float(bounds[0]), float(bounds[1])) if bounds else None)
+                                 spec.get("unit"), (float(bounds[0]), float(bounds[1])) if bounds else None,
+                                 spec.get("reader"))
     return Synonyms(fields)
 
 

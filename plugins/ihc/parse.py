@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rinec_report import InputError, InputWarning, tables, widths
+from rinec_report import InputError, InputWarning, headers, tables, widths
 
 from . import scoring
 from .names import NEC, NPC, MarkerNames, specimen_type
@@ -44,34 +44,9 @@ NOT_MARKERS = ("comment", "comments", "note", "notes", "remarks", "age", "sex", 
 # Wide-shape cells meaning the marker was not stained.
 _NOT_DONE = ("na", "n/a", "nd", "not done", "not stained")
 
-# Normalised header -> the column it stands for.
-_HEADERS = {
-    "patient_id": "patient_id",
-    "patient": "patient_id",
-    "patientid": "patient_id",
-    "case": "patient_id",
-    "case_id": "patient_id",
-    "specimen": "specimen",
-    "specimen_id": "specimen",
-    "specimen_type": "specimen_type",
-    "tumour_type": "specimen_type",
-    "tumor_type": "specimen_type",
-    "tumour": "specimen",
-    "tumor": "specimen",
-    "marker": "marker",
-    "antibody": "marker",
-    "stain": "marker",
-    "intensity": "intensity",
-    "percent": "percent",
-    "percentage": "percent",
-    "%": "percent",
-    "percent_positive": "percent",
-    "positive_cells": "percent",
-    "percent_score": "percent_score",
-    "percentage_score": "percent_score",
-    "proportion_score": "percent_score",
-    "category": "category",
-}
+# The roles a header may stand for; which spellings mean them is the shared synonym
+# table's (rinec_report/data/synonyms.yaml, docs/plugins/synonyms.md).
+ROLES = ("patient_id", "specimen", "specimen_type", "marker", "intensity", "percent", "percent_score", "category")
 _WIDE_CELL = re.compile(
     r"^\s*(?P<intensity>[0-9]+(?:\.0+)?)\s*(?:[/,;x\u00d7]|\s)\s*(?P<percent>[0-9]+(?:[.,][0-9]+)?)\s*%?\s*$"
 )
@@ -91,17 +66,28 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
 
 
 def _normal_header(name: str) -> str:
-    # "Percent (%)" and "percent" are one column; a bare "%" stays "%".
-    bare = re.sub(r"\(.*?\)", "", name).strip() or name.strip()
-    return re.sub(r"[\s\-]+", "_", bare.casefold())
+    # The shared normaliser: "Percent (%)" and "percent" are one column ("%" its unit);
+    # a bare "%" is the percentage too.
+    return headers.normalise(name) or ("percent" if name.strip() == "%" else "")
+
+
+def _role(name: str, synonyms: headers.Synonyms) -> str | None:
+    match = synonyms.match(name, reader="ihc")
+    if match is None and name.strip() == "%":
+        return "percent"
+    return match.field if match is not None and match.field in ROLES else None
 
 
 def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """Scored readings (the ``ihc_scores`` columns) from a table of strings."""
     bands = scoring.Bands.from_options(options)
+    try:
+        synonyms = headers.synonyms(headers.check_synonyms_option(options.get("synonyms"), "ihc"))
+    except ValueError as err:
+        raise InputError(str(err)) from None
     roles: dict[str, str] = {}
     for column in frame.columns:
-        role = _HEADERS.get(_normal_header(column))
+        role = _role(column, synonyms)
         if role and role not in roles:
             roles[role] = column
     for needed in ("patient_id", "specimen"):
