@@ -145,6 +145,8 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
         if col.unit:
             units[column] = col.unit
         label = configured_labels.get(column) or typed.labels.get(header)
+        if not label and column not in CANONICAL and col.header.unit:
+            label = header  # "Weight loss (kg)": the unit stays in the label
         if label:
             labels[column] = label
     rows: list[dict[str, Any]] = []
@@ -235,6 +237,10 @@ def _canonical_column(column: str, col: typing_.TypedColumn, lines: list[int]) -
     kind = CANONICAL[column]
     if kind in _CORE_TYPES:
         return [(v, V.VALUE) if k is None else (None, k) for v, k in zip(col.values, col.kinds, strict=True)]
+    if kind == "event" and _r_coding(col):
+        # R's Surv coding (1 censored, 2 event), read per column as the survival plugin does.
+        return [(None, k) if k is not None else (int(float(c) == 2.0), V.VALUE)
+                for c, k in zip(col.cells, col.kinds, strict=True)]
     # A time in days (a header "OS (days)" or OS_DAYS) is shown in months.
     factor = _DAYS[col.unit] / V.DAYS_PER_MONTH if kind == "outcome" and col.unit in _DAYS else 1.0
     out: list[tuple[Any, str]] = []
@@ -260,6 +266,17 @@ def _canonical_column(column: str, col: typing_.TypedColumn, lines: list[int]) -
     if bad:
         tables.warn_bad_cells(col.name, bad, _WHAT.get(kind, "value"))
     return out
+
+
+def _r_coding(col: typing_.TypedColumn) -> bool:
+    given = {c for c, k in zip(col.cells, col.kinds, strict=True) if k is None}
+    numbers = set()
+    for cell in given:
+        try:
+            numbers.add(float(cell))
+        except ValueError:
+            return False
+    return bool(numbers) and numbers <= {1.0, 2.0} and 2.0 in numbers
 
 
 _WHAT = {"number": "number", "date": "date", "event": "event", "outcome": "time or outcome",
