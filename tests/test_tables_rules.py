@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from cohort_helpers import write_table
-
-import rinec_report
 from rinec_plugins.cohort.parse import parse_clinical
 from rinec_plugins.survival.parse import read_table as read_survival
+
+import rinec_report
 from rinec_report import account, headers
 from rinec_report.logmask import LogPseudonyms
 from rinec_report.model import InputError, InputWarning
