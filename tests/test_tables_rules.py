@@ -306,3 +306,16 @@ def test_the_log_masks_ids_and_keeps_counts() -> None:
     assert _masked(ids, "row 12: patient '106' has no date") == "row 12: patient '<patient>' has no date"
     assert _masked(ids, "no date for patient 7") == "no date for patient <patient>"
     assert _masked(ids, "TCGA-A2-A04P: 3 readings") == "<patient>: 3 readings"
+
+
+def test_the_run_log_keeps_a_count_equal_to_an_integer_patient_id(tmp_path: Path) -> None:
+    from rinec_report.runner import message_lines
+
+    run = tmp_path / "run"
+    run.mkdir()
+    # Patients 1..5; three ages that are not numbers: the warning says "3 cell(s)".
+    write_table(run / "clinical.csv", [["patient_id", "age"], ["1", "x"], ["2", "y"], ["3", "z"], ["4", "50"],
+                                       ["5", "60"]])
+    report = rinec_report.run(run, outdir=tmp_path / "out", plugins=("cohort",), force=True)
+    lines = message_lines(report, verbose=False)
+    assert any("column 'age': 3 cell(s) could not be read as a number" in line for line in lines), lines
