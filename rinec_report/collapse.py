@@ -72,6 +72,8 @@ class Merged:
 
 def merge_rows(rows: list[dict[str, Any]], lines: list[int], key: str = "patient_id") -> Merged:
     """Rows with the same ``key`` merged into the first (see the module's rules)."""
+    if len({row.get(key) for row in rows}) == len(rows):
+        return Merged(rows, [[line] for line in lines])  # no patient twice: nothing to copy
     by_id: dict[Any, int] = {}
     out: list[dict[str, Any]] = []
     where: list[list[int]] = []

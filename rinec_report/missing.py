@@ -55,6 +55,9 @@ def missing_kind(text: str, extra: frozenset[str] = frozenset()) -> str | None:
 # Clinical columns repeat a handful of values over thousands of rows.
 @functools.lru_cache(maxsize=1 << 16)
 def _missing_kind(text: str, extra: frozenset[str]) -> str | None:
+    if text[:1].isdigit():
+        # No shipped code starts with a digit: a number is looked up in the config's codes only.
+        return UNKNOWN if extra and _fold(text) in extra else None
     low = _fold(text)
     kind = codes().get(low)
     if kind is not None:

@@ -67,29 +67,34 @@ def _is_number(text: str) -> bool:
 
 def column_type(cells: list[str], extra: frozenset[str] = frozenset()) -> str:
     """number, date, category or text, from the given (non-missing) cells."""
-    given = [c for c in cells if missing.missing_kind(c, extra) is None]
-    if not given:
+    from collections import Counter
+
+    # Each distinct cell judged once: a column repeats a handful of values.
+    counts = Counter(cells)
+    given = {c: n for c, n in counts.items() if missing.missing_kind(c, extra) is None}
+    total = sum(given.values())
+    if not total:
         return "text"
-    numbers = sum(1 for c in given if _is_number(c))
-    if numbers >= NUMERIC_SHARE * len(given) and numbers >= 1:
+    numbers = sum(n for c, n in given.items() if _is_number(c))
+    if numbers >= NUMERIC_SHARE * total and numbers >= 1:
         # A 0/1 (or 1/2) indicator is a category: counts say more than a median of 0.
-        return "category" if len(set(given)) <= 2 else "number"
+        return "category" if len(given) <= 2 else "number"
     dates = 0
-    for cell in given:
+    for cell, n in given.items():
         try:
             tables.parse_date(cell, "DD/MM/YYYY")
-            dates += 1
+            dates += n
         except ValueError:
             pass
     # Bare years alone read as numbers above; a date column has some full dates.
-    if dates == len(given):
+    if dates == total:
         return "date"
-    distinct = len(set(given))
-    if distinct <= MAX_CATEGORIES and (distinct < len(given) or len(given) <= MAX_CATEGORIES):
+    distinct = len(given)
+    if distinct <= MAX_CATEGORIES and (distinct < total or total <= MAX_CATEGORIES):
         long_text = max(len(c) for c in given) > 40
-        if not long_text or distinct < len(given):
+        if not long_text or distinct < total:
             return "category"
-    return "category" if distinct < len(given) / 2 else "text"
+    return "category" if distinct < total / 2 else "text"
 
 
 @dataclass
@@ -194,7 +199,9 @@ def _typed_column(
     header: headers.Header, match: headers.Match | None, kind: str, cells: list[str], lines: list[int],
     extra: frozenset[str], date_format: str, bounds: tuple[float, float] | None,
 ) -> TypedColumn:
-    kinds: list[str | None] = [missing.missing_kind(c, extra) for c in cells]
+    # Each distinct cell looked up once.
+    memo = {c: missing.missing_kind(c, extra) for c in set(cells)}
+    kinds: list[str | None] = [memo[c] for c in cells]
     given = [c if k is None else "" for c, k in zip(cells, kinds, strict=True)]
     values: list[Any] = list(given)
     if kind == "date":

@@ -127,11 +127,12 @@ def test_cbioportal_status_columns(tmp_path: Path) -> None:
 
 
 def test_missing_patient_column_names_found_and_expected(tmp_path: Path) -> None:
-    path = write_table(tmp_path / "clinical.csv", [["Case", "Age"], ["A", "50"]])
+    # ("Case" is a patient id in the shared synonym table, as the IHC reader always read it.)
+    path = write_table(tmp_path / "clinical.csv", [["Name", "Age"], ["A", "50"]])
     with pytest.raises(InputError) as err:
         parse_clinical(str(path), {})
     message = str(err.value)
-    assert "columns found: 'Case', 'Age'" in message
+    assert "columns found: 'Name', 'Age'" in message
     assert "expected 'patient_id'" in message and "cohort: columns:" in message
     assert "\n" not in message
 

@@ -203,9 +203,9 @@ def merge_duplicates(
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]], list[int]]:
     """Two rows of one patient merged when they agree; a conflict is warned about with
     its columns and a count, and the first row's value kept (rinec_report.collapse)."""
-    merged = collapse.merge_rows(rows, lines)
-    if not merged.duplicated:
+    if len({row["patient_id"] for row in rows}) == len(rows):
         return rows, kinds, lines
+    merged = collapse.merge_rows(rows, lines)
     import warnings
 
     from rinec_report import account
@@ -253,7 +253,7 @@ def _canonical_column(column: str, col: typing_.TypedColumn, lines: list[int]) -
         known = seen.get(cell)
         if known is None:
             try:
-                known = (read_cell(column, cell), None)
+                known = (read_cell(column, cell, checked=True), None)
             except ValueError as err:
                 known = ((None, V.UNKNOWN), err)
             seen[cell] = known
@@ -296,12 +296,16 @@ def check_duplicates(ids: list[str], lines: list[int] | None = None) -> None:
         raise InputError(f"{len(dups)} duplicate patient id(s): {what} ({len(shown)} of {len(dups)} shown)")
 
 
-def read_cell(column: str, text: str, date_format: str = "auto") -> tuple[Any, str]:
-    """One cell of ``column`` as (value, kind)."""
+def read_cell(column: str, text: str, date_format: str = "auto", checked: bool = False) -> tuple[Any, str]:
+    """One cell of ``column`` as (value, kind); ``checked``: the core's pass already
+    applied the missing codes (only a treatment's "no" is left to read)."""
     kind = CANONICAL.get(column, "text")
     if kind == "id":
         return (text, V.VALUE) if text and tables.missing_kind(text) != V.UNKNOWN else (None, V.UNKNOWN)
-    missing = V.missing_kind(text, treatment=kind == "treatment")
+    if checked:
+        missing = V.NOT_PERFORMED if kind == "treatment" and text.strip().lower() in V.NOT_GIVEN else None
+    else:
+        missing = V.missing_kind(text, treatment=kind == "treatment")
     if kind == "outcome" and missing is None:
         months, event = V.parse_outcome(text)
         return (months, event), V.VALUE

@@ -23,7 +23,7 @@ NOT_APPLICABLE = tables.NOT_APPLICABLE
 NO_DETAILS = tables.NO_DETAILS
 
 # "no"/"none" in a treatment column means the treatment was not given.
-_NOT_GIVEN = {"no", "none", "0"}
+NOT_GIVEN = {"no", "none", "0"}
 
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
@@ -51,7 +51,7 @@ def missing_kind(text: str, treatment: bool = False) -> str | None:
     """The missing kind of a cell, or None when it holds a value (the tokens every
     plugin reads: rinec_report.tables.missing_kind)."""
     kind = tables.missing_kind(text)
-    if kind is None and treatment and text.strip().lower() in _NOT_GIVEN:
+    if kind is None and treatment and text.strip().lower() in NOT_GIVEN:
         return NOT_PERFORMED
     return kind
 
