@@ -581,7 +581,7 @@ def convert_column(
 
 def warn_bad_cells(column: str, bad: list[tuple[int, str, str]], what: str = "value") -> None:
     quoted = "; ".join(f"row {line}: {cell!r}" for line, cell, _ in bad[:QUOTED_CELLS])
-    more = f" and {len(bad) - QUOTED_CELLS} more" if len(bad) > QUOTED_CELLS else ""
+    more = f"; {QUOTED_CELLS} of {len(bad)} shown" if len(bad) > QUOTED_CELLS else ""
     reason = bad[0][2]
     warnings.warn(
         f"column {column!r}: {len(bad)} cell(s) could not be read as a {what} and are left "

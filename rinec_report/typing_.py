@@ -260,7 +260,7 @@ def _check_range(name: str, values: list[Any], kinds: list[str | None], cells: l
         values[r] = None
         kinds[r] = missing.UNKNOWN
     quoted = "; ".join(f"row {lines[r]}: {cells[r]!r}" for r in out[:tables.QUOTED_CELLS])
-    more = f" and {len(out) - tables.QUOTED_CELLS} more" if len(out) > tables.QUOTED_CELLS else ""
+    more = f"; {tables.QUOTED_CELLS} of {len(out)} shown" if len(out) > tables.QUOTED_CELLS else ""
     warnings.warn(
         f"column {name!r}: {len(out)} value(s) outside the plausible range {low:g} to {high:g} are left "
         f"missing ({quoted}{more})",

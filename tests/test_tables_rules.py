@@ -319,3 +319,26 @@ def test_the_run_log_keeps_a_count_equal_to_an_integer_patient_id(tmp_path: Path
     report = rinec_report.run(run, outdir=tmp_path / "out", plugins=("cohort",), force=True)
     lines = message_lines(report, verbose=False)
     assert any("column 'age': 3 cell(s) could not be read as a number" in line for line in lines), lines
+
+
+def test_the_ihc_and_custom_readers_state_their_columns(tmp_path: Path) -> None:
+    from rinec_plugins.custom.parse import read_table as read_custom
+    from rinec_plugins.ihc.parse import parse_file
+
+    ihc = write_table(tmp_path / "ihc.csv", [
+        ["Case", "Specimen", "SYN", "comments"], ["P1", "biopsy", "2/60%", "x"], ["P2", "biopsy", "3/90%", ""]])
+    with account.recording("ihc.csv") as ledger:
+        parse_file(str(ihc), {})
+    got = ledger.files["ihc.csv"]
+    assert (got.rows_read, got.rows_used) == (2, 2)
+    assert got.columns["Case"] == account.ColumnUse("field", "patient_id")
+    assert got.columns["SYN"] == account.ColumnUse("field", "marker")
+    assert got.columns["comments"].role == "ignored"
+    custom = tmp_path / "plot.tsv"
+    custom.write_text("gene\tvalue\nTP53\t.\nKRAS\t2\n")
+    with account.recording("plot.tsv") as ledger:
+        frame = read_custom(str(custom), "plot.tsv")["frame"]
+    assert ledger.files["plot.tsv"].rows_read == 2
+    assert ledger.files["plot.tsv"].columns["value"].role == "extra"
+    # '.' is missing in every reader: the column stays numeric.
+    assert frame["value"].isna().tolist() == [True, False] and frame["value"].dtype.kind == "f"

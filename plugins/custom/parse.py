@@ -138,6 +138,11 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
     names = [str(c).strip() for c in frame.columns]
     frame = pd.DataFrame(columns, index=frame.index)
     frame.columns = names  # positions as keys above: two headers may strip to one name
+    from rinec_report import account
+
+    account.rows(read=len(frame), used=len(frame))
+    for name in names:
+        account.column(name, "extra")  # a custom table is drawn as it is
     return {"kind": "table", "relpath": relpath, "stem": _stem(p), "settings": settings(found, relpath),
             "frame": frame}
 

@@ -93,6 +93,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     for needed in ("patient_id", "specimen"):
         if needed not in roles:
             raise InputError(f"no '{needed}' column (found: {widths.listed(frame.columns)})")
+    marker_columns: list[str] = []
     if "marker" in roles:
         readings = _long_readings(frame, roles, bands)
     else:
@@ -114,7 +115,25 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     _refuse_repeated(readings)
     declared = frame[roles["specimen_type"]] if "specimen_type" in roles else None
     readings["specimen_type"] = _specimen_types(readings, declared, options["specimen_types"], roles["specimen"])
+    _state(frame, roles, marker_columns, readings)
     return to_frame(readings.drop(columns="row").reset_index(drop=True))
+
+
+def _state(frame: pd.DataFrame, roles: dict[str, str], markers: list[str], readings: pd.DataFrame) -> None:
+    """The account: the rows that gave a reading, and every column's use."""
+    from rinec_report import account
+
+    by_column = {column: role for role, column in roles.items()}
+    for column in frame.columns:
+        if column in by_column:
+            account.column(column, "field", as_field=by_column[column])
+        elif column in markers:
+            account.column(column, "field", as_field="marker")
+        else:
+            account.column(column, "ignored", reason="not a marker nor a reading's column")
+    used = int(readings["row"].nunique()) if len(readings) else 0
+    account.rows(read=len(frame), used=used)
+    account.dropped("no reading", len(frame) - used)
 
 
 def _refuse_repeated(readings: pd.DataFrame) -> None:
