@@ -342,3 +342,15 @@ def test_the_ihc_and_custom_readers_state_their_columns(tmp_path: Path) -> None:
     assert ledger.files["plot.tsv"].columns["value"].role == "extra"
     # '.' is missing in every reader: the column stays numeric.
     assert frame["value"].isna().tolist() == [True, False] and frame["value"].dtype.kind == "f"
+
+
+def test_the_ihc_reader_applies_the_configs_missing_codes(tmp_path: Path) -> None:
+    from rinec_plugins.ihc.parse import parse_file
+
+    ihc = write_table(tmp_path / "ihc.csv", [["Case", "Specimen", "SYN", "CD56"], ["P1", "biopsy", "2/60%", "pending"]])
+    with pytest.warns(InputWarning, match="pending"):
+        parse_file(str(ihc), {})  # 'pending' is no reading: warned about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = parse_file(str(ihc), {"missing_values": ["pending"]})  # a missing cell: no warning
+    assert list(scores["marker"]) == ["SYN"]

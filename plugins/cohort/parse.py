@@ -283,19 +283,6 @@ _WHAT = {"number": "number", "date": "date", "event": "event", "outcome": "time 
          "yesno": "yes or no"}
 
 
-def check_duplicates(ids: list[str], lines: list[int] | None = None) -> None:
-    """Refuse a list of ids that repeats one: the count and the first five, with their rows."""
-    seen: dict[str, list[int]] = {}
-    for i, pid in enumerate(ids):
-        seen.setdefault(pid, []).append(lines[i] if lines else i + 1)
-    dups = {pid: where for pid, where in seen.items() if len(where) > 1}
-    if dups:
-        shown = list(dups.items())[:collapse.NAMED_IDS]
-        what = "; ".join(
-            f"{pid!r} (rows {', '.join(map(str, where))})" if lines else repr(pid) for pid, where in shown)
-        raise InputError(f"{len(dups)} duplicate patient id(s): {what} ({len(shown)} of {len(dups)} shown)")
-
-
 def read_cell(column: str, text: str, date_format: str = "auto", checked: bool = False) -> tuple[Any, str]:
     """One cell of ``column`` as (value, kind); ``checked``: the core's pass already
     applied the missing codes (only a treatment's "no" is left to read)."""

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rinec_report import InputError, InputWarning, headers, tables, widths
+from rinec_report import InputError, InputWarning, headers, missing, tables, widths
 
 from . import scoring
 from .names import NEC, NPC, MarkerNames, specimen_type
@@ -82,7 +82,7 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """Scored readings (the ``ihc_scores`` columns) from a table of strings."""
     bands = scoring.Bands.from_options(options)
     try:
-        synonyms = headers.synonyms(headers.check_synonyms_option(options.get("synonyms"), "ihc"))
+        synonyms = headers.synonyms(headers.check_synonyms_option(options["synonyms"], "ihc"))
     except ValueError as err:
         raise InputError(str(err)) from None
     roles: dict[str, str] = {}
@@ -494,4 +494,10 @@ def parse_file(path: str | Path, options: dict[str, Any]) -> pd.DataFrame:
     widths.check_width(len(frame.columns))
     if frame.empty:
         raise InputError("no readings (the table is empty)")
+    extra = missing.extra_codes(options["missing_values"])
+    if extra:
+        # The config's own missing codes, blanked before any cell is read (the shipped
+        # codes are read as missing wherever a cell is).
+        frame = frame.map(lambda cell: "" if missing.missing_kind(cell, extra) == missing.UNKNOWN
+                          and missing.missing_kind(cell) is None else cell)
     return parse_frame(frame, options)
