@@ -152,7 +152,7 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     rows: list[dict[str, Any]] = []
     kinds: list[dict[str, str]] = []
     lines: list[int] = []
-    unnamed = 0
+    unnamed: list[int] = []  # rows with values and no patient id
     for r, line in enumerate(table.lines):
         values: dict[str, Any] = {}
         missing: dict[str, str] = {}
@@ -166,15 +166,13 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
         if values.get("patient_id") is None:
             if not any(v is not None for v in values.values()):
                 continue
-            unnamed += 1
-            if unnamed == 1:
-                first_unnamed = line
+            unnamed.append(line)
             continue
         rows.append(values)
         kinds.append(missing)
         lines.append(line)
     if unnamed:
-        raise InputError(f"row {first_unnamed}: no patient id ({unnamed} row(s) have values but no patient id)")
+        raise InputError(f"row {unnamed[0]}: no patient id ({len(unnamed)} row(s) have values but no patient id)")
     if not rows:
         raise InputError("the clinical table has a header but no patients")
     _state(typed, mapping, headers, len(rows))
