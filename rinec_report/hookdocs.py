@@ -84,8 +84,10 @@ def _write_option_tables() -> None:  # pragma: no cover - a maintainer's command
 
     docs = Path(__file__).resolve().parents[1] / "docs" / "plugins"
     for page in sorted(docs.glob("*.md")):
-        module = importlib.import_module(f"rinec_plugins.{page.stem}")
         text = page.read_text(encoding="utf-8")
+        if OPTIONS_BEGIN not in text:  # a page of no plugin's (synonyms.md)
+            continue
+        module = importlib.import_module(f"rinec_plugins.{page.stem}")
         page.write_text(with_option_table(text, option_table(module)), encoding="utf-8")
 
 

@@ -468,7 +468,7 @@ class _Capture(logging.Handler):
 
 def message_lines(report: Report, verbose: bool) -> list[str]:
     """One line per warning and error; patient and sample ids masked unless ``verbose``."""
-    from .deidentify import Pseudonyms
+    from .logmask import LogPseudonyms as Pseudonyms
 
     mask = Pseudonyms()
     if not verbose:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
-import functools
 import io
 import math
 import re
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import collector
+from . import collector, missing
 from .model import InputError, InputWarning
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -392,53 +391,25 @@ def _header_row(grid: list[list[str]]) -> int:
 
 # ------------------------------------------------------------------ cell vocabulary
 
-UNKNOWN = "unknown"
-NOT_PERFORMED = "not performed"
-NOT_APPLICABLE = "not applicable"
-NO_DETAILS = "no details"
-
-# cBioPortal's tokens first, then what spreadsheets and R write.
-_UNKNOWN_TOKENS = {
-    "", "[not available]", "[unknown]", "[not evaluated]", "[discrepancy]", "[not reported]",
-    "[missing]", "na", "n/a", "n.a.", "nan", "nat", "null", "none recorded", "unknown", "unk",
-    "?", "not known", "missing", "not available", "not reported", "#n/a", "nr",
-}
-_NOT_APPLICABLE_TOKENS = {"[not applicable]", "not applicable", "n/app"}
-# The study's "-" (also the en and em dash Excel substitutes) means "not performed".
-_NOT_PERFORMED_TOKENS = {"-", "\u2013", "\u2014", "\u2212", "not performed", "not done", "not given", "nd"}
-_NO_DETAILS = re.compile(r"^(yes\s*)?[(\[]?\s*\*\s*[)\]]?$")
+# The one list of missing codes lives in rinec_report.missing (data/missing_values.yaml);
+# these names stay for the readers that import them from here.
+UNKNOWN = missing.UNKNOWN
+NOT_PERFORMED = missing.NOT_PERFORMED
+NOT_APPLICABLE = missing.NOT_APPLICABLE
+NO_DETAILS = missing.NO_DETAILS
 
 
-def missing_kind(text: str) -> str | None:
+def missing_kind(text: str, extra: frozenset[str] = frozenset()) -> str | None:
     """The kind of missing value a cell holds, or None when it holds a value.
 
-    Kinds stay apart: "not performed" ('-') is not "unknown" (blank, NA,
+    Kinds stay apart: "not performed" ('-') is not "unknown" (blank, NA, '.',
     cBioPortal's [Not Available]), nor "not applicable", nor "no details" ('*':
     performed, details not recorded)."""
-    return _missing_kind(str(text))
+    return missing.missing_kind(text, extra)
 
 
-# Clinical columns repeat a handful of values over thousands of rows.
-@functools.lru_cache(maxsize=1 << 16)
-def _missing_kind(text: str) -> str | None:
-    low = " ".join(text.split()).lower()
-    if low in _UNKNOWN_TOKENS:
-        return UNKNOWN
-    if low in _NOT_APPLICABLE_TOKENS:
-        return NOT_APPLICABLE
-    if low in _NOT_PERFORMED_TOKENS:
-        return NOT_PERFORMED
-    if _NO_DETAILS.match(low):
-        return NO_DETAILS
-    return None
-
-
-def is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return missing_kind(str(value)) is not None
+def is_missing(value: Any, extra: frozenset[str] = frozenset()) -> bool:
+    return missing.is_missing(value, extra)
 
 
 _EVENT_WORDS = {
@@ -610,7 +581,7 @@ def convert_column(
 
 def warn_bad_cells(column: str, bad: list[tuple[int, str, str]], what: str = "value") -> None:
     quoted = "; ".join(f"row {line}: {cell!r}" for line, cell, _ in bad[:QUOTED_CELLS])
-    more = f" and {len(bad) - QUOTED_CELLS} more" if len(bad) > QUOTED_CELLS else ""
+    more = f"; {QUOTED_CELLS} of {len(bad)} shown" if len(bad) > QUOTED_CELLS else ""
     reason = bad[0][2]
     warnings.warn(
         f"column {column!r}: {len(bad)} cell(s) could not be read as a {what} and are left "

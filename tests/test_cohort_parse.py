@@ -127,11 +127,12 @@ def test_cbioportal_status_columns(tmp_path: Path) -> None:
 
 
 def test_missing_patient_column_names_found_and_expected(tmp_path: Path) -> None:
-    path = write_table(tmp_path / "clinical.csv", [["Case", "Age"], ["A", "50"]])
+    # ("Case" is a patient id in the shared synonym table, as the IHC reader always read it.)
+    path = write_table(tmp_path / "clinical.csv", [["Name", "Age"], ["A", "50"]])
     with pytest.raises(InputError) as err:
         parse_clinical(str(path), {})
     message = str(err.value)
-    assert "columns found: 'Case', 'Age'" in message
+    assert "columns found: 'Name', 'Age'" in message
     assert "expected 'patient_id'" in message and "cohort: columns:" in message
     assert "\n" not in message
 
@@ -169,17 +170,26 @@ def test_bad_number_costs_the_cell_and_names_row_and_column(tmp_path: Path) -> N
     assert [r["age"] for r in parsed.rows] == [None, 61]
 
 
-def test_duplicate_ids_are_an_error_naming_them(tmp_path: Path) -> None:
+def test_duplicate_rows_of_a_patient_are_merged_or_their_conflict_named(tmp_path: Path) -> None:
+    # Two rows of one patient: merged when they agree (a value beside a blank agrees);
+    # a conflict is named with its column and a count, and the first row's value kept.
     path = write_table(tmp_path / "clinical.csv", [
-        ["patient_id", "age"], ["A", "1"], ["B", "2"], ["A", "3"], ["C", "4"]])
-    with pytest.raises(InputError, match=r"duplicate patient ids: 'A' \(rows 2, 4\)"):
-        parse_clinical(str(path), {})
+        ["patient_id", "age", "sex"], ["A", "1", ""], ["B", "2", "F"], ["A", "3", "M"], ["C", "4", "F"]])
+    with pytest.warns(InputWarning, match=r"1 patient\(s\) have more than one row \('A'; 1 of 1 shown\); "
+                      r"their rows disagree in 'age' \(1 patient\(s\)\): the first row's value is kept"):
+        parsed = parse_clinical(str(path), {})
+    assert [r["patient_id"] for r in parsed.rows] == ["A", "B", "C"]
+    assert parsed.rows[0]["age"] == 1 and parsed.rows[0]["sex"] == "male"
+    same = write_table(tmp_path / "same.csv", [["patient_id", "age"], ["A", "1"], ["A", "1"]])
+    with pytest.warns(InputWarning, match="their rows agree and are merged"):
+        assert len(parse_clinical(str(same), {}).rows) == 1
 
 
 def test_ids_made_duplicate_by_the_patients_mapping(tmp_path: Path) -> None:
     path = write_table(tmp_path / "clinical.csv", [["patient_id"], ["A"], ["a-1"]])
-    with pytest.raises(InputError, match="duplicate patient ids: 'A'"):
-        build_cohort(path, {}, {"patients": {"a-1": "A"}})
+    cohort = build_cohort(path, {}, {"patients": {"a-1": "A"}})
+    assert list(cohort.patients["patient_id"]) == ["A"]
+    assert any("1 patient(s) have more than one row ('A'" in p for p in cohort.problems)
 
 
 def test_impossible_order_is_a_problem_not_an_error(tmp_path: Path) -> None:

@@ -104,12 +104,13 @@ class _OtherPlugin:
 def test_bad_clinical_table_is_an_error_and_others_render(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    write_table(run_dir / "clinical.csv", [["patient_id", "age"], ["A", "50"], ["A", "60"]])
+    # (Two rows of one patient are merged now, not refused: a row with values and no id is.)
+    write_table(run_dir / "clinical.csv", [["patient_id", "age"], ["A", "50"], ["", "60"]])
     (run_dir / "x.other").write_text("x")
     report = rinec_report.run(run_dir, outdir=tmp_path / "out", plugins=("cohort", "other"),
                               extra_plugins={"other": _OtherPlugin()}, force=True)
     errors = [m for m in report.errors if m.plugin == "cohort"]
-    assert errors and "duplicate patient ids: 'A' (rows 2, 3)" in errors[0].text
+    assert errors and "row 3: no patient id (1 row(s) have values but no patient id)" in errors[0].text
     assert errors[0].file == "clinical.csv"
     assert report.exit_status == 1
     assert any(p == "other" for p, _ in report.sections)

@@ -132,7 +132,9 @@ def test_nonsense_outcome_is_refused() -> None:
 
 def test_numbers_in_clinical_cells() -> None:
     assert V.parse_number("GTV 70 Gy") == 70
-    assert V.parse_number("35F") == 35
+    # A number is never pulled out of a text: '35F' (age and sex run together) is not 35.
+    with pytest.raises(ValueError, match="'35F' is not a number"):
+        V.parse_number("35F")
     with pytest.raises(ValueError, match="'sixty' is not a number"):
         V.parse_number("sixty")
 
@@ -155,5 +157,8 @@ def test_configured_column_that_is_absent_is_named() -> None:
 
 
 def test_two_headers_for_one_column_are_refused() -> None:
-    with pytest.raises(ValueError, match="'Patient' and 'patient_id' both read as 'patient_id'"):
-        map_columns(["Patient", "patient_id"], None)
+    # Two synonyms of one column: neither is the column's own name.
+    with pytest.raises(ValueError, match="'Patient' and 'Subject ID' both read as 'patient_id'"):
+        map_columns(["Patient", "Subject ID"], None)
+    # The column's own name wins over a synonym, which keeps its own name.
+    assert map_columns(["Patient", "patient_id"], None) == {0: "patient", 1: "patient_id"}

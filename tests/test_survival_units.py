@@ -75,9 +75,9 @@ def test_read_table_finds_endpoints_and_units(tmp_path: Path) -> None:
 
 
 def test_read_table_errors_name_what_is_wrong(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"no 'patient_id' column; found columns: id, os_months"):
-        read_table(_write(tmp_path, "id\tos_months\nA\t3\n"), OPTIONS)
-    with pytest.raises(InputError, match="duplicate patient ids: A"):
+    with pytest.raises(InputError, match=r"no 'patient_id' column; found columns: name, os_months"):
+        read_table(_write(tmp_path, "name\tos_months\nA\t3\n"), OPTIONS)
+    with pytest.raises(InputError, match=r"1 duplicate patient id\(s\): A \(1 of 1 shown\)"):
         read_table(_write(tmp_path, "patient_id\tos_months\tos_event\nA\t3\t1\nA\t4\t0\n"), OPTIONS)
     with pytest.raises(InputError, match="marked censored"):
         read_table(_write(tmp_path, "patient_id\tos_months\tos_event\nA\t3+\t1\n"), OPTIONS)

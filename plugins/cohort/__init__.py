@@ -15,7 +15,9 @@ from rinec_report import Option, Pattern, hookimpl
 
 @hookimpl
 def rinec_options() -> list[Option]:
-    return [
+    from rinec_report.typing_ import options as table_options
+
+    return [*table_options(),
         Option("columns", "dict[str,str]", {},
                "Canonical column -> the header your table uses, e.g. `{patient_id: Patient}`.", scope="run"),
         Option("types", "dict[str,str]", {},

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from rinec_report import headers
 from rinec_report.widths import listed
 
 # kind: id, samples, number, sex, date, event, outcome (months, possibly "9 m, died"),
@@ -56,24 +55,10 @@ ENDPOINTS = ("os", "pfs", "dfs", "dss")
 # that kind of study unless the config says otherwise (cohort: profile).
 SECOND_CANCER = tuple(c for c in CANONICAL if c.startswith(("npc_", "nec_")))
 
-# Names other tools write for the same thing (cBioPortal, common spreadsheets). Keys
-# are normalised header names.
-ALIASES: dict[str, str] = {
-    "patient": "patient_id",
-    "patientid": "patient_id",
-    "sample": "sample_id",
-    "samples": "sample_id",
-    "sample_ids": "sample_id",
-    "gender": "sex",
-    "os_status": "os_event",
-    "pfs_status": "pfs_event",
-    "os_time_months": "os_months",
-    "pfs_time_months": "pfs_months",
-    "dfs_status": "dfs_event",
-    "dss_status": "dss_event",
-    "date_of_diagnosis": "diagnosis_date",
-    "diagnosis_date": "diagnosis_date",
-}
+# Synonym-table fields (rinec_report/data/synonyms.yaml) -> the cohort's columns, where
+# their names differ: the table's time fields are the cohort's months (a time in days is
+# converted, its unit read from the header).
+FIELDS = {"os_time": "os_months", "pfs_time": "pfs_months", "dfs_time": "dfs_months", "dss_time": "dss_months"}
 
 LABELS: dict[str, str] = {
     "patient_id": "Patient",
@@ -180,47 +165,67 @@ GENERIC_GROUPS: list[tuple[str, list[str]]] = [
 
 
 def normalise(name: object) -> str:
-    """Header name as matched: lower case, any run of other characters read as '_'.
-
-    Spaces, dots and hyphens must read as underscores; parentheses and slashes too,
-    so that a spreadsheet's "PFS (months)" finds pfs_months.
-    """
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+    """Header name as matched (rinec_report.headers.normalise, shared by every reader):
+    lower case, any run of other characters read as '_', so that a spreadsheet's
+    "PFS (months)" finds pfs_months."""
+    return headers.normalise(name)
 
 
-def map_columns(headers: list[str], configured: dict[str, str] | None) -> dict[int, str]:
-    """Column index -> canonical (or normalised extra) name.
+def map_columns(headers_written: list[str], configured: dict[str, str] | None,
+                synonyms: headers.Synonyms | None = None) -> dict[int, str]:
+    """Column index -> canonical (or the synonym table's field, or the normalised
+    header) name.
 
-    Raises ValueError with a one-line message when two headers claim one name or
-    a configured column is not in the file.
+    A header spelt as the column's own name wins over a synonym claiming the same
+    column (the synonym's header stays a column of its own). Raises ValueError with a
+    one-line message when two synonyms claim one name or a configured column is not
+    in the file.
     """
     configured = configured or {}
+    synonyms = synonyms or headers.synonyms()
     by_header: dict[str, str] = {}
     for canonical, header in configured.items():
         if canonical not in CANONICAL:
             known = ", ".join(CANONICAL)
             raise ValueError(f"cohort: columns: {canonical!r} is not a clinical column ({known})")
         by_header[normalise(header)] = canonical
-    normalised = [normalise(h) for h in headers]
+    normalised = [normalise(h) for h in headers_written]
     known = set(normalised)
     missing = [f"{header!r}" for header in configured.values() if normalise(header) not in known]
     if missing:
-        found = listed(headers)
+        found = listed(headers_written)
         raise ValueError(
             f"configured column {', '.join(missing)} not found; columns found: {found}"
         )
     out: dict[int, str] = {}
     claimed: dict[str, int] = {}
+    exact: set[str] = set()
     for i, name in enumerate(normalised):
         if not name:
             continue
-        target = by_header.get(name) or (name if name in CANONICAL else ALIASES.get(name, name))
+        target = by_header.get(name)
+        own = target is not None or name in CANONICAL
+        if target is None and name in CANONICAL:
+            target = name
+        if target is None:
+            match = synonyms.match(headers_written[i])
+            target = FIELDS.get(match.field, match.field) if match else name
         if target in claimed:
-            first = headers[claimed[target]]
-            raise ValueError(
-                f"columns {first!r} and {headers[i]!r} both read as {target!r}; "
-                "rename one or map it with cohort: columns:"
-            )
+            if own and target not in exact:
+                # The column's own name wins; the synonym's header keeps its name.
+                j = claimed[target]
+                out[j] = normalised[j]
+                claimed[normalised[j]] = j
+            elif not own and target in exact:
+                target = name
+            else:
+                first = headers_written[claimed[target]]
+                raise ValueError(
+                    f"columns {first!r} and {headers_written[i]!r} both read as {target!r}; "
+                    "rename one or map it with cohort: columns:"
+                )
+        if own:
+            exact.add(target)
         claimed[target] = i
         out[i] = target
     return out

@@ -8,12 +8,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from rinec_report import collapse
 from rinec_report.model import InputError
 from rinec_report.widths import listed
 
 from . import values as V
 from .columns import CANONICAL, ENDPOINTS, SECOND_CANCER
-from .parse import ClinicalFile, check_duplicates
+from .parse import ClinicalFile
 
 MET, NOT_MET, UNKNOWN = "met", "not met", "unknown"
 RIN_COLUMNS = ["rin_prior_rt_in_field", "rin_latency", "rin_histology"]
@@ -36,6 +37,8 @@ class Cohort:
     labels: dict[str, str] = field(default_factory=dict)  # extra column -> display name
     types: dict[str, str] = field(default_factory=dict)  # extra column -> number, category, ...
     endpoints: list[str] = field(default_factory=lambda: ["os", "pfs"])
+    samples: list[dict[str, Any]] = field(default_factory=list)  # one row per sample, when a file has them
+    sample_rules: dict[str, str] = field(default_factory=dict)  # column -> how samples make the patient's value
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def build(
 ) -> Cohort:
     import pandas as pd
 
-    rows, kinds, columns = _merge_files(files, patients)
+    rows, kinds, columns, samples, rules, merge_problems = _merge_files(files, patients)
     named = set(columns)  # looked up per canonical column
     endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in named)
     settings = _settings(options, endpoints)
@@ -61,6 +64,9 @@ def build(
     cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
                     survival_rule="", latency_threshold=settings.threshold, profile=profile,
                     endpoints=list(endpoints))
+    cohort.problems += merge_problems
+    cohort.samples = samples
+    cohort.sample_rules = rules
     for f in files:
         for column, label in f.labels.items():
             cohort.labels.setdefault(column, label)
@@ -109,8 +115,10 @@ def _floats(values: list[Any]) -> Any:
 
 def _merge_files(
     files: list[ClinicalFile], patients: Any
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[str]]:
-    """Every file's rows, patient ids as the core's resolver names them."""
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]], list[str], list[dict[str, Any]], dict[str, str],
+           list[str]]:
+    """Every file's rows, patient ids as the core's resolver names them; with the samples,
+    the rules that made patients' values from them, and what was merged."""
     rows: list[dict[str, Any]] = []
     kinds: dict[str, dict[str, str]] = {}
     # A dict as an ordered set: a list's membership test made the merge quadratic in the columns.
@@ -124,12 +132,23 @@ def _merge_files(
             rows.append(row)
             kinds[row["patient_id"]] = dict(missing)
         columns.update(dict.fromkeys(f.columns))
-    _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, patients)
-    check_duplicates([r["patient_id"] for r in rows])
+    merged = collapse.merge_rows(rows, list(range(len(rows))))
+    problems: list[str] = []
+    if merged.duplicated:
+        # Two files (or the patients mapping) naming one patient twice: merged as one file's
+        # duplicate rows are, and said.
+        problems.append(f"clinical tables: {merged.message()}")
+        first: dict[str, dict[str, str]] = {}
+        for row in rows:
+            first.setdefault(row["patient_id"], kinds.get(row["patient_id"], {}))
+        rows = merged.rows
+        for row in rows:
+            kinds[row["patient_id"]] = {c: k for c, k in first[row["patient_id"]].items() if row.get(c) is None}
+    samples, rules = _add_sample_files([f for f in files if f.kind == "samples"], rows, kinds, columns, patients)
     for row in rows:
         own = [s.strip() for s in (row.get("sample_id") or "").split(";")]
         row["sample_id"] = ";".join(s for s in dict.fromkeys(own) if s) or None
-    return rows, kinds, list(columns)
+    return rows, kinds, list(columns), samples, rules, problems
 
 
 def _add_sample_files(
@@ -138,40 +157,54 @@ def _add_sample_files(
     kinds: dict[str, dict[str, str]],
     columns: dict[str, None],
     patients: Any,
-) -> None:
-    """cBioPortal's sample files: each sample joins its patient's ``sample_id``; a
-    sample attribute becomes a patient column (its distinct values joined with '; '
-    when a patient's samples differ); patients only the sample file names are added."""
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """cBioPortal's sample files (and tables with one row per sample): each sample joins
+    its patient's ``sample_id``; a sample attribute becomes a patient column by the one
+    rule every plugin follows (rinec_report.collapse: numbers the maximum, texts the
+    sorted set of distinct values); patients only the sample file names are added.
+
+    Returns the samples, one row each (sample_id, patient_id and their own values), and
+    the rule of each column summarised from samples."""
     by_id = {r["patient_id"]: r for r in rows}
+    samples: list[dict[str, Any]] = []
+    gathered: dict[str, dict[str, list[Any]]] = {}  # patient -> column -> samples' values
     for f in files:
         for row, missing in zip(f.rows, f.kinds, strict=True):
             pid = patients.canonical(str(row["patient_id"]))
+            samples.append({**row, "patient_id": pid})
             target = by_id.get(pid)
             if target is None:
                 target = by_id[pid] = {"patient_id": pid}
                 rows.append(target)
                 kinds[pid] = {}
+            own = gathered.setdefault(pid, {})
             for column, value in row.items():
                 if column == "patient_id":
                     continue
                 if column == "sample_id":
-                    own = [s for s in (target.get("sample_id") or "").split(";") if s]
-                    target["sample_id"] = ";".join(dict.fromkeys([*own, str(value)]))
+                    ids = [s for s in (target.get("sample_id") or "").split(";") if s]
+                    target["sample_id"] = ";".join(dict.fromkeys([*ids, str(value)]))
                     continue
                 if value is None:
                     if target.get(column) is None and column in missing:
                         kinds[pid].setdefault(column, missing[column])
                     continue
-                old = target.get(column)
-                if old is None:
-                    target[column] = value
-                    kinds[pid].pop(column, None)
-                elif value not in str(old).split("; ") and isinstance(old, str):
-                    target[column] = f"{old}; {value}"
+                own.setdefault(column, []).append(value)
         columns.update(dict.fromkeys(f.columns))
+    rules: dict[str, str] = {}
+    for pid, by_column in gathered.items():
+        target = by_id[pid]
+        for column, values in by_column.items():
+            # The patient file's own value stands; the samples fill what it lacks.
+            if target.get(column) is None:
+                target[column] = collapse.patient_value(values)
+                kinds[pid].pop(column, None)
+                if len(values) > 1:
+                    rules.setdefault(column, collapse.rule_of(values))
     for row in rows:
         for column in columns:
             row.setdefault(column, None)
+    return samples, rules
 
 
 def _preset_gaps(columns: Collection[str], files: list[ClinicalFile]) -> list[str]:

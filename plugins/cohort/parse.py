@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rinec_report import tables, widths
+from rinec_report import collapse, tables, typing_, widths
+from rinec_report import headers as headers_
 from rinec_report.model import InputError
 
 from . import values as V
-from .columns import ALIASES, CANONICAL, map_columns, normalise
-from .types import column_type, convert_extra
+from .columns import CANONICAL, map_columns, normalise
+from .types import TYPES
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ClinicalFile:
     kind: str = "patients"
     samples: list[tuple[str, str]] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # column -> the header as written
+    units: dict[str, str] = field(default_factory=dict)  # column -> the unit its header gives
 
 
 @dataclass
@@ -64,20 +66,15 @@ def parse_meta_study(path: str) -> StudyMeta:
     return StudyMeta(fields.get("name") or None, fields.get("description") or None)
 
 
-def _cbioportal_header(table: tables.TextTable) -> tuple[dict[str, str], dict[str, str]]:
-    """Display names and datatypes from cBioPortal's first '#' lines (names,
-    descriptions, datatypes, priorities), by column; empty for other files."""
-    comments = table.comments
-    if len(comments) < 3:
-        return {}, {}
-    rows = [c.split("\t") for c in comments[:3]]
-    if not all(len(r) == len(table.header) for r in rows):
-        return {}, {}
-    names = dict(zip(table.header, (n.strip() for n in rows[0]), strict=True))
-    kinds = {"NUMBER": "number", "STRING": "category", "BOOLEAN": "category"}
-    types = {h: kinds[t.strip().upper()] for h, t in zip(table.header, rows[2], strict=True)
-             if t.strip().upper() in kinds}
-    return names, types
+# The cohort's kinds -> the core's types; the others are read here from the column's text.
+_CORE_TYPES = {"number": "number", "date": "date"}
+
+
+def _mapping(headers: list[str], options: dict[str, Any], synonyms: headers_.Synonyms) -> dict[int, str]:
+    try:
+        return map_columns(headers, options["columns"], synonyms)
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
@@ -92,53 +89,70 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     headers = table.header
     widths.check_width(len(headers))
     try:
-        mapping = map_columns(headers, options["columns"])
+        synonyms = headers_.synonyms(headers_.check_synonyms_option(options["synonyms"], "cohort"))
     except ValueError as err:
         raise InputError(str(err)) from None
+    mapping = _mapping(headers, options, synonyms)
     names = {mapping[i]: headers[i] for i in mapping}
-    # cBioPortal's sample file: one sample per row (SAMPLE_ID, PATIENT_ID), not a
-    # patient row with a list of samples.
-    # The old single-file format (data_clinical.txt) is one row per sample too: patient
-    # ids repeat beside distinct sample ids.
-    is_sample_file = "sample_id" in names and "patient_id" in names and (
-        "sample" in Path(path).name.lower() or _repeats(table, headers.index(names["patient_id"])))
     if "patient_id" not in names:
         found = widths.listed(h for h in headers if h) or "none"
-        aliases = [a for a, c in ALIASES.items() if c == "patient_id"]
+        aliases = [a for a in synonyms.spellings("patient_id") if a != "patient_id"][:8]
         raise InputError(
             f"no patient_id column; columns found: {found}; expected 'patient_id' "
             f"(or {', '.join(repr(a) for a in aliases)}), or name yours in the config: "
             "cohort: columns: {patient_id: \"<your column>\"}"
         )
-    cbio_labels, cbio_types = _cbioportal_header(table)
+    # cBioPortal's sample file: one sample per row (SAMPLE_ID, PATIENT_ID), not a
+    # patient row with a list of samples. The old single-file format (data_clinical.txt),
+    # or any table with a sample column, is one row per sample when patient ids repeat
+    # beside distinct sample ids.
+    is_sample_file = "sample_id" in names and (
+        "sample" in Path(path).name.lower() or _repeats(table, headers.index(names["patient_id"])))
     columns = [mapping[i] for i in sorted(mapping)]
     extra = [c for c in columns if c not in CANONICAL]
     configured_types = {normalise(k): str(v) for k, v in options["types"].items()}
+    for column, kind in configured_types.items():
+        if kind not in TYPES:
+            raise InputError(f"cohort: types: {column!r}: {kind!r} is not number, category, date or text")
     configured_labels = {normalise(k): str(v) for k, v in options["labels"].items()}
-    date_format = options["date_format"]
-
-    by_column = {c: [row[i] for row in table.rows] for i, c in mapping.items()}
+    # One typed pass in the core: the cohort's own columns typed as the cohort reads them,
+    # the others as the config, cBioPortal's header or their cells say.
+    wanted: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    for i, column in mapping.items():
+        if column in CANONICAL:
+            wanted[headers[i]] = _CORE_TYPES.get(CANONICAL[column], "text")
+            fields[headers[i]] = column
+        elif column in configured_types:
+            wanted[headers[i]] = configured_types[column]
+    typed = typing_.read_typed(path, table=table, synonyms=options["synonyms"],
+                               missing_values=options["missing_values"], types=wanted, fields=fields,
+                               date_format=options["date_format"])
+    by_header = {c.name: c for c in typed.columns}
     parsed: dict[str, list[tuple[Any, str]]] = {}
     labels: dict[str, str] = {}
     types: dict[str, str] = {}
+    units: dict[str, str] = {}
     for column in columns:
-        cells = by_column[column]
         header = names[column]
+        col = by_header[header]
         if column in CANONICAL and not (is_sample_file and column == "sample_id"):
-            parsed[column] = _canonical_column(column, header, cells, table.lines, date_format)
+            parsed[column] = _canonical_column(column, col, table.lines)
         else:
-            kind = configured_types.get(column) or cbio_types.get(header) or column_type(cells)
-            if kind not in ("number", "category", "date", "text"):
-                raise InputError(f"cohort: types: {column!r}: {kind!r} is not number, category, date or text")
-            parsed[column] = convert_extra(kind, header, cells, table.lines, date_format)
-            types[column] = kind
-        label = configured_labels.get(column) or cbio_labels.get(header)
+            parsed[column] = [(v, V.VALUE) if k is None else (None, k)
+                              for v, k in zip(col.values, col.kinds, strict=True)]
+            types[column] = col.type
+        if col.unit:
+            units[column] = col.unit
+        label = configured_labels.get(column) or typed.labels.get(header)
+        if not label and column not in CANONICAL and col.header.unit:
+            label = header  # "Weight loss (kg)": the unit stays in the label
         if label:
             labels[column] = label
-
     rows: list[dict[str, Any]] = []
     kinds: list[dict[str, str]] = []
     lines: list[int] = []
+    unnamed: list[int] = []  # rows with values and no patient id
     for r, line in enumerate(table.lines):
         values: dict[str, Any] = {}
         missing: dict[str, str] = {}
@@ -152,18 +166,58 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
         if values.get("patient_id") is None:
             if not any(v is not None for v in values.values()):
                 continue
-            raise InputError(f"row {line}: no patient id")
+            unnamed.append(line)
+            continue
         rows.append(values)
         kinds.append(missing)
         lines.append(line)
+    if unnamed:
+        raise InputError(f"row {unnamed[0]}: no patient id ({len(unnamed)} row(s) have values but no patient id)")
     if not rows:
         raise InputError("the clinical table has a header but no patients")
+    _state(typed, mapping, headers, len(rows))
     if is_sample_file:
         samples = [(str(r["sample_id"]), str(r["patient_id"])) for r in rows if r.get("sample_id")]
-        return ClinicalFile(columns, rows, kinds, lines, extra, labels, types, "samples", samples, names)
-    check_duplicates([r["patient_id"] for r in rows], lines)
+        return ClinicalFile(columns, rows, kinds, lines, extra, labels, types, "samples", samples, names, units)
+    rows, kinds, lines = merge_duplicates(rows, kinds, lines)
     return ClinicalFile(columns=columns, rows=rows, kinds=kinds, lines=lines, extra_columns=extra,
-                        labels=labels, types=types, headers=names)
+                        labels=labels, types=types, headers=names, units=units)
+
+
+def _state(typed: typing_.TypedTable, mapping: dict[int, str], headers: list[str], used: int) -> None:
+    from rinec_report import account
+
+    uses: dict[str, tuple[str, str | None]] = {}
+    for i, column in mapping.items():
+        uses[headers[i]] = ("field", column) if column in CANONICAL else ("extra", None)
+    typing_.state_columns(typed, uses)
+    account.rows(read=len(typed), used=used, unit="rows")
+    if len(typed) > used:
+        account.dropped("no patient id and no value", len(typed) - used)
+
+
+def merge_duplicates(
+    rows: list[dict[str, Any]], kinds: list[dict[str, str]], lines: list[int]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], list[int]]:
+    """Two rows of one patient merged when they agree; a conflict is warned about with
+    its columns and a count, and the first row's value kept (rinec_report.collapse)."""
+    if len({row["patient_id"] for row in rows}) == len(rows):
+        return rows, kinds, lines
+    merged = collapse.merge_rows(rows, lines)
+    import warnings
+
+    from rinec_report import account
+    from rinec_report.model import InputWarning
+
+    first_kinds: dict[Any, dict[str, str]] = {}
+    for row, missing in zip(rows, kinds, strict=True):
+        first_kinds.setdefault(row["patient_id"], missing)
+    out_kinds = [{c: k for c, k in first_kinds[row["patient_id"]].items() if row.get(c) is None}
+                 for row in merged.rows]
+    warnings.warn(merged.message(), InputWarning, stacklevel=2)
+    account.dropped("merged into an earlier row of the same patient", len(rows) - len(merged.rows))
+    account.rows(used=len(merged.rows))
+    return merged.rows, out_kinds, [where[0] for where in merged.lines]
 
 
 def _repeats(table: tables.TextTable, column: int) -> bool:
@@ -171,70 +225,72 @@ def _repeats(table: tables.TextTable, column: int) -> bool:
     return len(set(ids)) < len(ids)
 
 
-def _canonical_column(
-    column: str, header: str, cells: list[str], lines: list[int], date_format: str
-) -> list[tuple[Any, str]]:
-    """Every cell of a known column as (value, kind); unreadable cells become
-    unknown, with one warning for the column."""
+_DAYS = {"days": 1.0, "weeks": 7.0, "months": V.DAYS_PER_MONTH, "years": V.DAYS_PER_YEAR}
+
+
+def _canonical_column(column: str, col: typing_.TypedColumn, lines: list[int]) -> list[tuple[Any, str]]:
+    """Every cell of a cohort column as (value, kind): numbers and dates as the core
+    typed them, the cohort's vocabularies (outcome, event, sex, yes/no, treatment) read
+    here from the text; unreadable cells become unknown, with one warning for the column."""
     kind = CANONICAL[column]
-    if kind == "date":
-        try:
-            date_format = tables.column_date_format(cells, date_format)
-        except ValueError as err:
-            raise InputError(f"column {header!r}: {err}; set cohort: date_format") from None
+    if kind in _CORE_TYPES:
+        return [(v, V.VALUE) if k is None else (None, k) for v, k in zip(col.values, col.kinds, strict=True)]
+    if kind == "event" and _r_coding(col):
+        # R's Surv coding (1 censored, 2 event), read per column as the survival plugin does.
+        return [(None, k) if k is not None else (int(float(c) == 2.0), V.VALUE)
+                for c, k in zip(col.cells, col.kinds, strict=True)]
+    # A time in days (a header "OS (days)" or OS_DAYS) is shown in months.
+    factor = _DAYS[col.unit] / V.DAYS_PER_MONTH if kind == "outcome" and col.unit in _DAYS else 1.0
     out: list[tuple[Any, str]] = []
     bad: list[tuple[int, str, str]] = []
-    ambiguous: list[tuple[int, str]] = []
-    # read_cell is pure: a value repeated down the column (a stage, a date) is read once.
     seen: dict[str, tuple[tuple[Any, str], ValueError | None]] = {}
-    for cell, line in zip(cells, lines, strict=True):
+    for cell, missing, line in zip(col.cells, col.kinds, lines, strict=True):
+        if missing is not None:
+            out.append((None, missing))
+            continue
         known = seen.get(cell)
         if known is None:
             try:
-                known = (read_cell(column, cell, date_format), None)
+                known = (read_cell(column, cell, checked=True), None)
             except ValueError as err:
                 known = ((None, V.UNKNOWN), err)
             seen[cell] = known
-        out.append(known[0])
-        if isinstance(known[1], tables.AmbiguousDate):
-            ambiguous.append((line, cell))
-        elif known[1] is not None:
+        value, got = known[0]
+        if kind == "outcome" and got == V.VALUE and factor != 1.0 and value[0] is not None:
+            value = (value[0] * factor, value[1])
+        out.append((value, got))
+        if known[1] is not None:
             bad.append((line, cell, str(known[1])))
-    if ambiguous:
-        line, cell = ambiguous[0]
-        raise InputError(
-            f"row {line}, column {header!r}: {cell!r} may be day/month or month/day "
-            f"({len(ambiguous)} such date(s) in the column); set cohort: date_format: DD/MM/YYYY "
-            "or MM/DD/YYYY"
-        )
     if bad:
-        tables.warn_bad_cells(header, bad, _WHAT.get(kind, "value"))
+        tables.warn_bad_cells(col.name, bad, _WHAT.get(kind, "value"))
     return out
+
+
+def _r_coding(col: typing_.TypedColumn) -> bool:
+    given = {c for c, k in zip(col.cells, col.kinds, strict=True) if k is None}
+    numbers = set()
+    for cell in given:
+        try:
+            numbers.add(float(cell))
+        except ValueError:
+            return False
+    return bool(numbers) and numbers <= {1.0, 2.0} and 2.0 in numbers
 
 
 _WHAT = {"number": "number", "date": "date", "event": "event", "outcome": "time or outcome",
          "yesno": "yes or no"}
 
 
-def check_duplicates(ids: list[str], lines: list[int] | None = None) -> None:
-    seen: dict[str, list[int]] = {}
-    for i, pid in enumerate(ids):
-        seen.setdefault(pid, []).append(lines[i] if lines else i + 1)
-    dups = {pid: where for pid, where in seen.items() if len(where) > 1}
-    if dups:
-        what = "; ".join(
-            f"{pid!r} (rows {', '.join(map(str, where))})" if lines else repr(pid)
-            for pid, where in dups.items()
-        )
-        raise InputError(f"duplicate patient ids: {what}")
-
-
-def read_cell(column: str, text: str, date_format: str = "auto") -> tuple[Any, str]:
-    """One cell of ``column`` as (value, kind)."""
+def read_cell(column: str, text: str, date_format: str = "auto", checked: bool = False) -> tuple[Any, str]:
+    """One cell of ``column`` as (value, kind); ``checked``: the core's pass already
+    applied the missing codes (only a treatment's "no" is left to read)."""
     kind = CANONICAL.get(column, "text")
     if kind == "id":
         return (text, V.VALUE) if text and tables.missing_kind(text) != V.UNKNOWN else (None, V.UNKNOWN)
-    missing = V.missing_kind(text, treatment=kind == "treatment")
+    if checked:
+        missing = V.NOT_PERFORMED if kind == "treatment" and text.strip().lower() in V.NOT_GIVEN else None
+    else:
+        missing = V.missing_kind(text, treatment=kind == "treatment")
     if kind == "outcome" and missing is None:
         months, event = V.parse_outcome(text)
         return (months, event), V.VALUE

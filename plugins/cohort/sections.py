@@ -112,6 +112,27 @@ def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
     ]
 
 
+def _sample_blocks(cohort: Cohort, hidden: set[str]) -> list[Any]:
+    """The samples, one row each, and how a patient's value was made from them."""
+    import pandas as pd
+
+    from .table1 import label_of
+
+    if not cohort.samples:
+        return []
+    blocks: list[Any] = []
+    for column, rule in cohort.sample_rules.items():
+        blocks.append(Note(f"{label_of(cohort, column)}: a patient with several samples is shown with {rule} "
+                           "(every sample's value is in the samples table)."))
+    frame = pd.DataFrame(cohort.samples)
+    frame = frame[[c for c in frame.columns if c not in hidden]]
+    first = [c for c in ("sample_id", "patient_id") if c in frame.columns]
+    frame = frame[[*first, *(c for c in frame.columns if c not in first)]]
+    blocks.append(Table("samples", frame, title=f"Samples (one row each, {len(frame)})",
+                        column_titles={c: label_of(cohort, c) for c in frame.columns}))
+    return blocks
+
+
 def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str] | None = None,
                          k: int = 0, age_cap: int | None = None) -> Section:
     table = build_table1(cohort, hidden or set(), k, age_cap)
@@ -123,6 +144,7 @@ def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str]
               column_titles=titles),
         Table("patients", export_patients(cohort), title="Patients (one row each)", show=False),
         *_stratified_blocks(cohort, by),
+        *_sample_blocks(cohort, hidden or set()),
     ]
     if any(s.startswith("dates") for p in cohort.survival_source.values() for s in p.values()):
         blocks.insert(1, Text(f"* computed from dates. {cohort.survival_rule}"))

@@ -23,7 +23,7 @@ NOT_APPLICABLE = tables.NOT_APPLICABLE
 NO_DETAILS = tables.NO_DETAILS
 
 # "no"/"none" in a treatment column means the treatment was not given.
-_NOT_GIVEN = {"no", "none", "0"}
+NOT_GIVEN = {"no", "none", "0"}
 
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
@@ -51,7 +51,7 @@ def missing_kind(text: str, treatment: bool = False) -> str | None:
     """The missing kind of a cell, or None when it holds a value (the tokens every
     plugin reads: rinec_report.tables.missing_kind)."""
     kind = tables.missing_kind(text)
-    if kind is None and treatment and text.strip().lower() in _NOT_GIVEN:
+    if kind is None and treatment and text.strip().lower() in NOT_GIVEN:
         return NOT_PERFORMED
     return kind
 
@@ -122,11 +122,11 @@ _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 
 
 def parse_number(text: str) -> float:
-    """The number in cells such as '59', '70 Gy', 'GTV 70 Gy', '35F', '6.5'."""
-    match = _NUMBER.search(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a number")
-    return float(match.group().replace(",", "."))
+    """A cell that is a number ('59', '6.5', '70 Gy'; rinec_report.typing_.parse_number):
+    'MRN4410021' and '4O' are not numbers."""
+    from rinec_report.typing_ import parse_number as read
+
+    return read(text)
 
 
 def parse_event(text: str) -> int:

@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from rinec_report import widths
+from rinec_report import missing, widths
 from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, read_content, read_small
 from rinec_report.yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
@@ -120,8 +120,7 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
         raise InputError("no table under the header lines")
     sep = "," if ".csv" in p.name.lower() else "\t"
     try:
-        frame = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False,
-                            na_values=["", "NA", "NaN", "nan", "null"])
+        frame = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False, na_filter=False)
     except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(str(exc).strip().splitlines()[-1]) from exc
     widths.check_width(len(frame.columns))
@@ -129,12 +128,21 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
     # of many columns splits its block, which grew with the columns.
     columns: dict[int, Any] = {}
     for k, (_, cells) in enumerate(frame.items()):
+        # The one list of missing codes every table reader applies ('.', NA, [Not Available]).
+        codes = {c for c in pd.unique(cells) if missing.missing_kind(c) is not None}
+        if codes:
+            cells = cells.where(~cells.isin(codes), None)
         numbers = pd.to_numeric(cells, errors="coerce")
         given = int(cells.notna().sum())
         columns[k] = numbers if given and int(numbers.notna().sum()) == given else cells
     names = [str(c).strip() for c in frame.columns]
     frame = pd.DataFrame(columns, index=frame.index)
     frame.columns = names  # positions as keys above: two headers may strip to one name
+    from rinec_report import account
+
+    account.rows(read=len(frame), used=len(frame))
+    for name in names:
+        account.column(name, "extra")  # a custom table is drawn as it is
     return {"kind": "table", "relpath": relpath, "stem": _stem(p), "settings": settings(found, relpath),
             "frame": frame}
 

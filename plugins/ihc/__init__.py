@@ -18,7 +18,9 @@ _NAMES = ("*ihc*", "*immunohisto*", "*immunostain*")
 
 @hookimpl
 def rinec_options() -> list[Option]:
-    return [
+    from rinec_report.typing_ import options as table_options
+
+    return [*table_options(),
         Option("percent_bands", "list[float]", [25.0, 50.0, 75.0],
                "Inclusive upper edges of percentage scores 1, 2 and 3 (above: 4).", scope="run"),
         Option("category_bands", "list[float]", [1.0, 5.0, 9.0],

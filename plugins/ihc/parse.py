@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rinec_report import InputError, InputWarning, tables, widths
+from rinec_report import InputError, InputWarning, headers, missing, tables, widths
 
 from . import scoring
 from .names import NEC, NPC, MarkerNames, specimen_type
@@ -44,34 +44,9 @@ NOT_MARKERS = ("comment", "comments", "note", "notes", "remarks", "age", "sex", 
 # Wide-shape cells meaning the marker was not stained.
 _NOT_DONE = ("na", "n/a", "nd", "not done", "not stained")
 
-# Normalised header -> the column it stands for.
-_HEADERS = {
-    "patient_id": "patient_id",
-    "patient": "patient_id",
-    "patientid": "patient_id",
-    "case": "patient_id",
-    "case_id": "patient_id",
-    "specimen": "specimen",
-    "specimen_id": "specimen",
-    "specimen_type": "specimen_type",
-    "tumour_type": "specimen_type",
-    "tumor_type": "specimen_type",
-    "tumour": "specimen",
-    "tumor": "specimen",
-    "marker": "marker",
-    "antibody": "marker",
-    "stain": "marker",
-    "intensity": "intensity",
-    "percent": "percent",
-    "percentage": "percent",
-    "%": "percent",
-    "percent_positive": "percent",
-    "positive_cells": "percent",
-    "percent_score": "percent_score",
-    "percentage_score": "percent_score",
-    "proportion_score": "percent_score",
-    "category": "category",
-}
+# The roles a header may stand for; which spellings mean them is the shared synonym
+# table's (rinec_report/data/synonyms.yaml, docs/plugins/synonyms.md).
+ROLES = ("patient_id", "specimen", "specimen_type", "marker", "intensity", "percent", "percent_score", "category")
 _WIDE_CELL = re.compile(
     r"^\s*(?P<intensity>[0-9]+(?:\.0+)?)\s*(?:[/,;x\u00d7]|\s)\s*(?P<percent>[0-9]+(?:[.,][0-9]+)?)\s*%?\s*$"
 )
@@ -91,22 +66,34 @@ def read_table(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
 
 
 def _normal_header(name: str) -> str:
-    # "Percent (%)" and "percent" are one column; a bare "%" stays "%".
-    bare = re.sub(r"\(.*?\)", "", name).strip() or name.strip()
-    return re.sub(r"[\s\-]+", "_", bare.casefold())
+    # The shared normaliser: "Percent (%)" and "percent" are one column ("%" its unit);
+    # a bare "%" is the percentage too.
+    return headers.normalise(name) or ("percent" if name.strip() == "%" else "")
+
+
+def _role(name: str, synonyms: headers.Synonyms) -> str | None:
+    match = synonyms.match(name, reader="ihc")
+    if match is None and name.strip() == "%":
+        return "percent"
+    return match.field if match is not None and match.field in ROLES else None
 
 
 def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     """Scored readings (the ``ihc_scores`` columns) from a table of strings."""
     bands = scoring.Bands.from_options(options)
+    try:
+        synonyms = headers.synonyms(headers.check_synonyms_option(options["synonyms"], "ihc"))
+    except ValueError as err:
+        raise InputError(str(err)) from None
     roles: dict[str, str] = {}
     for column in frame.columns:
-        role = _HEADERS.get(_normal_header(column))
+        role = _role(column, synonyms)
         if role and role not in roles:
             roles[role] = column
     for needed in ("patient_id", "specimen"):
         if needed not in roles:
             raise InputError(f"no '{needed}' column (found: {widths.listed(frame.columns)})")
+    marker_columns: list[str] = []
     if "marker" in roles:
         readings = _long_readings(frame, roles, bands)
     else:
@@ -128,7 +115,25 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     _refuse_repeated(readings)
     declared = frame[roles["specimen_type"]] if "specimen_type" in roles else None
     readings["specimen_type"] = _specimen_types(readings, declared, options["specimen_types"], roles["specimen"])
+    _state(frame, roles, marker_columns, readings)
     return to_frame(readings.drop(columns="row").reset_index(drop=True))
+
+
+def _state(frame: pd.DataFrame, roles: dict[str, str], markers: list[str], readings: pd.DataFrame) -> None:
+    """The account: the rows that gave a reading, and every column's use."""
+    from rinec_report import account
+
+    by_column = {column: role for role, column in roles.items()}
+    for column in frame.columns:
+        if column in by_column:
+            account.column(column, "field", as_field=by_column[column])
+        elif column in markers:
+            account.column(column, "field", as_field="marker")
+        else:
+            account.column(column, "ignored", reason="not a marker nor a reading's column")
+    used = int(readings["row"].nunique()) if len(readings) else 0
+    account.rows(read=len(frame), used=used)
+    account.dropped("no reading", len(frame) - used)
 
 
 def _refuse_repeated(readings: pd.DataFrame) -> None:
@@ -489,4 +494,10 @@ def parse_file(path: str | Path, options: dict[str, Any]) -> pd.DataFrame:
     widths.check_width(len(frame.columns))
     if frame.empty:
         raise InputError("no readings (the table is empty)")
+    extra = missing.extra_codes(options["missing_values"])
+    if extra:
+        # The config's own missing codes, blanked before any cell is read (the shipped
+        # codes are read as missing wherever a cell is).
+        frame = frame.map(lambda cell: "" if missing.missing_kind(cell, extra) == missing.UNKNOWN
+                          and missing.missing_kind(cell) is None else cell)
     return parse_frame(frame, options)

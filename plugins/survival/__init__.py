@@ -27,7 +27,9 @@ TABLE_GLOBS = (
 
 @hookimpl
 def rinec_options() -> list[Option]:
-    return [
+    from rinec_report.typing_ import options as table_options
+
+    return [*table_options(),
         Option("source", "str", "auto", "Where times come from: `auto` (a survival table wins over the cohort "
                "per endpoint), `cohort` or `table`.", choices=("auto", "cohort", "table"), scope="run"),
         Option("endpoints", "dict[str,str]", {"os": "Overall survival", "pfs": "Progression-free survival",

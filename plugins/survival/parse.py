@@ -9,7 +9,7 @@ import math
 import re
 from typing import Any
 
-from rinec_report import InputError, tables, widths
+from rinec_report import InputError, account, headers, tables, typing_, widths
 
 # Length of one unit in days; months and years are the mean Gregorian ones.
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -40,8 +40,9 @@ _NUMBER = re.compile(r"^([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*(\
 
 
 def normalize_name(name: Any) -> str:
-    """Column names compare case-insensitively with spaces, dots and hyphens read as '_'."""
-    return re.sub(r"[\s.\-]+", "_", str(name).strip().lower()).strip("_")
+    """A header's key, as every table reader compares it (rinec_report.headers.normalise):
+    lower case, any run of other characters read as '_', so "OS (days)" is os_days."""
+    return headers.normalise(name)
 
 
 def is_missing(value: Any) -> bool:
@@ -121,35 +122,68 @@ def _time_cell(value: Any) -> tuple[float, str | None, bool] | None:
 
 
 def endpoint_columns(
-    columns: list[str], endpoint: str, mapping: dict[str, str]
+    columns: list[str], endpoint: str, mapping: dict[str, str],
+    matches: dict[str, headers.Match] | None = None,
 ) -> tuple[str | None, str | None, str | None]:
     """Find an endpoint's time and event columns: (time column, its unit or None, event column).
 
-    Recognised names: ``<ep>_time`` or ``<ep>``, ``<ep>_months`` / ``_days`` / ``_weeks`` / ``_years``
-    (the name gives the unit), ``<ep>_event`` or ``<ep>_status``; the ``columns`` option
-    maps ``<ep>_time`` / ``<ep>_event`` to other names."""
+    Recognised: the ``columns`` option (``<ep>_time`` / ``<ep>_event`` -> a header); then
+    the synonym table's ``<ep>_time`` and ``<ep>_event`` fields (``matches``: column key ->
+    its match, the unit from the header's brackets or last word: "OS (days)", OS_MONTHS,
+    "Overall Survival (Months)"); then ``<ep>_time`` or ``<ep>``, ``<ep>_months`` /
+    ``_days`` / ``_weeks`` / ``_years``, ``<ep>_event`` or ``<ep>_status``."""
     present = set(columns)
+    matches = matches or {}
     time_col = unit = event_col = None
     if f"{endpoint}_time" in mapping:
         time_col = mapping[f"{endpoint}_time"]
+        unit = matches[time_col].unit if time_col in matches else headers.split_time_unit(time_col)[1]
     else:
-        for suffix, suffix_unit in (
-            ("time", None),
-            ("months", "months"),
-            ("days", "days"),
-            ("weeks", "weeks"),
-            ("years", "years"),
-            ("", None),
-        ):
-            name = f"{endpoint}_{suffix}".rstrip("_")
-            if name in present:
-                time_col, unit = name, suffix_unit
-                break
+        found = [c for c in columns if c in matches and matches[c].field == f"{endpoint}_time"]
+        if found:
+            time_col, unit = found[0], matches[found[0]].unit
+        else:
+            for suffix, suffix_unit in (("time", None), ("months", "months"), ("days", "days"),
+                                        ("weeks", "weeks"), ("years", "years"), ("", None)):
+                name = f"{endpoint}_{suffix}".rstrip("_")
+                if name in present:
+                    time_col, unit = name, suffix_unit
+                    break
     if f"{endpoint}_event" in mapping:
         event_col = mapping[f"{endpoint}_event"]
     else:
-        event_col = next((f"{endpoint}_{s}" for s in ("event", "status") if f"{endpoint}_{s}" in present), None)
+        found = [c for c in columns if c in matches and matches[c].field == f"{endpoint}_event"]
+        event_col = found[0] if found else next(
+            (f"{endpoint}_{s}" for s in ("event", "status") if f"{endpoint}_{s}" in present), None)
     return time_col, unit, event_col
+
+
+def _typed_frame(path: str, options: dict[str, Any]) -> tuple[Any, list[int], list[str], dict[str, headers.Match]]:
+    """The table read by the core's one pass (headers normalised, missing codes applied),
+    every column as text (None when missing): the survival vocabularies (a '+' time, R's
+    1/2 events) are read here. Returns the frame by column key, the row numbers, the
+    headers as written and each key's synonym match."""
+    import pandas as pd
+
+    widths.check_header(path)  # before any per-column work, from the header line alone
+    table = tables.read_table(path, options["sheet"])
+    widths.check_width(len(table.header))
+    try:
+        extra = headers.check_synonyms_option(options["synonyms"], "survival")
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    typed = typing_.read_typed(path, table=table, synonyms=extra, missing_values=options["missing_values"],
+                               types={h: "text" for h in table.header})
+    keys: dict[str, str] = {}
+    for column in typed.columns:
+        key = column.header.key
+        if key in keys:
+            raise InputError(f"columns {keys[key]!r} and {column.name!r} both read as {key!r}: rename one")
+        keys[key] = column.name
+    frame = pd.DataFrame({c.header.key: pd.array(c.values, dtype=object) for c in typed.columns})
+    synonyms = headers.synonyms(extra)
+    matches = {c.header.key: m for c in typed.columns if (m := synonyms.match(c.name)) is not None}
+    return frame, list(typed.lines), [c.name for c in typed.columns], matches
 
 
 def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -164,20 +198,15 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     options = with_defaults(rinec_options(), options, "survival.")
     import pandas as pd
 
-    widths.check_header(path)  # before any per-column work, from the header line alone
-    table = tables.read_table(path, options["sheet"])
-    widths.check_width(len(table.header))
-    frame = table.frame().reset_index(drop=True)
-    lines = table.lines
-    raw_names = [str(c) for c in frame.columns]
-    frame.columns = [normalize_name(c) for c in raw_names]
+    frame, lines, raw_names, matches = _typed_frame(path, options)
     mapping = {str(k): normalize_name(v) for k, v in options["columns"].items() if v}
     for key, col in mapping.items():
         if col not in frame.columns:
             raise InputError(
                 f"the columns option maps {key!r} to {col!r}, which is not a column (found: {', '.join(raw_names)})"
             )
-    id_col = mapping.get("patient_id", "patient_id")
+    id_col = mapping.get("patient_id") or ("patient_id" if "patient_id" in frame.columns else next(
+        (c for c, m in matches.items() if m.field == "patient_id"), "patient_id"))
     if id_col not in frame.columns:
         raise InputError(
             f"no {id_col!r} column; found columns: {', '.join(raw_names)}; expected "
@@ -189,7 +218,7 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     columns = list(frame.columns)
     found: dict[str, tuple[str, str | None, str | None]] = {}
     for ep in endpoints:
-        time_col, unit, event_col = endpoint_columns(columns, ep, mapping)
+        time_col, unit, event_col = endpoint_columns(columns, ep, mapping, matches)
         if time_col:
             found[ep] = (time_col, unit, event_col)
     if not found and endpoints and "time" in columns:
@@ -208,7 +237,9 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
         raise InputError(f"row {', '.join(empty[:5])}: empty {id_col!r}")
     duplicated = sorted(set(ids[ids.duplicated()]))
     if duplicated:
-        raise InputError(f"duplicate patient ids: {', '.join(duplicated)}")
+        shown = duplicated[:5]
+        raise InputError(f"{len(duplicated)} duplicate patient id(s): {', '.join(shown)} "
+                         f"({len(shown)} of {len(duplicated)} shown)")
 
     out = pd.DataFrame({"patient_id": ids.to_numpy()})
     units: dict[str, str] = {}
@@ -248,4 +279,21 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     for col in frame.columns:
         if col not in used and col not in out.columns:
             out[col] = [None if is_missing(v) else str(v).strip() for v in frame[col]]
+    _state(raw_names, frame.columns, used, id_col, found, len(out))
     return {"table": out, "units": units, "endpoints": list(found)}
+
+
+def _state(raw_names: list[str], keys: Any, used: set[str], id_col: str,
+           found: dict[str, tuple[str, str | None, str | None]], rows: int) -> None:
+    """The account: every row is a patient's; each column a field, or an extra kept as text."""
+    roles = {id_col: "patient_id"}
+    for ep, (time_col, _, event_col) in found.items():
+        roles[time_col] = f"{ep}_time"
+        if event_col:
+            roles[event_col] = f"{ep}_event"
+    for written, key in zip(raw_names, keys, strict=True):
+        if key in roles:
+            account.column(written, "field", as_field=roles[key])
+        else:
+            account.column(written, "extra")
+    account.rows(read=rows, used=rows, unit="patients")
