@@ -130,11 +130,14 @@ def rinec_subset(
     """Cut the plugin's parsed files to a patient subset (``--patients``, ``--exclude-patients``).
 
     Called once per plugin with parsed files, after parsing and before any
-    ``rinec_datasets``, only when the user asked for a subset. Return the files with
+    ``rinec_datasets``, only when the user asked for a subset. Returns the files with
     only the subset's patients in their data: every row, sample (a VCF's sample
     column), value, name and picture of a patient outside the subset removed. Leave
     out a file that holds nothing of the subset: the core then counts it as excluded
-    by the subset and names it nowhere (inputs, messages, manifest). Everything the
+    by the subset and names it nowhere (inputs, messages, manifest). Hand a file
+    that holds nothing of the patients left out back as it was (the same object): the
+    messages its parse gave are kept; those of a file that was cut are not shown (they
+    were made over every row, and may quote a left-out patient's values). Everything the
     plugin computes afterwards (``rinec_datasets``: counts, frequencies, tests) then
     covers the subset only, and the ``patients`` resolver it gets knows only the
     subset's patients (``patients.subset`` says how many of how many).

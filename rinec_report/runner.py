@@ -351,7 +351,7 @@ class Run:
         everyone = Datasets(self.host.names, quiet)
         full = Patients(self.config["patients"], self.config["samples"], declared)
         subset = resolve(list(self.config["include_patients"]), list(self.config["exclude_patients"]), full)
-        self.subset_outcome = cut(parsed, subset, self.host, self._call, self.config)
+        self.subset_outcome = cut(parsed, subset, self.host, self._call, self.config, self.messages)
         self.messages.extend(self.subset_outcome.messages)
         return self.subset_outcome.parsed, subset
 

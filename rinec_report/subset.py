@@ -209,6 +209,9 @@ class Outcome:
     left_out_plugins: list[str] = field(default_factory=list)  # plugins whose data could not be cut
     messages: list[Message] = field(default_factory=list)
     subset: Subset | None = None
+    cut_files: set[str] = field(default_factory=set)  # relpaths of files that lost a left-out patient's part
+    dropped_messages: int = 0  # parse messages about those files, not shown
+    dropped_errors: int = 0
 
 
 LEFT_OUT = ("its data cannot be cut to the patient subset (the plugin does not implement rinec_subset, and "
@@ -216,11 +219,17 @@ LEFT_OUT = ("its data cannot be cut to the patient subset (the plugin does not i
             "report, which covers the subset only")
 
 
-def cut(parsed: dict[str, list[Any]], subset: Subset, host: Any, call: Any, config: dict[str, Any]) -> Outcome:
+def cut(parsed: dict[str, list[Any]], subset: Subset, host: Any, call: Any, config: dict[str, Any],
+        messages: list[Message]) -> Outcome:
     """Each plugin's parsed files cut to ``subset``: by its ``rinec_subset`` hook, else by
     :func:`default_rows`. ``call(plugin, hook, **kwargs)`` calls one plugin's hook and
     records its messages (the runner's). A file left with nothing is counted in
-    ``excluded_files``; a plugin whose data cannot be cut keeps no file at all."""
+    ``excluded_files``; a plugin whose data cannot be cut keeps no file at all.
+
+    ``messages`` are the run's so far: those about a file that was cut (not handed back
+    as it was) are taken out of it, as they were made over every row of the file and
+    may quote a left-out patient's values (``row 4: 'Xyz' is not a specimen``); they
+    are counted in ``dropped_messages``."""
     from .datasets import ParsedFile
     from .results import Message
 
@@ -245,14 +254,22 @@ def cut(parsed: dict[str, list[Any]], subset: Subset, host: Any, call: Any, conf
                     outcome.left_out_plugins.append(name)
                     kept = []
                     break
-                if len(rows):
+                if len(rows) == len(f.data):
+                    kept.append(f)  # nothing of a left-out patient in it
+                elif len(rows):
                     kept.append(ParsedFile(f.file, rows))
         if name in outcome.left_out_plugins:
             outcome.messages.append(Message("warning", name, LEFT_OUT))
         else:
             names = {f.file.relpath for f in kept}
             outcome.excluded_files.update(f.file.relpath for f in files if f.file.relpath not in names)
+            same = {id(f) for f in files} & {id(f) for f in kept}
+            outcome.cut_files.update(f.file.relpath for f in kept if id(f) not in same)
         outcome.parsed[name] = kept
+    said = [m for m in messages if m.file in outcome.cut_files]
+    outcome.dropped_messages = len(said)
+    outcome.dropped_errors = sum(1 for m in said if m.level == "error")
+    messages[:] = [m for m in messages if m.file not in outcome.cut_files]
     return outcome
 
 
@@ -343,12 +360,15 @@ def restrict_report(report: Any, outcome: Outcome) -> None:
     report.skipped = [(rel, why) for rel, why in report.skipped
                       if not hidden(rel) and not subset.names_excluded(why)]
     messages, dropped = scrub_messages(report.messages, subset, outcome.excluded_files)
+    errors = sum(1 for m in report.messages if m.level == "error") - sum(1 for m in messages if m.level == "error")
+    dropped += outcome.dropped_messages
+    errors += outcome.dropped_errors
     if dropped:
-        errors = sum(1 for m in report.messages if m.level == "error") - sum(1 for m in messages if m.level == "error")
         messages.append(Message(
             "error" if errors else "warning", "core",
-            f"{dropped} message{'s' if dropped != 1 else ''} about patients, samples or files outside the patient "
-            f"subset {'are' if dropped != 1 else 'is'} not shown"
+            f"{dropped} message{'s' if dropped != 1 else ''} {'are' if dropped != 1 else 'is'} not shown: "
+            "about patients, samples or files outside the patient subset, or made while reading a file that also "
+            "holds such patients"
             + (f" ({errors} of them error{'s' if errors != 1 else ''})" if errors else "")
             + "; run without the subset to see them"))
     report.messages[:] = messages

@@ -22,6 +22,9 @@ def cut(files: list[ParsedFile], subset: Any) -> list[ParsedFile]:
         keep = [i for i, row in enumerate(data.rows) if subset.keeps(row.get("patient_id"))]
         if not keep:
             continue  # only patients left out: the core counts the file as excluded, unnamed
+        if len(keep) == len(data.rows):
+            out.append(f)  # handed back as it was: nothing of a left-out patient in it
+            continue
         out.append(ParsedFile(f.file, dataclasses.replace(
             data,
             rows=[data.rows[i] for i in keep],

@@ -38,6 +38,8 @@ def cut(files: list[ParsedFile], subset: Any) -> list[ParsedFile]:
             if named is not None:
                 frame = frame[~named.to_numpy()]
         frame = frame[[c for c in frame.columns if not subset.names_excluded(c)]]
-        if len(frame) and len(frame.columns):
+        if frame.shape == data["frame"].shape:
+            out.append(f)  # as it was: the core keeps what its reading said
+        elif len(frame) and len(frame.columns):
             out.append(ParsedFile(f.file, {**data, "frame": frame}))
     return out

@@ -38,7 +38,9 @@ def cut(files: list[ParsedFile], subset: Any) -> list[ParsedFile]:
         elif isinstance(data, Sidecar):
             kept = [r for r in data.rows if r.get("file") not in left_out and not _excluded(r.get("patient_id"), subset)
                     and not subset.names_excluded(r.get("file"))]
-            if kept:
+            if len(kept) == len(data.rows):
+                out.append(f)  # as it was: the core keeps what its reading said
+            elif kept:
                 out.append(ParsedFile(f.file, dataclasses.replace(data, rows=kept)))
         else:
             out.append(f)

@@ -81,7 +81,9 @@ def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
     out = []
     for f in files:
         table = subset.rows(f.data["table"], patient="patient_id")
-        if len(table):
+        if len(table) == len(f.data["table"]):
+            out.append(f)  # as it was: the core keeps what its reading said
+        elif len(table):
             out.append(ParsedFile(f.file, {**f.data, "table": table}))
     return out
 

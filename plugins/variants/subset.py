@@ -21,18 +21,19 @@ def cut(files: list[ParsedFile], subset: Any) -> list[ParsedFile]:
         samples = [s for s in data["samples"] if subset.keeps_sample(s)]
         if not samples:
             continue
+        if len(samples) == len(data["samples"]):
+            out.append(f)  # as it was: the core keeps what its reading said
+            continue
         data = dict(data)
-        if len(samples) < len(data["samples"]):
-            # Records and FILTER counts were taken over every sample column: only the
-            # kept calls are the subset's own.
-            data["records"] = 0
-            data["filtered"] = {}
+        # Records and FILTER counts were taken over every sample column: only the kept
+        # calls are the subset's own.
+        data["filtered"] = {}
         data["samples"] = samples
         data["mutations"] = subset.rows(data["mutations"], sample="sample")
         if data.get("roles"):
             roles = dict(data["roles"])
             roles["left_out"] = [s for s in roles.get("left_out") or [] if not subset.names_excluded(s)]
             data["roles"] = roles
-        data["records"] = data["records"] or len(data["mutations"])
+        data["records"] = len(data["mutations"])
         out.append(ParsedFile(f.file, data))
     return out
