@@ -18,18 +18,19 @@ SAMPLE = {p: f"SMQ{p[2:]}T" for p in PATIENTS}  # QZ01 -> SMQ01T
 # One value per row of a left-out patient, in every input, found nowhere else.
 PLANTED = {
     "clinical": {"QZ02": "Xylohospital-Vardo", "QZ05": "Xylohospital-Kemi"},
-    "survival": {"QZ02": "ArmZebrine", "QZ05": "ArmOkapine"},
+    "survival": {"QZ02": "7.77", "QZ05": "31.33"},  # months: no other patient's time
     "ihc": {"QZ02": "Specimenquark", "QZ05": "Specimenmuon"},
     "vcf_gene": {"QZ02": "ZQXGENEA"},
     "maf_gene": {"QZ05": "ZQXGENEB"},
     "image_caption": {"QZ02": "caption-of-tapir", "QZ05": "caption-of-quokka"},
     "custom": {"QZ02": "customvalue-narwhal", "QZ05": "customvalue-axolotl"},
+    # the third-party plugin of tests/third_party_plugin (a plain table the core cuts)
+    "coverage": {"QZ02": "9876.5", "QZ05": "8765.25"},
 }
 # Files only a left-out patient has: their names must not be in a subset report.
 LEFT_OUT_FILES = ["QZ05_calls.maf", "images/QZ02/2019-03_MRI.png", "images/QZ05/2020-01_CT.png",
                   "2019-03_MRI.png", "2020-01_CT.png", "QZ05_calls"]
-# The months of survival: QZ02 and QZ05 are the only ones with 7.7 and 31.3.
-OS = {"QZ01": (12.0, 1), "QZ02": (7.7, 1), "QZ03": (24.0, 0), "QZ04": (5.0, 1), "QZ05": (31.3, 0),
+OS = {"QZ01": (12.0, 1), "QZ02": (7.77, 1), "QZ03": (24.0, 0), "QZ04": (5.0, 1), "QZ05": (31.33, 0),
       "QZ06": (18.0, 1)}
 
 MAF_HEADER = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
@@ -45,9 +46,8 @@ def write_run(root: Path) -> Path:
     lines += [f"{p},{SAMPLE[p]},{ages[p]},{sexes[p]},{hospitals[p]}" for p in PATIENTS]
     (root / "clinical.csv").write_text("\n".join(lines) + "\n")
 
-    arms = {p: PLANTED["survival"].get(p, "ArmA") for p in PATIENTS}
-    lines = ["patient_id\tos_months\tos_event\tarm"]
-    lines += [f"{p}\t{OS[p][0]}\t{OS[p][1]}\t{arms[p]}" for p in PATIENTS]
+    lines = ["patient_id\tos_months\tos_event"]
+    lines += [f"{p}\t{OS[p][0]}\t{OS[p][1]}" for p in PATIENTS]
     (root / "survival.tsv").write_text("\n".join(lines) + "\n")
 
     lines = ["patient_id,specimen,marker,intensity,percent"]
@@ -85,6 +85,10 @@ def write_run(root: Path) -> Path:
     lines = ["patient_id\tscore\tnote"]
     lines += [f"{p}\t{i}\t{PLANTED['custom'].get(p, 'plain')}" for i, p in enumerate(PATIENTS)]
     (root / "scores_rr.tsv").write_text("\n".join(lines) + "\n")
+
+    lines = ["sample\tmean_coverage"]
+    lines += [f"{SAMPLE[p]}\t{PLANTED['coverage'].get(p, 300 + i)}" for i, p in enumerate(PATIENTS)]
+    (root / "coverage.tsv").write_text("\n".join(lines) + "\n")
     return root
 
 
