@@ -29,7 +29,8 @@ PLANTED = {
 }
 # Files only a left-out patient has: their names must not be in a subset report.
 LEFT_OUT_FILES = ["QZ05_calls.maf", "images/QZ02/2019-03_MRI.png", "images/QZ05/2020-01_CT.png",
-                  "2019-03_MRI.png", "2020-01_CT.png", "QZ05_calls"]
+                  "2019-03_MRI.png", "2020-01_CT.png", "QZ05_calls",
+                  "scan-wombat.png"]  # a picture only its sidecar row files under QZ05
 OS = {"QZ01": (12.0, 1), "QZ02": (7.77, 1), "QZ03": (24.0, 0), "QZ04": (5.0, 1), "QZ05": (31.33, 0),
       "QZ06": (18.0, 1)}
 
@@ -76,11 +77,13 @@ def write_run(root: Path) -> Path:
     photo(root / "images" / "QZ01" / "2019-01_MRI.png", (64, 48), seed=1)
     photo(root / "images" / "QZ02" / "2019-03_MRI.png", (64, 48), seed=2)
     photo(root / "images" / "QZ05" / "2020-01_CT.png", (64, 48), seed=5)
+    photo(root / "images" / "scan-wombat.png", (64, 48), seed=6)
     (root / "images" / "images.tsv").write_text(
         "file\tpatient_id\tdate\tmodality\tcaption\n"
         "QZ01/2019-01_MRI.png\tQZ01\t2019-01\tMRI\tcaption-of-owl\n"
         f"QZ02/2019-03_MRI.png\tQZ02\t2019-03\tMRI\t{PLANTED['image_caption']['QZ02']}\n"
-        f"QZ05/2020-01_CT.png\tQZ05\t2020-01\tCT\t{PLANTED['image_caption']['QZ05']}\n")
+        f"QZ05/2020-01_CT.png\tQZ05\t2020-01\tCT\t{PLANTED['image_caption']['QZ05']}\n"
+        "scan-wombat.png\tQZ05\t2020-02\tCT\t\n")
 
     lines = ["patient_id\tscore\tnote"]
     lines += [f"{p}\t{i}\t{PLANTED['custom'].get(p, 'plain')}" for i, p in enumerate(PATIENTS)]

@@ -86,13 +86,13 @@ def test_the_images_ihc_and_custom_rows_are_the_subset_s(subset_out: Path) -> No
 
 def test_the_run_information_counts_the_files_left_out_without_naming_them(subset_out: Path) -> None:
     manifest = json.loads((subset_out / "rinec_report_data" / "manifest.json").read_text())
-    # QZ05_calls.maf and the two pictures of QZ02 and QZ05 hold nobody else.
-    assert manifest["subset"]["inputs_excluded"] == 3
+    # QZ05_calls.maf and the three pictures of QZ02 and QZ05 hold nobody else.
+    assert manifest["subset"]["inputs_excluded"] == 4
     assert manifest["subset"]["patients"] == 4 and manifest["subset"]["of"] == 6
     names = {row["file"] for row in manifest["inputs"]}
     assert "cohort.vcf" in names and "QZ05_calls.maf" not in names
     page = (subset_out / "rinec_report.html").read_text()
-    assert "3 excluded by the patient subset" in page
+    assert "4 excluded by the patient subset" in page
     assert "--exclude-patients &lt;2 ids&gt;" in page  # the command line, its ids counted
 
 
