@@ -13,6 +13,7 @@ from .config import RUNTIME_KEYS
 from .model import Code, KeyValues, Note, Section, Table, Text
 from .patients import natural_key
 from .results import Message, error_section
+from .subset import SUBSET_KEYS
 
 if TYPE_CHECKING:
     from .results import PluginResult, Report
@@ -193,7 +194,8 @@ def run_info_section(report: Report) -> Section:
     else:
         blocks.append(Text("No warnings or errors."))
     config = report.private_config if report.deidentified else report.config
-    shown = {k: v for k, v in config.items() if k not in RUNTIME_KEYS}
+    # The subset's keys are shown when a subset was asked for (as counts, not ids).
+    shown = {k: v for k, v in config.items() if k not in RUNTIME_KEYS and (v or k not in SUBSET_KEYS)}
     config_text = yaml.safe_dump(_plain(shown), sort_keys=True, allow_unicode=True)
     blocks.append(Code(config_text, title="Configuration in effect"))
     return Section(

@@ -176,8 +176,7 @@ class Run:
         report = self.assemble(results, inputs, found, patients)
         report.log_lines = [*capture.lines, *message_lines(report, self.options.verbose)]
         if self.subset_outcome is not None:  # the log is in the data folder: the subset's too
-            report.log_lines = [line for line in report.log_lines
-                                if not self.subset_outcome.subset.names_excluded(line)]
+            report.log_lines = [line for line in report.log_lines if not self.subset_outcome.names(line)]
         self.write(report)
         return report
 

@@ -93,6 +93,7 @@ class Subset:
         self._full = full
         self.excluded_samples = frozenset(s for p in self.excluded for s in full.samples_of(p))
         self._names: re.Pattern[str] | None = None
+        self._plain: frozenset[str] = frozenset()
 
     @property
     def n(self) -> int:
@@ -122,11 +123,11 @@ class Subset:
         legend would name them."""
         keep = None
         if patient is not None and patient in frame.columns:
-            keep = frame[patient].map(self.keeps).astype(bool)
+            keep = _where(frame[patient], self.keeps)
         if sample is not None and sample in frame.columns:
-            by_sample = frame[sample].map(self.keeps_sample).astype(bool)
+            by_sample = _where(frame[sample], self.keeps_sample)
             keep = by_sample if keep is None else keep & by_sample
-        out = frame if keep is None else frame[keep.to_numpy()]
+        out = frame if keep is None else frame[keep]
         return without_unused_categories(out)
 
     def names_excluded(self, text: Any) -> bool:
@@ -134,11 +135,17 @@ class Subset:
         (``P1`` in ``images/P1/ct.png`` or ``P1_scan``, not in ``P10``)."""
         if text is None or not (self.excluded or self.excluded_samples):
             return False
+        text = str(text)
         if self._names is None:
-            ids = sorted({*self.excluded, *self.excluded_samples}, key=len, reverse=True)
-            alternatives = "|".join(re.escape(i) for i in ids if i)
-            self._names = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
-        return bool(self._names.search(str(text)))
+            # An id of letters and digits is a whole token exactly when it is a maximal
+            # run of them: a set look-up per run. An alternation of 100,000 ids costs
+            # seconds to compile; only ids with other characters need one.
+            ids = {*self.excluded, *self.excluded_samples}
+            self._plain = frozenset(i for i in ids if _ALNUM.fullmatch(i))
+            others = sorted((i for i in ids if i and i not in self._plain), key=len, reverse=True)
+            alternatives = "".join(re.escape(i) + "|" for i in others)
+            self._names = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives}(?!))(?![A-Za-z0-9])")
+        return any(run in self._plain for run in _ALNUM.findall(text)) or bool(self._names.search(text))
 
     def line(self, private: bool = False) -> str:
         """``"3 of 5 patients"``; a de-identified report does not say how many were left
@@ -146,6 +153,18 @@ class Subset:
         if private:
             return f"{self.n} patient{'s' if self.n != 1 else ''}, a subset of the run's"
         return f"{self.n} of {self.total} patients"
+
+
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+
+
+def _where(values: Any, keeps: Any) -> Any:
+    """A boolean array: ``keeps`` of each value, asked once per distinct value (a
+    mutation table repeats a few hundred samples over millions of rows)."""
+    import pandas as pd
+
+    kept = [v for v in pd.unique(values) if keeps(v)]
+    return values.isin(kept).to_numpy()
 
 
 def without_unused_categories(frame: Any) -> Any:
@@ -210,6 +229,11 @@ class Outcome:
     messages: list[Message] = field(default_factory=list)
     subset: Subset | None = None
     cut_files: set[str] = field(default_factory=set)  # relpaths of files that lost a left-out patient's part
+
+    def names(self, text: str) -> bool:
+        """Whether ``text`` (a log line) names a left-out patient, sample or file."""
+        assert self.subset is not None
+        return self.subset.names_excluded(text) or any(rel in text for rel in self.excluded_files)
     dropped_messages: int = 0  # parse messages about those files, not shown
     dropped_errors: int = 0
 
