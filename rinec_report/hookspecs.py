@@ -158,8 +158,15 @@ def rinec_subset(
 
         @hookimpl
         def rinec_subset(files, subset):
-            return [ParsedFile(f.file, {**f.data, "depths": subset.rows(f.data["depths"], sample="sample")})
-                    for f in files if any(subset.keeps_sample(s) for s in f.data["samples"])]
+            out = []
+            for f in files:
+                samples = [s for s in f.data["samples"] if subset.keeps_sample(s)]
+                if len(samples) == len(f.data["samples"]):
+                    out.append(f)  # nothing to cut
+                elif samples:
+                    depths = subset.rows(f.data["depths"], sample="sample")
+                    out.append(ParsedFile(f.file, {**f.data, "samples": samples, "depths": depths}))
+            return out
     """
 
 

@@ -577,7 +577,7 @@ def run(
     """
     if isinstance(executor, str):
         options["executor"], executor = executor, None
-    for key in ("plugins", "exclude", "ignore"):
+    for key in ("plugins", "exclude", "ignore", "include_patients", "exclude_patients"):
         if key in options and not isinstance(options[key], tuple):
             options[key] = (options[key],) if isinstance(options[key], str) else tuple(options[key])
     if options.get("outdir") is None:

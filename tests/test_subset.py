@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hardening_helpers import assert_one_line_errors, cli
 from subset_helpers import KEPT, LEFT_OUT, PATIENTS, PLANTED, SAMPLE, leaks, traces, write_run
+from variants_helpers import csq, write_vcf
 
 import rinec_report
 
@@ -125,6 +126,22 @@ def test_an_unknown_id_is_one_line_and_exit_2(run_dir: Path, tmp_path: Path, ask
     lines = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(lines) == 1 and named in lines[0], result.stderr
     assert not (tmp_path / "rinec_report.html").exists()
+
+
+def test_a_run_without_a_list_of_patients_cannot_be_cut(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    write_vcf(run / "one.vcf", [("17", 7675088, "C", "T", "PASS", "CSQ=" + csq("T", "missense_variant", "TP53"))],
+              samples=("S1",))
+    result = cli(run, "-o", tmp_path / "out", "--force", "--patients", "S1")
+    assert result.returncode == 2
+    assert_one_line_errors(result)
+    assert "a patient subset needs the run's list of patients" in result.stderr
+
+
+def test_a_single_id_given_to_the_python_api_is_one_id(run_dir: Path, tmp_path: Path) -> None:
+    report = rinec_report.run(run_dir, outdir=tmp_path, force=True, include_patients="QZ03")
+    assert list(report.tables["report_summary"]["patient_id"]) == ["QZ03"]
 
 
 def test_ids_from_a_file(run_dir: Path, tmp_path: Path) -> None:
