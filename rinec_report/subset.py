@@ -243,6 +243,9 @@ LEFT_OUT = ("its data cannot be cut to the patient subset (the plugin does not i
             "report, which covers the subset only")
 
 
+HOOK_FAILED = "its rinec_subset hook did not cut its files to the patient subset: left out of this report"
+
+
 def cut(parsed: dict[str, list[Any]], subset: Subset, host: Any, call: Any, config: dict[str, Any],
         messages: list[Message]) -> Outcome:
     """Each plugin's parsed files cut to ``subset``: by its ``rinec_subset`` hook, else by
@@ -254,40 +257,20 @@ def cut(parsed: dict[str, list[Any]], subset: Subset, host: Any, call: Any, conf
     as it was) are taken out of it, as they were made over every row of the file and
     may quote a left-out patient's values (``row 4: 'Xyz' is not a specimen``); they
     are counted in ``dropped_messages``."""
-    from .datasets import ParsedFile
     from .results import Message
 
     outcome = Outcome(subset=subset)
     for name in host.names:
         files = list(parsed.get(name, []))
-        kept: list[Any] = []
-        if not files:
-            outcome.parsed[name] = files
-            continue
-        if host.implements(name, "rinec_subset"):
-            got, ok = call(name, "rinec_subset", files=files, subset=subset, options=config.get(name, {}),
-                           config=config)
-            if ok and got is not None:
-                kept = [f for f in got if f is not None and f.data is not None]
-            else:
-                outcome.left_out_plugins.append(name)
-        else:
-            for f in files:
-                rows, placed = default_rows(f.data, subset)
-                if not placed:
-                    outcome.left_out_plugins.append(name)
-                    kept = []
-                    break
-                if len(rows) == len(f.data):
-                    kept.append(f)  # nothing of a left-out patient in it
-                elif len(rows):
-                    kept.append(ParsedFile(f.file, rows))
-        if name in outcome.left_out_plugins:
-            outcome.messages.append(Message("warning", name, LEFT_OUT))
+        kept, why = _cut_files(name, files, subset, host, call, config) if files else ([], None)
+        if why is not None:  # nothing of the plugin is shown, nor what its reading said
+            outcome.left_out_plugins.append(name)
+            outcome.messages.append(Message("warning", name, why))
+            outcome.cut_files.update(f.file.relpath for f in files)
         else:
             names = {f.file.relpath for f in kept}
             outcome.excluded_files.update(f.file.relpath for f in files if f.file.relpath not in names)
-            same = {id(f) for f in files} & {id(f) for f in kept}
+            same = {id(f) for f in files}
             outcome.cut_files.update(f.file.relpath for f in kept if id(f) not in same)
         outcome.parsed[name] = kept
     said = [m for m in messages if m.file in outcome.cut_files]
@@ -295,6 +278,29 @@ def cut(parsed: dict[str, list[Any]], subset: Subset, host: Any, call: Any, conf
     outcome.dropped_errors = sum(1 for m in said if m.level == "error")
     messages[:] = [m for m in messages if m.file not in outcome.cut_files]
     return outcome
+
+
+def _cut_files(name: str, files: list[Any], subset: Subset, host: Any, call: Any,
+               config: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """One plugin's files cut to the subset, and ``None``; or no file and why the
+    plugin is left out."""
+    from .datasets import ParsedFile
+
+    if host.implements(name, "rinec_subset"):
+        got, ok = call(name, "rinec_subset", files=files, subset=subset, options=config.get(name, {}), config=config)
+        if not ok or got is None:  # its failure is an error of its own
+            return [], HOOK_FAILED
+        return [f for f in got if f is not None and f.data is not None], None
+    kept = []
+    for f in files:
+        rows, placed = default_rows(f.data, subset)
+        if not placed:
+            return [], LEFT_OUT
+        if len(rows) == len(f.data):
+            kept.append(f)  # nothing of a left-out patient in it
+        elif len(rows):
+            kept.append(ParsedFile(f.file, rows))
+    return kept, None
 
 
 def scrub_messages(messages: list[Message], subset: Subset, excluded_files: set[str]) -> tuple[list[Message], int]:

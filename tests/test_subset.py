@@ -226,3 +226,38 @@ def test_the_third_party_table_is_cut_by_the_core(subset_out: Path) -> None:
     if not path.exists():
         pytest.skip("the third-party plugin of tests/third_party_plugin is not installed")
     assert sorted(_table(subset_out, "coverage_samples")["sample"]) == sorted(SAMPLE[p] for p in KEPT)
+
+
+def test_a_plugin_whose_cut_fails_is_left_out(run_dir: Path, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from rinec_report import Pattern, Section, Table, hookimpl
+
+    class Broken:
+        @hookimpl
+        def rinec_patterns(self) -> list[Pattern]:
+            return [Pattern("any", glob=("survival.tsv",))]
+
+        @hookimpl
+        def rinec_parse(self, file: object) -> object:
+            return pd.read_csv(file.path, sep="\t", dtype=str)
+
+        @hookimpl
+        def rinec_subset(self, files: list) -> list:
+            raise RuntimeError("cannot cut")
+
+        @hookimpl
+        def rinec_datasets(self, files: list) -> dict | None:
+            return {"table": files[0].data} if files else None
+
+        @hookimpl
+        def rinec_sections(self, data: dict) -> list[Section]:
+            return [Section("all", "Everyone", blocks=[Table("all", data["table"])])]
+
+    report = rinec_report.run(run_dir, outdir=tmp_path, force=True, exclude_patients=tuple(LEFT_OUT),
+                              extra_plugins={"broken": Broken()})
+    assert "broken_all" not in report.tables
+    assert report.exit_status == 1
+    assert any(m.plugin == "broken" and "rinec_subset failed" in m.text and "cannot cut" in m.text
+               for m in report.errors)
+    assert leaks(tmp_path, traces()) == {}
