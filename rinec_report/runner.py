@@ -329,26 +329,9 @@ class Run:
     def _cut_to_subset(self, parsed: dict[str, list[ParsedFile]]) -> tuple[dict[str, list[ParsedFile]], Any]:
         """Who the run's patients are (from every parsed file, quietly: the messages
         that count are the subset's own), then each plugin's files cut to the subset."""
-        from .subset import cut, resolve
+        from .subset import cut, everyone, resolve
 
-        def quiet(name: str) -> Any:
-            result, error, _, _ = guarded(lambda: self.host.call(
-                name, "rinec_datasets", datasets=everyone, patients=full, config=self.config, run=self.info,
-                files=parsed.get(name, []), options=self.config.get(name, {})))
-            return None if error else result or None
-
-        def declared() -> list[dict[str, list[str]]]:
-            out = []
-            for name in self.host.names:
-                if self.host.implements(name, "rinec_patient_samples") and everyone.own(name) is not None:
-                    got, error, _, _ = guarded(lambda name=name: self.host.call(
-                        name, "rinec_patient_samples", data=everyone.own(name), options=self.config.get(name, {}),
-                        config=self.config))
-                    out.append(dict(got or {}) if not error else {})
-            return out
-
-        everyone = Datasets(self.host.names, quiet)
-        full = Patients(self.config["patients"], self.config["samples"], declared)
+        full = everyone(self.host, parsed, self.config, self.info)
         subset = resolve(list(self.config["include_patients"]), list(self.config["exclude_patients"]), full)
         self.subset_outcome = cut(parsed, subset, self.host, self._call, self.config, self.messages)
         self.messages.extend(self.subset_outcome.messages)

@@ -179,6 +179,35 @@ def without_unused_categories(frame: Any) -> Any:
     return frame
 
 
+def everyone(host: Any, parsed: dict[str, list[Any]], config: dict[str, Any], run: Any) -> Patients:
+    """The resolver over every patient of the run, before any cut: the identity sources'
+    datasets (the clinical table's) built from every parsed file, quietly (their
+    messages are said again, over the subset's rows, when the report's own are built)."""
+    from .datasets import Datasets
+    from .parse import guarded
+    from .patients import Patients
+
+    def quiet(name: str) -> Any:
+        result, error, _, _ = guarded(lambda: host.call(
+            name, "rinec_datasets", datasets=datasets, patients=full, config=config, run=run,
+            files=parsed.get(name, []), options=config.get(name, {})))
+        return None if error else result or None
+
+    def declared() -> list[dict[str, list[str]]]:
+        out = []
+        for name in host.names:
+            if host.implements(name, "rinec_patient_samples") and datasets.own(name) is not None:
+                got, error, _, _ = guarded(lambda name=name: host.call(
+                    name, "rinec_patient_samples", data=datasets.own(name), options=config.get(name, {}),
+                    config=config))
+                out.append(dict(got or {}) if not error else {})
+        return out
+
+    datasets = Datasets(host.names, quiet)
+    full = Patients(config["patients"], config["samples"], declared)
+    return full
+
+
 def resolve(include: list[str], exclude: list[str], full: Patients) -> Subset | None:
     """The subset asked for, over the run's patients (``full``); ``None`` when none is.
     Include, then exclude. An id the run does not know is a :class:`SubsetError`."""
