@@ -115,7 +115,7 @@ def build_run_command(host: PluginHost) -> click.Command:
         _setup_logging(kw["verbose"], kw["quiet"])
         progress = RichProgress() if sys.stderr.isatty() and not kw["quiet"] else quiet_progress()
         try:
-            subset = {key: tuple(i for text in kw[key] for i in split_ids(text)) if kw[key] else None
+            subset = {key: tuple(i for text in kw[key] for i in split_ids(text, kw["run_dir"])) if kw[key] else None
                       for key in ("include_patients", "exclude_patients")}
         except SubsetError as exc:
             _one_line_usage_error(exc)

@@ -52,20 +52,24 @@ class SubsetError(UsageError):
     unreadable file of ids): a usage error, said in one line, exit 2."""
 
 
-def split_ids(text: str) -> list[str]:
+def split_ids(text: str, run_dir: str | Path | None = None) -> list[str]:
     """``"P3, P5"`` -> ``["P3", "P5"]``; ``"@file"`` -> the file's ids, one a line
     (blank lines and lines starting with ``#`` skipped)."""
     text = text.strip()
     if text.startswith("@"):
-        return read_id_file(Path(text[1:]))
+        return read_id_file(Path(text[1:]), run_dir)
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def read_id_file(path: Path) -> list[str]:
+def read_id_file(path: Path, run_dir: str | Path | None = None) -> list[str]:
+    """The ids of the user's file. The user named it, so a link is followed, except in
+    the run directory, whose files are read as every input is (no link followed)."""
+    from .config import in_run_dir
     from .safeio import open_regular
 
+    shared = in_run_dir(path, run_dir) if run_dir is not None and Path(run_dir).is_dir() else None
     try:
-        with open_regular(path) as fh:
+        with open_regular(shared or path, follow_links=shared is None) as fh:
             raw = fh.read(MAX_ID_FILE_BYTES + 1)
     except OSError as exc:
         raise SubsetError(f"{path}: cannot read the list of patient ids ({exc.strerror or exc})") from None

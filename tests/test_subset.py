@@ -150,6 +150,14 @@ def test_ids_from_a_file(run_dir: Path, tmp_path: Path) -> None:
     result = cli(run_dir, "-o", tmp_path / "out", "--force", "--patients", f"@{ids}")
     assert result.returncode == 0, result.stderr
     assert list(_table(tmp_path / "out", "report_summary")["patient_id"]) == ["QZ03", "QZ04"]
+    # The user's own file may be a link; one in the shared run directory is read as its files are.
+    (tmp_path / "link.txt").symlink_to(ids)
+    linked = cli(run_dir, "-o", tmp_path / "out", "--force", "--patients", f"@{tmp_path / 'link.txt'}")
+    assert linked.returncode == 0, linked.stderr
+    run = write_run(tmp_path / "run")
+    (run / "ids_link.txt").symlink_to(ids)
+    refused = cli(run, "-o", tmp_path / "out", "--force", "--patients", f"@{run / 'ids_link.txt'}")
+    assert refused.returncode == 2 and "ids_link.txt: cannot read the list of patient ids" in refused.stderr
     missing = cli(run_dir, "-o", tmp_path / "out", "--force", "--patients", f"@{tmp_path / 'none.txt'}")
     assert missing.returncode == 2 and "none.txt: cannot read the list of patient ids" in missing.stderr
     assert_one_line_errors(missing)
