@@ -31,6 +31,7 @@ from .model import (
 from .options import Option
 from .patients import Patients
 from .results import NothingFound, UsageError
+from .subset import Subset
 from .tables import read_table as read_table
 
 try:
@@ -68,6 +69,7 @@ __all__ = [
     "Pattern",
     "RunInfo",
     "Section",
+    "Subset",
     "SummaryColumn",
     "Table",
     "Text",

@@ -13,6 +13,7 @@ from .config import RUNTIME_KEYS
 from .model import Code, KeyValues, Note, Section, Table, Text
 from .patients import natural_key
 from .results import Message, error_section
+from .subset import SUBSET_KEYS
 
 if TYPE_CHECKING:
     from .results import PluginResult, Report
@@ -33,6 +34,8 @@ def assemble(report: Report, declared: Callable[[str], dict[str, str]] | None = 
     placed: list[tuple[str, Section]] = []
     summary = summary_section(results, report.patient_samples, report.unmatched_samples)
     if summary is not None:
+        if report.subset:
+            summary.blocks.insert(0, Note(subset_note(report.subset)))
         placed.append((CORE, summary))
     for result in results:
         placed.extend((result.name, s) for s in _plugin_sections(report, result))
@@ -161,9 +164,12 @@ def run_info_section(report: Report) -> Section:
         "Run directory": run.run_dir,
         "Configuration file": str(report.config_path) if report.config_path else "none (defaults)",
         "Python": platform.python_version(),
-        "Input files": f"{len(report.inputs)} matched, {len(report.skipped)} skipped",
+        "Input files": f"{len(report.inputs)} matched, {len(report.skipped)} skipped"
+        + (f", {report.subset['inputs_excluded']} excluded by the patient subset" if report.subset else ""),
         "Errors / warnings": f"{len(report.errors)} / {len(report.warnings)}",
     }
+    if report.subset:
+        facts["Patients"] = f"{report.subset['text']} (a patient subset: nothing of the others is in this report)"
     if report.deidentified:
         for private in ("Command line", "Run directory", "Configuration file"):
             facts.pop(private)
@@ -188,7 +194,8 @@ def run_info_section(report: Report) -> Section:
     else:
         blocks.append(Text("No warnings or errors."))
     config = report.private_config if report.deidentified else report.config
-    shown = {k: v for k, v in config.items() if k not in RUNTIME_KEYS}
+    # The subset's keys are shown when a subset was asked for (as counts, not ids).
+    shown = {k: v for k, v in config.items() if k not in RUNTIME_KEYS and (v or k not in SUBSET_KEYS)}
     config_text = yaml.safe_dump(_plain(shown), sort_keys=True, allow_unicode=True)
     blocks.append(Code(config_text, title="Configuration in effect"))
     return Section(
@@ -202,6 +209,12 @@ def run_info_section(report: Report) -> Section:
         ),
         blocks=blocks,
     )
+
+
+def subset_note(subset: dict[str, Any]) -> str:
+    """The summary's first line in a subset report."""
+    return (f"This report covers {subset['text']}: a subset chosen with --patients or --exclude-patients. "
+            "Every table, chart, count, test and exported file covers these patients only.")
 
 
 def _plain(value: Any) -> Any:

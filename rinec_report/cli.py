@@ -88,6 +88,11 @@ def build_run_command(host: PluginHost) -> click.Command:
         type=click.Path(dir_okay=False, exists=True),
         help="A secret key file: pseudonyms become codes shared by every report made with the same key.",
     )
+    @click.option("--patients", "include_patients", metavar="IDS", multiple=True,
+                  help="Only these patients (P3,P5, or @FILE with one id a line): a true subset, every table, "
+                  "chart, count and export covers them only (repeatable).")
+    @click.option("--exclude-patients", metavar="IDS", multiple=True,
+                  help="Leave these patients out of the report (P1,P4 or @FILE; repeatable), after --patients.")
     @click.option(
         "--data-format",
         type=click.Choice(["tsv", "csv", "json", "parquet"]),
@@ -104,10 +109,16 @@ def build_run_command(host: PluginHost) -> click.Command:
     def command(**kw: Any) -> None:
         from .progress import RichProgress, quiet_progress
         from .runner import OutputExists, Run, RunOptions
+        from .subset import SubsetError, split_ids
         from .write import OutputError
 
         _setup_logging(kw["verbose"], kw["quiet"])
         progress = RichProgress() if sys.stderr.isatty() and not kw["quiet"] else quiet_progress()
+        try:
+            subset = {key: tuple(i for text in kw[key] for i in split_ids(text, kw["run_dir"])) if kw[key] else None
+                      for key in ("include_patients", "exclude_patients")}
+        except SubsetError as exc:
+            _one_line_usage_error(exc)
         options = RunOptions(
             run_dir=Path(kw["run_dir"]),
             outdir=Path(kw["outdir"]) if kw["outdir"] else Path.cwd(),
@@ -121,6 +132,7 @@ def build_run_command(host: PluginHost) -> click.Command:
             scheduler=kw["scheduler"],
             deidentify=kw["deidentify"],
             deidentify_key=kw["deidentify_key"],
+            **subset,
             force=kw["force"],
             data_format=kw["data_format"],
             data_dir=not kw["no_data_dir"],
@@ -134,6 +146,8 @@ def build_run_command(host: PluginHost) -> click.Command:
             report = Run(options, progress=progress).execute()
         except OutputExists as exc:
             raise click.UsageError(f"{exc.path} exists; use --force to overwrite it") from None
+        except SubsetError as exc:
+            _one_line_usage_error(exc)
         except UsageError as exc:
             raise click.UsageError(str(exc)) from None
         except (NothingFound, OutputError) as exc:
@@ -315,6 +329,13 @@ def config_command(run_dir: Path, config_file: tuple[str, ...]) -> None:
                 click.echo(f"  {_flow(sub)}: {_flow(subvalue)}  # {sources.get(f'{key}.{sub}', 'default')}")
         else:
             click.echo(f"{key}: {_flow(value)}  # {sources.get(key, 'default')}")
+
+
+def _one_line_usage_error(exc: Exception) -> None:
+    """A patient subset that cannot be applied: one line, exit 2 (click's usage errors
+    print the usage first, which buries the ids that were wrong)."""
+    click.echo(f"rinec-report: error: {exc}", err=True)
+    sys.exit(2)
 
 
 def _flow(value: Any) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .options import Option, OptionError, brief, defaults
+from .subset import SUBSET_OPTIONS
 from .yamltext import MAX_YAML_BYTES, YamlRefused, load_yaml
 
 CONFIG_NAME = "rinec_report.yaml"
@@ -96,6 +97,7 @@ CORE_OPTIONS: list[Option] = [
         "The page's order: section anchors (`<plugin>-<id>`) or globs; unmatched sections go where `*` stands.",
         scope="run",
     ),
+    *SUBSET_OPTIONS,
 ]
 
 # What a run directory's ``deidentify:`` may say, rule by rule: a value is taken when it

@@ -13,6 +13,7 @@ Data flows one way:
 
     rinec_options / rinec_patterns   (set-up)
     -> scan -> rinec_parse (one call per file, on the core's executor)
+    -> rinec_subset (only when a patient subset is asked for)
     -> rinec_datasets (one call per plugin; may read other plugins' datasets)
     -> rinec_sections, rinec_summary_columns
     -> render and export.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .model import FoundFile, Pattern, RunInfo, Section, SummaryColumn
     from .options import Option
     from .patients import Patients
+    from .subset import Subset
 
 hookspec = pluggy.HookspecMarker("rinec_report")
 
@@ -118,6 +120,53 @@ def rinec_parse(file: FoundFile, options: dict[str, Any]) -> Any:
 
             with open_content(file.path) as fh:
                 return pd.read_csv(fh, sep="\\t")
+    """
+
+
+@hookspec
+def rinec_subset(
+    files: list[ParsedFile], subset: Subset, options: dict[str, Any], config: dict[str, Any]
+) -> list[ParsedFile]:
+    """Cut the plugin's parsed files to a patient subset (``--patients``, ``--exclude-patients``).
+
+    Called once per plugin with parsed files, after parsing and before any
+    ``rinec_datasets``, only when the user asked for a subset. Returns the files with
+    only the subset's patients in their data: every row, sample (a VCF's sample
+    column), value, name and picture of a patient outside the subset removed. Leave
+    out a file that holds nothing of the subset: the core then counts it as excluded
+    by the subset and names it nowhere (inputs, messages, manifest). Hand a file
+    that holds nothing of the patients left out back as it was (the same object): the
+    messages its parse gave are kept; those of a file that was cut are not shown (they
+    were made over every row, and may quote a left-out patient's values). Everything the
+    plugin computes afterwards (``rinec_datasets``: counts, frequencies, tests) then
+    covers the subset only, and the ``patients`` resolver it gets knows only the
+    subset's patients (``patients.subset`` says how many of how many).
+
+    ``subset.keeps(patient_id)`` and ``subset.keeps_sample(sample_id)`` answer for an
+    id as a file wrote it (the config's ``patients:`` and ``samples:`` applied);
+    ``subset.rows(frame, patient="patient_id", sample="sample")`` is a table's rows of
+    the subset, with unused categories dropped; ``subset.names_excluded(text)`` says
+    whether a name (a file's path, a caption) names a patient or sample left out.
+
+    Without this hook, the core cuts a file whose parsed data is a DataFrame with a
+    ``patient_id``, ``sample`` or ``sample_id`` column by those columns. A plugin with
+    other parsed data and no hook is left out of a subset report, with a warning: its
+    data cannot be shown without the patients left out. Return ``files`` unchanged
+    when the data hold nothing about patients (a gene-set library). Not first-result.
+
+    Example::
+
+        @hookimpl
+        def rinec_subset(files, subset):
+            out = []
+            for f in files:
+                samples = [s for s in f.data["samples"] if subset.keeps_sample(s)]
+                if len(samples) == len(f.data["samples"]):
+                    out.append(f)  # nothing to cut
+                elif samples:
+                    depths = subset.rows(f.data["depths"], sample="sample")
+                    out.append(ParsedFile(f.file, {**f.data, "samples": samples, "depths": depths}))
+            return out
     """
 
 

@@ -9,6 +9,11 @@ the oncoplot, the summary table and the highlighter. Its sources, in order:
    first question that needs them;
 3. a sample id equal to a known patient id.
 
+With a patient subset (``--patients``, ``--exclude-patients``), the resolver knows
+only the subset's patients: ``ids`` and ``table()`` list them, and a sample of a
+patient left out belongs to nobody without being *unmatched* (``patients.subset``
+says which patients the report covers, and of how many).
+
 A sample none of these names is *unmatched*: ``patient_of`` returns ``None`` and the
 core lists it with a warning, rather than inventing a patient. Only when no source
 declares any patient at all (a run of VCFs without a clinical table) does a sample
@@ -20,7 +25,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .subset import Subset
 
 
 def natural_key(value: Any) -> tuple:
@@ -45,7 +53,9 @@ class Patients:
         renames: dict[str, str],
         sample_links: dict[str, str],
         declarations: Callable[[], list[dict[str, list[str]]]] = list,
+        subset: Subset | None = None,
     ) -> None:
+        self.subset = subset
         self._renames = dict(renames)
         self._config_links = {str(s): self.canonical(p) for s, p in sample_links.items()}
         self._declarations = declarations
@@ -67,6 +77,8 @@ class Patients:
         for declared in self._declarations():
             for raw_patient, samples in declared.items():
                 patient = self.canonical(raw_patient)
+                if not self.keeps(patient):
+                    continue
                 known = self._samples.setdefault(patient, [])
                 for sample in samples:
                     sample = str(sample).strip()
@@ -77,6 +89,8 @@ class Patients:
         # A roster exists when a source named patients; without one, samples stand for themselves.
         self._roster = bool(self._samples)
         for sample, patient in self._config_links.items():
+            if not self.keeps(patient):
+                continue
             previous = self._links.get(sample)
             if previous is not None and previous != patient:
                 self._samples[previous].remove(sample)  # the config wins over the tables
@@ -95,6 +109,8 @@ class Patients:
         """The patient a sequencing sample belongs to, or ``None`` when nothing says."""
         self._load()
         sample = str(sample).strip()
+        if self.subset is not None and sample in self.subset.excluded_samples:
+            return None  # a left-out patient's: nobody's here, and not unmatched either
         patient = self._links.get(sample)
         if patient is None:
             candidate = self.canonical(sample)
@@ -102,6 +118,8 @@ class Patients:
                 patient = candidate
             elif not self._roster:
                 patient = candidate  # no patient list at all: a sample stands for itself
+        if patient is not None and not self.keeps(patient):
+            return None
         if patient is None:
             self._unmatched[sample] = None
             return None
@@ -114,6 +132,11 @@ class Patients:
         """The samples known to belong to ``patient`` (declared, then seen)."""
         self._load()
         return list(self._samples.get(self.canonical(patient), []))
+
+    def keeps(self, patient: Any) -> bool:
+        """Whether the report covers ``patient`` (an id as a table wrote it): always,
+        unless a patient subset was asked for."""
+        return self.subset is None or self.subset.keeps(patient)
 
     @property
     def unmatched(self) -> list[str]:

@@ -238,6 +238,9 @@ def render_html(report: Report) -> str:
         nav=_nav(rendered),
         patients=patients,
         patients_json=script_json(patients),
+        subset=report.subset,
+        hide_title=("Hide takes patients off the screen only: the counts, tests and this file still include them "
+                    "(--exclude-patients writes a report without them)"),
         n_errors=len(report.errors),
         n_warnings=len(report.warnings),
         keep_formulas=bool(report.config.get("keep_formulas", False)),

@@ -86,6 +86,8 @@ class RunOptions:
     scheduler: str | None = None
     deidentify: bool = False  # True: de-identified whatever the config says
     deidentify_key: str | Path | None = None
+    include_patients: tuple[str, ...] | None = None  # a patient subset; None: the config's
+    exclude_patients: tuple[str, ...] | None = None
 
     @property
     def html_path(self) -> Path:
@@ -152,6 +154,7 @@ class Run:
         self.progress = progress or quiet_progress()
         self.executor = executor
         self.messages: list[Message] = []
+        self.subset_outcome: Any = None  # what a patient subset cut, when one was asked for
 
     def execute(self) -> Report:
         """Every stage in order; the report is written and returned."""
@@ -172,6 +175,8 @@ class Run:
         results = self.contribute(datasets, patients)
         report = self.assemble(results, inputs, found, patients)
         report.log_lines = [*capture.lines, *message_lines(report, self.options.verbose)]
+        if self.subset_outcome is not None:  # the log is in the data folder: the subset's too
+            report.log_lines = [line for line in report.log_lines if not self.subset_outcome.names(line)]
         self.write(report)
         return report
 
@@ -195,6 +200,9 @@ class Run:
             asked = (("title", opts.title), ("comment", opts.comment), ("executor", opts.executor),
                      ("scheduler", opts.scheduler))
             overrides.update({k: v for k, v in asked if v is not None})
+            for key in ("include_patients", "exclude_patients"):
+                if getattr(opts, key) is not None:
+                    overrides[key] = list(getattr(opts, key))
             if opts.deidentify or opts.deidentify_key:
                 rules: dict[str, Any] = {"enabled": True}
                 if opts.deidentify_key:
@@ -285,8 +293,12 @@ class Run:
         return self._collect(outcomes)
 
     def build_datasets(self, parsed: dict[str, list[ParsedFile]]) -> tuple[Datasets, Patients]:
-        """The lazy datasets of every plugin and the patient resolver over them."""
+        """The lazy datasets of every plugin and the patient resolver over them; with a
+        patient subset, over the subset's part of every parsed file only."""
         self.failed: set[str] = set()
+        subset = None
+        if self.config["include_patients"] or self.config["exclude_patients"]:
+            parsed, subset = self._cut_to_subset(parsed)
 
         def build(name: str) -> dict[str, Any] | None:
             kwargs = {"files": parsed.get(name, []), "options": self.config.get(name, {})}
@@ -310,9 +322,20 @@ class Run:
             return out
 
         datasets = Datasets(self.host.names, build)
-        patients = Patients(self.config["patients"], self.config["samples"], declarations)
+        patients = Patients(self.config["patients"], self.config["samples"], declarations, subset)
         self.datasets = datasets
         return datasets, patients
+
+    def _cut_to_subset(self, parsed: dict[str, list[ParsedFile]]) -> tuple[dict[str, list[ParsedFile]], Any]:
+        """Who the run's patients are (from every parsed file, quietly: the messages
+        that count are the subset's own), then each plugin's files cut to the subset."""
+        from .subset import cut, everyone, resolve
+
+        full = everyone(self.host, parsed, self.config, self.info)
+        subset = resolve(list(self.config["include_patients"]), list(self.config["exclude_patients"]), full)
+        self.subset_outcome = cut(parsed, subset, self.host, self._call, self.config, self.messages)
+        self.messages.extend(self.subset_outcome.messages)
+        return self.subset_outcome.parsed, subset
 
     def contribute(self, datasets: Datasets, patients: Patients) -> list[PluginResult]:
         """Each plugin's sections and summary columns, if it has data."""
@@ -352,6 +375,10 @@ class Run:
             patient_samples=patients.table(),
             unmatched_samples=patients.unmatched,
         )
+        if self.subset_outcome is not None:
+            from .subset import restrict_report
+
+            restrict_report(report, self.subset_outcome)
         assemble(report, self._identifier_fields)
         report.exit_status = 1 if report.errors or (opts.strict and report.warnings) else 0
         return report
@@ -533,7 +560,7 @@ def run(
     """
     if isinstance(executor, str):
         options["executor"], executor = executor, None
-    for key in ("plugins", "exclude", "ignore"):
+    for key in ("plugins", "exclude", "ignore", "include_patients", "exclude_patients"):
         if key in options and not isinstance(options[key], tuple):
             options[key] = (options[key],) if isinstance(options[key], str) else tuple(options[key])
     if options.get("outdir") is None:

@@ -469,6 +469,7 @@ def manifest(report: Report, data_format: str, html_sha256: str | None = None) -
         "created": report.run.timestamp,
         "run_dir": report.run.run_dir or None,
         "deidentified": report.deidentified,
+        "subset": report.subset,
         "title": report.run.title,
         "exit_status": report.exit_status,
         "data_format": data_format,

@@ -360,9 +360,31 @@
     clear.hidden = !chosen.length && !hidden.length;
     var parts = [];
     if (chosen.length) { parts.push("Highlighted: " + chosen.join(", ")); }
-    if (hidden.length) { parts.push("hidden: " + hidden.join(", ")); }
+    if (hidden.length) { parts.push("hidden from view (every count still includes them): " + hidden.join(", ")); }
     state.textContent = parts.join("; ") + (parts.length ? "." : "");
     state.hidden = !parts.length;
+    drawHideNote();
+  }
+
+  // Hide is a view: the page still holds the hidden patients' data. The note says so and
+  // gives the command that writes a report without them.
+  function drawHideNote() {
+    var note = document.getElementById("rr-hide-note");
+    if (!note) { return; }
+    note.hidden = !hidden.length;
+    document.getElementById("rr-hide-command").textContent = hidden.length ? subsetCommand(hidden) : "";
+  }
+
+  function shellWord(text) {
+    return /^[A-Za-z0-9_.,:@%+\/=-]+$/.test(text) ? text : "'" + text.replace(/'/g, "'\\''") + "'";
+  }
+
+  function subsetCommand(ids) {
+    // An id with a comma (or starting with @) cannot be written in a comma list: a file
+    // of ids, one a line, can hold any.
+    var listable = ids.every(function (p) { return p.indexOf(",") === -1 && p.charAt(0) !== "@"; });
+    if (!listable) { return "rinec-report RUN_DIR --exclude-patients @FILE   (FILE: the hidden ids, one a line)"; }
+    return "rinec-report RUN_DIR --exclude-patients " + shellWord(ids.join(","));
   }
 
   // The state lives in the fragment (#highlight=P3,P5&hide=P1) so a link or a reload keeps it.
@@ -411,6 +433,13 @@
         }
         hide.value = "";
         apply(true);
+      });
+    }
+    var copy = document.getElementById("rr-hide-copy");
+    if (copy) {
+      copy.addEventListener("click", function () {
+        var text = document.getElementById("rr-hide-command").textContent;
+        if (navigator.clipboard) { navigator.clipboard.writeText(text).catch(function () { /* file:// */ }); }
       });
     }
     var clear = document.getElementById("rr-clear");

@@ -94,6 +94,13 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
+def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
+    from .subset import cut
+
+    return cut(files, subset)
+
+
+@hookimpl
 def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> dict[str, Any] | None:
     if not files:
         return None

@@ -95,6 +95,24 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
+def rinec_subset(files: list[Any]) -> list[Any]:
+    """Gene lists and gene-set libraries hold no patient; the default gene list (the
+    variants plugin's high-frequency genes) follows the subset by itself. STRING's
+    exported tables were made for some gene list, which may hold the genes of patients
+    left out: they are left out of a subset report (``--online`` asks for the subset's)."""
+    import warnings
+
+    from rinec_report import InputWarning
+
+    kept = [f for f in files if f.file.pattern in ("genes", "gmt")]
+    if len(kept) < len(files):
+        warnings.warn("STRING's exported tables are left out of a patient subset report: they were made for a "
+                      "gene list that may hold genes of the patients left out (--online asks STRING for the "
+                      "subset's genes)", InputWarning, stacklevel=2)
+    return kept
+
+
+@hookimpl
 def rinec_datasets(
     files: list[Any], options: dict[str, Any], datasets: Any, config: dict[str, Any], run: Any
 ) -> dict[str, Any] | None:

@@ -76,6 +76,21 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
+def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
+    """A survival table's rows of the subset's patients; a table left empty is left out."""
+    from rinec_report import ParsedFile
+
+    out = []
+    for f in files:
+        table = subset.rows(f.data["table"], patient="patient_id")
+        if len(table) == len(f.data["table"]):
+            out.append(f)  # as it was: the core keeps what its reading said
+        elif len(table):
+            out.append(ParsedFile(f.file, {**f.data, "table": table}))
+    return out
+
+
+@hookimpl
 def rinec_datasets(
     files: list[Any], options: dict[str, Any], datasets: Any, patients: Any
 ) -> dict[str, Any] | None:

@@ -86,6 +86,13 @@ def rinec_identifiers() -> dict[str, str]:
 
 
 @hookimpl
+def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
+    from .subset import cut
+
+    return cut(files, subset)
+
+
+@hookimpl
 def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any, run: Any) -> dict[str, Any] | None:
     from .build import build_datasets
 
