@@ -78,6 +78,11 @@ def censor_ticks(marks: Any) -> Any:
             .reset_index())
 
 
+def _limit_text(value: float) -> str:
+    """A confidence limit as the tooltip shows it: '45.6%', or a dash where R has NA."""
+    return "\u2014" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
+
+
 def km_chart(
     data: SurvivalData,
     tables: dict[str, Any],
@@ -100,6 +105,7 @@ def km_chart(
         labels = [group_label(column, v) for v in levels]
     curve = curve_steps(curves[(curves["endpoint"] == endpoint) & curves["group"].isin(labels)])
     labels = [lb for lb in labels if lb in set(curve["group"])]
+    curve = curve.assign(**{f"{c}_text": curve[c].map(_limit_text) for c in ("ci_lower", "ci_upper")})
     marks = patient_marks(data, endpoint, column, curves)
     max_time = float(curve["time"].max()) if not curve.empty else 1.0
     step = tables["risk_steps"].get(endpoint, 1.0)
@@ -133,8 +139,9 @@ def km_chart(
         alt.Tooltip("group:N", title="Group"),
         alt.Tooltip("time:Q", title=f"Time ({unit})", format=".4~f"),
         alt.Tooltip("survival:Q", title="Survival", format=".1%"),
-        alt.Tooltip("ci_lower:Q", title="CI lower", format=".1%"),
-        alt.Tooltip("ci_upper:Q", title="CI upper", format=".1%"),
+        # As text: a limit R gives as NA shows as a dash (a number format would print 0.0%).
+        alt.Tooltip("ci_lower_text:N", title="CI lower"),
+        alt.Tooltip("ci_upper_text:N", title="CI upper"),
         alt.Tooltip("at_risk:Q", title="At risk"),
     ]
     base = alt.Chart(curve)
