@@ -121,6 +121,10 @@ def _as_number(value: Any) -> float | None:
 
 
 def _time_cell(value: Any) -> tuple[float, str | None, bool] | None:
+    text = "" if is_missing(value) else str(value).strip()
+    if text.startswith("-") and _NUMBER.match(text[1:].strip()):
+        # Named as what it is: '-3' is a negative time, not an unreadable one.
+        raise ValueError(f"negative time {value!r}")
     parsed = parse_time(value)
     if parsed is not None and parsed[0] < 0:
         raise ValueError(f"negative time {value!r}")
