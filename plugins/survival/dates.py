@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rinec_report import tables
+from rinec_report import InputError, tables
 
 # Normalised headers (parse.normalize_name) of the three dates, first found wins.
 START_COLUMNS = (
@@ -117,7 +117,8 @@ def find_date_columns(columns: Iterable[str], mapping: dict[str, str]) -> dict[s
 
 def os_of_columns(frame: Any, columns: dict[str, str], lines: list[int], date_format: str = "auto") -> DatedColumns:
     """OS per row of ``frame`` (text cells) from the date columns ``columns``; an
-    unreadable date is warned once per column (tables.convert_column) and missing."""
+    unreadable date is warned once per column (tables.convert_column) and missing.
+    Raises InputError when a column mixes day/month and month/day dates."""
     parsed: dict[str, list[tuple[dt.date | None, bool]]] = {}
     for key in DATE_KEYS:
         name = columns.get(key)
@@ -125,7 +126,11 @@ def os_of_columns(frame: Any, columns: dict[str, str], lines: list[int], date_fo
             parsed[key] = [(None, False)] * len(frame)
             continue
         cells = ["" if tables.is_missing(v) else str(v).strip() for v in frame[name]]
-        order = tables.column_date_format([c for c in cells if c], date_format)
+        try:
+            order = tables.column_date_format([c for c in cells if c], date_format)
+        except ValueError as err:
+            raise InputError(f"column {name!r}: {err}; set survival: {{date_format: DD/MM/YYYY}} "
+                             "or MM/DD/YYYY") from None
 
         def read(cell: str, order: str = order) -> tuple[dt.date | None, bool]:
             return day_of(tables.parse_date(cell, order)) if cell else (None, False)

@@ -260,10 +260,10 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
         if result.approximate:
             rules[ep] += f"; {result.approximate} time(s) from a partial date, taken at its middle"
         used |= set(date_cols.values())
-    for message in refused:
-        warnings.warn(message, InputWarning, stacklevel=2)
     if not units:
         raise InputError("; ".join(refused))
+    for message in refused:
+        warnings.warn(message, InputWarning, stacklevel=2)
     for ep, reasons in dropped.items():
         for reason, n in reasons.items():
             account.dropped(f"{ep.upper()}: {reason}", n)
