@@ -133,7 +133,8 @@ def read_status(values: Iterable[Any], column: str, endpoint: str = "",
     more than two codes: three codes (R's pbc: 0 censored, 1 transplant, 2 dead) are
     a choice the table cannot make. With a mapping, a code that neither names leaves
     its rows out (NOT_MAPPED) with a warning naming it."""
-    codes = [code_of(v) for v in values]
+    seen: dict[Any, str | None] = {}  # a status column repeats a handful of cells
+    codes = [seen[v] if v in seen else seen.setdefault(v, code_of(v)) for v in values]
     mapping = mapping_for(event_codes, column, endpoint)
     found = sorted({c for c in codes if c is not None}, key=_code_order)
     r_coded = "2" in found and set(found) <= set(R_SURV_CODES)

@@ -229,6 +229,7 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     dropped: dict[str, dict[str, int]] = {}
     rules: dict[str, str] = {}
     refused: list[str] = []
+    ignored: set[str] = set()  # the columns of a refused endpoint
     for ep, (time_col, col_unit, event_col) in found.items():
         try:
             times, events, reasons = _endpoint(frame, lines, ep, (time_col, col_unit or default_unit), event_col,
@@ -237,7 +238,7 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
             # That endpoint only: the file's other endpoints and columns are still read.
             refused.append(f"{ep.upper()} left out: {err}")
             dropped[ep] = {"status codes not mapped": len(frame)}
-            used |= {time_col, event_col or time_col}
+            ignored |= {time_col, event_col or time_col}
             continue
         out[f"{ep}_time"] = times
         out[f"{ep}_event"] = events
@@ -270,10 +271,15 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     analysed = out[[f"{ep}_time" for ep in units]].notna().any(axis=1)
     account.rows(read=len(frame), used=int(analysed.sum()), unit="patients")
     for col in frame.columns:
-        if col not in used and col not in out.columns:
+        if col not in used and col not in ignored and col not in out.columns:
             out[col] = [None if is_missing(v) else str(v).strip() for v in frame[col]]
     for raw_col, col in zip(raw_names, frame.columns, strict=True):
-        account.column(raw_col, "field" if col in used else "extra", as_field=col if col in used else None)
+        if col in used:
+            account.column(raw_col, "field", as_field=col)
+        elif col in ignored:
+            account.column(raw_col, "ignored", reason="its endpoint's status codes are not mapped")
+        else:
+            account.column(raw_col, "extra")
     return {"table": out, "units": units, "endpoints": list(units), "dropped": dropped, "rows": len(frame),
             "rules": rules}
 
