@@ -160,6 +160,33 @@ def test_a_refused_status_costs_that_endpoint_only(tmp_path: Path) -> None:
     assert parsed["table"]["pfs_event"].tolist() == [1.0, 0.0, 1.0]
 
 
+def test_the_columns_of_a_refused_endpoint_are_accounted_as_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "survival.tsv"
+    path.write_text("patient_id\tos_days\tos_status\tpfs_days\tpfs_status\n"
+                    "A\t10\t2\t5\t1\nB\t20\t1\t7\t0\nC\t30\t0\t9\t1\n")
+    with account.recording("survival.tsv") as ledger, pytest.warns(InputWarning):
+        read_table(str(path), options())
+    got = ledger.files["survival.tsv"]
+    assert got.dropped == {"OS: status codes not mapped": 3}
+    assert got.columns["os_status"].role == got.columns["os_days"].role == "ignored"
+    assert got.columns["pfs_status"] == account.ColumnUse("field", "pfs_status")
+
+
+def test_event_codes_per_column_and_codes_left_unmapped(tmp_path: Path) -> None:
+    """A mapping for one column leaves the other to the default table; with a mapping,
+    a code it does not name leaves its rows out, counted ('status code not mapped')."""
+    path = tmp_path / "survival.tsv"
+    path.write_text("patient_id\tos_days\tos_status\tpfs_days\tpfs_status\n"
+                    "A\t10\t2\t5\t1\nB\t20\t1\t7\t0\nC\t30\t0\t9\t1\nD\t40\t9\t9\t1\n"
+                    "E\t50\tlost\t9\t0\n")
+    codes = {"os_status": {"0": "censored", "1": "censored", "2": "event", "lost": "missing"}}
+    with pytest.warns(InputWarning, match=r"'os_status': the codes 9 are in neither"):
+        parsed = read_table(str(path), options(event_codes=codes))
+    table = parsed["table"]
+    assert table["os_event"].tolist()[:3] == [1.0, 0.0, 0.0] and table["pfs_event"].tolist()[:2] == [1.0, 0.0]
+    assert parsed["dropped"]["os"] == {"status code not mapped": 1, "no status": 1}
+
+
 def test_pbc_with_the_mapping_counts_only_deaths() -> None:
     data, out = run_set("pbc")
     events = data.patients["os_event"]
@@ -188,15 +215,28 @@ def test_a_death_before_the_last_follow_up_is_counted_and_the_death_used(tmp_pat
                     "C,2010-01-01,,2010-01-11\n"              # alive: censored at follow-up
                     "D,,2010-05-01,\n"                         # no start
                     "E,2010-01-01,,\n"                         # no end
-                    "F,2010-02-01,2010-01-01,\n")              # end before start
-    with pytest.warns(InputWarning, match=r"OS: 1 patient\(s\) with a date of death before their last"):
+                    "F,2010-02-01,2010-01-01,\n"               # end before start
+                    "G,2010-01-01,2010-13-45,2010-02-01\n")    # a death not readable: not censored
+    with pytest.warns(InputWarning) as caught:
         parsed = read_table(str(path), options())
+    messages = [str(w.message) for w in caught]
+    assert any("OS: 1 patient(s) with a date of death before their last follow-up" in m for m in messages)
+    assert any("column 'Date of death': 1 cell(s) could not be read as a date" in m for m in messages)
     table = parsed["table"].set_index("patient_id")
     assert table["os_time"].loc[["A", "B", "C"]].tolist() == [60.0, 60.0, 10.0]
     assert table["os_event"].loc[["A", "B", "C"]].tolist() == [1.0, 1.0, 0.0]
     assert parsed["units"] == {"os": "days"}
     assert parsed["dropped"]["os"] == {"no start date": 1, "no date of death or last follow-up": 1,
-                                       "end date before the start date": 1}
+                                       "end date before the start date": 1, "date not readable": 1}
+
+
+def test_the_columns_option_names_the_three_dates(tmp_path: Path) -> None:
+    path = tmp_path / "survival.csv"
+    path.write_text("patient_id,Enrolled,Died on,Seen\nA,03/01/2010,13/01/2010,\nB,03/01/2010,,23/02/2010\n")
+    opts = options(columns={"start_date": "Enrolled", "death_date": "Died on", "last_followup_date": "Seen"})
+    table = read_table(str(path), opts)["table"]
+    # Day first, as the column's days above 12 say: 3 January to 13 January, to 23 February.
+    assert table["os_time"].tolist() == [10.0, 51.0] and table["os_event"].tolist() == [1.0, 0.0]
 
 
 def _account_of(call: Any) -> dict[str, account.FileAccount]:

@@ -8,7 +8,8 @@ deriving OS from the same dates should call :func:`dated_os` too, so that both a
 - a patient with both: the death wins; a death before the last follow-up is a
   conflict, counted and warned (the death is still used: a follow-up after death is
   a date written wrong, and dropping the death would lose the event);
-- no start date, no end date at all, or an end before the start: left out, with
+- no start date, no end date at all, an end before the start, or a date written but
+  not readable (an unreadable death must not turn into a censoring): left out, with
   that reason.
 
 Partial dates (``2019-05``, ``2019``) are taken at the middle of the month or year and
@@ -42,6 +43,7 @@ NO_START = "no start date"
 NO_END = "no date of death or last follow-up"
 END_BEFORE_START = "end date before the start date"
 CONFLICT = "date of death before the last follow-up"
+BAD_DATE = "date not readable"
 
 
 @dataclass
@@ -115,31 +117,39 @@ def find_date_columns(columns: Iterable[str], mapping: dict[str, str]) -> dict[s
     return found
 
 
-def os_of_columns(frame: Any, columns: dict[str, str], lines: list[int], date_format: str = "auto") -> DatedColumns:
+def os_of_columns(frame: Any, columns: dict[str, str], lines: list[int], date_format: str = "auto",
+                  shown: dict[str, str] | None = None) -> DatedColumns:
     """OS per row of ``frame`` (text cells) from the date columns ``columns``; an
     unreadable date is warned once per column (tables.convert_column) and missing.
-    Raises InputError when a column mixes day/month and month/day dates."""
+    Raises InputError when the dates mix day/month and month/day orders. ``shown``:
+    the headers as the file writes them, for the messages."""
+    shown = shown or {}
+    cells = {key: ["" if tables.is_missing(v) else str(v).strip() for v in frame[name]]
+             for key, name in columns.items()}
+    try:
+        # One order for the table's dates: one person wrote them, and a start column of
+        # only ambiguous days (03/01/2010) is read as its end columns' days above 12 say.
+        order = tables.column_date_format([c for column in cells.values() for c in column if c], date_format)
+    except ValueError as err:
+        raise InputError(f"columns {', '.join(repr(shown.get(n, n)) for n in columns.values())}: {err}; set survival: "
+                         "{date_format: DD/MM/YYYY} or MM/DD/YYYY") from None
+
+    def read(cell: str) -> tuple[dt.date | None, bool]:
+        return day_of(tables.parse_date(cell, order)) if cell else (None, False)
+
     parsed: dict[str, list[tuple[dt.date | None, bool]]] = {}
     for key in DATE_KEYS:
-        name = columns.get(key)
-        if name is None:
+        if key not in columns:
             parsed[key] = [(None, False)] * len(frame)
             continue
-        cells = ["" if tables.is_missing(v) else str(v).strip() for v in frame[name]]
-        try:
-            order = tables.column_date_format([c for c in cells if c], date_format)
-        except ValueError as err:
-            raise InputError(f"column {name!r}: {err}; set survival: {{date_format: DD/MM/YYYY}} "
-                             "or MM/DD/YYYY") from None
-
-        def read(cell: str, order: str = order) -> tuple[dt.date | None, bool]:
-            return day_of(tables.parse_date(cell, order)) if cell else (None, False)
-
-        parsed[key], _ = tables.convert_column(cells, lines, read, name, "date")
-        parsed[key] = [p if p is not None else (None, False) for p in parsed[key]]
+        values, _ = tables.convert_column(cells[key], lines, read, shown.get(columns[key], columns[key]), "date")
+        parsed[key] = [p if p is not None else (None, False) for p in values]
+    # A date written but unreadable is no absent date: an unreadable death must not
+    # make its patient censored at the last follow-up.
+    unreadable = [any(cells[k][i] and parsed[k][i][0] is None for k in columns) for i in range(len(frame))]
     out = DatedColumns([], [], [], columns=dict(columns))
-    for (start, a), (death, b), (last, c) in zip(*(parsed[k] for k in DATE_KEYS), strict=True):
-        one = dated_os(start, death, last)
+    for i, ((start, a), (death, b), (last, c)) in enumerate(zip(*(parsed[k] for k in DATE_KEYS), strict=True)):
+        one = DatedTime(None, None, BAD_DATE) if unreadable[i] else dated_os(start, death, last)
         out.days.append(one.days)
         out.events.append(one.event)
         out.reasons.append(one.reason)

@@ -247,12 +247,12 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
         used |= {time_col, event_col or time_col}
     if dated:
         ep, date_cols = dated
-        result = dates.os_of_columns(frame, date_cols, lines, options["date_format"])
+        raw = dict(zip(frame.columns, raw_names, strict=True))
+        result = dates.os_of_columns(frame, date_cols, lines, options["date_format"], raw)
         out[f"{ep}_time"] = [math.nan if d is None else d for d in result.days]
         out[f"{ep}_event"] = [math.nan if e is None else float(e) for e in result.events]
         units[ep] = "days"
         dropped[ep] = _count(result.reasons)
-        raw = dict(zip(frame.columns, raw_names, strict=True))
         rules[ep] = dates.describe(date_cols, raw)
         if result.conflicts:
             warnings.warn(f"{ep.upper()}: {result.conflicts} patient(s) with a date of death before their "

@@ -54,6 +54,7 @@ DROP_WORDS = {
     "no start date": "without a start date",
     "no date of death or last follow-up": "without a date of death or of last follow-up",
     "end date before the start date": "with an end date before the start date",
+    "date not readable": "with a date that could not be read",
     "not in the survival table": "not in the survival table",
     "no follow-up time or status": "without a follow-up time or status",
     "status not 0 or 1": "with a status other than 0 or 1",
