@@ -286,9 +286,17 @@ def test_a_missing_treatment_is_no_group_of_its_own(tmp_path: Path, missing: str
 
 
 def test_a_curve_ending_flat_at_half_has_r_median_and_a_note() -> None:
-    _, out = run_set("flat50")
+    from rinec_plugins.survival.sections import build_sections
+
+    from rinec_report import Table
+
+    data, out = run_set("flat50")
     assert out["medians"]["median"].iloc[0] == 17.5  # R: quantile(fit, 0.5) = (10 + 25) / 2
     assert any("exactly 50% from 10 to its last time, 25" in n for n in out["notes"])
+    out["patients"], out["_data"] = data.patients, data
+    shown = next(b for s in build_sections(out) for b in s.blocks
+                 if isinstance(b, Table) and b.name == "medians_shown").data
+    assert shown["median"].iloc[0].startswith("17.5 (")  # not rounded to 18 days
 
 
 def test_limits_r_gives_as_na_are_a_dash_in_the_tables_and_tooltips() -> None:
@@ -302,11 +310,19 @@ def test_limits_r_gives_as_na_are_a_dash_in_the_tables_and_tooltips() -> None:
     shown = next(b for s in build_sections(out) for b in s.blocks
                  if isinstance(b, Table) and b.name == "at_times_shown").data
     # R: 1 [1, 1] before the first time (0.5), 1 [NA, NA] at the censorings before the first death.
-    assert shown["survival"].tolist()[:3] == ["100% (100%\u2013100%)", "100% (\u2014\u2013\u2014)",
-                                              "100% (\u2014\u2013\u2014)"]
+    assert shown["survival"].tolist() == ["100% (100%\u2013100%)", "100% (\u2014)", "100% (\u2014)", "0% (\u2014)"]
     spec = km_chart(data, out, "os", None, "OS").to_dict()
     values = [v for d in spec["datasets"].values() for v in d if "ci_lower_text" in v]
-    assert [v["ci_lower_text"] for v in values if v["time"] in (1, 3)] == ["\u2014", "\u2014"]
+    at_censorings = [v["ci_lower_text"] for v in values if v["time"] in (1, 3)]
+    assert at_censorings and set(at_censorings) == {"\u2014"}
+    # The band's last stretch (from 8 days, where R's limits are 5.8%-84.5%) is drawn to
+    # 11 days, where the curve reaches 0 and R's limits are NA.
+    from rinec_plugins.survival.charts import band_closed, curve_steps
+
+    curve = out["curves"]
+    band = band_closed(curve_steps(curve[curve["group"] == "all"])).set_index("time")
+    assert band.loc[11.0, "ci_lower"] == band.loc[8.0, "ci_lower"] == curve.set_index("time").loc[8.0, "ci_lower"]
+    assert math.isnan(curve.set_index("time").loc[11.0, "ci_lower"])  # the exported curve keeps R's NA
 
 
 # ------------------------------------------------------------------ the default table

@@ -69,6 +69,21 @@ def curve_steps(curve: Any) -> Any:
     return pd.concat(kept)
 
 
+def band_closed(curve: Any) -> Any:
+    """The band's points, each stretch closed where the band ends: Vega drops a point
+    whose limits are NA (R's NA once the curve is 0), so the step before it would stop
+    at its own time instead of reaching the next. The first NA point of a stretch takes
+    the limits of the step before it, drawing that step to its end."""
+    if curve.empty:
+        return curve
+    out = curve.copy()
+    for column in ("ci_lower", "ci_upper"):
+        previous = out.groupby("group", sort=False)[column].shift()
+        closing = out[column].isna() & previous.notna()
+        out.loc[closing, column] = previous[closing]
+    return out
+
+
 def censor_ticks(marks: Any) -> Any:
     """Censored patients as one tick per group and time, with how many: what a
     Kaplan-Meier plot of thousands of patients can show (the patients are in the data
@@ -145,7 +160,7 @@ def km_chart(
         alt.Tooltip("at_risk:Q", title="At risk"),
     ]
     base = alt.Chart(curve)
-    band = base.mark_area(interpolate="step-after", opacity=0.15).encode(
+    band = alt.Chart(band_closed(curve)).mark_area(interpolate="step-after", opacity=0.15).encode(
         x=x, y=alt.Y("ci_lower:Q", scale=alt.Scale(domain=[0, 1])), y2="ci_upper:Q", color=color
     )
     line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(x=x, y=y, color=color, tooltip=curve_tooltip)

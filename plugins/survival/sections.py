@@ -16,10 +16,11 @@ EVENT_WORDS = {"os": "died", "pfs": "progressed"}
 
 
 def fmt_time(value: float, unit: str) -> str:
-    """9.0 -> '9', 5.24 -> '5.2' (whole days stay whole)."""
+    """9.0 -> '9', 5.24 -> '5.2' (whole days stay whole; R's midpoint of two days, 9.5,
+    is not rounded to 10)."""
     if value is None or math.isnan(value):
         return "NR"
-    text = f"{value:.0f}" if unit == "days" else f"{value:.1f}"
+    text = f"{value:.0f}" if unit == "days" and float(value).is_integer() else f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -41,6 +42,13 @@ NO_LIMIT = "\u2014"
 
 def fmt_limit_pct(value: float) -> str:
     return NO_LIMIT if value is None or math.isnan(value) else f"{100 * value:.0f}%"
+
+
+def fmt_interval_pct(lower: float, upper: float) -> str:
+    """'12%\u201396%'; one dash when R gives neither limit."""
+    if fmt_limit_pct(lower) == fmt_limit_pct(upper) == NO_LIMIT:
+        return NO_LIMIT
+    return f"{fmt_limit_pct(lower)}\u2013{fmt_limit_pct(upper)}"
 
 
 # How the section names each reason a patient is left out of an endpoint.
@@ -163,7 +171,7 @@ def _at_times_shown(at_times: Any, data: SurvivalData, level: str) -> Table | No
                 "time": f"{fmt_time(r['time'], data.unit)} {UNIT_ABBREV[data.unit]}",
                 "survival": "beyond follow-up"
                 if math.isnan(r["survival"])
-                else f"{fmt_pct(r['survival'])} ({fmt_limit_pct(r['ci_lower'])}\u2013{fmt_limit_pct(r['ci_upper'])})",
+                else f"{fmt_pct(r['survival'])} ({fmt_interval_pct(r['ci_lower'], r['ci_upper'])})",
                 "at_risk": int(r["at_risk"]),
             }
         )
