@@ -270,6 +270,24 @@ def test_every_row_left_out_is_counted_with_its_reason_and_named_in_the_section(
     assert any("1 of 3 patients without a arm value" in n for n in notes), notes
 
 
+def test_cohort_patients_without_a_time_are_counted_not_lost_silently() -> None:
+    """The clinical table's derived OS with the alive missing (the shape of a table whose
+    last follow-up column went unread): every one of them is counted in the note."""
+    from rinec_plugins.survival.sections import drop_note
+
+    cohort = pd.DataFrame({"patient_id": ["A", "B", "C", "D", "E"],
+                           "os_months": [3.0, 5.0, None, None, 7.0],
+                           "os_event": [1.0, 1.0, None, 0.0, 2.0]})
+    opts = options(endpoints={"os": "Overall survival"})
+    with pytest.warns(InputWarning, match="time or event missing for D"):
+        data = assemble([], {"patients": cohort}, opts, Patients({}, {}))
+    assert data.dropped["os"] == {"no follow-up time or status": 1, "no follow-up time": 1,
+                                  "status not 0 or 1": 1}
+    note = drop_note(data, "os")
+    assert note is not None and "1 of 5 patients without a follow-up time or status" in note
+    assert "1 of 5 patients with a status other than 0 or 1" in note
+
+
 @pytest.mark.parametrize("missing", ["", pytest.param(".", marks=DOT_PENDING)])
 def test_a_missing_treatment_is_no_group_of_its_own(tmp_path: Path, missing: str) -> None:
     """veteran with '.' (or a blank) for 15 treatments: two groups, R's chi-square with
