@@ -37,6 +37,13 @@ def rinec_options() -> list[Option]:
                "Endpoint prefix -> title (cBioPortal's OS, PFS, DFS and DSS by default; those without data "
                "are left out).", scope="run"),
         Option("columns", "dict[str,str]", {}, "Canonical column -> your header, e.g. `{os_time: time}`.", scope="run"),
+        Option("event_codes", "dict", {}, "Status code -> `event`, `censored` or `missing`, for codes the "
+               "default table does not read or a status column of more than two codes (R's pbc: "
+               "`{0: censored, 1: censored, 2: event}`); `{<column or endpoint>: {code: ...}}` for one column.",
+               scope="run"),
+        Option("date_format", "str", "auto", "Day/month order of slashed dates in a survival table's date "
+               "columns: `auto` (what the three columns' days above 12 say), `DD/MM/YYYY` or `MM/DD/YYYY`.",
+               choices=("auto", "DD/MM/YYYY", "MM/DD/YYYY"), scope="run"),
         Option("sheet", "str", None, "The XLSX sheet of a survival table (default: the first with data).", scope="run"),
         Option("input_time_unit", "str", "months", "Unit of a survival table's times when its header has none.",
                scope="run"),

@@ -8,7 +8,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from rinec_report import InputWarning
+import numpy as np
+
+from rinec_report import InputWarning, account
 
 from .parse import UNIT_DAYS, normalize_name, unit_name
 
@@ -22,6 +24,10 @@ class SurvivalData:
     unit: str
     group_by: list[str]  # group columns that exist and are usable
     rules: list[str] = field(default_factory=list)  # how the times were obtained, per source
+    # endpoint -> reason -> patients left out of it (parse.NO_TIME ...), and of how many
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)
+    considered: dict[str, int] = field(default_factory=dict)
+    group_files: dict[str, str] = field(default_factory=dict)  # group column -> the table it came from
 
 
 def group_columns(value: Any) -> list[str]:
@@ -52,6 +58,7 @@ def assemble(
     source = options["source"]
 
     table, table_units, table_rule = _merge_tables(tables, patients) if tables else (None, {}, "")
+    table_dropped = _table_drops(tables)
     cohort_df = None
     if cohort is not None and cohort.get("patients") is not None:
         cohort_df = cohort["patients"].copy()
@@ -77,6 +84,7 @@ def assemble(
     out = pd.DataFrame({"patient_id": order})
     rules: list[str] = []
     used: dict[str, str] = {}
+    dropped: dict[str, dict[str, int]] = {}
     for ep, title in endpoints.items():
         times = events = None
         if table is not None and f"{ep}_time" in table.columns:
@@ -96,17 +104,34 @@ def assemble(
             used[ep] = "cohort"
         if times is None or not times.notna().any():
             continue
-        incomplete = [pid for pid, t, e in zip(order, times, events, strict=True) if math.isnan(t) != math.isnan(e)]
+        time_values = times.to_numpy(dtype=float)
+        event_values = events.to_numpy(dtype=float)
+        invalid = ~np.isin(event_values, [0.0, 1.0]) & ~np.isnan(event_values)
+        event_values[invalid] = math.nan
+        if used[ep] == "table":
+            reasons = dict(table_dropped.get(ep, {}))
+            absent = len(set(order) - set(table["patient_id"]))
+            if absent:
+                reasons[NOT_IN_TABLE] = absent
+        else:
+            reasons = _cohort_drops(time_values, event_values, invalid)
+            for reason, n in reasons.items():
+                account.dropped(f"{ep.upper()}: {reason}", n)
+        incomplete = [pid for pid, t, e in zip(order, time_values, event_values, strict=True)
+                      if math.isnan(t) != math.isnan(e)]
         if incomplete:
             warnings.warn(
                 f"{title}: time or event missing for {', '.join(incomplete[:10])}; left out of that analysis",
                 InputWarning,
                 stacklevel=2,
             )
-        out[f"{ep}_time"] = times.to_numpy(dtype=float)
-        out[f"{ep}_event"] = events.to_numpy(dtype=float)
-        invalid = ~out[f"{ep}_event"].isin([0.0, 1.0]) & out[f"{ep}_event"].notna()
-        out.loc[invalid, f"{ep}_event"] = math.nan
+        # A patient is analysed with both or neither: the tables show no half of a pair.
+        half = np.isnan(time_values) | np.isnan(event_values)
+        time_values[half] = math.nan
+        event_values[half] = math.nan
+        out[f"{ep}_time"] = time_values
+        out[f"{ep}_event"] = event_values
+        dropped[ep] = {r: n for r, n in reasons.items() if n}
     present = {ep: t for ep, t in endpoints.items() if f"{ep}_time" in out.columns}
     if not present:
         return None
@@ -153,7 +178,47 @@ def assemble(
             continue
         out[col] = values.to_numpy()
         groups.append(col)
-    return SurvivalData(out, present, unit, groups, rules)
+    considered = {ep: len(order) for ep in present}
+    return SurvivalData(out, present, unit, groups, rules, {ep: dropped.get(ep, {}) for ep in present}, considered,
+                        _group_files(tables, groups))
+
+
+NOT_IN_TABLE = "not in the survival table"
+NO_TIME_OR_STATUS = "no follow-up time or status"
+BAD_STATUS = "status not 0 or 1"
+
+
+def _table_drops(tables: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, int]]:
+    """Per endpoint, the rows the survival tables' readers left out, by reason."""
+    out: dict[str, dict[str, int]] = {}
+    for _, parsed in tables:
+        for ep, reasons in (parsed.get("dropped") or {}).items():
+            for reason, n in reasons.items():
+                out.setdefault(ep, {})[reason] = out.setdefault(ep, {}).get(reason, 0) + n
+    return out
+
+
+def _cohort_drops(times: Any, events: Any, invalid: Any) -> dict[str, int]:
+    """The cohort's patients without a time or a status, by reason."""
+    from .parse import NO_STATUS, NO_TIME
+
+    no_time, no_event = np.isnan(times), np.isnan(events) & ~invalid
+    return {
+        NO_TIME_OR_STATUS: int((no_time & (no_event | invalid)).sum()),
+        NO_TIME: int((no_time & ~no_event & ~invalid).sum()),
+        NO_STATUS: int((~no_time & no_event).sum()),
+        BAD_STATUS: int((~no_time & invalid).sum()),
+    }
+
+
+def _group_files(tables: list[tuple[str, dict[str, Any]]], groups: list[str]) -> dict[str, str]:
+    """The survival table each group column came from (the first that has it)."""
+    out: dict[str, str] = {}
+    for relpath, parsed in tables:
+        for col in groups:
+            if col not in out and col in parsed["table"].columns:
+                out[col] = relpath
+    return out
 
 
 def _is_time(col: str) -> bool:
@@ -204,5 +269,6 @@ def _merge_tables(tables: list[tuple[str, dict[str, Any]]], patients: Any) -> tu
         )
         merged = merged.loc[~duplicated].reset_index(drop=True)
     unit_text = ", ".join(f"{ep.upper()} in {u}" for ep, u in units.items())
-    rule = f"times and events as given in {', '.join(names)} ({unit_text})."
+    dated = "; ".join(dict.fromkeys(r for _, parsed in tables for r in (parsed.get("rules") or {}).values()))
+    rule = f"times and events as given in {', '.join(names)} ({unit_text})" + (f"; {dated}." if dated else ".")
     return merged, units, rule

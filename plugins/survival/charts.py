@@ -69,6 +69,21 @@ def curve_steps(curve: Any) -> Any:
     return pd.concat(kept)
 
 
+def band_closed(curve: Any) -> Any:
+    """The band's points, each stretch closed where the band ends: Vega drops a point
+    whose limits are NA (R's NA once the curve is 0), so the step before it would stop
+    at its own time instead of reaching the next. The first NA point of a stretch takes
+    the limits of the step before it, drawing that step to its end."""
+    if curve.empty:
+        return curve
+    out = curve.copy()
+    for column in ("ci_lower", "ci_upper"):
+        previous = out.groupby("group", sort=False)[column].shift()
+        closing = out[column].isna() & previous.notna()
+        out.loc[closing, column] = previous[closing]
+    return out
+
+
 def censor_ticks(marks: Any) -> Any:
     """Censored patients as one tick per group and time, with how many: what a
     Kaplan-Meier plot of thousands of patients can show (the patients are in the data
@@ -76,6 +91,11 @@ def censor_ticks(marks: Any) -> Any:
     censored = marks[marks["status"] == "censored"]
     return (censored.groupby(["group", "time", "survival"], sort=True).size().rename("patients")
             .reset_index())
+
+
+def _limit_text(value: float) -> str:
+    """A confidence limit as the tooltip shows it: '45.6%', or a dash where R has NA."""
+    return "\u2014" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
 
 
 def km_chart(
@@ -100,6 +120,7 @@ def km_chart(
         labels = [group_label(column, v) for v in levels]
     curve = curve_steps(curves[(curves["endpoint"] == endpoint) & curves["group"].isin(labels)])
     labels = [lb for lb in labels if lb in set(curve["group"])]
+    curve = curve.assign(**{f"{c}_text": curve[c].map(_limit_text) for c in ("ci_lower", "ci_upper")})
     marks = patient_marks(data, endpoint, column, curves)
     max_time = float(curve["time"].max()) if not curve.empty else 1.0
     step = tables["risk_steps"].get(endpoint, 1.0)
@@ -133,12 +154,13 @@ def km_chart(
         alt.Tooltip("group:N", title="Group"),
         alt.Tooltip("time:Q", title=f"Time ({unit})", format=".4~f"),
         alt.Tooltip("survival:Q", title="Survival", format=".1%"),
-        alt.Tooltip("ci_lower:Q", title="CI lower", format=".1%"),
-        alt.Tooltip("ci_upper:Q", title="CI upper", format=".1%"),
+        # As text: a limit R gives as NA shows as a dash (a number format would print 0.0%).
+        alt.Tooltip("ci_lower_text:N", title="CI lower"),
+        alt.Tooltip("ci_upper_text:N", title="CI upper"),
         alt.Tooltip("at_risk:Q", title="At risk"),
     ]
     base = alt.Chart(curve)
-    band = base.mark_area(interpolate="step-after", opacity=0.15).encode(
+    band = alt.Chart(band_closed(curve)).mark_area(interpolate="step-after", opacity=0.15).encode(
         x=x, y=alt.Y("ci_lower:Q", scale=alt.Scale(domain=[0, 1])), y2="ci_upper:Q", color=color
     )
     line = base.mark_line(interpolate="step-after", strokeWidth=2).encode(x=x, y=y, color=color, tooltip=curve_tooltip)

@@ -45,11 +45,16 @@ class KaplanMeier:
 
     def median(self) -> tuple[float, float, float]:
         """(median, lower, upper) as R's quantile(fit, 0.5); NaN where R gives NA."""
+        return self.quantile(0.5)
+
+    def quantile(self, p: float) -> tuple[float, float, float]:
+        """(time, lower, upper) at which the curve falls to ``1 - p``, as R's
+        quantile(fit, probs = p): each limit from its band's curve; NaN where R gives NA."""
         x = np.concatenate([[0.0], self.time])
         return (
-            findq(x, np.concatenate([[0.0], 1 - self.survival]), 0.5),
-            findq(x, np.concatenate([[0.0], 1 - self.lower]), 0.5),
-            findq(x, np.concatenate([[0.0], 1 - self.upper]), 0.5),
+            findq(x, np.concatenate([[0.0], 1 - self.survival]), p),
+            findq(x, np.concatenate([[0.0], 1 - self.lower]), p),
+            findq(x, np.concatenate([[0.0], 1 - self.upper]), p),
         )
 
 
@@ -92,17 +97,16 @@ def _band(surv: np.ndarray, se: np.ndarray, z: float, conf_type: str) -> tuple[n
             se2 = z * se / np.log(xx)
             lower = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
             upper = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
-    # Before the first event the curve is 1 with no uncertainty, as R prints it.
-    ones = surv == 1
-    lower[ones] = 1.0
-    upper[ones] = 1.0
+    # No override where S = 1: R's log band is [1, 1] there by its own arithmetic (the
+    # standard error is 0), and its log-log band is NA (log(-log 1) does not exist).
     return lower, upper
 
 
 def findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = _TOL) -> float:
     """R's survival:::findq for one probability: the time at which the cumulative
-    ``y`` (1 - survival) reaches ``p``; the midpoint when a flat stretch sits at p;
-    NaN when it never does."""
+    ``y`` (1 - survival) reaches ``p``; the midpoint when a flat stretch sits at p
+    (of its start and the next time; of its start and the last time when the curve
+    ends on it); NaN when it never does."""
     if not np.any(~np.isnan(y)) or np.nanmax(y) < p:
         return math.nan
     xmax = x[-1]
@@ -121,15 +125,18 @@ def findq(x: np.ndarray, y: np.ndarray, p: float, tol: float = _TOL) -> float:
     def constant_right(shift: float) -> float:
         xs, ys = y + shift, index
         ok = ~np.isnan(xs)
-        xs, ys = xs[ok], ys[ok]
+        # R's approx() drops NA pairs and sorts by x (a band's curve need not be monotone).
+        order = np.argsort(xs[ok], kind="stable")
+        xs, ys = xs[ok][order], ys[ok][order]
         if not len(xs) or p < xs[0] or p > xs[-1]:
             return math.nan
         return float(ys[int(np.searchsorted(xs, p, side="left"))])
 
     i1, i2 = constant_right(tol), constant_right(-tol)
+    if not math.isnan(y[-1]) and abs(p - y[-1]) < tol:
+        # The curve ends flat at p (its last times censored): R takes the midpoint of
+        # where it reached p and the last time, whatever the other index says.
+        return math.nan if math.isnan(i1) else float((x[int(i1) - 1] + xmax) / 2)
     if math.isnan(i1) or math.isnan(i2):
         return math.nan
-    quant = (x[int(i1) - 1] + x[int(i2) - 1]) / 2
-    if not math.isnan(y[-1]) and abs(p - y[-1]) < tol:
-        quant = (x[int(i1) - 1] + xmax) / 2
-    return float(quant)
+    return float((x[int(i1) - 1] + x[int(i2) - 1]) / 2)

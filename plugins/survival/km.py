@@ -101,14 +101,17 @@ def fit(rows: Any, endpoint: str, confidence: float, conf_type: str = "log-log")
     )
 
 
-def _flat_half(km: KaplanMeier) -> tuple[float, float] | None:
-    """(start, end) when the curve stays exactly at 0.5 until a later drop."""
+def _flat_half(km: KaplanMeier) -> tuple[float, float, bool] | None:
+    """(start, end, ends the curve) when the curve stays exactly at 0.5 until a later
+    drop, or until its last time (its last patients censored)."""
     values, times = km.survival, km.time
     at_half = [i for i, v in enumerate(values) if abs(v - 0.5) < 1e-9]
     if not at_half:
         return None
     later = [i for i in range(at_half[0], len(values)) if values[i] < 0.5 - 1e-9]
-    return (float(times[at_half[0]]), float(times[later[0]])) if later else None
+    if later:
+        return float(times[at_half[0]]), float(times[later[0]]), False
+    return float(times[at_half[0]]), float(times[-1]), True
 
 
 def _finite(value: float) -> float:
@@ -125,6 +128,7 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
     conf_type = options["conf_type"]
     curves, medians, at_times, risks, tests = [], [], [], [], []
     notes: list[str] = []
+    group_notes: list[str] = []
     steps: dict[str, float] = {}
     for ep in data.endpoints:
         parts = subsets(data, ep)
@@ -160,9 +164,10 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
             flat = _flat_half(km)
             if flat:
                 who = "all patients" if label == OVERALL else label
+                until = "its last time, " if flat[2] else ""
                 notes.append(
                     f"{ep.upper()} ({who}): the curve is exactly 50% from {flat[0]:g} to "
-                    f"{flat[1]:g} {data.unit}; the median is the midpoint, {median:g}, as R's "
+                    f"{until}{flat[1]:g} {data.unit}; the median is the midpoint, {median:g}, as R's "
                     "survfit reports it."
                 )
             medians.append((ep, label, len(rows), int(events.sum()), median, low, high))
@@ -194,7 +199,7 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
                         int((before & (events == 1)).sum()),
                     )
                 )
-        tests += _logrank(data, ep, overall)
+        tests += _logrank(data, ep, overall, group_notes)
     return {
         "curves": pd.DataFrame(curves, columns=CURVE_COLUMNS),
         "medians": pd.DataFrame(medians, columns=MEDIAN_COLUMNS),
@@ -203,25 +208,30 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
         "at_risk": pd.DataFrame(risks, columns=RISK_COLUMNS),
         "risk_steps": steps,
         "notes": notes,
+        "group_notes": group_notes,
         "confidence": confidence,
         "conf_type": conf_type,
     }
 
 
-def _logrank(data: SurvivalData, endpoint: str, rows: Any) -> list[tuple]:
+def _logrank(data: SurvivalData, endpoint: str, rows: Any, notes: list[str]) -> list[tuple]:
     from lifelines.statistics import multivariate_logrank_test
+
+    from rinec_report import account
 
     out = []
     for col in data.group_by:
+        # Missing is what the table reader made missing (None/NaN: blank, NA, the
+        # shared missing codes); such a patient is in no group.
         grouped = rows[rows[col].notna()]
         left_out = len(rows) - len(grouped)
         if left_out:
-            warnings.warn(
-                f"{endpoint.upper()} by {col}: {left_out} patient(s) without a {col} value are "
-                "left out of the group curves and the log-rank test",
-                InputWarning,
-                stacklevel=2,
-            )
+            message = (f"{endpoint.upper()} by {col}: {left_out} of {len(rows)} patients without a {col} "
+                       "value are left out of the group curves and the log-rank test")
+            warnings.warn(message, InputWarning, stacklevel=2)
+            notes.append(message + ".")
+            account.dropped(f"no {col} group ({endpoint.upper()} log-rank)", left_out,
+                            file=data.group_files.get(col))
         if grouped[col].nunique() < 2:
             warnings.warn(
                 f"{endpoint.upper()} by {col}: fewer than two groups with data; no log-rank test",

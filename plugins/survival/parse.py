@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from typing import Any
 
-from rinec_report import InputError, account, headers, tables, typing_, widths
+from rinec_report import InputError, InputWarning, account, headers, tables, typing_, widths
+
+from . import dates, events
+from .events import EventCodesError
 
 # Length of one unit in days; months and years are the mean Gregorian ones.
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -79,32 +83,35 @@ def parse_time(value: Any) -> tuple[float, str | None, bool] | None:
 def parse_event(value: Any) -> int | None:
     """1 for an event (death, progression), 0 for censored, ``None`` if missing.
 
-    The words every plugin reads (rinec_report.tables.parse_event): 1/0, yes/no,
-    Dead/Alive, Censored, Progressed, cBioPortal's ``1:DECEASED``/``0:LIVING``; R's 1/2
-    coding is resolved per column by :func:`events_of_column`, not here."""
-    if is_missing(value):
+    Exactly the default table of events.py (docs/plugins/survival.md): 1/0, yes/no,
+    true/false, Dead/Alive, Censored, Progressed, cBioPortal's ``1:DECEASED``/``0:LIVING``;
+    R's 1/2 coding and the config's ``event_codes`` are resolved per column by
+    :func:`events_of_column`, not here. Raises ValueError for any other code."""
+    code = events.code_of(value)
+    if code is None:
         return None
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int | float):
-        if value in (0, 1):
-            return int(value)
+    event = events.default_event(code)
+    if event is None:
         raise ValueError(f"{value!r} is not an event (use 1/0, yes/no, dead/alive, censored)")
-    return tables.parse_event(str(value))
+    return event
 
 
-def events_of_column(values: list[Any], column: str, lines: list[int] | None = None) -> list[int | None]:
-    """Parse one event column; a cell that is no event is left missing, with one
-    warning for the column.
+def events_of_column(
+    values: list[Any], column: str, lines: list[int] | None = None, event_codes: Any = None, endpoint: str = ""
+) -> list[int | None]:
+    """Parse one status column: 1 event, 0 censored, ``None`` missing.
 
-    A column holding only 1 and 2 is R's ``Surv`` coding (1 censored, 2 event),
-    which R itself accepts, so it is read the same way here."""
-    numeric = [_as_number(v) for v in values if not is_missing(v)]
-    if numeric and all(n in (1.0, 2.0) for n in numeric) and 2.0 in numeric:
-        return [None if is_missing(v) else int(_as_number(v) == 2.0) for v in values]
-    lines = lines or [i + 2 for i in range(len(values))]
-    out, _ = tables.convert_column(list(values), lines, parse_event, column, "event")
-    return out
+    By the config's ``event_codes`` for that column, then the default table; a column
+    of only 1 and 2 is R's ``Surv`` coding (1 censored, 2 event). A column with a
+    code neither names, or with more than two codes and no mapping, is refused:
+    events.EventCodesError, whose message names the codes and the config to write."""
+    return events.read_events(values, column, endpoint, event_codes)
+
+
+def status_of_column(values: list[Any], column: str, event_codes: Any = None,
+                     endpoint: str = "") -> tuple[list[int | None], list[str | None]]:
+    """:func:`events_of_column` with, per row, why there is no status (events.read_status)."""
+    return events.read_status(values, column, endpoint, event_codes)
 
 
 def _as_number(value: Any) -> float | None:
@@ -115,6 +122,10 @@ def _as_number(value: Any) -> float | None:
 
 
 def _time_cell(value: Any) -> tuple[float, str | None, bool] | None:
+    text = "" if is_missing(value) else str(value).strip()
+    if text.startswith("-") and _NUMBER.match(text[1:].strip()):
+        # Named as what it is: '-3' is a negative time, not an unreadable one.
+        raise ValueError(f"negative time {value!r}")
     parsed = parse_time(value)
     if parsed is not None and parsed[0] < 0:
         raise ValueError(f"negative time {value!r}")
@@ -225,10 +236,12 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
         # A bare time/status pair (R's lung data) is the first endpoint.
         event = next((c for c in ("event", "status") if c in columns), None)
         found[endpoints[0]] = ("time", None, event)
-    if not found:
+    dated = _dated_columns(columns, mapping, endpoints, found)
+    if not found and not dated:
         raise InputError(
             f"no survival time column; found columns: {', '.join(raw_names)}; expected "
             + " or ".join(f"{ep}_time/{ep}_months/{ep}_days" for ep in endpoints)
+            + ", or a start date with a date of death and/or a last follow-up date"
         )
 
     ids = frame[id_col].map(lambda v: "" if is_missing(v) else str(v).strip())
@@ -244,56 +257,132 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     out = pd.DataFrame({"patient_id": ids.to_numpy()})
     units: dict[str, str] = {}
     used = {id_col}
+    dropped: dict[str, dict[str, int]] = {}
+    rules: dict[str, str] = {}
+    refused: list[str] = []
+    ignored: set[str] = set()  # the columns of a refused endpoint
     for ep, (time_col, col_unit, event_col) in found.items():
-        times, plus_seen = [], False
-        unit = col_unit or default_unit
-        parsed_times, _ = tables.convert_column(list(frame[time_col]), lines, _time_cell, time_col, "time")
-        for parsed in parsed_times:
-            if parsed is None:
-                times.append((math.nan, None))
-                continue
-            number, cell_unit, plus = parsed
-            if cell_unit and cell_unit != unit:
-                number = number * UNIT_DAYS[cell_unit] / UNIT_DAYS[unit]
-            plus_seen |= plus
-            times.append((number, plus))
-        if event_col:
-            events = events_of_column(list(frame[event_col]), event_col, lines)
-            for i, ((_, plus), event) in enumerate(zip(times, events, strict=True)):
-                if plus and event == 1:
-                    raise InputError(
-                        f"row {lines[i]}: time {frame[time_col].iloc[i]!r} is marked censored "
-                        f"('+') but {event_col!r} says an event happened"
-                    )
-        elif plus_seen:
-            events = [None if plus is None else int(not plus) for _, plus in times]
-        else:
-            raise InputError(
-                f"{time_col!r} has no event column: add {ep}_event (1 = event, 0 = censored) "
-                "or mark censored times with '+'"
-            )
-        out[f"{ep}_time"] = [t for t, _ in times]
-        out[f"{ep}_event"] = [math.nan if e is None else float(e) for e in events]
-        units[ep] = unit
+        try:
+            times, events, reasons = _endpoint(frame, lines, ep, (time_col, col_unit or default_unit), event_col,
+                                               options["event_codes"])
+        except EventCodesError as err:
+            # That endpoint only: the file's other endpoints and columns are still read.
+            refused.append(f"{ep.upper()} left out: {err}")
+            dropped[ep] = {"status codes not mapped": len(frame)}
+            ignored |= {time_col, event_col or time_col}
+            continue
+        out[f"{ep}_time"] = times
+        out[f"{ep}_event"] = events
+        units[ep] = col_unit or default_unit
+        dropped[ep] = _count(reasons)
         used |= {time_col, event_col or time_col}
+    if dated:
+        ep, date_cols = dated
+        raw = dict(zip(frame.columns, raw_names, strict=True))
+        result = dates.os_of_columns(frame, date_cols, lines, options["date_format"], raw)
+        out[f"{ep}_time"] = [math.nan if d is None else d for d in result.days]
+        out[f"{ep}_event"] = [math.nan if e is None else float(e) for e in result.events]
+        units[ep] = "days"
+        dropped[ep] = _count(result.reasons)
+        rules[ep] = dates.describe(date_cols, raw)
+        if result.conflicts:
+            warnings.warn(f"{ep.upper()}: {result.conflicts} patient(s) with a date of death before their "
+                          "last follow-up date; the death is used", InputWarning, stacklevel=2)
+            rules[ep] += f" ({result.conflicts} with a death dated before their last follow-up)"
+        if result.approximate:
+            rules[ep] += f"; {result.approximate} time(s) from a partial date, taken at its middle"
+        used |= set(date_cols.values())
+    if not units:
+        raise InputError("; ".join(refused))
+    for message in refused:
+        warnings.warn(message, InputWarning, stacklevel=2)
+    for ep, reasons in dropped.items():
+        for reason, n in reasons.items():
+            account.dropped(f"{ep.upper()}: {reason}", n)
+    analysed = out[[f"{ep}_time" for ep in units]].notna().any(axis=1)
+    account.rows(read=len(frame), used=int(analysed.sum()), unit="patients")
     for col in frame.columns:
-        if col not in used and col not in out.columns:
+        if col not in used and col not in ignored and col not in out.columns:
             out[col] = [None if is_missing(v) else str(v).strip() for v in frame[col]]
-    _state(raw_names, frame.columns, used, id_col, found, len(out))
-    return {"table": out, "units": units, "endpoints": list(found)}
-
-
-def _state(raw_names: list[str], keys: Any, used: set[str], id_col: str,
-           found: dict[str, tuple[str, str | None, str | None]], rows: int) -> None:
-    """The account: every row is a patient's; each column a field, or an extra kept as text."""
-    roles = {id_col: "patient_id"}
-    for ep, (time_col, _, event_col) in found.items():
-        roles[time_col] = f"{ep}_time"
-        if event_col:
-            roles[event_col] = f"{ep}_event"
-    for written, key in zip(raw_names, keys, strict=True):
-        if key in roles:
-            account.column(written, "field", as_field=roles[key])
+    for raw_col, col in zip(raw_names, frame.columns, strict=True):
+        if col in used:
+            account.column(raw_col, "field", as_field=col)
+        elif col in ignored:
+            account.column(raw_col, "ignored", reason="its endpoint's status codes are not mapped")
         else:
-            account.column(written, "extra")
-    account.rows(read=rows, used=rows, unit="patients")
+            account.column(raw_col, "extra")
+    return {"table": out, "units": units, "endpoints": list(units), "dropped": dropped, "rows": len(frame),
+            "rules": rules}
+
+
+def _dated_columns(
+    columns: list[str], mapping: dict[str, str], endpoints: list[str], found: dict[str, Any]
+) -> tuple[str, dict[str, str]] | None:
+    """OS from dates when the table has no OS time column but has the dates."""
+    if "os" not in endpoints or "os" in found:
+        return None
+    date_cols = dates.find_date_columns(columns, mapping)
+    return ("os", date_cols) if date_cols else None
+
+
+def _count(reasons: list[str | None]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        if reason:
+            counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+# Why a row has no time or status for an endpoint (the account's and the note's words).
+NO_TIME = "no follow-up time"
+BAD_TIME = "time not readable"
+NEGATIVE_TIME = "negative time"
+NO_STATUS = events.NO_STATUS
+
+
+def _endpoint(
+    frame: Any, lines: list[int], ep: str, time: tuple[str, str], event_col: str | None, event_codes: Any
+) -> tuple[list[float], list[float], list[str | None]]:
+    """One endpoint's times (in the column's unit: ``time`` is the column and its unit),
+    events and, per row, why it is left out (``None`` when it is analysed).
+    Raises EventCodesError, InputError."""
+    time_col, unit = time
+    cells = list(frame[time_col])
+    parsed, bad = tables.convert_column(cells, lines, _time_cell, time_col, "time")
+    bad_rows = {line: reason for line, _, reason in bad}
+    times: list[tuple[float, str | None, bool] | None] = list(parsed)
+    plus_seen = any(t is not None and t[2] for t in times)
+    if event_col:
+        events, status_reasons = status_of_column(list(frame[event_col]), event_col, event_codes, ep)
+        for i, (parsed_time, event) in enumerate(zip(times, events, strict=True)):
+            if parsed_time is not None and parsed_time[2] and event == 1:
+                raise InputError(
+                    f"row {lines[i]}: time {cells[i]!r} is marked censored "
+                    f"('+') but {event_col!r} says an event happened"
+                )
+    elif plus_seen:
+        events = [None if t is None else int(not t[2]) for t in times]
+        status_reasons = [NO_STATUS] * len(times)
+    else:
+        raise InputError(
+            f"{time_col!r} has no event column: add {ep}_event (1 = event, 0 = censored) "
+            "or mark censored times with '+'"
+        )
+    out_times, out_events, reasons = [], [], []
+    for i, (parsed_time, event) in enumerate(zip(times, events, strict=True)):
+        reason = None
+        if parsed_time is None:
+            why = bad_rows.get(lines[i])
+            reason = NO_TIME if why is None else NEGATIVE_TIME if why.startswith("negative") else BAD_TIME
+        elif event is None:
+            reason = status_reasons[i]
+        reasons.append(reason)
+        if reason:
+            out_times.append(math.nan)
+        else:
+            number, cell_unit, _ = parsed_time
+            out_times.append(number * UNIT_DAYS[cell_unit] / UNIT_DAYS[unit] if cell_unit and cell_unit != unit
+                             else number)
+        out_events.append(math.nan if reason else float(event))
+    return out_times, out_events, reasons
+

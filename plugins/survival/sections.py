@@ -16,10 +16,11 @@ EVENT_WORDS = {"os": "died", "pfs": "progressed"}
 
 
 def fmt_time(value: float, unit: str) -> str:
-    """9.0 -> '9', 5.24 -> '5.2' (whole days stay whole)."""
+    """9.0 -> '9', 5.24 -> '5.2' (whole days stay whole; R's midpoint of two days, 9.5,
+    is not rounded to 10)."""
     if value is None or math.isnan(value):
         return "NR"
-    text = f"{value:.0f}" if unit == "days" else f"{value:.1f}"
+    text = f"{value:.0f}" if unit == "days" and float(value).is_integer() else f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -32,6 +33,51 @@ def fmt_limit(value: float, unit: str) -> str:
 
 def fmt_pct(value: float) -> str:
     return "NA" if value is None or math.isnan(value) else f"{100 * value:.0f}%"
+
+
+# A confidence limit R gives as NA (before the first event under log-log, once the
+# curve is 0): shown as a dash, never as 100% or 0%.
+NO_LIMIT = "\u2014"
+
+
+def fmt_limit_pct(value: float) -> str:
+    return NO_LIMIT if value is None or math.isnan(value) else f"{100 * value:.0f}%"
+
+
+def fmt_interval_pct(lower: float, upper: float) -> str:
+    """'12%\u201396%'; one dash when R gives neither limit."""
+    if fmt_limit_pct(lower) == fmt_limit_pct(upper) == NO_LIMIT:
+        return NO_LIMIT
+    return f"{fmt_limit_pct(lower)}\u2013{fmt_limit_pct(upper)}"
+
+
+# How the section names each reason a patient is left out of an endpoint.
+DROP_WORDS = {
+    "no follow-up time": "without a follow-up time",
+    "time not readable": "with a time that could not be read",
+    "negative time": "with a negative time",
+    "no status": "without a status",
+    "status code not mapped": "with a status code that survival: event_codes does not map",
+    "status codes not mapped": "whose status column holds codes that need survival: event_codes",
+    "no start date": "without a start date",
+    "no date of death or last follow-up": "without a date of death or of last follow-up",
+    "end date before the start date": "with an end date before the start date",
+    "date not readable": "with a date that could not be read",
+    "not in the survival table": "not in the survival table",
+    "no follow-up time or status": "without a follow-up time or status",
+    "status not 0 or 1": "with a status other than 0 or 1",
+}
+
+
+def drop_note(data: SurvivalData, endpoint: str) -> str | None:
+    """'OS: 3 of 686 patients without a follow-up time are left out.' (None when none are)."""
+    reasons = data.dropped.get(endpoint) or {}
+    total = data.considered.get(endpoint, len(data.patients))
+    parts = [f"{n} of {total} patients {DROP_WORDS.get(reason, f'left out ({reason})')}"
+             for reason, n in sorted(reasons.items(), key=lambda item: -item[1]) if n]
+    if not parts:
+        return None
+    return f"{endpoint.upper()}: " + "; ".join(parts) + "; left out of this endpoint."
 
 
 def fmt_p(value: float) -> str:
@@ -125,7 +171,7 @@ def _at_times_shown(at_times: Any, data: SurvivalData, level: str) -> Table | No
                 "time": f"{fmt_time(r['time'], data.unit)} {UNIT_ABBREV[data.unit]}",
                 "survival": "beyond follow-up"
                 if math.isnan(r["survival"])
-                else f"{fmt_pct(r['survival'])} ({fmt_pct(r['ci_lower'])}\u2013{fmt_pct(r['ci_upper'])})",
+                else f"{fmt_pct(r['survival'])} ({fmt_interval_pct(r['ci_lower'], r['ci_upper'])})",
                 "at_risk": int(r["at_risk"]),
             }
         )
@@ -192,6 +238,10 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
     # Thousands of censor ticks are lighter on a canvas than as SVG nodes.
     renderer = "canvas" if n > 1000 else "svg"
     blocks: list[Any] = [Text("How the survival times were obtained. " + " ".join(data.rules))]
+    for ep in data.endpoints:
+        dropped = drop_note(data, ep)
+        if dropped:
+            blocks.append(Note(dropped, level="warning"))
     for note in published.get("notes", []):
         blocks.append(Note(note, level="info"))
     for ep, title in data.endpoints.items():
@@ -225,7 +275,7 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
             Table(name="tests", data=tests, title="Log-rank tests", show=False, patient_column=None)
         )
         return sections
-    group_blocks: list[Any] = []
+    group_blocks: list[Any] = [Note(note, level="warning") for note in published.get("group_notes", [])]
     for col in data.group_by:
         for ep, title in data.endpoints.items():
             test = tests[(tests["endpoint"] == ep) & (tests["group_by"] == col)]
