@@ -169,7 +169,7 @@ def test_the_columns_of_a_refused_endpoint_are_accounted_as_ignored(tmp_path: Pa
     got = ledger.files["survival.tsv"]
     assert got.dropped == {"OS: status codes not mapped": 3}
     assert got.columns["os_status"].role == got.columns["os_days"].role == "ignored"
-    assert got.columns["pfs_status"] == account.ColumnUse("field", "pfs_status")
+    assert got.columns["pfs_status"] == account.ColumnUse("field", "pfs_event")
 
 
 def test_event_codes_per_column_and_codes_left_unmapped(tmp_path: Path) -> None:

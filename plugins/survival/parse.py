@@ -304,9 +304,17 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     for col in frame.columns:
         if col not in used and col not in ignored and col not in out.columns:
             out[col] = [None if is_missing(v) else str(v).strip() for v in frame[col]]
+    # The account names each column's field (os_time, os_event, a date's role), not its key.
+    roles = {id_col: "patient_id"}
+    for ep, (time_col, _, event_col) in found.items():
+        roles[time_col] = f"{ep}_time"
+        if event_col:
+            roles[event_col] = f"{ep}_event"
+    if dated:
+        roles.update({col: role for role, col in dated[1].items()})
     for raw_col, col in zip(raw_names, frame.columns, strict=True):
         if col in used:
-            account.column(raw_col, "field", as_field=col)
+            account.column(raw_col, "field", as_field=roles.get(col, col))
         elif col in ignored:
             account.column(raw_col, "ignored", reason="its endpoint's status codes are not mapped")
         else:
