@@ -165,7 +165,7 @@ def _hits(item: Item, where: str, matcher: Matcher, patterns: bool) -> Iterable[
     context = _place(item)
     out = [Hit(where, n.kind, n.value, context) for n, _ in matcher.find(item.text)]
     if patterns:
-        out += [Hit(where, kind, text, context) for kind, text in shapes(item.text, item.field, item.number)]
+        out += [Hit(where, kind, text, context) for kind, text in shapes(item.text, item.field, item.number, item.row)]
     return out
 
 

@@ -53,6 +53,7 @@ class Piece:
     field: str | None = None
     number: bool = False  # a number of the data (a JSON number, a numeric cell)
     attribute: bool = False  # the value of a markup attribute (``field`` is its name)
+    row: str | None = None  # an HTML table cell's row label (Table 1's "Age at diagnosis")
 
 
 @dataclass(frozen=True)
@@ -393,12 +394,20 @@ class _Reader(HTMLParser):
         self.raw: str | None = None  # inside <script> or <style>: "code", "json" or "text"
         self.block = ""
         self.script: list[str] = []  # a data script's JSON, whole before it is parsed
+        # An HTML table's cells are values of a field: their column's header, or their
+        # row's first cell (Table 1 has one row per characteristic).
+        self.header: list[str] = []
+        self.row: list[str] = []
+        self.cell: list[str] | None = None
 
     def place(self) -> str:
         return _join(self.where, " ".join(p for p in (self.section, self.block) if p))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        self._table_tag(tag)
+        if tag == "th" and not self.header and len(self.row) == 0:
+            self.header = self.row  # a first row of headers names the columns below
         if tag == "section" and values.get("id"):
             self.section = f"section {values['id']!r}"
         if tag in ("script", "style"):
@@ -413,12 +422,39 @@ class _Reader(HTMLParser):
             elif value.strip():
                 self.items.append(Piece(_join(self.place(), f"<{tag} {name}>"), value, name, attribute=True))
 
+    def _table_tag(self, tag: str) -> None:
+        if tag == "table":
+            self.header, self.row = [], []
+        elif tag == "tr":
+            self._end_cell()
+            self.row = []
+        elif tag in ("td", "th"):
+            self._end_cell()
+            self.cell = []
+
+    def _end_cell(self) -> None:
+        if self.cell is not None:
+            self.row.append(" ".join(self.cell).strip())
+            self.cell = None
+
+    def _field(self) -> tuple[str | None, str | None]:
+        """The cell's column header and row label."""
+        if self.cell is None:
+            return None, None
+        column = len(self.row)
+        header = self.header[column] or None if column < len(self.header) and self.header is not self.row else None
+        return header, self.row[0] if column > 0 and self.row else None
+
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag in ("script", "style"):
             self.raw, self.block = None, ""
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._end_cell()
+        elif tag == "tr" and self.row is self.header:
+            self.header = list(self.row)
         if tag in ("script", "style"):
             if self.raw == "json":
                 self.items.extend(json_text("".join(self.script), self.place(), self.depth))
@@ -429,8 +465,16 @@ class _Reader(HTMLParser):
             return
         if self.raw == "json":
             self.script.append(data)
-        else:
-            self.items.append(Piece(self.place(), data))
+            return
+        field, row = self._field()
+        if self.cell is not None:
+            self.cell.append(data)
+        where = self.place()
+        if row:
+            where = _join(where, f"row {row!r}")
+        if field:
+            where = _join(where, f"column {field!r}")
+        self.items.append(Piece(where, data, field, number=self.cell is not None and _numeric(data.strip()), row=row))
 
     def handle_comment(self, data: str) -> None:
         self.items.append(Piece(_join(self.place(), "comment"), data))

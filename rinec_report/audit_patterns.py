@@ -90,12 +90,15 @@ def _excused(text: str, start: int, end: int) -> bool:
 
 
 def age_like(field: str | None) -> bool:
-    return bool(field) and bool(_AGE_FIELD.fullmatch(field.strip()))
+    """``age``, ``age_*``, ``*_age``, as a column is named or as a page heads it ("Age at diagnosis")."""
+    return bool(field) and bool(_AGE_FIELD.fullmatch(re.sub(r"\W+", "_", field.strip())))
 
 
-def shapes(text: str, field: str | None = None, number: bool = False) -> Iterator[tuple[str, str]]:
-    """(kind, matched text) of every identifier shape in ``text``."""
-    if age_like(field):
+def shapes(text: str, field: str | None = None, number: bool = False, row: str | None = None
+           ) -> Iterator[tuple[str, str]]:
+    """(kind, matched text) of every identifier shape in ``text``, the value of ``field``
+    (a column, a key) or of a table's ``row``."""
+    if age_like(field) or age_like(row):
         try:
             years = float(text)
         except ValueError:
