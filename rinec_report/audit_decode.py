@@ -271,7 +271,8 @@ def pdf_text(data: bytes, where: str) -> Iterator[Item]:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         for key, value in (reader.metadata or {}).items():
-            yield from _values(str(value), _join(where, f"info {key}"))
+            if key not in ("/CreationDate", "/ModDate"):  # when the printer ran, not about anyone
+                yield from _values(str(value), _join(where, f"info {key}"))
         for n, page in enumerate(reader.pages):
             if n >= MAX_PDF_PAGES:
                 yield Unread(where, f"more than {MAX_PDF_PAGES:,} pages")
