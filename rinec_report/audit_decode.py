@@ -89,7 +89,9 @@ def data_uri(text: str) -> tuple[str, bytes] | None:
         try:
             return m.group(1).lower(), base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
         except (binascii.Error, ValueError):
-            raise ValueError("a data: URI whose base64 does not decode") from None
+            # A browser's decoder refuses it as well (WHATWG forgiving-base64): it shows
+            # nothing, and its letters are no text of the page.
+            return m.group(1).lower(), b""
     from urllib.parse import unquote_to_bytes
 
     return m.group(1).lower(), unquote_to_bytes(body[: MAX_PAYLOAD * 3])
@@ -171,8 +173,11 @@ def _picture(data: bytes, where: str) -> Iterator[Item]:
                         yield from _values(value, _join(at, f"TIFF tag {tag}"))
                 if kind == "PNG":
                     yield from _trailing_png_text(im, at)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
-            struct.error, KeyError, IndexError, TypeError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, EOFError, struct.error, KeyError, IndexError, TypeError):
+        # Broken or of no format Pillow reads: what is left to see is its bytes, as text
+        # (a text chunk before the break is plain text).
+        yield from _strings(data, _join(where, "binary"))
+    except (ValueError, Image.DecompressionBombError) as exc:  # a bound of Pillow's (a zTXt bomb): not searched
         yield Unread(where, f"a picture its library refuses ({_why(exc)})")
 
 
@@ -377,6 +382,8 @@ def _uri(text: str, where: str, depth: int) -> Iterator[Item]:
         yield Piece(where, text)
         return
     mime, data = decoded
+    if not data:
+        return
     yield from payload(data, _join(where, f"{mime or 'data'} payload"), mime, depth + 1)
 
 

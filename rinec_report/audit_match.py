@@ -50,17 +50,20 @@ def needle(kind: str, value: str) -> Needle | None:
     return Needle(kind, value, tuple(r for r, _, _ in found), gaps)
 
 
+KEY = 3  # runs a value is indexed by
+
+
 class Matcher:
-    """Every value of the run directory, indexed by its first run."""
+    """Every value of the run directory, indexed by its first runs."""
 
     def __init__(self, values: Iterable[tuple[str, str]]) -> None:
-        self.by_first: dict[str, list[Needle]] = defaultdict(list)
+        self.by_first: dict[tuple[str, ...], list[Needle]] = defaultdict(list)
         seen = set()
         for kind, value in values:
             n = needle(kind, value)
             if n is not None and (n.kind, n.runs, n.gaps) not in seen:
                 seen.add((n.kind, n.runs, n.gaps))
-                self.by_first[n.runs[0]].append(n)
+                self.by_first[n.runs[:KEY]].append(n)
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.by_first.values())
@@ -71,11 +74,15 @@ class Matcher:
             return
         folded = normal(text)
         found = runs(folded)
-        for i, (run, _, _) in enumerate(found):
-            for n in self.by_first.get(run, ()):
-                end = self._match(n, found, folded, i)
-                if end is not None:
-                    yield n, folded[found[i][1]: end]
+        words = [run for run, _, _ in found]
+        for i in range(len(words)):
+            for k in range(1, KEY + 1):
+                if i + k > len(words):
+                    break
+                for n in self.by_first.get(tuple(words[i: i + k]), ()):
+                    end = self._match(n, found, folded, i)
+                    if end is not None:
+                        yield n, folded[found[i][1]: end]
 
     @staticmethod
     def _match(n: Needle, found: list[tuple[str, int, int]], folded: str, i: int) -> int | None:

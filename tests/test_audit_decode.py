@@ -78,10 +78,11 @@ def test_payloads_in_a_chart_json_and_an_svg_inside_a_png_link_are_followed(tmp_
     assert any("image/svg+xml payload, SVG" in h.context and "image/png payload" in h.context for h in hits)
 
 
-def test_a_picture_the_library_refuses_is_named_not_searched(tmp_path: Path) -> None:
-    page = _page(tmp_path, '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA">')
-    hits = search(page, {})
-    assert [h.kind for h in hits] == [UNREAD] and "image/png payload" in hits[0].context
+def test_a_picture_no_library_reads_is_searched_as_bytes(tmp_path: Path) -> None:
+    broken = b"\x89PNG\r\n\x1a\n" + b"\x00garbage\x01" + b"scanned for Anna Karlsson\x00"
+    page = _page(tmp_path, f'<img src="{data_uri("image/png", broken)}">')
+    hits = search(page, {"text": {"Anna Karlsson"}})
+    assert [(h.kind, h.context) for h in hits] == [("text", "section 's1', <img src>, image/png payload, binary")]
 
 
 def _png_with_chunk(kind: bytes, body: bytes) -> bytes:
