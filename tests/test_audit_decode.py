@@ -119,9 +119,19 @@ def test_a_payload_nested_too_deep_is_named(tmp_path: Path) -> None:
     assert any(h.kind == UNREAD and "nested" in h.value for h in search(page, {}))
 
 
-def test_the_pdf_beside_the_page_is_searched(tmp_path: Path) -> None:
-    pytest.importorskip("pypdf")
+@pytest.mark.parametrize("reader", ["pypdf", "pdftotext"])
+def test_the_pdf_beside_the_page_is_searched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str) -> None:
+    import shutil
+    import sys
+
     from rinec_report.pdf import PdfError, find_browser, print_pdf
+
+    if reader == "pypdf":
+        pytest.importorskip("pypdf")
+    elif shutil.which("pdftotext") is None:
+        pytest.skip("poppler's pdftotext is not installed")
+    else:
+        monkeypatch.setitem(sys.modules, "pypdf", None)  # as if pypdf were not installed
 
     if find_browser() is None:
         pytest.skip("no Chromium to print the PDF")
