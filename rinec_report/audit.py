@@ -17,6 +17,7 @@ A finding names the file, the place in it and the kind; the value only when aske
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ from typing import Any
 from .audit_decode import Item, Piece, Unread, file_items, markup, payload
 from .audit_match import Matcher
 from .audit_patterns import shapes
-from .audit_values import date_spellings, wanted
+from .audit_values import Wanted, date_spellings
+from .audit_values import wanted as _wanted
 from .safeio import display_name, open_regular
 
 __all__ = ["UNREAD", "AuditError", "Hit", "audit", "check_report", "date_spellings", "identifiers", "search"]
@@ -123,6 +125,18 @@ def report_files(report_html: Path) -> list[Path]:
     return files
 
 
+def wanted(run_dir: Path, config: Any = None, extra_plugins: dict[str, object] | None = None) -> Wanted:
+    """What ``run_dir`` holds that a report must not show, read as a run reads it
+    (the same plugins and configuration)."""
+    from .runner import Run, RunOptions
+
+    with tempfile.TemporaryDirectory() as out:
+        run = Run(RunOptions(run_dir=Path(run_dir), outdir=Path(out), config=config, data_dir=False),
+                  extra_plugins=extra_plugins)
+        run.configure()
+        return _wanted(run, Path(run_dir))
+
+
 def identifiers(run_dir: Path, config: Any = None, extra_plugins: dict[str, object] | None = None
                 ) -> dict[str, set[str]]:
     """What identifies people in ``run_dir``: ``{kind: values}``."""
@@ -163,7 +177,9 @@ def _hits(item: Item, where: str, matcher: Matcher, patterns: bool) -> Iterable[
     if isinstance(item, Unread):
         return [Hit(where, UNREAD, item.reason, item.where)]
     context = _place(item)
-    out = [Hit(where, n.kind, n.value, context) for n, _ in matcher.find(item.text)]
+    # A date is named as the report spells it: its spellings are the audit's, not the input's.
+    out = [Hit(where, n.kind, matched if n.kind == "date" else n.value, context)
+           for n, matched in matcher.find(item.text)]
     if patterns:
         out += [Hit(where, kind, text, context) for kind, text in shapes(item.text, item.field, item.number, item.row)]
     return out

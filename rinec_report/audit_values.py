@@ -17,7 +17,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -164,29 +163,25 @@ def _valid(y: int, m: int, d: int) -> set[date]:
 # ------------------------------------------------------------------ the run
 
 
-def wanted(run_dir: Path, config: Any = None, extra_plugins: dict[str, object] | None = None) -> Wanted:
-    """Everything in ``run_dir`` that a report must not show."""
-    from .runner import Run, RunOptions
-
+def wanted(run: Any, run_dir: Path) -> Wanted:
+    """Everything in ``run_dir`` that a report must not show; ``run`` is a
+    :class:`~rinec_report.runner.Run` of it, configured (the audit's entry point
+    makes it: only the entry points import the runner)."""
     out = Wanted()
-    with tempfile.TemporaryDirectory() as tmp:
-        run = Run(RunOptions(run_dir=Path(run_dir), outdir=Path(tmp), config=config, data_dir=False),
-                  extra_plugins=extra_plugins)
-        run.configure()
-        found = run.scan()
-        parsed, _ = run.parse(found)
-        datasets, patients = run.build_datasets(parsed)
-        declared = {name: {**DEFAULT_FIELDS, **run._identifier_fields(name)} for name in run.host.names}
-        for name in run.host.names:
-            for frame in _frames(datasets.own(name) or {}):
-                _published(frame, declared[name], out)
-        table = patients.table()
-        out.values["patient"] |= set(table)
-        out.values["sample"] |= {s for samples in table.values() for s in samples} | set(patients.unmatched)
-        limit = int(run.config["max_table_size_mb"] * 1e6)
-        for f in found.found:
-            kinds = declared.get(f.plugin, DEFAULT_FIELDS)
-            _input(f, lambda column, kinds=kinds: kind_of(kinds, column), limit, out)
+    found = run.scan()
+    parsed, _ = run.parse(found)
+    datasets, patients = run.build_datasets(parsed)
+    declared = {name: {**DEFAULT_FIELDS, **run._identifier_fields(name)} for name in run.host.names}
+    for name in run.host.names:
+        for frame in _frames(datasets.own(name) or {}):
+            _published(frame, declared[name], out)
+    table = patients.table()
+    out.values["patient"] |= set(table)
+    out.values["sample"] |= {s for samples in table.values() for s in samples} | set(patients.unmatched)
+    limit = int(run.config["max_table_size_mb"] * 1e6)
+    for f in found.found:
+        kinds = declared.get(f.plugin, DEFAULT_FIELDS)
+        _input(f, lambda column, kinds=kinds: kind_of(kinds, column), limit, out)
     _names(Path(run_dir), out)
     out.values["path"].add(str(Path(run_dir).resolve()))
     return out
