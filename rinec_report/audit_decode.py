@@ -390,6 +390,9 @@ def _uri(text: str, where: str, depth: int) -> Iterator[Item]:
 # ---------------------------------------------------------------- markup
 
 
+_CSS_URI = re.compile(r"""url\(\s*['"]?(data:[^'")\s]+)""", re.I)
+
+
 class _Reader(HTMLParser):
     """Text and attributes as a browser shows them (entities decoded), the JSON of
     data scripts, and data: URIs; in a page of ours, scripts and styles are code."""
@@ -402,6 +405,7 @@ class _Reader(HTMLParser):
         self.raw: str | None = None  # inside <script> or <style>: "code", "json" or "text"
         self.block = ""
         self.script: list[str] = []  # a data script's JSON, whole before it is parsed
+        self.texts: list[str] = []  # a foreign document's text nodes, to be read together too
         # An HTML table's cells are values of a field: their column's header, or their
         # row's first cell (Table 1 has one row per characteristic).
         self.header: list[str] = []
@@ -429,6 +433,9 @@ class _Reader(HTMLParser):
                 self.items.extend(_uri(value, _join(self.place(), f"<{tag} {name}>"), self.depth))
             elif value.strip():
                 self.items.append(Piece(_join(self.place(), f"<{tag} {name}>"), value, name, attribute=True))
+                if name == "style":
+                    for m in _CSS_URI.finditer(value):
+                        self.items.extend(_uri(m.group(1), _join(self.place(), f"<{tag} style> url()"), self.depth))
 
     def _table_tag(self, tag: str) -> None:
         if tag == "table":
@@ -469,8 +476,15 @@ class _Reader(HTMLParser):
             self.raw, self.block, self.script = None, "", []
 
     def handle_data(self, data: str) -> None:
-        if not data.strip() or self.raw == "code":
+        if not data.strip():
             return
+        if self.raw == "code":
+            # A style's url(data:...) is a picture a reader sees, whoever wrote the style.
+            for m in _CSS_URI.finditer(data):
+                self.items.extend(_uri(m.group(1), _join(self.place(), "url()"), self.depth))
+            return
+        if self.foreign:
+            self.texts.append(data)
         if self.raw == "json":
             self.script.append(data)
             return
@@ -507,6 +521,9 @@ def markup(text: str, where: str, depth: int = 0, foreign: bool = False) -> Iter
     reader.feed(text)
     reader.close()
     yield from reader.items
+    if len(reader.texts) > 1:
+        # An SVG may spell a name across <tspan>s: its text is also read as a reader reads it, in one.
+        yield Piece(_join(where, "its text read together"), " ".join(t.strip() for t in reader.texts))
 
 
 # ---------------------------------------------------------------- a data folder's files

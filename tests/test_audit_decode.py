@@ -78,6 +78,18 @@ def test_payloads_in_a_chart_json_and_an_svg_inside_a_png_link_are_followed(tmp_
     assert any("image/svg+xml payload, SVG" in h.context and "image/png payload" in h.context for h in hits)
 
 
+def test_a_name_across_tspans_and_a_picture_in_a_style_are_found(tmp_path: Path) -> None:
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg'><text><tspan>Anna</tspan> <tspan x='40'>Karlsson</tspan>"
+           "</text></svg>")
+    png = png_with_text({"Author": ("tEXt", "Ola Nordmann")})
+    page = _page(tmp_path, f'<img src="{data_uri("image/svg+xml", svg.encode())}">'
+                           f'<div style="background: url(\'{data_uri("image/png", png)}\')">x</div>')
+    hits = search(page, {"text": {"Anna Karlsson", "Ola Nordmann"}})
+    assert {(h.value, h.context) for h in hits} == {
+        ("Anna Karlsson", "section 's1', <img src>, image/svg+xml payload, SVG, its text read together"),
+        ("Ola Nordmann", "section 's1', <div style> url(), image/png payload, PNG, text 'Author'")}
+
+
 def test_a_picture_no_library_reads_is_searched_as_bytes(tmp_path: Path) -> None:
     broken = b"\x89PNG\r\n\x1a\n" + b"\x00garbage\x01" + b"scanned for Anna Karlsson\x00"
     page = _page(tmp_path, f'<img src="{data_uri("image/png", broken)}">')
