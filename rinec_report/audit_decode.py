@@ -35,7 +35,6 @@ from typing import Any
 # Bounds on what one report may make the audit hold or do.
 MAX_PAYLOAD = 64 << 20  # decoded bytes of one data: URI or one file
 MAX_DEPTH = 4  # payloads inside payloads (an SVG's PNG inside a chart's JSON...)
-MAX_PIECES = 5_000_000  # pieces of text one file may give
 MAX_TRAILING_PIXELS = 16_000_000  # a PNG is decoded to reach text chunks after its pixels only up to this
 MAX_FRAMES = 64  # TIFF pages read for their tags
 MAX_DICOM_ELEMENTS = 200_000

@@ -295,7 +295,7 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json:
     counts = ", ".join(f"{v} {k}" for k, v in result.looked_for.items())
     if result.hits:
         click.echo(f"rinec-report audit: {len(findings)} identifier(s) found"
-                   + (f", {len(unread)} file(s) not searched" if unread else "")
+                   + (f", {len({h.where for h in unread})} file(s) not searched (whole or in part)" if unread else "")
                    + f"; looked for {counts} and 6 shapes" + ("" if verbose else " (-v shows the values)"), err=True)
     else:
         click.echo(f"rinec-report audit: no identifier found in {report.name}, its data folder or its PDF; "
