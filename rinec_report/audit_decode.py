@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, BinaryIO
 
 # Bounds on what one report may make the audit hold or do.
 MAX_PAYLOAD = 64 << 20  # decoded bytes of one data: URI or one file
@@ -126,6 +126,19 @@ def payload(data: bytes, where: str, mime: str = "", depth: int = 0) -> Iterator
         yield Unread(where, "nested too deep to read")
 
 
+def large_file(fh: BinaryIO, where: str) -> Iterator[Item]:
+    """A file over :data:`MAX_PAYLOAD` (a whole-slide TIFF, a DICOM series file): a
+    picture's or a DICOM file's metadata is read from the open file, never the file whole."""
+    head = fh.read(132)
+    fh.seek(0)
+    if head[128:132] == b"DICM":
+        yield from _dicom(fh, _join(where, "DICOM"))
+    elif _is_picture(head):
+        yield from _picture(fh, where)
+    else:
+        yield Unread(where, f"more than {MAX_PAYLOAD >> 20} MiB, and not a picture or DICOM file")
+
+
 def _text(data: bytes) -> str:
     return data.decode("utf-8-sig", errors="replace")
 
@@ -150,16 +163,17 @@ def _is_picture(data: bytes) -> bool:
     return data.startswith(_PICTURE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-def _picture(data: bytes, where: str) -> Iterator[Item]:
+def _picture(data: bytes | BinaryIO, where: str) -> Iterator[Item]:
     """Every text a picture's metadata holds, read by Pillow: PNG text chunks (tEXt,
     zTXt, iTXt; Pillow inflates each to at most 1 MiB and 64 MiB in all), EXIF (with
-    its Exif and GPS directories), XMP, JPEG and GIF comments, TIFF tags."""
+    its Exif and GPS directories), XMP, JPEG and GIF comments, TIFF tags. ``data`` may
+    be an open file: Pillow then reads only the parts that hold them."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # no pixel is decoded here
-            with Image.open(io.BytesIO(data)) as im:
+            with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as im:
                 kind = im.format or "picture"
                 at = _join(where, kind)
                 yield from _info(im.info, at)
@@ -175,7 +189,10 @@ def _picture(data: bytes, where: str) -> Iterator[Item]:
     except (UnidentifiedImageError, OSError, SyntaxError, EOFError, struct.error, KeyError, IndexError, TypeError):
         # Broken or of no format Pillow reads: what is left to see is its bytes, as text
         # (a text chunk before the break is plain text).
-        yield from _strings(data, _join(where, "binary"))
+        if isinstance(data, bytes):
+            yield from _strings(data, _join(where, "binary"))
+        else:
+            yield Unread(where, "a picture Pillow cannot read")
     except (ValueError, Image.DecompressionBombError) as exc:  # a bound of Pillow's (a zTXt bomb): not searched
         yield Unread(where, f"a picture its library refuses ({_why(exc)})")
 
@@ -233,13 +250,14 @@ def _values(value: Any, where: str, field: str | None = None) -> Iterator[Item]:
         yield Piece(where, value, field)
 
 
-def _dicom(data: bytes, where: str) -> Iterator[Item]:
+def _dicom(data: bytes | BinaryIO, where: str) -> Iterator[Item]:
     """Every text element of a DICOM file (sequences included), pixels never read."""
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
-        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, force=True)
+        ds = pydicom.dcmread(io.BytesIO(data) if isinstance(data, bytes) else data, stop_before_pixels=True,
+                             force=True)
         elements = ds.iterall()
         for n, element in enumerate(elements):
             if n >= MAX_DICOM_ELEMENTS:

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .audit_decode import MAX_PAYLOAD, Piece, Unread, payload
+from .audit_decode import MAX_PAYLOAD, Piece, Unread, large_file, payload
 from .audit_patterns import DATE
 from .deidentify import DEFAULT_FIELDS, SAFE_KINDS, parse_day
 
@@ -282,8 +282,11 @@ def _metadata(path: str, relpath: str, kind: Callable[[str], str | None], out: W
     from .safeio import open_regular
 
     with open_regular(path) as fh:
-        data = fh.read(MAX_PAYLOAD + 1)
-    for item in payload(data, relpath):
+        if os.fstat(fh.fileno()).st_size > MAX_PAYLOAD:  # a whole slide: its tags, not its gigabytes
+            items = list(large_file(fh, relpath))
+        else:
+            items = list(payload(fh.read(MAX_PAYLOAD + 1), relpath))
+    for item in items:
         if isinstance(item, Unread):
             out.unread.append(item)
         elif not (item.attribute and _DRAWING.fullmatch(item.field or "")):

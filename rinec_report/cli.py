@@ -284,6 +284,11 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json:
     findings, unread = result.findings, result.unread
     for skipped in result.inputs_unread:  # the audit then looks for less: said, not hidden
         click.echo(f"rinec-report audit: warning: {skipped.where}: {skipped.reason}", err=True)
+    from .write import identity_map_path
+
+    if identity_map_path(report).exists():  # not searched: it is the key, and must stay behind
+        click.echo(f"rinec-report audit: note: {identity_map_path(report).name} is beside the page: "
+                   "never send it with the report", err=True)
     if as_json:
         click.echo(json.dumps({"report": str(report), "clean": not result.hits,
                                "findings": [h.as_dict(verbose) for h in findings],

@@ -186,3 +186,18 @@ def test_ages_by_field_and_short_values_match_whole() -> None:
     matcher = Matcher([("patient", "P1"), ("text", "Smith")])
     assert [n.value for n, _ in matcher.find("P10 and P1a and Smithson")] == ["P1"]
     assert [n.value for n, _ in matcher.find("p 1 smith")] == ["Smith"]  # a short id only as it is written
+
+
+def test_a_large_slide_in_the_run_directory_is_read_for_its_tags_only(tmp_path: Path) -> None:
+    from rinec_report.audit_decode import MAX_PAYLOAD
+    from rinec_report.audit_values import Wanted, _metadata
+
+    slide = tmp_path / "slide.tif"
+    slide.write_bytes(tiff_with_description("slide of Anna Karlsson"))
+    with slide.open("r+b") as fh:
+        fh.truncate(MAX_PAYLOAD + (1 << 20))  # past the payload bound, as a whole-slide image is (sparse)
+    wanted = Wanted()
+    started = time.monotonic()
+    _metadata(str(slide), "images/slide.tif", lambda column: None, wanted)
+    assert time.monotonic() - started < 5
+    assert wanted.values["text"] == {"slide of Anna Karlsson"} and wanted.unread == []
