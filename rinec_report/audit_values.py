@@ -17,7 +17,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from .audit_patterns import DATE
 from .deidentify import DEFAULT_FIELDS, SAFE_KINDS, parse_day
 
 KINDS = ("patient", "sample", "date", "text", "file", "path")
+MAX_SHOWN = 100_000  # values of a published column compared with an input column's
 MIN_TEXT = 5  # letters and digits a text value needs to be looked for
 MAX_NAMES = 1_000_000  # files and folders of a run directory named
 _TABLES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".csv.gz", ".tsv.gz", ".txt.gz")
@@ -172,19 +173,53 @@ def wanted(run: Any, run_dir: Path) -> Wanted:
     parsed, _ = run.parse(found)
     datasets, patients = run.build_datasets(parsed)
     declared = {name: {**DEFAULT_FIELDS, **run._identifier_fields(name)} for name in run.host.names}
+    fields = {}
     for name in run.host.names:
-        for frame in _frames(datasets.own(name) or {}):
+        frames = list(_frames(datasets.own(name) or {}))
+        for frame in frames:
             _published(frame, declared[name], out)
+        fields[name] = Fields(declared[name], frames)
     table = patients.table()
     out.values["patient"] |= set(table)
     out.values["sample"] |= {s for samples in table.values() for s in samples} | set(patients.unmatched)
     limit = int(run.config["max_table_size_mb"] * 1e6)
     for f in found.found:
-        kinds = declared.get(f.plugin, DEFAULT_FIELDS)
-        _input(f, lambda column, kinds=kinds: kind_of(kinds, column), limit, out)
+        _input(f, fields.get(f.plugin) or Fields(DEFAULT_FIELDS, []), limit, out)
     _names(Path(run_dir), out)
     out.values["path"].add(str(Path(run_dir).resolve()))
     return out
+
+
+class Fields:
+    """The kinds of one plugin's fields, for the columns of the files it reads.
+
+    A plugin declares the fields of what it publishes (``nec_chemo``), not the headers
+    of its inputs (``NEC chemo``, or an alias such as ``Gender`` for ``sex``). An input
+    column takes the kind of its header, of its header in snake case, else of the one
+    published column (or the columns of one kind) that holds all its values."""
+
+    def __init__(self, declared: dict[str, str], frames: list[Any]) -> None:
+        self.declared = declared
+        self.columns: list[tuple[str, frozenset[str]]] = []
+        for frame in frames:
+            for column in frame.columns:
+                try:
+                    values = frame[column].dropna().astype(str).str.strip().str.casefold().unique()[:MAX_SHOWN]
+                except (TypeError, ValueError, AttributeError):
+                    continue
+                self.columns.append((str(column), frozenset(values)))
+
+    def kind(self, column: str, values: Iterable[str] = ()) -> str | None:
+        found = kind_of(self.declared, column) or kind_of(self.declared, re.sub(r"\W+", "_", column.strip()))
+        if found is not None:
+            return found
+        folded = {v.strip().casefold() for v in values if v.strip()}
+        if not folded:
+            return None
+        kinds = {kind_of(self.declared, name) for name, shown in self.columns if folded <= shown}
+        return kinds.pop() if len(kinds) == 1 else None  # columns of two kinds hold them: none is trusted
+
+    __call__ = kind
 
 
 def kind_of(fields: dict[str, str], name: str) -> str | None:
@@ -227,7 +262,7 @@ def _published(frame: Any, fields: dict[str, str], out: Wanted) -> None:
                 out.add_value(str(value), kind)
 
 
-def _input(f: Any, kind: Callable[[str], str | None], limit: int, out: Wanted) -> None:
+def _input(f: Any, kind: Fields, limit: int, out: Wanted) -> None:
     """One input file, read again by its format."""
     name = f.relpath.lower()
     try:
@@ -244,7 +279,7 @@ def _input(f: Any, kind: Callable[[str], str | None], limit: int, out: Wanted) -
         out.unread.append(Unread(f.relpath, f"could not be read again: {type(exc).__name__}: {exc}"))
 
 
-def _table(path: str, kind: Callable[[str], str | None], limit: int, out: Wanted) -> None:
+def _table(path: str, kind: Fields, limit: int, out: Wanted) -> None:
     from .safeio import limited_to
     from .tables import read_table
 
@@ -253,10 +288,11 @@ def _table(path: str, kind: Callable[[str], str | None], limit: int, out: Wanted
     for line in table.comments:  # a custom table's "# key: value" header, cBioPortal's labels
         out.add_text(line.split(":", 1)[-1])
     for i, column in enumerate(table.header):
-        k = kind(column)
+        values = {row[i] for row in table.rows if i < len(row)}
+        k = kind(column, values)
         if k in SAFE_KINDS:
             continue
-        for value in {row[i] for row in table.rows if i < len(row)}:
+        for value in values:
             out.add_value(value, k)
 
 

@@ -148,7 +148,9 @@ def test_the_command_names_kinds_not_values_unless_verbose(planted, tmp_path: Pa
 
 
 class Wards:
-    """A plugin whose ward names are declared (or not) as a category."""
+    """A plugin whose ward names are declared (or not) as a category. Its input's header
+    is not the field it declares (``Station`` is published as ``ward_name``), as the
+    cohort plugin reads ``NEC chemo`` as ``nec_chemo`` and ``Gender`` as ``sex``."""
 
     def __init__(self, kind: str | None) -> None:
         self.kind = kind
@@ -159,7 +161,7 @@ class Wards:
 
     @hookimpl
     def rinec_parse(self, file):
-        return pd.read_csv(file.path, dtype=str)
+        return pd.read_csv(file.path, dtype=str).rename(columns={"Station": "ward_name"})
 
     @hookimpl
     def rinec_datasets(self, files):
@@ -179,7 +181,7 @@ class Wards:
 def test_a_field_declared_safe_is_not_looked_for(tmp_path: Path, declared: str | None, found: bool) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    (run_dir / "wards.csv").write_text("ward_name,beds\nLindqvist Pavilion,12\nOkafor Wing,9\n")
+    (run_dir / "wards.csv").write_text("Station,beds\nLindqvist Pavilion,12\nOkafor Wing,9\n")
     plugins = {"wards": Wards(declared)}
     os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
     try:
