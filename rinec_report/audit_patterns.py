@@ -54,6 +54,7 @@ AGE_TEXT = re.compile(
     r"|(?<![\w.])(?P<b>9\d|1[0-4]\d)[- ]?(?:years?[- ]old|yrs?[- ]old|y/?o|-year-old)(?!\w)",
     re.IGNORECASE,
 )
+_AGE_NUMBER = re.compile(r"(?<![\d.])(?:9\d|1[0-4]\d)(?:\.\d+)?(?![\d.%+]|\.\d)")
 _AGE_FIELD = re.compile(r"age|age_.*|.*_age|age_at_.*", re.IGNORECASE)
 
 # Shapes a long number may have without identifying anyone: a genomic position or an
@@ -99,12 +100,9 @@ def shapes(text: str, field: str | None = None, number: bool = False, row: str |
     """(kind, matched text) of every identifier shape in ``text``, the value of ``field``
     (a column, a key) or of a table's ``row``."""
     if age_like(field) or age_like(row):
-        try:
-            years = float(text)
-        except ValueError:
-            years = 0.0
-        if 90 <= years < 150:
-            yield "age", text
+        # Every number of an age's cell: Table 1's "median 58 (range 30-95)" holds an age of 95.
+        for m in _AGE_NUMBER.finditer(text):
+            yield "age", m.group(0)
     if len(text) < 6 and not any(c.isdigit() for c in text):
         return
     if number:  # a number of a chart's or table's data: only its digits can identify

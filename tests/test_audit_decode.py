@@ -182,6 +182,8 @@ def test_shapes_of_identifiers(text: str, kind: str) -> None:
 
 def test_ages_by_field_and_short_values_match_whole() -> None:
     assert list(shapes("97", field="age")) == [("age", "97")]
+    assert list(shapes("median 58 (range 30\u201395)", row="Age (years)")) == [("age", "95")]  # an en dash
+    assert list(shapes("12 (90.0%)", row="Age (years)")) == [] and list(shapes("90+", field="age")) == []
     assert list(shapes("89", field="age")) == [] and list(shapes("97", field="stage")) == []
     matcher = Matcher([("patient", "P1"), ("text", "Smith")])
     assert [n.value for n, _ in matcher.find("P10 and P1a and Smithson")] == ["P1"]
