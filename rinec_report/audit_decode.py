@@ -67,7 +67,7 @@ Item = Piece | Unread
 
 
 def _join(where: str, more: str) -> str:
-    return f"{where}, {more}" if where else more
+    return f"{where}, {more}" if where and more else where or more
 
 
 # ------------------------------------------------------------------ payloads

@@ -203,3 +203,17 @@ def test_a_large_slide_in_the_run_directory_is_read_for_its_tags_only(tmp_path: 
     _metadata(str(slide), "images/slide.tif", lambda column: None, wanted)
     assert time.monotonic() - started < 5
     assert wanted.values["text"] == {"slide of Anna Karlsson"} and wanted.unread == []
+
+
+def test_nested_json_and_entity_definitions_are_read_without_expanding(tmp_path: Path) -> None:
+    deep = "[" * 200_000 + "]" * 200_000  # past Python's recursion limit: json refuses it
+    laughs = ("<!DOCTYPE svg [<!ENTITY a 'Anna Karlsson'>" + "".join(
+        f"<!ENTITY {chr(98 + i)} '{('&' + chr(97 + i) + ';') * 10}'>" for i in range(9)) + "]>"
+        "<svg xmlns='http://www.w3.org/2000/svg'><text>&j;</text></svg>")
+    page = _page(tmp_path, f'<script type="application/json" id="rr-chart-1-spec">{deep}</script>'
+                           f'<img src="{data_uri("image/svg+xml", laughs.encode())}">')
+    started = time.monotonic()
+    hits = search(page, {"text": {"Anna Karlsson"}})
+    assert time.monotonic() - started < 10
+    # The entity's text is in the SVG's DOCTYPE, and found there; nothing is expanded a billion times.
+    assert [h.context for h in hits] == ["section 's1', <img src>, image/svg+xml payload, SVG, declaration"]
