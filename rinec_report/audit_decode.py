@@ -20,6 +20,7 @@ import binascii
 import contextlib
 import csv
 import io
+import itertools
 import json
 import re
 import shutil
@@ -184,6 +185,12 @@ def _picture(data: bytes | BinaryIO, where: str) -> Iterator[Item]:
                     tags = getattr(im, "tag_v2", None)
                     for tag, value in (tags or {}).items():
                         yield from _values(value, _join(at, f"TIFF tag {tag}"))
+                if kind in ("JPEG", "TIFF"):
+                    from PIL import IptcImagePlugin
+
+                    # IPTC (a JPEG's APP13, a TIFF's tag 33723): by-line, caption, keywords.
+                    for key, value in (IptcImagePlugin.getiptcinfo(im) or {}).items():
+                        yield from _values(value, _join(at, f"IPTC {key[0]}:{key[1]}"))
                 if kind == "PNG":
                     yield from _trailing_png_text(im, at)
     except (UnidentifiedImageError, OSError, SyntaxError, EOFError, struct.error, KeyError, IndexError, TypeError):
@@ -258,11 +265,16 @@ def _dicom(data: bytes | BinaryIO, where: str) -> Iterator[Item]:
     try:
         ds = pydicom.dcmread(io.BytesIO(data) if isinstance(data, bytes) else data, stop_before_pixels=True,
                              force=True)
-        elements = ds.iterall()
+        meta = getattr(ds, "file_meta", None)
+        elements = itertools.chain(meta.iterall() if meta is not None else (), ds.iterall())
         for n, element in enumerate(elements):
             if n >= MAX_DICOM_ELEMENTS:
                 yield Unread(where, f"more than {MAX_DICOM_ELEMENTS:,} elements")
                 return
+            if element.VR in ("OB", "UN") and isinstance(element.value, bytes) and element.tag != 0x7FE00010:
+                # Private and unknown elements (a vendor's header) are bytes that may spell a name.
+                yield from _strings(element.value[:MAX_PAYLOAD], _join(where, element.keyword or str(element.tag)))
+                continue
             if element.VR in ("SQ", "OB", "OW", "OF", "OD", "OL", "OV", "UN") or element.tag == 0x7FE00010:
                 continue
             name = element.keyword or str(element.tag)
@@ -450,6 +462,10 @@ class _Reader(HTMLParser):
                 self.items.extend(_uri(value, _join(self.place(), f"<{tag} {name}>"), self.depth))
             elif value.strip():
                 self.items.append(Piece(_join(self.place(), f"<{tag} {name}>"), value, name, attribute=True))
+                if value.lstrip()[:1] in ("{", "["):  # a data-* attribute's JSON: its escapes decoded
+                    with contextlib.suppress(ValueError, RecursionError):
+                        self.items.extend(json_values(json.loads(value), _join(self.place(), f"<{tag} {name}>"),
+                                                      self.depth, True))
                 if name == "style":
                     for m in _CSS_URI.finditer(value):
                         self.items.extend(_uri(m.group(1), _join(self.place(), f"<{tag} style> url()"), self.depth))

@@ -47,8 +47,25 @@ def tiff_with_description(description: str) -> bytes:
     return out.getvalue()
 
 
-def dicom_with(patient_name: str, birth_date: str, description: str = "MRI") -> bytes:
-    """A small MR image whose header names a patient."""
+def jpeg_with_iptc(byline: str) -> bytes:
+    """A JPEG whose IPTC record (APP13, Photoshop 3.0 resource 0x0404) has a by-line (2:80)."""
+    import struct
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "grey").save(out, "JPEG")
+    data = byline.encode()
+    iptc = b"\x1c\x02\x50" + struct.pack(">H", len(data)) + data
+    resource = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iptc)) + iptc + b"\x00" * (len(iptc) % 2)
+    body = b"Photoshop 3.0\x00" + resource
+    app13 = b"\xff\xed" + struct.pack(">H", len(body) + 2) + body
+    jpeg = out.getvalue()
+    return jpeg[:2] + app13 + jpeg[2:]
+
+
+def dicom_with(patient_name: str, birth_date: str, description: str = "MRI", private: str | None = None) -> bytes:
+    """A small MR image whose header names a patient (and, in a private element, says ``private``)."""
     import numpy as np
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
@@ -67,6 +84,9 @@ def dicom_with(patient_name: str, birth_date: str, description: str = "MRI") -> 
     ds.BitsAllocated = ds.BitsStored = 8
     ds.HighBit, ds.PixelRepresentation = 7, 0
     ds.PixelData = np.zeros((4, 4), dtype=np.uint8).tobytes()
+    if private:
+        block = ds.private_block(0x0029, "ACME 1.0", create=True)
+        block.add_new(0x10, "OB", private.encode())
     out = io.BytesIO()
     ds.save_as(out, enforce_file_format=True)
     return out.getvalue()

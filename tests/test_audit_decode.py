@@ -10,7 +10,15 @@ import zlib
 from pathlib import Path
 
 import pytest
-from audit_helpers import SVG, data_uri, dicom_with, jpeg_with_exif, png_with_text, tiff_with_description
+from audit_helpers import (
+    SVG,
+    data_uri,
+    dicom_with,
+    jpeg_with_exif,
+    jpeg_with_iptc,
+    png_with_text,
+    tiff_with_description,
+)
 from hardening_helpers import cli, make_run
 
 from rinec_report.audit import UNREAD, search
@@ -42,6 +50,13 @@ def test_entities_json_escapes_and_ids_in_longer_tokens_are_found(tmp_path: Path
     assert not _kinds(hits, "Hans Müller")  # "Müller" alone is not the value
 
 
+def test_json_in_an_attribute_is_decoded(tmp_path: Path) -> None:
+    page = _page(tmp_path, """<div data-rows='[{"who":"Hans M\\u00fcller"}]'>x</div>""")
+    assert "Müller" not in page.read_text(encoding="utf-8")
+    hits = search(page, {"text": {"Hans Müller"}})
+    assert [(h.kind, h.context) for h in hits] == [("text", "section 's1', <div data-rows>")]
+
+
 def test_program_code_is_not_searched_but_json_data_is(tmp_path: Path) -> None:
     page = _page(tmp_path, '<script>var who = "John Smith", born = "1961-03-14";</script>'
                            "<style>.x::after { content: 'John Smith 1961-03-14'; }</style>"
@@ -60,6 +75,8 @@ def test_program_code_is_not_searched_but_json_data_is(tmp_path: Path) -> None:
     (jpeg_with_exif("Anna Karlsson", "x", "2019:05:06 10:11:12", "c"), "image/jpeg", "Anna Karlsson"),
     (tiff_with_description("Anna Karlsson"), "image/tiff", "Anna Karlsson"),
     (dicom_with("Karlsson^Anna", "19610314"), "application/dicom", "Karlsson^Anna"),
+    (dicom_with("x", "19610314", private="seen by Anna Karlsson"), "application/dicom", "Anna Karlsson"),
+    (jpeg_with_iptc("Anna Karlsson"), "image/jpeg", "Anna Karlsson"),
 ])
 def test_each_payload_kind_is_decoded(tmp_path: Path, payload: bytes, mime: str, value: str) -> None:
     page = _page(tmp_path, f'<a href="{data_uri(mime, payload)}">download</a>')
