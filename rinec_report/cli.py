@@ -286,9 +286,8 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json:
         click.echo(f"rinec-report audit: warning: {skipped.where}: {skipped.reason}", err=True)
     from .write import identity_map_path
 
-    if identity_map_path(report).exists():  # not searched: it is the key, and must stay behind
-        click.echo(f"rinec-report audit: note: {identity_map_path(report).name} is beside the page: "
-                   "never send it with the report", err=True)
+    keep = identity_map_path(report)  # not searched: it is the key, and must stay behind
+    kept = f"; keep {keep.name} (beside the page) out of what you send" if keep.exists() else ""
     if as_json:
         click.echo(json.dumps({"report": str(report), "clean": not result.hits,
                                "findings": [h.as_dict(verbose) for h in findings],
@@ -301,10 +300,11 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json:
     if result.hits:
         click.echo(f"rinec-report audit: {len(findings)} identifier(s) found"
                    + (f", {len({h.where for h in unread})} file(s) not searched (whole or in part)" if unread else "")
-                   + f"; looked for {counts} and 6 shapes" + ("" if verbose else " (-v shows the values)"), err=True)
+                   + f"; looked for {counts} and 6 shapes" + ("" if verbose else " (-v shows the values)") + kept,
+                   err=True)
     else:
         click.echo(f"rinec-report audit: no identifier found in {report.name}, its data folder or its PDF; "
-                   f"looked for {counts} and 6 shapes", err=True)
+                   f"looked for {counts} and 6 shapes{kept}", err=True)
     sys.exit(1 if result.hits else 0)
 
 

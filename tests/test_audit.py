@@ -217,3 +217,17 @@ def test_the_deidentified_example_passes_the_audit(example) -> None:
     done = cli("audit", page, "--run-dir", run_dir)
     assert done.returncode == 0, done.stdout
     assert done.stdout == "" and "no identifier found" in done.stderr
+
+
+def test_a_clean_report_gets_one_all_clear_line(tmp_path: Path) -> None:
+    from hardening_helpers import make_run
+
+    run_dir = make_run(tmp_path / "run")
+    page = tmp_path / "out" / "rinec_report.html"
+    page.parent.mkdir()
+    page.write_text("<!doctype html><html><body><p>Cohort of 2 patients, day 0 to day 312.</p></body></html>")
+    done = cli("audit", page, "--run-dir", run_dir)
+    assert done.returncode == 0, done.stdout
+    assert done.stdout == "" and len(done.stderr.splitlines()) == 1 and "no identifier found" in done.stderr
+    as_json = cli("audit", page, "--run-dir", run_dir, "--json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["clean"] is True
