@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .audit_decode import Item, Piece, Unread, file_items, markup, payload
+from .audit_decode import Item, Piece, Unread
+from .audit_markup import file_items, markup, payload
 from .audit_match import Matcher
 from .audit_patterns import shapes
 from .audit_values import Wanted, date_spellings

@@ -23,7 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .audit_decode import MAX_PAYLOAD, Piece, Unread, large_file, payload
+from .audit_decode import MAX_PAYLOAD, Piece, Unread, large_file
+from .audit_markup import payload
 from .audit_patterns import DATE
 from .deidentify import DEFAULT_FIELDS, SAFE_KINDS, parse_day
 
