@@ -47,6 +47,18 @@ def tiff_with_description(description: str) -> bytes:
     return out.getvalue()
 
 
+def jpeg_with_xmp(creator: str) -> bytes:
+    """A JPEG whose XMP packet (APP1) names its creator, with an entity in the name."""
+    from PIL import Image
+
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="'
+           + creator.replace("&", "&amp;") + '"/></rdf:RDF></x:xmpmeta>')
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "grey").save(out, "JPEG", xmp=xmp.encode())
+    return out.getvalue()
+
+
 def jpeg_with_iptc(byline: str) -> bytes:
     """A JPEG whose IPTC record (APP13, Photoshop 3.0 resource 0x0404) has a by-line (2:80)."""
     import struct

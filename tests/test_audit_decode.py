@@ -16,6 +16,7 @@ from audit_helpers import (
     dicom_with,
     jpeg_with_exif,
     jpeg_with_iptc,
+    jpeg_with_xmp,
     png_with_text,
     tiff_with_description,
 )
@@ -77,6 +78,7 @@ def test_program_code_is_not_searched_but_json_data_is(tmp_path: Path) -> None:
     (dicom_with("Karlsson^Anna", "19610314"), "application/dicom", "Karlsson^Anna"),
     (dicom_with("x", "19610314", private="seen by Anna Karlsson"), "application/dicom", "Anna Karlsson"),
     (jpeg_with_iptc("Anna Karlsson"), "image/jpeg", "Anna Karlsson"),
+    (jpeg_with_xmp("Karlsson & Lund"), "image/jpeg", "Karlsson & Lund"),
 ])
 def test_each_payload_kind_is_decoded(tmp_path: Path, payload: bytes, mime: str, value: str) -> None:
     page = _page(tmp_path, f'<a href="{data_uri(mime, payload)}">download</a>')
