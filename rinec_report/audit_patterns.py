@@ -38,6 +38,7 @@ DATE = re.compile(
 # report's, not a patient's.
 _STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")
 
+_NAMESPACE = re.compile(r"https?://(?:www\.w3\.org|ns\.adobe\.com|purl\.org|iptc\.org|ns\.useplus\.org)/[^\s\"'<>]*")
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,8}\.[a-z]{2,24}(?![\w-])", re.I)
 PHONE = re.compile(r"(?<![\w.+/-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,4}[ .-]\d{3,5}"
                    r"(?![\w+/]|[.-]\d)")
@@ -109,7 +110,8 @@ def shapes(text: str, field: str | None = None, number: bool = False, row: str |
         if "." not in text and "e" not in text.lower() and len(text.lstrip("-")) >= 6 and not _position(field):
             yield "digits", text
         return
-    stamps = [(m.start(), m.end()) for m in _STAMP.finditer(text)]
+    # The program's time stamps and the XML namespaces of SVG and XMP (w3.org/1999/02/22-rdf-syntax-ns).
+    stamps = [(m.start(), m.end()) for pattern in (_STAMP, _NAMESPACE) for m in pattern.finditer(text)]
     for m in DATE.finditer(text):
         if not any(a <= m.start() < b for a, b in stamps):
             yield "date", m.group(0)

@@ -184,7 +184,8 @@ def test_the_pdf_beside_the_page_is_searched(tmp_path: Path, monkeypatch: pytest
                                   "GO:0006915", "R-HSA-1640170", "rs121434568", "p = 1.234567e-10",
                                   "input-1a2b3c4d5e6f", "input-123456789012", "P-3F2A1B0C9D",
                                   "Generated 2023-11-14T22:13:20+00:00", "fill #555555", "NM_005228.5",
-                                  "Made with rinec-report 0.1.0", "90+"])
+                                  "Made with rinec-report 0.1.0", "90+",
+                                  'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'])
 def test_shapes_that_identify_no_one(text: str) -> None:
     assert list(shapes(text)) == []
 
