@@ -171,6 +171,8 @@ def search(report_html: Path, found: dict[str, set[str]], patterns: bool = True)
             hits.setdefault((where, "", UNREAD, ""), Hit(where, UNREAD, _reason(exc)))
         except (MemoryError, RecursionError) as exc:
             hits.setdefault((where, "", UNREAD, ""), Hit(where, UNREAD, f"too large to search ({type(exc).__name__})"))
+        except Exception as exc:  # a library's own error on hostile bytes: that file is not vouched for
+            hits.setdefault((where, "", UNREAD, ""), Hit(where, UNREAD, f"cannot be read ({type(exc).__name__})"))
     return list(hits.values())
 
 

@@ -275,6 +275,7 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json:
     addresses, phone numbers, street addresses, long numbers, dates, ages of 90 or more).
     Exit 1 when there is one, or when a part of the report could not be searched."""
     from .audit import AuditError, audit
+    from .write import identity_map_path
 
     _setup_logging(False, True)
     try:
@@ -284,8 +285,6 @@ def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json:
     findings, unread = result.findings, result.unread
     for skipped in result.inputs_unread:  # the audit then looks for less: said, not hidden
         click.echo(f"rinec-report audit: warning: {skipped.where}: {skipped.reason}", err=True)
-    from .write import identity_map_path
-
     keep = identity_map_path(report)  # not searched: it is the key, and must stay behind
     kept = f"; keep {keep.name} (beside the page) out of what you send" if keep.exists() else ""
     if as_json:
