@@ -1,57 +1,76 @@
-"""``rinec-report audit REPORT.html``: look for a run directory's identifiers in a report.
+"""``rinec-report audit REPORT.html``: look for identifiers in a report, trusting
+neither the de-identifier nor the plugins' output.
 
-The identifiers are read from the run directory the way a run reads it (the same
-plugins, the same configuration): patient and sample ids, every value of the fields
-declared as dates, free text or files, the input files' names and the run
-directory's path. The report's page and every file of its data folder are then
-searched for each of them, dates in every common spelling. A de-identified report
-must give no hit; an identified one gives many, which is how the audit is tested.
+Two searches over everything a reader of the report could see (the page decoded as
+a browser shows it, the JSON behind its tables and charts, every embedded payload,
+every file of the data folder, the PDF; :mod:`.audit_decode`):
+
+- the run directory's values (:mod:`.audit_values`): ids, dates in every spelling,
+  and every text value of its inputs that no plugin declared safe;
+- the shapes of identifiers, whatever the inputs (:mod:`.audit_patterns`): e-mail
+  addresses, phone numbers, street addresses, long numbers, dates, ages of 90 or more.
+
+A finding names the file, the place in it and the kind; the value only when asked
+(``-v``), so that the audit's own output can be shared with the report.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .deidentify import DEFAULT_FIELDS, parse_day
+from .audit_decode import Item, Piece, Unread
+from .audit_markup import file_items, markup, payload
+from .audit_match import Matcher
+from .audit_patterns import shapes
+from .audit_values import Wanted, date_spellings
+from .audit_values import wanted as _wanted
 from .safeio import display_name, open_regular
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+__all__ = ["UNREAD", "AuditError", "Hit", "audit", "check_report", "date_spellings", "identifiers", "search"]
+
+UNREAD = "unread"  # a Hit of this kind is a part of the report that could not be searched
+MAX_FILE = 1 << 30  # a file of the report read for the search
+# What each kind of finding is, in the audit's lines.
+KIND_NAMES = {
+    "patient": "patient id", "sample": "sample id", "date": "date", "text": "text of an input",
+    "file": "input file or folder name", "path": "run directory path", "email": "e-mail address",
+    "phone": "phone number", "street": "street address", "digits": "number of six or more digits",
+    "age": "age of 90 or more",
+}
 
 
 @dataclass(frozen=True)
 class Hit:
-    where: str  # the file, relative to the report's folder
-    kind: str  # patient, sample, date, text, file, path
+    """One finding: ``where`` is the file (relative to the report's folder),
+    ``context`` the place in it (section, table, column, payload)."""
+
+    where: str
+    kind: str
     value: str
-    context: str
+    context: str = ""
 
-    def line(self) -> str:
+    def line(self, verbose: bool = False) -> str:
+        place = f"{self.where}: {self.context}" if self.context else self.where
         if self.kind == UNREAD:
-            return f"{self.where}: not searched: {self.value}"
-        return f"{self.where}: {self.kind} {self.value!r} in …{self.context}…"
+            return f"{self.where}: not searched: {self.value}" + (f" ({self.context})" if self.context else "")
+        return f"{place}: {KIND_NAMES.get(self.kind, self.kind)}" + (f": {self.value!r}" if verbose else "")
 
-
-UNREAD = "unread"  # a Hit of this kind is a file of the report that could not be searched
+    def as_dict(self, verbose: bool = False) -> dict[str, str]:
+        out = {"file": self.where, "location": self.context, "kind": self.kind}
+        if self.kind == UNREAD:
+            out["reason"] = self.value
+        elif verbose:
+            out["value"] = self.value
+        return out
 
 
 class AuditError(Exception):
     """The report cannot be audited (a one-line message naming it)."""
-
-
-def _read(path: Path, follow_links: bool = False) -> bytes:
-    """A file of the report, only if it is a regular file reached without a link
-    (the page the user named may be reached through one): a FIFO or a device is
-    named, never opened so that it blocks."""
-    with open_regular(os.path.realpath(path.parent) + os.sep + path.name, follow_links=follow_links) as fh:
-        return fh.read()
 
 
 def _reason(exc: OSError) -> str:
@@ -65,6 +84,16 @@ def check_report(report_html: Path) -> None:
             pass
     except OSError as exc:
         raise AuditError(f"{display_name(str(report_html))}: cannot be audited: {_reason(exc)}") from None
+
+
+def _read(path: Path, follow_links: bool = False) -> bytes:
+    """A file of the report, only if it is a regular file reached without a link (the
+    page the user named may be reached through one), and at most :data:`MAX_FILE`."""
+    with open_regular(os.path.realpath(path.parent) + os.sep + path.name, follow_links=follow_links) as fh:
+        data = fh.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise OSError(0, f"larger than {MAX_FILE >> 20} MiB")
+    return data
 
 
 def _data_files(data_dir: Path) -> Iterator[Path]:
@@ -83,137 +112,109 @@ def _data_files(data_dir: Path) -> Iterator[Path]:
             yield base / name
 
 
-def date_spellings(value: Any) -> set[str]:
-    """A date as people and programs write it (a partial date: its month forms)."""
-    parsed = parse_day(value)
-    if parsed is None:
-        return set()
-    day, partial = parsed
-    text = str(value).strip()
-    month = MONTHS[day.month - 1]
-    if partial and not re.fullmatch(r"\d{4}-\d\d", text[:7]):
-        return set()  # a year alone identifies no one
-    if partial:
-        return {f"{day.year}-{day.month:02d}", f"{day.year}/{day.month:02d}", f"{day.month:02d}/{day.year}",
-                f"{month[:3]} {day.year}", f"{month} {day.year}"}
-    d, m, y = day.day, day.month, day.year
-    return {
-        day.isoformat(), f"{y}/{m:02d}/{d:02d}", f"{d:02d}/{m:02d}/{y}", f"{m:02d}/{d:02d}/{y}", f"{d}/{m}/{y}",
-        f"{m}/{d}/{y}", f"{d:02d}.{m:02d}.{y}", f"{y}{m:02d}{d:02d}", f"{d} {month} {y}", f"{d} {month[:3]} {y}",
-        f"{month} {d}, {y}", f"{month[:3]} {d}, {y}",
-    }
+def report_files(report_html: Path) -> list[Path]:
+    """The page, every file of its data folder, and its PDF: what is shared with it."""
+    from .write import data_dir_name, pdf_path
+
+    files = [report_html]
+    data_dir = report_html.parent / data_dir_name(report_html.name)
+    if data_dir.is_dir() and not data_dir.is_symlink():
+        files += list(_data_files(data_dir))
+    pdf = pdf_path(report_html)
+    if os.path.lexists(pdf):
+        files.append(pdf)
+    return files
 
 
-def identifiers(run_dir: Path, config: Any = None) -> dict[str, set[str]]:
-    """What identifies people in ``run_dir``: ``{kind: values}``."""
+def wanted(run_dir: Path, config: Any = None, extra_plugins: dict[str, object] | None = None) -> Wanted:
+    """What ``run_dir`` holds that a report must not show, read as a run reads it
+    (the same plugins and configuration)."""
     from .runner import Run, RunOptions
 
     with tempfile.TemporaryDirectory() as out:
-        run = Run(RunOptions(run_dir=Path(run_dir), outdir=Path(out), config=config, data_dir=False))
+        run = Run(RunOptions(run_dir=Path(run_dir), outdir=Path(out), config=config, data_dir=False),
+                  extra_plugins=extra_plugins)
         run.configure()
-        found = run.scan()
-        parsed, _ = run.parse(found)
-        datasets, patients = run.build_datasets(parsed)
-        found_ids: dict[str, set[str]] = {k: set() for k in ("patient", "sample", "date", "text", "file", "path")}
-        for name in run.host.names:
-            published = datasets.own(name) or {}
-            fields = {**DEFAULT_FIELDS, **run._identifier_fields(name)}
-            for value in _frames(published):
-                _collect(value, fields, found_ids)
-        table = patients.table()
-        found_ids["patient"] |= set(table)
-        found_ids["sample"] |= {s for samples in table.values() for s in samples} | set(patients.unmatched)
-        for f in found.found:
-            found_ids["file"] |= {f.relpath, Path(f.relpath).name}
-        found_ids["path"].add(str(Path(run_dir).resolve()))
-    found_ids["text"] = {t for t in found_ids["text"] if len(t) >= 8}
-    found_ids["file"] = {f for f in found_ids["file"] if len(f) >= 6}
-    return found_ids
+        return _wanted(run, Path(run_dir))
 
 
-def _frames(published: dict[str, Any]) -> Iterator[Any]:
-    for value in published.values():
-        if hasattr(value, "columns") and hasattr(value, "itertuples"):
-            yield value
-        elif hasattr(value, "patients") and hasattr(value.patients, "columns"):
-            yield value.patients
+def identifiers(run_dir: Path, config: Any = None, extra_plugins: dict[str, object] | None = None
+                ) -> dict[str, set[str]]:
+    """What identifies people in ``run_dir``: ``{kind: values}``."""
+    return wanted(Path(run_dir), config, extra_plugins).values
 
 
-def _collect(frame: Any, fields: dict[str, str], out: dict[str, set[str]]) -> None:
-    import fnmatch
-
-    for column in frame.columns:
-        lowered = str(column).lower()
-        kind = fields.get(lowered) or next(
-            (k for p, k in fields.items() if any(c in p for c in "*?[") and fnmatch.fnmatchcase(lowered, p)), None)
-        if kind not in out:
-            continue
-        for value in frame[column].dropna().unique():
-            if kind == "date":
-                out["date"] |= date_spellings(value)
-            elif kind in ("patient", "sample") and isinstance(value, str):
-                out[kind] |= {v.strip() for v in value.split(";") if v.strip()}
-            elif isinstance(value, (str, date)):
-                out[kind].add(str(value).strip())
+def _items(path: Path, report_html: Path) -> Iterator[Item]:
+    data = _read(path, follow_links=path == report_html)
+    if path == report_html:
+        yield from markup(data.decode("utf-8", errors="replace"), "")
+    elif path.suffix.lower() == ".pdf":
+        yield from payload(data, "", "application/pdf")
+    else:
+        yield from file_items(path.name, data, "")
 
 
-_CODE = re.compile(r"<script(?![^>]*application/json)[^>]*>.*?</script>|<style[^>]*>.*?</style>", re.S | re.I)
+def search(report_html: Path, found: dict[str, set[str]], patterns: bool = True) -> list[Hit]:
+    """Every place in the report, its data folder and its PDF where one of ``found``
+    appears, and (``patterns``) every identifier shape; parts that cannot be read
+    are Hits of kind :data:`UNREAD`."""
+    check_report(report_html)
+    matcher = Matcher((kind, value) for kind, values in found.items() for value in values)
+    hits: dict[tuple[str, str, str, str], Hit] = {}
+    for path in report_files(report_html):
+        where = display_name(str(path.relative_to(report_html.parent)))
+        try:
+            for item in _items(path, report_html):
+                for hit in _hits(item, where, matcher, patterns):
+                    hits.setdefault((hit.where, hit.context, hit.kind, hit.value.casefold()), hit)
+        except OSError as exc:
+            hits.setdefault((where, "", UNREAD, ""), Hit(where, UNREAD, _reason(exc)))
+        except (MemoryError, RecursionError) as exc:
+            hits.setdefault((where, "", UNREAD, ""), Hit(where, UNREAD, f"too large to search ({type(exc).__name__})"))
+        except Exception as exc:  # a library's own error on hostile bytes: that file is not vouched for
+            hits.setdefault((where, "", UNREAD, ""), Hit(where, UNREAD, f"cannot be read ({type(exc).__name__})"))
+    return list(hits.values())
 
 
-# Embedded pictures and fonts: their base64 spells short ids ('+K77/') by chance.
-_EMBEDDED = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,[A-Za-z0-9+/=]+")
-
-
-def without_code(html: str) -> str:
-    """The page without its program code (the Vega libraries, the page script, the styles)
-    and embedded binary data: what is left is what the report says, data included.
-    Minified code is full of names such as ``P1`` that are not patients."""
-    return _EMBEDDED.sub(" ", _CODE.sub(" ", html))
-
-
-_MONTH_DATES = re.compile(
-    r"(?<![\w])(?:\d{1,2} )?(?:" + "|".join(m for name in MONTHS for m in (name, name[:3])) +
-    r")\.?,? (?:\d{1,2}, )?\d{4}(?!\d)")
-
-
-def _tokens(text: str) -> set[str]:
-    """Every run of id-like characters, cut three ways so an id with dots or slashes is whole in one."""
-    out: set[str] = set()
-    for pattern in (r"[\w-]+", r"[\w.-]+", r"[\w./-]+", r"[\d/.-]+"):
-        out.update(re.findall(pattern, text))
-    out.update(m.group(0) for m in _MONTH_DATES.finditer(text))
+def _hits(item: Item, where: str, matcher: Matcher, patterns: bool) -> Iterable[Hit]:
+    if isinstance(item, Unread):
+        return [Hit(where, UNREAD, item.reason, item.where)]
+    context = _place(item)
+    # A date is named as the report spells it: its spellings are the audit's, not the input's.
+    out = [Hit(where, n.kind, matched if n.kind == "date" else n.value, context)
+           for n, matched in matcher.find(item.text)]
+    if patterns:
+        out += [Hit(where, kind, text, context) for kind, text in shapes(item.text, item.field, item.number, item.row)]
     return out
 
 
-def search(report_html: Path, found: dict[str, set[str]]) -> list[Hit]:
-    """Every place in the report and its data folder where an identifier appears.
+def _place(item: Piece) -> str:
+    # A data file's line number would make one finding per row of a column.
+    where = item.where
+    if where.startswith("line ") and ", " in where:
+        where = where.split(", ", 1)[1]
+    return where
 
-    Ids, dates and file names must appear as whole tokens, which one pass over the
-    text finds whatever the number of identifiers; free text and paths as substrings.
-    """
-    from .write import data_dir_name
 
+@dataclass
+class Audit:
+    hits: list[Hit]
+    looked_for: dict[str, int]
+    inputs_unread: list[Unread]
+
+    @property
+    def findings(self) -> list[Hit]:
+        return [h for h in self.hits if h.kind != UNREAD]
+
+    @property
+    def unread(self) -> list[Hit]:
+        return [h for h in self.hits if h.kind == UNREAD]
+
+
+def audit(report_html: Path, run_dir: Path, config: Any = None,
+          extra_plugins: dict[str, object] | None = None) -> Audit:
+    """The audit of a report against the run directory it was made from."""
     check_report(report_html)
-    targets = [report_html]
-    data_dir = report_html.parent / data_dir_name(report_html.name)
-    if data_dir.is_dir() and not data_dir.is_symlink():
-        targets += list(_data_files(data_dir))
-    hits = []
-    for path in targets:
-        where = display_name(str(path.relative_to(report_html.parent)))
-        try:
-            text = _read(path, follow_links=path == report_html).decode("utf-8", errors="replace")
-        except OSError as exc:
-            hits.append(Hit(where, UNREAD, _reason(exc), ""))
-            continue
-        if path == report_html:
-            text = without_code(text)
-        tokens = _tokens(text)
-        for kind, values in found.items():
-            whole = kind in ("patient", "sample", "date", "file")
-            for value in sorted(values):
-                if not value or (whole and value not in tokens) or (not whole and value not in text):
-                    continue
-                at = text.find(value)
-                hits.append(Hit(where, kind, value, text[max(0, at - 30): at + len(value) + 30].replace("\n", " ")))
-    return hits
+    looked = wanted(Path(run_dir), config, extra_plugins)
+    hits = search(report_html, looked.values)
+    return Audit(hits, {k: len(v) for k, v in looked.values.items()}, looked.unread)

@@ -278,27 +278,47 @@ def plugins_command(as_json: bool) -> None:
 @click.command(name="audit", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("report", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--run-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), required=True,
-              help="The run directory the report was made from: its identifiers are looked for.")
+              help="The run directory the report was made from: its values are looked for.")
 @click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False, exists=True),
               help="The config file the report was made with (default: RUN_DIR/rinec_report.yaml).")
-def audit_command(report: Path, run_dir: Path, config_file: str | None) -> None:
-    """List every identifier of RUN_DIR found in REPORT and its data folder; exit 1 when there is one."""
-    from .audit import UNREAD, AuditError, check_report, identifiers, search
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the value of each finding (it is an identifier).")
+def audit_command(report: Path, run_dir: Path, config_file: str | None, as_json: bool, verbose: bool) -> None:
+    """List every identifier found in REPORT, its data folder and its PDF: the values of
+    RUN_DIR that no plugin declared safe, and the shapes of identifiers (e-mail
+    addresses, phone numbers, street addresses, long numbers, dates, ages of 90 or more).
+    Exit 1 when there is one, or when a part of the report could not be searched."""
+    from .audit import AuditError, audit
+    from .write import identity_map_path
 
     _setup_logging(False, True)
     try:
-        check_report(report)
-        found = identifiers(run_dir, config_file)
-        hits = search(report, found)
+        result = audit(report, run_dir, config_file)
     except (UsageError, NothingFound, AuditError) as exc:
         raise click.UsageError(str(exc)) from None
-    for hit in hits:
-        click.echo(hit.line())
-    counts = ", ".join(f"{len(v)} {k}" for k, v in found.items())
-    unread = sum(hit.kind == UNREAD for hit in hits)
-    click.echo(f"rinec-report audit: {len(hits) - unread} identifier(s) found"
-               + (f", {unread} file(s) not searched" if unread else "") + f"; looked for {counts}", err=True)
-    sys.exit(1 if hits else 0)
+    findings, unread = result.findings, result.unread
+    for skipped in result.inputs_unread:  # the audit then looks for less: said, not hidden
+        click.echo(f"rinec-report audit: warning: {skipped.where}: {skipped.reason}", err=True)
+    keep = identity_map_path(report)  # not searched: it is the key, and must stay behind
+    kept = f"; keep {keep.name} (beside the page) out of what you send" if keep.exists() else ""
+    if as_json:
+        click.echo(json.dumps({"report": str(report), "clean": not result.hits,
+                               "findings": [h.as_dict(verbose) for h in findings],
+                               "not_searched": [h.as_dict(verbose) for h in unread],
+                               "looked_for": result.looked_for}, indent=2))
+    else:
+        for hit in result.hits:
+            click.echo(hit.line(verbose))
+    counts = ", ".join(f"{v} {k}" for k, v in result.looked_for.items())
+    if result.hits:
+        click.echo(f"rinec-report audit: {len(findings)} identifier(s) found"
+                   + (f", {len({h.where for h in unread})} file(s) not searched (whole or in part)" if unread else "")
+                   + f"; looked for {counts} and 6 shapes" + ("" if verbose else " (-v shows the values)") + kept,
+                   err=True)
+    else:
+        click.echo(f"rinec-report audit: no identifier found in {report.name}, its data folder or its PDF; "
+                   f"looked for {counts} and 6 shapes{kept}", err=True)
+    sys.exit(1 if result.hits else 0)
 
 
 @click.command(name="config", context_settings={"help_option_names": ["-h", "--help"]})
