@@ -109,7 +109,7 @@ def build_run_command(host: PluginHost) -> click.Command:
     def command(**kw: Any) -> None:
         from .progress import RichProgress, quiet_progress
         from .runner import OutputExists, Run, RunOptions
-        from .subset import SubsetError, split_ids
+        from .subsetting import SubsetError, split_ids
         from .write import OutputError
 
         _setup_logging(kw["verbose"], kw["quiet"])

@@ -25,10 +25,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .subset import Subset
+
+class Subset(Protocol):
+    """What the resolver asks of a patient subset (:class:`rinec_report.subset.Subset`);
+    a protocol, so that this low module does not import the subset's."""
+
+    excluded_samples: Any
+
+    def keeps(self, patient: Any) -> bool: ...
 
 
 def natural_key(value: Any) -> tuple:

@@ -329,7 +329,7 @@ class Run:
     def _cut_to_subset(self, parsed: dict[str, list[ParsedFile]]) -> tuple[dict[str, list[ParsedFile]], Any]:
         """Who the run's patients are (from every parsed file, quietly: the messages
         that count are the subset's own), then each plugin's files cut to the subset."""
-        from .subset import cut, everyone, resolve
+        from .subsetting import cut, everyone, resolve
 
         full = everyone(self.host, parsed, self.config, self.info)
         subset = resolve(list(self.config["include_patients"]), list(self.config["exclude_patients"]), full)
@@ -376,7 +376,7 @@ class Run:
             unmatched_samples=patients.unmatched,
         )
         if self.subset_outcome is not None:
-            from .subset import restrict_report
+            from .subsetting import restrict_report
 
             restrict_report(report, self.subset_outcome)
         assemble(report, self._identifier_fields)
