@@ -75,6 +75,7 @@ class Report:
     identity_map: list[dict[str, str]] | None = None  # original -> pseudonym, never in the page
     private_config: dict[str, Any] | None = None  # the configuration as a de-identified page shows it
     log_lines: list[str] = field(default_factory=list)  # the run's log, written to the data folder
+    accounts: list[dict[str, Any]] = field(default_factory=list)  # each input's account (ledger_report)
 
     @property
     def errors(self) -> list[Message]:
