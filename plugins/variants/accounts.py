@@ -11,6 +11,11 @@ DUPLICATE = ("duplicate call (the sample, chromosome, start and alleles of an ea
 _DUPLICATE_CODE = -1
 
 
+def filter_reason(value: str) -> str:
+    """Why a record or row was dropped for its FILTER (variants.filters keeps PASS and . by default)."""
+    return f"FILTER {value}"
+
+
 def depth_reason(rule: dict[str, Any]) -> str:
     return f"{rule['words']} below variants.{rule['option']} ({rule['limit']:g})"
 

@@ -211,13 +211,15 @@ def _state_account(names: list[str], wanted: dict[str, str], unreadable: int, re
     """The file's rows (read, used, dropped by reason) and what became of each column."""
     from rinec_report import account
 
+    from .accounts import filter_reason
+
     account.rows(read=table_rows + unreadable, used=used)
     account.dropped(UNREADABLE, unreadable)
     no_position = sum(1 for _, why in refused if why.startswith("Start_Position"))
     account.dropped("Start_Position is not a position", no_position)
     account.dropped("no Tumor_Sample_Barcode", len(refused) - no_position)
     for value, n in sorted(filtered.items()):
-        account.dropped(f"FILTER {value} (not kept by variants.filters)", n)
+        account.dropped(filter_reason(value), n)
     canonical = {c.lower(): c for c in {**REQUIRED, **OPTIONAL}}
     first: dict[str, int] = {}
     for i, name in enumerate(names):

@@ -16,6 +16,7 @@ from typing import Any
 
 from rinec_report.model import InputError, InputWarning
 
+from .accounts import filter_reason
 from .alleles import pick_allele
 from .annot import AnnotationFormat, choose_effects, parse_format
 from .depth import DEPTH_TAGS, count_columns, depths_per_allele, sample_fields
@@ -617,10 +618,6 @@ class _Chunker:
 
 NO_CARRIER = "no sample carries an ALT allele (no genotype, no call or reference only)"
 NO_ALT = "no ALT allele"
-
-
-def filter_reason(value: str) -> str:
-    return f"FILTER {value} (not kept by variants.filters)"
 
 
 def _record_account(chunk: dict[str, Any], rows: list[int] | None, idx: Any, passed: Any,
