@@ -142,6 +142,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     fmt = annotation_format(vcf, options["annotation"])
     roles = pick_samples(samples, vcf.raw_header, options)
     _warn_ambiguous_roles(roles, samples)
+    _state_sample_columns(samples, roles)
     if fmt is None:
         _refuse_eff_only(vcf)
         _check_undeclared_annotation(path, header_lines)
@@ -200,6 +201,25 @@ def _state_account(records: int, parts: list[dict[str, Any]]) -> None:
     account.rows(read=records, used=sum(p["used"] for p in parts), unit="records")
     for reason, n in sorted(dropped.items()):
         account.dropped(reason, n)
+
+
+def _state_sample_columns(samples: list[str], roles: Any) -> None:
+    """What became of each sample column: a tumour, its normal or a cohort's sample is
+    read; any other column is not, and the account says why."""
+    from rinec_report import account
+
+    cohort, left_out = set(roles.cohort), set(roles.left_out)
+    for name in samples:
+        if name == roles.tumor:
+            account.column(name, "field", as_field="tumour sample")
+        elif name == roles.normal:
+            account.column(name, "field", as_field="normal sample")
+        elif name in cohort:
+            account.column(name, "field", as_field="sample")
+        elif name in left_out:
+            account.column(name, "ignored", reason="a normal or control of the cohort, not a reported sample")
+        else:
+            account.column(name, "ignored", reason="neither the tumour nor its normal column")
 
 
 def _row_records(parts: list[dict[str, Any]]) -> Any:
