@@ -216,10 +216,34 @@ def summary_text(report: Report) -> str:
         parts.append(f"{silent:,} whose reader stated nothing (not stated: no count is shown for "
                      f"{'it' if silent == 1 else 'them'})")
     text = "; ".join(parts) + "."
+    totals = _totals(records)
+    if totals:
+        text += " Dropped in all: " + "; ".join(totals) + "."
     if len(records) > PAGE_ROWS:
         text += (f" The page lists {PAGE_ROWS:,} of {len(records):,}, those that dropped something first; "
                  "every file is in the data folder's report_account table and in manifest.json.")
     return text
+
+
+def _unit(unit: str, n: int) -> str:
+    return unit[:-1] if n == 1 and unit.endswith("s") else unit
+
+
+def _totals(records: list[dict[str, Any]], shown: int = 8) -> list[str]:
+    """Each plugin's drops summed over its files, by reason, largest first: a run of a
+    thousand files reads in one line what its table spreads over many rows."""
+    sums: dict[tuple[str, str, str], list[int]] = {}
+    for r in records:
+        for reason, n in r["dropped_by_reason"].items():
+            entry = sums.setdefault((r["plugin"], r["unit"] or "rows", reason), [0, 0])
+            entry[0] += n
+            entry[1] += 1
+    ranked = sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    out = [f"{plugin}: {reason}, {n:,} {_unit(unit, n)} ({files:,} file{'s' if files != 1 else ''})"
+           for (plugin, unit, reason), (n, files) in ranked[:shown]]
+    if len(ranked) > shown:
+        out.append(f"and {len(ranked) - shown:,} other reasons")
+    return out
 
 
 __all__ = ["Accounts", "flagged", "lost_something", "summary_text", "table"]

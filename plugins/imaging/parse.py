@@ -62,7 +62,7 @@ def parse_file(path: str, relpath: str, pattern: str, options: dict[str, Any]) -
 
 # What the account of an image file says when it is not shown.
 OUTSIDE = "outside an images/ folder, and no images table names it"
-UNREADABLE = "cannot be decoded (the warning says why)"
+UNREADABLE = "cannot be decoded (see its warning)"
 
 
 def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | None = None) -> ParsedImage | None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-DUPLICATE = ("duplicate call (the sample, chromosome, start and alleles of an earlier row or file), "
-             "counted once as maftools does")
+# The same sample, chromosome, start and alleles as an earlier row or file (maftools' read.maf).
+DUPLICATE = "duplicate call (counted once, as maftools does)"
 _DUPLICATE_CODE = -1
 
 

@@ -202,7 +202,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-UNREADABLE = "unreadable row (a number of fields other than the header's)"
+UNREADABLE = "unreadable row (not the header's number of fields)"
 NOT_READ = "not read by the variants plugin (docs/plugins/variants.md lists the columns it reads)"
 
 

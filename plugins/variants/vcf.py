@@ -636,7 +636,7 @@ class _Chunker:
         return rows, alleles, sample_idx
 
 
-NO_CARRIER = "no sample carries an ALT allele (no genotype, no call or reference only)"
+NO_CARRIER = "no sample carries the ALT (no call, or reference only)"
 NO_ALT = "no ALT allele"
 
 
