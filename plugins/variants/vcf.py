@@ -225,8 +225,9 @@ def _state_sample_columns(samples: list[str], roles: Any) -> None:
 def _row_records(parts: list[dict[str, Any]]) -> Any:
     import numpy as np
 
+    # int32: 4 bytes a row, sent back from the worker with the mutation table.
     arrays = [p["row_records"] for p in parts]
-    return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(0, dtype=np.int64)
+    return np.concatenate(arrays).astype(np.int32) if arrays else np.zeros(0, dtype=np.int32)
 
 
 def _warn_ambiguous_roles(roles: Any, samples: list[str]) -> None:
