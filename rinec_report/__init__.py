@@ -11,6 +11,7 @@ import importlib.metadata
 
 import pluggy
 
+from . import account
 from .datasets import Datasets, ParsedFile
 from .model import (
     Chart,
@@ -75,6 +76,7 @@ __all__ = [
     "Text",
     "UsageError",
     "__version__",
+    "account",
     "hookimpl",
     "run",
 ]

@@ -10,6 +10,13 @@ functions do nothing, so a reader can be called from a test or a notebook as it 
 Every plugin reports through these functions, built-in ones and third-party ones alike:
 nothing is dropped silently when every row and column a reader does not use is counted
 here with its reason.
+
+A column that looks like a field the reader knows but that it does not use (a second
+follow-up date, a status without its time) is stated as ``ignored`` with a reason that
+starts with ``looks like`` (:data:`LOOKS_LIKE`; :func:`look_alike` writes one): the core
+warns of each such column once, naming it, whatever the number of files that hold it.
+The reason completes the sentence "column 'X' ...", so it reads as the warning:
+``looks like the follow-up date, but only the first such column is read``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from dataclasses import dataclass, field
 
 # The roles of a column; "ignored" always carries a reason.
 ROLES = ("field", "extra", "ignored")
+# An ignored column whose reason starts with this is warned of (see the module's text).
+LOOKS_LIKE = "looks like"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,11 @@ class ColumnUse:
     role: str
     as_field: str | None = None
     reason: str | None = None
+
+    @property
+    def look_alike(self) -> bool:
+        """An ignored column that resembles a known field: the core warns of it."""
+        return self.role == "ignored" and (self.reason or "").lower().startswith(LOOKS_LIKE)
 
 
 @dataclass
@@ -44,6 +58,7 @@ class FileAccount:
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> rows
     columns: dict[str, ColumnUse] = field(default_factory=dict)  # column header -> its use
     unit: str = "rows"  # what a row is here: rows, records, patients, samples, images
+    restored: dict[str, int] = field(default_factory=dict)  # reason -> rows a later hook took back
 
     def merge(self, other: FileAccount) -> None:
         """Add what another recording stated about the same file (a later hook's drops)."""
@@ -53,6 +68,12 @@ class FileAccount:
             self.rows_used = other.rows_used
         for reason, n in other.dropped.items():
             self.dropped[reason] = self.dropped.get(reason, 0) + n
+        for reason, n in other.restored.items():
+            left = self.dropped.get(reason, 0) - n
+            if left > 0:
+                self.dropped[reason] = left
+            else:
+                self.dropped.pop(reason, None)
         self.columns.update(other.columns)
         if other.unit != "rows":
             self.unit = other.unit
@@ -117,6 +138,17 @@ def dropped(reason: str, count: int = 1, *, file: str | None = None) -> None:
     account.dropped[reason] = account.dropped.get(reason, 0) + int(count)
 
 
+def restore(reason: str, count: int = 1, *, file: str | None = None) -> None:
+    """Take back ``count`` rows that an earlier statement dropped for ``reason``: a later
+    hook used them after all (an image outside ``images/`` that a sidecar names). The
+    earlier statement may be another hook's, in another process: it is taken back when
+    the core merges the accounts."""
+    account = _account(file)
+    if account is None or count <= 0:
+        return
+    account.restored[reason] = account.restored.get(reason, 0) + int(count)
+
+
 def column(name: str, role: str, as_field: str | None = None, reason: str | None = None, *,
            file: str | None = None) -> None:
     """State what became of one column: ``field`` (recognised as ``as_field``), ``extra``
@@ -130,4 +162,12 @@ def column(name: str, role: str, as_field: str | None = None, reason: str | None
         account.columns[str(name)] = ColumnUse(role, as_field, reason)
 
 
-__all__ = ["ColumnUse", "FileAccount", "Ledger", "column", "dropped", "recording", "rows"]
+def look_alike(name: str, like: str, why: str, *, file: str | None = None) -> None:
+    """State that column ``name`` looks like the field ``like`` but is not used, and
+    ``why`` (``look_alike("os_date_2", "the follow-up date", "only the first is read")``):
+    the core warns of it once."""
+    column(name, "ignored", reason=f"{LOOKS_LIKE} {like}, but {why}", file=file)
+
+
+__all__ = ["LOOKS_LIKE", "ColumnUse", "FileAccount", "Ledger", "column", "dropped", "look_alike", "recording",
+           "restore", "rows"]

@@ -8,9 +8,9 @@ import platform
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import describe
+from . import describe, ledger_report
 from .config import RUNTIME_KEYS
-from .model import Code, KeyValues, Note, Section, Table, Text
+from .model import Code, Html, KeyValues, Note, Section, Table, Text
 from .patients import natural_key
 from .results import Message, error_section
 from .subset import SUBSET_KEYS
@@ -170,6 +170,9 @@ def run_info_section(report: Report) -> Section:
     }
     if report.subset:
         facts["Patients"] = f"{report.subset['text']} (a patient subset: nothing of the others is in this report)"
+    if report.accounts:
+        lost = ledger_report.flagged(report)
+        facts["Inputs that dropped rows or columns"] = f"{lost:,} of {len(report.accounts):,} (the account below)"
     if report.deidentified:
         for private in ("Command line", "Run directory", "Configuration file"):
             facts.pop(private)
@@ -179,6 +182,7 @@ def run_info_section(report: Report) -> Section:
     blocks: list = [
         KeyValues(facts),
         Table("inputs", inputs, title="Input files", patient_column=None),
+        *_account_blocks(report),
         Table("plugins", plugins, title="Plugins", patient_column=None),
     ]
     if len(messages):
@@ -201,11 +205,15 @@ def run_info_section(report: Report) -> Section:
     return Section(
         id="run",
         title="Run information",
-        description="How this report was made: command, versions, inputs with checksums, configuration, messages.",
+        description="How this report was made: command, versions, inputs with checksums, what each input gave, "
+                    "configuration, messages.",
         help=(
             "Each input file is listed with its SHA-256 checksum, so a collaborator can check that a "
             "report was built from the same files. The configuration shown is the one in effect: "
-            "defaults, then the configuration file, then the command line."
+            "defaults, then the configuration file, then the command line.\n"
+            "What each input gave is its reader's own account: how many rows (records, images, genes) it "
+            "read and used, how many it dropped and why, and what became of each column. A file whose "
+            "reader says nothing of it is 'not stated': no count is shown rather than a made-up zero."
         ),
         blocks=blocks,
     )
@@ -215,6 +223,26 @@ def subset_note(subset: dict[str, Any]) -> str:
     """The summary's first line in a subset report."""
     return (f"This report covers {subset['text']}: a subset chosen with --patients or --exclude-patients. "
             "Every table, chart, count, test and exported file covers these patients only.")
+
+
+ACCOUNT_ANCHOR = "report-account"
+ACCOUNT_TITLES = {"read": "Read", "used": "Used", "dropped": "Dropped", "dropped_by_reason": "Dropped, by reason",
+                  "fields": "Columns recognised (as field)", "extra_columns": "Kept as extra columns",
+                  "ignored_columns": "Columns ignored (why)", "account": "Account", "unit": "Unit"}
+
+
+def _account_blocks(report: Report) -> list:
+    """The account of every input: a heading the top of the page links to, a sentence,
+    and one row per file (those that lost something first)."""
+    if not report.accounts:
+        return []
+    frame = ledger_report.table(report.accounts)
+    return [
+        Html(f'<h3 id="{ACCOUNT_ANCHOR}">What each input gave</h3>'),
+        Text(ledger_report.summary_text(report)),
+        Table("account", frame, patient_column=None, max_rows=ledger_report.PAGE_ROWS,
+              column_titles=ACCOUNT_TITLES, filters=["plugin", "account"]),
+    ]
 
 
 def _plain(value: Any) -> Any:

@@ -21,6 +21,12 @@ Data flows one way:
 ``rinec_patient_samples`` is asked by the patient resolver when a plugin first
 asks it a question.
 
+Every reader states what it did with each file through :mod:`rinec_report.account`
+(``from rinec_report import account``): the rows it read and used, each row it dropped
+with its reason, and each column's use. The core gathers the statements from every
+process and hook into the run information, one row per input file; a file whose reader
+states nothing is shown as "not stated". Nothing is then lost silently.
+
 Keep a plugin module cheap to import (import pandas and friends inside the hook
 functions): the CLI loads every plugin to build its ``--help``.
 """
@@ -111,15 +117,29 @@ def rinec_parse(file: FoundFile, options: dict[str, Any]) -> Any:
     ``warnings.warn(msg, InputWarning)``. Returns the dataset for this one file, or
     ``None`` to ignore the file. Not first-result (one plugin is asked).
 
+    State what you did through ``rinec_report.account``: ``account.rows(read=, used=)``
+    (``unit=`` when a row is a record, an image, a gene), ``account.dropped(reason,
+    count)`` for each reason rows were not used (a short reason, no values), and
+    ``account.column(name, role, as_field=, reason=)`` for each column: ``field`` (as
+    which field), ``extra`` (kept as it is) or ``ignored`` (with why). A column that
+    looks like a field you know but do not use is ``account.look_alike(name, like,
+    why)``: the core warns of it once. Here the statements need no file: they are about
+    the file being parsed, in whichever process parses it.
+
     Example::
 
         @hookimpl
         def rinec_parse(file):
             import pandas as pd
+            from rinec_report import account
             from rinec_report.safeio import open_content  # checked and bounded
 
             with open_content(file.path) as fh:
-                return pd.read_csv(fh, sep="\\t")
+                frame = pd.read_csv(fh, sep="\\t")
+            kept = frame.dropna(subset=["sample"])
+            account.rows(read=len(frame), used=len(kept))
+            account.dropped("no sample", len(frame) - len(kept))
+            return kept
     """
 
 
@@ -192,16 +212,27 @@ def rinec_datasets(
     ``data``). ``None`` means the plugin has nothing to show: its other hooks are
     then not called. Called at most once per plugin. Not first-result.
 
+    State what you did through ``rinec_report.account``, as in ``rinec_parse``, naming
+    the file each statement is about (``file=f.file.relpath``): rows dropped here (a
+    duplicate of another file's row, a row no patient owns) are added to that file's
+    account from its parse, and ``account.rows(used=, file=)`` restates how many it
+    gave in the end. The same holds in ``rinec_sections`` and ``rinec_summary_columns``.
+
     Example::
 
         @hookimpl
         def rinec_datasets(files, patients):
             import pandas as pd
+            from rinec_report import account
             if not files:
                 return None
+            for f in files:
+                unknown = f.data["sample"].map(patients.patient_of).isna()
+                account.dropped("a sample of no patient", int(unknown.sum()), file=f.file.relpath)
+                account.rows(used=int((~unknown).sum()), file=f.file.relpath)
             frame = pd.concat([f.data for f in files])
             frame["patient_id"] = frame["sample"].map(patients.patient_of)
-            return {"coverage": frame}
+            return {"coverage": frame[frame["patient_id"].notna()]}
     """
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from . import account
+from .account import FileAccount
 from .executor import Executor
 from .failures import INPUT_FAILURES, captured_stderr, input_failure, raised_by_reader, summarise_stderr
 from .model import FoundFile, InputError, InputWarning
@@ -40,6 +42,7 @@ class ParseOutcome:
     traceback: str | None = None  # for the log, when the error was not an InputError
     warnings: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)  # what C libraries printed (identifiers: for -v only)
+    accounts: list[FileAccount] = field(default_factory=list)  # what the reader stated (rinec_report.account)
 
 
 def sha256_of(path: str) -> str:
@@ -138,11 +141,15 @@ def _parsed(task: ParseTask, caller: Any) -> ParseOutcome:
     outcome = ParseOutcome(file=task.file)
     hook = caller if caller is not None else _module_caller(task.module)
     # Every reader the plugin calls is bounded by this file's limit, decompressed bytes included.
-    with captured_stderr() as printed, limited_to(task.file.limit, task.file.limit_key):
+    # What it states of the file is recorded here, in the process that parses it, and
+    # travels back with the outcome.
+    with captured_stderr() as printed, limited_to(task.file.limit, task.file.limit_key), \
+            account.recording(task.file.relpath) as ledger:
         data, outcome.error, outcome.traceback, outcome.warnings = guarded(
             lambda: hook(file=task.file, options=task.options)
         )
     outcome.data = data
+    outcome.accounts = list(ledger.files.values())
     outcome.stderr = printed
     summary = summarise_stderr(printed)
     if summary:

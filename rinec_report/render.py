@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from .charts import is_prepared, labelled, to_spec
+from .ledger_report import flagged
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
 if TYPE_CHECKING:
@@ -243,6 +244,7 @@ def render_html(report: Report) -> str:
                     "(--exclude-patients writes a report without them)"),
         n_errors=len(report.errors),
         n_warnings=len(report.warnings),
+        n_dropped=flagged(report),
         keep_formulas=bool(report.config.get("keep_formulas", False)),
         css=Markup(_asset("report.css") + _paper_rule(report.config.get("paper", "auto"))),
         js=Markup(_asset("report.js")),

@@ -76,6 +76,7 @@ class Report:
     private_config: dict[str, Any] | None = None  # the configuration as a de-identified page shows it
     log_lines: list[str] = field(default_factory=list)  # the run's log, written to the data folder
     subset: dict[str, Any] | None = None  # a patient subset: how many patients, of how many, files left out
+    accounts: list[dict[str, Any]] = field(default_factory=list)  # each input's account (ledger_report)
 
     @property
     def errors(self) -> list[Message]:

@@ -25,6 +25,7 @@ from .charts import altair_settings, prepared
 from .config import ConfigError, config_layers, effective_config, merge_layers
 from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
+from .ledger_report import Accounts
 from .model import Chart, Note, RunInfo, Section
 from .parse import ParseOutcome, ParseTask, guarded, parse_all, preload_modules
 from .patients import Patients
@@ -155,6 +156,7 @@ class Run:
         self.executor = executor
         self.messages: list[Message] = []
         self.subset_outcome: Any = None  # what a patient subset cut, when one was asked for
+        self.accounts = Accounts()  # what every reader stated of its files
 
     def execute(self) -> Report:
         """Every stage in order; the report is written and returned."""
@@ -360,6 +362,7 @@ class Run:
         opts = self.options
         self._title_from_study()
         self._warn_of_an_earlier_identity_map()
+        self.messages.extend(self.accounts.look_alikes())
         report = Report(
             html_path=opts.html_path,
             data_dir=opts.data_path if opts.data_dir else None,
@@ -374,6 +377,7 @@ class Run:
             command_line=opts.command_line or _command_line(),
             patient_samples=patients.table(),
             unmatched_samples=patients.unmatched,
+            accounts=self.accounts.records(inputs, bool((self.config.get("deidentify") or {}).get("enabled"))),
         )
         if self.subset_outcome is not None:
             from .subsetting import restrict_report
@@ -425,7 +429,8 @@ class Run:
     def _call(self, plugin: str, hook: str, file: str | None = None, **kwargs: Any) -> tuple[Any, bool]:
         """Call a hook on one plugin, recording its warnings and errors."""
         started = time.perf_counter()
-        result, error, tb, warns = guarded(lambda: self.host.call(plugin, hook, **kwargs))
+        with self.accounts.recording(plugin):
+            result, error, tb, warns = guarded(lambda: self.host.call(plugin, hook, **kwargs))
         log.debug("%s.%s took %.2f s", plugin, hook, time.perf_counter() - started)
         self.messages.extend(Message("warning", plugin, w, file) for w in warns)
         if error:
@@ -450,6 +455,7 @@ class Run:
         inputs: list[InputRecord] = []
         for o in outcomes:
             f = o.file
+            self.accounts.add_outcome(o)
             self.messages.extend(Message("warning", f.plugin, w, f.relpath) for w in o.warnings)
             for line in o.stderr:
                 log.debug("%s: %s", f.relpath, line)

@@ -295,6 +295,11 @@ def restrict_report(report: Any, outcome: Outcome) -> None:
         if record.file.plugin in outcome.left_out_plugins and record.status == "parsed":
             record.status = "left out (cannot be cut to the subset)"
     report.inputs = inputs
+    # An account row names its file by path, or by content hash in a de-identified report.
+    kept_files = {r.file.relpath for r in inputs} | {f"input-{r.sha256[:12]}" for r in inputs if r.sha256}
+    report.accounts = [_account_in_subset(a, subset) for a in report.accounts
+                       if (a.get("file") in kept_files or a.get("status") == "read by a hook")
+                       and not hidden(str(a.get("file", "")))]
     report.skipped = [(rel, why) for rel, why in report.skipped
                       if not hidden(rel) and not subset.names_excluded(why)]
     messages, dropped = scrub_messages(report.messages, subset, outcome.excluded_files)
@@ -320,3 +325,14 @@ def restrict_report(report: Any, outcome: Outcome) -> None:
         "plugins_left_out": list(outcome.left_out_plugins),
         "text": subset.line(private),
     }
+
+
+def _account_in_subset(record: dict[str, Any], subset: Subset) -> dict[str, Any]:
+    """A file's account without the names of left-out patients or samples: a VCF's
+    sample columns are columns of its account, and a reason may name one."""
+    columns = {name: use for name, use in (record.get("columns") or {}).items() if not subset.names_excluded(name)}
+    reasons: dict[str, int] = {}
+    for reason, n in (record.get("dropped_by_reason") or {}).items():
+        key = "about a patient outside the subset" if subset.names_excluded(reason) else reason
+        reasons[key] = reasons.get(key, 0) + n
+    return {**record, "columns": columns, "dropped_by_reason": reasons}

@@ -474,6 +474,7 @@ def manifest(report: Report, data_format: str, html_sha256: str | None = None) -
         "exit_status": report.exit_status,
         "data_format": data_format,
         "inputs": describe.inputs(report),
+        "account": report.accounts,
         "plugins": describe.plugins(report),
         "tables": [
             {

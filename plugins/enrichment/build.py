@@ -12,6 +12,7 @@ import pandas as pd
 
 from rinec_report.model import InputError, InputWarning
 
+from . import accounts
 from .genes import config_background, config_genes, input_path, resolve_path
 from .gmt import GeneSetLibrary, bundled_library, library_name, read_gmt
 from .ora import TERM_COLUMNS, run_ora
@@ -76,9 +77,11 @@ def choose_genes(
 ) -> tuple[list[str], str]:
     chosen = config_genes(options["genes"], run_dir, confine)
     if chosen is not None:
+        accounts.unused_gene_lists(files, None, "the configuration's genes option is used instead")
         return chosen
     lists = [pf for pf in files if pf.file.pattern == "genes"]
     if lists:
+        accounts.unused_gene_lists(files, lists[0].file.relpath, "another gene list is used (the first found)")
         if len(lists) > 1:
             others = ", ".join(pf.file.relpath for pf in lists[1:])
             warnings.warn(
@@ -185,6 +188,7 @@ def build(
     outside: set[str] = set()
     for library in libraries:
         result = run_ora(genes, library, background, min_size, max_size)
+        accounts.sets_outside_limits(files, library, result.sets_in_limits, min_size, max_size)
         annotated |= library.genes
         outside |= set(result.not_in_background)
         term_frames.append(result.terms[TERM_COLUMNS])
@@ -205,6 +209,7 @@ def build(
         info.not_in_background = [g for g in genes if g in outside]
     if libraries:
         info.unannotated = [g for g in genes if g not in annotated]
+    accounts.untested_genes(files, gene_source, genes, info.unannotated, info.not_in_background)
 
     edges = []
     for pf in files:
@@ -217,6 +222,7 @@ def build(
     network = normalise_edges(pd.concat(edges)) if edges else pd.DataFrame(columns=NETWORK_COLUMNS)
     if edges:
         info.network_source = "STRING web export"
+        accounts.edges_in_two_exports(files, network)
 
     if info.online_requested:
         where = cache_file(options, run_dir)

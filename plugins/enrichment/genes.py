@@ -16,6 +16,8 @@ _SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/@]*$")
 def parse_gene_list(text: str) -> list[str]:
     """Symbols, one a line (commas, tabs and spaces also separate); '#' starts a
     comment. Order kept, repeats dropped with a warning."""
+    from rinec_report import account
+
     genes: list[str] = []
     repeated: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -31,7 +33,13 @@ def parse_gene_list(text: str) -> list[str]:
                 genes.append(token)
     if repeated:
         warnings.warn(f"genes listed twice: {', '.join(sorted(set(repeated)))}", InputWarning, stacklevel=2)
+    # Stated of the file being parsed (genes.txt); a list in the config is no file.
+    account.rows(read=len(genes) + len(repeated), used=len(genes), unit="genes")
+    account.dropped(REPEATED, len(repeated))
     return genes
+
+
+REPEATED = "listed again (counted once)"
 
 
 MAX_LIST_BYTES = 256 * 2**20

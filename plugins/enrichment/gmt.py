@@ -47,11 +47,12 @@ class GeneSetLibrary:
 def parse_gmt(text: str, name: str, source: str) -> GeneSetLibrary:
     """Parse GMT text. Raises InputError when no line holds a gene set."""
     by_id: dict[str, GeneSet] = {}
-    empty = duplicates = merged = 0
+    empty = duplicates = merged = lines_read = 0
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.startswith("#"):
             continue
+        lines_read += 1
         fields = [f.strip() for f in line.split("\t")]
         if len(fields) < 2:
             raise InputError(f"line {number}: expected tab-separated name, id and genes")
@@ -83,6 +84,12 @@ def parse_gmt(text: str, name: str, source: str) -> GeneSetLibrary:
         by_id[term_id] = GeneSet(term_id, label, tuple(genes))
     if not by_id:
         raise InputError("no gene set with at least one gene (is this a GMT file?)")
+    from rinec_report import account
+
+    # Stated of the file being parsed; the bundled library and a config's GMT are no input.
+    account.rows(read=lines_read, used=len(by_id), unit="gene sets")
+    account.dropped("no gene in the set", empty)
+    account.dropped("a set id given again (its genes merged into the first)", merged)
     return GeneSetLibrary(
         name=name,
         sets=list(by_id.values()),

@@ -58,6 +58,9 @@ def parse_string_enrichment(path: str | Path, relpath: str) -> pd.DataFrame:
     if missing:
         raise InputError(f"not a STRING enrichment export: no column {missing[0]!r}")
     labels = "matching proteins in your network (labels)"
+    _state_columns(frame, {"term ID": "term_id", "term description": "description", "category": "category",
+                           "background gene count": "set_size", "observed gene count": "overlap",
+                           "false discovery rate": "fdr", labels: "genes"})
     rows = []
     for row, (_, rec) in enumerate(frame.iterrows(), start=2):  # 1-based, after the header line
         category = rec.get("category") or _category_from_name(relpath)
@@ -80,7 +83,20 @@ def parse_string_enrichment(path: str | Path, relpath: str) -> pd.DataFrame:
         )
     terms = pd.DataFrame(rows, columns=TERM_COLUMNS)
     terms["set_size"] = terms["set_size"].astype("Int64")
+    from rinec_report import account
+
+    account.rows(read=len(frame), used=len(terms), unit="terms")
     return terms
+
+
+def _state_columns(frame: pd.DataFrame, fields: dict[str, str]) -> None:
+    from rinec_report import account
+
+    for name in frame.columns:
+        if name in fields:
+            account.column(name, "field", as_field=fields[name])
+        else:
+            account.column(name, "ignored", reason="not read by the enrichment plugin")
 
 
 def parse_string_interactions(path: str | Path, relpath: str) -> pd.DataFrame:
@@ -99,7 +115,19 @@ def parse_string_interactions(path: str | Path, relpath: str) -> pd.DataFrame:
         }
     )
     edges["source"] = f"STRING web export {relpath}"
-    return normalise_edges(edges)
+    _state_columns(frame, {"node1": "gene_a", "node2": "gene_b", "combined_score": "score"})
+    from rinec_report import account
+
+    out = normalise_edges(edges)
+    self_pairs = int((edges["gene_a"] == edges["gene_b"]).sum())
+    account.rows(read=len(frame), used=len(out), unit="interactions")
+    account.dropped(SELF_PAIR, self_pairs)
+    account.dropped(SAME_PAIR, len(frame) - self_pairs - len(out))
+    return out
+
+
+SELF_PAIR = "a protein paired with itself"
+SAME_PAIR = "the same pair as an earlier row (the highest score kept)"
 
 
 def split_genes(value: object) -> list[str]:

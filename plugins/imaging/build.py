@@ -18,7 +18,7 @@ from rinec_report import InputWarning
 
 from . import meta, shapes
 from .encode import Choice, fit
-from .parse import ParsedImage, Sidecar, parse_image
+from .parse import OUTSIDE, UNREADABLE, ParsedImage, Sidecar, parse_image
 
 COLUMNS = [
     "patient_id",
@@ -86,6 +86,8 @@ def combine(
     """
     import pandas as pd
 
+    from rinec_report import account
+
     sidecars = [p for p in parsed if isinstance(p, Sidecar)]
     images = {p.relpath: p for p in parsed if isinstance(p, ParsedImage)}
     rows = _sidecar_rows(sidecars)
@@ -100,9 +102,11 @@ def combine(
                 InputWarning,
                 stacklevel=2,
             )
+            _row_dropped(rows[relpath], "the image it names is outside the run directory")
             continue
         if not os.path.isfile(path):
             warnings.warn(f"{rows[relpath]['where']}: image {relpath} not found", InputWarning, stacklevel=2)
+            _row_dropped(rows[relpath], "the image it names is not found")
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -111,8 +115,14 @@ def combine(
             image = parse_image(os.path.realpath(path), relpath, options)
         for w in caught:  # parse_image's warnings do not name the file outside a worker
             warnings.warn(f"{relpath}: {w.message}", InputWarning, stacklevel=2)
+        # The parse left it out as outside images/: a sidecar named it after all.
+        account.restore(OUTSIDE, file=relpath)
         if image is not None:
             images[relpath] = image
+            account.rows(used=1, file=relpath)
+        else:
+            account.dropped(UNREADABLE, file=relpath)
+    _state_sidecars(sidecars)
     if not images:
         return None
     shown = []
@@ -120,6 +130,7 @@ def combine(
         item = _describe(images[relpath], rows.get(relpath, {}), resolve)
         if item is not None:
             shown.append(item)
+    # A series' other slices are used too: the series is shown by one of them (not a loss).
     shown = _one_per_series(shown)
     _time_points(shown, diagnosis_dates or {})
     shown.sort(key=lambda s: (_natural(s.patient_id), s.date or "9999", s.modality, s.file))
@@ -165,9 +176,34 @@ def _sidecar_rows(sidecars: list[Sidecar]) -> dict[str, dict[str, Any]]:
             if row["file"] in rows:
                 warnings.warn(f"{row['where']}: {row['file']} is described twice; the first row wins",
                               InputWarning, stacklevel=2)
+                _row_dropped(row, "describes an image an earlier row describes", sidecar)
                 continue
-            rows[row["file"]] = row
+            rows[row["file"]] = dict(row, sidecar=sidecar)
     return rows
+
+
+def _row_dropped(row: dict[str, Any], why: str, sidecar: Sidecar | None = None) -> None:
+    """A sidecar row that describes no image shown: counted in the sidecar's account."""
+    from rinec_report import account
+
+    owner = sidecar or row["sidecar"]
+    owner.unused += 1
+    account.dropped(why, file=owner.relpath)
+
+
+def _state_sidecars(sidecars: list[Sidecar]) -> None:
+    from rinec_report import account
+
+    for sidecar in sidecars:
+        if sidecar.unused:
+            account.rows(used=len(sidecar.rows) - sidecar.unused, file=sidecar.relpath)
+
+
+def _image_dropped(relpath: str, why: str) -> None:
+    from rinec_report import account
+
+    account.dropped(why, file=relpath)
+    account.rows(used=0, file=relpath)
 
 
 def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], str | None]) -> Shown | None:
@@ -193,11 +229,13 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
     if not raw_patient:
         warnings.warn(f"{image.relpath}: no patient (put it under images/<patient>/ or name it in images.tsv)",
                       InputWarning, stacklevel=2)
+        _image_dropped(image.relpath, "no patient (neither its folder nor the images table names one)")
         return None
     patient = resolve(raw_patient)
     if patient is None:
         # The id itself stays out of the message: identifiers are logged only with -v.
         warnings.warn(f"{image.relpath}: unknown patient; the image is left out", InputWarning, stacklevel=2)
+        _image_dropped(image.relpath, "a patient the run does not know")
         return None
     modality = meta.modality_name(pick("modality")) if pick("modality") else "Other"
     annotations = _on_the_picture(row.get("annotations") or image.annotations, image,

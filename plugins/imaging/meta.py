@@ -193,7 +193,32 @@ def read_sidecar(path: str, relpath: str) -> list[dict[str, Any]]:
             if problems:
                 record["annotation_problem"] = f"row {number}, column 'annotations': " + _left_out(problems)
         out.append(record)
+    _state_sidecar(rows, header, out)
     return out
+
+
+NO_FILE = "no image file named in the row"
+
+
+def _state_sidecar(rows: list[list[Any]], header: list[str], out: list[dict[str, Any]]) -> None:
+    """The images table's rows read and used, and what became of each column."""
+    from rinec_report import account
+
+    account.rows(read=len(rows) - 1, used=len(out))
+    account.dropped(NO_FILE, len(rows) - 1 - len(out))
+    first: dict[str, int] = {}
+    for i, (raw, name) in enumerate(zip(rows[0], header, strict=True)):
+        title = "" if raw is None else str(raw).strip()
+        key = title if title not in first.values() else f"{title} (column {i + 1})"
+        if not name:
+            account.column(key or f"column {i + 1}", "ignored",
+                           reason="not a column of the images table (docs/plugins/imaging.md lists them)")
+        elif name in first:
+            account.look_alike(f"{title} (column {i + 1})", f"the images table's {name}",
+                               f"only the first such column (column {first[name] + 1}) is read")
+        else:
+            first[name] = i
+            account.column(key, "field", as_field=name)
 
 
 def _left_out(problems: list[str], shown: int = 3) -> str:

@@ -42,14 +42,27 @@ class ParsedImage:
 class Sidecar:
     relpath: str
     rows: list[dict[str, Any]]
+    unused: int = 0  # rows that described no image shown (counted when the files are combined)
 
 
 def parse_file(path: str, relpath: str, pattern: str, options: dict[str, Any]) -> Any:
     if pattern == "sidecar":
         return Sidecar(relpath, meta.read_sidecar(path, relpath))
+    from rinec_report import account
+
     if not meta.in_images_folder(relpath):
+        account.rows(read=1, used=0, unit="images")
+        account.dropped(OUTSIDE)
         return None  # ignored here; the main process decodes it if a sidecar names it
-    return parse_image(path, relpath, options)
+    image = parse_image(path, relpath, options)
+    account.rows(read=1, used=0 if image is None else 1, unit="images")
+    account.dropped(UNREADABLE, 1 if image is None else 0)
+    return image
+
+
+# What the account of an image file says when it is not shown.
+OUTSIDE = "outside an images/ folder, and no images table names it"
+UNREADABLE = "cannot be decoded (see its warning)"
 
 
 def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | None = None) -> ParsedImage | None:

@@ -66,9 +66,13 @@ def rinec_patterns() -> list[Pattern]:
 @hookimpl
 def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
     if file.pattern == "panel":
+        from rinec_report import account
+
         from .panel import parse_bed
 
-        return {"kind": "panel", **parse_bed(file.path)}
+        panel = parse_bed(file.path)
+        account.rows(read=panel["intervals"], used=panel["intervals"], unit="intervals")
+        return {"kind": "panel", **panel}
     if file.pattern == "maf":
         from .maf import parse_maf
 

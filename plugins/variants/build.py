@@ -34,6 +34,9 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             warnings.warn(f"several panel BEDs ({names}); using the first", InputWarning,
                           stacklevel=2)
         panel, panel_name = panels[0].data, panels[0].file.relpath
+    from .accounts import state_unused_panels
+
+    state_unused_panels(panels, panel_name)
     if not calls:
         return None
 
@@ -78,13 +81,17 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
         if len(mutations) > 100_000:
             mutations[col] = mutations[col].astype("category")
 
-    mutations, duplicates = drop_duplicates(mutations)
+    lengths = [len(f) for f in frames]
+    mutations, duplicates, unique = drop_duplicates(mutations)
     if duplicates:
         warnings.warn(
             f"{duplicates:,} duplicate mutation call{'s' if duplicates != 1 else ''} (the same "
             "sample, chromosome, start, reference and alternate allele in two rows or files) "
             "counted once, as maftools' read.maf does", InputWarning, stacklevel=2)
-    mutations, depth_filters = filter_depth(mutations, options)
+    mutations, depth_filters, below = filter_depth(mutations, options)
+    from .accounts import state_combined
+
+    state_combined(calls, lengths, unique, below, depth_filters)
 
     # The core's resolver owns identity: a sample it cannot place stays without a patient.
     owners = {s: patients.patient_of(s) for s in samples}
@@ -142,30 +149,34 @@ DEPTH_FILTERS = (("min_depth", "t_depth", "tumour depth"),
                  ("min_vaf", "t_vaf", "tumour VAF"))
 
 
-def drop_duplicates(mutations: Any) -> tuple[Any, int]:
+def drop_duplicates(mutations: Any) -> tuple[Any, int, Any]:
     """The first of each (sample, chromosome, start, reference, alternate) call, as
-    maftools' read.maf (removeDuplicatedVariants = TRUE) keeps, and how many rows went."""
+    maftools' read.maf (removeDuplicatedVariants = TRUE) keeps, how many rows went, and
+    which rows stayed (None: all)."""
     import pandas as pd
 
     if len(mutations) < 2:
-        return mutations, 0
+        return mutations, 0, None
     dup = mutations.duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
     removed = int(dup.sum())
     if not removed:
-        return mutations, 0
+        return mutations, 0, None
     out = mutations[~dup]
     out.index = pd.RangeIndex(len(out))
-    return out, removed
+    return out, removed, ~dup
 
 
-def filter_depth(mutations: Any, options: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+def filter_depth(mutations: Any, options: dict[str, Any]) -> tuple[Any, list[dict[str, Any]], Any]:
     """Calls below the optional min_depth, min_alt_count, min_vaf left out. A call
-    without the value (a caller that writes no depth) is kept, and counted as such."""
+    without the value (a caller that writes no depth) is kept, and counted as such.
+    The third value gives each row's filter that left it out: 1 + its place in
+    ``report``, 0 for a kept row (None: every row kept)."""
     import numpy as np
     import pandas as pd
 
     report = []
     keep = np.ones(len(mutations), dtype=bool)
+    why = np.zeros(len(mutations), dtype=np.int8)
     for option, column, words in DEPTH_FILTERS:
         limit = options[option]
         if limit is None:
@@ -176,11 +187,12 @@ def filter_depth(mutations: Any, options: dict[str, Any]) -> tuple[Any, list[dic
         keep &= ~below
         report.append({"option": option, "limit": float(limit), "words": words,
                        "removed": int(below.sum()), "unknown": int(unknown.sum())})
+        why[below] = len(report)
     if keep.all():
-        return mutations, report
+        return mutations, report, None
     out = mutations[keep]
     out.index = pd.RangeIndex(len(out))
-    return out, report
+    return out, report, why
 
 
 def _patients(sample: Any, owners: dict[str, Any], categorical: bool) -> Any:

@@ -159,6 +159,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     ok = pc.match_substring_regex(pos_text, r"^\d+$").to_numpy(zero_copy_only=False)
     ok &= np.array([w != "" for w in sample.words] + [False], dtype=bool)[sample.codes]
     first_data_line = skip + 2
+    unreadable = len(bad_rows)  # rows pyarrow could not split: not in the table
     if not ok.all():
         rows = _row_numbers(len(ok), bad_rows)
         for k in map(int, (~ok).nonzero()[0]):
@@ -187,6 +188,7 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
     has_filter = "filter" in columns
     del columns, pos
     pa.default_memory_pool().release_unused()
+    _state_account(names, wanted, unreadable, bad_rows[unreadable:], len(ok), len(df), filtered)
     return {
         "mutations": df,
         "samples": all_samples,
@@ -198,6 +200,41 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         "tumor_column": None,
         "normal_column": None,
     }
+
+
+UNREADABLE = "unreadable row (not the header's number of fields)"
+NOT_READ = "not read by the variants plugin (docs/plugins/variants.md lists the columns it reads)"
+
+
+def _state_account(names: list[str], wanted: dict[str, str], unreadable: int, refused: list[tuple[int, str]],
+                   table_rows: int, used: int, filtered: dict[str, int]) -> None:
+    """The file's rows (read, used, dropped by reason) and what became of each column."""
+    from rinec_report import account
+
+    from .accounts import filter_reason
+
+    account.rows(read=table_rows + unreadable, used=used)
+    account.dropped(UNREADABLE, unreadable)
+    no_position = sum(1 for _, why in refused if why.startswith("Start_Position"))
+    account.dropped("Start_Position is not a position", no_position)
+    account.dropped("no Tumor_Sample_Barcode", len(refused) - no_position)
+    for value, n in sorted(filtered.items()):
+        account.dropped(filter_reason(value), n)
+    canonical = {c.lower(): c for c in {**REQUIRED, **OPTIONAL}}
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        key = name.lower()
+        if key in canonical and key in first:  # a second Hugo_Symbol (any case): only the first is read
+            account.look_alike(f"{name} (column {i + 1})", canonical[key],
+                               f"only the first such column (column {first[key] + 1}) is read")
+            continue
+        first.setdefault(key, i)
+        if name in wanted:
+            account.column(name, "field", as_field=wanted[name])
+        elif key == "hgvsp" and "hgvsp_short" not in first and not any(n.lower() == "hgvsp_short" for n in names):
+            account.look_alike(name, "HGVSp_Short (the protein change)", "only HGVSp_Short is read")
+        else:
+            account.column(name, "ignored", reason=NOT_READ)
 
 
 def _check_classes(classes: _Coded, keep: Any) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from rinec_report.model import InputError, InputWarning
 
+from .accounts import filter_reason
 from .alleles import pick_allele
 from .annot import AnnotationFormat, choose_effects, parse_format
 from .depth import DEPTH_TAGS, count_columns, depths_per_allele, sample_fields
@@ -141,6 +142,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     fmt = annotation_format(vcf, options["annotation"])
     roles = pick_samples(samples, vcf.raw_header, options)
     _warn_ambiguous_roles(roles, samples)
+    _state_sample_columns(samples, roles)
     if fmt is None:
         _refuse_eff_only(vcf)
         _check_undeclared_annotation(path, header_lines)
@@ -169,6 +171,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
         for k, v in part["filtered"].items():
             filtered[k] = filtered.get(k, 0) + v
     mutations = concat_mutations([p["mutations"] for p in parts])
+    _state_account(reader.records, parts)
     return {
         "mutations": mutations,
         "samples": roles.cohort if roles.tumor is None else [sample_name],
@@ -179,10 +182,52 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
         if fmt else "none",
         "tumor_column": roles.tumor,
         "normal_column": roles.normal,
+        # Each mutation row's record (0-based), so that calls dropped later (duplicates,
+        # the depth filters) are counted in the file's account as records.
+        "row_records": _row_records(parts),
         "roles": {"tumor": roles.tumor, "normal": roles.normal, "rule": roles.rule,
                   "normal_rule": roles.normal_rule, "left_out": roles.left_out,
                   "ambiguous": roles.ambiguous},
     }
+
+
+def _state_account(records: int, parts: list[dict[str, Any]]) -> None:
+    from rinec_report import account
+
+    dropped: dict[str, int] = {}
+    for part in parts:
+        for reason, n in part["dropped"].items():
+            dropped[reason] = dropped.get(reason, 0) + n
+    account.rows(read=records, used=sum(p["used"] for p in parts), unit="records")
+    for reason, n in sorted(dropped.items()):
+        account.dropped(reason, n)
+
+
+def _state_sample_columns(samples: list[str], roles: Any) -> None:
+    """What became of each sample column: a tumour, its normal or a cohort's sample is
+    read; any other column is not, and the account says why."""
+    from rinec_report import account
+
+    cohort, left_out = set(roles.cohort), set(roles.left_out)
+    for name in samples:
+        if name == roles.tumor:
+            account.column(name, "field", as_field="tumour sample")
+        elif name == roles.normal:
+            account.column(name, "field", as_field="normal sample")
+        elif name in cohort:
+            account.column(name, "field", as_field="sample")
+        elif name in left_out:
+            account.column(name, "ignored", reason="a normal or control of the cohort, not a reported sample")
+        else:
+            account.column(name, "ignored", reason="neither the tumour nor its normal column")
+
+
+def _row_records(parts: list[dict[str, Any]]) -> Any:
+    import numpy as np
+
+    # int32: 4 bytes a row, sent back from the worker with the mutation table.
+    arrays = [p["row_records"] for p in parts]
+    return np.concatenate(arrays).astype(np.int32) if arrays else np.zeros(0, dtype=np.int32)
 
 
 def _warn_ambiguous_roles(roles: Any, samples: list[str]) -> None:
@@ -507,6 +552,7 @@ class _Chunker:
             if not keep.all():
                 dropped = pc.value_counts(pc.filter(filt_arr, pa.array(~keep))).to_pylist()
                 filtered = {d["values"]: d["counts"] for d in dropped}
+        passed, filters = keep.copy(), filt_arr  # per chunk row: its record's FILTER, kept or not
         if rows is not None:
             take_rows = pa.array(rows, type=pa.int64())
             filt_arr = pc.take(filt_arr, take_rows)
@@ -569,8 +615,10 @@ class _Chunker:
                 np.asarray(sample_idx, dtype=np.int64)[idx]]
         else:
             sample_col = self.sample_name
+        used, dropped, row_records = _record_account(chunk, rows, idx, passed, filters)
         return {"mutations": finish_mutations(sample_col, base), "filtered": filtered,
-                "unknown": unknown, "malformed": malformed}
+                "unknown": unknown, "malformed": malformed, "used": used, "dropped": dropped,
+                "row_records": start + row_records}
 
     def _rows(self, chunk: dict[str, Any]) -> tuple[list[int] | None, dict[int, int], list[int]]:
         """(record index per row or None for one row per record, row -> allele
@@ -587,6 +635,49 @@ class _Chunker:
                 rows.append(j)
                 sample_idx.append(k)
         return rows, alleles, sample_idx
+
+
+NO_CARRIER = "no sample carries the ALT (no call, or reference only)"
+NO_ALT = "no ALT allele"
+
+
+def _record_account(chunk: dict[str, Any], rows: list[int] | None, idx: Any, passed: Any,
+                    filters: Any) -> tuple[int, dict[str, int], Any]:
+    """The chunk's records used (a record is used when any of its rows is kept), those
+    dropped with their reason, one reason per record, and each kept row's record.
+
+    Rows and records differ: a cohort record gives a row per carrier, a structural
+    variant two breakpoint rows, so what is counted here is records, as a VCF has them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n_chunk = len(chunk["filter"])
+    record_of = np.asarray(chunk["record_of"], dtype=np.int64) if chunk.get("record_of") is not None \
+        else np.arange(n_chunk, dtype=np.int64)
+    row_chunk = np.asarray(rows, dtype=np.int64) if rows is not None else np.arange(n_chunk, dtype=np.int64)
+    kept_records = record_of[row_chunk[idx]] if len(idx) else np.zeros(0, dtype=np.int64)
+    used = np.zeros(int(record_of.max()) + 1 if n_chunk else 0, dtype=bool)
+    used[kept_records] = True
+    dropped: dict[str, int] = {}
+    if chunk.get("sv_left_out"):
+        dropped[LEFT_OUT] = int(chunk["sv_left_out"])
+    # The first chunk row of each record that gave no row: its reason, once per record.
+    lost = np.flatnonzero(~used[record_of])
+    _, first = np.unique(record_of[lost], return_index=True)
+    records = lost[first]
+    failed = records[~passed[records]]
+    if len(failed):
+        for d in pc.value_counts(pc.take(filters, pa.array(failed))).to_pylist():
+            dropped[filter_reason(d["values"])] = int(d["counts"])
+    rest = records[passed[records]].tolist()
+    carriers = chunk.get("carriers")
+    no_carrier = sum(1 for k in rest if not carriers[k]) if carriers is not None else 0
+    if no_carrier:
+        dropped[NO_CARRIER] = no_carrier
+    if len(rest) - no_carrier:
+        dropped[NO_ALT] = len(rest) - no_carrier
+    return int(used.sum()), dropped, kept_records
 
 
 def _depth_columns(chunk: dict[str, Any], rows: list[int] | None, alleles: dict[int, int],

@@ -1,5 +1,5 @@
 """Mean sequencing depth per sample, from coverage.tsv: sample, mean_coverage."""
-from rinec_report import Chart, InputError, Option, Pattern, Section, SummaryColumn, Table, hookimpl
+from rinec_report import Chart, InputError, Option, Pattern, Section, SummaryColumn, Table, account, hookimpl
 from rinec_report.charts import highlight_opacity
 from rinec_report.safeio import open_content  # the core's checked, bounded read of an input
 
@@ -19,6 +19,7 @@ def rinec_parse(file):
         frame = pd.read_csv(fh, sep="\t", dtype={"sample": str})
     if (frame["mean_coverage"] < 0).any():
         raise InputError(f"row {(frame['mean_coverage'] < 0).idxmax() + 2}: negative coverage")
+    account.rows(read=len(frame), used=len(frame))  # the run information's account of the file
     return frame
 
 @hookimpl
