@@ -1,0 +1,22 @@
+"""What the variants plugin shares in a de-identified report: the calls (genes, positions,
+alleles, classes, read counts), the per-sample counts, and the charts' technical fields."""
+
+FIELDS = {
+    # mutations and genes
+    "gene": "category", "chrom": "category", "pos": "measure", "ref": "category", "alt": "category",
+    "variant_classification": "category", "variant_type": "category", "hgvsp_short": "category",
+    "hgvsc": "category", "hgvsp": "category", "filter": "category", "t_*": "measure", "n_*": "measure",
+    "samples_mutated": "count", "percent_samples": "measure", "mutations": "count", "high_frequency": "category",
+    "classes": "category", "protein_changes": "category", "end": "measure", "start": "measure",
+    # samples and TMB
+    "variants": "count", "nonsynonymous": "count", "tmb_per_mb": "measure", "tmb": "measure", "ti_tv": "measure",
+    "?>?": "count", "flag": "category", "snv_class": "category",
+    # the files table: the VCF columns read as tumour and normal, and the rule that chose them
+    "tumour_sample": "sample", "normal_sample": "sample", "rule": "category",
+    # chart fields: oncoplot (i rank, s sample, p patient, c class, k count, t track, g gene,
+    # a alteration, h protein change, r reads, pct, v track value), VAF and SNV classes
+    "i": "measure", "s": "sample", "p": "patient", "c": "category", "k": "count", "t": "category",
+    "g": "category", "a": "category", "h": "category", "r": "category", "pct": "measure", "v": "category",
+    "n": "count", "q1": "measure", "median": "measure", "q3": "measure", "lo": "measure", "hi": "measure",
+    "f": "measure", "cls": "category",
+}
