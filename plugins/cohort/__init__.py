@@ -126,14 +126,15 @@ def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any,
     private = config["deidentify"]
     cohort, hidden, age_cap = data["_cohort"], set(), None
     if private["enabled"]:
-        from .sharing import hidden_columns, shared_cohort
+        from .sharing import hidden_columns, shared_cohort, with_every_column_exported
 
         hidden, age_cap = hidden_columns(cohort, private), private["age_cap"]
         cohort = shared_cohort(cohort, hidden, age_cap)
     k = private["k"] if private["enabled"] and private["suppress_small_cells"] else 0
     # The imaging plugin's images, when it ran, become marks on the patient timeline.
-    return build_sections(cohort, options, images=datasets.get("imaging", "images"), hidden=hidden, k=k,
-                          age_cap=age_cap)
+    sections = build_sections(cohort, options, images=datasets.get("imaging", "images"), hidden=hidden, k=k,
+                              age_cap=age_cap)
+    return with_every_column_exported(sections, data["_cohort"]) if private["enabled"] else sections
 
 
 @hookimpl

@@ -104,12 +104,35 @@ def hidden_columns(cohort: Any, rules: dict[str, Any]) -> set[str]:
             if kind(str(c).lower()) not in shown and str(c).lower() not in kept}
 
 
+def _years(value: Any) -> float:
+    m = re.match(r"\s*(\d+(?:\.\d+)?)", str(value)) if value is not None else None
+    return float(m.group(1)) if m else -1.0
+
+
 def shared_cohort(cohort: Any, hidden: set[str], age_cap: int) -> Any:
     """A copy of the cohort without the hidden columns, and with every age-like number
     above the cap at cap + 1 (so that no range or median shows a greater age)."""
     frame = cohort.patients.drop(columns=[c for c in hidden if c in cohort.patients.columns])
     for column in frame.columns:
-        if is_age_field(column) and frame[column].dtype.kind in "fi":
+        if not is_age_field(column):
+            continue
+        if frame[column].dtype.kind in "fi":
             frame[column] = frame[column].where(~(frame[column] > age_cap), age_cap + 1)
+        else:  # a few ages typed a category ("97", "41"): the capped label itself
+            frame[column] = [f"{age_cap + 1}+" if _years(v) > age_cap else v for v in frame[column]]
     return dataclasses.replace(cohort, patients=frame, types={c: k for c, k in cohort.types.items()
                                                              if c not in hidden})
+
+
+def with_every_column_exported(sections: list[Any], cohort: Any) -> list[Any]:
+    """The sections, their patients table holding every column again: the core then
+    drops the columns not shared from it and names each in its "Removed for sharing" table."""
+    from rinec_report.model import Table
+
+    from .sections import export_patients
+
+    for section in sections:
+        for i, block in enumerate(section.blocks):
+            if isinstance(block, Table) and block.name == "patients":
+                section.blocks[i] = dataclasses.replace(block, data=export_patients(cohort))
+    return sections
