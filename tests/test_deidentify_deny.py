@@ -241,3 +241,13 @@ def test_the_example_keeps_its_charts_and_tables(example) -> None:
         # Hand list of what the example loses: free text (notes, captions) and nothing else; the
         # imaging plugin embeds no picture in a de-identified report, so it has no bytes to count.
         assert lost <= {"notes", "caption", "embedded_bytes"}, (name, lost)
+
+
+def test_a_run_directory_cannot_keep_a_column(tmp_path: Path) -> None:
+    plant(tmp_path / "run", 5)
+    (tmp_path / "run" / "rinec_report.yaml").write_text("deidentify:\n  enabled: true\n  keep_columns: [full_name]\n")
+    shared = _run(tmp_path / "run", tmp_path / "out", plugins=("cohort", "custom"))
+    assert shared.deidentified  # a run directory may make the report more private...
+    assert "full_name" not in shared.tables["cohort_patients"].columns  # ...never less
+    assert NAME not in shared.html_path.read_text(encoding="utf-8")
+    assert any("deidentify.keep_columns" in w.text for w in shared.warnings)
