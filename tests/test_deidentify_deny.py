@@ -251,3 +251,17 @@ def test_a_run_directory_cannot_keep_a_column(tmp_path: Path) -> None:
     assert "full_name" not in shared.tables["cohort_patients"].columns  # ...never less
     assert NAME not in shared.html_path.read_text(encoding="utf-8")
     assert any("deidentify.keep_columns" in w.text for w in shared.warnings)
+
+
+def test_table1_stratified_by_a_shared_column_keeps_its_groups(tmp_path: Path) -> None:
+    plant(tmp_path / "run", 5)
+    config = {"deidentify": {"enabled": True}, "cohort": {"table1_by": "sex"}}
+    shared = _run(tmp_path / "run", tmp_path / "out", config=config, plugins=("cohort",))
+    by = shared.tables["cohort_table1_by"]
+    # Hand count of plant(): patients 1 and 3 are male, 0, 2 and 4 female.
+    assert {"female (n=3)", "male (n=2)", "Overall (n=5)"} <= set(by.columns)
+    plain = _run(tmp_path / "run", tmp_path / "plain", config={"cohort": {"table1_by": "sex"}}, plugins=("cohort",))
+    names = " ".join(plain.tables["cohort_table1_by"].astype(str).to_numpy().ravel())
+    assert "Full name" in names and NAME in names  # the stratified table lists the names unless de-identified
+    assert not [c for c in by["characteristic"] if c.startswith(("Full name", "Mrn", "Email"))]
+    assert "Age at diagnosis, median [IQR]" in set(by["characteristic"])

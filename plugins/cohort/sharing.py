@@ -37,6 +37,9 @@ DERIVED = {
     # Table 1 and its stratified form (the group columns are added per run, below)
     "group": "category", "characteristic": "category", "summary": "category", "level": "category",
     "p_value": "measure", "test": "category",
+    # the stratified Table 1's group heads, "female (n=3)": levels of a column that is shared
+    # (a column not shared is not in the cohort the sections see, so it stratifies nothing)
+    "* (n=*)": "category",
     # RIN chart, swimmer plot, selection flow
     "criterion": "category", "status": "category", "reason": "category", "event": "category",
     "shown": "category", "details": "category", "years": "interval", "months_nec": "interval",
