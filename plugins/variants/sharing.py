@@ -32,7 +32,7 @@ def declared(options: dict[str, Any]) -> dict[str, str]:
     shared; a chart that draws it is replaced by a note)."""
     from rinec_plugins.cohort.columns import CANONICAL
 
-    tracks = list(options.get("clinical_tracks") or [])
+    tracks = list(options["clinical_tracks"] or [])
     derived = ("rin_status", "latency_years", "latency_rt_years")
     if all(t in CANONICAL or t in derived for t in tracks):
         return {**FIELDS, "v": "category"}
