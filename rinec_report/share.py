@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
-from .assemble import CORE, _rank
 from .deidentify import SAFE_KINDS, TRANSFORMED_KINDS, Deidentifier, Pseudonyms, read_key, rules_of
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
@@ -82,6 +81,7 @@ def deidentify_sections(report: Report, tool: Deidentifier) -> None:
 
 
 SUMMARY = "report/summary"  # the namespace of the patient summary's columns
+CORE = "report"  # the core's sections' plugin name (assemble.CORE; not imported: assemble imports this module)
 
 
 def _owner(plugin: str, section: Section) -> str:
@@ -89,17 +89,25 @@ def _owner(plugin: str, section: Section) -> str:
 
 
 def _summary_kinds(report: Report, tool: Deidentifier) -> dict[str, str]:
-    """Declare each patient-summary column with its source's kind (named as
-    :func:`rinec_report.assemble.summary_section` names them); return column -> plugin.
+    """Declare each patient-summary column with its source's kind; return column -> plugin.
 
-    A column made from a field that is not shared is not shared either."""
-    order = report.config["section_order"]
-    results = sorted(report.results, key=lambda r: _rank(order, f"{r.name}-*"))
+    A column made from a field that is not shared is not shared either. The summary names
+    a plugin's column after the plugin when an earlier one took its name (as
+    :func:`rinec_report.assemble.summary_section` does)."""
+    table = next((b for p, s in report.sections if _owner(p, s) == SUMMARY for b in s.blocks
+                  if isinstance(b, Table)), None)
+    names = {str(c) for c in table.data.columns} if table is not None else set()
+    owners: dict[str, int] = {}
+    for result in report.results:
+        for column in result.summary_columns:
+            owners[column.name] = owners.get(column.name, 0) + 1
     fields: dict[str, str] = {"patient_id": "patient", "samples": "sample"}
     origins: dict[str, str] = {}
-    for result in results:
+    for result in report.results:
         for column in result.summary_columns:
-            name = column.name if column.name not in fields else f"{result.name}_{column.name}"
+            prefixed = f"{result.name}_{column.name}"
+            taken = owners[column.name] > 1 or column.name in ("patient_id", "samples")
+            name = prefixed if prefixed in names and taken else column.name
             source = str(column.source or column.name)
             kind = column.kind or tool.kind_of(result.name, source)
             shared = kind in TRANSFORMED_KINDS or kind in SAFE_KINDS

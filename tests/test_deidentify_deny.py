@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 import rinec_report
+from rinec_report import Pattern, SummaryColumn, hookimpl
 from rinec_report.dates_text import scrub_dates
 from rinec_report.deidentify import Pseudonyms, is_age_field
 from rinec_report.model import Chart, Note
@@ -265,3 +266,49 @@ def test_table1_stratified_by_a_shared_column_keeps_its_groups(tmp_path: Path) -
     assert "Full name" in names and NAME in names  # the stratified table lists the names unless de-identified
     assert not [c for c in by["characteristic"] if c.startswith(("Full name", "Mrn", "Email"))]
     assert "Age at diagnosis, median [IQR]" in set(by["characteristic"])
+
+
+class _Scores:
+    """A plugin giving the summary a column called score, safe or not as it declares."""
+
+    def __init__(self, name: str, safe: bool) -> None:
+        self.name, self.safe = name, safe
+
+    @hookimpl
+    def rinec_patterns(self):
+        return [Pattern(self.name, glob=f"{self.name}.csv")]
+
+    @hookimpl
+    def rinec_parse(self, file):
+        import pandas as pd
+
+        return pd.read_csv(file.path, dtype=str)
+
+    @hookimpl
+    def rinec_datasets(self, files):
+        return {"rows": files[0].data}
+
+    @hookimpl
+    def rinec_identifiers(self):
+        return {"who": "patient", "score": "measure"} if self.safe else {"who": "patient"}
+
+    @hookimpl
+    def rinec_summary_columns(self, data):
+        rows = data["rows"]
+        return [SummaryColumn("score", "Score", dict(zip(rows["who"], rows["score"], strict=True)))]
+
+
+def test_two_summary_columns_of_one_name_each_follow_their_own_plugin(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "alpha.csv").write_text("who,score\nK1,7\nK2,8\n")
+    (run_dir / "beta.csv").write_text("who,score\nK1,Mrs Ito\nK2,Mr Ode\n")
+    plugins = {"alpha": _Scores("alpha", True), "beta": _Scores("beta", False)}
+    plain = _run(run_dir, tmp_path / "plain", extra_plugins=plugins, plugins=("alpha", "beta"))
+    assert {"score", "beta_score"} <= set(plain.tables["report_summary"].columns)  # beta's comes second
+    shared = _run(run_dir, tmp_path / "out", deidentify=True, extra_plugins=plugins, plugins=("alpha", "beta"))
+    summary = shared.tables["report_summary"]
+    assert "beta_score" not in summary.columns and list(summary["score"].astype(str)) == ["7", "8"]
+    assert "Mrs Ito" not in shared.html_path.read_text(encoding="utf-8")
+    removed = shared.tables["report_removed"]
+    assert ("beta", "beta_score") in set(zip(removed["plugin"], removed["column"], strict=True))
