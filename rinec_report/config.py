@@ -76,7 +76,7 @@ CORE_OPTIONS: list[Option] = [
     # "run", with the rule below (DEIDENTIFY_FROM_RUN): a run directory may make the
     # report more private, never less.
     Option("deidentify", "dict", {}, "De-identify the report: `{enabled: true, key_file, dates: relative|year, "
-           "keep_text: [...], age_cap: 89, k: 3}` (docs/deidentify.md); a run directory's config may only make it "
+           "keep_columns: [...], age_cap: 89, k: 3}` (docs/deidentify.md); a run directory's config may only make it "
            "stricter.", scope="run"),
     Option(
         "keep_formulas",
@@ -104,8 +104,9 @@ CORE_OPTIONS: list[Option] = [
 # is stricter than the one in effect (the user's file, or the default). ``dates`` has no
 # stricter value (days from the first event and the year only are two de-identified
 # forms), so a run directory may choose it only where the user's config did not; the key
-# file (a path, and the secret behind every pseudonym) and ``keep_text`` (free text
-# kept) are the user's alone.
+# file (a path, and the secret behind every pseudonym) and ``keep_columns`` (columns
+# shared although no plugin declares them safe; ``keep_text`` its former name) are the
+# user's alone.
 DEIDENTIFY_FROM_RUN: dict[str, Callable[[Any, Any], bool]] = {
     "enabled": lambda now, new: bool(new) and not now,
     "suppress_small_cells": lambda now, new: bool(new) and not now,
@@ -113,7 +114,7 @@ DEIDENTIFY_FROM_RUN: dict[str, Callable[[Any, Any], bool]] = {
     "k": lambda now, new: new > now,
 }
 DEIDENTIFY_UNLESS_SET = ("dates",)
-DEIDENTIFY_USER_ONLY = ("key_file", "keep_text")  # and any rule not named above
+DEIDENTIFY_USER_ONLY = ("key_file", "keep_text", "keep_columns")  # and any rule not named above
 
 
 # How a run is carried out, not what it reports: left out of the page and the manifest,

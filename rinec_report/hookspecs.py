@@ -290,20 +290,42 @@ def rinec_summary_columns(
 
 @hookspec
 def rinec_identifiers(data: dict[str, Any], options: dict[str, Any]) -> dict[str, str]:
-    """Declare which fields of the plugin's tables and charts identify people, for de-identified reports.
+    """Declare what a de-identified report may share of the plugin's tables and charts.
 
-    Returns ``{field name or glob: kind}``, kind one of ``patient``, ``sample``, ``date``,
-    ``text`` (free text typed by people: dropped unless the user keeps it), ``age``, ``file``.
-    The core already treats ``patient_id``, ``sample``, ``sample_id``, ``*_date``, ``age``,
-    ``notes``, ``comment(s)`` and ``file`` so; declare the others (a short chart field such as
-    ``s`` for a sample, a column typed as free text). Called once per plugin with data, only
-    when ``--deidentify`` is asked for. Not first-result.
+    A de-identified report (``--deidentify``) denies by default: a column of a Table, or a
+    field of a chart's data rows (Vega-Lite ``values`` and ``datasets``), is shared only
+    when this hook declares it, or the user keeps it by name (``deidentify:
+    keep_columns``); every other one is dropped, and named (never its values) in the
+    report's "Removed for sharing" table. A chart that draws a dropped field is replaced
+    by a note (a dropped field only in its tooltip just leaves the tooltip).
+
+    Returns ``{field name or glob: kind}`` (names in any case). Kinds shared as they are
+    (their strings still scrubbed of ids and dates), ``rinec_report.deidentify.SAFE_KINDS``:
+
+    - ``measure``: a number measured or computed (a dose, a score, a p-value, a chart's x);
+    - ``category``: a value from a vocabulary the plugin checked (sex, stage, marker, IHC
+      category, variant class) or wrote itself (a verdict, a status, a label);
+    - ``count``: a count the plugin derived (patients, events, samples mutated);
+    - ``interval``: a time relative to the patient (months of follow-up, years of latency).
+
+    Kinds whose values are replaced, ``rinec_report.deidentify.TRANSFORMED_KINDS``:
+    ``patient`` and ``sample`` (pseudonyms), ``date`` (days from the patient's first
+    event, or the year), ``age`` (above the cap shown as ``90+``), ``file`` (a content
+    hash). And ``text``: free text typed by people, dropped unless the user keeps it.
+
+    The core already knows ``patient_id``, ``sample``, ``sample_id``, ``*_date``, ``date``,
+    ``age``, ``notes``, ``comment(s)``, ``remarks``, ``file`` and ``path``; a declaration
+    overrides them. A field whose name says it is an age (``age_*``, ``*_age``) is capped
+    whatever is declared. A patient-summary column (``SummaryColumn``) follows its
+    ``source`` field (default: its name) unless it gives its own ``kind``. Called once per
+    plugin with data, only when a de-identified report is asked for. Not first-result.
 
     Example::
 
         @hookimpl
         def rinec_identifiers(data):
-            return {"s": "sample", "seen_on": "date", "pathologist_remark": "text"}
+            return {"s": "sample", "seen_on": "date", "dose_gy": "measure", "verdict": "category",
+                    "pathologist_remark": "text"}
     """
 
 

@@ -172,12 +172,17 @@ class SummaryColumn:
 
     ``values`` maps patient id to a value (str, number or None). Columns appear
     plugin by plugin in page order, each plugin's in the order it returns them.
+    ``source`` names the plugin's field the values come from (default: ``name``) and
+    ``kind`` its kind (default: what the plugin's ``rinec_identifiers`` says of
+    ``source``): a de-identified report shares the column only when its source is shared.
     """
 
     name: str
     title: str
     values: dict[str, Any]
     description: str = ""
+    source: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

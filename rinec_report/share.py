@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
-from .deidentify import Deidentifier, Pseudonyms, read_key, rules_of
+from .deidentify import SAFE_KINDS, TRANSFORMED_KINDS, Deidentifier, Pseudonyms, read_key, rules_of
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
 if TYPE_CHECKING:
@@ -58,13 +58,18 @@ def deidentifier(report: Report, declared: Callable[[str], dict[str, str]]) -> D
 
 def deidentify_sections(report: Report, tool: Deidentifier) -> None:
     """Replace every section's content by its de-identified form, in place."""
+    origins = _summary_kinds(report, tool)
     for plugin, section in report.sections:
-        _learn_anchors(tool, plugin, section)
+        _learn_anchors(tool, _owner(plugin, section), section)
     for plugin, section in report.sections:
+        owner = _owner(plugin, section)
         section.title = tool.text(section.title)
         section.description = tool.text(section.description)
         section.help = tool.text(section.help)
-        section.blocks = [_block(tool, plugin, b) for b in section.blocks]
+        blocks = []
+        for block in section.blocks:
+            blocks.extend(_block(tool, owner, block, origins if owner == SUMMARY else None))
+        section.blocks = blocks
     for message in report.messages:
         message.text = tool.text(message.text)
         message.file = tool.files.get(message.file or "", tool.text(message.file)) if message.file else None
@@ -73,6 +78,46 @@ def deidentify_sections(report: Report, tool: Deidentifier) -> None:
     report.config = {**report.config, "comment": tool.text(report.config.get("comment") or "")}
     report.command_line = NOT_SHOWN
     report.config_path = None
+
+
+SUMMARY = "report/summary"  # the namespace of the patient summary's columns
+CORE = "report"  # the core's sections' plugin name (assemble.CORE; not imported: assemble imports this module)
+
+
+def _owner(plugin: str, section: Section) -> str:
+    return SUMMARY if plugin == CORE and section.id == "summary" else plugin
+
+
+def _summary_kinds(report: Report, tool: Deidentifier) -> dict[str, str]:
+    """Declare each patient-summary column with its source's kind; return column -> plugin.
+
+    A column made from a field that is not shared is not shared either. The summary names
+    a plugin's column after the plugin when an earlier one took its name (as
+    :func:`rinec_report.assemble.summary_section` does)."""
+    table = next((b for p, s in report.sections if _owner(p, s) == SUMMARY for b in s.blocks
+                  if isinstance(b, Table)), None)
+    names = {str(c) for c in table.data.columns} if table is not None else set()
+    owners: dict[str, int] = {}
+    for result in report.results:
+        for column in result.summary_columns:
+            owners[column.name] = owners.get(column.name, 0) + 1
+    fields: dict[str, str] = {"patient_id": "patient", "samples": "sample"}
+    origins: dict[str, str] = {}
+    for result in report.results:
+        for column in result.summary_columns:
+            prefixed = f"{result.name}_{column.name}"
+            taken = owners[column.name] > 1 or column.name in ("patient_id", "samples")
+            name = prefixed if prefixed in names and taken else column.name
+            source = str(column.source or column.name)
+            kind = column.kind or tool.kind_of(result.name, source)
+            shared = kind in TRANSFORMED_KINDS or kind in SAFE_KINDS
+            if not shared and (source.lower() in tool.kept or name.lower() in tool.kept):
+                tool.kept.add(name.lower())
+                shared = True
+            fields[name] = kind if shared or kind == "text" else "not shared"
+            origins[name] = result.name
+    tool.declare(SUMMARY, fields)
+    return origins
 
 
 def _learn_anchors(tool: Deidentifier, plugin: str, section: Section) -> None:
@@ -92,47 +137,143 @@ def _learn_anchors(tool: Deidentifier, plugin: str, section: Section) -> None:
                 tool.learn_anchor(patient, value)
 
 
-def _block(tool: Deidentifier, plugin: str, block: Any) -> Any:
+def _block(tool: Deidentifier, plugin: str, block: Any, origins: dict[str, str] | None = None) -> list[Any]:
+    """The block's de-identified form, as a list: a chart that needs a column that is not
+    shared becomes a note, and a picture removed from markup adds one."""
     if isinstance(block, Table):
-        return dataclasses.replace(
+        where = block.title or block.name
+        before = set(tool.removed)
+        data = tool.frame(plugin, block.data, where)
+        if origins:  # the summary's columns are named with the plugin they came from
+            for key in set(tool.removed) - before:
+                removed = tool.removed.pop(key)
+                tool.drop(origins.get(removed.column, removed.plugin), "Patient summary", removed.column,
+                          removed.why if removed.why != "unknown kind 'not shared'" else "its source is not shared")
+        names = {str(c): tool.text(str(c)) for c in block.data.columns}
+        shown = set(data.columns)
+
+        def renamed(column: str | None) -> str | None:
+            new = names.get(str(column)) if column is not None else None
+            return new if new in shown else None
+
+        return [dataclasses.replace(
             block,
-            data=tool.frame(plugin, block.data),
+            data=data,
             title=tool.text(block.title),
-            column_titles={tool.text(k): tool.text(v) for k, v in block.column_titles.items()},
-        )
+            patient_column=renamed(block.patient_column),
+            filters=[f for f in (renamed(c) for c in block.filters) if f],
+            column_titles={new: tool.text(v) for k, v in block.column_titles.items()
+                           if (new := renamed(k)) is not None},
+        )]
     if isinstance(block, Chart):
-        return dataclasses.replace(block, spec=_spec(tool, plugin, block.spec), title=tool.text(block.title))
+        title = tool.text(block.title)
+        dropped: set[str] = set()
+        spec = _spec(tool, plugin, block.spec, title or "chart", dropped)
+        needed = sorted(_referenced(_without_tooltips(spec, dropped)) & dropped)
+        if needed:
+            return [Note(f"A chart{f' ({title})' if title else ''} is not shown in this de-identified report: it "
+                         f"draws columns that are not shared ({', '.join(tool.text(n) for n in needed)}).")]
+        return [dataclasses.replace(block, spec=spec, title=title)]
     if isinstance(block, Text):
-        return Text(tool.text(block.text))
+        return [Text(tool.text(block.text))]
     if isinstance(block, Note):
-        return Note(tool.text(block.text), block.level)
+        return [Note(tool.text(block.text), block.level)]
     if isinstance(block, KeyValues):
-        return KeyValues({tool.text(str(k)): tool.value(v) for k, v in block.items.items()}, tool.text(block.title))
+        return [KeyValues({tool.text(str(k)): tool.value(v) for k, v in block.items.items()}, tool.text(block.title))]
     if isinstance(block, Code):
-        return Code(tool.text(block.text), tool.text(block.title))
+        return [Code(tool.text(block.text), tool.text(block.title))]
     if isinstance(block, Html):
-        return Html(_markup(tool, block.html))
-    return block
+        html, pictures = without_pictures(block.html)
+        tool.pictures += pictures
+        out: list[Any] = [Html(_markup(tool, html))]
+        if pictures:
+            out.append(Note(f"{pictures} embedded picture(s) removed: a de-identified report carries no pictures "
+                            "(text burned into pixels cannot be found).", level="info"))
+        return out
+    return [block]
 
 
-def _spec(tool: Deidentifier, plugin: str, spec: Any) -> Any:
-    """A Vega-Lite spec with its data rows under the field rules and every other string scrubbed."""
+def _spec(tool: Deidentifier, plugin: str, spec: Any, where: str, dropped: set[str]) -> Any:
+    """A Vega-Lite spec with its data rows under the field rules and every other string
+    scrubbed; the fields left out are added to ``dropped``."""
     if isinstance(spec, dict):
         out = {}
         for key, value in spec.items():
             if key == "values" and isinstance(value, list):
-                out[key] = tool.records(plugin, value)
+                out[key] = _rows(tool, plugin, value, where, dropped)
             elif key == "datasets" and isinstance(value, dict):
-                out[key] = {name: tool.records(plugin, rows) if isinstance(rows, list) else rows
+                out[key] = {name: _rows(tool, plugin, rows, where, dropped) if isinstance(rows, list) else rows
                             for name, rows in value.items()}
             else:
-                out[key] = _spec(tool, plugin, value)
+                out[key] = _spec(tool, plugin, value, where, dropped)
         return out
     if isinstance(spec, list):
-        return [_spec(tool, plugin, v) for v in spec]
+        return [_spec(tool, plugin, v, where, dropped) for v in spec]
     if isinstance(spec, str):
         return tool.text(spec)
     return spec
+
+
+def _rows(tool: Deidentifier, plugin: str, rows: list[Any], where: str, dropped: set[str]) -> list[Any]:
+    out = tool.records(plugin, rows, where)
+    for before, after in zip(rows, out, strict=True):
+        if isinstance(before, dict) and len(before) != len(after):
+            dropped.update(str(k) for k in before if k not in after)
+    return out
+
+
+_EXPRESSION_FIELD = re.compile(r"datum(?:\.([A-Za-z_]\w*)|\[\s*['\"]([^'\"]+)['\"]\s*\])")
+
+
+def _referenced(spec: Any) -> set[str]:
+    """The data fields a Vega-Lite spec reads: encodings, sorts, transforms, expressions."""
+    found: set[str] = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key in ("values", "datasets"):
+                continue
+            if key == "field" and isinstance(value, str):
+                found.add(value)
+            elif key in ("groupby", "fields", "fold") and isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+            elif key in ("calculate", "filter", "test", "expr") and isinstance(value, str):
+                found.update(a or b for a, b in _EXPRESSION_FIELD.findall(value))
+            found |= _referenced(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found |= _referenced(value)
+    return found
+
+
+def _without_tooltips(spec: Any, dropped: set[str]) -> Any:
+    """``spec`` with the tooltip entries that show a dropped field taken out, in place:
+    a tooltip is no reason to lose the chart."""
+    if isinstance(spec, dict):
+        tip = spec.get("tooltip")
+        if isinstance(tip, list):
+            spec["tooltip"] = [t for t in tip if not (isinstance(t, dict) and t.get("field") in dropped)]
+        elif isinstance(tip, dict) and tip.get("field") in dropped:
+            del spec["tooltip"]
+        for value in spec.values():
+            _without_tooltips(value, dropped)
+    elif isinstance(spec, list):
+        for value in spec:
+            _without_tooltips(value, dropped)
+    return spec
+
+
+# A picture embedded in markup: the element that shows it, or the data URI alone (CSS).
+_PICTURE_TAG = re.compile(r"<(?:img|image|source|input)\b[^>]*?data:image/[^>]*>", re.IGNORECASE)
+_PICTURE_URI = re.compile(r"data:image/[^\s\"')>]*", re.IGNORECASE)
+
+
+def without_pictures(html: str) -> tuple[str, int]:
+    """``html`` without its embedded pictures (``data:image/...``), and how many there were."""
+    if "data:image/" not in html.lower():
+        return html, 0
+    html, tags = _PICTURE_TAG.subn("", html)
+    html, uris = _PICTURE_URI.subn("", html)
+    return html, tags + uris
 
 
 # An embedded picture or font: its base64 may spell an id ('+K77/') or a date by chance.
@@ -154,28 +295,48 @@ def _markup(tool: Deidentifier, html: str) -> str:
 
 
 def banner_section(tool: Deidentifier) -> Section:
+    import pandas as pd
+
     rules = tool.rules
     dates = ("days from each patient's first event" if rules["dates"] == "relative" else "the year only")
-    kept = ", ".join(rules["keep_text"]) or "none"
+    kept = ", ".join(sorted(tool.kept_by_user)) or "none"
+    removed = pd.DataFrame(
+        [{"plugin": r.plugin, "table": tool.text(r.where), "column": tool.text(r.column), "why": r.why}
+         for r in tool.removed.values()],
+        columns=["plugin", "table", "column", "why"],
+    )
+    blocks: list[Any] = [
+        Note("This report is de-identified: ids are pseudonyms, dates are intervals. The table of "
+             "pseudonyms is kept beside the original report and is not part of it.", level="info"),
+        KeyValues({
+            "Patient and sample ids": "keyed HMAC codes" if tool.ids.key else "pseudonyms in natural order",
+            "Dates": dates,
+            "Columns": "only those a plugin declares safe (measures, checked categories, counts, intervals) "
+                       "or transforms (ids, dates, ages, file names), and those kept by name",
+            "Columns kept by name": kept,
+            "Ages": f"above {rules['age_cap']} shown as {rules['age_cap'] + 1}+",
+            "Pictures": f"{tool.pictures} removed" if tool.pictures else "none embedded",
+            "Run information": "inputs by content hash; no paths, file names, command line, user or host",
+        }, title="Rules"),
+    ]
+    if len(removed):
+        blocks.append(Table("removed", removed, title="Removed for sharing", patient_column=None,
+                            column_titles={"plugin": "Plugin", "table": "Table or chart", "column": "Column",
+                                           "why": "Why"}, filters=["plugin"]))
+    else:
+        blocks.append(Text("No column was removed for sharing."))
     return Section(
         id="deidentified",
         title="De-identified report",
-        description="Patient and sample identifiers, exact dates, free text, file names and paths were removed.",
+        description="Patient and sample identifiers, exact dates, free text, undeclared columns, pictures, "
+                    "file names and paths were removed.",
         help=(
-            "Text burned into the pixels of images is not removed, nor are rare combinations of values "
-            "(a very old patient with a rare tumour can still be recognised): check before sharing."
+            "A column is shared only when the plugin that made it declares it safe, or you keep it "
+            "(deidentify: keep_columns). The columns removed are listed by name, never by value. Rare "
+            "combinations of values (a very old patient with a rare tumour) can still be recognised: "
+            "check before sharing."
         ),
-        blocks=[
-            Note("This report is de-identified: ids are pseudonyms, dates are intervals. The table of "
-                 "pseudonyms is kept beside the original report and is not part of it.", level="info"),
-            KeyValues({
-                "Patient and sample ids": "keyed HMAC codes" if tool.ids.key else "pseudonyms in natural order",
-                "Dates": dates,
-                "Free-text fields kept": kept,
-                "Ages": f"above {rules['age_cap']} shown as {rules['age_cap'] + 1}+",
-                "Run information": "inputs by content hash; no paths, file names, command line, user or host",
-            }, title="Rules"),
-        ],
+        blocks=blocks,
     )
 
 

@@ -170,7 +170,10 @@ def test_a_third_party_plugin_declares_its_fields(tmp_path: Path) -> None:
     report = _run(run_dir, tmp_path / "out", deidentify=True, extra_plugins={"visits": Visits()},
                   exclude=("cohort", "survival", "ihc", "variants", "enrichment"))
     visits = report.tables["visits_visits"]
-    assert list(visits.columns) == ["who", "seen_on", "ward"]
+    # ward is declared by no one: denied by default, and named in the banner's table.
+    assert list(visits.columns) == ["who", "seen_on"]
+    removed = report.tables["report_removed"]
+    assert {"ward", "doctor_says"} <= set(removed[removed["plugin"] == "visits"]["column"])
     assert list(visits["who"]) == ["P002", "P001"]  # natural order of K12, K77
     assert list(visits["seen_on"]) == ["day 0", "day 0"]
     assert "Mrs Ito" not in report.html_path.read_text()
@@ -193,7 +196,13 @@ def test_age_cap_and_a_generated_cohort_of_500_pass_the_audit(tmp_path: Path) ->
     assert "96+" not in set(patients["age"].astype(str)) and "90+" in set(patients["age"].astype(str))
     pd.testing.assert_frame_equal(plain.tables["survival_medians"], shared.tables["survival_medians"])
     t1 = plain.tables["cohort_table1"]
-    assert list(t1[t1["characteristic"] != "Notes"]["summary"]) == list(shared.tables["cohort_table1"]["summary"])
+    kept = t1[t1["characteristic"] != "Notes"].set_index("characteristic")["summary"]
+    t1_shared = shared.tables["cohort_table1"].set_index("characteristic")["summary"]
+    # The one age above the cap (95, planted) leaves Table 1's range too: the cap plus one.
+    dash = "\N{EN DASH}"
+    assert kept["Age (years)"].endswith(f"range 30{dash}95)")
+    assert t1_shared["Age (years)"].endswith(f"range 30{dash}90)")
+    assert list(kept.drop("Age (years)")) == list(t1_shared.drop("Age (years)"))
 
 
 def test_date_spellings_and_scrubbing() -> None:
@@ -250,15 +259,17 @@ class Figure(Visits):
         return [*super().rinec_sections(data), Section("figure", "Figure", blocks=[figure])]
 
 
-def test_embedded_data_in_markup_is_left_whole(tmp_path: Path) -> None:
+def test_embedded_pictures_in_markup_are_removed(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "visits.csv").write_text("who,seen_on,doctor_says,ward\nK77,2020-03-04,fine,B\nK12,2020-03-09,fine,A\n")
     report = _run(run_dir, tmp_path / "out", deidentify=True, extra_plugins={"visits": Figure()},
                   exclude=("cohort", "survival", "ihc", "variants", "enrichment"))
     page = report.html_path.read_text()
-    assert Figure.PICTURE in page
-    assert 'alt="P002"' in page and "<figcaption>P002 on 2020</figcaption>" in page
+    # Text burned into pixels cannot be found: a de-identified report carries no picture.
+    assert "data:image" not in page and "iVBORw0K" not in page
+    assert "<figcaption>P002 on 2020</figcaption>" in page
+    assert "1 embedded picture(s) removed" in page
     # The audit reads what the report says, not the bytes of its pictures.
     assert search(report.html_path, {"patient": {"K77", "K12"}, "date": {"2020-03-04"}}) == []
 

@@ -131,26 +131,28 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> 
 def rinec_sections(data: dict[str, Any], options: dict[str, Any], datasets: Any, config: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
-    # A de-identified report shows no free text typed by people, unless the user keeps it.
+    # A de-identified report shows only the columns the plugin shares (sharing.py), unless the user keeps others.
     private = config["deidentify"]
-    hidden = set(_free_text(data["_cohort"])) - set(private["keep_text"]) if private["enabled"] else set()
+    cohort, hidden, age_cap = data["_cohort"], set(), None
+    if private["enabled"]:
+        from .sharing import hidden_columns, shared_cohort, with_every_column_exported
+
+        hidden, age_cap = hidden_columns(cohort, private), private["age_cap"]
+        cohort = shared_cohort(cohort, hidden, age_cap)
     k = private["k"] if private["enabled"] and private["suppress_small_cells"] else 0
     # The imaging plugin's images, when it ran, become marks on the patient timeline.
-    age_cap = private["age_cap"] if private["enabled"] else None
-    return build_sections(data["_cohort"], options, images=datasets.get("imaging", "images"), hidden=hidden, k=k,
-                          age_cap=age_cap)
-
-
-def _free_text(cohort: Any) -> list[str]:
-    return ["notes", *(c for c, kind in cohort.types.items() if kind == "text")]
+    sections = build_sections(cohort, options, images=datasets.get("imaging", "images"), hidden=hidden, k=k,
+                              age_cap=age_cap)
+    return with_every_column_exported(sections, data["_cohort"]) if private["enabled"] else sections
 
 
 @hookimpl
 def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
-    """Free-text and date columns the table's own types name, for de-identified reports."""
-    cohort = data["_cohort"]
-    return {**{c: "text" for c in _free_text(cohort)},
-            **{c: "date" for c, kind in cohort.types.items() if kind == "date"}}
+    """What a de-identified report shares of the cohort's columns: the fields the plugin
+    recognises, by kind; the user's own numbers and dates; never the user's other columns."""
+    from .sharing import declared
+
+    return declared(data["_cohort"])
 
 
 @hookimpl

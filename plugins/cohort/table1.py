@@ -7,6 +7,8 @@ import math
 from collections import Counter
 from typing import Any
 
+from rinec_report.deidentify import is_age_field
+
 from . import values as V
 from .columns import CANONICAL, GENERIC_GROUPS, GROUPS, LABELS
 from .derive import Cohort
@@ -213,7 +215,7 @@ def build_table1(cohort: Cohort, hidden: set[str] | None = None, k: int = 0, age
             }
             if show_patients:
                 for pid, value in zip(pids, values[column], strict=True):
-                    capped = column == "age" and age_cap is not None and _number(value) > age_cap
+                    capped = is_age_field(column) and age_cap is not None and _number(value) > age_cap
                     row[pid] = f"{age_cap + 1}+" if capped else cell(cohort, pid, column, value)
             row["summary"] = summary(cohort, column, k, values[column], pids)
             rows.append(row)

@@ -79,19 +79,9 @@ def rinec_summary_columns(data: dict[str, Any], options: dict[str, Any]) -> list
 
 @hookimpl
 def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
-    """For de-identified reports: each table's patient column, and its other text
-    columns as free text (nobody knows what a custom table holds, so they are dropped
-    unless the user keeps free text)."""
-    import pandas as pd
+    """For de-identified reports: each table's patient column, its numeric columns as
+    measures, and nothing else (nobody knows what a custom table's text holds: it is
+    dropped unless the user keeps it, deidentify: keep_columns)."""
+    from .sharing import declared
 
-    found: dict[str, str] = {}
-    for item in data["items"]:
-        if item["kind"] != "table":
-            continue
-        frame, patient = item["frame"], item.get("patient")
-        if patient:
-            found[patient] = "patient"
-        for column in frame.columns:
-            if column != patient and not pd.api.types.is_numeric_dtype(frame[column]):
-                found.setdefault(str(column), "text")
-    return found
+    return declared(data["items"])

@@ -142,6 +142,6 @@ def summary_columns(items: list[dict[str, Any]], max_columns: int) -> list[Summa
         columns = [str(c) for c in wanted if str(c) in others] if wanted is not None else others[:max_columns]
         for column in columns:
             values = {str(p): (None if v != v else v) for p, v in zip(frame[patient], frame[column], strict=True)}
-            out.append(SummaryColumn(name=f"{item['id']}_{column}", title=column, values=values,
+            out.append(SummaryColumn(name=f"{item['id']}_{column}", title=column, values=values, source=column,
                                      description=f"{column}, from {item['relpath']}"))
     return out

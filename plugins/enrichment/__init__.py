@@ -124,6 +124,13 @@ def rinec_datasets(
 
 
 @hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    from .sharing import FIELDS
+
+    return FIELDS
+
+
+@hookimpl
 def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import sections
 

@@ -77,6 +77,13 @@ def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
 
 
 @hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    from .sharing import FIELDS
+
+    return FIELDS
+
+
+@hookimpl
 def rinec_summary_columns(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     from .sections import summary_columns
 

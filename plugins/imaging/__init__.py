@@ -107,7 +107,9 @@ def rinec_sections(data: dict[str, Any], datasets: Any, config: dict[str, Any]) 
 @hookimpl
 def rinec_identifiers() -> dict[str, str]:
     # Captions are typed by people (and DICOM series descriptions may name anything).
-    return {"caption": "text"}
+    from .sharing import FIELDS
+
+    return FIELDS
 
 
 @hookimpl

@@ -122,6 +122,13 @@ def rinec_sections(data: dict[str, Any]) -> list[Any]:
 
 
 @hookimpl
+def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
+    from .sharing import declared
+
+    return declared(data)
+
+
+@hookimpl
 def rinec_summary_columns(data: dict[str, Any]) -> list[Any]:
     from .sections import summary_columns
 

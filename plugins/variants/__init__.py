@@ -83,10 +83,12 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
 
 
 @hookimpl
-def rinec_identifiers() -> dict[str, str]:
+def rinec_identifiers(options: dict[str, Any]) -> dict[str, str]:
     # The files table names the VCF columns read as tumour and normal: a normal's
     # barcode is no reported sample, so only its field says it is one.
-    return {"tumour_sample": "sample", "normal_sample": "sample"}
+    from .sharing import declared
+
+    return declared(options)
 
 
 @hookimpl
