@@ -55,6 +55,16 @@ class Wanted:
 
     values: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
     unread: list[Unread] = field(default_factory=list)
+    headers: set[str] = field(default_factory=set)  # every input table's headers, folded
+
+    def without_headers(self) -> None:
+        """Text values that spell an input table's header or a plugin's field name are not
+        looked for: those are the tables' schema, which every report names (Table 1's rows,
+        the removed-for-sharing list), so a cell that repeats one ("metastasis") says nothing
+        of a person."""
+        words = {w for h in self.headers for w in h.split()}  # "metastasis" of "metastasis date"
+        self.values["text"] = {v for v in self.values["text"]
+                               if _folded(v) not in self.headers and _folded(v) not in words}
 
     def add_text(self, text: str, kind: str = "text") -> None:
         for part in {text, *re.split(r"[;|\n\r\t]+", text)}:
@@ -79,6 +89,10 @@ class Wanted:
             self.values["date"] |= date_spellings(text)
         elif kind != "age":
             self.add_text(text, "file" if kind == "file" else "text")
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.split(r"[\W_]+", text.casefold())).strip()
 
 
 def _alnum(text: str) -> int:
@@ -179,6 +193,7 @@ def wanted(run: Any, run_dir: Path) -> Wanted:
         frames = list(_frames(datasets.own(name) or {}))
         for frame in frames:
             _published(frame, declared[name], out)
+            out.headers |= {_folded(str(c)) for c in frame.columns}  # the plugins' field names
         fields[name] = Fields(declared[name], frames)
     table = patients.table()
     out.values["patient"] |= set(table)
@@ -188,6 +203,7 @@ def wanted(run: Any, run_dir: Path) -> Wanted:
         _input(f, fields.get(f.plugin) or Fields(DEFAULT_FIELDS, []), limit, out)
     _names(Path(run_dir), out)
     out.values["path"].add(str(Path(run_dir).resolve()))
+    out.without_headers()
     return out
 
 
@@ -288,6 +304,7 @@ def _table(path: str, kind: Fields, limit: int, out: Wanted) -> None:
         table = read_table(path)
     for line in table.comments:  # a custom table's "# key: value" header, cBioPortal's labels
         out.add_text(line.split(":", 1)[-1])
+    out.headers |= {_folded(h) for h in table.header}
     for i, column in enumerate(table.header):
         values = {row[i] for row in table.rows if i < len(row)}
         k = kind(column, values)

@@ -210,8 +210,6 @@ def test_the_deidentified_example_shows_no_id_date_name_or_shape(example) -> Non
     assert [h.line(True) for h in result.findings if h.kind != "text"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="the example's categories (sites, histologies, stages, regimens, event "
-                   "values, modalities) are kept by the de-identifier but not yet declared category by their plugins")
 def test_the_deidentified_example_passes_the_audit(example) -> None:
     run_dir, page = example
     done = cli("audit", page, "--run-dir", run_dir)

@@ -4,6 +4,7 @@ grouped, with a summary column."""
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -218,9 +219,24 @@ def build_table1(cohort: Cohort, hidden: set[str] | None = None, k: int = 0, age
                     capped = is_age_field(column) and age_cap is not None and _number(value) > age_cap
                     row[pid] = f"{age_cap + 1}+" if capped else cell(cohort, pid, column, value)
             row["summary"] = summary(cohort, column, k, values[column], pids)
+            if age_cap is not None and is_age_field(column):
+                row["summary"] = _capped_summary(row["summary"], age_cap)
             rows.append(row)
     columns = ["group", "characteristic", *(pids if show_patients else []), "summary"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _capped_summary(text: str, age_cap: int) -> str:
+    """An age's median, quartiles and range with every figure above the cap shown as
+    ``90+``: a shared report's ages were capped to the cap plus one, and a bare "90"
+    would read as an exact age. Only the figures up to the first closing bracket are
+    ages; the counts after it ("unknown 387") are not."""
+    end = text.find(")") + 1 or len(text)
+
+    def shown(m: re.Match[str]) -> str:
+        return f"{age_cap + 1}+" if float(m.group(0)) > age_cap else m.group(0)
+
+    return re.sub(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", shown, text[:end]) + text[end:]
 
 
 def _extra_columns(cohort: Cohort) -> list[str]:
