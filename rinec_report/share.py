@@ -39,6 +39,8 @@ def deidentifier(report: Report, declared: Callable[[str], dict[str, str]]) -> D
         label = f"input-{record.sha256[:12]}" if record.sha256 else "input"
         files[record.file.relpath] = label
         files[record.file.path] = label
+        # A message or a plugin's text may name the file alone (John_Smith_rr.tsv in a folder).
+        files.setdefault(record.file.relpath.rsplit("/", 1)[-1], label)
     files[report.run.run_dir] = "RUN_DIR"
     files[report.run.outdir] = "OUT_DIR"
     tool = Deidentifier(rules, ids, files, declared)
@@ -59,6 +61,7 @@ def deidentifier(report: Report, declared: Callable[[str], dict[str, str]]) -> D
 def deidentify_sections(report: Report, tool: Deidentifier) -> None:
     """Replace every section's content by its de-identified form, in place."""
     origins = _summary_kinds(report, tool)
+    names = field_names(report, tool)
     for plugin, section in report.sections:
         _learn_anchors(tool, _owner(plugin, section), section)
     for plugin, section in report.sections:
@@ -68,10 +71,10 @@ def deidentify_sections(report: Report, tool: Deidentifier) -> None:
         section.help = tool.text(section.help)
         blocks = []
         for block in section.blocks:
-            blocks.extend(_block(tool, owner, block, origins if owner == SUMMARY else None))
+            blocks.extend(_block(tool, owner, block, origins if owner == SUMMARY else None, names))
         section.blocks = blocks
     for message in report.messages:
-        message.text = tool.text(message.text)
+        message.text = tool.text(without_values(message.text, names))
         message.file = tool.files.get(message.file or "", tool.text(message.file)) if message.file else None
         message.traceback = None
     report.run = dataclasses.replace(report.run, title=tool.text(report.run.title), run_dir="", outdir="")
@@ -82,6 +85,54 @@ def deidentify_sections(report: Report, tool: Deidentifier) -> None:
 
 SUMMARY = "report/summary"  # the namespace of the patient summary's columns
 CORE = "report"  # the core's sections' plugin name (assemble.CORE; not imported: assemble imports this module)
+
+
+# A quoted string in a message: Python's repr of a cell ('x', "O'Brien", 'a\\'b') or a name
+# written in quotes. A quote inside a word (patient's) opens nothing.
+_QUOTED = re.compile(r"""(?<![\w'"])(?:'((?:[^'\\\n]|\\.|'')*)'|"((?:[^"\\\n]|\\.)*)")(?![\w'"])""")
+VALUE = "[value]"
+
+
+def field_names(report: Report, tool: Deidentifier) -> frozenset[str]:
+    """Every name a message may quote and the report shows anyway, in lower case: the
+    columns of its tables, the fields of its charts' data, what the plugins declare."""
+    found: set[str] = set(tool.kept)
+    for plugin, section in report.sections:
+        found.update(k.lower() for k in tool._declared(_owner(plugin, section))[0])
+        for block in section.blocks:
+            if isinstance(block, Table):
+                found.update(str(c).lower() for c in block.data.columns)
+            elif isinstance(block, Chart):
+                found.update(_data_fields(block.spec))
+    return frozenset(found)
+
+
+def _data_fields(spec: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "values" and isinstance(value, list):
+                found.update(str(k).lower() for row in value[:1000] if isinstance(row, dict) for k in row)
+            else:
+                found |= _data_fields(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found |= _data_fields(value)
+    return found
+
+
+def without_values(text: str, names: frozenset[str]) -> str:
+    """``text`` with every quoted string that is not a column or field name replaced by
+    ``'[value]'``: a warning quotes the cells it could not read, and a cell may hold a name or
+    an id the de-identifier does not know. The names stay: the report shows them anyway."""
+    if not text or ("'" not in text and '"' not in text):
+        return text
+
+    def replace(m: re.Match[str]) -> str:
+        inner = m.group(1) if m.group(1) is not None else m.group(2)
+        return m.group(0) if inner.strip().lower() in names else f"'{VALUE}'"
+
+    return _QUOTED.sub(replace, text)
 
 
 def _owner(plugin: str, section: Section) -> str:
@@ -137,7 +188,8 @@ def _learn_anchors(tool: Deidentifier, plugin: str, section: Section) -> None:
                 tool.learn_anchor(patient, value)
 
 
-def _block(tool: Deidentifier, plugin: str, block: Any, origins: dict[str, str] | None = None) -> list[Any]:
+def _block(tool: Deidentifier, plugin: str, block: Any, origins: dict[str, str] | None = None,
+           names: frozenset[str] = frozenset()) -> list[Any]:
     """The block's de-identified form, as a list: a chart that needs a column that is not
     shared becomes a note, and a picture removed from markup adds one."""
     if isinstance(block, Table):
@@ -176,8 +228,8 @@ def _block(tool: Deidentifier, plugin: str, block: Any, origins: dict[str, str] 
         return [dataclasses.replace(block, spec=spec, title=title)]
     if isinstance(block, Text):
         return [Text(tool.text(block.text))]
-    if isinstance(block, Note):
-        return [Note(tool.text(block.text), block.level)]
+    if isinstance(block, Note):  # a plugin's warnings are shown as its notes too
+        return [Note(tool.text(without_values(block.text, names)), block.level)]
     if isinstance(block, KeyValues):
         return [KeyValues({tool.text(str(k)): tool.value(v) for k, v in block.items.items()}, tool.text(block.title))]
     if isinstance(block, Code):

@@ -138,8 +138,8 @@ def test_removed_columns_are_named_never_their_values(planted) -> None:
     custom = set(removed[removed["plugin"] == "custom"]["column"])
     assert {"seen_by", "specimen"} <= custom
     # The summary's columns made from seen_by follow their source.
-    assert "visits_seen_by" not in shared.tables["report_summary"].columns
-    assert "seen_by" not in shared.tables["custom_visits"].columns
+    assert "table-1_seen_by" not in shared.tables["report_summary"].columns
+    assert "seen_by" not in shared.tables["custom_table-1"].columns
     assert not {"full_name", "mrn", "email"} & set(shared.tables["cohort_patients"].columns)
 
 
@@ -148,7 +148,7 @@ def test_age_like_columns_are_capped(planted) -> None:
     patients = shared.tables["cohort_patients"].set_index("patient_id")
     first = "P001"  # HK-0001234, the first in natural order
     assert str(patients.loc[first, "age_at_diagnosis"]) == "90+"
-    assert str(shared.tables["custom_visits"].set_index("patient_id").loc[first, "age_years"]) == "90+"
+    assert str(shared.tables["custom_table-1"].set_index("patient_id").loc[first, "age_years"]) == "90+"
     # Planted, and seen without the rule.
     assert "97" in set(plain.tables["cohort_patients"]["age_at_diagnosis"].astype(str))
     table1 = shared.tables["cohort_table1"].set_index("characteristic")
@@ -159,7 +159,7 @@ def test_kept_columns_come_back_scrubbed(tmp_path: Path) -> None:
     plant(tmp_path / "run", 5)
     config = {"deidentify": {"enabled": True, "keep_columns": ["specimen", "Seen_On"]}}
     shared = _run(tmp_path / "run", tmp_path / "out", config=config, plugins=("cohort", "custom"))
-    specimens = list(shared.tables["custom_visits"]["specimen"])
+    specimens = list(shared.tables["custom_table-1"]["specimen"])
     # Kept, and the ids inside them replaced whatever their case (hand order: HK-0001234 is P001).
     assert specimens[0] == "P001-NEC" and specimens[2] == "P003 NEC"
     assert list(shared.tables["cohort_patients"]["seen_on"])[:3] == ["1961", "1961", "1961"]

@@ -85,7 +85,7 @@ def test_read_table_errors_name_what_is_wrong(tmp_path: Path) -> None:
         read_table(_write(tmp_path, "patient_id\tos_months\nA\t3\n"), OPTIONS)
     # A status the default table does not read is never guessed: the endpoint is refused
     # with the codes found (here the file's only one, so the file).
-    with pytest.raises(InputError, match=r"holds the codes perhaps.*event_codes"):
+    with pytest.raises(InputError, match=r"holds the codes 'perhaps'.*event_codes"):
         read_table(_write(tmp_path, "patient_id\tos_months\tos_event\nA\t3\tperhaps\n"), OPTIONS)
 
 

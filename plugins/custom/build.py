@@ -26,14 +26,24 @@ def patient_column(frame: Any, chosen: Any, where: str) -> str | None:
     return next((by_name[n] for n in PATIENT_NAMES if n in by_name), None)
 
 
-def build(items: list[dict[str, Any]], canonical: Callable[[Any], str]) -> list[dict[str, Any]]:
+def build(items: list[dict[str, Any]], canonical: Callable[[Any], str], neutral: bool = False) -> list[dict[str, Any]]:
     """Each item with ``id`` (unique), ``title`` and, for tables, ``patient`` (the
-    column whose ids were replaced by the canonical patient ids)."""
+    column whose ids were replaced by the canonical patient ids).
+
+    ``neutral`` (a de-identified report): the title, id and description a file's name or its
+    own settings would give are neutral labels ("Custom table 1"), since a file name or a
+    sidecar in a run directory may name a patient (John_Smith_rr.tsv)."""
     out = []
     seen: set[str] = set()
+    numbers = {"table": 0, "image": 0}
     for item in sorted(items, key=lambda i: i["relpath"]):
         item = dict(item)
         cfg = item["settings"]
+        if neutral:
+            numbers[item["kind"]] = numbers.get(item["kind"], 0) + 1
+            label = f"Custom {item['kind']} {numbers[item['kind']]}"
+            cfg = {**cfg, "title": label, "section_id": f"{item['kind']}-{numbers[item['kind']]}",
+                   "description": ""}
         base = _slug(str(cfg.get("section_id") or item["stem"].removesuffix("_rr")))
         sid, n = base, 2
         while sid in seen:

@@ -120,14 +120,15 @@ def rinec_datasets(
 
     # Files named in the options are read inside the run directory only, unless the
     # config allows reading outside it (the run directory's config is untrusted).
-    return build(files, options, datasets, run.run_dir, confine=not config.get("allow_links_outside", False))
+    return build(files, options, datasets, run.run_dir, confine=not config.get("allow_links_outside", False),
+                 neutral=bool((config.get("deidentify") or {}).get("enabled")))
 
 
 @hookimpl
-def rinec_identifiers() -> dict[str, str]:
-    from .sharing import FIELDS
+def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
+    from .sharing import declared
 
-    return FIELDS
+    return declared(data)
 
 
 @hookimpl

@@ -97,8 +97,10 @@ def choose_genes(
 
 
 def gather_libraries(
-    files: list[Any], options: dict[str, Any], run_dir: str, confine: bool = True
+    files: list[Any], options: dict[str, Any], run_dir: str, confine: bool = True, neutral: bool = False
 ) -> list[GeneSetLibrary]:
+    """The libraries to test; ``neutral`` (a de-identified report) names each one the user
+    brought "Gene sets 1", "Gene sets 2"..., since a file's name may name anyone."""
     libraries: list[GeneSetLibrary] = []
     if options["reactome"]:
         libraries.append(bundled_library())
@@ -119,6 +121,10 @@ def gather_libraries(
     for library in libraries:
         if seen[library.name] > 1 and not library.source.startswith("bundled"):
             library.name = library.source
+    if neutral:
+        brought = [lib for lib in libraries if not lib.source.startswith("bundled")]
+        for n, library in enumerate(brought, start=1):
+            library.name = f"Gene sets {n}"
     return libraries
 
 
@@ -150,7 +156,8 @@ def _sort_terms(terms: pd.DataFrame, library_order: list[str]) -> pd.DataFrame:
 
 
 def build(
-    files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str, confine: bool = True
+    files: list[Any], options: dict[str, Any], datasets: Any, run_dir: str, confine: bool = True,
+    neutral: bool = False,
 ) -> dict[str, Any] | None:
     """The ``rinec_datasets`` of the plugin; None when there are no genes."""
     genes, gene_source = choose_genes(files, options, datasets, run_dir, confine)
@@ -183,7 +190,7 @@ def build(
         online_requested=options["online"],
     )
     term_frames: list[pd.DataFrame] = []
-    libraries = gather_libraries(files, options, run_dir, confine)
+    libraries = gather_libraries(files, options, run_dir, confine, neutral)
     annotated: set[str] = set()
     outside: set[str] = set()
     for library in libraries:

@@ -37,7 +37,7 @@ def combine(
         warnings.warn(
             f"{count} reading{' appears' if count == 1 else 's appear'} in more than one "
             f"file (first: "
-            f"{first['marker']} of {first['patient_id']}, {first['specimen']}); "
+            f"{first['marker']!r} of {first['patient_id']}, {first['specimen']!r}); "
             "the first file's reading is kept",
             InputWarning,
             stacklevel=2,

@@ -99,7 +99,7 @@ def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
 
 @hookimpl
 def rinec_datasets(
-    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any
+    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any, config: dict[str, Any]
 ) -> dict[str, Any] | None:
     from .build import assemble
     from .km import analyse
@@ -108,7 +108,19 @@ def rinec_datasets(
     data = assemble(tables, datasets.of("cohort"), options, patients)
     if data is None:
         return None
+    left_out: list[str] = []
+    private = config.get("deidentify") or {}
+    if private.get("enabled"):
+        # A de-identified report compares only the groups it may name: a group_by column of
+        # the user's own is left out (and said), not the whole Kaplan-Meier analysis.
+        from .sharing import shared_groups
+
+        shown = shared_groups(data.group_by, private)
+        left_out = [g for g in data.group_by if g not in shown]
+        data.group_by = shown
     published = analyse(data, options)
+    published["groups_left_out"] = left_out
+    published["_rules"] = private  # private: what the de-identified report may share (sharing.py)
     published["patients"] = data.patients
     published["_data"] = data  # private: the sections' own view
     return published

@@ -152,7 +152,7 @@ def read_status(values: Iterable[Any], column: str, endpoint: str = "",
     if not mapping and (unknown or len(found) > 2):
         raise EventCodesError(refusal(column, found, unknown))
     if unknown:
-        warnings.warn(f"status column {column!r}: the codes {', '.join(unknown[:10])} are in neither "
+        warnings.warn(f"status column {column!r}: the codes {', '.join(map(quoted, unknown[:10]))} are in neither "
                       "survival: event_codes nor the default table; their rows are left out",
                       InputWarning, stacklevel=3)
     events = [None if c is None else reading.get(c) for c in codes]
@@ -163,8 +163,8 @@ def read_status(values: Iterable[Any], column: str, endpoint: str = "",
 
 def refusal(column: str, found: list[str], unknown: list[str]) -> str:
     """The message of a refused status column: its codes, and the config to write."""
-    shown = ", ".join(found[:12]) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
-    why = (f"{', '.join(unknown[:5])} {'is' if len(unknown) == 1 else 'are'} not a status the "
+    shown = ", ".join(map(quoted, found[:12])) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
+    why = (f"{', '.join(map(quoted, unknown[:5]))} {'is' if len(unknown) == 1 else 'are'} not a status the "
            "default table reads" if unknown else f"{len(found)} codes, more than event and censored")
     # With more than two codes the table's reading of each is no answer: the user chooses.
     template = ", ".join(
@@ -180,8 +180,14 @@ def _word(event: int | None) -> str:
     return "event" if event == EVENT else "censored"
 
 
+def quoted(code: str) -> str:
+    """A status code as a message writes it: a short number as it is, anything else quoted,
+    which a de-identified report's messages replace (a status cell may hold a name or an id)."""
+    return code if re.fullmatch(r"\d{1,3}", code) else repr(code)
+
+
 def _yaml_key(code: str) -> str:
-    return code if re.fullmatch(r"[a-z0-9][a-z0-9 ]*", code) else "'" + code.replace("'", "''") + "'"
+    return quoted(code)
 
 
 def _code_order(code: str) -> tuple[int, float, str]:

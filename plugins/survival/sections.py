@@ -244,6 +244,9 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
             blocks.append(Note(dropped, level="warning"))
     for note in published.get("notes", []):
         blocks.append(Note(note, level="info"))
+    if published.get("groups_left_out"):
+        blocks.append(Note(f"Not compared in this de-identified report: by {', '.join(published['groups_left_out'])} "
+                           "(a column no plugin declares safe; deidentify: keep_columns keeps one).", level="info"))
     for ep, title in data.endpoints.items():
         blocks.append(Chart(km_chart(data, published, ep, None, f"{title} ({ep.upper()})"), renderer=renderer))
     blocks.append(_medians_shown(published["medians"], data, level))

@@ -21,11 +21,25 @@ FIELDS = {
 }
 
 
-def declared(data: dict[str, Any]) -> dict[str, str]:
+def shared_groups(group_by: list[str], rules: dict[str, Any]) -> list[str]:
+    """The group_by columns a de-identified report compares: those the cohort plugin
+    recognises, and those the user keeps by name."""
     from rinec_plugins.cohort.columns import CANONICAL
+    from rinec_report.deidentify import kept_columns
+
+    kept = kept_columns(rules)
+    return [g for g in group_by if g in CANONICAL or str(g).lower() in kept]
+
+
+def declared(data: dict[str, Any]) -> dict[str, str]:
+    """FIELDS, and the group labels when every group compared may be shared (a de-identified
+    report compares only those, :func:`shared_groups`)."""
+    from rinec_plugins.cohort.columns import CANONICAL
+    from rinec_report.deidentify import kept_columns
 
     out = dict(FIELDS)
     groups = list(getattr(data.get("_data"), "group_by", []) or [])
-    if all(g in CANONICAL for g in groups):
+    kept = kept_columns(data.get("_rules") or {})
+    if all(g in CANONICAL or str(g).lower() in kept for g in groups):
         out["group"] = "category"
     return out

@@ -106,10 +106,29 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any, run
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any], config: dict[str, Any]) -> list[Any]:
     from .sections import build_sections
 
-    return build_sections(data, datasets, options)
+    private = config.get("deidentify") or {}
+    if not private.get("enabled"):
+        return build_sections(data, datasets, options)
+    # A de-identified report draws only the tracks it may share: one track of a column of the
+    # user's own is left out (and named), not the whole oncoplot.
+    from rinec_report import Note
+
+    from .sharing import shared_tracks
+
+    tracks = list(options["clinical_tracks"] or [])
+    kept = shared_tracks(tracks, private)
+    sections = build_sections(data, datasets, {**options, "clinical_tracks": kept})
+    left_out = [t for t in tracks if t not in kept]
+    if left_out:
+        for section in sections:
+            if section.id == "oncoplot":
+                section.blocks.insert(0, Note(
+                    f"Clinical track(s) left out of this de-identified report: {', '.join(left_out)} (a column "
+                    "no plugin declares safe; deidentify: keep_columns keeps one).", level="info"))
+    return sections
 
 
 @hookimpl

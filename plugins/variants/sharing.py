@@ -26,14 +26,21 @@ FIELDS = {
 }
 
 
-def declared(options: dict[str, Any]) -> dict[str, str]:
-    """FIELDS, and the oncoplot's clinical track values (``v``) when every track is a
-    column the cohort plugin recognises (a value of a column of the user's own is not
-    shared; a chart that draws it is replaced by a note)."""
-    from rinec_plugins.cohort.columns import CANONICAL
+DERIVED_TRACKS = ("rin_status", "latency_years", "latency_rt_years")
 
-    tracks = list(options["clinical_tracks"] or [])
-    derived = ("rin_status", "latency_years", "latency_rt_years")
-    if all(t in CANONICAL or t in derived for t in tracks):
-        return {**FIELDS, "v": "category"}
-    return dict(FIELDS)
+
+def shared_tracks(tracks: list[str], rules: dict[str, Any]) -> list[str]:
+    """The clinical tracks a de-identified oncoplot draws: columns the cohort plugin
+    recognises (or derives), and those the user keeps by name."""
+    from rinec_plugins.cohort.columns import CANONICAL
+    from rinec_report.deidentify import kept_columns
+
+    kept = kept_columns(rules)
+    return [t for t in tracks if t in CANONICAL or t in DERIVED_TRACKS or str(t).lower() in kept]
+
+
+def declared(options: dict[str, Any]) -> dict[str, str]:
+    """FIELDS, and the oncoplot's clinical track values (``v``): a de-identified report draws
+    only the tracks :func:`shared_tracks` allows (the plugin's ``rinec_sections`` leaves the
+    others out), so every value it draws is one the report may share."""
+    return {**FIELDS, "v": "category"}
