@@ -25,6 +25,7 @@ def shared_groups(group_by: list[str], rules: dict[str, Any]) -> list[str]:
     """The group_by columns a de-identified report compares: those the cohort plugin
     recognises, and those the user keeps by name."""
     from rinec_plugins.cohort.columns import CANONICAL
+
     from rinec_report.deidentify import kept_columns
 
     kept = kept_columns(rules)
@@ -35,6 +36,7 @@ def declared(data: dict[str, Any]) -> dict[str, str]:
     """FIELDS, and the group labels when every group compared may be shared (a de-identified
     report compares only those, :func:`shared_groups`)."""
     from rinec_plugins.cohort.columns import CANONICAL
+
     from rinec_report.deidentify import kept_columns
 
     out = dict(FIELDS)

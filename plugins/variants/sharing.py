@@ -33,6 +33,7 @@ def shared_tracks(tracks: list[str], rules: dict[str, Any]) -> list[str]:
     """The clinical tracks a de-identified oncoplot draws: columns the cohort plugin
     recognises (or derives), and those the user keeps by name."""
     from rinec_plugins.cohort.columns import CANONICAL
+
     from rinec_report.deidentify import kept_columns
 
     kept = kept_columns(rules)
