@@ -125,10 +125,10 @@ def rinec_datasets(
 
 
 @hookimpl
-def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
-    from .sharing import declared
+def rinec_identifiers() -> dict[str, str]:
+    from .sharing import FIELDS
 
-    return declared(data)
+    return FIELDS
 
 
 @hookimpl

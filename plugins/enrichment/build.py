@@ -14,7 +14,7 @@ from rinec_report.model import InputError, InputWarning
 
 from . import accounts
 from .genes import config_background, config_genes, input_path, resolve_path
-from .gmt import GeneSetLibrary, bundled_library, library_name, read_gmt
+from .gmt import GeneSet, GeneSetLibrary, bundled_library, library_name, read_gmt
 from .ora import TERM_COLUMNS, run_ora
 from .string_api import CATEGORY_ORDER, StringOutcome, query_string
 from .string_files import NETWORK_COLUMNS, normalise_edges, split_genes
@@ -125,6 +125,9 @@ def gather_libraries(
         brought = [lib for lib in libraries if not lib.source.startswith("bundled")]
         for n, library in enumerate(brought, start=1):
             library.name = f"Gene sets {n}"
+            # A term of the user's own may be named after anyone: it keeps its genes, not its name.
+            library.sets = [GeneSet(f"set {n}.{i}", f"Gene set {n}.{i}", s.genes)
+                            for i, s in enumerate(library.sets, start=1)]
     return libraries
 
 
