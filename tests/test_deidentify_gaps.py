@@ -21,6 +21,7 @@ from rinec_report.audit import audit
 # Planted by hand, one per place (lower case is compared).
 AGE_NAME, AGE_MRN = "John Smith", "MRN4410021"  # two cells of the age column
 IHC_CELL = "Zelda Fitzwilliam"  # an IHC intensity
+SPECIMEN = "Fairweather block NEC"  # an IHC specimen label, read as an NEC
 STATUS_CODE = "Quigley"  # an OS status code
 CUSTOM_FILE = "John_Smith_MRN4410021_rr.tsv"
 CUSTOM_CELL = "Nurse Abernathy"  # a custom table's numeric column
@@ -28,7 +29,7 @@ CAPTION = "Dr Thistlewood"  # an image sidecar's caption
 TERM, TERM_TEXT = "HARGREAVES_FAMILY_SET", "Hargreaves family set"  # a GMT term
 ARMS = ("Okonkwo arm", "Pemberton arm")  # a column of the user's own, a track and a group_by
 PLANTED = [AGE_NAME, AGE_MRN, IHC_CELL, STATUS_CODE, "John_Smith", "john smith mrn", CUSTOM_CELL, CAPTION,
-           "Thistlewood", TERM, *ARMS, "Okonkwo", "Pemberton"]
+           "Thistlewood", "Fairweather", TERM, *ARMS, "Okonkwo", "Pemberton"]
 
 _DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
 
@@ -49,6 +50,9 @@ def plant(run_dir: Path) -> None:
     ihc = (run_dir / "ihc_scores.csv").read_text().splitlines()
     first = ihc[1].split(",")
     ihc[1] = ",".join([*first[:3], IHC_CELL, first[4]])
+    for i in (3, 4):  # both markers of the second patient
+        cells = ihc[i].split(",")
+        ihc[i] = ",".join([cells[0], SPECIMEN, *cells[2:]])
     (run_dir / "ihc_scores.csv").write_text("\n".join(ihc) + "\n")
     ids = cohort["patients"]
     custom = ["patient_id\tdose_gy"] + [f"{p}\t{40 + i}" for i, p in enumerate(ids[:8])]
@@ -154,3 +158,22 @@ def test_quoted_values_are_replaced_and_names_kept(text: str, expected: str) -> 
     from rinec_report.share import without_values
 
     assert without_values(text, frozenset({"age"})) == expected
+
+
+def test_the_stratified_table1_shows_capped_ages_as_90_plus(tmp_path: Path) -> None:
+    make_cohort(tmp_path / "run", n=12, seed=5)
+    path = tmp_path / "run" / "clinical.csv"
+    rows = list(csv.DictReader(path.open()))
+    for i, row in enumerate(rows):
+        row["age"] = "40" if i == 0 else "97"  # every quartile of either sex is an age above the cap
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (tmp_path / "run" / "rinec_report.yaml").write_text("cohort:\n  table1_by: sex\n")
+    shared = _run(tmp_path / "run", tmp_path / "shared", deidentify=True, plugins=("cohort",))
+    table = shared.tables["cohort_table1_by"]
+    age = table[table["characteristic"].str.startswith("Age")]
+    cells = [str(v) for c in age.columns if "(n=" in c for v in age[c]]
+    assert cells and all("90+" in c for c in cells), cells
+    assert not [c for c in cells if re.search(r"\b9[0-9](?:\.\d+)?\b(?!\+)", c)], cells

@@ -77,7 +77,7 @@ def export_patients(cohort: Cohort) -> Any:
     return pd.DataFrame(columns, index=cohort.patients.index, copy=False)
 
 
-def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
+def _stratified_blocks(cohort: Cohort, by: str | None, age_cap: int | None = None) -> list[Any]:
     import warnings
 
     from rinec_report.model import InputWarning
@@ -100,6 +100,14 @@ def _stratified_blocks(cohort: Cohort, by: str | None) -> list[Any]:
                       "with 2 to 10 values", InputWarning, stacklevel=2)
         return []
     table, notes = stratified_table1(cohort, column)
+    if age_cap is not None:  # a shared report's ages were capped: a quartile of 90 is shown as 90+
+        from rinec_report.deidentify import is_age_field
+
+        from .table1 import _capped_summary
+
+        ages = table["characteristic"].map(lambda c: is_age_field(str(c)))
+        for group in [c for c in table.columns if c not in ("characteristic", "level", "p_value", "test")]:
+            table.loc[ages, group] = [_capped_summary(str(v), age_cap) for v in table.loc[ages, group]]
     label = label_of(cohort, column)
     titles = {"characteristic": "Characteristic", "level": "", "p_value": "p", "test": "Test"}
     return [
@@ -143,7 +151,7 @@ def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str]
         Table("table1", table, title="Table 1", patient_column=None, show=False,
               column_titles=titles),
         Table("patients", export_patients(cohort), title="Patients (one row each)", show=False),
-        *_stratified_blocks(cohort, by),
+        *_stratified_blocks(cohort, by, age_cap),
         *_sample_blocks(cohort, hidden or set()),
     ]
     if any(s.startswith("dates") for p in cohort.survival_source.values() for s in p.values()):

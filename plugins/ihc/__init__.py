@@ -70,9 +70,13 @@ def rinec_datasets(
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any], config: dict[str, Any]) -> list[Any]:
     from .sections import sections
 
+    if data and (config.get("deidentify") or {}).get("enabled"):
+        from .sharing import neutral_specimens
+
+        data = neutral_specimens(data)
     return sections(data, options)
 
 
