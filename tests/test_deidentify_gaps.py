@@ -26,10 +26,11 @@ STATUS_CODE = "Quigley"  # an OS status code
 CUSTOM_FILE = "John_Smith_MRN4410021_rr.tsv"
 CUSTOM_CELL = "Nurse Abernathy"  # a custom table's numeric column
 CAPTION = "Dr Thistlewood"  # an image sidecar's caption
+MISSING_IMAGE = "Barnaby_Cartwright.jpg"  # a picture the sidecar names and the run directory lacks
 TERM, TERM_TEXT = "HARGREAVES_FAMILY_SET", "Hargreaves family set"  # a GMT term
 ARMS = ("Okonkwo arm", "Pemberton arm")  # a column of the user's own, a track and a group_by
 PLANTED = [AGE_NAME, AGE_MRN, IHC_CELL, STATUS_CODE, "John_Smith", "john smith mrn", CUSTOM_CELL, CAPTION,
-           "Thistlewood", "Fairweather", TERM, *ARMS, "Okonkwo", "Pemberton"]
+           "Thistlewood", "Fairweather", "Cartwright", TERM, *ARMS, "Okonkwo", "Pemberton"]
 
 _DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
 
@@ -61,6 +62,7 @@ def plant(run_dir: Path) -> None:
     sidecar = (run_dir / "images" / "images.tsv").read_text().splitlines()
     cells = sidecar[1].split("\t")
     sidecar[1] = "\t".join([*cells[:4], CAPTION])
+    sidecar.append("\t".join([MISSING_IMAGE, *cells[1:4], "slide lost in transit"]))
     (run_dir / "images" / "images.tsv").write_text("\n".join(sidecar) + "\n")
     genes = sorted({line.split("\t")[3].strip() for line in (run_dir / "panel.bed").read_text().splitlines()
                     if line.count("\t") >= 3})

@@ -98,14 +98,14 @@ def combine(
         path = os.path.join(run_dir, relpath)
         if not _inside(run_dir, path, links_outside):
             warnings.warn(
-                f"{rows[relpath]['where']}: image {relpath} is outside the run directory; not read",
+                f"{rows[relpath]['where']}: image {relpath!r} is outside the run directory; not read",
                 InputWarning,
                 stacklevel=2,
             )
             _row_dropped(rows[relpath], "the image it names is outside the run directory")
             continue
         if not os.path.isfile(path):
-            warnings.warn(f"{rows[relpath]['where']}: image {relpath} not found", InputWarning, stacklevel=2)
+            warnings.warn(f"{rows[relpath]['where']}: image {relpath!r} not found", InputWarning, stacklevel=2)
             _row_dropped(rows[relpath], "the image it names is not found")
             continue
         with warnings.catch_warnings(record=True) as caught:
@@ -174,7 +174,7 @@ def _sidecar_rows(sidecars: list[Sidecar]) -> dict[str, dict[str, Any]]:
                 if row.get(problem):
                     warnings.warn(f"{sidecar.relpath}: {row[problem]}", InputWarning, stacklevel=2)
             if row["file"] in rows:
-                warnings.warn(f"{row['where']}: {row['file']} is described twice; the first row wins",
+                warnings.warn(f"{row['where']}: {row['file']!r} is described twice; the first row wins",
                               InputWarning, stacklevel=2)
                 _row_dropped(row, "describes an image an earlier row describes", sidecar)
                 continue
