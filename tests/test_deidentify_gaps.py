@@ -179,3 +179,14 @@ def test_the_stratified_table1_shows_capped_ages_as_90_plus(tmp_path: Path) -> N
     cells = [str(v) for c in age.columns if "(n=" in c for v in age[c]]
     assert cells and all("90+" in c for c in cells), cells
     assert not [c for c in cells if re.search(r"\b9[0-9](?:\.\d+)?\b(?!\+)", c)], cells
+
+
+def test_a_status_code_a_message_names_is_quoted_and_then_replaced() -> None:
+    from rinec_plugins.survival.events import refusal
+
+    from rinec_report.share import without_values
+
+    said = refusal("os_status", ["0", "1", "Quigley"], ["Quigley"])
+    assert "'Quigley'" in said and "holds the codes 0, 1, 'Quigley'" in said
+    shared = without_values(said, frozenset({"os_status"}))
+    assert "Quigley" not in shared and "'os_status'" in shared
