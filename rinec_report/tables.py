@@ -301,7 +301,7 @@ def _choose_sheet(path: Path, names: list[str], sheet: str | None) -> Any:
     filled = [s for s in read if s.rows]
     if len(filled) > 1:
         warnings.warn(
-            f"{len(filled)} sheets hold data ({', '.join(s.name for s in filled)}); read "
+            f"{len(filled)} sheets hold data ({', '.join(repr(s.name) for s in filled)}); read "
             f"{filled[0].name!r}: name another with the plugin's sheet option",
             InputWarning,
             stacklevel=4,

@@ -22,6 +22,7 @@ from rinec_report.audit import audit
 AGE_NAME, AGE_MRN = "John Smith", "MRN4410021"  # two cells of the age column
 IHC_CELL = "Zelda Fitzwilliam"  # an IHC intensity
 SPECIMEN = "Fairweather block NEC"  # an IHC specimen label, read as an NEC
+STRANGER = "Gilchrist-0077"  # an IHC patient the clinical table does not know
 STATUS_CODE = "Quigley"  # an OS status code
 CUSTOM_FILE = "John_Smith_MRN4410021_rr.tsv"
 CUSTOM_CELL = "Nurse Abernathy"  # a custom table's numeric column
@@ -30,7 +31,7 @@ MISSING_IMAGE = "Barnaby_Cartwright.jpg"  # a picture the sidecar names and the 
 TERM, TERM_TEXT = "HARGREAVES_FAMILY_SET", "Hargreaves family set"  # a GMT term
 ARMS = ("Okonkwo arm", "Pemberton arm")  # a column of the user's own, a track and a group_by
 PLANTED = [AGE_NAME, AGE_MRN, IHC_CELL, STATUS_CODE, "John_Smith", "john smith mrn", CUSTOM_CELL, CAPTION,
-           "Thistlewood", "Fairweather", "Cartwright", TERM, *ARMS, "Okonkwo", "Pemberton"]
+           "Thistlewood", "Fairweather", "Cartwright", STRANGER, "Gilchrist", TERM, *ARMS, "Okonkwo", "Pemberton"]
 
 _DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
 
@@ -54,6 +55,7 @@ def plant(run_dir: Path) -> None:
     for i in (3, 4):  # both markers of the second patient
         cells = ihc[i].split(",")
         ihc[i] = ",".join([cells[0], SPECIMEN, *cells[2:]])
+    ihc.append(f"{STRANGER},NEC,CD56,2,40")
     (run_dir / "ihc_scores.csv").write_text("\n".join(ihc) + "\n")
     ids = cohort["patients"]
     custom = ["patient_id\tdose_gy"] + [f"{p}\t{40 + i}" for i, p in enumerate(ids[:8])]
