@@ -29,9 +29,11 @@ CUSTOM_CELL = "Nurse Abernathy"  # a custom table's numeric column
 CAPTION = "Dr Thistlewood"  # an image sidecar's caption
 MISSING_IMAGE = "Barnaby_Cartwright.jpg"  # a picture the sidecar names and the run directory lacks
 TERM, TERM_TEXT = "HARGREAVES_FAMILY_SET", "Hargreaves family set"  # a GMT term
+GMT_FILE = "Pennywhistle_family.gmt"  # a gene-set library named after someone, with an empty set
 ARMS = ("Okonkwo arm", "Pemberton arm")  # a column of the user's own, a track and a group_by
 PLANTED = [AGE_NAME, AGE_MRN, IHC_CELL, STATUS_CODE, "John_Smith", "john smith mrn", CUSTOM_CELL, CAPTION,
-           "Thistlewood", "Fairweather", "Cartwright", STRANGER, "Gilchrist", TERM, *ARMS, "Okonkwo", "Pemberton"]
+           "Thistlewood", "Fairweather", "Cartwright", STRANGER, "Gilchrist", "Pennywhistle", TERM, *ARMS,
+           "Okonkwo", "Pemberton"]
 
 _DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
 
@@ -68,7 +70,7 @@ def plant(run_dir: Path) -> None:
     (run_dir / "images" / "images.tsv").write_text("\n".join(sidecar) + "\n")
     genes = sorted({line.split("\t")[3].strip() for line in (run_dir / "panel.bed").read_text().splitlines()
                     if line.count("\t") >= 3})
-    (run_dir / "family_sets.gmt").write_text(f"{TERM}\t{TERM_TEXT}\t" + "\t".join(genes[:400]) + "\n")
+    (run_dir / GMT_FILE).write_text(f"{TERM}\t{TERM_TEXT}\t" + "\t".join(genes[:400]) + "\nEMPTY_SET\tnone\n")
     (run_dir / "rinec_report.yaml").write_text(
         "survival:\n  group_by: [sex, trt]\nvariants:\n  clinical_tracks: [sex, trt]\n")
 
