@@ -95,8 +95,14 @@ VALUE = "[value]"
 
 def field_names(report: Report, tool: Deidentifier) -> frozenset[str]:
     """Every name a message may quote and the report shows anyway, in lower case: the
-    columns of its tables, the fields of its charts' data, what the plugins declare."""
+    columns of its tables, the fields of its charts' data, what the plugins declare, and the
+    configuration's options (``deidentify.age_cap``; not the keys of an option's own mapping,
+    such as a status code under ``survival.event_codes``)."""
     found: set[str] = set(tool.kept)
+    for key, value in report.config.items():
+        found.add(str(key).lower())
+        if isinstance(value, dict):
+            found.update(f"{key}.{option}".lower() for option in value if re.fullmatch(r"[A-Za-z_]\w*", str(option)))
     for plugin, section in report.sections:
         found.update(k.lower() for k in tool._declared(_owner(plugin, section))[0])
         for block in section.blocks:

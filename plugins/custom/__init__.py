@@ -56,10 +56,10 @@ def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
 
 
 @hookimpl
-def rinec_datasets(files: list[Any], patients: Any, config: dict[str, Any]) -> dict[str, Any] | None:
+def rinec_datasets(files: list[Any], patients: Any, config: dict[str, Any] | None = None) -> dict[str, Any] | None:
     from .build import build
 
-    neutral = bool((config.get("deidentify") or {}).get("enabled"))
+    neutral = bool(((config or {}).get("deidentify") or {}).get("enabled"))
     items = build([f.data for f in files if f.data is not None], patients.canonical, neutral)
     return {"items": items} if items else None
 

@@ -70,10 +70,10 @@ def rinec_datasets(
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], options: dict[str, Any], config: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], options: dict[str, Any], config: dict[str, Any] | None = None) -> list[Any]:
     from .sections import sections
 
-    if data and (config.get("deidentify") or {}).get("enabled"):
+    if data and ((config or {}).get("deidentify") or {}).get("enabled"):
         from .sharing import neutral_specimens
 
         data = neutral_specimens(data)

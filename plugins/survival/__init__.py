@@ -99,7 +99,7 @@ def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
 
 @hookimpl
 def rinec_datasets(
-    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any, config: dict[str, Any]
+    files: list[Any], options: dict[str, Any], datasets: Any, patients: Any, config: dict[str, Any] | None = None
 ) -> dict[str, Any] | None:
     from .build import assemble
     from .km import analyse
@@ -109,7 +109,7 @@ def rinec_datasets(
     if data is None:
         return None
     left_out: list[str] = []
-    private = config.get("deidentify") or {}
+    private = (config or {}).get("deidentify") or {}
     if private.get("enabled"):
         # A de-identified report compares only the groups it may name: a group_by column of
         # the user's own is left out (and said), not the whole Kaplan-Meier analysis.

@@ -106,10 +106,11 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any, run
 
 
 @hookimpl
-def rinec_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any], config: dict[str, Any]) -> list[Any]:
+def rinec_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any],
+                   config: dict[str, Any] | None = None) -> list[Any]:
     from .sections import build_sections
 
-    private = config.get("deidentify") or {}
+    private = (config or {}).get("deidentify") or {}
     if not private.get("enabled"):
         return build_sections(data, datasets, options)
     # A de-identified report draws only the tracks it may share: one track of a column of the
