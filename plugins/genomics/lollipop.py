@@ -23,8 +23,8 @@ MAX_DOTS = 3000
 MAX_GENES = 30
 # The amino-acid position of an HGVSp (short or long, with or without "p."): the first
 # number after the first residue: p.R273H, p.E746_A750del, p.*394Wext*?, p.X125_splice,
-# p.Arg273His, V536L (maftools' APL example spells changes without "p.").
-_POSITION = re.compile(r"^(?:p\.)?\(?(?:[A-Z*](?:[a-z]{2})?)(\d+)")
+# p.Arg273His, V536L and .E546K (maftools' APL example spells changes so), 579_579V>EYF.
+_POSITION = re.compile(r"^p?\.?\(?(?:[A-Z*](?:[a-z]{2})?)?(\d+)")
 DOMAIN_COLUMNS = ["gene", "protein_length", "domain", "start", "end", "source"]
 SHIPPED_DOMAINS = "protein_domains.tsv"
 MAX_DOMAIN_BYTES = 64 * 2**20
