@@ -34,7 +34,7 @@ def identifiers() -> dict[str, str]:
     return {"pathway": "category", "gene": "category", "role": "category", "genes": "count",
             "genes_mutated": "count", "samples_altered": "count", "cohort_samples": "count",
             "fraction_altered": "measure", "fraction_genes_mutated": "measure", "mutated": "category",
-            "samples_mutated": "count", "panel": "category"}
+            "samples_mutated": "count", "share": "measure"}
 
 
 def pathway_genes() -> Any:
@@ -137,6 +137,9 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     text = (f"{int((table['samples_altered'] > 0).sum())} of {len(table)} pathways have at least one altered "
             f"sample of {n:,}; the most altered is {top['pathway']} ({int(top['samples_altered']):,} samples, "
             f"{float(top['fraction_altered']):.0%}). Counted over {scope}.")
+    absent = 10 - len(table)
+    if absent > 0:
+        text += f" {absent} of the ten pathways have no gene on the panel and are not shown."
     blocks: list[Any] = []
     if 0 < n < SMALL_COHORT:
         blocks.append(Note(
