@@ -143,3 +143,31 @@ def test_shipped_tables_state_their_provenance() -> None:
     # TP53: 393 amino acids (UniProt P04637), its DNA-binding domain within it.
     tp53 = domains[domains["gene"] == "TP53"]
     assert set(tp53["protein_length"]) == {393} and (tp53["end"] <= 393).all()
+
+
+def test_a_vep_protein_position_with_a_length_is_published(tmp_path: Path) -> None:
+    from rinec_plugins.variants.vcf import parse_vcf
+
+    example = Path(__file__).parents[1] / "example_run" / "variants" / "19S0735242.vcf.gz"
+    text = gzip.decompress(example.read_bytes()).decode()
+    # The example's VEP writes Protein_position without the length (554): write it as
+    # pipelines that add it do (554/2549).
+    assert "|1661|554|" in text
+    path = tmp_path / "with_length.vcf"
+    path.write_text(text.replace("|1661|554|", "|1661|554/2549|"))
+    m = parse_vcf(str(path), {})["mutations"]
+    row = m[m["hgvsp_short"] == "p.V554D"]
+    assert row[["protein_position", "protein_length"]].values.tolist() == [[554.0, 2549.0]]
+    other = m[(m["hgvsp_short"] != "p.V554D") & m["protein_position"].notna()]
+    assert len(other) and other["protein_length"].isna().all()
+
+
+@pytest.mark.parametrize(("text", "position", "length"), [
+    ("273/393", 273, 393), ("273", 273, None), ("746-750/1210", 746, 1210), ("?-5/393", 5, 393),
+    ("", None, None), ("-", None, None)])
+def test_protein_position_spellings(text: str, position: int | None, length: int | None) -> None:
+    from rinec_plugins.variants.frames import protein_numbers
+
+    pos, size = protein_numbers([text])
+    assert (None if pos[0] != pos[0] else int(pos[0])) == position
+    assert (None if size[0] != size[0] else int(size[0])) == length
