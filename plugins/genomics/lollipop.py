@@ -240,9 +240,9 @@ def _gene_chart(gene: str, mine: Any, info: dict[str, Any], domains: Any) -> tup
                      alt.Tooltip("k:Q", title="mutations of this class"),
                      alt.Tooltip("n:Q", title="mutations at this position")])
     width = 640
-    top = alt.layer(stem, heads).properties(width=width, height=160, title=alt.TitleParams(
-        gene, fontStyle="italic", anchor="start"))
-    protein = pd.DataFrame({"x": [0], "x2": [length]})
+    top = alt.layer(stem, heads).properties(width=width, height=160)
+    # The protein's own length; the axis may run past it (positions of another isoform).
+    protein = pd.DataFrame({"x": [0], "x2": [max(int(info["protein_length"]), 1)]})
     track = [alt.Chart(protein).mark_rect(color="#DDDDDD", stroke="#999999").encode(
         x=alt.X("x:Q", scale=x_scale, title="Amino-acid position"), x2="x2:Q")]
     doms = domains[(domains["gene"] == gene) & (domains["start"] < length)]
