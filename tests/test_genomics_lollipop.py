@@ -4,6 +4,7 @@ MAF's raw columns (maftools' APL MAF; vcf2maf's MAF for Protein_position lengths
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import shutil
 from pathlib import Path
@@ -171,3 +172,36 @@ def test_protein_position_spellings(text: str, position: int | None, length: int
     pos, size = protein_numbers([text])
     assert (None if pos[0] != pos[0] else int(pos[0])) == position
     assert (None if size[0] != size[0] else int(size[0])) == length
+
+
+def test_past_the_dot_limit_one_mark_per_position_and_class(tmp_path: Path) -> None:
+    import numpy as np
+    from rinec_plugins import genomics
+    from rinec_plugins.genomics import lollipop
+
+    from rinec_report.charts import altair_settings
+    from rinec_report.options import with_defaults
+
+    n = lollipop.MAX_DOTS + 500
+    rng = np.random.default_rng(7)
+    position = rng.integers(1, 394, n)
+    cls = np.where(rng.random(n) < 0.8, "Missense_Mutation", "Nonsense_Mutation")
+    samples = [f"S{i:05d}" for i in rng.integers(0, 10_000, n)]
+    mutations = pd.DataFrame({"sample": samples, "patient_id": samples, "gene": "TP53",
+                              "variant_classification": cls, "hgvsp_short": [f"p.R{p}H" for p in position],
+                              "protein_position": np.nan, "protein_length": np.nan})
+    variants = {"mutations": mutations, "genes": pd.DataFrame({"gene": ["TP53"]}),
+                "samples": pd.DataFrame({"sample": sorted(set(samples))})}
+    options = with_defaults(genomics.rinec_options(), {})
+    data = lollipop.build(variants, None, None, options)
+    with altair_settings():
+        section, = lollipop.sections(data, options)
+    spec = json.dumps(section.blocks[0].spec)
+    expected = len(set(zip(position.tolist(), cls.tolist(), strict=True)))
+    heads = next(v for k, v in section.blocks[0].spec["datasets"].items()
+                 if v and "k" in v[0] and "c" in v[0])
+    assert len(heads) == expected
+    assert sum(row["k"] for row in heads) == n
+    assert '"s"' not in spec  # no sample per mark
+    text = " ".join(getattr(b, "text", "") for b in section.blocks)
+    assert "does not follow the patient highlighter" in text
