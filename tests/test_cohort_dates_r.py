@@ -127,7 +127,7 @@ def test_left_out_patients_are_counted_once_per_reason(tmp_path: Path) -> None:
     from rinec_report.options import validate
 
     options = validate(rinec_options(), {}, "cohort.")
-    found = SimpleNamespace(relpath="clinical.csv", data=parse_clinical(str(path), options))
+    found = SimpleNamespace(file=SimpleNamespace(relpath="clinical.csv"), data=parse_clinical(str(path), options))
     with account.recording() as ledger, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = rinec_datasets(files=[found], options=options, patients=Patients({}, {}))

@@ -119,7 +119,7 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> 
     from rinec_report import account
 
     # The patients left out of a derived endpoint, by reason, on the (first) patient table.
-    first = next((f.relpath for f in files if f.data is not None and not isinstance(f.data, StudyMeta)), None)
+    first = next((f.file.relpath for f in files if f.data is not None and not isinstance(f.data, StudyMeta)), None)
     for endpoint, reasons in cohort.dropped.items():
         for reason, n in reasons.items():
             account.dropped(f"{endpoint.upper()}: {reason}", n, file=first)
