@@ -88,6 +88,12 @@ def test_no_pfs_from_a_table_without_progression(tmp_path: Path) -> None:
     cohort = build_cohort(clinical(tmp_path), {})
     assert "pfs_months" not in cohort.patients.columns and "pfs_event" not in cohort.patients.columns
     assert "PFS not derived: no progression column" in cohort.survival_rule
+    from rinec_plugins.cohort.sections import cohort_table_section
+
+    from rinec_report.model import Note
+
+    notes = [b.text for b in cohort_table_section(cohort).blocks if isinstance(b, Note)]
+    assert "PFS not derived: no progression column." in notes
     data, _ = survival_of(cohort)
     assert list(data.endpoints) == ["os"]
 
