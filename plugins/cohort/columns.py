@@ -50,8 +50,9 @@ CANONICAL: dict[str, str] = {
     "dss_event": "event",
 }
 
-# Endpoints: <ep>_months and <ep>_event. OS and PFS are always published (the
-# survival plugin's contract); DFS and DSS when the table has them.
+# Endpoints: <ep>_months and <ep>_event. OS is published from times or dates; PFS only
+# when the table holds progression information (never made from deaths alone); DFS and
+# DSS when the table has them.
 ENDPOINTS = ("os", "pfs", "dfs", "dss")
 # The columns of the second-cancer study (the preset): a table with any of them is
 # that kind of study unless the config says otherwise (cohort: profile).
