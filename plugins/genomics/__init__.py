@@ -24,7 +24,10 @@ from typing import Any
 from rinec_report import Option, hookimpl
 
 # The analyses, in the order their sections appear.
-ANALYSES: tuple[str, ...] = ()
+ANALYSES: tuple[str, ...] = (
+    "spectrum",
+    "tcga",
+)
 
 
 def _modules() -> list[ModuleType]:
@@ -34,6 +37,16 @@ def _modules() -> list[ModuleType]:
 @hookimpl
 def rinec_options() -> list[Option]:
     return [option for module in _modules() for option in module.options()]
+
+
+@hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    # Each analysis may declare its tables' fields (an optional ``identifiers()``).
+    fields: dict[str, str] = {}
+    for module in _modules():
+        if hasattr(module, "identifiers"):
+            fields.update(module.identifiers())
+    return fields
 
 
 @hookimpl
