@@ -16,7 +16,7 @@ import warnings
 from typing import Any
 
 from rinec_report import InputWarning, Option
-from rinec_report.model import Chart, Note, Section, Table, Text
+from rinec_report.model import Chart, Html, Note, Section, Table, Text
 
 BASES = "ACGT"
 SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
@@ -325,6 +325,11 @@ def _chart(long: Any, per_sample: bool) -> dict[str, Any]:
     return chart_dict(base.configure_view(stroke=None))
 
 
+# Ti/Tv and the six classes are the variants plugin's: linked, not drawn twice.
+_SNV_LINK = Html('<p>Ti/Tv and the six SNV classes per sample, which need no reference, are in '
+                 'the <a href="#variants-snv-classes">SNV classes</a> section.</p>')
+
+
 def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     state = data.get("_spectrum")
     if state is None:
@@ -346,9 +351,9 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
                "The spectrum needs the reference genome the calls were made on: give an indexed "
                "FASTA with --reference (or genomics: reference in the user config).")
         blocks.append(Note(why, level="warning" if state.get("error") else "info"))
-        blocks.append(Text(f"{state['snvs']:,} SNVs are waiting for their context. Ti/Tv and the "
-                           "six SNV classes per sample, which need no reference, are in the "
-                           "SNV classes section."))
+        blocks.append(Text(f"{state['snvs']:,} SNVs are waiting for their context. APOBEC "
+                           "enrichment needs it too (the 41 bases around each mutation)."))
+        blocks.append(_SNV_LINK)
         return [Section(id="spectrum", title="Mutational spectrum", help=help_text, blocks=blocks,
                         description="The 96 trinucleotide channels of single-base substitutions.")]
     matrix, owners = state["matrix"], state["owners"]
@@ -370,6 +375,7 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
         "another with confidence; a few hundred per sample are the usual minimum."))
     blocks.append(Table("spectrum_counts", long[long["count"] > 0], title="Counts per channel",
                         column_titles={"count": "SNVs"}))
+    blocks.append(_SNV_LINK)
     apobec = state["apobec"]
     if len(apobec):
         blocks.append(Table("apobec", apobec, title="APOBEC enrichment (TCW motif)",

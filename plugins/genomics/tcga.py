@@ -115,10 +115,11 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     med = table.assign(x0=table["rank"] - 1 + 0.05, x1=table["rank"] - 0.05, xm=table["rank"] - 0.5)
     med = med[med["median"] > 0]
     ticks = [float(r) - 0.5 for r in table["rank"]]
-    y = alt.Y("value:Q", scale=alt.Scale(type="log"), title=unit.capitalize())
+    y = alt.Y("value:Q", scale=alt.Scale(type="log"), title=unit[0].upper() + unit[1:])
     x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[0, len(table)], nice=False),
               axis=alt.Axis(values=ticks, labels=False, ticks=False, grid=False))
-    points = alt.Chart(frame).mark_circle(size=9).encode(
+    points = alt.Chart(frame).mark_circle().encode(
+        size=alt.condition(alt.datum.ours, alt.value(36), alt.value(9)),
         x=x, y=y,
         color=alt.Color("ours:N", scale=alt.Scale(domain=[False, True],
                                                   range=["#9e9e9e", palettes.BLACK]), legend=None),
@@ -137,11 +138,13 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     ours = table[table["cohort"] == COHORT]
     if len(ours):
         row = ours.iloc[0]
-        size = f" over the panel's {float(state['size']):g} Mb" if state["per_mb"] else ""
+        size = f" over the panel's {float(state['size']):.2f} Mb" if state["per_mb"] else ""
+        others = table[table["cohort"] != COHORT]["median"]
+        below = int((others < row["median"]).sum())
         blocks.append(Text(
             f"This cohort's median is {row['median']:.3g} {unit}{size} ({int(row['samples']):,} "
-            f"samples), between the TCGA cohorts ranked {int(row['rank']) - 1} and "
-            f"{int(row['rank']) + 1} of {len(table)} by median. With a handful of samples the "
+            f"samples): above the medians of {below} of the {len(others)} TCGA cohorts. With a "
+            "handful of samples the "
             "median moves with each one: it places the cohort roughly, it does not type it."
             + (f" {state['zero']:,} samples without a non-synonymous mutation are left out, as "
                "tcgaCompare does." if state["zero"] else "")))
@@ -153,6 +156,7 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
                            "Mb exome target, which only fits a whole-exome cohort. Give a panel BED "
                            "or variants: panel_size_mb for mutations per Mb.", level="warning"))
     blocks.append(Table("tcga_medians", table, title="Median per cohort", patient_column=None,
+                        page_size=None,
                         column_titles={"median": f"median ({unit})"}))
     return [Section(
         id="tcga-compare", title="TMB beside TCGA",
