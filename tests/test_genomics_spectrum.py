@@ -165,3 +165,58 @@ def test_a_reference_without_its_index_is_a_warning_not_a_crash(tmp_path):
     assert not (tmp_path / "ref.fa.fai").exists()  # the user's folder is not written to
     section = spectrum.sections(data, {})[0]
     assert section.blocks[0].level == "warning"
+
+
+def _maf(tmp_path, calls):
+    """A GDC-style MAF of the SNVs in ``calls``, CONTEXT the 11 reference bases around each."""
+    genome = {"chr1": CHR1, "chr2": CHR2, "1": CHR1}
+    header = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
+              "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode", "CONTEXT"]
+    lines = ["\t".join(header)]
+    for sample, chrom, pos, ref, alt, vt in calls:
+        seq = genome.get(chrom, "")
+        context = seq[max(0, pos - 6):pos + 5] if len(ref) == 1 and pos > 5 else "."
+        lines.append("\t".join(["TP53", chrom, str(pos), ref, alt, "Missense_Mutation", vt, sample,
+                                context]))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "calls.maf").write_text("\n".join(lines) + "\n")
+    return run
+
+
+def _report(tmp_path, run, *flags):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "rinec_report.cli", str(run), "-o", str(out),
+                           "--force", *flags], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return out / "rinec_report_data", done.stderr
+
+
+def _exported(folder):
+    table = pd.read_csv(folder / "genomics_spectrum_counts.tsv", sep="\t")
+    return {(s, c): int(n) for s, c, n in zip(table["sample"], table["channel"], table["count"],
+                                              strict=True)}
+
+
+def test_a_maf_context_column_gives_the_same_counts_and_no_apobec(tmp_path):
+    # Positions past 5 only, so that each CONTEXT holds its five bases each side.
+    calls = [c for c in CALLS if c[2] > 5 and c[1] != "chr9"]
+    run = _maf(tmp_path, calls)
+    folder, _ = _report(tmp_path, run)
+    assert _exported(folder) == _independent(calls)
+    assert not (folder / "genomics_apobec.tsv").exists()
+    html = (folder.parent / "rinec_report.html").read_text()
+    assert "APOBEC enrichment is not computed" in html
+
+
+def test_the_reference_flag_in_a_report_exports_counts_and_apobec(tmp_path):
+    calls = [c for c in CALLS if c[2] > 5]
+    run = _maf(tmp_path, calls)
+    fasta = _fasta(tmp_path)
+    folder, _ = _report(tmp_path, run, "--reference", fasta)
+    assert _exported(folder) == _independent(calls)
+    apobec = pd.read_csv(folder / "genomics_apobec.tsv", sep="\t").set_index("sample")
+    assert apobec.loc["S1", "n_tcw_mutations"] == 2

@@ -95,7 +95,25 @@ def _snvs(mutations: Any) -> Any:
     m = mutations[mutations["variant_type"].astype(str) == "SNP"]
     m = m[m["ref"].astype(str).isin(list(BASES)) & m["alt"].astype(str).isin(list(BASES))
           & m["pos"].notna()]
-    return m[["sample", "patient_id", "chrom", "pos", "ref", "alt"]]
+    keep = ["sample", "patient_id", "chrom", "pos", "ref", "alt"]
+    return m[keep + (["context"] if "context" in m.columns else [])]
+
+
+def _maf_contexts(snvs: Any) -> tuple[list[Any], int]:
+    """Per SNV its flanking bases from the MAF's context column (the call's base at its
+    centre), or None; and how many contexts do not hold the call's reference base."""
+    out: list[Any] = []
+    mismatched = 0
+    for ref, ctx in zip(snvs["ref"].astype(str), snvs["context"].astype(str), strict=True):
+        centre = len(ctx) // 2
+        if len(ctx) < 3 or not len(ctx) % 2:
+            out.append(None)
+        elif ctx[centre] != ref:
+            mismatched += 1
+            out.append(None)
+        else:
+            out.append((ctx[centre - 1], ctx[centre + 1], None))
+    return out, mismatched
 
 
 def _read_contexts(snvs: Any, fasta: Any) -> tuple[list[Any], dict[str, int]]:
@@ -254,44 +272,61 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any,
     state: dict[str, Any] = {"snvs": len(snvs), "reference": options.get("reference")}
     samples = [str(s) for s in variants["samples"]["sample"]] if variants.get("samples") is not None \
         else sorted(snvs["sample"].astype(str).unique())
-    owners = dict(zip(mutations["sample"].astype(str), mutations["patient_id"], strict=True))
-    state["owners"] = owners
-    if not options.get("reference"):
+    state["owners"] = dict(zip(mutations["sample"].astype(str), mutations["patient_id"], strict=True))
+    if options.get("reference"):
+        if not _from_reference(state, snvs, samples, options["reference"]):
+            return {"_spectrum": state}
+    elif "context" in snvs.columns and (snvs["context"].astype(str) != "").any():
+        contexts, mismatched = _maf_contexts(snvs)
+        if mismatched:
+            warnings.warn(f"{mismatched:,} SNVs whose MAF CONTEXT does not hold their reference "
+                          "allele at its centre are left out of the spectrum", InputWarning,
+                          stacklevel=2)
+        state["source"] = "the MAF's CONTEXT column"
+        state["matrix"] = count_matrix(snvs, contexts, samples)
+        state["apobec"] = None  # needs the 41 bases around each call: a reference
+    else:
         return {"_spectrum": state}
+    if options.get("signatures"):
+        _fit_catalogue(state, options["signatures"])
+    return {"_spectrum": state}
+
+
+def _from_reference(state: dict[str, Any], snvs: Any, samples: list[str], reference: str) -> bool:
     try:
-        fasta = _open_reference(options["reference"])
+        fasta = _open_reference(reference)
         contexts, left_out = _read_contexts(snvs, fasta)
     except (OSError, ValueError, KeyError) as exc:
-        warnings.warn(f"reference {options['reference']}: {str(exc).splitlines()[0]}",
-                      InputWarning, stacklevel=2)
+        warnings.warn(f"reference {reference}: {str(exc).splitlines()[0]}",
+                      InputWarning, stacklevel=3)
         state["error"] = str(exc).splitlines()[0]
-        return {"_spectrum": state}
-    for what, n in left_out.items():
-        if n and what == "missing_contig":
-            warnings.warn(f"reference {options['reference']}: {n:,} SNVs on chromosomes it does "
-                          "not have (or past their end) are left out of the spectrum",
-                          InputWarning, stacklevel=2)
-        elif n:
-            warnings.warn(f"reference {options['reference']}: {n:,} SNVs whose reference allele "
-                          "differs from the FASTA's base (another genome build?); counted from "
-                          "their own alleles, as maftools does", InputWarning, stacklevel=2)
-    state["left_out"] = left_out
-    matrix = count_matrix(snvs, contexts, samples)
-    state["matrix"] = matrix
+        return False
+    if n := left_out["missing_contig"]:
+        warnings.warn(f"reference {reference}: {n:,} SNVs on chromosomes it does not have (or "
+                      "past their end) are left out of the spectrum", InputWarning, stacklevel=3)
+    if n := left_out["ref_mismatch"]:
+        warnings.warn(f"reference {reference}: {n:,} SNVs whose reference allele differs from the "
+                      "FASTA's base (another genome build?); counted from their own alleles, as "
+                      "maftools does", InputWarning, stacklevel=3)
+    state["source"] = os.path.basename(str(reference))
+    state["matrix"] = count_matrix(snvs, contexts, samples)
     state["apobec"] = _apobec(snvs, contexts)
-    if options.get("signatures"):
-        try:
-            catalogue = read_catalogue(options["signatures"])
-        except (OSError, ValueError) as exc:
-            warnings.warn(f"signatures: {exc}", InputWarning, stacklevel=2)
-            state["catalogue_error"] = str(exc)
-        else:
-            cohort = matrix.sum().to_frame("cohort").T
-            import pandas as pd
+    return True
 
-            state["exposures"] = pd.concat([fit(cohort, catalogue), fit(matrix, catalogue)],
-                                           ignore_index=True)
-    return {"_spectrum": state}
+
+def _fit_catalogue(state: dict[str, Any], path: str) -> None:
+    import pandas as pd
+
+    try:
+        catalogue = read_catalogue(path)
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"signatures: {exc}", InputWarning, stacklevel=3)
+        state["catalogue_error"] = str(exc)
+        return
+    matrix = state["matrix"]
+    cohort = matrix.sum().to_frame("cohort").T
+    state["exposures"] = pd.concat([fit(cohort, catalogue), fit(matrix, catalogue)],
+                                   ignore_index=True)
 
 
 def _long(matrix: Any, owners: dict[str, Any]) -> Any:
@@ -370,14 +405,18 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
                            f"({MAX_PANELS}); each sample's 96 counts are in the table."))
     blocks.append(Text(
         f"{total:,} of {state['snvs']:,} SNVs have a full trinucleotide context in "
-        f"{os.path.basename(str(state['reference']))}. A spectrum of a few dozen SNVs is "
+        f"{state['source']}. A spectrum of a few dozen SNVs is "
         "noisy: a channel holds one or two of them, and no signature can be told from "
         "another with confidence; a few hundred per sample are the usual minimum."))
     blocks.append(Table("spectrum_counts", long[long["count"] > 0], title="Counts per channel",
                         column_titles={"count": "SNVs"}))
     blocks.append(_SNV_LINK)
     apobec = state["apobec"]
-    if len(apobec):
+    if apobec is None:
+        blocks.append(Note("APOBEC enrichment is not computed: it counts the TCW motifs among the "
+                           "41 bases around each mutation, more than a MAF's 11-base CONTEXT "
+                           "holds. Give the reference FASTA (--reference) for it."))
+    elif len(apobec):
         blocks.append(Table("apobec", apobec, title="APOBEC enrichment (TCW motif)",
                             column_titles={"n_c_to_t_or_g": "C>T/C>G", "n_tcw_mutations": "in TCW",
                                            "n_bg_c": "background C/G", "n_bg_tcw": "background TCW"}))

@@ -23,6 +23,7 @@ MUTATION_COLUMNS = [
     "hgvsp_short",
     "filter",
     *DEPTH_COLUMNS,
+    "context",  # reference bases centred on the call (a MAF's CONTEXT), else empty
 ]
 GENE_COLUMNS = ["gene", "samples_mutated", "percent_samples", "mutations", "high_frequency"]
 SAMPLE_COLUMNS = [
@@ -135,6 +136,7 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
             # Read depths: NaN where the record has none (see depth.py).
             **{c: np.asarray(base[c], dtype=float) if c in base else np.full(n, np.nan)
                for c in DEPTH_COLUMNS},
+            "context": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]),
         },
     )
 
