@@ -403,11 +403,14 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     elif len(shown):
         blocks.append(Note(f"{len(shown):,} samples are more than are drawn one by one "
                            f"({MAX_PANELS}); each sample's 96 counts are in the table."))
+    per_sample = matrix.sum(axis=1)
+    few = (f" The median sample has {per_sample.median():.0f}: a spectrum of a few dozen SNVs "
+           "is noisy (a channel holds one or two of them), and no signature can be told from "
+           "another with confidence; a few hundred per sample are the usual minimum."
+           if per_sample.median() < 200 else "")
     blocks.append(Text(
         f"{total:,} of {state['snvs']:,} SNVs have a full trinucleotide context in "
-        f"{state['source']}. A spectrum of a few dozen SNVs is "
-        "noisy: a channel holds one or two of them, and no signature can be told from "
-        "another with confidence; a few hundred per sample are the usual minimum."))
+        f"{state['source']}.{few}"))
     blocks.append(Table("spectrum_counts", long[long["count"] > 0], title="Counts per channel",
                         column_titles={"count": "SNVs"}))
     blocks.append(_SNV_LINK)

@@ -25,7 +25,10 @@ COHORT = "This cohort"
 # rest (the median and the counts are computed on every sample).
 MAX_DOTS = 2000
 
-FIELDS = {"cohort": "category", "samples": "count", "median": "measure", "rank": "count"}
+FIELDS = {"cohort": "category", "samples": "count", "median": "measure", "rank": "count",
+          # the chart's: a dot's value and place, whether it is this cohort's, a median's ends
+          "value": "measure", "x": "measure", "ours": "category", "x0": "measure",
+          "x1": "measure", "xm": "measure"}
 
 
 def options() -> list[Option]:
