@@ -58,7 +58,8 @@ def test_example_reproduces_the_study(example) -> None:
                                        "alt", "variant_classification", "variant_type",
                                        "hgvsp_short", "filter", "t_depth", "t_ref_count",
                                        "t_alt_count", "t_vaf", "n_depth", "n_ref_count",
-                                       "n_alt_count"]
+                                       "n_alt_count", "context"]
+    assert mutations["context"].isna().all()  # a VCF carries no reference context
     assert set(mutations["filter"]) == {"PASS"}
     # Depths as the example VCFs' AD and DP fields give them (FORMAT GT:AD:DP:AF), read
     # here from the text: t_depth = DP, t_ref_count and t_alt_count = AD, t_vaf = alt/(ref+alt).

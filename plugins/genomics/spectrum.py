@@ -197,17 +197,24 @@ def _apobec(snvs: Any, contexts: list[Any]) -> Any:
 
 def count_matrix(snvs: Any, contexts: list[Any], samples: list[str]) -> Any:
     """Samples by the 96 channels (maftools' nmf_matrix), in maftools' channel order."""
+    from collections import Counter
+
+    import numpy as np
     import pandas as pd
 
-    matrix = pd.DataFrame(0, index=pd.Index(samples, name="sample"), columns=list(CHANNELS))
+    counts: Counter[tuple[str, str]] = Counter()
     for sample, ref, alt, ctx in zip(snvs["sample"].astype(str), snvs["ref"].astype(str),
                                      snvs["alt"].astype(str), contexts, strict=True):
-        if ctx is None:
-            continue
-        channel = channel_of(ctx[0], ref, alt, ctx[1])
-        if channel is not None:
-            matrix.loc[sample, channel] += 1
-    return matrix
+        if ctx is not None and (channel := channel_of(ctx[0], ref, alt, ctx[1])) is not None:
+            counts[sample, channel] += 1
+    rows = {s: i for i, s in enumerate(samples)}
+    for sample, _ in counts:
+        rows.setdefault(sample, len(rows))
+    column = {c: j for j, c in enumerate(CHANNELS)}
+    values = np.zeros((len(rows), len(CHANNELS)), dtype=np.int64)
+    for (sample, channel), n in counts.items():
+        values[rows[sample], column[channel]] = n
+    return pd.DataFrame(values, index=pd.Index(list(rows), name="sample"), columns=list(CHANNELS))
 
 
 def read_catalogue(path: str) -> Any:
