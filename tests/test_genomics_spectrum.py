@@ -31,6 +31,7 @@ def _fasta(tmp_path, with_index=True):
 
 # sample, chrom, pos, ref, alt, variant_type
 CALLS = [
+    ("S1", "chr1", 7, "C", "T", "SNP"),    # T C C -> T[C>T]C (TC, but not TCW)
     ("S1", "chr1", 12, "C", "T", "SNP"),   # T C A -> T[C>T]A (TCW)
     ("S1", "chr1", 15, "G", "A", "SNP"),   # G G C, a purine: G[C>T]C
     ("S1", "1", 21, "G", "C", "SNP"),      # A G A, no 'chr': T[C>G]T (TCW on the other strand)
@@ -90,7 +91,7 @@ def test_96_channels_equal_an_independent_count(tmp_path):
     assert matrix.loc["S1", "T[C>T]A"] == 1 and matrix.loc["S2", "T[C>T]T"] == 1
     assert matrix.loc["S1", "G[C>T]C"] == 1 and matrix.loc["S1", "T[C>G]T"] == 1
     assert matrix.loc["S2", "T[T>C]C"] == 1
-    assert matrix.loc["S3"].sum() == 0 and matrix.to_numpy().sum() == 7
+    assert matrix.loc["S3"].sum() == 0 and matrix.to_numpy().sum() == 8
     messages = [str(w.message) for w in caught]
     assert any("chromosomes it does not have" in m for m in messages)
     assert not any("differs from the FASTA" in m for m in messages)
@@ -108,18 +109,21 @@ def test_apobec_enrichment_as_maftools_defines_it(tmp_path):
     assert (row["n_mutations"], row["n_c_to_t_or_g"], row["n_tcw_mutations"]) == (3, 1, 1)
     assert (row["n_bg_c"], row["n_bg_tcw"]) == (cg, tcw)
     assert row["apobec_enrichment"] == pytest.approx((1 / 1) / (tcw / cg))
-    # S1: three C>T/C>G (chr1:12 TCA, chr1:15 GGC, chr1:21 AGA), two of them TCW.
-    assert apobec.loc["S1", ["n_c_to_t_or_g", "n_tcw_mutations"]].tolist() == [3, 2]
+    # S1: four C>T/C>G (chr1:7 TCC, chr1:12 TCA, chr1:15 GGC, chr1:21 AGA), two of them TCW.
+    assert apobec.loc["S1", ["n_c_to_t_or_g", "n_tcw_mutations"]].tolist() == [4, 2]
     assert "S3" not in apobec.index  # no C>T or C>G: not in maftools' table either
 
 
 def test_nnls_exposures_equal_scipy_on_the_same_matrix(tmp_path):
     rng = np.random.default_rng(7)
     channels = spectrum.CHANNELS
-    catalogue = pd.DataFrame(rng.random((96, 3)), columns=["SBSa", "SBSb", "SBSc"])
+    # More signatures than a sample has distinct channels: least squares alone would
+    # give negative exposures, non-negative least squares none.
+    names = [f"SBS{c}" for c in "abcdefgh"]
+    catalogue = pd.DataFrame(rng.random((96, 8)), columns=names)
     catalogue = catalogue / catalogue.sum()
     path = tmp_path / "catalogue.tsv"
-    catalogue.assign(Type=list(channels))[["Type", "SBSa", "SBSb", "SBSc"]].iloc[::-1].to_csv(
+    catalogue.assign(Type=list(channels))[["Type", *names]].iloc[::-1].to_csv(
         path, sep="\t", index=False)  # rows in another order: matched by name
     options = {"reference": _fasta(tmp_path), "signatures": str(path)}
     data = spectrum.build(_variants(), None, None, options)["_spectrum"]
@@ -128,7 +132,8 @@ def test_nnls_exposures_equal_scipy_on_the_same_matrix(tmp_path):
     for sample in ["S1", "S2"]:
         want, _ = nnls(catalogue.to_numpy(), matrix.loc[sample].to_numpy(dtype=float))
         got = exposures[exposures["sample"] == sample].set_index("signature")["exposure"]
-        assert got.loc[["SBSa", "SBSb", "SBSc"]].to_numpy() == pytest.approx(want)
+        assert got.loc[names].to_numpy() == pytest.approx(want)
+        assert (got >= 0).all()
     want, _ = nnls(catalogue.to_numpy(), matrix.sum().to_numpy(dtype=float))
     got = exposures[exposures["sample"] == "cohort"]["exposure"].to_numpy()
     assert got == pytest.approx(want)
