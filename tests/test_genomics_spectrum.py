@@ -225,3 +225,15 @@ def test_the_reference_flag_in_a_report_exports_counts_and_apobec(tmp_path):
     assert _exported(folder) == _independent(calls)
     apobec = pd.read_csv(folder / "genomics_apobec.tsv", sep="\t").set_index("sample")
     assert apobec.loc["S1", "n_tcw_mutations"] == 2
+
+
+@pytest.mark.parametrize("index", ["garbage\n", "chr1\t47\t6\t47\t48\nchr2\t99999\t60\t24\t25\n"])
+def test_a_broken_index_is_one_warning(tmp_path, index):
+    # Unreadable, or a contig longer than the file holds (chr2 ends 24 bases in).
+    path = _fasta(tmp_path)
+    (tmp_path / "ref.fa.fai").write_text(index)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = spectrum.build(_variants(), None, None, {"reference": path, "signatures": None})
+    assert [str(w.message) for w in caught if "cannot read it" in str(w.message)]
+    assert "matrix" not in data["_spectrum"]

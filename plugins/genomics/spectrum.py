@@ -131,6 +131,8 @@ def _read_contexts(snvs: Any, fasta: Any) -> tuple[list[Any], dict[str, int]]:
         length = len(fasta[contig])
         start, end = max(1, pos - WINDOW), min(length, pos + WINDOW)
         window = str(fasta[contig][start - 1:end])
+        if len(window) != end - start + 1:
+            raise ValueError(f"{contig}: fewer bases than its .fai index says (index it again)")
         at = pos - start
         if window[at] != ref:
             mismatched += 1
@@ -232,7 +234,7 @@ def read_catalogue(path: str) -> Any:
     if table.shape[1] < 2 or table.shape[1] - 1 > MAX_SIGNATURES:
         raise ValueError(f"{path}: needs a channel column and 1 to {MAX_SIGNATURES} signature columns")
     first = table.columns[0]
-    table[first] = table[first].str.strip()
+    table[first] = table[first].fillna("").str.strip()
     unknown = sorted(set(table[first]) - set(CHANNELS))
     if unknown or table[first].duplicated().any() or len(table) != 96:
         what = f"unknown channel {unknown[0]!r}" if unknown else "not 96 distinct channels"
@@ -300,13 +302,17 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any,
 
 
 def _from_reference(state: dict[str, Any], snvs: Any, samples: list[str], reference: str) -> bool:
+    from pyfaidx import FastaIndexingError
+
     try:
         fasta = _open_reference(reference)
         contexts, left_out = _read_contexts(snvs, fasta)
-    except (OSError, ValueError, KeyError) as exc:
-        warnings.warn(f"reference {reference}: {str(exc).splitlines()[0]}",
+    except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError, FastaIndexingError) as exc:
+        # pyfaidx's own words (an unreadable .fai is "not enough values to unpack").
+        exc = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        warnings.warn(f"reference {reference}: cannot read it ({exc})",
                       InputWarning, stacklevel=3)
-        state["error"] = str(exc).splitlines()[0]
+        state["error"] = exc
         return False
     if n := left_out["missing_contig"]:
         warnings.warn(f"reference {reference}: {n:,} SNVs on chromosomes it does not have (or "
