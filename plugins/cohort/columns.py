@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rinec_report import headers
+import warnings
+
+from rinec_report import InputWarning, headers
 from rinec_report.widths import listed
 
 # kind: id, samples, number, sex, date, event, outcome (months, possibly "9 m, died"),
@@ -218,12 +220,23 @@ def map_columns(headers_written: list[str], configured: dict[str, str] | None,
                 claimed[normalised[j]] = j
             elif not own and target in exact:
                 target = name
-            else:
+            elif target == "patient_id":  # two id columns: which rows are whose is not ours to guess
                 first = headers_written[claimed[target]]
                 raise ValueError(
                     f"columns {first!r} and {headers_written[i]!r} both read as {target!r}; "
                     "rename one or map it with cohort: columns:"
                 )
+            else:
+                # Two spellings of one field (two follow-up dates): the first is read as
+                # it, the second is kept under its own name, and named in a warning so
+                # that the choice is seen rather than made silently.
+                first = headers_written[claimed[target]]
+                warnings.warn(
+                    f"columns {first!r} and {headers_written[i]!r} both look like {target!r}: {first!r} is "
+                    f"read as it and {headers_written[i]!r} is kept as an extra column; map the one to use "
+                    "with cohort: columns:", InputWarning, stacklevel=2)
+                target = name if name not in claimed else f"{name}_{i + 1}"
+                own = False
         if own:
             exact.add(target)
         claimed[target] = i

@@ -25,6 +25,8 @@ from rinec_report import Option, hookimpl
 
 # The analyses, in the order their sections appear.
 ANALYSES: tuple[str, ...] = (
+    "lollipop",
+    "pathways",
     "spectrum",
     "tcga",
 )
@@ -40,16 +42,6 @@ def rinec_options() -> list[Option]:
 
 
 @hookimpl
-def rinec_identifiers() -> dict[str, str]:
-    # Each analysis may declare its tables' fields (an optional ``identifiers()``).
-    fields: dict[str, str] = {}
-    for module in _modules():
-        if hasattr(module, "identifiers"):
-            fields.update(module.identifiers())
-    return fields
-
-
-@hookimpl
 def rinec_datasets(datasets: Any, patients: Any, options: dict[str, Any]) -> dict[str, Any] | None:
     variants = datasets.of("variants")
     if not variants or variants.get("mutations") is None or not len(variants["mutations"]):
@@ -58,6 +50,18 @@ def rinec_datasets(datasets: Any, patients: Any, options: dict[str, Any]) -> dic
     for module in _modules():
         data.update(module.build(variants, datasets, patients, options) or {})
     return data or None
+
+
+@hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    # Each analysis declares its own tables' and charts' fields (an optional
+    # ``identifiers()``); the plugin's declaration is their union.
+    out: dict[str, str] = {}
+    for module in _modules():
+        declare = getattr(module, "identifiers", None)
+        if declare is not None:
+            out.update(declare())
+    return out
 
 
 @hookimpl

@@ -19,7 +19,7 @@ from rinec_report.safeio import open_content, open_regular
 
 from .classify import variant_type
 from .depth import DEPTH_COLUMNS, vaf
-from .frames import MUTATION_COLUMNS
+from .frames import MUTATION_COLUMNS, protein_numbers
 
 REQUIRED = {
     "Hugo_Symbol": "gene",
@@ -31,10 +31,14 @@ REQUIRED = {
     "Tumor_Sample_Barcode": "sample",
 }
 OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter",
+            "Protein_position": "protein_position",
             # GDC's reference bases around the call (11: five each side), for the spectrum.
             "CONTEXT": "context",
             # vcf2maf's read depths, and maftools' t_vaf when the MAF has one.
             **{c: c for c in DEPTH_COLUMNS}}
+# Read as the protein change when a MAF has no HGVSp_Short, in this order: maftools'
+# lollipopPlot looks for the first two, its APL example MAFs spell the third.
+PROTEIN_CHANGE_COLUMNS = ("Protein_Change", "AAChange", "amino_acid_change")
 _QUOTED_LINES = 5
 # The Variant_Classification values of the MAF specification, as maftools' read.maf
 # lists them (its silent and non-silent classes; validateMaf notes any other value).
@@ -108,6 +112,10 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         )
     wanted = {lower[c.lower()]: new for c, new in {**REQUIRED, **OPTIONAL}.items()
               if c.lower() in lower}
+    if "hgvsp_short" not in wanted.values():
+        other = next((lower[c.lower()] for c in PROTEIN_CHANGE_COLUMNS if c.lower() in lower), None)
+        if other is not None:
+            wanted[other] = "hgvsp_short"
     # Unique names for pyarrow (a MAF may repeat a column it does not need).
     unique = [n if names.index(n) == i else f"{n}.{i}" for i, n in enumerate(names)]
     bad_rows: list[tuple[int, str]] = []
@@ -435,6 +443,10 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
     df["context"] = (_bases(columns["context"]).categorical(keep) if "context" in columns
                      else pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), categories=[""]))
     n = len(df)
+    if "protein_position" in columns:
+        df["protein_position"], df["protein_length"] = protein_numbers(columns["protein_position"].objects(keep))
+    else:
+        df["protein_position"] = df["protein_length"] = np.full(n, np.nan)
     for c in DEPTH_COLUMNS:
         df[c] = columns[c].numbers(keep) if c in columns else np.full(n, np.nan)
     if "t_vaf" not in columns:
