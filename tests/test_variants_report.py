@@ -58,7 +58,9 @@ def test_example_reproduces_the_study(example) -> None:
                                        "alt", "variant_classification", "variant_type",
                                        "hgvsp_short", "filter", "t_depth", "t_ref_count",
                                        "t_alt_count", "t_vaf", "n_depth", "n_ref_count",
-                                       "n_alt_count", "protein_position", "protein_length"]
+                                       "n_alt_count", "protein_position", "protein_length",
+                                       "context"]
+    assert mutations["context"].isna().all()  # a VCF carries no reference context
     assert set(mutations["filter"]) == {"PASS"}
     # The example's VEP writes Protein_position without a length (example_run/make_variants.py).
     assert mutations["protein_position"].notna().any() and mutations["protein_length"].isna().all()

@@ -27,6 +27,8 @@ from rinec_report import Option, hookimpl
 ANALYSES: tuple[str, ...] = (
     "lollipop",
     "pathways",
+    "spectrum",
+    "tcga",
 )
 
 

@@ -26,6 +26,7 @@ MUTATION_COLUMNS = [
     # The annotation's Protein_position ("273/393": position, protein length); NaN without.
     "protein_position",
     "protein_length",
+    "context",  # reference bases centred on the call (a MAF's CONTEXT), else empty
 ]
 GENE_COLUMNS = ["gene", "samples_mutated", "percent_samples", "mutations", "high_frequency"]
 SAMPLE_COLUMNS = [
@@ -140,6 +141,7 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
                for c in DEPTH_COLUMNS},
             **dict(zip(("protein_position", "protein_length"),
                        protein_numbers(base["protein"] if "protein" in base else [""] * n), strict=True)),
+            "context": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]),
         },
     )
 
