@@ -276,9 +276,8 @@ def test_months_columns_win_over_dates(tmp_path: Path) -> None:
     a, b = patient(cohort, "A"), patient(cohort, "B")
     assert (a["os_months"], a["os_event"]) == (6, 1)
     assert b["os_event"] == 0 and b["os_months"] == pytest.approx(91 / (365.25 / 12))
-    # death is a PFS event too; B has no progression and is censored at the study end
-    assert (a["pfs_months"], a["pfs_event"]) == (pytest.approx(366 / (365.25 / 12)), 1)
-    assert (b["pfs_months"], b["pfs_event"]) == (pytest.approx(91 / (365.25 / 12)), 0)
+    # no progression column: no PFS, rather than a PFS made of the deaths alone
+    assert "pfs_months" not in a and "PFS not derived: no progression column" in cohort.survival_rule
 
 
 # ------------------------------------------------------------------ RIN criteria

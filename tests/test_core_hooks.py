@@ -61,7 +61,7 @@ def test_hook_is_in_the_plugin_docs_with_its_exact_signature(name: str) -> None:
     assert signature(name) in section, f"docs/plugin_hooks.md shows another signature for {name}"
 
 
-@pytest.mark.parametrize("plugin", ["cohort", "survival", "ihc", "variants", "enrichment", "custom"])
+@pytest.mark.parametrize("plugin", ["cohort", "survival", "ihc", "variants", "enrichment", "custom", "genomics"])
 def test_plugin_docs_hold_the_option_table_generated_from_the_declaration(plugin: str) -> None:
     import importlib
 

@@ -58,8 +58,12 @@ def test_example_reproduces_the_study(example) -> None:
                                        "alt", "variant_classification", "variant_type",
                                        "hgvsp_short", "filter", "t_depth", "t_ref_count",
                                        "t_alt_count", "t_vaf", "n_depth", "n_ref_count",
-                                       "n_alt_count"]
+                                       "n_alt_count", "protein_position", "protein_length",
+                                       "context"]
+    assert mutations["context"].isna().all()  # a VCF carries no reference context
     assert set(mutations["filter"]) == {"PASS"}
+    # The example's VEP writes Protein_position without a length (example_run/make_variants.py).
+    assert mutations["protein_position"].notna().any() and mutations["protein_length"].isna().all()
     # Depths as the example VCFs' AD and DP fields give them (FORMAT GT:AD:DP:AF), read
     # here from the text: t_depth = DP, t_ref_count and t_alt_count = AD, t_vaf = alt/(ref+alt).
     import gzip

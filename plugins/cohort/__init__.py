@@ -116,6 +116,13 @@ def rinec_datasets(files: list[Any], options: dict[str, Any], patients: Any) -> 
     if not tables:
         return None
     cohort = build(tables, options, patients)
+    from rinec_report import account
+
+    # The patients left out of a derived endpoint, by reason, on the (first) patient table.
+    first = next((f.file.relpath for f in files if f.data is not None and not isinstance(f.data, StudyMeta)), None)
+    for endpoint, reasons in cohort.dropped.items():
+        for reason, n in reasons.items():
+            account.dropped(f"{endpoint.upper()}: {reason}", n, file=first)
     for problem in cohort.problems:
         warnings.warn(problem, InputWarning, stacklevel=2)
     return {

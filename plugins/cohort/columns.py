@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rinec_report import headers
+import warnings
+
+from rinec_report import InputWarning, headers
 from rinec_report.widths import listed
 
 # kind: id, samples, number, sex, date, event, outcome (months, possibly "9 m, died"),
@@ -48,8 +50,9 @@ CANONICAL: dict[str, str] = {
     "dss_event": "event",
 }
 
-# Endpoints: <ep>_months and <ep>_event. OS and PFS are always published (the
-# survival plugin's contract); DFS and DSS when the table has them.
+# Endpoints: <ep>_months and <ep>_event. OS is published from times or dates; PFS only
+# when the table holds progression information (never made from deaths alone); DFS and
+# DSS when the table has them.
 ENDPOINTS = ("os", "pfs", "dfs", "dss")
 # The columns of the second-cancer study (the preset): a table with any of them is
 # that kind of study unless the config says otherwise (cohort: profile).
@@ -218,12 +221,23 @@ def map_columns(headers_written: list[str], configured: dict[str, str] | None,
                 claimed[normalised[j]] = j
             elif not own and target in exact:
                 target = name
-            else:
+            elif target == "patient_id":  # two id columns: which rows are whose is not ours to guess
                 first = headers_written[claimed[target]]
                 raise ValueError(
                     f"columns {first!r} and {headers_written[i]!r} both read as {target!r}; "
                     "rename one or map it with cohort: columns:"
                 )
+            else:
+                # Two spellings of one field (two follow-up dates): the first is read as
+                # it, the second is kept under its own name, and named in a warning so
+                # that the choice is seen rather than made silently.
+                first = headers_written[claimed[target]]
+                warnings.warn(
+                    f"columns {first!r} and {headers_written[i]!r} both look like {target!r}: {first!r} is "
+                    f"read as it and {headers_written[i]!r} is kept as an extra column; map the one to use "
+                    "with cohort: columns:", InputWarning, stacklevel=2)
+                target = name if name not in claimed else f"{name}_{i + 1}"
+                own = False
         if own:
             exact.add(target)
         claimed[target] = i

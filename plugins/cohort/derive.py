@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rinec_report import collapse
+from rinec_report import survival_dates as SD
 from rinec_report.model import InputError
 from rinec_report.widths import listed
 
@@ -39,6 +40,10 @@ class Cohort:
     endpoints: list[str] = field(default_factory=lambda: ["os", "pfs"])
     samples: list[dict[str, Any]] = field(default_factory=list)  # one row per sample, when a file has them
     sample_rules: dict[str, str] = field(default_factory=dict)  # column -> how samples make the patient's value
+    # endpoint -> reason -> patients left out of it; -> remark -> patients (kept, but said)
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)
+    remarks: dict[str, dict[str, int]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was not derived, and why
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,10 @@ def build(
 
     rows, kinds, columns, samples, rules, merge_problems = _merge_files(files, patients)
     named = set(columns)  # looked up per canonical column
-    endpoints = tuple(ep for ep in ENDPOINTS if ep in ("os", "pfs") or f"{ep}_months" in named)
+    # PFS only from a table that holds progression: derived from deaths alone it would
+    # be OS under another name.
+    endpoints = tuple(ep for ep in ENDPOINTS if ep == "os" or f"{ep}_months" in named
+                      or (ep == "pfs" and has_progression(named)))
     settings = _settings(options, endpoints)
     profile = choose_profile(options, named)
     cohort = Cohort(patients=None, kinds=kinds, reasons={}, approx={}, survival_source={},
@@ -97,9 +105,32 @@ def build(
     # Objects even when every patient has none (astype would copy every column).
     data["sample_id"] = pd.array(data["sample_id"], dtype=object)
     cohort.patients = pd.DataFrame(data, columns=ordered)
+    if "pfs" not in endpoints:
+        cohort.notes.append(NO_PFS)
+    cohort.problems += survival_problems(cohort)
     cohort.survival_rule = survival_rule(
         cohort.survival_source, settings.start_rule, settings.followup_end, profile)
+    if cohort.notes:
+        cohort.survival_rule += " " + " ".join(f"{n}." for n in cohort.notes)
     return cohort
+
+
+NO_PFS = "PFS not derived: no progression column"
+
+
+def survival_problems(cohort: Cohort) -> list[str]:
+    """One warning per endpoint and reason, with its count of patients."""
+    out = []
+    for endpoint, reasons in cohort.dropped.items():
+        out += [f"{endpoint.upper()}: {n} patient(s) left out: {reason}" for reason, n in reasons.items()]
+    for endpoint, remarks in cohort.remarks.items():
+        for remark, n in remarks.items():
+            if remark == SD.CONFLICT:
+                out.append(f"{endpoint.upper()}: {n} patient(s) with a date of death before their last "
+                           "follow-up date; the death is used")
+            else:
+                out.append(f"{endpoint.upper()}: {n} patient(s) {remark}")
+    return out
 
 
 def _floats(values: list[Any]) -> Any:
@@ -277,9 +308,14 @@ def _derive_patient(
         out[f"{endpoint}_event"] = event
         cohort.survival_source[pid][endpoint] = source
         if note:
-            cohort.problems.append(f"patient {pid}: {note}")
+            # Counted, not said per patient: one warning per reason (see _survival_notes).
+            counts = cohort.dropped if months is None else cohort.remarks
+            counts.setdefault(endpoint, {})[note] = counts.get(endpoint, {}).get(note, 0) + 1
         if source.startswith("dates") and "approximate" in source:
             approx.add(f"{endpoint}_months")
+    death, last = SD.day_of(row.get("death_date"))[0], SD.day_of(row.get("last_followup_date"))[0]
+    if death and last and death < last:
+        cohort.remarks.setdefault("os", {})[SD.CONFLICT] = cohort.remarks.get("os", {}).get(SD.CONFLICT, 0) + 1
     problems = order_problems(row)
     if problems:
         cohort.problems += [f"patient {pid}: {p}" for p in problems]
@@ -399,59 +435,75 @@ def _first_treatment(row: dict[str, Any]) -> str | None:
     return min(dates, key=V.midpoint) if dates else None
 
 
+# The columns whose dates are PFS events: progression (recurrence and relapse are its
+# spellings in the synonym table) and metastasis, distant progression.
+PROGRESSION_DATES = ("progression_date", "metastasis_date")
+# Why a derived time is missing, or what was noticed on the way: one short text each,
+# without values, counted over the patients (the account and one warning per reason).
+NO_DATED_EVENT = "event recorded without a date or a time in months; time unknown"
+CENSORED_BUT_DATED = "recorded as censored but an event date is given; the date used"
+NOT_FROM_DATES = "no time in the table's months column (DFS and DSS are not derived from dates)"
+
+
+def has_progression(columns: Collection[str]) -> bool:
+    """Whether a table holds progression information (a progression or metastasis date,
+    a PFS time or status): without it no PFS can be derived, not even from deaths."""
+    return any(c in columns for c in (*PROGRESSION_DATES, "pfs_months", "pfs_event"))
+
+
+def _start(row: dict[str, Any], start_rule: str) -> tuple[str | None, str]:
+    """The date survival starts from, and its name."""
+    if row.get("nec_diagnosis_date"):
+        start, name = row["nec_diagnosis_date"], "NEC diagnosis"
+    else:
+        field = next((f for f in SD.START_FIELDS if row.get(f)), None)
+        start, name = (row[field], field.replace("_date", "").replace("_", " ")) if field else (None, "")
+    if start_rule == "first_treatment":
+        first = _first_treatment(row)
+        if first:
+            start, name = first, "first NEC treatment"
+    return start, name
+
+
 def survival_time(
     row: dict[str, Any], endpoint: str, start_rule: str, followup_end: str | None
 ) -> tuple[float | None, float | None, str, str | None]:
-    """(months, event, source, problem) for ``os`` or ``pfs``."""
+    """(months, event, source, reason) for an endpoint. ``reason`` says, without the
+    patient's values, why the time is missing or what was noticed (a death dated before
+    the last follow-up): counted over the patients by the caller.
+
+    From dates, the rule is the core's (rinec_report.survival_dates.dated_os, the
+    survival plugin's too): OS ends at death (the event) or at the last follow-up (or
+    the study's follow-up end: censored); PFS at the first of progression, metastasis
+    and death, censored likewise."""
     cell = row.get(f"{endpoint}_months")
     months, cell_event = cell if cell else (None, None)
     event = row.get(f"{endpoint}_event")
     if event is None:
         event = cell_event
-    event_dates = ["death_date"] if endpoint == "os" else [
-        "progression_date", "metastasis_date", "death_date"]
+    event_dates = ["death_date"] if endpoint == "os" else [*PROGRESSION_DATES, "death_date"]
     dated = sorted((row[c] for c in event_dates if row.get(c)), key=V.midpoint)
+    known = float(event) if event is not None else None
     if months is not None:
         if event is None and dated:
             event = 1
         return months, (float(event) if event is not None else None), "table", None
     if endpoint not in ("os", "pfs"):
-        # DFS and DSS come from the table only: their events have no date column.
-        return None, (float(event) if event is not None else None), "unknown", None
-    start = row.get("nec_diagnosis_date")
-    start_name = "NEC diagnosis"
-    if not start and row.get("diagnosis_date"):
-        start, start_name = row["diagnosis_date"], "diagnosis"
-    if start_rule == "first_treatment":
-        first = _first_treatment(row)
-        if first:
-            start, start_name = first, "first NEC treatment"
-    if not start:
-        known = 1.0 if dated else (float(event) if event is not None else None)
-        return None, known, "unknown", None
-    name = endpoint.upper()
-    if dated:
-        end, new_event, what = dated[0], 1.0, "event"
-        problem = None
-        if event == 0:
-            problem = f"{name} recorded as censored but an event date ({end}) is given; used the date"
-    elif event == 1:
-        return None, 1.0, "unknown", (
-            f"{name} event recorded without a date or a time in months; time unknown"
-        )
-    elif row.get("last_followup_date"):
-        end, new_event, what, problem = row["last_followup_date"], 0.0, "last follow-up", None
-    elif followup_end:
-        end, new_event, what, problem = followup_end, 0.0, "follow-up end", None
-    else:
-        return None, (float(event) if event is not None else None), "unknown", None
-    years, approximate, _, _ = V.interval_years(start, end)
-    if years < 0:
-        return None, new_event, "unknown", (
-            f"{name}: {what} ({end}) precedes {start_name} ({start}); time left unknown"
-        )
-    source = f"dates: {start_name} to {what}" + (" (approximate)" if approximate else "")
-    return years * 12, new_event, source, problem
+        return None, known, "unknown", NOT_FROM_DATES
+    start, start_name = _start(row, start_rule)
+    if not dated and event == 1:
+        return None, 1.0, "unknown", NO_DATED_EVENT
+    last, what = row.get("last_followup_date"), "last follow-up"
+    if not last and followup_end:
+        last, what = followup_end, "follow-up end"
+    timed = SD.dated_os_of_iso(start, dated[0] if dated else None, last)
+    if timed.days is None:
+        return None, 1.0 if dated else known, "unknown", timed.reason
+    source = f"dates: {start_name} to {'event' if timed.event else what}"
+    if timed.approximate:
+        source += " (approximate)"
+    note = CENSORED_BUT_DATED if timed.event and event == 0 else None
+    return timed.days / SD.DAYS_PER_MONTH, float(timed.event), source, note
 
 
 def survival_rule(
@@ -468,10 +520,9 @@ def survival_rule(
     censor = "last follow-up" + (
         f" or, when that is not recorded, at the study's follow-up end {followup_end}"
         if followup_end else "")
-    derived = (
-        f"computed from dates, from {start} to progression or death (PFS) or death (OS), "
-        f"censored at {censor}"
-    )
+    dated_endpoints = {e for s in sources.values() for e, how in s.items() if how.startswith("dates")}
+    ends = "progression or death (PFS) or death (OS)" if "pfs" in dated_endpoints else "death (OS)"
+    derived = f"computed from dates, from {start} to {ends}, censored at {censor}"
     unit = "months of 30.44 days"
 
     def who(ids: list[str]) -> str:
@@ -501,7 +552,6 @@ _ORDER = [
     ("death_date", "npc_diagnosis_date", "death before NPC diagnosis"),
     ("progression_date", "nec_diagnosis_date", "progression before NEC diagnosis"),
     ("last_followup_date", "nec_diagnosis_date", "last follow-up before NEC diagnosis"),
-    ("death_date", "last_followup_date", "death before the last follow-up"),
 ]
 
 

@@ -156,6 +156,10 @@ def cohort_table_section(cohort: Cohort, by: str | None = None, hidden: set[str]
     ]
     if any(s.startswith("dates") for p in cohort.survival_source.values() for s in p.values()):
         blocks.insert(1, Text(f"* computed from dates. {cohort.survival_rule}"))
+    left_out = [f"{ep.upper()}: {n} left out ({reason})" for ep, reasons in cohort.dropped.items()
+                for reason, n in reasons.items()]
+    if cohort.notes or left_out:
+        blocks.insert(1, Note("; ".join([*cohort.notes, *left_out]) + "."))
     if n > MAX_PATIENT_COLUMNS:
         blocks.insert(0, Note(
             f"{n} patients: the table shows the summary column only; every patient's values "

@@ -24,7 +24,12 @@ from typing import Any
 from rinec_report import Option, hookimpl
 
 # The analyses, in the order their sections appear.
-ANALYSES: tuple[str, ...] = ()
+ANALYSES: tuple[str, ...] = (
+    "lollipop",
+    "pathways",
+    "spectrum",
+    "tcga",
+)
 
 
 def _modules() -> list[ModuleType]:
@@ -45,6 +50,18 @@ def rinec_datasets(datasets: Any, patients: Any, options: dict[str, Any]) -> dic
     for module in _modules():
         data.update(module.build(variants, datasets, patients, options) or {})
     return data or None
+
+
+@hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    # Each analysis declares its own tables' and charts' fields (an optional
+    # ``identifiers()``); the plugin's declaration is their union.
+    out: dict[str, str] = {}
+    for module in _modules():
+        declare = getattr(module, "identifiers", None)
+        if declare is not None:
+            out.update(declare())
+    return out
 
 
 @hookimpl

@@ -1,94 +1,42 @@
 """Overall survival from dates: a start date, a date of death and a last follow-up date.
 
-The rule, in one place (the survival table's reader uses it; a clinical table's reader
-deriving OS from the same dates should call :func:`dated_os` too, so that both agree):
-
-- the dead (a date of death): the event, at death - start;
-- the others: censored at last follow-up - start;
-- a patient with both: the death wins; a death before the last follow-up is a
-  conflict, counted and warned (the death is still used: a follow-up after death is
-  a date written wrong, and dropping the death would lose the event);
-- no start date, no end date at all, an end before the start, or a date written but
-  not readable (an unreadable death must not turn into a censoring): left out, with
-  that reason.
-
-Partial dates (``2019-05``, ``2019``) are taken at the middle of the month or year and
-counted as approximate.
+The rule is the core's (rinec_report.survival_dates: the cohort's clinical tables use
+it too, so that both agree): the dead at death - start (the event), the others censored
+at last follow-up - start, a death wins over a later follow-up (counted and warned), no
+start / no end / an end before the start left out with its reason, and here also a date
+written but not readable (an unreadable death must not turn into a censoring). Partial
+dates are taken at the middle of their month or year. The headers of the three dates
+are the shared synonym table's (rinec_report/data/synonyms.yaml).
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rinec_report import InputError, tables
+from rinec_report.survival_dates import (
+    BAD_DATE,
+    CONFLICT,
+    END_BEFORE_START,
+    NO_END,
+    NO_START,
+    DatedTime,
+    date_spellings,
+    dated_os,
+    day_of,
+)
 
 # Normalised headers (parse.normalize_name) of the three dates, first found wins.
-START_COLUMNS = (
-    "diagnosis_date", "date_of_diagnosis", "surgery_date", "date_of_surgery",
-    "treatment_start_date", "date_of_treatment_start", "start_of_treatment", "start_date",
-)
-DEATH_COLUMNS = ("death_date", "date_of_death")
-FOLLOWUP_COLUMNS = (
-    "last_followup_date", "last_follow_up_date", "date_of_last_followup", "date_of_last_follow_up",
-    "last_contact_date", "date_of_last_contact",
-)
+START_COLUMNS, DEATH_COLUMNS, FOLLOWUP_COLUMNS = date_spellings()
 # Keys of the ``columns`` option that name them.
 DATE_KEYS = ("start_date", "death_date", "last_followup_date")
 
-NO_START = "no start date"
-NO_END = "no date of death or last follow-up"
-END_BEFORE_START = "end date before the start date"
-CONFLICT = "date of death before the last follow-up"
-BAD_DATE = "date not readable"
-
-
-@dataclass
-class DatedTime:
-    """One patient: days from start to death or last follow-up, the event (1 dead,
-    0 censored), or ``reason`` why there is none; ``conflict`` when the death is
-    dated before the last follow-up."""
-
-    days: float | None
-    event: int | None
-    reason: str | None = None
-    conflict: bool = False
-
-
-def dated_os(start: dt.date | None, death: dt.date | None, last_followup: dt.date | None) -> DatedTime:
-    """Overall survival of one patient from dates (the module's rule)."""
-    if start is None:
-        return DatedTime(None, None, NO_START)
-    if death is not None:
-        days = (death - start).days
-        if days < 0:
-            return DatedTime(None, None, END_BEFORE_START)
-        return DatedTime(float(days), 1, None, last_followup is not None and death < last_followup)
-    if last_followup is None:
-        return DatedTime(None, None, NO_END)
-    days = (last_followup - start).days
-    if days < 0:
-        return DatedTime(None, None, END_BEFORE_START)
-    return DatedTime(float(days), 0)
-
-
-def day_of(iso: str | None) -> tuple[dt.date | None, bool]:
-    """An ISO date (full or partial, as tables.parse_date writes it) as a day, and
-    whether it is approximate (the middle of a month or year)."""
-    if not iso:
-        return None, False
-    parts = [int(p) for p in iso.split("-")]
-    if len(parts) == 3:
-        return dt.date(*parts), False
-    if len(parts) == 2:
-        first = dt.date(parts[0], parts[1], 1)
-        last = dt.date(parts[0], parts[1], calendar.monthrange(parts[0], parts[1])[1])
-    else:
-        first, last = dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
-    return first + (last - first) / 2, True
+__all__ = ["BAD_DATE", "CONFLICT", "DATE_KEYS", "DEATH_COLUMNS", "END_BEFORE_START", "FOLLOWUP_COLUMNS", "NO_END",
+           "NO_START", "START_COLUMNS", "DatedColumns", "DatedTime", "dated_os", "day_of", "describe",
+           "find_date_columns", "os_of_columns"]
 
 
 @dataclass

@@ -228,10 +228,13 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     default_unit = unit_name(options["input_time_unit"])
     columns = list(frame.columns)
     found: dict[str, tuple[str, str | None, str | None]] = {}
+    lonely: dict[str, str] = {}  # a status column whose endpoint has no time column -> that endpoint
     for ep in endpoints:
         time_col, unit, event_col = endpoint_columns(columns, ep, mapping, matches)
         if time_col:
             found[ep] = (time_col, unit, event_col)
+        elif event_col:
+            lonely[event_col] = ep  # a status without a time: not used, and said so
     if not found and endpoints and "time" in columns:
         # A bare time/status pair (R's lung data) is the first endpoint.
         event = next((c for c in ("event", "status") if c in columns), None)
@@ -317,6 +320,9 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
             account.column(raw_col, "field", as_field=roles.get(col, col))
         elif col in ignored:
             account.column(raw_col, "ignored", reason="its endpoint's status codes are not mapped")
+        elif col in lonely:
+            account.look_alike(raw_col, f"the {lonely[col].upper()} status",
+                               f"there is no {lonely[col].upper()} time column, so it is kept as text")
         else:
             account.column(raw_col, "extra")
     return {"table": out, "units": units, "endpoints": list(units), "dropped": dropped, "rows": len(frame),

@@ -35,6 +35,7 @@ VEP_FIELDS = {
     "hgvsc": "HGVSc",
     "hgvsp": "HGVSp",
     "cdna": "cDNA_position",
+    "protein": "Protein_position",
     "canonical": "CANONICAL",
     "allele_num": "ALLELE_NUM",
 }
@@ -47,6 +48,7 @@ SNPEFF_FIELDS = {
     "hgvsc": "HGVS.c",
     "hgvsp": "HGVS.p",
     "cdna": "cDNA.pos / cDNA.length",
+    "protein": "AA.pos / AA.length",
 }
 
 
@@ -265,7 +267,7 @@ def choose_effects(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    keys = ("symbol", "consequence", "transcript", "hgvsc", "hgvsp")
+    keys = ("symbol", "consequence", "transcript", "hgvsc", "hgvsp", "protein")
     n = len(strings)
     unknown: dict[str, int] = {}
     entries = _Entries(strings, fmt)
@@ -354,6 +356,7 @@ def choose_effects(
     out["symbol"] = (from_codes(sym_codes, sym_values) if "symbol" in fmt.index
                      else pa.array([""] * n, type=pa.large_string()))
     out["hgvsp"] = field("hgvsp")
+    out["protein"] = field("protein")
     # The transcript only names a record whose chosen entry has no symbol (vcf2maf's
     # Hugo_Symbol falls back to it): read it for those alone.
     transcript = np.full(n, "", dtype=object)

@@ -23,6 +23,10 @@ MUTATION_COLUMNS = [
     "hgvsp_short",
     "filter",
     *DEPTH_COLUMNS,
+    # The annotation's Protein_position ("273/393": position, protein length); NaN without.
+    "protein_position",
+    "protein_length",
+    "context",  # reference bases centred on the call (a MAF's CONTEXT), else empty
 ]
 GENE_COLUMNS = ["gene", "samples_mutated", "percent_samples", "mutations", "high_frequency"]
 SAMPLE_COLUMNS = [
@@ -135,6 +139,9 @@ def finish_mutations(sample: Any, base: dict[str, Any]) -> Any:
             # Read depths: NaN where the record has none (see depth.py).
             **{c: np.asarray(base[c], dtype=float) if c in base else np.full(n, np.nan)
                for c in DEPTH_COLUMNS},
+            **dict(zip(("protein_position", "protein_length"),
+                       protein_numbers(base["protein"] if "protein" in base else [""] * n), strict=True)),
+            "context": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]),
         },
     )
 
@@ -310,3 +317,28 @@ def sample_table(mutations: Any, samples: list[str], patients: dict[str, str],
     from .summaries import sample_table as table
 
     return table(mutations, samples, patients, nonsyn, territory_mb, snv_scope)
+
+
+_PROTEIN_POSITION = re.compile(r"^\s*\??-?(\d+)(?:-(?:\d+|\?))?\s*(?:/\s*(\d+))?\s*$")
+
+
+def protein_numbers(values: Any) -> tuple[Any, Any]:
+    """A Protein_position column (VEP's and vcf2maf's "273", "273/393", "746-750/1210",
+    "?-5/393"; SnpEff's AA.pos / AA.length "273/393") as two float arrays: the first
+    position and the protein length, NaN where the text has none. Parsed once per
+    distinct text."""
+    import numpy as np
+    import pandas as pd
+
+    if hasattr(values, "to_pylist"):
+        values = values.to_pylist()
+    codes, words = pd.factorize(pd.Series(values, dtype=object).fillna(""))
+    pos = np.full(len(words) + 1, np.nan)
+    length = np.full(len(words) + 1, np.nan)
+    for k, word in enumerate(words):
+        m = _PROTEIN_POSITION.match(str(word))
+        if m:
+            pos[k] = float(m.group(1))
+            if m.group(2):
+                length[k] = float(m.group(2))
+    return pos[codes], length[codes]

@@ -19,7 +19,7 @@ from rinec_report.safeio import open_content, open_regular
 
 from .classify import variant_type
 from .depth import DEPTH_COLUMNS, vaf
-from .frames import MUTATION_COLUMNS
+from .frames import MUTATION_COLUMNS, protein_numbers
 
 REQUIRED = {
     "Hugo_Symbol": "gene",
@@ -31,8 +31,14 @@ REQUIRED = {
     "Tumor_Sample_Barcode": "sample",
 }
 OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTER": "filter",
+            "Protein_position": "protein_position",
+            # GDC's reference bases around the call (11: five each side), for the spectrum.
+            "CONTEXT": "context",
             # vcf2maf's read depths, and maftools' t_vaf when the MAF has one.
             **{c: c for c in DEPTH_COLUMNS}}
+# Read as the protein change when a MAF has no HGVSp_Short, in this order: maftools'
+# lollipopPlot looks for the first two, its APL example MAFs spell the third.
+PROTEIN_CHANGE_COLUMNS = ("Protein_Change", "AAChange", "amino_acid_change")
 _QUOTED_LINES = 5
 # The Variant_Classification values of the MAF specification, as maftools' read.maf
 # lists them (its silent and non-silent classes; validateMaf notes any other value).
@@ -106,6 +112,10 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         )
     wanted = {lower[c.lower()]: new for c, new in {**REQUIRED, **OPTIONAL}.items()
               if c.lower() in lower}
+    if "hgvsp_short" not in wanted.values():
+        other = next((lower[c.lower()] for c in PROTEIN_CHANGE_COLUMNS if c.lower() in lower), None)
+        if other is not None:
+            wanted[other] = "hgvsp_short"
     # Unique names for pyarrow (a MAF may repeat a column it does not need).
     unique = [n if names.index(n) == i else f"{n}.{i}" for i, n in enumerate(names)]
     bad_rows: list[tuple[int, str]] = []
@@ -370,6 +380,26 @@ def _warn_skipped(bad_rows: list[tuple[int | None, str]], first_data_line: int) 
     )
 
 
+_SEQUENCE = re.compile(r"[ACGTNacgtn]{3,41}")
+
+
+def _bases(column: _Coded) -> _Coded:
+    """A context column's words that are reference bases of odd length, upper-cased; any
+    other word (text, '.', an even length without a centre) becomes empty."""
+    import numpy as np
+    import pyarrow as pa
+
+    index: dict[str, int] = {}
+    remap = np.array([index.setdefault(w.upper() if isinstance(w, str) and len(w) % 2
+                                       and _SEQUENCE.fullmatch(w) else "", len(index))
+                      for w in column.words], dtype=np.int32)
+    out = _Coded()
+    out.words = list(index)
+    out.dictionary = pa.array(out.words, type=pa.string())
+    out.codes = remap[column.codes] if len(remap) else column.codes
+    return out
+
+
 def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
     import numpy as np
     import pandas as pd
@@ -410,7 +440,13 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
             categories=names)
     df["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
     df["filter"] = cat("filter") if "filter" in columns else "PASS"
+    df["context"] = (_bases(columns["context"]).categorical(keep) if "context" in columns
+                     else pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), categories=[""]))
     n = len(df)
+    if "protein_position" in columns:
+        df["protein_position"], df["protein_length"] = protein_numbers(columns["protein_position"].objects(keep))
+    else:
+        df["protein_position"] = df["protein_length"] = np.full(n, np.nan)
     for c in DEPTH_COLUMNS:
         df[c] = columns[c].numbers(keep) if c in columns else np.full(n, np.nan)
     if "t_vaf" not in columns:

@@ -10,6 +10,8 @@ FIELDS = {
     "gene": "category", "chrom": "category", "pos": "measure", "ref": "category", "alt": "category",
     "variant_classification": "category", "variant_type": "category", "hgvsp_short": "category",
     "hgvsc": "category", "hgvsp": "category", "filter": "category", "t_*": "measure", "n_*": "measure",
+    "protein_position": "measure", "protein_length": "measure",
+    "context": "category",  # reference bases only (the MAF reader keeps nothing else)
     "samples_mutated": "count", "percent_samples": "measure", "mutations": "count", "high_frequency": "category",
     "classes": "category", "protein_changes": "category", "end": "measure", "start": "measure",
     # samples and TMB

@@ -572,7 +572,7 @@ class _Chunker:
             keep[no_alt] = False
             filtered["no ALT allele"] = filtered.get("no ALT allele", 0) + len(no_alt)
         idx = np.nonzero(keep)[0]
-        keys = ("symbol", "consequence", "transcript", "hgvsc", "hgvsp")
+        keys = ("symbol", "consequence", "transcript", "hgvsc", "hgvsp", "protein")
         unknown: dict[str, int] = {}
         malformed = None
         take = pa.array(idx)
