@@ -24,7 +24,9 @@ from typing import Any
 from rinec_report import Option, hookimpl
 
 # The analyses, in the order their sections appear.
-ANALYSES: tuple[str, ...] = ()
+ANALYSES: tuple[str, ...] = (
+    "interactions",
+)
 
 
 def _modules() -> list[ModuleType]:
@@ -50,3 +52,13 @@ def rinec_datasets(datasets: Any, patients: Any, options: dict[str, Any]) -> dic
 @hookimpl
 def rinec_sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     return [section for module in _modules() for section in module.sections(data, options)]
+
+
+@hookimpl
+def rinec_identifiers() -> dict[str, str]:
+    """Every analysis's optional ``identifiers()``: what its tables share when de-identified."""
+    out: dict[str, str] = {}
+    for module in _modules():
+        if hasattr(module, "identifiers"):
+            out.update(module.identifiers())
+    return out
