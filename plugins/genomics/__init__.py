@@ -26,6 +26,7 @@ from rinec_report import Option, hookimpl
 # The analyses, in the order their sections appear.
 ANALYSES: tuple[str, ...] = (
     "interactions",
+    "clinical",
 )
 
 

@@ -105,7 +105,10 @@ def rinec_datasets(
     from .km import analyse
 
     tables = [(f.file.relpath, f.data) for f in files if f.data is not None]
-    data = assemble(tables, datasets.of("cohort"), options, patients)
+    # The genomics plugin's per-patient mutated/wild-type table: one more group per gene,
+    # so that mutated against wild-type is estimated and tested as every other group is.
+    status = (datasets.of("genomics") or {}).get("mutation_status")
+    data = assemble(tables, datasets.of("cohort"), options, patients, extra_groups=status)
     if data is None:
         return None
     published = analyse(data, options)

@@ -25,7 +25,10 @@ def declared(data: dict[str, Any]) -> dict[str, str]:
     from rinec_plugins.cohort.columns import CANONICAL
 
     out = dict(FIELDS)
-    groups = list(getattr(data.get("_data"), "group_by", []) or [])
-    if all(g in CANONICAL for g in groups):
+    survival = data.get("_data")
+    # A published group (the genomics plugin's mutated/wild-type) holds the plugin's own labels.
+    extra = set(getattr(survival, "extra_groups", []) or [])
+    groups = list(getattr(survival, "group_by", []) or [])
+    if all(g in CANONICAL or g in extra for g in groups):
         out["group"] = "category"
     return out
