@@ -69,7 +69,8 @@ def features(cohort: Any, chosen: list[str], max_levels: int) -> list[str]:
     import pandas as pd
 
     if chosen:
-        return [c for c in chosen if c in cohort.columns]
+        # a named column of one value has nothing to compare
+        return [c for c in chosen if c in cohort.columns and cohort[c].dropna().astype(str).nunique() >= 2]
     out = []
     for col in cohort.columns:
         if col in _NOT_FEATURES or col.endswith("_date") or col.endswith(("_months", "_years")):
@@ -97,6 +98,8 @@ def enrichment(status: Any, cohort: Any, columns: list[str]) -> Any:
     for col in columns:
         known = merged[merged[col].notna()]
         values = known[col].astype(str)
+        if values.nunique() < 2:
+            continue  # one value among the sequenced patients: no level has a rest to compare with
         rows = []
         for gene in genes:
             mutated = (known[gene + STATUS_SUFFIX] == MUTATED).to_numpy()
@@ -138,13 +141,22 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
     return out
 
 
+DIRECTIONS = ("more mutated in the level", "fewer mutated in the level", "odds ratio undefined")
+
+
+def _direction(odds: float) -> str:
+    if math.isnan(odds):
+        return DIRECTIONS[2]
+    return DIRECTIONS[0] if odds > 1 else DIRECTIONS[1]
+
+
 def enrichment_chart(table: Any) -> dict[str, Any]:
     """-log10(p) per row, lowest p at the top; brown where the level has more mutated
     patients than the rest (odds ratio > 1), a rule at p = 0.05."""
     values = [{"row": f"{r.gene} · {r.feature} = {r.level}", "gene": r.gene, "feature": r.feature,
                "level": r.level, "minus_log10_p": -math.log10(max(r.p_value, 1e-300)), "p_value": r.p_value,
                "q_value": r.q_value, "odds_ratio": None if math.isnan(r.odds_ratio) else r.odds_ratio,
-               "direction": "more mutated in the level" if r.odds_ratio > 1 else "fewer mutated in the level",
+               "direction": _direction(r.odds_ratio),
                "level_mutated": f"{r.level_mutated} of {r.level_n}", "rest_mutated": f"{r.rest_mutated} of {r.rest_n}"}
               for r in table.itertuples(index=False)]
     order = [v["row"] for v in values]
@@ -159,12 +171,12 @@ def enrichment_chart(table: Any) -> dict[str, Any]:
         "width": 360, "height": {"step": 16},
         "layer": [
             {"data": {"values": values}, "mark": {"type": "point", "filled": True, "size": 60},
-             "encoding": {"y": {"field": "row", "type": "nominal", "sort": order, "title": None},
+             "encoding": {"y": {"field": "row", "type": "nominal", "sort": order, "title": None,
+                                "axis": {"labelLimit": 320}},
                           "x": {"field": "minus_log10_p", "type": "quantitative", "title": "-log10(p)",
                                 "scale": {"domainMin": 0}},
                           "color": {"field": "direction", "type": "nominal", "title": None,
-                                    "scale": {"domain": ["more mutated in the level", "fewer mutated in the level"],
-                                              "range": ["#a6611a", "#018571"]}},
+                                    "scale": {"domain": list(DIRECTIONS), "range": ["#a6611a", "#018571", "#999999"]}},
                           "tooltip": tooltip}},
             {"data": {"values": [{"minus_log10_p": -math.log10(0.05)}]},
              "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#888"},
@@ -187,11 +199,11 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
                            "wild_type": [int((status[g + STATUS_SUFFIX] == WILD_TYPE).sum()) for g in genes]})
     n = len(status)
     unsequenced = data.get("_clinical_unsequenced", 0)
+    left_out = (f" {unsequenced:,} of the clinical table's patients {'has' if unsequenced == 1 else 'have'} no "
+                f"sequenced sample: in no comparison." if unsequenced else "")
     blocks: list[Any] = [
         Text(f"{n:,} sequenced patients, each mutated in a gene when any of their samples has a non-synonymous "
-             f"mutation of it, wild-type otherwise." + (f" {unsequenced:,} patients of the clinical table have no "
-                                                        "sequenced sample and are in no comparison." if unsequenced
-                                                        else "")),
+             f"mutation of it, wild-type otherwise.{left_out}"),
         Text("Survival of mutated against wild-type patients: the Survival plugin's \"Survival by group\" section "
              "draws a Kaplan-Meier curve pair and a log-rank test per gene (the groups "
              f"{', '.join(g + STATUS_SUFFIX for g in genes)}), computed as its other groups are."),
