@@ -119,6 +119,8 @@ def test_the_tables_survive_deidentification(tmp_path: Path) -> None:
     assert not status["patient_id"].str.startswith("TCGA").any()  # pseudonyms
     tests = pd.read_csv(data / "survival_tests.tsv", sep="\t")
     assert "DNMT3A_status" in set(tests["group_by"])
+    per_patient = pd.read_csv(data / "survival_patients.tsv", sep="\t")
+    assert set(per_patient["DNMT3A_status"].dropna()) == {"mutated", "wild-type"}
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")

@@ -31,4 +31,5 @@ def declared(data: dict[str, Any]) -> dict[str, str]:
     groups = list(getattr(survival, "group_by", []) or [])
     if all(g in CANONICAL or g in extra for g in groups):
         out["group"] = "category"
+    out.update({g: "category" for g in extra})  # the per-patient table's mutated/wild-type columns
     return out
