@@ -118,3 +118,15 @@ def test_the_vendored_r_output_is_what_r_writes_today() -> None:
                            text=True).stdout
     assert [line for line in fresh.splitlines() if not line.startswith("#")] == \
         [line for line in R_OUT.read_text().splitlines() if not line.startswith("#")]
+
+
+def test_named_genes_are_capped_with_a_warning() -> None:
+    from rinec_plugins.genomics.interactions import top_genes
+
+    from rinec_report import InputWarning
+
+    variants = {"genes": pd.DataFrame({"gene": [f"G{i}" for i in range(80)]})}
+    with pytest.warns(InputWarning, match="80 mutated genes named; the first 50 are used"):
+        genes = top_genes(variants, 25, [f"G{i}" for i in range(80)] + ["NOT_MUTATED"], "interactions_genes")
+    assert genes == [f"G{i}" for i in range(50)]
+    assert top_genes(variants, 25, ["G3", "NOT_MUTATED", "G1"]) == ["G3", "G1"]

@@ -122,7 +122,7 @@ def enrichment(status: Any, cohort: Any, columns: list[str]) -> Any:
 
 def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[str, Any]) -> dict[str, Any]:
     genes = top_genes(variants, options["clinical_top"], [])
-    named = top_genes(variants, 0, list(options["clinical_genes"]))
+    named = top_genes(variants, 0, list(options["clinical_genes"]), "clinical_genes")
     genes = list(dict.fromkeys([*genes, *named]))
     samples = variants.get("samples")
     if not genes or samples is None or "patient_id" not in samples.columns:

@@ -54,12 +54,25 @@ def status_matrix(mutations: Any, samples: list[str], genes: list[str]) -> Any:
     return pd.DataFrame(values, index=matrix.index, columns=genes, dtype=np.bool_)
 
 
-def top_genes(variants: dict[str, Any], n: int, named: list[str]) -> list[str]:
-    """The named genes that are mutated (in the given order), or the ``n`` most mutated."""
+# Named genes kept at most: the pairs grow as the square (50 genes are 1,225 tests).
+MAX_NAMED = 50
+
+
+def top_genes(variants: dict[str, Any], n: int, named: list[str], option: str = "") -> list[str]:
+    """The named genes that are mutated (in the given order, at most :data:`MAX_NAMED`), or
+    the ``n`` most mutated."""
+    import warnings
+
+    from rinec_report import InputWarning
+
     ranked = [str(g) for g in variants["genes"]["gene"]] if variants.get("genes") is not None else []
     if named:
         known = set(ranked)
-        return list(dict.fromkeys(g for g in named if g in known))
+        genes = list(dict.fromkeys(str(g) for g in named if str(g) in known))
+        if len(genes) > MAX_NAMED:
+            warnings.warn(f"genomics.{option}: {len(genes)} mutated genes named; the first {MAX_NAMED} are used",
+                          InputWarning, stacklevel=2)
+        return genes[:MAX_NAMED]
     return ranked[:n]
 
 
@@ -111,7 +124,8 @@ def interactions(matrix: Any) -> Any:
 
 
 def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[str, Any]) -> dict[str, Any]:
-    genes = top_genes(variants, options["interactions_top"], list(options["interactions_genes"]))
+    genes = top_genes(variants, options["interactions_top"], list(options["interactions_genes"]),
+                      "interactions_genes")
     if len(genes) < 2:
         return {}
     samples = [str(s) for s in variants["samples"]["sample"]]
