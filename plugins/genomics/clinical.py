@@ -231,8 +231,8 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
                      f"clinicalEnrichment). {reading}.{small} q-values by Benjamini-Hochberg within each column."),
                 Chart(enrichment_chart(shown), title="Clinical enrichment"
                       + (f" ({len(shown)} of {len(table)} shown, lowest p first)" if len(shown) < len(table) else "")),
-                Table("clinical_enrichment", table, title="Clinical enrichment", patient_column=None,
-                      filters=["feature", "gene"]),
+                Table("clinical_enrichment", table, title="Clinical enrichment, lowest p first", patient_column=None,
+                      filters=["feature", "gene"], max_rows=options["clinical_max_rows"]),
             ]
     return [Section(
         "clinical", "Mutation status and clinical data",

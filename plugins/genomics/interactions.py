@@ -21,6 +21,7 @@ CO_OCCURRENCE, EXCLUSIVE, NEITHER, UNTESTABLE = ("co-occurrence", "mutually excl
                                                  "not testable")
 # maftools' pvalue = c(0.05, 0.01) and its marks: "*" below the lower, "." below the upper.
 MARKS = ((0.01, "*"), (0.05, "."))
+SHOWN_PAIRS = 10
 
 
 def options() -> list[Option]:
@@ -153,7 +154,7 @@ def chart(table: Any, genes: list[str]) -> dict[str, Any]:
                       "event": row.event, "mark": mark_of(p) if not math.isnan(p) else ""})
     finite = [abs(c["signed_log10_p"]) for c in cells if c["signed_log10_p"] is not None]
     limit = max(3.0, max(finite, default=0.0))
-    size = max(260, min(640, 22 * len(genes)))
+    size = max(240, min(600, 16 * len(genes)))
     axis = {"labelFontStyle": "italic", "title": None, "labelAngle": -90}
     tooltip = [{"field": "x", "title": "gene A"}, {"field": "y", "title": "gene B"},
                {"field": "event"}, {"field": "both", "title": "samples with both"},
@@ -214,7 +215,8 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
         blocks=[
             Text(text),
             Chart(chart(table, genes), title="Somatic interactions"),
-            Table("interactions", table.sort_values("p_value", na_position="last"), title="Gene pairs",
-                  filters=["event"]),
+            # The page holds the lowest p (a 50-gene run has 1,225 pairs); the export has every pair.
+            Table("interactions", table.sort_values("p_value", na_position="last"), title="Gene pairs, lowest p first",
+                  filters=["event"], max_rows=SHOWN_PAIRS),
         ],
     )]
