@@ -130,3 +130,15 @@ def test_named_genes_are_capped_with_a_warning() -> None:
         genes = top_genes(variants, 25, [f"G{i}" for i in range(80)] + ["NOT_MUTATED"], "interactions_genes")
     assert genes == [f"G{i}" for i in range(50)]
     assert top_genes(variants, 25, ["G3", "NOT_MUTATED", "G1"]) == ["G3", "G1"]
+
+
+def test_the_smallest_p_a_small_cohort_can_reach() -> None:
+    from rinec_plugins.genomics.interactions import smallest_p
+
+    # by hand: the most extreme table puts k samples mutated in both genes and the others in
+    # neither, probability 1 / C(n, k) (twice that when k = n/2, its mirror as likely):
+    # n = 4: k = 1 gives 1/4; n = 5: k = 2 gives 1/10; n = 6: k = 2 gives 1/15; n = 8: k = 3, 1/56
+    assert smallest_p(4) == pytest.approx(1 / 4)
+    assert smallest_p(5) == pytest.approx(1 / 10)
+    assert smallest_p(6) == pytest.approx(1 / 15)
+    assert smallest_p(8) == pytest.approx(1 / 56)

@@ -10,7 +10,7 @@ from typing import Any
 
 from rinec_report import Option
 
-from .interactions import NONSYNONYMOUS, pair_test, top_genes
+from .interactions import NONSYNONYMOUS, SMALL_COHORT, pair_test, smallest_p, top_genes
 
 MUTATED, WILD_TYPE = "mutated", "wild-type"
 STATUS_SUFFIX = "_status"
@@ -222,9 +222,13 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
             reading = (f"{significant} of {len(table)} tests have p < 0.05 (q < 0.05: "
                        f"{int((table['q_value'] < 0.05).sum())})" if significant else
                        f"No test of the {len(table)} reaches p < 0.05")
-            small = (" With this few patients no test can: a level of one or two patients against the rest "
-                     "cannot give p < 0.05 however the mutations fall, so the chart describes the cohort and "
-                     "tells nothing of an association." if n < 10 else "")
+            small = ""
+            if n < SMALL_COHORT:
+                best = smallest_p(n)
+                small = (f" With {n} sequenced patients the smallest p any test could reach is {best:.2g}: "
+                         + ("none can be significant" if best >= 0.05 else "only the most extreme split could be")
+                         + ", so the chart describes these patients and tells nothing of an association, for "
+                         "or against.")
             blocks += [
                 Text(f"Clinical enrichment of {', '.join(used)}: each level against the rest of the patients with "
                      f"a value, mutated against wild-type (Fisher's exact test, two-sided, as maftools' "

@@ -91,6 +91,23 @@ def pair_test(both: int, a_only: int, b_only: int, neither: int) -> tuple[float,
     return float(odds_ratio(table, kind="conditional").statistic), min(p, 1.0)
 
 
+# Below this many samples the sections say the smallest p any 2x2 table of them can give.
+SMALL_COHORT = 10
+
+
+def smallest_p(n: int) -> float:
+    """The smallest two-sided Fisher p of any 2x2 table of ``n`` samples (every margin, every
+    cell): what a cohort this small can show at best. Quick below :data:`SMALL_COHORT`."""
+    from scipy.stats import fisher_exact
+
+    best = 1.0
+    for r in range(1, n):
+        for c in range(1, n):
+            for a in range(max(0, r + c - n), min(r, c) + 1):
+                best = min(best, float(fisher_exact([[a, r - a], [c - a, n - r - c + a]]).pvalue))
+    return best
+
+
 def event_of(odds: float) -> str:
     if math.isnan(odds):
         return UNTESTABLE
@@ -195,9 +212,13 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
     significant = int((table["p_value"] < 0.05).sum())
     reading = (f"{significant} of {int(tested.sum())} pairs have p < 0.05" if significant else
                f"No pair of the {int(tested.sum())} tested reaches p < 0.05")
-    small = (" With so few samples no pair can: Fisher's exact test on n samples cannot give p < 0.05 "
-             "unless the two genes split the cohort sharply, so an empty chart here says the cohort is "
-             "small, not that the genes are independent." if n_samples < 10 else "")
+    small = ""
+    if n_samples < SMALL_COHORT:
+        best = smallest_p(n_samples)
+        small = (f" With {n_samples} samples the smallest p any pair could reach is {best:.2g} (two genes "
+                 "mutated in exactly the same samples): "
+                 + ("no pair can be significant" if best >= 0.05 else "only such a pair could be significant")
+                 + ", and a pale chart says the cohort is small, not that the genes are independent.")
     text = (f"{reading} (Fisher's exact test over all {n_samples:,} sequenced samples; q-values by "
             "Benjamini-Hochberg over the pairs). A pair mutated together more often than chance "
             "is co-occurring (green), less often mutually exclusive (brown); '*' marks p < 0.01 and '.' "
