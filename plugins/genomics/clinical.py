@@ -206,7 +206,8 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Any]:
              f"mutation of it, wild-type otherwise.{left_out}"),
         Text("Survival of mutated against wild-type patients: the Survival plugin's \"Survival by group\" section "
              "draws a Kaplan-Meier curve pair and a log-rank test per gene (the groups "
-             f"{', '.join(g + STATUS_SUFFIX for g in genes)}), computed as its other groups are."),
+             f"{', '.join(g + STATUS_SUFFIX for g in genes)}), computed as its other groups are; a gene mutated "
+             "in every sequenced patient with follow-up, or in none, has no comparison."),
         Table("mutation_counts", counts, title="Patients per gene", patient_column=None),
         Table("mutation_status", status, title="Mutation status per patient"),
     ]
