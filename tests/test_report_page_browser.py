@@ -19,7 +19,8 @@ from page_helpers import Opened, launch
 pytestmark = pytest.mark.browser
 
 # Sections that show something per patient, so the highlighter must reach them (hand list
-# from the example report: every section but the selection flow, enrichment and run info).
+# from the example report: every section but the selection flow, enrichment, somatic
+# interactions (genes, not patients) and run info).
 PATIENT_SECTIONS = [
     "report-summary",
     "cohort-table",
@@ -33,6 +34,7 @@ PATIENT_SECTIONS = [
     "variants-snv-classes",
     "variants-tmb",
     "variants-genes",
+    "genomics-clinical",
 ]
 
 
@@ -194,8 +196,10 @@ def test_print_has_no_controls_no_closed_help_and_no_cut_table(printed, example_
     header = text[text.index("Patient summary"):][:3000]
     for title in ("TMB", "Dominant", "Variants"):
         assert title in header, title
-    # 20 pages before the imaging pictures printed, and still 20 with them (compact gallery)
-    assert _pages(pdf) <= 20
+    # 20 pages before the imaging pictures printed, and still 20 with them (compact gallery);
+    # 22 with the genomics plugin's somatic interactions, mutation status and the survival
+    # curves of two genes' mutated and wild-type patients (18 without that plugin)
+    assert _pages(pdf) <= 22
 
 
 # The pictures of the example's imaging sections, by hand from example_run/images/: 21 images

@@ -26,6 +26,8 @@ from rinec_report import Option, hookimpl
 # The analyses, in the order their sections appear.
 ANALYSES: tuple[str, ...] = (
     "lollipop",
+    "interactions",
+    "clinical",
     "pathways",
     "spectrum",
     "tcga",

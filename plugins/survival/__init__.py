@@ -105,7 +105,10 @@ def rinec_datasets(
     from .km import analyse
 
     tables = [(f.file.relpath, f.data) for f in files if f.data is not None]
-    data = assemble(tables, datasets.of("cohort"), options, patients)
+    # The genomics plugin's per-patient mutated/wild-type table: one more group per gene,
+    # so that mutated against wild-type is estimated and tested as every other group is.
+    status = (datasets.of("genomics") or {}).get("mutation_status")
+    data = assemble(tables, datasets.of("cohort"), options, patients, extra_groups=status)
     if data is None:
         return None
     left_out: list[str] = []
@@ -115,7 +118,8 @@ def rinec_datasets(
         # the user's own is left out (and said), not the whole Kaplan-Meier analysis.
         from .sharing import shared_groups
 
-        shown = shared_groups(data.group_by, private)
+        extra = set(getattr(data, "extra_groups", []) or [])  # mutated/wild-type: the genomics plugin's labels
+        shown = [g for g in data.group_by if g in extra or g in shared_groups([g], private)]
         left_out = [g for g in data.group_by if g not in shown]
         data.group_by = shown
     published = analyse(data, options)

@@ -28,6 +28,7 @@ class SurvivalData:
     dropped: dict[str, dict[str, int]] = field(default_factory=dict)
     considered: dict[str, int] = field(default_factory=dict)
     group_files: dict[str, str] = field(default_factory=dict)  # group column -> the table it came from
+    extra_groups: list[str] = field(default_factory=list)  # group columns another plugin published
 
 
 def group_columns(value: Any) -> list[str]:
@@ -45,8 +46,13 @@ def assemble(
     cohort: dict[str, Any] | None,
     options: dict[str, Any],
     patients: Any,
+    extra_groups: Any = None,
 ) -> SurvivalData | None:
     """Merge parsed survival tables (``(relpath, parsed)``) and the cohort's patients.
+
+    ``extra_groups``: a table of patient_id and group columns another plugin publishes
+    (the genomics plugin's mutation status); each column with two values or more is
+    compared after ``group_by``'s, its patients missing from the table in no group.
 
     For each endpoint a survival table wins over the cohort (``source: auto``);
     ``source: cohort`` or ``table`` uses only that one. ``None`` when no endpoint
@@ -178,9 +184,19 @@ def assemble(
             continue
         out[col] = values.to_numpy()
         groups.append(col)
+    extra: list[str] = []
+    if extra_groups is not None and "patient_id" in extra_groups.columns:
+        indexed = extra_groups.astype({"patient_id": str}).drop_duplicates("patient_id").set_index("patient_id")
+        for col in indexed.columns:
+            values = indexed[col].reindex(order)
+            if col in groups or col in out.columns or values.dropna().nunique() < 2:
+                continue  # a gene mutated in every patient (or none) has no comparison
+            out[col] = values.astype(object).where(values.notna(), None).to_numpy()
+            groups.append(col)
+            extra.append(col)
     considered = {ep: len(order) for ep in present}
     return SurvivalData(out, present, unit, groups, rules, {ep: dropped.get(ep, {}) for ep in present}, considered,
-                        _group_files(tables, groups))
+                        _group_files(tables, groups), extra)
 
 
 NOT_IN_TABLE = "not in the survival table"

@@ -225,7 +225,9 @@ def _logrank(data: SurvivalData, endpoint: str, rows: Any, notes: list[str]) -> 
         # shared missing codes); such a patient is in no group.
         grouped = rows[rows[col].notna()]
         left_out = len(rows) - len(grouped)
-        if left_out:
+        # A published group (mutation status) has no value for a patient never sequenced: that
+        # plugin's own section says how many; a warning per gene and endpoint would say it again.
+        if left_out and col not in data.extra_groups:
             message = (f"{endpoint.upper()} by {col}: {left_out} of {len(rows)} patients without a {col} "
                        "value are left out of the group curves and the log-rank test")
             warnings.warn(message, InputWarning, stacklevel=2)

@@ -40,8 +40,12 @@ def declared(data: dict[str, Any]) -> dict[str, str]:
     from rinec_report.deidentify import kept_columns
 
     out = dict(FIELDS)
-    groups = list(getattr(data.get("_data"), "group_by", []) or [])
+    survival = data.get("_data")
+    # A published group (the genomics plugin's mutated/wild-type) holds the plugin's own labels.
+    extra = set(getattr(survival, "extra_groups", []) or [])
+    groups = list(getattr(survival, "group_by", []) or [])
     kept = kept_columns(data.get("_rules") or {})
-    if all(g in CANONICAL or str(g).lower() in kept for g in groups):
+    if all(g in CANONICAL or g in extra or str(g).lower() in kept for g in groups):
         out["group"] = "category"
+    out.update({g: "category" for g in extra})  # the per-patient table's mutated/wild-type columns
     return out
