@@ -205,3 +205,34 @@ def test_past_the_dot_limit_one_mark_per_position_and_class(tmp_path: Path) -> N
     assert '"s"' not in spec  # no sample per mark
     text = " ".join(getattr(b, "text", "") for b in section.blocks)
     assert "does not follow the patient highlighter" in text
+
+
+def test_a_domain_table_the_config_names_replaces_its_genes_rows(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(DATA / "maftools_APL_primary.maf.gz", run / "apl.maf.gz")
+    # Hand-written: NRAS as 200 amino acids with one made-up domain (the shipped table says 189).
+    (run / "my_domains.tsv").write_text("gene\tprotein_length\tdomain\tstart\tend\tsource\n"
+                                        "NRAS\t200\tMyGTPase\t5\t150\thand-written\n")
+    out = tmp_path / "out"
+    result = rinec_report.run(str(run), outdir=str(out), force=True, config={
+        "genomics": {"lollipop_top_genes": 0, "lollipop_genes": ["NRAS", "KRAS"],
+                     "lollipop_domains": "my_domains.tsv"}})
+    assert result.exit_status == 0, [m.line() for m in result.messages]
+    domains = pd.read_csv(out / "rinec_report_data" / "genomics_lollipop_domains.tsv", sep="\t")
+    nras = domains[domains["gene"] == "NRAS"]
+    assert nras[["domain", "start", "end", "protein_length"]].values.tolist() == [["MyGTPase", 5, 150, 200]]
+    assert (domains["gene"] == "KRAS").any()  # a gene the table does not hold keeps the shipped rows
+    genes = pd.read_csv(out / "rinec_report_data" / "genomics_lollipop_genes.tsv", sep="\t").set_index("gene")
+    assert genes.loc["NRAS", "protein_length"] == 200
+
+
+def test_a_domain_table_outside_the_run_directory_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    shutil.copy(DATA / "maftools_APL_primary.maf.gz", run / "apl.maf.gz")
+    (tmp_path / "elsewhere.tsv").write_text("gene\tprotein_length\tdomain\tstart\tend\tsource\n")
+    result = rinec_report.run(str(run), outdir=str(tmp_path / "out"), force=True, config={
+        "genomics": {"lollipop_domains": "../elsewhere.tsv"}})
+    lines = [m.line() for m in result.messages]
+    assert any("lollipop_domains" in line and "outside the run directory" in line for line in lines), lines

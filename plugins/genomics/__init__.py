@@ -9,7 +9,8 @@ functions, listed in :data:`ANALYSES` in page order:
 - ``options() -> list[Option]``: its options (names prefixed by the analysis, so that
   the plugin's options stay one flat, documented list);
 - ``build(variants, datasets, patients, options) -> dict``: its published datasets
-  (tables are exported to the data folder like every plugin's);
+  (tables are exported to the data folder like every plugin's); a ``run`` argument, where
+  the function takes one, is the run (its ``run_dir``, for a file the config names);
 - ``sections(data, options) -> list[Section]``: its sections, from the plugin's data.
 
 Kept cheap to import: each analysis imports its libraries inside its functions.
@@ -18,6 +19,7 @@ Kept cheap to import: each analysis imports its libraries inside its functions.
 from __future__ import annotations
 
 import importlib
+import inspect
 from types import ModuleType
 from typing import Any
 
@@ -44,13 +46,15 @@ def rinec_options() -> list[Option]:
 
 
 @hookimpl
-def rinec_datasets(datasets: Any, patients: Any, options: dict[str, Any]) -> dict[str, Any] | None:
+def rinec_datasets(datasets: Any, patients: Any, options: dict[str, Any], run: Any) -> dict[str, Any] | None:
     variants = datasets.of("variants")
     if not variants or variants.get("mutations") is None or not len(variants["mutations"]):
         return None
     data: dict[str, Any] = {}
     for module in _modules():
-        data.update(module.build(variants, datasets, patients, options) or {})
+        # An analysis that reads a file the config names takes the run (its directory) too.
+        extra = {"run": run} if "run" in inspect.signature(module.build).parameters else {}
+        data.update(module.build(variants, datasets, patients, options, **extra) or {})
     return data or None
 
 

@@ -9,6 +9,7 @@ head per (position, class) instead, which the data folder's tables still detail.
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from typing import Any
@@ -40,6 +41,11 @@ def options() -> list[Option]:
                scope="run"),
         Option("lollipop_classes", "list[str]", list(NONSYNONYMOUS),
                "Variant classes drawn in the lollipop plots (maftools' non-synonymous classes).",
+               scope="run"),
+        # A file of the run directory, like any input (a path outside it is refused), so
+        # the run directory's own config may name it.
+        Option("lollipop_domains", "str", None, "A protein domain table in the run directory "
+               "(docs/plugins/genomics.md: its columns); its genes' rows replace the shipped table's.",
                scope="run"),
     ]
 
@@ -133,7 +139,32 @@ def _lengths(mutations: Any) -> dict[str, int]:
     return {str(g): int(v) for g, v in zip(first["gene"], first["protein_length"], strict=True)}
 
 
-def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[str, Any]) -> dict[str, Any]:
+def user_domains(value: str, run_dir: str) -> Any:
+    """The domain table the config names: a regular file inside the run directory, read
+    as every input is (no link followed, bounded)."""
+    from rinec_report.config import in_run_dir
+
+    inside = in_run_dir(os.path.join(run_dir, value), run_dir)
+    if inside is None:
+        raise InputError(f"genomics option 'lollipop_domains': {value} is outside the run directory; "
+                         "copy the file into it")
+    return read_domains(inside, value)
+
+
+def domain_table(options: dict[str, Any], run: Any) -> Any:
+    """The shipped domains, with the genes of the user's table (``lollipop_domains``)
+    taken from it instead."""
+    import pandas as pd
+
+    shipped = shipped_domains()
+    if not options.get("lollipop_domains") or run is None:
+        return shipped
+    mine = user_domains(options["lollipop_domains"], str(run.run_dir))
+    return pd.concat([shipped[~shipped["gene"].isin(set(mine["gene"]))], mine], ignore_index=True)
+
+
+def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[str, Any],
+          run: Any = None) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
@@ -162,7 +193,7 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
     table = table.sort_values(["gene", "protein_position", "protein_change", "sample"],
                               kind="stable", na_position="last").reset_index(drop=True)
     lengths = _lengths(rows)
-    domains = shipped_domains()
+    domains = domain_table(options, run)
     domains = domains[domains["gene"].isin(genes)].reset_index(drop=True)
     table_length = dict(zip(domains["gene"], domains["protein_length"], strict=True))
     summary = []
