@@ -242,6 +242,9 @@ def test_the_example_keeps_its_charts_and_tables(example) -> None:
         # Hand list of what the example loses: free text (notes, captions) and nothing else; the
         # imaging plugin embeds no picture in a de-identified report, so it has no bytes to count.
         assert lost <= {"notes", "caption", "embedded_bytes"}, (name, lost)
+    # The removed-for-sharing list names exactly those two free-text columns (hand list).
+    removed = shared.tables["report_removed"]
+    assert sorted(set(removed["column"])) == ["caption", "notes"], removed
 
 
 def test_a_run_directory_cannot_keep_a_column(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 FIELDS = {
     # curves, medians, landmark survival, numbers at risk, tests
     "endpoint": "category", "time": "interval", "survival": "measure", "ci_lower": "measure",
-    "ci_upper": "measure", "at_risk": "count", "median": "interval", "n": "count", "events": "count",
+    "ci_upper": "measure", "ci_lower_text": "measure", "ci_upper_text": "measure",  # the limits as shown ("—": NA)
+    "at_risk": "count", "median": "interval", "n": "count", "events": "count",
     "censored": "count", "status": "category", "row": "category", "count": "count", "test": "category",
     "statistic": "measure", "p_value": "measure", "group_by": "category",
     # chart geometry
