@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .shown import shown_of
+
 NUMBER_RULE = "the maximum over the patient's samples"
 TEXT_RULE = "the distinct values over the patient's samples, sorted"
 # How many ids a message names before it only counts.
@@ -62,7 +64,7 @@ class Merged:
         if not self.duplicated:
             return None
         ids = ", ".join(repr(i) for i in self.duplicated[:NAMED_IDS])
-        shown = f"{min(NAMED_IDS, len(self.duplicated))} of {len(self.duplicated)} shown"
+        shown = shown_of(min(NAMED_IDS, len(self.duplicated)), len(self.duplicated))
         text = f"{len(self.duplicated)} {what}(s) have more than one row ({ids}; {shown}); "
         if not self.conflicts:
             return text + "their rows agree and are merged"

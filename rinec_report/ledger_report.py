@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import account
 from .account import FileAccount
 from .results import Message
+from .shown import shown_of
 
 if TYPE_CHECKING:
     from .parse import ParseOutcome
@@ -198,7 +199,7 @@ def _row(record: dict[str, Any]) -> dict[str, Any]:
 def _names(names: list[str]) -> str:
     if len(names) <= NAMES_PER_CELL:
         return ", ".join(names)
-    return ", ".join(names[:NAMES_PER_CELL]) + f" and {len(names) - NAMES_PER_CELL:,} more (the manifest lists them)"
+    return ", ".join(names[:NAMES_PER_CELL]) + f" ({shown_of(NAMES_PER_CELL, len(names))}: the manifest lists them)"
 
 
 def _count(n: int) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 from . import collector, missing
 from .model import InputError, InputWarning
+from .shown import shown_of
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 # How many bad cells a warning quotes before it only counts.
@@ -242,7 +243,7 @@ def _excel_grid(path: Path, sheet: str | None) -> tuple[list[list[str]], list[in
     if notes:
         warnings.warn(
             f"sheet {chosen.name!r}: merged cells filled into every row they span: {', '.join(notes[:5])}"
-            + (f" and {len(notes) - 5} more" if len(notes) > 5 else ""),
+            + (f" ({shown_of(5, len(notes))})" if len(notes) > 5 else ""),
             InputWarning,
             stacklevel=3,
         )
@@ -581,7 +582,7 @@ def convert_column(
 
 def warn_bad_cells(column: str, bad: list[tuple[int, str, str]], what: str = "value") -> None:
     quoted = "; ".join(f"row {line}: {cell!r}" for line, cell, _ in bad[:QUOTED_CELLS])
-    more = f"; {QUOTED_CELLS} of {len(bad)} shown" if len(bad) > QUOTED_CELLS else ""
+    more = f"; {shown_of(QUOTED_CELLS, len(bad))}" if len(bad) > QUOTED_CELLS else ""
     reason = bad[0][2]
     warnings.warn(
         f"column {column!r}: {len(bad)} cell(s) could not be read as a {what} and are left "

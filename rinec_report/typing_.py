@@ -29,6 +29,7 @@ from typing import Any
 
 from . import account, headers, missing, tables
 from .model import InputError, InputWarning
+from .shown import shown_of
 
 TYPES = ("number", "category", "date", "text")
 # A number written whole, with at most a unit word after it.
@@ -260,7 +261,7 @@ def _check_range(name: str, values: list[Any], kinds: list[str | None], cells: l
         values[r] = None
         kinds[r] = missing.UNKNOWN
     quoted = "; ".join(f"row {lines[r]}: {cells[r]!r}" for r in out[:tables.QUOTED_CELLS])
-    more = f"; {tables.QUOTED_CELLS} of {len(out)} shown" if len(out) > tables.QUOTED_CELLS else ""
+    more = f"; {shown_of(tables.QUOTED_CELLS, len(out))}" if len(out) > tables.QUOTED_CELLS else ""
     warnings.warn(
         f"column {name!r}: {len(out)} value(s) outside the plausible range {low:g} to {high:g} are left "
         f"missing ({quoted}{more})",

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from .model import InputError
+from .shown import shown_of
 
 # Measured (benchmarks/bench_wide_tables.py, 2 cores): a clinical table of 50,000 columns
 # makes its report in 15 s, of 100,000 in 31 s; an IHC table of 100,000 markers in 9 s.
@@ -123,4 +124,4 @@ def listed(names: Iterable[object], most: int = LISTED_NAMES) -> str:
             shown.append(repr(name))
         else:
             rest += 1
-    return ", ".join(shown) + (f" and {rest:,} more" if rest else "")
+    return ", ".join(shown) + (f" ({shown_of(len(shown), len(shown) + rest)})" if rest else "")

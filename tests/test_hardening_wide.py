@@ -229,7 +229,7 @@ def test_the_same_finding_about_many_readings_is_one_warning(tmp_path: Path) -> 
     found = [m.text for m in report.messages if m.plugin == "ihc"]
     assert len(found) == 1, found[:5]
     assert found[0].startswith("20,000 readings: intensity 3 with 0% stained cells"), found[0]
-    assert "(row 2, column 'M0'; row 2, column 'M1'; row 2, column 'M2' and 19,997 more)" in found[0]
+    assert "(row 2, column 'M0'; row 2, column 'M1'; row 2, column 'M2'; 3 of 20,000 shown)" in found[0]
 
 
 def test_survival_tables_and_mafs_are_held_to_the_column_limit_too(tmp_path):

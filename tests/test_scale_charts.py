@@ -158,9 +158,9 @@ def test_gene_table_lists_counted_by_hand() -> None:
     assert rows.loc["GENEA", "classes"] == "Missense_Mutation (2), Nonsense_Mutation (1)"
     assert rows.loc["GENEA", "protein_changes"] == "p.R1H (2), p.Q2*"
     assert rows.loc["GENEB", "classes"] == "Missense_Mutation (12)"
-    # Ten shown, by name among equal counts, then how many more.
+    # Ten shown, by name among equal counts, then how many there are.
     assert rows.loc["GENEB", "protein_changes"] == ", ".join(sorted(f"p.R{k + 10}H" for k in range(12))[:10]) \
-        + ", and 2 more"
+        + " (10 of 12 shown)"
 
 
 def test_a_large_cohort_gets_a_patient_id_field_instead_of_a_list(tmp_path: Path) -> None:

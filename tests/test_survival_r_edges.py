@@ -279,7 +279,7 @@ def test_cohort_patients_without_a_time_are_counted_not_lost_silently() -> None:
                            "os_months": [3.0, 5.0, None, None, 7.0],
                            "os_event": [1.0, 1.0, None, 0.0, 2.0]})
     opts = options(endpoints={"os": "Overall survival"})
-    with pytest.warns(InputWarning, match="time or event missing for D"):
+    with pytest.warns(InputWarning, match="time or event missing for 2 patient\\(s\\): D"):
         data = assemble([], {"patients": cohort}, opts, Patients({}, {}))
     assert data.dropped["os"] == {"no follow-up time or status": 1, "no follow-up time": 1,
                                   "status not 0 or 1": 1}

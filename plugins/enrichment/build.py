@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from rinec_report.model import InputError, InputWarning
+from rinec_report.shown import shown_of
 
 from . import accounts
 from .genes import config_background, config_genes, input_path, resolve_path
@@ -266,7 +267,7 @@ TERMS_PER_GENE = 8
 def _shorten(labels: list[str], limit: int) -> str:
     if len(labels) <= limit:
         return "; ".join(labels)
-    return "; ".join(labels[:limit]) + f"; and {len(labels) - limit} more (see the terms table)"
+    return "; ".join(labels[:limit]) + f" ({shown_of(limit, len(labels))}: see the terms table)"
 
 
 def gene_table(genes: list[str], terms: pd.DataFrame, info: Info, datasets: Any) -> pd.DataFrame:

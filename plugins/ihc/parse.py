@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from rinec_report import InputError, InputWarning, headers, missing, tables, widths
+from rinec_report.shown import shown_of
 
 from . import scoring
 from .names import NEC, NPC, MarkerNames, specimen_type
@@ -352,7 +353,7 @@ def _warn_grouped(messages: list[str]) -> None:
                 warnings.warn(message, InputWarning, stacklevel=3)
             continue
         named = "; ".join(where for where, _ in items[:QUOTED_READINGS])
-        more = f" and {len(items) - QUOTED_READINGS:,} more" if len(items) > QUOTED_READINGS else ""
+        more = f"; {shown_of(QUOTED_READINGS, len(items))}" if len(items) > QUOTED_READINGS else ""
         warnings.warn(f"{len(items):,} readings: {body} ({named}{more})", InputWarning, stacklevel=3)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from rinec_report import InputError
 from rinec_report.safeio import read_content
+from rinec_report.shown import shown_of
 
 from . import shapes
 
@@ -222,7 +223,7 @@ def _state_sidecar(rows: list[list[Any]], header: list[str], out: list[dict[str,
 
 
 def _left_out(problems: list[str], shown: int = 3) -> str:
-    more = f" (and {len(problems) - shown:,} more)" if len(problems) > shown else ""
+    more = f" ({shown_of(shown, len(problems))})" if len(problems) > shown else ""
     return "; ".join(problems[:shown]) + more + "; left out"
 
 

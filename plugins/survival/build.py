@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rinec_report import InputWarning, account
+from rinec_report.shown import shown_of
 
 from .parse import UNIT_DAYS, normalize_name, unit_name
 
@@ -127,7 +128,9 @@ def assemble(
                       if math.isnan(t) != math.isnan(e)]
         if incomplete:
             warnings.warn(
-                f"{title}: time or event missing for {', '.join(incomplete[:10])}; left out of that analysis",
+                f"{title}: time or event missing for {len(incomplete)} patient(s): {', '.join(incomplete[:10])}"
+                + (f" ({shown_of(10, len(incomplete))})" if len(incomplete) > 10 else "")
+                + "; left out of that analysis",
                 InputWarning,
                 stacklevel=2,
             )

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rinec_report import InputWarning, tables
+from rinec_report.shown import shown_of
 
 EVENT, CENSORED = 1, 0
 
@@ -163,7 +164,7 @@ def read_status(values: Iterable[Any], column: str, endpoint: str = "",
 
 def refusal(column: str, found: list[str], unknown: list[str]) -> str:
     """The message of a refused status column: its codes, and the config to write."""
-    shown = ", ".join(map(quoted, found[:12])) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
+    shown = ", ".join(map(quoted, found[:12])) + (f" ({shown_of(12, len(found))})" if len(found) > 12 else "")
     why = (f"{', '.join(map(quoted, unknown[:5]))} {'is' if len(unknown) == 1 else 'are'} not a status the "
            "default table reads" if unknown else f"{len(found)} codes, more than event and censored")
     # With more than two codes the table's reading of each is no answer: the user chooses.

@@ -11,6 +11,7 @@ import warnings
 from typing import Any
 
 from rinec_report import InputError, InputWarning, account, headers, tables, typing_, widths
+from rinec_report.shown import shown_of
 
 from . import dates, events
 from .events import EventCodesError
@@ -255,7 +256,7 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
     if duplicated:
         shown = duplicated[:5]
         raise InputError(f"{len(duplicated)} duplicate patient id(s): {', '.join(shown)} "
-                         f"({len(shown)} of {len(duplicated)} shown)")
+                         f"({shown_of(len(shown), len(duplicated))})")
 
     out = pd.DataFrame({"patient_id": ids.to_numpy()})
     units: dict[str, str] = {}

@@ -16,6 +16,7 @@ from typing import Any
 from rinec_report import widths
 from rinec_report.model import InputError, InputWarning
 from rinec_report.safeio import open_content, open_regular
+from rinec_report.shown import shown_of
 
 from .classify import variant_type
 from .depth import DEPTH_COLUMNS, vaf
@@ -370,8 +371,7 @@ def _warn_skipped(bad_rows: list[tuple[int | None, str]], first_data_line: int) 
     shown = "; ".join(
         (f"line {first_data_line + r - 1}" if r is not None else "a line") + f": {why}"
         for r, why in bad_rows[:_QUOTED_LINES])
-    more = f"; and {len(bad_rows) - _QUOTED_LINES:,} more" if len(bad_rows) > _QUOTED_LINES \
-        else ""
+    more = f"; {shown_of(_QUOTED_LINES, len(bad_rows))}" if len(bad_rows) > _QUOTED_LINES else ""
     warnings.warn(
         f"{len(bad_rows):,} unreadable row{'s' if len(bad_rows) != 1 else ''} skipped "
         f"({shown}{more}); the other rows are read",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rinec_report.shown import shown_of
+
 from .classify import SNV_CLASSES, snv_class
 from .frames import GENE_COLUMNS, SAMPLE_COLUMNS
 
@@ -163,7 +165,7 @@ def _protein_lists(row: Any, pcodes: Any, pnames: list[Any], groups: int,
               for q, k in zip(p[top].tolist(), n[top].tolist(), strict=True)]
     shown = join_groups(group[top], labels, groups)
     distinct_n = np.bincount(group, minlength=groups)
-    return [text + (f", and {d - limit:,} more" if d > limit else "")
+    return [text + (f" ({shown_of(limit, d)})" if d > limit else "")
             for text, d in zip(shown, distinct_n.tolist(), strict=True)]
 
 
