@@ -3,10 +3,14 @@ names, ages above 89, IHC readings and sequenced samples."""
 
 from __future__ import annotations
 
+import base64
+import html
 import random
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SURNAMES = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski", "Fernandes", "Nakamura"]
@@ -56,3 +60,18 @@ def make_cohort(run_dir: Path, n: int = 500, seed: int = 11) -> dict[str, list[s
         sidecar.append(f"{name}\t{pid}\t2019-0{i % 9 + 1}-1{i % 9}\tendoscopy\tseen by Dr {SURNAMES[i % 8]}")
     (images / "images.tsv").write_text("\n".join(sidecar) + "\n")
     return {"patients": ids, "samples": samples, "notes": notes}
+
+
+_DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
+
+
+def readings(report: Any) -> dict[str, str]:
+    """Every text a report holds, as a reader could see it: the page raw, unescaped and
+    with each data URI decoded, and every file of its data folder."""
+    page = report.html_path.read_text(encoding="utf-8")
+    decoded = " ".join(base64.b64decode(m.group(1) + "==").decode("latin-1") for m in _DATA_URI.finditer(page))
+    out = {"page": page, "page, unescaped": html.unescape(html.unescape(page)), "data URIs": decoded}
+    for path in report.data_dir.rglob("*"):
+        if path.is_file():
+            out[path.name] = path.read_bytes().decode("utf-8", "replace")
+    return out

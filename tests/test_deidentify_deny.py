@@ -4,8 +4,6 @@ data folder, whatever the spelling."""
 
 from __future__ import annotations
 
-import base64
-import html
 import os
 import re
 import shutil
@@ -13,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from deid_helpers import readings
 from PIL import Image, PngImagePlugin
 
 import rinec_report
@@ -78,19 +77,8 @@ def _run(run_dir: Path, out: Path, **kw: object) -> rinec_report.results.Report:
         del os.environ["SOURCE_DATE_EPOCH"]
 
 
-_DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
 
 
-def _readings(report: rinec_report.results.Report) -> dict[str, str]:
-    """Every text the shared report holds: the page raw, unescaped and with each data URI
-    decoded, and every file of its data folder."""
-    page = report.html_path.read_text(encoding="utf-8")
-    decoded = " ".join(base64.b64decode(m.group(1) + "==").decode("latin-1") for m in _DATA_URI.finditer(page))
-    out = {"page": page, "page, unescaped": html.unescape(html.unescape(page)), "data URIs": decoded}
-    for path in report.data_dir.rglob("*"):
-        if path.is_file():
-            out[path.name] = path.read_bytes().decode("utf-8", "replace")
-    return out
 
 
 @pytest.fixture(scope="module", params=[2, 5, 30, 200])
@@ -105,7 +93,7 @@ def planted(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 def test_the_identified_report_shows_what_was_planted(planted) -> None:
     # The check below must be able to fail: the same run, not de-identified, has them.
     n, plain, _ = planted
-    everything = " ".join(_readings(plain).values())
+    everything = " ".join(readings(plain).values())
     for value in (NAME, EMAIL, "HK-0001234-NEC", SEEN_BY, SVG_TEXT, PNG_TEXT, *DATES[:n]):
         assert value in everything, value
     page = plain.html_path.read_text(encoding="utf-8")
@@ -115,7 +103,7 @@ def test_the_identified_report_shows_what_was_planted(planted) -> None:
 def test_no_planted_value_reaches_the_shared_page_or_data_folder(planted) -> None:
     _, _, shared = planted
     assert shared.exit_status == 0, [m.line() for m in shared.errors]
-    for where, text in _readings(shared).items():
+    for where, text in readings(shared).items():
         lowered = text.lower()
         found = [v for v in PLANTED if v.lower() in lowered]
         assert not found, f"{where} holds {found}"

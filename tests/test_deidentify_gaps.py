@@ -7,13 +7,12 @@ shared report finds nothing; the identified report of the same run shows them al
 from __future__ import annotations
 
 import csv
-import html
 import os
 import re
 from pathlib import Path
 
 import pytest
-from deid_helpers import make_cohort
+from deid_helpers import make_cohort, readings
 
 import rinec_report
 from rinec_report.audit import audit
@@ -35,7 +34,6 @@ PLANTED = [AGE_NAME, AGE_MRN, IHC_CELL, STATUS_CODE, "John_Smith", "john smith m
            "Thistlewood", "Fairweather", "Cartwright", STRANGER, "Gilchrist", "Pennywhistle", TERM, *ARMS,
            "Okonkwo", "Pemberton"]
 
-_DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)")
 
 
 def plant(run_dir: Path) -> None:
@@ -83,16 +81,6 @@ def _run(run_dir: Path, out: Path, **kw: object) -> rinec_report.results.Report:
         del os.environ["SOURCE_DATE_EPOCH"]
 
 
-def _readings(report: rinec_report.results.Report) -> dict[str, str]:
-    import base64
-
-    page = report.html_path.read_text(encoding="utf-8")
-    decoded = " ".join(base64.b64decode(m.group(1) + "==").decode("latin-1") for m in _DATA_URI.finditer(page))
-    out = {"page": page, "page, unescaped": html.unescape(html.unescape(page)), "data URIs": decoded}
-    for path in report.data_dir.rglob("*"):
-        if path.is_file():
-            out[path.name] = path.read_bytes().decode("utf-8", "replace")
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -107,14 +95,14 @@ def planted(tmp_path_factory: pytest.TempPathFactory):
 def test_the_identified_report_shows_what_was_planted(planted) -> None:
     # The checks below must be able to fail: the same run, not de-identified, has each one.
     _, plain, _ = planted
-    everything = " ".join(_readings(plain).values()).lower()
+    everything = " ".join(readings(plain).values()).lower()
     missing = [v for v in PLANTED if v.lower() not in everything]
     assert not missing
 
 
 def test_no_planted_value_reaches_the_shared_page_or_data_folder(planted) -> None:
     _, _, shared = planted
-    for where, text in _readings(shared).items():
+    for where, text in readings(shared).items():
         lowered = text.lower()
         found = [v for v in PLANTED if v.lower() in lowered]
         assert not found, f"{where} holds {found}"
