@@ -17,6 +17,18 @@ def no_user_config() -> None:
     os.environ["RINEC_REPORT_USER_CONFIG"] = str(REPO / "tests" / "no-such-user-config.yaml")
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, driven by playwright: one browser per test module."""
+    from page_helpers import launch
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="install the test extras")
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 @pytest.fixture
 def example_run() -> Path:
     return EXAMPLE_RUN

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from page_helpers import Opened, launch
+from page_helpers import Opened
 
 pytestmark = pytest.mark.browser
 
@@ -36,15 +36,6 @@ PATIENT_SECTIONS = [
     "variants-genes",
     "genomics-clinical",
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="install the test extras")
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
