@@ -174,9 +174,13 @@ class _Blocks:
         ).format(head, tid, tid, script_json(payload))
 
 
+# How a table cell shows an infinite number (templates/report.js sorts them as numbers).
+INFINITY, MINUS_INFINITY = "\u221e", "\u2212\u221e"
+
+
 def _rows(frame: Any) -> list[list[Any]]:
     """Cell values at full precision (pandas' JSON writer rounds p-values like 1e-13 to 0);
-    missing values as None, dates and other objects as text."""
+    missing values as None, infinities as the signs ∞ and minus ∞, dates and other objects as text."""
     import pandas as pd
 
     def cell(value: Any) -> Any:
@@ -184,6 +188,10 @@ def _rows(frame: Any) -> list[list[Any]]:
             return None
         if hasattr(value, "item") and not isinstance(value, (str, bytes)):
             value = value.item()  # numpy scalars
+        if isinstance(value, float) and math.isinf(value):
+            # JSON has no infinity, and an empty cell would read as missing: an odds ratio
+            # over a table with a zero cell is infinite, and says so (the page sorts it last).
+            return INFINITY if value > 0 else MINUS_INFINITY
         if isinstance(value, (bool, int, float, str)):
             return value
         if isinstance(value, (pd.Timestamp,)):

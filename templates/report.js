@@ -88,10 +88,14 @@
     return String(v);
   }
 
+  // An infinite number comes as the sign itself (JSON has none; rinec_report.render._rows).
+  var INFINITE = { "\u221e": Infinity, "\u2212\u221e": -Infinity };
   function compare(a, b) {
+    if (Object.prototype.hasOwnProperty.call(INFINITE, a)) { a = INFINITE[a]; }
+    if (Object.prototype.hasOwnProperty.call(INFINITE, b)) { b = INFINITE[b]; }
     var an = a === null || a === undefined || a === "", bn = b === null || b === undefined || b === "";
     if (an || bn) { return an && bn ? 0 : (an ? 1 : -1); }
-    if (isNumber(a) && isNumber(b)) { return a - b; }
+    if (typeof a === "number" && typeof b === "number") { return a === b ? 0 : (a < b ? -1 : 1); }
     return String(a).localeCompare(String(b), undefined, { numeric: true, sensitivity: "base" });
   }
 

@@ -142,3 +142,63 @@ def test_the_smallest_p_a_small_cohort_can_reach() -> None:
     assert smallest_p(5) == pytest.approx(1 / 10)
     assert smallest_p(6) == pytest.approx(1 / 15)
     assert smallest_p(8) == pytest.approx(1 / 56)
+
+
+def test_an_infinite_odds_ratio_is_shown_as_infinity_and_exported_as_inf(tmp_path: Path) -> None:
+    import json
+    import re
+
+    # AAA and BBB mutated in the same two of four samples, CCC in the other two: R's
+    # fisher.test(matrix(c(2, 0, 0, 2), 2)) gives odds ratio Inf, p = 1/3 (1 / C(4, 2), doubled
+    # for its mirror table); AAA against CCC gives 0, mutually exclusive.
+    header = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
+              "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode"]
+    calls = [("AAA", "S1"), ("BBB", "S1"), ("AAA", "S2"), ("BBB", "S2"), ("CCC", "S3"), ("CCC", "S4")]
+    lines = ["\t".join(header)] + ["\t".join([gene, "1", str(100 + i), "C", "T", "Missense_Mutation", "SNP",
+                                              sample]) for i, (gene, sample) in enumerate(calls)]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "calls.maf").write_text("\n".join(lines) + "\n")
+    result = rinec_report.run(str(run), outdir=str(tmp_path / "out"), force=True,
+                              config={"genomics": {"interactions_top": 3}})
+    assert result.exit_status == 0
+    table = exported(tmp_path / "out").set_index(["gene_a", "gene_b"])
+    assert table.loc[("AAA", "BBB"), "odds_ratio"] == math.inf
+    assert table.loc[("AAA", "BBB"), "p_value"] == pytest.approx(1 / 3)
+    assert table.loc[("AAA", "CCC"), "odds_ratio"] == 0
+    page = next((tmp_path / "out").glob("*.html")).read_text()
+    shown = None
+    for block in re.findall(r'<script type="application/json" id="rr-table-\d+-data">(.*?)</script>', page, re.S):
+        payload = json.loads(block)
+        if payload["name"] == "genomics_interactions":
+            shown = payload
+    assert shown is not None
+    odds = {(r[0], r[1]): r[shown["columns"].index("odds_ratio")] for r in shown["rows"]}
+    assert odds[("AAA", "BBB")] == "\u221e" and odds[("AAA", "CCC")] == 0
+    assert '"odds_ratio":"\u221e"' in page  # the triangle's tooltip too
+
+
+def test_the_variants_nonsynonymous_option_decides_who_is_mutated(tmp_path: Path) -> None:
+    # Hand count on a four-sample MAF: AAA has a missense in S1 and S2 and a silent change in
+    # S3; BBB a missense in S1, S2 and S3. With maftools' default classes AAA is mutated in 2
+    # samples (both 2, a_only 0, b_only 1); counting Silent as non-synonymous makes it 3.
+    header = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2",
+              "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode"]
+    calls = [("AAA", "S1", "Missense_Mutation"), ("AAA", "S2", "Missense_Mutation"), ("AAA", "S3", "Silent"),
+             ("BBB", "S1", "Missense_Mutation"), ("BBB", "S2", "Missense_Mutation"),
+             ("BBB", "S3", "Missense_Mutation"), ("CCC", "S4", "Missense_Mutation")]
+    lines = ["\t".join(header)] + ["\t".join([g, "1", str(100 + i), "C", "T", vc, "SNP", s])
+                                   for i, (g, s, vc) in enumerate(calls)]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "calls.maf").write_text("\n".join(lines) + "\n")
+    counts = {}
+    for name, extra in (("default", {}), ("silent", {"variants": {"nonsynonymous": [
+            "Missense_Mutation", "Silent"]}})):
+        out = tmp_path / name
+        result = rinec_report.run(str(run), outdir=str(out), force=True,
+                                  config={"genomics": {"interactions_genes": ["AAA", "BBB"]}, **extra})
+        assert result.exit_status == 0
+        row = exported(out).set_index(["gene_a", "gene_b"]).loc[("AAA", "BBB")]
+        counts[name] = (int(row["both"]), int(row["a_only"]), int(row["b_only"]), int(row["neither"]))
+    assert counts == {"default": (2, 0, 1, 1), "silent": (3, 0, 0, 1)}

@@ -237,3 +237,29 @@ def test_a_broken_index_is_one_warning(tmp_path, index):
         data = spectrum.build(_variants(), None, None, {"reference": path, "signatures": None})
     assert [str(w.message) for w in caught if "cannot read it" in str(w.message)]
     assert "matrix" not in data["_spectrum"]
+
+
+def test_a_ref_context_column_is_read_like_context(tmp_path):
+    # The Broad's/Firehose MAF spelling: ref_context, 21 lower-case bases centred on the call.
+    # Hand-read from CHR1 (1-based): pos 12 is C in T-C-A, pos 15 is G in G-G-C, pos 30 is C
+    # in C-C-G; S1's row at 21 carries a context whose centre is not its reference base.
+    header = ["Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele",
+              "Tumor_Seq_Allele2", "Variant_Classification", "Variant_Type",
+              "Tumor_Sample_Barcode", "ref_context"]
+    rows = [("chr1", 12, "C", "T", "S1"), ("chr1", 15, "G", "A", "S1"),
+            ("chr1", 30, "C", "A", "S2")]
+    lines = ["\t".join(header)]
+    for chrom, pos, ref, alt, sample in rows:
+        window = CHR1[max(0, pos - 11):pos + 10].lower()
+        lines.append("\t".join(["TP53", chrom, str(pos), ref, alt, "Missense_Mutation", "SNP",
+                                sample, window]))
+    lines.append("\t".join(["TP53", "chr1", "21", "G", "C", "Missense_Mutation", "SNP", "S1",
+                            "aaaaaaaaaataaaaaaaaaa"]))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "calls.maf").write_text("\n".join(lines) + "\n")
+    folder, stderr = _report(tmp_path, run)
+    # Hand count: T[C>T]A and, reverse-complemented, G[C>T]C for S1; C[C>A]G for S2.
+    assert _exported(folder) == {("S1", "T[C>T]A"): 1, ("S1", "G[C>T]C"): 1,
+                                 ("S2", "C[C>A]G"): 1}
+    assert "does not hold their reference allele at its centre, left out of the spectrum: 1" in stderr

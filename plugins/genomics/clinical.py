@@ -10,7 +10,8 @@ from typing import Any
 
 from rinec_report import Option
 
-from .interactions import NONSYNONYMOUS, SMALL_COHORT, pair_test, smallest_p, top_genes
+from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous
+from .interactions import SMALL_COHORT, pair_test, smallest_p, top_genes
 
 MUTATED, WILD_TYPE = "mutated", "wild-type"
 STATUS_SUFFIX = "_status"
@@ -42,15 +43,17 @@ def identifiers() -> dict[str, str]:
             "wild_type": "count", "row": "category", "minus_log10_p": "measure", "direction": "category"}
 
 
-def mutation_status(mutations: Any, samples: Any, genes: list[str]) -> Any:
+def mutation_status(mutations: Any, samples: Any, genes: list[str],
+                    classes: frozenset[str] = frozenset(MAFTOOLS_NONSYNONYMOUS)) -> Any:
     """One row per sequenced patient (a sample of a known patient), ``<GENE>_status``
-    mutated when any of the patient's samples has a non-synonymous mutation of the gene."""
+    mutated when any of the patient's samples has a mutation of the gene of one of
+    ``classes`` (the non-synonymous ones)."""
     import pandas as pd
 
     owners = samples[["sample", "patient_id"]].dropna().astype(str)
     patients = list(dict.fromkeys(owners["patient_id"]))
     owner = dict(zip(owners["sample"], owners["patient_id"], strict=True))
-    rows = mutations[mutations["variant_classification"].astype(str).isin(NONSYNONYMOUS)
+    rows = mutations[mutations["variant_classification"].astype(str).isin(classes)
                      & mutations["gene"].astype(str).isin(genes)]
     carriers: dict[str, set[str]] = {g: set() for g in genes}
     for sample, gene in zip(rows["sample"].astype(str), rows["gene"].astype(str), strict=True):
@@ -127,7 +130,7 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
     samples = variants.get("samples")
     if not genes or samples is None or "patient_id" not in samples.columns:
         return {}
-    status = mutation_status(variants["mutations"], samples, genes)
+    status = mutation_status(variants["mutations"], samples, genes, nonsynonymous(variants))
     if not len(status):
         return {}
     out: dict[str, Any] = {"mutation_status": status}

@@ -9,12 +9,8 @@ from typing import Any
 
 from rinec_report import Option
 
-# maftools' default non-synonymous classes (its read.maf vc_nonSyn): what makes a sample
-# "mutated" in a gene, as in its oncomatrix and the variants plugin's gene ranking.
-NONSYNONYMOUS: tuple[str, ...] = (
-    "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
-    "Nonsense_Mutation", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation",
-)
+from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous
+
 COLUMNS = ["gene_a", "gene_b", "both", "a_only", "b_only", "neither", "odds_ratio", "p_value",
            "q_value", "event"]
 CO_OCCURRENCE, EXCLUSIVE, NEITHER, UNTESTABLE = ("co-occurrence", "mutually exclusive", "neither",
@@ -40,12 +36,14 @@ def identifiers() -> dict[str, str]:
             "x": "category", "y": "category"}
 
 
-def status_matrix(mutations: Any, samples: list[str], genes: list[str]) -> Any:
-    """Samples x genes, True where the sample has a non-synonymous mutation of the gene."""
+def status_matrix(mutations: Any, samples: list[str], genes: list[str],
+                  classes: frozenset[str] = frozenset(MAFTOOLS_NONSYNONYMOUS)) -> Any:
+    """Samples x genes, True where the sample has a mutation of the gene of one of
+    ``classes`` (the non-synonymous ones)."""
     import numpy as np
     import pandas as pd
 
-    rows = mutations[mutations["variant_classification"].astype(str).isin(NONSYNONYMOUS)
+    rows = mutations[mutations["variant_classification"].astype(str).isin(classes)
                      & mutations["gene"].astype(str).isin(genes)]
     matrix = pd.DataFrame(False, index=pd.Index(samples, dtype=object), columns=genes)
     pairs = rows[["sample", "gene"]].astype(str).drop_duplicates()
@@ -147,7 +145,7 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
     if len(genes) < 2:
         return {}
     samples = [str(s) for s in variants["samples"]["sample"]]
-    matrix = status_matrix(variants["mutations"], samples, genes)
+    matrix = status_matrix(variants["mutations"], samples, genes, nonsynonymous(variants))
     return {"interactions": interactions(matrix), "_interactions_samples": len(samples)}
 
 
@@ -158,6 +156,16 @@ def mark_of(p: float) -> str:
     return ""
 
 
+def odds_text(odds: float) -> str | None:
+    """The odds ratio as the tooltip shows it: three significant digits, ∞ for a pair
+    with an empty cell (never together, or never apart), nothing when untestable."""
+    from rinec_report.render import INFINITY
+
+    if math.isnan(odds):
+        return None
+    return INFINITY if math.isinf(odds) else f"{odds:.3g}"
+
+
 def chart(table: Any, genes: list[str]) -> dict[str, Any]:
     """The lower triangle: a cell per pair, -log10(p) signed (+ co-occurrence, - exclusive)."""
     cells = []
@@ -166,7 +174,7 @@ def chart(table: Any, genes: list[str]) -> dict[str, Any]:
         signed = math.nan if math.isnan(p) else -math.log10(max(p, 1e-300)) * (1 if row.odds_ratio > 1 else -1)
         cells.append({"x": row.gene_a, "y": row.gene_b, "signed_log10_p": None if math.isnan(signed) else signed,
                       "p_value": None if math.isnan(p) else p, "q_value": None if math.isnan(row.q_value) else
-                      row.q_value, "odds_ratio": None if math.isnan(row.odds_ratio) else row.odds_ratio,
+                      row.q_value, "odds_ratio": odds_text(row.odds_ratio),
                       "both": row.both, "a_only": row.a_only, "b_only": row.b_only, "neither": row.neither,
                       "event": row.event, "mark": mark_of(p) if not math.isnan(p) else ""})
     finite = [abs(c["signed_log10_p"]) for c in cells if c["signed_log10_p"] is not None]
@@ -177,7 +185,7 @@ def chart(table: Any, genes: list[str]) -> dict[str, Any]:
                {"field": "event"}, {"field": "both", "title": "samples with both"},
                {"field": "a_only", "title": "A only"}, {"field": "b_only", "title": "B only"},
                {"field": "neither"},
-               {"field": "odds_ratio", "title": "odds ratio", "format": ".3g"},
+               {"field": "odds_ratio", "title": "odds ratio"},
                {"field": "p_value", "title": "p", "format": ".3g"},
                {"field": "q_value", "title": "q (BH)", "format": ".3g"}]
     return {

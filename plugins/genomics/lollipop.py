@@ -16,7 +16,7 @@ from typing import Any
 
 from rinec_report import InputError, Option
 
-from .pathways import NONSYNONYMOUS
+from .classes import nonsynonymous
 
 # Past this many mutations in one gene, one mark per (position, class), not per mutation.
 MAX_DOTS = 3000
@@ -39,9 +39,9 @@ def options() -> list[Option]:
                min=0, max=MAX_GENES, scope="run"),
         Option("lollipop_genes", "list[str]", [], "Genes that get a lollipop plot besides the top genes.",
                scope="run"),
-        Option("lollipop_classes", "list[str]", list(NONSYNONYMOUS),
-               "Variant classes drawn in the lollipop plots (maftools' non-synonymous classes).",
-               scope="run"),
+        Option("lollipop_classes", "list[str]", [],
+               "Variant classes drawn in the lollipop plots; empty: the variants plugin's "
+               "non-synonymous classes (its `nonsynonymous` option).", scope="run"),
         # A file of the run directory, like any input (a path outside it is refused), so
         # the run directory's own config may name it.
         Option("lollipop_domains", "str", None, "A protein domain table in the run directory "
@@ -172,7 +172,7 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
     if not genes:
         return {}
     mutations = variants["mutations"]
-    classes = set(options["lollipop_classes"])
+    classes = nonsynonymous(variants, options["lollipop_classes"])
     keep = (mutations["gene"].isin(genes) & mutations["variant_classification"].isin(classes)).to_numpy()
     rows = mutations.loc[keep]
     position = protein_positions(rows["hgvsp_short"])

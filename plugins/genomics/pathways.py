@@ -13,11 +13,8 @@ from typing import Any
 
 from rinec_report import Option
 
-# maftools' non-synonymous classes (read.maf's vc_nonSyn), the variants plugin's default.
-NONSYNONYMOUS: tuple[str, ...] = (
-    "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
-    "Nonsense_Mutation", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation",
-)
+from .classes import nonsynonymous
+
 PATHWAYS_FILE = "oncogenic_pathways.tsv"
 # Below this many samples the section says what a handful of samples cannot show.
 SMALL_COHORT = 30
@@ -25,8 +22,9 @@ SMALL_COHORT = 30
 
 def options() -> list[Option]:
     return [
-        Option("pathways_classes", "list[str]", list(NONSYNONYMOUS),
-               "Variant classes that alter a pathway (maftools' non-synonymous classes).", scope="run"),
+        Option("pathways_classes", "list[str]", [],
+               "Variant classes that alter a pathway; empty: the variants plugin's non-synonymous "
+               "classes (its `nonsynonymous` option).", scope="run"),
     ]
 
 
@@ -56,7 +54,8 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
     samples = variants["samples"]
     n_samples = len(samples)
     mutations = variants["mutations"]
-    hit = mutations.loc[mutations["variant_classification"].isin(set(options["pathways_classes"]))
+    classes = nonsynonymous(variants, options["pathways_classes"])
+    hit = mutations.loc[mutations["variant_classification"].isin(classes)
                         & mutations["gene"].isin(set(lists["gene"])), ["sample", "patient_id", "gene"]]
     hit = hit.astype(object).drop_duplicates(["sample", "gene"])
     hit["patient_id"] = hit["patient_id"].where(hit["patient_id"].notna(), None)

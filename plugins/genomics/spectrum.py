@@ -288,10 +288,10 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any,
     elif "context" in snvs.columns and (snvs["context"].astype(str) != "").any():
         contexts, mismatched = _maf_contexts(snvs)
         if mismatched:
-            warnings.warn(f"{mismatched:,} SNVs whose MAF CONTEXT does not hold their reference "
-                          "allele at its centre are left out of the spectrum", InputWarning,
-                          stacklevel=2)
-        state["source"] = "the MAF's CONTEXT column"
+            warnings.warn(f"SNVs whose MAF context (CONTEXT or ref_context) does not hold their "
+                          f"reference allele at its centre, left out of the spectrum: {mismatched:,}",
+                          InputWarning, stacklevel=2)
+        state["source"] = "the MAF's context column (CONTEXT or ref_context)"
         state["matrix"] = count_matrix(snvs, contexts, samples)
         state["apobec"] = None  # needs the 41 bases around each call: a reference
     else:
@@ -430,8 +430,9 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     apobec = state["apobec"]
     if apobec is None:
         blocks.append(Note("APOBEC enrichment is not computed: it counts the TCW motifs among the "
-                           "41 bases around each mutation, more than a MAF's 11-base CONTEXT "
-                           "holds. Give the reference FASTA (--reference) for it."))
+                           "41 bases around each mutation, more than a MAF's context column "
+                           "holds (GDC's CONTEXT has 11, ref_context 21). Give the reference "
+                           "FASTA (--reference) for it."))
     elif len(apobec):
         blocks.append(Table("apobec", apobec, title="APOBEC enrichment (TCW motif)",
                             column_titles={"n_c_to_t_or_g": "C>T/C>G", "n_tcw_mutations": "in TCW",

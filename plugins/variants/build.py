@@ -125,6 +125,9 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
         "high_frequency_genes": high,
         "panel_genes": panel["genes"] if panel else None,
         "panel_size_mb": size_mb,
+        # The classes that count as non-synonymous here (the run's `nonsynonymous` option):
+        # the gene ranking, the oncoplot and TMB use them, and so do the cohort analyses.
+        "nonsynonymous_classes": list(nonsyn),
         # Private: this plugin's sections only.
         "_gene_details": genes,
         "_meta": {

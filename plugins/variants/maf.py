@@ -40,6 +40,9 @@ OPTIONAL = {"Variant_Type": "variant_type", "HGVSp_Short": "hgvsp_short", "FILTE
 # Read as the protein change when a MAF has no HGVSp_Short, in this order: maftools'
 # lollipopPlot looks for the first two, its APL example MAFs spell the third.
 PROTEIN_CHANGE_COLUMNS = ("Protein_Change", "AAChange", "amino_acid_change")
+# Read as the context when a MAF has no CONTEXT: the Broad's and TCGA Firehose MAFs write
+# the reference bases around each call (21, lower case) as ref_context.
+CONTEXT_COLUMNS = ("ref_context",)
 _QUOTED_LINES = 5
 # The Variant_Classification values of the MAF specification, as maftools' read.maf
 # lists them (its silent and non-silent classes; validateMaf notes any other value).
@@ -117,6 +120,10 @@ def parse_maf(path: str, options: dict[str, Any]) -> dict[str, Any]:
         other = next((lower[c.lower()] for c in PROTEIN_CHANGE_COLUMNS if c.lower() in lower), None)
         if other is not None:
             wanted[other] = "hgvsp_short"
+    if "context" not in wanted.values():
+        other = next((lower[c.lower()] for c in CONTEXT_COLUMNS if c.lower() in lower), None)
+        if other is not None:
+            wanted[other] = "context"
     # Unique names for pyarrow (a MAF may repeat a column it does not need).
     unique = [n if names.index(n) == i else f"{n}.{i}" for i, n in enumerate(names)]
     bad_rows: list[tuple[int, str]] = []

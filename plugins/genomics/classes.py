@@ -1,0 +1,27 @@
+"""Which mutations alter a gene: the variants plugin's non-synonymous classes.
+
+The variants plugin publishes the classes its run counts (its ``nonsynonymous`` option) as
+the dataset ``nonsynonymous_classes``; every analysis here uses the same ones, so that a
+gene "mutated" in the oncoplot is mutated in the interactions, pathways and lollipops too.
+maftools' own default (read.maf's vc_nonSyn) stands in when the dataset has none (a
+variants plugin of another version, or a test's hand-made datasets).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# maftools' read.maf vc_nonSyn, which is the variants plugin's default.
+MAFTOOLS_NONSYNONYMOUS: tuple[str, ...] = (
+    "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
+    "Nonsense_Mutation", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation",
+)
+
+
+def nonsynonymous(variants: dict[str, Any], chosen: list[str] | None = None) -> frozenset[str]:
+    """The classes an analysis counts: those its own option names, else the variants
+    plugin's non-synonymous classes, else maftools' default."""
+    if chosen:
+        return frozenset(map(str, chosen))
+    published = variants.get("nonsynonymous_classes")
+    return frozenset(map(str, published)) if published else frozenset(MAFTOOLS_NONSYNONYMOUS)
