@@ -68,3 +68,52 @@ def test_ten_thousand_samples_draw_a_bounded_column_with_the_exact_median():
               if isinstance(v, dict) and v.get("cohort") == tcga.COHORT and "x" in v]
     assert 0 < len(values) <= tcga.MAX_DOTS
     assert any("evenly spaced" in getattr(b, "text", "") for b in section.blocks)
+
+
+R_SCRIPT = Path(__file__).resolve().parent / "data" / "genomics" / "tcga_pairwise_reference.R"
+R_OUT = Path(__file__).resolve().parent / "data" / "genomics" / "tcga_pairwise_reference.tsv"
+# The R script's hand-chosen cohort, in mutations per Mb: six samples over a 1 Mb panel.
+R_COHORT = [0.8, 1.2, 1.9, 0.6, 2.4, 14.5]
+
+
+def _r_reference() -> dict[frozenset, tuple[float, float]]:
+    table = pd.read_csv(R_OUT, sep="\t", comment="#", header=None,
+                        names=["cohort_a", "cohort_b", "p_value", "q_value"])
+    return {frozenset((a, b)): (p, q) for a, b, p, q in table.itertuples(index=False)}
+
+
+def test_the_pairwise_t_test_equals_r_pairwise_t_test_on_every_pair():
+    data = tcga.build(_variants(R_COHORT, size=1.0), None, None, {})
+    tests = data["_tcga"]["tests"]
+    want = _r_reference()
+    assert len(want) == 34 * 33 // 2 and len(tests) == len(want)
+    for a, b, p, q in tests.itertuples(index=False):
+        r_p, r_q = want[frozenset((a, b))]
+        assert p == pytest.approx(r_p, rel=1e-6, abs=1e-300), (a, b)
+        assert q == pytest.approx(r_q, rel=1e-6, abs=1e-300), (a, b)
+    with altair_settings():
+        blocks = tcga.sections(data, {})[0].blocks
+    shown = next(b for b in blocks if getattr(b, "name", "") == "tcga_this_cohort_t_test")
+    exported = next(b for b in blocks if getattr(b, "name", "") == "tcga_pairwise_t_test")
+    assert len(exported.data) == 561 and not exported.show
+    assert len(shown.data) == 33 and set(shown.data["direction"]) <= {"this cohort higher",
+                                                                       "this cohort lower"}
+
+
+def test_a_cohort_of_one_sample_gets_no_test():
+    data = tcga.build(_variants([5], size=1.0), None, None, {})
+    tests = data["_tcga"]["tests"]
+    assert tcga.COHORT not in set(tests["cohort_a"]) | set(tests["cohort_b"])
+    with altair_settings():
+        blocks = tcga.sections(data, {})[0].blocks
+    assert any("fewer than 2 samples" in getattr(b, "text", "") for b in blocks)
+
+
+@pytest.mark.skipif(__import__("shutil").which("Rscript") is None, reason="R is not installed")
+def test_the_vendored_pairwise_r_output_is_what_r_writes_today():
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    fresh = subprocess.run(["Rscript", str(R_SCRIPT)], cwd=root, check=True, timeout=120,
+                           capture_output=True, text=True).stdout
+    assert fresh == R_OUT.read_text()

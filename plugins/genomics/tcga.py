@@ -26,6 +26,8 @@ COHORT = "This cohort"
 MAX_DOTS = 2000
 
 FIELDS = {"cohort": "category", "samples": "count", "median": "measure", "rank": "count",
+          "cohort_a": "category", "cohort_b": "category", "p_value": "measure",
+          "q_value": "measure", "other_cohort": "category", "direction": "category",
           # the chart's: a dot's value and place, whether it is this cohort's, a median's ends
           "value": "measure", "x": "measure", "x0": "measure",
           "x1": "measure", "xm": "measure"}
@@ -73,8 +75,44 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any,
         values = pd.concat([values, own[["cohort", "value"]]], ignore_index=True)
     table = medians(values)
     table["rank"] = range(1, len(table) + 1)
+    tests = pairwise_t_test(values)
     return {"_tcga": {"table": table, "own": own, "tcga": tcga, "per_mb": bool(size),
-                      "size": size, "zero": zero}}
+                      "size": size, "zero": zero, "tests": tests}}
+
+
+def pairwise_t_test(values: Any) -> Any:
+    """tcgaCompare's test: R's ``pairwise.t.test`` over every pair of cohorts (the pooled
+    standard deviation of all of them, two-sided), p adjusted by FDR (Benjamini-Hochberg)
+    over all pairs. Columns: cohort_a, cohort_b, p_value, q_value; lowest p first.
+
+    A cohort of one sample has no spread: it adds no degree of freedom and gets no test
+    (R's pooled SD becomes NA there and no pair at all is tested).
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import false_discovery_control
+    from scipy.stats import t as student_t
+
+    groups = values.groupby("cohort")["value"].agg(["mean", "var", "size"])
+    groups = groups[groups["size"] >= 2]
+    columns = ["cohort_a", "cohort_b", "p_value", "q_value"]
+    if len(groups) < 2:
+        return pd.DataFrame(columns=columns)
+    degf = groups["size"] - 1
+    total_degf = float(degf.sum())
+    pooled = float(np.sqrt((groups["var"] * degf).sum() / total_degf))
+    names = list(groups.index)
+    mean, size = groups["mean"].to_numpy(), groups["size"].to_numpy(dtype=float)
+    i, j = np.triu_indices(len(names), k=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (mean[i] - mean[j]) / (pooled * np.sqrt(1 / size[i] + 1 / size[j]))
+    p = 2 * student_t.sf(np.abs(t), total_degf)
+    table = pd.DataFrame({"cohort_a": np.array(names, dtype=object)[i],
+                          "cohort_b": np.array(names, dtype=object)[j], "p_value": p})
+    table = table.dropna(subset=["p_value"])
+    table["q_value"] = false_discovery_control(table["p_value"].to_numpy(), method="bh") \
+        if len(table) else []
+    return table.sort_values(["p_value", "cohort_a", "cohort_b"], kind="stable").reset_index(drop=True)
 
 
 def _dots(values: Any, x0: int) -> Any:
@@ -88,6 +126,36 @@ def _dots(values: Any, x0: int) -> Any:
     k = len(values)
     values = values.assign(x=x0 + (np.arange(k) + 0.5) / k * 0.9 + 0.05)
     return values
+
+
+def _test_blocks(state: dict[str, Any], table: Any) -> list[Any]:
+    """This cohort's rows of tcgaCompare's pairwise t-test (every pair is exported)."""
+    tests = state["tests"]
+    mine = tests[(tests["cohort_a"] == COHORT) | (tests["cohort_b"] == COHORT)]
+    if not len(mine):
+        return [Note("No t-test against TCGA: this cohort has fewer than 2 samples with a "
+                     "non-synonymous mutation.")]
+    other = mine["cohort_b"].where(mine["cohort_a"] == COHORT, mine["cohort_a"])
+    mean = state["own"]["value"].mean()
+    means = state["tcga"].groupby("cohort")["value"].mean()
+    shown = mine.assign(other_cohort=other.to_numpy())[["other_cohort", "p_value", "q_value"]]
+    shown.insert(1, "direction", ["this cohort higher" if mean > means[c] else "this cohort lower"
+                                  for c in shown["other_cohort"]])
+    significant = int((shown["q_value"] < 0.05).sum())
+    return [
+        Text(f"tcgaCompare's pairwise t-test (R's pairwise.t.test: the mean {'per Mb ' if state['per_mb'] else ''}"
+             "of each pair of cohorts, with the standard deviation pooled over all 34, FDR over all "
+             f"{len(tests):,} pairs): this cohort differs from {significant} of the "
+             f"{len(shown)} TCGA cohorts at q < 0.05. The test compares means and assumes one "
+             "spread for every cohort, and mutation burden is skewed and far more spread in some "
+             "cancers than others; with a few samples, one hypermutated sample moves the mean. "
+             "Read it as maftools reports it, not as a verdict."),
+        Table("tcga_this_cohort_t_test", shown, title="This cohort against each TCGA cohort (t-test)",
+              patient_column=None, export=False,
+              column_titles={"other_cohort": "TCGA cohort", "p_value": "p", "q_value": "q (FDR)"}),
+        # Every pair, as tcgaCompare returns them, in the data folder only.
+        Table("tcga_pairwise_t_test", tests, show=False, patient_column=None),
+    ]
 
 
 def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
@@ -161,6 +229,7 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     blocks.append(Table("tcga_medians", table, title="Median per cohort", patient_column=None,
                         page_size=None,
                         column_titles={"median": f"median ({unit})"}))
+    blocks.extend(_test_blocks(state, table))
     return [Section(
         id="tcga-compare", title="TMB beside TCGA",
         description="The cohort's mutation burden beside the 33 TCGA cohorts (MC3 calls).",
