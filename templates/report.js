@@ -151,7 +151,8 @@
     csv.type = "button";
     csv.className = "rr-csv";
     csv.textContent = "Download CSV";
-    csv.setAttribute("aria-label", "Download the rows shown of the table" + label + " as CSV");
+    // The accessible name starts with the visible words (WCAG 2.5.3, label in name).
+    csv.setAttribute("aria-label", "Download CSV: " + (d.label || "table") + " (the rows shown)");
     csv.addEventListener("click", function () { self.download(); });
     tools.appendChild(csv);
     this.count = document.createElement("span");
@@ -171,6 +172,7 @@
     this.headers = d.titles.map(function (title, i) {
       var th = document.createElement("th");
       th.scope = "col";
+      th.dataset.title = title;  // paper prints the title, not the button (see report.css)
       var button = document.createElement("button");
       button.type = "button";
       button.className = "rr-sort";
@@ -387,18 +389,21 @@
     return "rinec-report RUN_DIR --exclude-patients " + shellWord(ids.join(","));
   }
 
-  // The state lives in the fragment (#highlight=P3,P5&hide=P1) so a link or a reload keeps it.
+  // The state lives in the fragment (#highlight=P3,P5&hide=P1&theme=dark) so a link or a
+  // reload keeps it.
   function readUrl() {
     var h = location.hash.replace(/^#/, "");
-    if (!/^(highlight|hide)=/.test(h)) { return false; }
+    if (!/^(highlight|hide|theme)=/.test(h)) { return false; }
     var ids = known();
     chosen = []; hidden = [];
+    setTheme("");
     h.split("&").forEach(function (part) {
       var kv = part.split("="), list = (kv[1] || "").split(",").map(function (x) {
         try { return decodeURIComponent(x); } catch (e) { return x; }
       }).filter(function (x) { return x && (!ids.length || ids.indexOf(x) !== -1); });
       if (kv[0] === "highlight") { chosen = list; }
       if (kv[0] === "hide") { hidden = list; }
+      if (kv[0] === "theme") { setTheme(kv[1]); }
     });
     return true;
   }
@@ -407,34 +412,63 @@
     var parts = [];
     if (chosen.length) { parts.push("highlight=" + chosen.map(encodeURIComponent).join(",")); }
     if (hidden.length) { parts.push("hide=" + hidden.map(encodeURIComponent).join(",")); }
+    if (theme()) { parts.push("theme=" + theme()); }
     var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
     try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
   }
 
+  // A closed <select> takes an arrow key or a typed letter as a choice (Chromium added P1
+  // at ArrowDown, and P2-P5 could not be reached). As in the WAI-ARIA APG's select-only
+  // combobox, the keys move the option shown without choosing it; Enter or Space chooses,
+  // Escape goes back to the prompt. A pick from the open list (mouse, Alt+ArrowDown) still
+  // chooses at once, through "change".
+  var STEPS = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10, Home: -Infinity, End: Infinity };
+
+  function pickerKeys(select, choose) {
+    var typed = "", typedAt = 0;
+    select.addEventListener("keydown", function (ev) {
+      var n = select.options.length, i = select.selectedIndex;
+      if (ev.altKey || ev.ctrlKey || ev.metaKey || n < 2) { return; }
+      if (STEPS[ev.key]) {
+        ev.preventDefault();
+        // Option 0 is the prompt ("add a patient..."): the keys move among the patients.
+        select.selectedIndex = Math.min(n - 1, Math.max(1, i + STEPS[ev.key]));
+      } else if ((ev.key === "Enter" || ev.key === " ") && i > 0 && !typed) {
+        ev.preventDefault();
+        choose(select.value);
+      } else if (ev.key === "Escape" && i > 0) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        select.selectedIndex = 0;
+      } else if (ev.key.length === 1 && ev.key !== " ") {
+        // Type-ahead: the first patient whose id starts with the letters typed within a second.
+        ev.preventDefault();
+        typed = (ev.timeStamp - typedAt < 1000 ? typed : "") + ev.key.toLowerCase();
+        typedAt = ev.timeStamp;
+        for (var k = 1; k < n; k++) {
+          if (select.options[k].text.toLowerCase().indexOf(typed) === 0) { select.selectedIndex = k; break; }
+        }
+        setTimeout(function () { if (ev.timeStamp === typedAt) { typed = ""; } }, 1000);
+      }
+    });
+  }
+
+  function picker(field, add) {
+    if (!field) { return; }
+    function choose(value) {
+      // A typed id (large cohorts get a text field) must be a patient of the report.
+      var ids = field.tagName === "INPUT" ? known() : null;
+      if (value && (!ids || ids.indexOf(value) !== -1)) { add(value); }
+      field.value = "";
+      apply(true);
+    }
+    field.addEventListener("change", function () { choose(field.value); });
+    if (field.tagName === "SELECT") { pickerKeys(field, choose); }
+  }
+
   function initHighlighter() {
-    var select = document.getElementById("rr-patient");
-    var hide = document.getElementById("rr-hide");
-    if (select) {
-      select.addEventListener("change", function () {
-        // A typed id (large cohorts get a text field) must be a patient of the report.
-        var ids = select.tagName === "INPUT" ? known() : null;
-        if (select.value && chosen.indexOf(select.value) === -1 && (!ids || ids.indexOf(select.value) !== -1)) {
-          chosen.push(select.value);
-        }
-        select.value = "";
-        apply(true);
-      });
-    }
-    if (hide) {
-      hide.addEventListener("change", function () {
-        var ids = hide.tagName === "INPUT" ? known() : null;
-        if (hide.value && hidden.indexOf(hide.value) === -1 && (!ids || ids.indexOf(hide.value) !== -1)) {
-          hidden.push(hide.value);
-        }
-        hide.value = "";
-        apply(true);
-      });
-    }
+    picker(document.getElementById("rr-patient"), function (p) { if (chosen.indexOf(p) === -1) { chosen.push(p); } });
+    picker(document.getElementById("rr-hide"), function (p) { if (hidden.indexOf(p) === -1) { hidden.push(p); } });
     var copy = document.getElementById("rr-hide-copy");
     if (copy) {
       copy.addEventListener("click", function () {
@@ -462,7 +496,7 @@
       a.addEventListener("click", function (ev) {
         var target = document.getElementById(a.getAttribute("href").slice(1));
         setOpen(false);
-        if (target && (chosen.length || hidden.length)) {
+        if (target && (chosen.length || hidden.length || theme())) {
           // Keep the highlighter's state in the address: scroll without changing it.
           ev.preventDefault();
           target.scrollIntoView();
@@ -496,12 +530,111 @@
     mark();
   }
 
+  // ---------------------------------------------------------------- theme
+  // System, light or dark: the choice is kept in the address with the highlighter's.
+  function theme() {
+    return document.documentElement.dataset.theme || "";
+  }
+
+  function setTheme(value) {
+    value = value === "light" || value === "dark" ? value : "";
+    if (value) { document.documentElement.dataset.theme = value; } else { delete document.documentElement.dataset.theme; }
+    var field = document.getElementById("rr-theme");
+    if (field) { field.value = value; }
+  }
+
+  function initTheme() {
+    var field = document.getElementById("rr-theme");
+    if (!field) { return; }
+    field.addEventListener("change", function () { setTheme(field.value); writeUrl(); });
+  }
+
+  // ---------------------------------------------------------------- accessibility
+  // Landmarks need names of their own: a second "Table Genes" is "Table Genes (2)".
+  function uniqueRegions() {
+    var seen = Object.create(null);
+    document.querySelectorAll("[role=region][aria-label]").forEach(function (el) {
+      var label = el.getAttribute("aria-label");
+      seen[label] = (seen[label] || 0) + 1;
+      if (seen[label] > 1) { el.setAttribute("aria-label", label + " (" + seen[label] + ")"); }
+    });
+  }
+
+  // The heading a box sits under: its own section's last heading before it.
+  function headingOf(el) {
+    for (var node = el; node && !node.classList.contains("rr-section"); node = node.parentElement) {
+      for (var prev = node.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        if (/^H[2-6]$/.test(prev.tagName)) { return prev.textContent.trim(); }
+      }
+    }
+    var h2 = node && node.querySelector("h2");
+    return h2 ? h2.textContent.trim() : "";
+  }
+
+  // A box that scrolls must be reachable by keyboard (WCAG 2.1.1): the boxes that overflow
+  // at this width get tabindex=0 and a name; on a wider window they lose them again.
+  var SCROLLERS = ".rr-code, .rr-scroll, .rr-chart, .rr-html, .rr-html div, .rr-html pre";
+
+  function focusableScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (el) {
+      var over = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      var added = el.dataset.rrScroller;  // the attributes given here, to take back
+      if (over && added === undefined && !el.hasAttribute("tabindex")) {
+        var style = getComputedStyle(el);
+        if (!/auto|scroll/.test(style.overflowX + " " + style.overflowY)) { return; }
+        var mine = ["tabindex"];
+        el.tabIndex = 0;
+        if (!el.hasAttribute("role")) { el.setAttribute("role", "region"); mine.push("role"); }
+        if (!el.hasAttribute("aria-label")) {
+          el.setAttribute("aria-label", "Scrolling box: " + (headingOf(el) || "content"));
+          mine.push("aria-label");
+        }
+        el.dataset.rrScroller = mine.join(" ");
+      } else if (!over && added !== undefined) {
+        added.split(" ").forEach(function (name) { el.removeAttribute(name); });
+        delete el.dataset.rrScroller;
+      }
+    });
+    uniqueRegions();
+  }
+
+  // A header cell with nothing in it (the corner of a plugin's grid) is no header: it
+  // becomes a plain cell, so that no screen reader announces an empty column name.
+  function emptyCorners() {
+    document.querySelectorAll(".rr-html thead th").forEach(function (th) {
+      if (th.textContent.trim() || th.querySelector("img, svg, [aria-label]")) { return; }
+      var td = document.createElement("td");
+      Array.from(th.attributes).forEach(function (a) { if (a.name !== "scope") { td.setAttribute(a.name, a.value); } });
+      td.classList.add("rr-corner");
+      td.append.apply(td, Array.from(th.childNodes));
+      th.replaceWith(td);
+    });
+  }
+
+  function initA11y() {
+    emptyCorners();
+    focusableScrollers();
+    // Again when a box changes size: a chart drawn, a window resized.
+    var pending = null;
+    function later() {
+      clearTimeout(pending);
+      pending = setTimeout(focusableScrollers, 200);
+    }
+    window.addEventListener("resize", later);
+    if (window.ResizeObserver) {
+      var watch = new ResizeObserver(later);
+      document.querySelectorAll(".rr-chart").forEach(function (el) { watch.observe(el); });
+    }
+  }
+
   function init() {
     document.querySelectorAll(".rr-table").forEach(function (el) { tables.push(new Table(el)); });
     window.rinecTables = tables;  // for the page's own tests
     window.rinecViews = views;
     initNav();
+    initTheme();
     initHighlighter();
+    initA11y();
     if (window.vegaEmbed) { drawCharts(); }
   }
 
