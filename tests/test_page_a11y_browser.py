@@ -230,3 +230,43 @@ def test_theme_overrides_the_system_and_is_kept_in_the_address(browser, example_
         assert chips(again.page) == ["P2 \u00d7"]
     finally:
         again.close()
+
+
+# ---------------------------------------------------------------- paper
+
+
+@pytest.fixture(scope="module")
+def paper(browser, example_report: Path, tmp_path_factory) -> list[str]:
+    """The example report printed to A4, as the text of each page (poppler's pdftotext)."""
+    import subprocess
+
+    opened = Opened(browser, example_report, 1400)
+    try:
+        pdf = tmp_path_factory.mktemp("paper") / "report.pdf"
+        opened.page.pdf(path=str(pdf), format="A4", print_background=True)
+    finally:
+        opened.close()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=120).stdout
+    return [page for page in text.split("\f") if page.strip()]
+
+
+def test_a_table_over_several_pages_repeats_its_titles(paper: list[str]) -> None:
+    # The pathway table runs over several pages (its rows start with the library's name).
+    pages = [p for p in paper if re.search(r"^\s*Reactome\s+Reactome\s+R-HSA-", p, re.M)]
+    assert len(pages) >= 2
+    for page in pages:
+        assert re.search(r"Library\s+Category\s+Term\s+Description", page), page[:400]
+
+
+def test_no_page_ends_with_a_heading(paper: list[str], example_report: Path) -> None:
+    import html
+
+    source = example_report.read_text(encoding="utf-8")
+    headings = {html.unescape(re.sub(r"<[^>]+>", "", h)).strip()
+                for h in re.findall(r"<h[2-5][^>]*>(.*?)</h[2-5]>", source, re.S)}
+    alone = []
+    for number, page in enumerate(paper, 1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        alone += [f"page {number}: {line}" for line in lines[-2:] if line in headings]
+    assert not alone, alone
