@@ -20,25 +20,60 @@
   }
 
   // ---------------------------------------------------------------- charts
+  // Charts in view (or about to be) are drawn first, the others one at a time when the
+  // browser is idle: a page of many charts shows and answers at once, and every chart is
+  // still drawn within seconds (for printing, and for the page's tests).
   function drawCharts() {
-    var embed = window.vegaEmbed;
-    document.querySelectorAll(".rr-chart").forEach(function (el) {
-      var spec = payload(el.id + "-spec");
-      embed(el, spec, {
-        renderer: el.dataset.renderer || "svg",
-        actions: { export: true, source: false, compiled: false, editor: false },
-        downloadFileName: el.dataset.name,
-        i18n: { PNG_ACTION: "Save as PNG", SVG_ACTION: "Save as SVG" }
-      }).then(function (result) {
-        views.push(result.view);
-        nameMenu(el);
-        el.dataset.rendered = "1";
-        setSignals(result.view);
-      }).catch(function (err) {
-        el.classList.add("rr-chart-error");
-        el.textContent = "This chart could not be drawn: " + err.message;
-        el.dataset.rendered = "error";
-      });
+    var queue = Array.from(document.querySelectorAll(".rr-chart"));
+    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
+    var busy = 0;
+    function next() {
+      var el = queue.shift();
+      if (!el) { return; }
+      busy += 1;
+      drawChart(el).then(function () { busy -= 1; idle(next, { timeout: 250 }); });
+    }
+    if (window.IntersectionObserver) {
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          var at = queue.indexOf(entry.target);
+          if (entry.isIntersecting && at !== -1) {
+            queue.splice(at, 1);
+            queue.unshift(entry.target);
+            if (!busy) { next(); }
+          }
+        });
+      }, { rootMargin: "400px 0px" });
+      queue.forEach(function (el) { seen.observe(el); });
+    }
+    // Before printing, whatever is left is drawn at once.
+    window.addEventListener("beforeprint", function () { while (queue.length) { drawChart(queue.shift()); } });
+    idle(next, { timeout: 250 });
+  }
+
+  function drawChart(el) {
+    var spec;
+    try {
+      spec = payload(el.id + "-spec");
+    } catch (err) {
+      el.textContent = "This chart could not be drawn: " + err.message;
+      el.dataset.rendered = "error";
+      return Promise.resolve();
+    }
+    return window.vegaEmbed(el, spec, {
+      renderer: el.dataset.renderer || "svg",
+      actions: { export: true, source: false, compiled: false, editor: false },
+      downloadFileName: el.dataset.name,
+      i18n: { PNG_ACTION: "Save as PNG", SVG_ACTION: "Save as SVG" }
+    }).then(function (result) {
+      views.push(result.view);
+      nameMenu(el);
+      el.dataset.rendered = "1";
+      setSignals(result.view);
+    }).catch(function (err) {
+      el.classList.add("rr-chart-error");
+      el.textContent = "This chart could not be drawn: " + err.message;
+      el.dataset.rendered = "error";
     });
   }
 

@@ -270,3 +270,33 @@ def test_no_page_ends_with_a_heading(paper: list[str], example_report: Path) -> 
         lines = [line.strip() for line in page.splitlines() if line.strip()]
         alone += [f"page {number}: {line}" for line in lines[-2:] if line in headings]
     assert not alone, alone
+
+
+# ---------------------------------------------------------------- page weight
+
+RECORD_DRAWING = """
+window.rrDrawn = [];
+new MutationObserver(records => records.forEach(r => {
+  if (r.target.dataset.rendered) { window.rrDrawn.push(r.target.id); }
+})).observe(document, {subtree: true, attributeFilter: ['data-rendered']});
+"""
+
+
+def test_charts_in_view_are_drawn_first_and_every_chart_is_drawn(browser, example_report: Path) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                      else route.abort())
+        page = context.new_page()
+        page.add_init_script(RECORD_DRAWING)
+        # Opened at the last plugin's section: its charts are the ones in view.
+        page.goto(example_report.as_uri() + "#genomics-tcga-compare")
+        page.wait_for_function("document.querySelectorAll('.rr-chart').length === window.rrDrawn.length",
+                               timeout=60_000)
+        drawn = page.evaluate("window.rrDrawn")
+        in_view = page.evaluate("""Array.from(document.querySelectorAll('#genomics-tcga-compare .rr-chart'))
+            .map(el => el.id)""")
+    finally:
+        context.close()
+    assert in_view and drawn[0] in in_view, (drawn[:3], in_view)
+    assert len(set(drawn)) == len(drawn) >= 20  # each chart once
