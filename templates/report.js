@@ -501,7 +501,43 @@
     if (field.tagName === "SELECT") { pickerKeys(field, choose); }
   }
 
+  // A pattern picks patients by id: a glob (* any text, ? one character, the whole id) or a
+  // regular expression between slashes with its flags (/^P[23]$/i). A bad one is a message.
+  function patternTest(text) {
+    var re = /^\/(.*)\/([imsu]*)$/.exec(text);
+    if (re) {
+      try { return { test: new RegExp(re[1], re[2]) }; } catch (e) { return { error: "Not a regular expression: " + e.message }; }
+    }
+    var glob = text.replace(/[.+^${}()|[\]\\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    return { test: new RegExp("^" + glob + "$") };
+  }
+
+  function initPattern() {
+    var field = document.getElementById("rr-pattern");
+    if (!field) { return; }
+    var colour = document.getElementById("rr-pattern-colour");
+    var message = document.getElementById("rr-pattern-msg");
+    function go() {
+      var text = field.value.trim();
+      if (!text) { message.textContent = "Type a pattern first."; return; }
+      var pattern = patternTest(text);
+      if (pattern.error) { message.textContent = pattern.error; return; }
+      var matched = known().filter(function (p) { return pattern.test.test(p); });
+      matched.forEach(function (p) {
+        if (chosen.indexOf(p) === -1) { chosen.push(p); }
+        colourOf[p] = colour.value;
+      });
+      message.textContent = matched.length
+        ? matched.length + " patient" + (matched.length === 1 ? "" : "s") + " highlighted."
+        : "No patient matches " + text + ".";
+      apply(true);
+    }
+    document.getElementById("rr-pattern-go").addEventListener("click", go);
+    field.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); go(); } });
+  }
+
   function initHighlighter() {
+    initPattern();
     picker(document.getElementById("rr-patient"), function (p) { if (chosen.indexOf(p) === -1) { chosen.push(p); } });
     picker(document.getElementById("rr-hide"), function (p) { if (hidden.indexOf(p) === -1) { hidden.push(p); } });
     var copy = document.getElementById("rr-hide-copy");

@@ -300,3 +300,45 @@ def test_charts_in_view_are_drawn_first_and_every_chart_is_drawn(browser, exampl
         context.close()
     assert in_view and drawn[0] in in_view, (drawn[:3], in_view)
     assert len(set(drawn)) == len(drawn) >= 20  # each chart once
+
+
+# ---------------------------------------------------------------- highlight by pattern
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("P*", ["P1", "P2", "P3", "P4", "P5"]),   # a glob: any text
+    ("?3", ["P3"]),                          # one character, the whole id
+    ("/^P[24]$/", ["P2", "P4"]),             # a regular expression
+    ("/^p[24]$/i", ["P2", "P4"]),            # with its flags
+    ("p*", []),                              # a glob is case-sensitive, as in a shell
+])
+def test_highlight_by_pattern_in_a_colour_of_ones_choice(browser, example_report: Path, pattern: str,
+                                                          expected: list[str]) -> None:
+    opened = Opened(browser, example_report, 1400)
+    page = opened.page
+    try:
+        page.fill("#rr-pattern", pattern)
+        page.fill("#rr-pattern-colour", "#123456")
+        page.press("#rr-pattern", "Enter")
+        assert chips(page) == [f"{p} \u00d7" for p in expected]
+        colours = page.locator("#rr-chips .rr-chip").evaluate_all(
+            "els => els.map(e => e.style.getPropertyValue('--hlc'))")
+        assert set(colours) <= {"#123456"}
+        message = page.inner_text("#rr-pattern-msg")
+        words = {0: f"No patient matches {pattern}.", 1: "1 patient highlighted."}
+        assert message == words.get(len(expected), f"{len(expected)} patients highlighted.")
+        assert not opened.errors
+    finally:
+        opened.close()
+
+
+def test_a_bad_regular_expression_is_a_message(browser, example_report: Path) -> None:
+    opened = Opened(browser, example_report, 1400)
+    page = opened.page
+    try:
+        page.fill("#rr-pattern", "/P(1/")
+        page.click("#rr-pattern-go")
+        assert page.inner_text("#rr-pattern-msg").startswith("Not a regular expression: ")
+        assert chips(page) == [] and not opened.errors
+    finally:
+        opened.close()
