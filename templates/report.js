@@ -25,6 +25,7 @@
   // still drawn within seconds (for printing, and for the page's tests).
   function drawCharts() {
     var queue = Array.from(document.querySelectorAll(".rr-chart"));
+    var finished = Promise.all(queue.map(function (el) { return new Promise(function (done) { el.rrDrawn = done; }); }));
     var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
     var busy = 0;
     function next() {
@@ -47,8 +48,13 @@
       queue.forEach(function (el) { seen.observe(el); });
     }
     // Before printing, whatever is left is drawn at once.
-    window.addEventListener("beforeprint", function () { while (queue.length) { drawChart(queue.shift()); } });
+    function drawAll() {
+      while (queue.length) { drawChart(queue.shift()); }
+      return finished;
+    }
+    window.addEventListener("beforeprint", drawAll);
     idle(next, { timeout: 250 });
+    return drawAll;
   }
 
   function drawChart(el) {
@@ -58,6 +64,7 @@
     } catch (err) {
       el.textContent = "This chart could not be drawn: " + err.message;
       el.dataset.rendered = "error";
+      if (el.rrDrawn) { el.rrDrawn(); }
       return Promise.resolve();
     }
     return window.vegaEmbed(el, spec, {
@@ -67,6 +74,7 @@
       i18n: { PNG_ACTION: "Save as PNG", SVG_ACTION: "Save as SVG" }
     }).then(function (result) {
       views.push(result.view);
+      el.rrView = result.view;
       nameMenu(el);
       el.dataset.rendered = "1";
       setSignals(result.view);
@@ -74,7 +82,50 @@
       el.classList.add("rr-chart-error");
       el.textContent = "This chart could not be drawn: " + err.message;
       el.dataset.rendered = "error";
+    }).then(function () { if (el.rrDrawn) { el.rrDrawn(); } });
+  }
+
+  // Every chart at once, as SVG or PNG at a chosen scale (vega's view.toSVG / toImageURL),
+  // one file each, named as the chart's own menu names it. Charts not drawn yet are drawn first.
+  function initExport(drawAll) {
+    var button = document.getElementById("rr-export-go");
+    if (!button) { return; }
+    var status = document.getElementById("rr-export-msg");
+    button.addEventListener("click", function () {
+      var format = document.getElementById("rr-export-format").value;
+      var scale = Number(document.getElementById("rr-export-scale").value) || 1;
+      status.textContent = "Drawing the charts\u2026";
+      drawAll().then(function () {
+        var charts = Array.from(document.querySelectorAll(".rr-chart")).filter(function (el) { return el.rrView; });
+        var taken = Object.create(null);  // a section's second chart of one name is name-2
+        return charts.reduce(function (done, el) {
+          var base = el.dataset.name || el.id;
+          taken[base] = (taken[base] || 0) + 1;
+          var name = taken[base] > 1 ? base + "-" + taken[base] : base;
+          return done.then(function () {
+            return (format === "svg" ? el.rrView.toSVG(scale).then(function (svg) {
+              return URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+            }) : el.rrView.toImageURL("png", scale)).then(function (url) {
+              return save(url, name + "." + format);
+            });
+          });
+        }, Promise.resolve()).then(function () {
+          status.textContent = charts.length + " chart" + (charts.length === 1 ? "" : "s") + " saved as " + format.toUpperCase() + ".";
+        });
+      }).catch(function (err) { status.textContent = "The charts could not be saved: " + err.message; });
     });
+  }
+
+  function save(url, name) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    // The browser reads the file after this returns: the address is let go well after.
+    setTimeout(function () { if (url.indexOf("blob:") === 0) { URL.revokeObjectURL(url); } a.remove(); }, 30000);
+    // One file at a time: browsers drop downloads that come in a burst.
+    return new Promise(function (done) { setTimeout(done, 150); });
   }
 
   function nameMenu(el) {
@@ -706,7 +757,7 @@
     initTheme();
     initHighlighter();
     initA11y();
-    if (window.vegaEmbed) { drawCharts(); }
+    if (window.vegaEmbed) { initExport(drawCharts()); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }

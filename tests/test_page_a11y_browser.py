@@ -342,3 +342,50 @@ def test_a_bad_regular_expression_is_a_message(browser, example_report: Path) ->
         assert chips(page) == [] and not opened.errors
     finally:
         opened.close()
+
+
+# ---------------------------------------------------------------- export
+
+
+def png_width(data: bytes) -> int:
+    # PNG: the 8-byte signature, then the IHDR chunk whose data starts with the width
+    # (4 bytes, big-endian) at byte 16 (the PNG specification, 11.2.2).
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big")
+
+
+def export_all(opened: Opened, fmt: str, scale: int) -> dict[str, bytes]:
+    page = opened.page
+    downloads: list = []
+
+    def keep(download) -> None:
+        downloads.append(download)
+
+    page.on("download", keep)
+    page.eval_on_selector("#rr-export-msg", "el => { el.textContent = ''; }")
+    page.select_option("#rr-export-format", fmt)
+    page.select_option("#rr-export-scale", str(scale))
+    page.click("#rr-export-go")
+    page.wait_for_function("document.getElementById('rr-export-msg').textContent.includes('saved')", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.remove_listener("download", keep)
+    return {d.suggested_filename: Path(d.path()).read_bytes() for d in downloads}
+
+
+def test_every_chart_is_saved_at_once_as_svg_or_png_at_a_chosen_scale(browser, example_report: Path) -> None:
+    opened = Opened(browser, example_report, 1400)
+    try:
+        charts = opened.page.locator(".rr-chart[data-rendered='1']").evaluate_all("els => els.map(e => e.dataset.name)")
+        svgs = export_all(opened, "svg", 1)
+        assert opened.page.inner_text("#rr-export-msg") == f"{len(charts)} charts saved as SVG."
+        # One file a chart: a second chart of one name gets "-2" (the survival section's).
+        assert len(svgs) == len(charts)
+        assert {re.sub(r"-\d+(?=\.svg$)", "", name) for name in svgs} == {f"{name}.svg" for name in charts}
+        assert all(data.lstrip().startswith(b"<svg") for data in svgs.values())
+        small = export_all(opened, "png", 1)
+        large = export_all(opened, "png", 3)
+    finally:
+        opened.close()
+    name = f"{charts[0]}.png"
+    assert len(small) == len(charts) and sorted(large) == sorted(small)
+    assert png_width(large[name]) == 3 * png_width(small[name])
