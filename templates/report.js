@@ -241,6 +241,8 @@
     csv.setAttribute("aria-label", "Download CSV: " + (d.label || "table") + " (the rows shown)");
     csv.addEventListener("click", function () { self.download(); });
     tools.appendChild(csv);
+    this.off = Object.create(null);  // the columns the reader took out of view, by index
+    if (d.name === SUMMARY) { this.summaryTools(tools); }
     this.count = document.createElement("span");
     this.count.className = "rr-table-count";
     this.count.setAttribute("aria-live", "polite");
@@ -346,6 +348,7 @@
         else if (DIGEST.test(text)) { td.className = "rr-long rr-digest"; }
         else if (longToken(text)) { td.className = "rr-long"; }
         else if (!/\s/.test(text)) { td.className = "rr-word"; }  // an id: never broken at its hyphens
+        if (self.off[i]) { td.classList.add("rr-col-off"); }
         tr.appendChild(td);
       });
       frag.appendChild(tr);
@@ -370,6 +373,61 @@
       label.textContent = " page " + (this.page + 1) + " of " + pages + " ";
       this.pager.append(prev, label, next);
     }
+  };
+
+  // The patient summary (the core's own table) gets a column chooser and a copy to the
+  // clipboard of the rows and columns shown, tab-separated (a spreadsheet pastes it as cells).
+  var SUMMARY = "report_summary";
+
+  Table.prototype.summaryTools = function (tools) {
+    var self = this, d = this.data;
+    var chooser = document.createElement("details");
+    chooser.className = "rr-cols";
+    var summary = document.createElement("summary");
+    summary.textContent = "Columns";
+    chooser.appendChild(summary);
+    var box = document.createElement("fieldset");
+    var legend = document.createElement("legend");
+    legend.textContent = "Columns shown";
+    box.appendChild(legend);
+    d.titles.forEach(function (title, i) {
+      if (i === 0) { return; }  // the patient column names the row
+      var label = document.createElement("label");
+      var check = document.createElement("input");
+      check.type = "checkbox";
+      check.checked = true;
+      check.addEventListener("change", function () {
+        if (check.checked) { delete self.off[i]; } else { self.off[i] = true; }
+        self.headers[i].classList.toggle("rr-col-off", !check.checked);
+        self.render();
+      });
+      label.append(check, " " + title);
+      box.appendChild(label);
+    });
+    chooser.appendChild(box);
+    tools.appendChild(chooser);
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "rr-copy";
+    copy.textContent = "Copy";
+    copy.setAttribute("aria-label", "Copy: " + (d.label || "table") + " (the rows and columns shown)");
+    var said = document.createElement("span");
+    said.className = "rr-table-count";
+    said.setAttribute("role", "status");
+    copy.addEventListener("click", function () {
+      var text = self.tsv();
+      var done = function () { said.textContent = "Copied."; };
+      var failed = function () { said.textContent = "The browser did not allow copying (a file opened from disk may not)."; };
+      if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done, failed); } else { failed(); }
+    });
+    tools.append(copy, said);
+  };
+
+  Table.prototype.tsv = function () {
+    var self = this, d = this.data;
+    function cell(v) { return (typeof v === "string" ? neutralise(show(v)) : show(v)).replace(/[\t\r\n]+/g, " "); }
+    function row(r) { return r.filter(function (_, i) { return !self.off[i]; }).map(cell).join("\t"); }
+    return [row(d.titles)].concat(this.visibleRows().map(row)).join("\n") + "\n";
   };
 
   Table.prototype.csv = function () {

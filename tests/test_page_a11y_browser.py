@@ -389,3 +389,32 @@ def test_every_chart_is_saved_at_once_as_svg_or_png_at_a_chosen_scale(browser, e
     name = f"{charts[0]}.png"
     assert len(small) == len(charts) and sorted(large) == sorted(small)
     assert png_width(large[name]) == 3 * png_width(small[name])
+
+
+# ---------------------------------------------------------------- summary table tools
+
+
+def test_summary_columns_can_be_chosen_and_the_rows_shown_copied(browser, example_report: Path) -> None:
+    opened = Opened(browser, example_report, 1400, permissions=["clipboard-read", "clipboard-write"])
+    page = opened.page
+    try:
+        table = page.locator(".rr-table").first
+        assert table.locator("thead th").first.inner_text() == "Patient"
+        titles = table.locator("thead th").all_inner_texts()
+        assert "Age" in titles
+        table.locator(".rr-cols summary").click()
+        table.get_by_role("checkbox", name="Age", exact=True).uncheck()
+        assert "Age" not in [t for t in table.locator("thead th:visible").all_inner_texts()]
+        assert table.locator("tbody tr").first.locator("td:visible").count() == len(titles) - 2
+        table.locator(".rr-copy").click()
+        page.wait_for_function("document.querySelector('.rr-table [role=status]').textContent")
+        text = page.evaluate("navigator.clipboard.readText()")
+    finally:
+        opened.close()
+    lines = text.rstrip("\n").split("\n")
+    # The header and the example's five patients, Age left out, one cell a column shown.
+    assert len(lines) == 6
+    header = lines[0].split("\t")
+    assert header == [t for t in titles if t != "Age"]
+    assert [line.split("\t")[0] for line in lines[1:]] == ["P1", "P2", "P3", "P4", "P5"]
+    assert all(len(line.split("\t")) == len(header) for line in lines)
