@@ -253,6 +253,7 @@ def render_html(report: Report) -> str:
         n_errors=len(report.errors),
         n_warnings=len(report.warnings),
         n_dropped=flagged(report),
+        n_charts=blocks.charts,
         keep_formulas=bool(report.config.get("keep_formulas", False)),
         css=Markup(_asset("report.css") + _paper_rule(report.config.get("paper", "auto"))),
         js=Markup(_asset("report.js")),

@@ -20,26 +20,112 @@
   }
 
   // ---------------------------------------------------------------- charts
+  // Charts in view (or about to be) are drawn first, the others one at a time when the
+  // browser is idle: a page of many charts shows and answers at once, and every chart is
+  // still drawn within seconds (for printing, and for the page's tests).
   function drawCharts() {
-    var embed = window.vegaEmbed;
-    document.querySelectorAll(".rr-chart").forEach(function (el) {
-      var spec = payload(el.id + "-spec");
-      embed(el, spec, {
-        renderer: el.dataset.renderer || "svg",
-        actions: { export: true, source: false, compiled: false, editor: false },
-        downloadFileName: el.dataset.name,
-        i18n: { PNG_ACTION: "Save as PNG", SVG_ACTION: "Save as SVG" }
-      }).then(function (result) {
-        views.push(result.view);
-        nameMenu(el);
-        el.dataset.rendered = "1";
-        setSignals(result.view);
-      }).catch(function (err) {
-        el.classList.add("rr-chart-error");
-        el.textContent = "This chart could not be drawn: " + err.message;
-        el.dataset.rendered = "error";
-      });
+    var queue = Array.from(document.querySelectorAll(".rr-chart"));
+    var finished = Promise.all(queue.map(function (el) { return new Promise(function (done) { el.rrDrawn = done; }); }));
+    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
+    var busy = 0;
+    function next() {
+      var el = queue.shift();
+      if (!el) { return; }
+      busy += 1;
+      drawChart(el).then(function () { busy -= 1; idle(next, { timeout: 250 }); });
+    }
+    if (window.IntersectionObserver) {
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          var at = queue.indexOf(entry.target);
+          if (entry.isIntersecting && at !== -1) {
+            queue.splice(at, 1);
+            queue.unshift(entry.target);
+            if (!busy) { next(); }
+          }
+        });
+      }, { rootMargin: "400px 0px" });
+      queue.forEach(function (el) { seen.observe(el); });
+    }
+    // Before printing, whatever is left is drawn at once.
+    function drawAll() {
+      while (queue.length) { drawChart(queue.shift()); }
+      return finished;
+    }
+    window.addEventListener("beforeprint", drawAll);
+    idle(next, { timeout: 250 });
+    return drawAll;
+  }
+
+  function drawChart(el) {
+    var spec;
+    try {
+      spec = payload(el.id + "-spec");
+    } catch (err) {
+      el.textContent = "This chart could not be drawn: " + err.message;
+      el.dataset.rendered = "error";
+      if (el.rrDrawn) { el.rrDrawn(); }
+      return Promise.resolve();
+    }
+    return window.vegaEmbed(el, spec, {
+      renderer: el.dataset.renderer || "svg",
+      actions: { export: true, source: false, compiled: false, editor: false },
+      downloadFileName: el.dataset.name,
+      i18n: { PNG_ACTION: "Save as PNG", SVG_ACTION: "Save as SVG" }
+    }).then(function (result) {
+      views.push(result.view);
+      el.rrView = result.view;
+      nameMenu(el);
+      el.dataset.rendered = "1";
+      setSignals(result.view);
+    }).catch(function (err) {
+      el.classList.add("rr-chart-error");
+      el.textContent = "This chart could not be drawn: " + err.message;
+      el.dataset.rendered = "error";
+    }).then(function () { if (el.rrDrawn) { el.rrDrawn(); } });
+  }
+
+  // Every chart at once, as SVG or PNG at a chosen scale (vega's view.toSVG / toImageURL),
+  // one file each, named as the chart's own menu names it. Charts not drawn yet are drawn first.
+  function initExport(drawAll) {
+    var button = document.getElementById("rr-export-go");
+    if (!button) { return; }
+    var status = document.getElementById("rr-export-msg");
+    button.addEventListener("click", function () {
+      var format = document.getElementById("rr-export-format").value;
+      var scale = Number(document.getElementById("rr-export-scale").value) || 1;
+      status.textContent = "Drawing the charts\u2026";
+      drawAll().then(function () {
+        var charts = Array.from(document.querySelectorAll(".rr-chart")).filter(function (el) { return el.rrView; });
+        var taken = Object.create(null);  // a section's second chart of one name is name-2
+        return charts.reduce(function (done, el) {
+          var base = el.dataset.name || el.id;
+          taken[base] = (taken[base] || 0) + 1;
+          var name = taken[base] > 1 ? base + "-" + taken[base] : base;
+          return done.then(function () {
+            return (format === "svg" ? el.rrView.toSVG(scale).then(function (svg) {
+              return URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }));
+            }) : el.rrView.toImageURL("png", scale)).then(function (url) {
+              return save(url, name + "." + format);
+            });
+          });
+        }, Promise.resolve()).then(function () {
+          status.textContent = charts.length + " chart" + (charts.length === 1 ? "" : "s") + " saved as " + format.toUpperCase() + ".";
+        });
+      }).catch(function (err) { status.textContent = "The charts could not be saved: " + err.message; });
     });
+  }
+
+  function save(url, name) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    // The browser reads the file after this returns: the address is let go well after.
+    setTimeout(function () { if (url.indexOf("blob:") === 0) { URL.revokeObjectURL(url); } a.remove(); }, 30000);
+    // One file at a time: browsers drop downloads that come in a burst.
+    return new Promise(function (done) { setTimeout(done, 150); });
   }
 
   function nameMenu(el) {
@@ -155,9 +241,12 @@
     csv.type = "button";
     csv.className = "rr-csv";
     csv.textContent = "Download CSV";
-    csv.setAttribute("aria-label", "Download the rows shown of the table" + label + " as CSV");
+    // The accessible name starts with the visible words (WCAG 2.5.3, label in name).
+    csv.setAttribute("aria-label", "Download CSV: " + (d.label || "table") + " (the rows shown)");
     csv.addEventListener("click", function () { self.download(); });
     tools.appendChild(csv);
+    this.off = Object.create(null);  // the columns the reader took out of view, by index
+    if (d.name === SUMMARY) { this.summaryTools(tools); }
     this.count = document.createElement("span");
     this.count.className = "rr-table-count";
     this.count.setAttribute("aria-live", "polite");
@@ -175,6 +264,7 @@
     this.headers = d.titles.map(function (title, i) {
       var th = document.createElement("th");
       th.scope = "col";
+      th.dataset.title = title;  // paper prints the title, not the button (see report.css)
       var button = document.createElement("button");
       button.type = "button";
       button.className = "rr-sort";
@@ -262,6 +352,7 @@
         else if (DIGEST.test(text)) { td.className = "rr-long rr-digest"; }
         else if (longToken(text)) { td.className = "rr-long"; }
         else if (!/\s/.test(text)) { td.className = "rr-word"; }  // an id: never broken at its hyphens
+        if (self.off[i]) { td.classList.add("rr-col-off"); }
         tr.appendChild(td);
       });
       frag.appendChild(tr);
@@ -286,6 +377,61 @@
       label.textContent = " page " + (this.page + 1) + " of " + pages + " ";
       this.pager.append(prev, label, next);
     }
+  };
+
+  // The patient summary (the core's own table) gets a column chooser and a copy to the
+  // clipboard of the rows and columns shown, tab-separated (a spreadsheet pastes it as cells).
+  var SUMMARY = "report_summary";
+
+  Table.prototype.summaryTools = function (tools) {
+    var self = this, d = this.data;
+    var chooser = document.createElement("details");
+    chooser.className = "rr-cols";
+    var summary = document.createElement("summary");
+    summary.textContent = "Columns";
+    chooser.appendChild(summary);
+    var box = document.createElement("fieldset");
+    var legend = document.createElement("legend");
+    legend.textContent = "Columns shown";
+    box.appendChild(legend);
+    d.titles.forEach(function (title, i) {
+      if (i === 0) { return; }  // the patient column names the row
+      var label = document.createElement("label");
+      var check = document.createElement("input");
+      check.type = "checkbox";
+      check.checked = true;
+      check.addEventListener("change", function () {
+        if (check.checked) { delete self.off[i]; } else { self.off[i] = true; }
+        self.headers[i].classList.toggle("rr-col-off", !check.checked);
+        self.render();
+      });
+      label.append(check, " " + title);
+      box.appendChild(label);
+    });
+    chooser.appendChild(box);
+    tools.appendChild(chooser);
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "rr-copy";
+    copy.textContent = "Copy";
+    copy.setAttribute("aria-label", "Copy: " + (d.label || "table") + " (the rows and columns shown)");
+    var said = document.createElement("span");
+    said.className = "rr-table-count";
+    said.setAttribute("role", "status");
+    copy.addEventListener("click", function () {
+      var text = self.tsv();
+      var done = function () { said.textContent = "Copied."; };
+      var failed = function () { said.textContent = "The browser did not allow copying (a file opened from disk may not)."; };
+      if (navigator.clipboard) { navigator.clipboard.writeText(text).then(done, failed); } else { failed(); }
+    });
+    tools.append(copy, said);
+  };
+
+  Table.prototype.tsv = function () {
+    var self = this, d = this.data;
+    function cell(v) { return (typeof v === "string" ? neutralise(show(v)) : show(v)).replace(/[\t\r\n]+/g, " "); }
+    function row(r) { return r.filter(function (_, i) { return !self.off[i]; }).map(cell).join("\t"); }
+    return [row(d.titles)].concat(this.visibleRows().map(row)).join("\n") + "\n";
   };
 
   Table.prototype.csv = function () {
@@ -391,18 +537,21 @@
     return "rinec-report RUN_DIR --exclude-patients " + shellWord(ids.join(","));
   }
 
-  // The state lives in the fragment (#highlight=P3,P5&hide=P1) so a link or a reload keeps it.
+  // The state lives in the fragment (#highlight=P3,P5&hide=P1&theme=dark) so a link or a
+  // reload keeps it.
   function readUrl() {
     var h = location.hash.replace(/^#/, "");
-    if (!/^(highlight|hide)=/.test(h)) { return false; }
+    if (!/^(highlight|hide|theme)=/.test(h)) { return false; }
     var ids = known();
     chosen = []; hidden = [];
+    setTheme("");
     h.split("&").forEach(function (part) {
       var kv = part.split("="), list = (kv[1] || "").split(",").map(function (x) {
         try { return decodeURIComponent(x); } catch (e) { return x; }
       }).filter(function (x) { return x && (!ids.length || ids.indexOf(x) !== -1); });
       if (kv[0] === "highlight") { chosen = list; }
       if (kv[0] === "hide") { hidden = list; }
+      if (kv[0] === "theme") { setTheme(kv[1]); }
     });
     return true;
   }
@@ -411,34 +560,99 @@
     var parts = [];
     if (chosen.length) { parts.push("highlight=" + chosen.map(encodeURIComponent).join(",")); }
     if (hidden.length) { parts.push("hide=" + hidden.map(encodeURIComponent).join(",")); }
+    if (theme()) { parts.push("theme=" + theme()); }
     var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
     try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
   }
 
+  // A closed <select> takes an arrow key or a typed letter as a choice (Chromium added P1
+  // at ArrowDown, and P2-P5 could not be reached). As in the WAI-ARIA APG's select-only
+  // combobox, the keys move the option shown without choosing it; Enter or Space chooses,
+  // Escape goes back to the prompt. A pick from the open list (mouse, Alt+ArrowDown) still
+  // chooses at once, through "change".
+  var STEPS = { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10, Home: -Infinity, End: Infinity };
+
+  function pickerKeys(select, choose) {
+    var typed = "", typedAt = 0;
+    select.addEventListener("keydown", function (ev) {
+      var n = select.options.length, i = select.selectedIndex;
+      if (ev.altKey || ev.ctrlKey || ev.metaKey || n < 2) { return; }
+      if (STEPS[ev.key]) {
+        ev.preventDefault();
+        // Option 0 is the prompt ("add a patient..."): the keys move among the patients.
+        select.selectedIndex = Math.min(n - 1, Math.max(1, i + STEPS[ev.key]));
+      } else if ((ev.key === "Enter" || ev.key === " ") && i > 0 && !typed) {
+        ev.preventDefault();
+        choose(select.value);
+      } else if (ev.key === "Escape" && i > 0) {
+        ev.preventDefault();
+        ev.stopPropagation();
+        select.selectedIndex = 0;
+      } else if (ev.key.length === 1 && ev.key !== " ") {
+        // Type-ahead: the first patient whose id starts with the letters typed within a second.
+        ev.preventDefault();
+        typed = (ev.timeStamp - typedAt < 1000 ? typed : "") + ev.key.toLowerCase();
+        typedAt = ev.timeStamp;
+        for (var k = 1; k < n; k++) {
+          if (select.options[k].text.toLowerCase().indexOf(typed) === 0) { select.selectedIndex = k; break; }
+        }
+        setTimeout(function () { if (ev.timeStamp === typedAt) { typed = ""; } }, 1000);
+      }
+    });
+  }
+
+  function picker(field, add) {
+    if (!field) { return; }
+    function choose(value) {
+      // A typed id (large cohorts get a text field) must be a patient of the report.
+      var ids = field.tagName === "INPUT" ? known() : null;
+      if (value && (!ids || ids.indexOf(value) !== -1)) { add(value); }
+      field.value = "";
+      apply(true);
+    }
+    field.addEventListener("change", function () { choose(field.value); });
+    if (field.tagName === "SELECT") { pickerKeys(field, choose); }
+  }
+
+  // A pattern picks patients by id: a glob (* any text, ? one character, the whole id) or a
+  // regular expression between slashes with its flags (/^P[23]$/i). A bad one is a message.
+  function patternTest(text) {
+    var re = /^\/(.*)\/([imsu]*)$/.exec(text);
+    if (re) {
+      try { return { test: new RegExp(re[1], re[2]) }; } catch (e) { return { error: "Not a regular expression: " + e.message }; }
+    }
+    var glob = text.replace(/[.+^${}()|[\]\\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    return { test: new RegExp("^" + glob + "$") };
+  }
+
+  function initPattern() {
+    var field = document.getElementById("rr-pattern");
+    if (!field) { return; }
+    var colour = document.getElementById("rr-pattern-colour");
+    var message = document.getElementById("rr-pattern-msg");
+    function go() {
+      var text = field.value.trim();
+      if (!text) { message.textContent = "Type a pattern first."; return; }
+      var pattern = patternTest(text);
+      if (pattern.error) { message.textContent = pattern.error; return; }
+      var matched = known().filter(function (p) { return pattern.test.test(p); });
+      matched.forEach(function (p) {
+        if (chosen.indexOf(p) === -1) { chosen.push(p); }
+        colourOf[p] = colour.value;
+      });
+      message.textContent = matched.length
+        ? matched.length + " patient" + (matched.length === 1 ? "" : "s") + " highlighted."
+        : "No patient matches " + text + ".";
+      apply(true);
+    }
+    document.getElementById("rr-pattern-go").addEventListener("click", go);
+    field.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); go(); } });
+  }
+
   function initHighlighter() {
-    var select = document.getElementById("rr-patient");
-    var hide = document.getElementById("rr-hide");
-    if (select) {
-      select.addEventListener("change", function () {
-        // A typed id (large cohorts get a text field) must be a patient of the report.
-        var ids = select.tagName === "INPUT" ? known() : null;
-        if (select.value && chosen.indexOf(select.value) === -1 && (!ids || ids.indexOf(select.value) !== -1)) {
-          chosen.push(select.value);
-        }
-        select.value = "";
-        apply(true);
-      });
-    }
-    if (hide) {
-      hide.addEventListener("change", function () {
-        var ids = hide.tagName === "INPUT" ? known() : null;
-        if (hide.value && hidden.indexOf(hide.value) === -1 && (!ids || ids.indexOf(hide.value) !== -1)) {
-          hidden.push(hide.value);
-        }
-        hide.value = "";
-        apply(true);
-      });
-    }
+    initPattern();
+    picker(document.getElementById("rr-patient"), function (p) { if (chosen.indexOf(p) === -1) { chosen.push(p); } });
+    picker(document.getElementById("rr-hide"), function (p) { if (hidden.indexOf(p) === -1) { hidden.push(p); } });
     var copy = document.getElementById("rr-hide-copy");
     if (copy) {
       copy.addEventListener("click", function () {
@@ -466,7 +680,7 @@
       a.addEventListener("click", function (ev) {
         var target = document.getElementById(a.getAttribute("href").slice(1));
         setOpen(false);
-        if (target && (chosen.length || hidden.length)) {
+        if (target && (chosen.length || hidden.length || theme())) {
           // Keep the highlighter's state in the address: scroll without changing it.
           ev.preventDefault();
           target.scrollIntoView();
@@ -500,13 +714,112 @@
     mark();
   }
 
+  // ---------------------------------------------------------------- theme
+  // System, light or dark: the choice is kept in the address with the highlighter's.
+  function theme() {
+    return document.documentElement.dataset.theme || "";
+  }
+
+  function setTheme(value) {
+    value = value === "light" || value === "dark" ? value : "";
+    if (value) { document.documentElement.dataset.theme = value; } else { delete document.documentElement.dataset.theme; }
+    var field = document.getElementById("rr-theme");
+    if (field) { field.value = value; }
+  }
+
+  function initTheme() {
+    var field = document.getElementById("rr-theme");
+    if (!field) { return; }
+    field.addEventListener("change", function () { setTheme(field.value); writeUrl(); });
+  }
+
+  // ---------------------------------------------------------------- accessibility
+  // Landmarks need names of their own: a second "Table Genes" is "Table Genes (2)".
+  function uniqueRegions() {
+    var seen = Object.create(null);
+    document.querySelectorAll("[role=region][aria-label]").forEach(function (el) {
+      var label = el.getAttribute("aria-label");
+      seen[label] = (seen[label] || 0) + 1;
+      if (seen[label] > 1) { el.setAttribute("aria-label", label + " (" + seen[label] + ")"); }
+    });
+  }
+
+  // The heading a box sits under: its own section's last heading before it.
+  function headingOf(el) {
+    for (var node = el; node && !node.classList.contains("rr-section"); node = node.parentElement) {
+      for (var prev = node.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        if (/^H[2-6]$/.test(prev.tagName)) { return prev.textContent.trim(); }
+      }
+    }
+    var h2 = node && node.querySelector("h2");
+    return h2 ? h2.textContent.trim() : "";
+  }
+
+  // A box that scrolls must be reachable by keyboard (WCAG 2.1.1): the boxes that overflow
+  // at this width get tabindex=0 and a name; on a wider window they lose them again.
+  var SCROLLERS = ".rr-code, .rr-scroll, .rr-chart, .rr-html, .rr-html div, .rr-html pre";
+
+  function focusableScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(function (el) {
+      var over = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1;
+      var added = el.dataset.rrScroller;  // the attributes given here, to take back
+      if (over && added === undefined && !el.hasAttribute("tabindex")) {
+        var style = getComputedStyle(el);
+        if (!/auto|scroll/.test(style.overflowX + " " + style.overflowY)) { return; }
+        var mine = ["tabindex"];
+        el.tabIndex = 0;
+        if (!el.hasAttribute("role")) { el.setAttribute("role", "region"); mine.push("role"); }
+        if (!el.hasAttribute("aria-label")) {
+          el.setAttribute("aria-label", "Scrolling box: " + (headingOf(el) || "content"));
+          mine.push("aria-label");
+        }
+        el.dataset.rrScroller = mine.join(" ");
+      } else if (!over && added !== undefined) {
+        added.split(" ").forEach(function (name) { el.removeAttribute(name); });
+        delete el.dataset.rrScroller;
+      }
+    });
+    uniqueRegions();
+  }
+
+  // A header cell with nothing in it (the corner of a plugin's grid) is no header: it
+  // becomes a plain cell, so that no screen reader announces an empty column name.
+  function emptyCorners() {
+    document.querySelectorAll(".rr-html thead th").forEach(function (th) {
+      if (th.textContent.trim() || th.querySelector("img, svg, [aria-label]")) { return; }
+      var td = document.createElement("td");
+      Array.from(th.attributes).forEach(function (a) { if (a.name !== "scope") { td.setAttribute(a.name, a.value); } });
+      td.classList.add("rr-corner");
+      td.append.apply(td, Array.from(th.childNodes));
+      th.replaceWith(td);
+    });
+  }
+
+  function initA11y() {
+    emptyCorners();
+    focusableScrollers();
+    // Again when a box changes size: a chart drawn, a window resized.
+    var pending = null;
+    function later() {
+      clearTimeout(pending);
+      pending = setTimeout(focusableScrollers, 200);
+    }
+    window.addEventListener("resize", later);
+    if (window.ResizeObserver) {
+      var watch = new ResizeObserver(later);
+      document.querySelectorAll(".rr-chart").forEach(function (el) { watch.observe(el); });
+    }
+  }
+
   function init() {
     document.querySelectorAll(".rr-table").forEach(function (el) { tables.push(new Table(el)); });
     window.rinecTables = tables;  // for the page's own tests
     window.rinecViews = views;
     initNav();
+    initTheme();
     initHighlighter();
-    if (window.vegaEmbed) { drawCharts(); }
+    initA11y();
+    if (window.vegaEmbed) { initExport(drawCharts()); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
