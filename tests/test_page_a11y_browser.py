@@ -59,8 +59,6 @@ def test_example_report_passes_axe(browser, example_report: Path, view: str) -> 
     assert not found, "\n".join(found)
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/imaging: fixed greys unreadable in dark mode "
-                   "(captions 1.39:1), #888 on white (3.54:1), the thumbnails' names omit their captions")
 @pytest.mark.parametrize("view", ["light", "dark"])
 def test_imaging_section_passes_axe(browser, example_report: Path, view: str) -> None:
     width, scheme = VIEWS[view]

@@ -187,8 +187,6 @@ def test_a_colour_that_fails_is_found() -> None:
 VIEWER_INHERITS = {".rri-bar": "#eeeeee", ".rri-open": "#eeeeee"}
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/imaging/viewer.css draws fixed light-page greys: "
-                   "captions, headings and the pathology grid's header are unreadable in dark mode")
 def test_every_text_of_the_imaging_stylesheet_is_readable() -> None:
     core = REPORT_CSS.read_text(encoding="utf-8")
     found = pairs(VIEWER_CSS.read_text(encoding="utf-8"), core, VIEWER_INHERITS)

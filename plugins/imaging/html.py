@@ -32,7 +32,7 @@ def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Mark
     thumb = choice.thumb
     return Markup(
         '<figure class="rri-fig" data-patient="{p}"><button type="button" class="rri-open rr-print-keep" '
-        'data-img="{ref}" aria-label="Open in the viewer: {alt}"><span class="rri-frame">'
+        'data-img="{ref}" aria-label="{name}"><span class="rri-frame">'
         '<img class="rri-thumb" data-thumb="{ref}" width="{w}" height="{h}" alt="{alt}">{svg}</span></button>'
         "<figcaption>{c}</figcaption></figure>"
     ).format(
@@ -41,9 +41,18 @@ def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Mark
         w=thumb.width,
         h=thumb.height,
         alt=f"{item.patient_id} {item.modality} {item.date}".strip(),
+        name=name_of(item),
         svg=overlay(item),
         c=caption,
     )
+
+
+def name_of(item: Shown) -> str:
+    """The thumbnail button's accessible name: what it shows, the words drawn on it (a
+    name must hold the text a sighted reader sees inside the button), and what it does."""
+    shown = f"{item.patient_id} {item.modality} {item.date}".strip()
+    drawn = " ".join(str(a["label"]) for a in item.annotations or () if a.get("label"))
+    return f"{shown} {drawn}: open in the viewer" if drawn else f"{shown}: open in the viewer"
 
 
 def caption_of(item: Shown) -> str:
