@@ -24,6 +24,9 @@
     var embed = window.vegaEmbed;
     document.querySelectorAll(".rr-chart").forEach(function (el) {
       var spec = payload(el.id + "-spec");
+      // A narrow box takes the chart's narrow config (legends below: rinec_report/charts.py).
+      var narrow = spec.usermeta && spec.usermeta.rinec_narrow;
+      if (narrow && el.clientWidth < 600) { spec.config = narrow; }
       embed(el, spec, {
         renderer: el.dataset.renderer || "svg",
         actions: { export: true, source: false, compiled: false, editor: false },
