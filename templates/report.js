@@ -289,7 +289,7 @@
 
   Table.prototype.csv = function () {
     var d = this.data;
-    var lines = [d.columns.map(csvCell).join(",")];
+    var lines = [d.titles.map(csvCell).join(",")];  // the headers the reader sees
     this.visibleRows().forEach(function (r) { lines.push(r.map(csvCell).join(",")); });
     return lines.join("\r\n") + "\r\n";
   };
