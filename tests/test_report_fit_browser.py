@@ -136,3 +136,16 @@ def test_page_tables_speak_in_labels_yes_no_and_whole_numbers(phone, tmp_path: P
     gene = genes["titles"].index("Gene")
     high = {r[gene] for r in genes["rows"] if r[at] == "Yes"}
     assert {"TP53", "ABL1"} <= high and {r[at] for r in genes["rows"]} == {"Yes", "No"}
+
+
+# The example's four sequenced samples and their patients: column "Sample ID" of clinical.xlsx.
+SAMPLES = {"20S3087569": "P2", "19S0735242": "P3", "20S6942679": "P4", "20S6942573": "P5"}
+
+
+@pytest.mark.parametrize("chart", ["variants_snv_classes", "variants_tumour_mutational_burden"])
+def test_per_sample_charts_name_patients(phone, chart: str) -> None:
+    texts = phone.page.evaluate(f"""() => Array.from(document.querySelectorAll(
+        '.rr-chart[data-name="{chart}"] svg text')).map(t => t.textContent)""")
+    assert set(SAMPLES.values()) <= set(texts)
+    assert not set(SAMPLES) & set(texts)  # sample ids only in the tooltip
+    assert "Patient" in texts
