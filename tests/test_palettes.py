@@ -55,6 +55,7 @@ def _closest(colours: list[str]) -> tuple[float, str, str, str]:
         ("variant classes", list(palettes.VARIANT_CLASSES.values())),
         ("variant classes over the oncoplot's grey", [*palettes.VARIANT_CLASSES.values(), "#E8E8E8"]),
         ("SNV classes", list(palettes.SNV_CLASSES.values())),
+        ("oncoplot tracks and missing", [*palettes.TRACKS, palettes.MISSING]),
     ],
 )
 def test_palettes_stay_apart_under_colour_blindness(name: str, colours: list[str]) -> None:
@@ -186,3 +187,21 @@ def test_grouped_survival_plot_has_no_muddy_bands_and_a_legend_beside_it(tmp_pat
         assert orients and not any(o in ("top-right", "top-left", "bottom-right", "bottom-left") for o in orients)
         domains = [d for d, _ in _scales(spec, []) if any("ph_ecog" in str(v) for v in d)]
         assert domains and all(len(d) == 4 for d in domains)
+
+
+def test_oncoplot_tracks_give_no_colour_two_meanings(example_report: Path) -> None:
+    # The example's tracks (hand reading of clinical.xlsx): sex (all M), NEC site (four
+    # sites), RIN criteria (met): six meanings, so six colours, none shared between tracks.
+    spec = next(s for s in _chart_specs(example_report) if "Variant classification" in json.dumps(s))
+    tracks = [row for row in spec["vconcat"][2:]]
+    seen: dict[str, tuple[str, str]] = {}
+    count = 0
+    for track in tracks:
+        scale = track["encoding"]["color"]["scale"]
+        for value, colour in zip(scale["domain"], scale["range"], strict=True):
+            count += 1
+            if colour == palettes.MISSING:
+                continue
+            assert colour not in seen, (value, colour, seen[colour])
+            seen[colour] = (track["encoding"]["color"]["title"], value)
+    assert count == 6
