@@ -141,7 +141,8 @@ def scale(values: Iterable[Any], fixed: dict[str, str] | None = None, order: Ite
 #: tracks): Okabe-Ito without yellow (too pale for a small mark on white), then five of
 #: Paul Tol's (https://personal.sron.nl/~pault/) that stay apart from them and from each
 #: other under the three deficiencies (tests/test_palettes.py).
-TRACKS: tuple[str, ...] = (*CATEGORICAL[:6], BLACK, "#882255", "#332288", "#DDCC77", "#661100", "#8C510A")
+INDIGO = "#332288"  # Paul Tol's: 12:1 against white, where a small mark must stand out
+TRACKS: tuple[str, ...] = (*CATEGORICAL[:6], BLACK, "#882255", INDIGO, "#DDCC77", "#661100", "#8C510A")
 
 
 def track_colors(tracks: Iterable[Iterable[Any]]) -> list[dict[str, str]]:

@@ -205,3 +205,16 @@ def test_oncoplot_tracks_give_no_colour_two_meanings(example_report: Path) -> No
             assert colour not in seen, (value, colour, seen[colour])
             seen[colour] = (track["encoding"]["color"]["title"], value)
     assert count == 6
+
+
+def _luminance(hex_colour: str) -> float:
+    # WCAG 2.x relative luminance (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance)
+    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(hex_colour)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def test_the_timelines_imaging_marker_stands_out_on_white(example_report: Path) -> None:
+    spec = next(s for s in _chart_specs(example_report) if '"Imaging"' in json.dumps(s))
+    colour = next(colours[domain.index("Imaging")] for domain, colours in _scales(spec, []) if "Imaging" in domain)
+    ratio = (1.0 + 0.05) / (_luminance(colour) + 0.05)
+    assert ratio >= 3.0, (colour, ratio)  # WCAG 1.4.11, graphics against the white chart card

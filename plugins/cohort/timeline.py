@@ -23,7 +23,8 @@ EVENTS = [
     ("Progression", P.ORANGE, "triangle-down"),
     ("Metastasis", P.VARIANT_CLASSES["Nonstop_Mutation"], "cross"),
     ("Death", P.BLACK, "cross"),
-    ("Imaging", P.YELLOW, "triangle-down"),
+    # Not yellow: 1.2:1 on white, a small marker above the lane must reach 3:1 (WCAG 1.4.11).
+    ("Imaging", P.INDIGO, "triangle-down"),
 ]
 
 
