@@ -208,14 +208,17 @@ def fitted(spec: dict[str, Any]) -> dict[str, Any]:
     concatenation gets the container's width for its plot. A chart whose width is a
     step per category (a long axis) keeps it: the page scrolls it inside its own box.
     Vega-Lite cannot size side-by-side and faceted views to a container; those keep
-    their width, and the page scales what is still wider than the box down to it.
+    their width, and the page scales a drawing (SVG) still wider than its box down to it;
+    a canvas, whose pointer positions Vega reads unscaled, scrolls inside its box.
 
     Legends cannot follow the width through an expression in Vega-Lite, so the spec
     carries a second config (``usermeta.rinec_narrow``, legends below the plot, laid
     out in rows) that the page uses in a box narrower than :data:`NARROW_WIDTH`."""
     spec = dict(spec)
     if not any(k in spec for k in _COMPOUND):
-        if "vconcat" in spec:
+        # Rows share their columns only while every one takes the container's width (an
+        # oncoplot's matrix beside its bars keeps its width, and so do the rows above it).
+        if "vconcat" in spec and all(_sizeable(v) for v in spec["vconcat"]):
             spec["vconcat"] = [_container_width(v) for v in spec["vconcat"]]
         elif _sizeable(spec):
             spec["width"] = "container"
