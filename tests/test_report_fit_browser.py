@@ -10,6 +10,7 @@ P2 67, P3 50, P4 56, P5 49); the high-frequency genes are the study's (2 of 4 sa
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from pathlib import Path
@@ -157,3 +158,71 @@ def test_per_sample_charts_name_patients(phone, chart: str) -> None:
     assert set(SAMPLES.values()) <= set(texts)
     assert not set(SAMPLES) & set(texts)  # sample ids only in the tooltip
     assert "Patient" in texts
+
+
+@pytest.fixture(scope="module")
+def many_samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """52 patients PT01..PT52, one sample each (S0001..S0052): the example's four VCFs in
+    turn, each with its sample column renamed."""
+    import gzip
+    import shutil
+
+    from rinec_report import run
+
+    root = Path(__file__).parents[1] / "example_run"
+    run_dir = tmp_path_factory.mktemp("many_samples_run")
+    vcfs = sorted((root / "variants").glob("*.vcf.gz"))
+    rows = ["patient_id,sample_id,age,sex"]
+    for i in range(52):
+        sample = f"S{i + 1:04d}"
+        lines = gzip.decompress(vcfs[i % 4].read_bytes()).decode().splitlines()
+        lines = [ln.rsplit("\t", 1)[0] + "\t" + sample if ln.startswith("#CHROM") else ln for ln in lines]
+        (run_dir / f"{sample}.vcf").write_text("\n".join(lines) + "\n")
+        rows.append(f"PT{i + 1:02d},{sample},{40 + i},{'male' if i % 2 else 'female'}")
+    (run_dir / "clinical.csv").write_text("\n".join(rows) + "\n")
+    shutil.copy(root / "panel.bed", run_dir / "panel.bed")
+    out = tmp_path_factory.mktemp("many_samples_out")
+    report = run(run_dir, outdir=out, force=True)
+    assert report.exit_status == 0
+    return out / "rinec_report.html"
+
+
+# The oncoplot's column labels as Vega drew them: text, shown or thinned out, and their box
+# in the page's pixels (the view's origin plus every enclosing group's offset).
+ONCOPLOT_LABELS = """() => {
+  const el = document.querySelector('.rr-chart[data-name="variants_oncoplot"]');
+  const view = window.rinecViews.find(v => v.container() === el || el.contains(v.container()));
+  const canvas = el.querySelector('canvas').getBoundingClientRect();
+  const [ox, oy] = view.origin();
+  const out = [];
+  (function walk(item, x, y) {
+    if (item.mark && item.mark.role === 'axis-label' && item.text !== undefined) {
+      const b = item.bounds;
+      out.push({text: String(item.text), shown: item.opacity !== 0,
+                left: canvas.left + ox + x + b.x1, right: canvas.left + ox + x + b.x2,
+                top: canvas.top + oy + y + b.y1});
+    }
+    const gx = item.mark && item.mark.marktype === 'group' ? x + (item.x || 0) : x;
+    const gy = item.mark && item.mark.marktype === 'group' ? y + (item.y || 0) : y;
+    (item.items || []).forEach(child => walk(child, gx, gy));
+  })(view.scenegraph().root, 0, 0);
+  return {labels: out, left: canvas.left};
+}"""
+
+
+@pytest.mark.parametrize("width", [PHONE, 1400])
+def test_an_oncoplot_of_52_samples_names_them_without_overprinting(browser, many_samples: Path,
+                                                                     width: int) -> None:
+    opened = Opened(browser, many_samples, width)
+    try:
+        drawn = opened.page.evaluate(ONCOPLOT_LABELS)
+    finally:
+        opened.close()
+    patients = {f"PT{i:02d}" for i in range(1, 53)}
+    columns = [lb for lb in drawn["labels"] if lb["text"] in patients]
+    assert len(columns) == 52  # one label per column, by patient (the sample is in the tooltip)
+    shown = sorted((lb for lb in columns if lb["shown"]), key=lambda lb: lb["left"])
+    assert len(shown) >= 13  # thinned, not all gone
+    for a, b in itertools.pairwise(shown):
+        assert a["right"] <= b["left"] + 0.5, (a, b)  # no two labels overprint
+    assert all(lb["left"] >= drawn["left"] - 0.5 for lb in shown)  # none cut at the left edge
