@@ -142,7 +142,7 @@ def oncoplot_chart(
     import altair as alt
     import pandas as pd
 
-    from rinec_report.charts import highlight_opacity
+    from rinec_report.charts import chart_text, highlight_opacity
 
     nonsyn = tuple(options["nonsynonymous"])
     top_n = options["top_genes"]
@@ -251,7 +251,9 @@ def oncoplot_chart(
         # only for a patient of several), upright so that none runs off the left edge, and
         # thinned where they would overlap (every sample is named in its tooltip).
         owners = [patient_of.get(s) for s in shown]
-        names = [s if p in (None, s) else f"{p} ({s})" if owners.count(p) > 1 else str(p)
+        # Each name rewritten as the spec's texts are (chart_text): Vega keeps an
+        # expression's texts as keys of a plain object, where "constructor" is taken.
+        names = [chart_text(s if p in (None, s) else f"{p} ({s})" if owners.count(p) > 1 else str(p))
                  for s, p in zip(shown, owners, strict=True)]
         label_axis = alt.Axis(labelExpr=f"{json.dumps(names)}[datum.value]", title=None,
                               labelAngle=-90, labelAlign="right", labelBaseline="middle",
