@@ -8,7 +8,7 @@ import platform
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import describe, ledger_report
+from . import describe, labels, ledger_report
 from .config import RUNTIME_KEYS
 from .model import Code, Html, KeyValues, Note, Section, Table, Text
 from .patients import natural_key
@@ -95,14 +95,21 @@ def _plugin_sections(report: Report, result: PluginResult) -> list[Section]:
 def _collect_tables(report: Report) -> None:
     for plugin, section in report.sections:
         for block in section.blocks:
-            if isinstance(block, Table) and block.export:
+            if not isinstance(block, Table):
+                continue
+            # Whole numbers as integers on the page and in every export; Yes/No only on
+            # the page (an export's true/false is what a program reads back).
+            exported = labels.plain_values(block.data, booleans=False)
+            block.data = labels.plain_values(exported)
+            block.column_titles = labels.column_titles(block.data.columns, block.column_titles)
+            if block.export:
                 name = f"{plugin}_{block.name}"
                 if name in report.tables:
                     report.messages.append(
                         Message("warning", plugin, f"two tables are named '{block.name}'; the second is not exported")
                     )
                     continue
-                report.tables[name] = block.data
+                report.tables[name] = exported
 
 
 def _plugin_notes(report: Report, plugin: str) -> list[Note]:

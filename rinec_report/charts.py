@@ -191,7 +191,63 @@ def prepared(chart: Any) -> PreparedSpec:
     mark.setdefault("aria", False)
     config["mark"] = mark
     spec["config"] = config
-    return PreparedSpec(spec)
+    return PreparedSpec(fitted(spec))
+
+
+# Below this width (px) of its box the page draws a chart with NARROW_CONFIG's legends.
+NARROW_WIDTH = 600
+NARROW_KEY = "rinec_narrow"
+_COMPOUND = ("hconcat", "concat", "facet", "repeat")
+
+
+def fitted(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` sized to the box the page gives it, at any width from 320 px.
+
+    A single or layered view gets Vega-Lite's container width (``width: "container"``,
+    autosize ``fit-x`` that counts its axes and legends); each view of a vertical
+    concatenation gets the container's width for its plot. A chart whose width is a
+    step per category (a long axis) keeps it: the page scrolls it inside its own box.
+    Vega-Lite cannot size side-by-side and faceted views to a container; those keep
+    their width, and the page scales a drawing (SVG) still wider than its box down to it;
+    a canvas, whose pointer positions Vega reads unscaled, scrolls inside its box.
+
+    Legends cannot follow the width through an expression in Vega-Lite, so the spec
+    carries a second config (``usermeta.rinec_narrow``, legends below the plot, laid
+    out in rows) that the page uses in a box narrower than :data:`NARROW_WIDTH`."""
+    spec = dict(spec)
+    if not any(k in spec for k in _COMPOUND):
+        # Rows share their columns only while every one takes the container's width (an
+        # oncoplot's matrix beside its bars keeps its width, and so do the rows above it).
+        if "vconcat" in spec and all(_sizeable(v) for v in spec["vconcat"]):
+            spec["vconcat"] = [_container_width(v) for v in spec["vconcat"]]
+        elif _sizeable(spec):
+            spec["width"] = "container"
+            spec["autosize"] = {"type": "fit-x", "contains": "padding", **(spec.get("autosize") or {})}
+    config = dict(spec.get("config", {}))
+    # A long category axis in a narrow box thins its labels rather than overprinting them.
+    config["axis"] = {"labelOverlap": True, **config.get("axis", {})}
+    spec["config"] = config
+    legend = dict(config.get("legend", {}))
+    legend.update({"orient": "bottom", "direction": "horizontal", "columns": 2,
+                   "labelLimit": 140, "titleLimit": 260})
+    usermeta = dict(spec.get("usermeta", {}))
+    usermeta[NARROW_KEY] = {**config, "legend": legend}
+    spec["usermeta"] = usermeta
+    return spec
+
+
+def _sizeable(view: Any) -> bool:
+    """Whether a unit or layered view may take its container's width."""
+    if not isinstance(view, dict) or any(k in view for k in (*_COMPOUND, "vconcat")):
+        return False
+    width = view.get("width")
+    return width is None or isinstance(width, int | float) or width == "container"
+
+
+def _container_width(view: Any) -> Any:
+    if not _sizeable(view) or (isinstance(view, dict) and "autosize" in view):
+        return view
+    return {**view, "width": "container"}
 
 
 def is_prepared(spec: Any) -> bool:

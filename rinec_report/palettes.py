@@ -137,6 +137,40 @@ def scale(values: Iterable[Any], fixed: dict[str, str] | None = None, order: Ite
     return alt.Scale(domain=domain, range=[mapping[v] for v in domain])
 
 
+#: Colours for rows of categories drawn one above the other (an oncoplot's clinical
+#: tracks): Okabe-Ito without yellow (too pale for a small mark on white), then five of
+#: Paul Tol's (https://personal.sron.nl/~pault/) that stay apart from them and from each
+#: other under the three deficiencies (tests/test_palettes.py).
+INDIGO = "#332288"  # Paul Tol's: 12:1 against white, where a small mark must stand out
+TRACKS: tuple[str, ...] = (*CATEGORICAL[:6], BLACK, "#882255", INDIGO, "#DDCC77", "#661100", "#8C510A")
+
+
+def track_colors(tracks: Iterable[Iterable[Any]]) -> list[dict[str, str]]:
+    """A colour for each value of each track, where no colour means two things. Values of
+    :data:`KNOWN` keep their colour first (``male`` stays blue), then every other value
+    keeps its usual colour (:func:`colors`) unless a track already gave that colour
+    another meaning, and then takes the first of :data:`TRACKS` nobody uses yet (the
+    palette's first colour again once all are taken). Missing values share
+    :data:`MISSING` grey: it means the same everywhere."""
+    mappings = [colors(values) for values in tracks]
+    used: set[str] = set()
+    again: list[tuple[int, str]] = []
+    for known in (True, False):
+        for n, mapping in enumerate(mappings):
+            for value, colour in mapping.items():
+                if colour == MISSING or (value.casefold() in _KNOWN_FOLDED) != known:
+                    continue
+                if colour in used:
+                    again.append((n, value))
+                else:
+                    used.add(colour)
+    for n, value in again:
+        colour = next((c for c in TRACKS if c not in used), TRACKS[0])
+        mappings[n][value] = colour
+        used.add(colour)
+    return mappings
+
+
 def series(n: int) -> list[str]:
     """``n`` colours for ordered series (survival groups), cycling past eight."""
     return [CATEGORICAL[i % len(CATEGORICAL)] for i in range(n)]

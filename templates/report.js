@@ -61,6 +61,9 @@
     var spec;
     try {
       spec = payload(el.id + "-spec");
+      // A narrow box takes the chart's narrow config (legends below: rinec_report/charts.py).
+      var narrow = spec.usermeta && spec.usermeta.rinec_narrow;
+      if (narrow && el.clientWidth < 600) { spec.config = narrow; }
     } catch (err) {
       el.textContent = "This chart could not be drawn: " + err.message;
       el.dataset.rendered = "error";
@@ -436,7 +439,7 @@
 
   Table.prototype.csv = function () {
     var d = this.data;
-    var lines = [d.columns.map(csvCell).join(",")];
+    var lines = [d.titles.map(csvCell).join(",")];  // the headers the reader sees
     this.visibleRows().forEach(function (r) { lines.push(r.map(csvCell).join(",")); });
     return lines.join("\r\n") + "\r\n";
   };

@@ -168,7 +168,10 @@ def test_column_names_with_brackets_dots_and_quotes_draw_their_charts(tmp_path: 
     assert cells == sorted(f"column: {name}; patient_id: {p}; Value: {v}; Column: {name}"
                            for p, values in rows.items() for name, v in zip(NAMES, values, strict=True)), cells
     # Survival grouped by the clinical table's a.b (x and y): a curve per group, each patient's mark.
-    survival = " | ".join(drawn["Survival"])
+    # (each Kaplan-Meier chart has a title of its own: "Overall survival (OS)", "... by a.b")
+    km = [title for title in drawn if title and title.startswith("Overall survival")]
+    assert len(km) == 2, sorted(t for t in drawn if t)
+    survival = " | ".join(m for title in km for m in drawn[title])
     assert "Patient: P1" in survival and "Patient: P2" in survival, survival
     assert all(drawn.values()), [t for t, m in drawn.items() if not m]
 

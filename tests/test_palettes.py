@@ -55,6 +55,7 @@ def _closest(colours: list[str]) -> tuple[float, str, str, str]:
         ("variant classes", list(palettes.VARIANT_CLASSES.values())),
         ("variant classes over the oncoplot's grey", [*palettes.VARIANT_CLASSES.values(), "#E8E8E8"]),
         ("SNV classes", list(palettes.SNV_CLASSES.values())),
+        ("oncoplot tracks and missing", [*palettes.TRACKS, palettes.MISSING]),
     ],
 )
 def test_palettes_stay_apart_under_colour_blindness(name: str, colours: list[str]) -> None:
@@ -186,3 +187,34 @@ def test_grouped_survival_plot_has_no_muddy_bands_and_a_legend_beside_it(tmp_pat
         assert orients and not any(o in ("top-right", "top-left", "bottom-right", "bottom-left") for o in orients)
         domains = [d for d, _ in _scales(spec, []) if any("ph_ecog" in str(v) for v in d)]
         assert domains and all(len(d) == 4 for d in domains)
+
+
+def test_oncoplot_tracks_give_no_colour_two_meanings(example_report: Path) -> None:
+    # The example's tracks (hand reading of clinical.xlsx): sex (all M), NEC site (four
+    # sites), RIN criteria (met): six meanings, so six colours, none shared between tracks.
+    spec = next(s for s in _chart_specs(example_report) if "Variant classification" in json.dumps(s))
+    tracks = [row for row in spec["vconcat"][2:]]
+    seen: dict[str, tuple[str, str]] = {}
+    count = 0
+    for track in tracks:
+        scale = track["encoding"]["color"]["scale"]
+        for value, colour in zip(scale["domain"], scale["range"], strict=True):
+            count += 1
+            if colour == palettes.MISSING:
+                continue
+            assert colour not in seen, (value, colour, seen[colour])
+            seen[colour] = (track["encoding"]["color"]["title"], value)
+    assert count == 6
+
+
+def _luminance(hex_colour: str) -> float:
+    # WCAG 2.x relative luminance (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance)
+    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(hex_colour)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def test_the_timelines_imaging_marker_stands_out_on_white(example_report: Path) -> None:
+    spec = next(s for s in _chart_specs(example_report) if '"Imaging"' in json.dumps(s))
+    colour = next(colours[domain.index("Imaging")] for domain, colours in _scales(spec, []) if "Imaging" in domain)
+    ratio = (1.0 + 0.05) / (_luminance(colour) + 0.05)
+    assert ratio >= 3.0, (colour, ratio)  # WCAG 1.4.11, graphics against the white chart card

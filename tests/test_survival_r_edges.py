@@ -343,6 +343,30 @@ def test_limits_r_gives_as_na_are_a_dash_in_the_tables_and_tooltips() -> None:
     assert math.isnan(curve.set_index("time").loc[11.0, "ci_lower"])  # the exported curve keeps R's NA
 
 
+def test_the_band_reaches_the_last_step_when_the_limits_end_as_na() -> None:
+    """A group whose last patients are all censored: R gives its limits as NA from the
+    first of those censorings (survival 1, standard error 0) to the end. The band keeps
+    its last known limits to the curve's last time, in each group on its own."""
+    import pandas as pd
+    from rinec_plugins.survival.charts import band_closed
+
+    nan = float("nan")
+    curve = pd.DataFrame({
+        "group": ["a", "a", "a", "a", "b", "b", "b"],
+        "time": [0.0, 0.8, 2.0, 4.9, 0.0, 3.0, 9.0],
+        "survival": [1.0, 1.0, 1.0, 1.0, 1.0, 0.75, 0.0],
+        "ci_lower": [1.0, nan, nan, nan, 1.0, 0.2, nan],
+        "ci_upper": [1.0, nan, nan, nan, 1.0, 0.95, nan],
+    })
+    band = band_closed(curve)
+    for group, last, limits in (("a", 4.9, (1.0, 1.0)), ("b", 9.0, (0.2, 0.95))):
+        rows = band[band["group"] == group]
+        drawn = rows.dropna(subset=["ci_lower", "ci_upper"])
+        assert drawn["time"].max() == last
+        assert tuple(drawn.iloc[-1][["ci_lower", "ci_upper"]]) == limits
+    assert curve["ci_lower"].isna().sum() == 4  # the curve itself keeps R's NA
+
+
 # ------------------------------------------------------------------ the default table
 
 

@@ -23,7 +23,8 @@ EVENTS = [
     ("Progression", P.ORANGE, "triangle-down"),
     ("Metastasis", P.VARIANT_CLASSES["Nonstop_Mutation"], "cross"),
     ("Death", P.BLACK, "cross"),
-    ("Imaging", P.YELLOW, "triangle-down"),
+    # Not yellow: 1.2:1 on white, a small marker above the lane must reach 3:1 (WCAG 1.4.11).
+    ("Imaging", P.INDIGO, "triangle-down"),
 ]
 
 
@@ -233,5 +234,6 @@ def timeline_chart(cohort: Cohort, followup_end: str | None, calendar: bool = Fa
     lanes_near["months_nec"] = 0.0
     closeup = panel("months_nec", "months_nec_end", "Months since NEC diagnosis", "Q",
                     near, lanes_near, 380)
-    return alt.hconcat(overview, closeup, spacing=30).resolve_scale(
+    # One above the other: each panel then takes the box's width, on a phone as on a desktop.
+    return alt.vconcat(overview, closeup, spacing=24).resolve_scale(
         color="shared", shape="shared").configure_legend(orient="bottom", columns=5)

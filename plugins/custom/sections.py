@@ -120,8 +120,10 @@ def sections(items: list[dict[str, Any]]) -> list[Section]:
                     blocks.append(Note(f"The heat map shows the first {MAX_HEATMAP_COLUMNS} of {len(drawn):,} "
                                        "numeric columns; every column is in the table below."))
                 blocks.append(Chart(spec, title=item["title"]))
-            blocks.append(Table(item["id"], item["frame"], title="Table",
-                                patient_column=item.get("patient")))
+            # The headers are the user's own words: shown as written.
+            frame = item["frame"]
+            blocks.append(Table(item["id"], frame, title="Table", patient_column=item.get("patient"),
+                                column_titles={str(c): str(c) for c in frame.columns}))
             blocks.append(Text(f"From {item['relpath']}."))
         out.append(Section(id=item["id"], title=item["title"], description=item["description"], blocks=blocks))
     return out

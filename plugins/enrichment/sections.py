@@ -144,7 +144,10 @@ def top_terms_chart(frame: pd.DataFrame, threshold: float) -> Any:
     base = alt.Chart(frame)
     dots = base.mark_circle(opacity=0.9, stroke="#333333", strokeWidth=0.5).encode(
         x=alt.X("neg_log10_fdr:Q", title="-log10 FDR", scale=alt.Scale(zero=True)),
-        y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
+        # Long term names take at most half of a narrow box: the dots need the rest.
+        y=alt.Y("label:N", title=None, sort=None,
+                axis=alt.Axis(labelLimit=alt.ExprRef(
+                    "isFinite(containerSize()[0]) ? clamp(containerSize()[0] / 2, 120, 420) : 420"))),
         size=alt.Size("gene_ratio:Q", title="Gene ratio", scale=alt.Scale(domain=[0, 1], range=[40, 600])),
         color=alt.Color("category:N", title="Category", sort=None, scale=palettes.scale(frame["category"]))
         if frame["category"].nunique() > 1

@@ -73,14 +73,21 @@ def band_closed(curve: Any) -> Any:
     """The band's points, each stretch closed where the band ends: Vega drops a point
     whose limits are NA (R's NA once the curve is 0), so the step before it would stop
     at its own time instead of reaching the next. The first NA point of a stretch takes
-    the limits of the step before it, drawing that step to its end."""
+    the limits of the step before it, drawing that step to its end. Limits R gives as NA
+    up to the curve's end (every patient left censored, or the curve at 0) keep the last
+    known limits to the curve's last point, so the band reaches the curve's last step."""
     if curve.empty:
         return curve
     out = curve.copy()
+    groups = out.groupby("group", sort=False)
+    # True from a group's last point with both limits back to its last defined one.
+    defined = out["ci_lower"].notna() & out["ci_upper"].notna()
+    tail = defined[::-1].astype(int).groupby(out["group"][::-1], sort=False).cummax()[::-1] == 0
     for column in ("ci_lower", "ci_upper"):
-        previous = out.groupby("group", sort=False)[column].shift()
+        previous = groups[column].shift()
         closing = out[column].isna() & previous.notna()
-        out.loc[closing, column] = previous[closing]
+        filled = groups[column].ffill()
+        out[column] = out[column].where(~tail, filled).where(~closing, previous)
     return out
 
 
@@ -135,7 +142,6 @@ def km_chart(
         if column is None
         else alt.Legend(
             title=column,
-            orient="right",
             symbolType="stroke",
             symbolOpacity=1,
             symbolStrokeWidth=2.5,

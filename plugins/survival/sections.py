@@ -248,7 +248,8 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
         blocks.append(Note(f"Not compared in this de-identified report: by {', '.join(published['groups_left_out'])} "
                            "(a column no plugin declares safe; deidentify: keep_columns keeps one).", level="info"))
     for ep, title in data.endpoints.items():
-        blocks.append(Chart(km_chart(data, published, ep, None, f"{title} ({ep.upper()})"), renderer=renderer))
+        name = f"{title} ({ep.upper()})"
+        blocks.append(Chart(km_chart(data, published, ep, None, name), title=name, renderer=renderer))
     blocks.append(_medians_shown(published["medians"], data, level))
     at_times = _at_times_shown(published["at_times"], data, level)
     if at_times is not None:
@@ -284,7 +285,9 @@ def build_sections(published: dict[str, Any]) -> list[Section]:
             test = tests[(tests["endpoint"] == ep) & (tests["group_by"] == col)]
             p = f", log-rank {fmt_p(float(test['p_value'].iloc[0]))}" if len(test) else ""
             chart_title = f"{title} by {col}{p}"
-            group_blocks.append(Chart(km_chart(data, published, ep, col, chart_title), renderer=renderer))
+            # The block's title names the export: without the p-value, which the chart shows.
+            group_blocks.append(Chart(km_chart(data, published, ep, col, chart_title),
+                                      title=f"{title} by {col}", renderer=renderer))
     group_blocks.append(
         Table(
             name="tests",

@@ -142,7 +142,7 @@ def oncoplot_chart(
     import altair as alt
     import pandas as pd
 
-    from rinec_report.charts import highlight_opacity
+    from rinec_report.charts import chart_text, highlight_opacity
 
     nonsyn = tuple(options["nonsynonymous"])
     top_n = options["top_genes"]
@@ -190,7 +190,7 @@ def oncoplot_chart(
         x=x,
         y=y,
         color=alt.Color("c:N", scale=scale, title="Variant classification",
-                        legend=alt.Legend(orient="right")),
+                        legend=alt.Legend()),
         opacity=opacity,
         tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("s:N", title="sample"),
                  alt.Tooltip("p:N", title="patient"), alt.Tooltip("a:N", title="classes"),
@@ -247,11 +247,17 @@ def oncoplot_chart(
 
     label_axis = None
     if n <= 60:
-        # Few samples: name each column under the last row (index -> "patient (sample)").
-        names = [f"{patient_of.get(s)} ({s})" if patient_of.get(s) not in (None, s) else s
-                 for s in shown]
+        # Few samples: name each column under the last row by its patient (with the sample
+        # only for a patient of several), upright so that none runs off the left edge, and
+        # thinned where they would overlap (every sample is named in its tooltip).
+        owners = [patient_of.get(s) for s in shown]
+        # Each name rewritten as the spec's texts are (chart_text): Vega keeps an
+        # expression's texts as keys of a plain object, where "constructor" is taken.
+        names = [chart_text(s if p in (None, s) else f"{p} ({s})" if owners.count(p) > 1 else str(p))
+                 for s, p in zip(shown, owners, strict=True)]
         label_axis = alt.Axis(labelExpr=f"{json.dumps(names)}[datum.value]", title=None,
-                              labelAngle=-45, ticks=False, domain=False)
+                              labelAngle=-90, labelAlign="right", labelBaseline="middle",
+                              labelOverlap="parity", labelPadding=4, ticks=False, domain=False)
     tracks = _tracks(shown, rank, patient_of, options, cohort_patients, x, width)
     if label_axis is not None:
         x_named = alt.X("i:O", axis=label_axis, scale=x_scale)
@@ -263,10 +269,8 @@ def oncoplot_chart(
                 width=width, height=step_y * max(len(genes), 1)))
     rows: list[Any] = [top, alt.hconcat(matrix, side_chart, spacing=6)]
     rows.extend(tracks)
-    # Room on the left for the first column's slanted label ("P3 (19S0735242)").
     chart = alt.vconcat(*rows, spacing=4).resolve_scale(color="independent").configure_view(
-        stroke=None).properties(padding={"left": 70 if label_axis is not None else 5, "top": 5,
-                                         "right": 5, "bottom": 5})
+        stroke=None)
     facts = {"genes": genes, "samples": len(samples), "shown": n, "altered": altered,
              "tracks": len(tracks)}
     return chart, facts
@@ -307,7 +311,7 @@ def binned_oncoplot(cells: Any, order: list[str], genes: list[str], samples_tabl
     matrix = alt.Chart(mat).mark_rect().encode(
         x=x, y=y,
         color=alt.Color("f:Q", title="Samples mutated", scale=alt.Scale(scheme="reds", domain=[0, 1]),
-                        legend=alt.Legend(format="%", orient="right")),
+                        legend=alt.Legend(format="%")),
         tooltip=[alt.Tooltip("g:N", title="gene"), alt.Tooltip("s:N", title="samples"),
                  alt.Tooltip("k:Q", title="mutated"), alt.Tooltip("f:Q", title="share", format=".0%")],
     ).properties(width=width, height=14 * max(len(genes), 1), view={"fill": "#F4F4F4", "stroke": None})
@@ -344,12 +348,18 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
     by_patient = cohort_patients.drop_duplicates("patient_id").set_index(
         cohort_patients.drop_duplicates("patient_id")["patient_id"].astype(str))
     out = []
+    columns = []
     for col in wanted:
         values = []
         for s in shown:
             pid = patient_of.get(s)
             v = by_patient[col].get(str(pid)) if pid is not None else None
             values.append("unknown" if v is None or (isinstance(v, float) and v != v) else str(v))
+        columns.append(values)
+    # One meaning per colour across the tracks (male and a site are not both blue).
+    mappings = palettes.track_colors(columns)
+    for col, values, mapping in zip(wanted, columns, mappings, strict=True):
+        scale = alt.Scale(domain=list(mapping), range=list(mapping.values()))
         data = pd.DataFrame({"i": [rank[s] for s in shown], "s": shown,
                              "p": [patient_of.get(s) for s in shown], "v": values})
         title = TRACK_TITLES.get(col, col.replace("_", " "))
@@ -357,8 +367,8 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
             alt.Chart(data).mark_rect().encode(
                 x=x,
                 y=alt.Y("t:N", title=None, axis=alt.Axis(labelFontWeight="bold")),
-                color=alt.Color("v:N", title=title, scale=palettes.scale(values),
-                                legend=alt.Legend(orient="right")),
+                color=alt.Color("v:N", title=title, scale=scale,
+                                legend=alt.Legend()),
                 opacity=highlight_opacity(field="p"),
                 tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
                          alt.Tooltip("v:N", title=title)],

@@ -169,6 +169,28 @@ def _sample_sort(order: list[str], frame: Any, column: str) -> tuple[Any, Any]:
     return frame.assign(r=frame[column].astype(str).map(rank)), alt.EncodingSortField(field="r", op="min")
 
 
+# The x of a sample whose patient is not known (it still has its own bar, by sample).
+NO_PATIENT = "(no patient)"
+
+
+def _by_patient(frame: Any, sample: str, patient: str, order: list[str]) -> tuple[Any, list[str]]:
+    """A per-sample chart's data with its bars named by patient: ``patient`` filled with
+    :data:`NO_PATIENT` where unknown, and the patients in the order of their first sample
+    in ``order``. Several samples of one patient stand side by side at the patient's
+    place, by an x offset ``i`` (the sample's rank among its patient's, in ``order``); the
+    tooltip names the sample."""
+    known = frame[patient].where(frame[patient].notna(), NO_PATIENT).astype(str)
+    owner = dict(zip(frame[sample].astype(str), known, strict=True))
+    patients = list(dict.fromkeys(owner[s] for s in order if s in owner))
+    slot: dict[str, int] = {}
+    taken: dict[str, int] = {}
+    for s in order:
+        if s in owner and s not in slot:
+            slot[s] = taken.get(owner[s], 0)
+            taken[owner[s]] = slot[s] + 1
+    return frame.assign(**{patient: known, "i": frame[sample].astype(str).map(slot)}), patients
+
+
 def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
     import altair as alt
     import pandas as pd
@@ -182,7 +204,8 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
     totals = samples.set_index("sample")[list(SNV_CLASSES)].sum(axis=1)
     long["f"] = (long["k"] / long["s"].map(totals)).round(4)
     order = [str(s) for s in samples["sample"]]
-    long, x_sort = _sample_sort(order, long, "s")
+    long, patients = _by_patient(long, "s", "p", order)
+    long, x_sort = _sample_sort(patients, long, "p")
     cohort_counts = samples[list(SNV_CLASSES)].sum()
     cohort_total = int(cohort_counts.sum())
     cohort = pd.DataFrame({
@@ -195,12 +218,13 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
                           range=[palettes.SNV_CLASSES[c] for c in SNV_CLASSES])
     many = len(order) > 60
     per_sample = alt.Chart(long).mark_bar().encode(
-        x=alt.X("s:N", sort=x_sort, title="Sample", axis=None if many else alt.Axis()),
+        x=alt.X("p:N", sort=x_sort, title="Patient", axis=None if many else alt.Axis()),
+        xOffset=alt.XOffset("i:O", title="Sample"),
         y=alt.Y("f:Q", title="Fraction of SNVs", stack="zero", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("c:N", title="SNV class", scale=snv_scale),
         order=alt.Order("c:N"),
         opacity=highlight_opacity(field="p"),
-        tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
+        tooltip=[alt.Tooltip("p:N", title="Patient"), alt.Tooltip("s:N", title="Sample"),
                  alt.Tooltip("c:N", title="class"), alt.Tooltip("k:Q", title="SNVs"),
                  alt.Tooltip("f:Q", title="fraction", format=".1%")],
     ).properties(width=min(900, max(200, 40 * len(order))), height=220,
@@ -213,12 +237,15 @@ def _snv_section(samples: Any, meta: dict[str, Any]) -> Section:
                  alt.Tooltip("f:Q", title="fraction", format=".1%")],
     ).properties(width=220, height=220, title="Cohort")
     titv = samples[["sample", "patient_id", "ti_tv"]].dropna(subset=["ti_tv"])
-    titv, titv_sort = _sample_sort(order, titv, "sample")
+    titv, _ = _by_patient(titv, "sample", "patient_id", order)
+    titv, titv_sort = _sample_sort(patients, titv, "patient_id")
     titv_chart = alt.Chart(titv).mark_point(filled=True, size=50, color="#444444").encode(
-        x=alt.X("sample:N", sort=titv_sort, title="Sample", axis=None if many else alt.Axis()),
+        x=alt.X("patient_id:N", sort=titv_sort, title="Patient", axis=None if many else alt.Axis()),
+        xOffset=alt.XOffset("i:O", title="Sample"),
         y=alt.Y("ti_tv:Q", title="Ti/Tv"),
         opacity=highlight_opacity(),
-        tooltip=["sample:N", "patient_id:N", alt.Tooltip("ti_tv:Q", title="Ti/Tv")],
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("sample:N", title="Sample"),
+                 alt.Tooltip("ti_tv:Q", title="Ti/Tv")],
     ).properties(width=min(900, max(200, 40 * len(order))), height=120, title="Ti/Tv")
     dominant = max(SNV_CLASSES, key=lambda c: (cohort_counts[c], c)) if cohort_total else None
     nonsyn_only = meta["snv_classes"] == "nonsynonymous"
@@ -269,17 +296,19 @@ def _tmb_section(samples: Any, meta: dict[str, Any], territory_mb: float | None,
     many = len(order) > 60
     n_above = int(table["above"].sum())
     table = table[["sample", "patient_id", "nonsynonymous", "tmb_per_mb", "flag"]]
-    table, x_sort = _sample_sort(order, table, "sample")
+    table, patients = _by_patient(table, "sample", "patient_id", [str(s) for s in order])
+    table, x_sort = _sample_sort(patients, table, "patient_id")
     bars = alt.Chart(table).mark_bar().encode(
-        x=alt.X("sample:N", sort=x_sort, title="Sample", axis=None if many else alt.Axis()),
+        x=alt.X("patient_id:N", sort=x_sort, title="Patient", axis=None if many else alt.Axis()),
+        xOffset=alt.XOffset("i:O", title="Sample"),
         y=alt.Y(f"{value}:Q", title="TMB (mutations/Mb)" if territory_mb else
                 "Non-synonymous mutations"),
         color=alt.Color("flag:N", title="TMB cutoff",
                         scale=alt.Scale(domain=[below_label, above_label],
                                         range=[palettes.BLUE, palettes.VERMILLION])),
         opacity=highlight_opacity(),
-        tooltip=["sample:N", "patient_id:N", alt.Tooltip("nonsynonymous:Q",
-                                                         title="non-synonymous"),
+        tooltip=[alt.Tooltip("patient_id:N", title="Patient"), alt.Tooltip("sample:N", title="Sample"),
+                 alt.Tooltip("nonsynonymous:Q", title="Non-synonymous"),
                  alt.Tooltip("tmb_per_mb:Q", title="TMB /Mb")],
     ).properties(width=min(900, max(200, 40 * len(order))), height=220)
     layers = [bars]

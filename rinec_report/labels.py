@@ -1,0 +1,139 @@
+"""Tables in people's words: column labels, Yes/No, whole numbers as whole numbers.
+
+A plugin names its table columns as fields (``samples_mutated``) and may give each a
+label (``Table.column_titles``). A column without one is labelled from its name here,
+the same way in every table: underscores become spaces, the first letter is capital,
+and the words a reader knows as abbreviations keep their spelling (``t_vaf`` is
+"Tumour VAF", ``patient_id`` "Patient"). Labels a plugin gives always win.
+
+Values: pandas reads a column of counts with a missing cell as floats (59.0), and keeps
+booleans as ``True``/``False``; :func:`plain_values` gives the page and every export
+whole numbers as nullable integers (``Int64``) and booleans as Yes/No.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# Whole field names with a label of their own.
+NAMES: dict[str, str] = {
+    "patient_id": "Patient",
+    "sample_id": "Sample",
+    "sha256": "SHA-256",
+    "size_bytes": "Size (bytes)",
+    "embedded_bytes": "Embedded (bytes)",
+    "hgvsp_short": "Protein change",
+    "chrom": "Chr",
+    "pos": "Position",
+    "ref": "Ref",
+    "alt": "Alt",
+    "t_depth": "Tumour depth",
+    "t_ref_count": "Tumour ref",
+    "t_alt_count": "Tumour alt",
+    "t_vaf": "Tumour VAF",
+    "n_depth": "Normal depth",
+    "n_ref_count": "Normal ref",
+    "n_alt_count": "Normal alt",
+    "p_value": "p-value",
+    "q_value": "q-value",
+    "wild_type": "Wild type",
+}
+# Words written as abbreviations, in any field name.
+WORDS: dict[str, str] = {
+    "id": "ID",
+    "ids": "IDs",
+    "vaf": "VAF",
+    "tmb": "TMB",
+    "snv": "SNV",
+    "ihc": "IHC",
+    "rin": "RIN",
+    "npc": "NPC",
+    "nec": "NEC",
+    "ebv": "EBV",
+    "os": "OS",
+    "pfs": "PFS",
+    "fdr": "FDR",
+    "tcga": "TCGA",
+    "ci": "CI",
+    "dna": "DNA",
+    "rna": "RNA",
+    "tp53": "TP53",
+}
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def column_label(name: str) -> str:
+    """A column's label from its field name: ``samples_mutated`` is "Samples mutated".
+    A name that is already words (it holds a space, or capitals other than the first
+    letter, as a gene's ``TP53_status``) keeps its own spelling but for underscores."""
+    name = str(name)
+    if name in NAMES:
+        return NAMES[name]
+    if " " in name or not name.replace("_", "").isascii():
+        return name
+    words = [w for w in name.replace("-", "_").split("_") if w]
+    if not words:
+        return name
+    out = []
+    for i, word in enumerate(words):
+        lowered = word.casefold()
+        if lowered in WORDS:
+            out.append(WORDS[lowered])
+        elif word != lowered:  # a gene, a marker: as it is written
+            out.append(word)
+        else:
+            out.append(word.capitalize() if i == 0 else word)
+    return " ".join(out)
+
+
+def column_titles(columns: Any, given: dict[str, str] | None = None) -> dict[str, str]:
+    """Every column's label: ``given``'s where it has one, else :func:`column_label`."""
+    given = given or {}
+    return {str(c): given.get(str(c)) or column_label(str(c)) for c in columns}
+
+
+def plain_values(frame: Any, booleans: bool = True) -> Any:
+    """``frame`` with float columns that hold only whole numbers as ``Int64`` and, with
+    ``booleans``, boolean columns as Yes/No (missing stays missing); the frame itself
+    when nothing changes."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        return frame
+    changed: dict[Any, Any] = {}
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        kind = series.dtype
+        text_like = pd.api.types.is_object_dtype(kind)
+        if not booleans and (pd.api.types.is_bool_dtype(kind) or text_like):
+            continue
+        if pd.api.types.is_bool_dtype(kind):
+            changed[position] = series.map({True: "Yes", False: "No"}).astype(object)
+        elif text_like and len(series) and _booleans(series):
+            changed[position] = series.map(lambda v: None if v is None else "Yes" if v else "No")
+        elif pd.api.types.is_float_dtype(kind) and not isinstance(kind, pd.CategoricalDtype):
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+            known = values[~np.isnan(values)]
+            if len(known) and np.all(np.isfinite(known)) and np.all(known == np.round(known)) \
+                    and np.all(np.abs(known) < 2**53):
+                changed[position] = series.astype("Int64")
+    if not changed:
+        return frame
+    out = frame.copy()
+    for position, series in changed.items():
+        out.isetitem(position, series)
+    return out
+
+
+def _booleans(series: Any) -> bool:
+    """Whether an object column holds only booleans and missing cells, at least one boolean."""
+    seen = False
+    for value in series:
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            return False
+        seen = True
+    return seen
