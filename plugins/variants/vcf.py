@@ -152,11 +152,12 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     else:
         sample_name = None
         job = _Chunker(fmt, options, roles.cohort, None)
-    reader = _Reader(vcf, fmt.tag if fmt else None, samples, roles)
-    parts = []
+    reader, parts = _read_columnar(vcf, path, header_lines, fmt, samples, roles, job)
     try:
-        for start, chunk in reader.chunks():
-            parts.append(job(start, chunk))
+        if reader is None:
+            reader = _Reader(vcf, fmt.tag if fmt else None, samples, roles)
+            for start, chunk in reader.chunks():
+                parts.append(job(start, chunk))
     except _Unparsed as exc:
         raise InputError(f"line {header_lines + exc.records + 1}: {UNPARSED}") from None
     except _ReadStopped as exc:
@@ -189,6 +190,29 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
                   "normal_rule": roles.normal_rule, "left_out": roles.left_out,
                   "ambiguous": roles.ambiguous},
     }
+
+
+def _read_columnar(vcf: Any, path: str, header_lines: int, fmt: AnnotationFormat | None,
+                   samples: list[str], roles: Any, job: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """The file read by the columnar reader and its chunks classified, or (None, [])
+    when it needs cyvcf2 (the reason logged once; nothing read is kept)."""
+    from .columnar import ColumnarReader, Unsupported, log, wanted
+
+    choice = wanted(path)
+    if choice == "cyvcf2":
+        return None, []
+    parts: list[dict[str, Any]] = []
+    try:
+        reader = ColumnarReader(path, vcf.raw_header, header_lines, fmt.tag if fmt else None,
+                                samples, roles, CHUNK)
+        for start, chunk in reader.chunks():
+            parts.append(job(start, chunk))
+    except Unsupported as exc:
+        if choice == "columnar":
+            raise InputError(f"the columnar reader cannot read this file: {exc}") from None
+        log.debug("VCF read by cyvcf2, not the columnar reader: %s", exc)
+        return None, []
+    return reader, parts
 
 
 def _state_account(records: int, parts: list[dict[str, Any]]) -> None:
