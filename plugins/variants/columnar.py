@@ -139,14 +139,15 @@ class ColumnarReader:
             )
             for batch in reader:
                 table = pa.Table.from_batches([batch])
-                self._check(table)
-                yield table
+                yield self._check(table)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, EOFError) as exc:
             raise Unsupported(f"the text did not read as {width} tab-separated columns "
                               f"({str(exc).splitlines()[0][:120]})") from None
 
-    def _check(self, t: Any) -> None:
-        """Raise :class:`Unsupported` unless htslib would hand this text back as is."""
+    def _check(self, t: Any) -> Any:
+        """The table with its INFO/tag values as column ``ann``; raise
+        :class:`Unsupported` unless htslib would hand this text back as is."""
+        import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -171,18 +172,32 @@ class ColumnarReader:
             if len(set(names)) != len(names) or "PASS" in names or \
                     not all(n in h.filters for n in names):
                 raise Unsupported(f"FILTER {value[:40]!r} (undeclared, repeated or with PASS)")
-        keys = pc.unique(pc.list_flatten(pc.split_pattern(
-            pc.replace_substring_regex(t["c7"], "=[^;]*", ""), ";"))).to_pylist()
-        bad = [k for k in keys if k not in h.info_types and k != "."]
+        # INFO split at ';' and '=' (string copies, no pattern over the long CSQ text).
+        info = t["c7"].combine_chunks()
+        lists = pc.split_pattern(info, ";")
+        entries = pc.list_flatten(lists)
+        keys = pc.list_element(pc.split_pattern(entries, "=", max_splits=1), 0)
+        bad = [k for k in pc.unique(keys).to_pylist() if k not in h.info_types and k != "."]
         if bad:
             raise Unsupported(f"INFO/{bad[0][:40]} is not declared in the header")
-        if h.numeric_info and t.num_rows and pc.any(pc.match_substring_regex(
-                t["c7"], rf"(?:^|;)(?:{h.numeric_info})=[^;]*[^-+0-9.,eE;]")).as_py():
-            raise Unsupported("an Integer or Float INFO value that is not a number")
-        if self.tag is not None and t.num_rows and pc.any(pc.match_substring_regex(
-                t["c7"], rf"(?:^|;){re.escape(self.tag)}=(?:\.?(?:;|$)|.*;{re.escape(self.tag)}=)"
-        )).as_py():
-            raise Unsupported(f"an empty, missing or repeated INFO/{self.tag}")
+        if h.numeric_info:
+            numeric = pc.filter(entries, pc.is_in(keys, pa.array(h.numeric_info)))
+            if len(numeric) and not pc.all(pc.match_substring_regex(
+                    numeric, r"^[^=]+=[-+0-9.,eE]+$")).as_py():
+                raise Unsupported("an Integer or Float INFO value that is not a number")
+        ann = pa.nulls(t.num_rows, type=pa.large_string())
+        if self.tag is not None:
+            mine = pc.equal(keys, self.tag)
+            parent = pc.filter(pc.list_parent_indices(lists), mine).to_numpy()
+            values = pc.utf8_slice_codeunits(pc.filter(entries, mine), len(self.tag) + 1)
+            if len(np.unique(parent)) != len(parent) or (len(values) and pc.any(
+                    pc.is_in(values, pa.array(["", "."]))).as_py()):
+                raise Unsupported(f"an empty, missing or repeated INFO/{self.tag}")
+            at = np.full(t.num_rows, -1, dtype=np.int64)
+            at[parent] = np.arange(len(parent))
+            ann = values.cast(pa.large_string()).take(pa.array(at, mask=at < 0))
+        self._check_samples(t, pa, pc)
+        return t.append_column("ann", ann)
         self._check_samples(t, pa, pc)
 
     def _check_samples(self, t: Any, pa: Any, pc: Any) -> None:
@@ -238,12 +253,7 @@ class ColumnarReader:
         alt_text = t["c4"]
         alts = pc.list_element(pc.split_pattern(alt_text, ","), 0)
         alts = pc.if_else(pc.equal(alts, "."), "", alts)
-        if self.tag is not None:
-            ann = pc.struct_field(pc.extract_regex(
-                t["c7"], rf"(?:^|;){re.escape(self.tag)}=(?P<v>[^;]*)"), "v")
-            ann = ann.combine_chunks().cast(pa.large_string())
-        else:
-            ann = pa.nulls(n, type=pa.large_string())
+        ann = t["ann"].combine_chunks()
         tumor = t["c" + str(9 + self.tumor_i)]
         normal = t["c" + str(9 + self.normal_i)] if self.normal_i is not None else None
         if not self.has_depths:
@@ -311,8 +321,7 @@ class _Header:
         self.info_types = declared("INFO")
         self.format_types = declared("FORMAT")
         self.has_svs = "SVTYPE" in self.info_types
-        numeric = [re.escape(k) for k, v in self.info_types.items() if v in ("Integer", "Float")]
-        self.numeric_info = "|".join(numeric)
+        self.numeric_info = [k for k, v in self.info_types.items() if v in ("Integer", "Float")]
 
 
 def _read_head(path: str, size: int) -> bytes:
