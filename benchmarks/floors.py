@@ -27,13 +27,14 @@ def columnar_fields(path: str) -> int:
     """The same fields as whole columns (CHROM, POS, REF, ALT, FILTER, INFO, FORMAT and
     the first sample), read by pyarrow's CSV reader from the decompressed text, with the
     CSQ value cut out of INFO: the columnar reader's floor. Returns the records read."""
+    import gzip
+
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as csv
 
-    import gzip
-
-    compression = "gzip" if path.endswith((".gz", ".bgz")) else None
+    with open(path, "rb") as fh:
+        compression = "gzip" if fh.read(2) == b"\x1f\x8b" else None
     header = 0
     with gzip.open(path, "rb") if compression else open(path, "rb") as fh:
         for line in fh:

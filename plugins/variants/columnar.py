@@ -31,8 +31,9 @@ from .depth import DEPTH_TAGS, depths_per_allele, sample_fields
 
 log = logging.getLogger("rinec_report.variants.reader")
 
-# pyarrow reads this much text at a time; a line longer than a block goes to cyvcf2.
-BLOCK = 8 << 20
+# pyarrow reads this much text at a time (larger blocks cost memory, not time); a line
+# longer than a block goes to cyvcf2.
+BLOCK = 2 << 20
 READER_ENV = "RINEC_VCF_READER"  # auto (default), columnar or cyvcf2: which reader a VCF gets
 
 # Text htslib keeps as written. POS: 1..2^31-1 with no leading zero. Counts: at most nine
@@ -197,7 +198,8 @@ class ColumnarReader:
             at[parent] = np.arange(len(parent))
             ann = values.cast(pa.large_string()).take(pa.array(at, mask=at < 0))
         self._check_samples(t, pa, pc)
-        return t.append_column("ann", ann)
+        # INFO is read only for the tag: its text is not held twice while the chunk waits.
+        return t.drop_columns(["c7"]).append_column("ann", ann)
         self._check_samples(t, pa, pc)
 
     def _check_samples(self, t: Any, pa: Any, pc: Any) -> None:
