@@ -189,3 +189,48 @@ def test_vcf2maf_parity_on_the_columnar_reader(tmp_path: Path, monkeypatch) -> N
         ("AKAP9", "Frame_Shift_Ins", "INS", "91726612", "-", "A", "p.L3448Tfs*10"),
         ("Unknown", "Targeted_Region", "DEL", "91726612", "G", "", ""),
     )]
+
+
+def test_both_readers_agree_on_hand_made_edge_records(tmp_path: Path, monkeypatch) -> None:
+    """Records the columnar reader takes itself that exercise each rule: no ALT, a
+    failed FILTER, no annotation, a multi-allelic record whose tumour carries the
+    second ALT (and one settled by depths), a deletion, '*' and <DEL> alleles without
+    SVTYPE, missing AD and DP values, an unknown consequence term."""
+    from variants_helpers import VEP_FORMAT, csq
+
+    header = ["##fileformat=VCFv4.2", "##contig=<ID=1>", "##contig=<ID=2>",
+              '##FILTER=<ID=LowQual,Description="x">',
+              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+              f'Ensembl VEP. Format: {VEP_FORMAT}">',
+              '##INFO=<ID=DP,Number=1,Type=Integer,Description="x">',
+              '##FORMAT=<ID=GT,Number=1,Type=String,Description="x">',
+              '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="x">',
+              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="x">',
+              "##tumor_sample=TUMOR", "##normal_sample=NORMAL",
+              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR"]
+    two = csq("C", "missense_variant", "TP53") + "," + csq("T", "stop_gained", "TP53")
+    rows = [
+        ("1", 100, "A", ".", "PASS", "DP=5", "0/0:5:5", "0/0:5:5"),
+        ("1", 200, "C", "T", "LowQual", f"CSQ={csq('T', 'missense_variant', 'KRAS')}",
+         "0/0:9,0:9", "0/1:5,4:9"),
+        ("1", 300, "G", "A", ".", "DP=7", "0/0:7,0:.", "0/1:4,3:."),
+        ("1", 400, "A", "C,T", "PASS", f"CSQ={two}", "0/1:10,5,0:15", "1/2:2,6,7:15"),
+        ("1", 500, "A", "C,T", "PASS", f"CSQ={two}", "./.:10,0,0:10", "./.:1,2,9:12"),
+        ("2", 600, "ACGT", "A", "PASS", f"CSQ={csq('-', 'frameshift_variant', 'EGFR')}",
+         "0/0:.:20", "0/1:.:20"),
+        ("2", 700, "A", "C,*", "PASS", f"CSQ={csq('C', 'made_up_variant', 'EGFR')}",
+         "0/0:3,0,0:3", "0/1:3,3,0:6"),
+        ("2", 800, "A", "<DEL>", "PASS", f"CSQ={csq('<DEL>', 'intron_variant', 'EGFR')}",
+         "0/0:8,0:8", "0/1:4,4:8"),
+    ]
+    lines = header + ["\t".join([c, str(p), ".", r, a, ".", f, i, "GT:AD:DP", n, t])
+                      for c, p, r, a, f, i, n, t in rows]
+    path = tmp_path / "edges.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    fast, fast_account, fast_warnings = read(path, "columnar", monkeypatch)
+    slow, slow_account, slow_warnings = read(path, "cyvcf2", monkeypatch)
+    assert "error" not in fast
+    assert_same(fast, slow)
+    assert (fast_account, fast_warnings) == (slow_account, slow_warnings)
+    # By hand: eight records; the one without ALT gives no row, every other one row.
+    assert fast["records"] == 8 and len(fast["mutations"]) == 7
