@@ -234,3 +234,22 @@ def test_both_readers_agree_on_hand_made_edge_records(tmp_path: Path, monkeypatc
     assert (fast_account, fast_warnings) == (slow_account, slow_warnings)
     # By hand: eight records; the one without ALT gives no row, every other one row.
     assert fast["records"] == 8 and len(fast["mutations"]) == 7
+
+
+@pytest.mark.parametrize("reader", ["auto", "cyvcf2"])
+def test_the_vcf2maf_parity_tests_pass_on_each_reader(reader: str) -> None:
+    """tests/test_variants_parity.py as it is, under each reader (auto takes the
+    columnar reader wherever it can; the pindel file, read as is, needs cyvcf2, and is
+    held to vcf2maf on the columnar reader above)."""
+    import os
+    import subprocess
+    import sys
+
+    from hardening_helpers import HANG_S
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/test_variants_parity.py"],
+        capture_output=True, text=True, timeout=HANG_S, cwd=ROOT,
+        env={**os.environ, "RINEC_VCF_READER": reader})
+    assert done.returncode == 0, done.stdout[-3000:]
