@@ -20,7 +20,6 @@ midway discards what was read: the account and the warnings come from one reader
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -28,8 +27,6 @@ from typing import Any
 
 from .alleles import pick_allele
 from .depth import DEPTH_TAGS, depths_per_allele, sample_fields
-
-log = logging.getLogger("rinec_report.variants.reader")
 
 # pyarrow reads this much text at a time (larger blocks cost memory, not time); a line
 # longer than a block goes to cyvcf2.

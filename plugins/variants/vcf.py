@@ -152,7 +152,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     else:
         sample_name = None
         job = _Chunker(fmt, options, roles.cohort, None)
-    reader, parts = _read_columnar(vcf, path, header_lines, fmt, samples, roles, job)
+    reader, parts, note = _read_columnar(vcf, path, header_lines, fmt, samples, roles, job)
     try:
         if reader is None:
             reader = _Reader(vcf, fmt.tag if fmt else None, samples, roles)
@@ -183,6 +183,10 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
         if fmt else "none",
         "tumor_column": roles.tumor,
         "normal_column": roles.normal,
+        # Which reader read the file, and why cyvcf2 when the columnar reader could not
+        # (logged at -v by the process that builds the datasets: a parse worker has no log).
+        "reader": "cyvcf2" if note is not None else "columnar",
+        "reader_note": note,
         # Each mutation row's record (0-based), so that calls dropped later (duplicates,
         # the depth filters) are counted in the file's account as records.
         "row_records": _row_records(parts),
@@ -193,14 +197,15 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
 
 
 def _read_columnar(vcf: Any, path: str, header_lines: int, fmt: AnnotationFormat | None,
-                   samples: list[str], roles: Any, job: Any) -> tuple[Any, list[dict[str, Any]]]:
-    """The file read by the columnar reader and its chunks classified, or (None, [])
-    when it needs cyvcf2 (the reason logged once; nothing read is kept)."""
-    from .columnar import ColumnarReader, Unsupported, log, wanted
+                   samples: list[str], roles: Any, job: Any
+                   ) -> tuple[Any, list[dict[str, Any]], str | None]:
+    """The file read by the columnar reader and its chunks classified, or (None, [],
+    why) when it needs cyvcf2 (nothing read is kept)."""
+    from .columnar import ColumnarReader, Unsupported, wanted
 
     choice = wanted(path)
     if choice == "cyvcf2":
-        return None, []
+        return None, [], "RINEC_VCF_READER=cyvcf2"
     parts: list[dict[str, Any]] = []
     try:
         reader = ColumnarReader(path, vcf.raw_header, header_lines, fmt.tag if fmt else None,
@@ -210,9 +215,8 @@ def _read_columnar(vcf: Any, path: str, header_lines: int, fmt: AnnotationFormat
     except Unsupported as exc:
         if choice == "columnar":
             raise InputError(f"the columnar reader cannot read this file: {exc}") from None
-        log.debug("VCF read by cyvcf2, not the columnar reader: %s", exc)
-        return None, []
-    return reader, parts
+        return None, [], str(exc)
+    return reader, parts, None
 
 
 def _state_account(records: int, parts: list[dict[str, Any]]) -> None:
