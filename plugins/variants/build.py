@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from typing import Any
 
 from rinec_report.model import InputError, InputWarning
+
+log = logging.getLogger("rinec_report.variants.reader")
 
 
 def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
@@ -57,6 +60,9 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
             else:
                 seen[s] = f.file.relpath
                 samples.append(s)
+        if d.get("reader_note"):
+            log.debug("%s: VCF read by cyvcf2, not the columnar reader: %s", f.file.relpath,
+                      d["reader_note"])
         frames.append(d["mutations"])
         per_file.append({
             "file": f.file.relpath,

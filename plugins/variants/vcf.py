@@ -152,11 +152,12 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     else:
         sample_name = None
         job = _Chunker(fmt, options, roles.cohort, None)
-    reader = _Reader(vcf, fmt.tag if fmt else None, samples, roles)
-    parts = []
+    reader, parts, note = _read_columnar(vcf, path, header_lines, fmt, samples, roles, job)
     try:
-        for start, chunk in reader.chunks():
-            parts.append(job(start, chunk))
+        if reader is None:
+            reader = _Reader(vcf, fmt.tag if fmt else None, samples, roles)
+            for start, chunk in reader.chunks():
+                parts.append(job(start, chunk))
     except _Unparsed as exc:
         raise InputError(f"line {header_lines + exc.records + 1}: {UNPARSED}") from None
     except _ReadStopped as exc:
@@ -182,6 +183,10 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
         if fmt else "none",
         "tumor_column": roles.tumor,
         "normal_column": roles.normal,
+        # Which reader read the file, and why cyvcf2 when the columnar reader could not
+        # (logged at -v by the process that builds the datasets: a parse worker has no log).
+        "reader": "cyvcf2" if note is not None else "columnar",
+        "reader_note": note,
         # Each mutation row's record (0-based), so that calls dropped later (duplicates,
         # the depth filters) are counted in the file's account as records.
         "row_records": _row_records(parts),
@@ -189,6 +194,29 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
                   "normal_rule": roles.normal_rule, "left_out": roles.left_out,
                   "ambiguous": roles.ambiguous},
     }
+
+
+def _read_columnar(vcf: Any, path: str, header_lines: int, fmt: AnnotationFormat | None,
+                   samples: list[str], roles: Any, job: Any
+                   ) -> tuple[Any, list[dict[str, Any]], str | None]:
+    """The file read by the columnar reader and its chunks classified, or (None, [],
+    why) when it needs cyvcf2 (nothing read is kept)."""
+    from .columnar import ColumnarReader, Unsupported, wanted
+
+    choice = wanted(path)
+    if choice == "cyvcf2":
+        return None, [], "RINEC_VCF_READER=cyvcf2"
+    parts: list[dict[str, Any]] = []
+    try:
+        reader = ColumnarReader(path, vcf.raw_header, header_lines, fmt.tag if fmt else None,
+                                samples, roles, CHUNK)
+        for start, chunk in reader.chunks():
+            parts.append(job(start, chunk))
+    except Unsupported as exc:
+        if choice == "columnar":
+            raise InputError(f"the columnar reader cannot read this file: {exc}") from None
+        return None, [], str(exc)
+    return reader, parts, None
 
 
 def _state_account(records: int, parts: list[dict[str, Any]]) -> None:
