@@ -377,6 +377,11 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] == "audit":
         audit_command.main(args[1:], prog_name="rinec-report audit")
         return
+    if args and args[0] == "export":
+        from .export_cli import export_command
+
+        export_command.main(args[1:], prog_name="rinec-report export")
+        return
     try:
         try:
             host = PluginHost.load()
