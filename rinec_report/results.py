@@ -86,6 +86,11 @@ class Report:
     def warnings(self) -> list[Message]:
         return [m for m in self.messages if m.level == "warning"]
 
+    def _repr_html_(self) -> str:
+        from .notebook import report_html
+
+        return report_html(self.html_path)
+
 
 def error_section(plugin: str, text: str) -> Section:
     """The card shown in place of a plugin's sections when it failed."""
