@@ -1,11 +1,9 @@
-"""The report in a notebook: its page shown in the cell, and plugins given as a cell has them."""
+"""Plugins given as a notebook cell has them (the report shows itself: Report._repr_html_)."""
 
 from __future__ import annotations
 
-import html
 import types
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from .results import UsageError
@@ -31,12 +29,3 @@ def plugin_mapping(extra: Any) -> dict[str, object] | None:
     raise UsageError(f"extra_plugins must be a list of modules or objects, or a dict of name -> plugin, "
                      f"not {type(extra).__name__}")
 
-
-def report_html(html_path: Path | None) -> str:
-    """The page in an iframe, inline (srcdoc): a notebook shows it without serving the file."""
-    if html_path is None or not Path(html_path).is_file():
-        return "<p>rinec-report: no page was written.</p>"
-    page = Path(html_path).read_text(encoding="utf-8")
-    # srcdoc is an attribute: the page is escaped once, quotes included, and the browser unescapes it.
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:80vh;border:0" '
-            f'sandbox="allow-scripts allow-popups allow-downloads" title="rinec-report"></iframe>')
