@@ -48,8 +48,11 @@ def run(run_dir, **options):
 
     ``rinec_report.run("example_run", outdir="out", force=True, config={"title": "My cohort"})``
     """
+    from .notebook import plugin_mapping
     from .runner import run as _run
 
+    if "extra_plugins" in options:
+        options["extra_plugins"] = plugin_mapping(options["extra_plugins"])
     return _run(run_dir, **options)
 
 

@@ -86,6 +86,17 @@ class Report:
     def warnings(self) -> list[Message]:
         return [m for m in self.messages if m.level == "warning"]
 
+    def _repr_html_(self) -> str:
+        """The page in an iframe, inline (srcdoc): a notebook shows it without serving the file."""
+        import html
+
+        if self.html_path is None or not Path(self.html_path).is_file():
+            return "<p>rinec-report: no page was written.</p>"
+        page = Path(self.html_path).read_text(encoding="utf-8")
+        # srcdoc is an attribute: the page is escaped once, quotes included, and the browser unescapes it.
+        return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:80vh;border:0" '
+                f'sandbox="allow-scripts allow-popups allow-downloads" title="rinec-report"></iframe>')
+
 
 def error_section(plugin: str, text: str) -> Section:
     """The card shown in place of a plugin's sections when it failed."""
