@@ -75,8 +75,9 @@ def test_a_kernel_without_main_file_runs_the_pool(tmp_path: Path) -> None:
 
 
 def test_a_notebook_runs_through_nbclient(tmp_path: Path) -> None:
-    nbformat = pytest.importorskip("nbformat", reason="needs the notebook-test extra")
-    nbclient = pytest.importorskip("nbclient", reason="needs the notebook-test extra")
+    import nbclient
+    import nbformat
+
     cell = ("import sys; sys.path.insert(0, " + repr(str(Path(__file__).parent)) + ")\nimport account_plugin\n"
             + CELL.replace('["account_plugin"]', "[account_plugin]").format(
                 run_dir=str(tmp_path / "run"), out=str(tmp_path / "out"), builtins=BUILTINS)

