@@ -26,6 +26,12 @@ FIXTURES = sorted(
 def read(path: Path, reader: str, monkeypatch: pytest.MonkeyPatch, caplog=None) -> tuple:
     """parse_vcf's result, the file's account and the warnings, under one reader."""
     monkeypatch.setenv("RINEC_VCF_READER", reader)
+    return read_as_set(path)
+
+
+def read_as_set(path: Path) -> tuple:
+    """:func:`read` under the reader RINEC_VCF_READER names now (the fuzz test's child
+    process sets it itself)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with account.recording(path.name) as ledger:
