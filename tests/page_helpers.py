@@ -51,3 +51,19 @@ class Opened:
 
     def close(self) -> None:
         self.context.close()
+
+
+def print_to_pdf(browser: Any, report: Path, folder: Path) -> tuple[Path, str]:
+    """The report opened at 1400 px and printed to A4 (backgrounds on), and the PDF's
+    text as poppler's pdftotext lays it out (pages split by form feeds)."""
+    import subprocess
+
+    opened = Opened(browser, report, 1400)
+    try:
+        pdf = folder / "report.pdf"
+        opened.page.pdf(path=str(pdf), format="A4", print_background=True)
+    finally:
+        opened.close()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=120).stdout
+    return pdf, text

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from page_helpers import Opened
+from page_helpers import Opened, print_to_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 AXE_JS = Path(os.environ.get("RINEC_AXE_JS") or REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
@@ -222,16 +222,7 @@ def test_theme_overrides_the_system_and_is_kept_in_the_address(browser, example_
 @pytest.fixture(scope="module")
 def paper(browser, example_report: Path, tmp_path_factory) -> list[str]:
     """The example report printed to A4, as the text of each page (poppler's pdftotext)."""
-    import subprocess
-
-    opened = Opened(browser, example_report, 1400)
-    try:
-        pdf = tmp_path_factory.mktemp("paper") / "report.pdf"
-        opened.page.pdf(path=str(pdf), format="A4", print_background=True)
-    finally:
-        opened.close()
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True, timeout=120).stdout
+    _pdf, text = print_to_pdf(browser, example_report, tmp_path_factory.mktemp("paper"))
     return [page for page in text.split("\f") if page.strip()]
 
 

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from page_helpers import Opened
+from page_helpers import Opened, print_to_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -136,14 +136,7 @@ def test_dark_mode_follows_the_system(browser, example_report: Path) -> None:
 
 @pytest.fixture(scope="module")
 def printed(browser, example_report: Path, tmp_path_factory) -> tuple[Path, str]:
-    opened = Opened(browser, example_report, 1400)
-    try:
-        pdf = tmp_path_factory.mktemp("print") / "report.pdf"
-        opened.page.pdf(path=str(pdf), format="A4", print_background=True)
-    finally:
-        opened.close()
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return pdf, text
+    return print_to_pdf(browser, example_report, tmp_path_factory.mktemp("print"))
 
 
 def _pages(pdf: Path) -> int:
