@@ -10,6 +10,7 @@ beside the image.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,7 +21,13 @@ from rinec_report.shown import shown_of
 
 from . import shapes
 
-IMAGE_EXTENSIONS = ("png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom", "svs", "ndpi", "mrxs")
+# Pictures Pillow reads are shown; one it cannot decode here (HEIC without a plugin, say)
+# is still taken, so that it is listed with the reason rather than passed over unseen.
+PICTURE_EXTENSIONS = ("png", "jpg", "jpeg", "tif", "tiff", "gif", "bmp", "webp", "avif", "heic",
+                      "heif", "pgm", "ppm", "pbm", "pnm")
+IMAGE_EXTENSIONS = (*PICTURE_EXTENSIONS, "dcm", "dicom", "svs", "ndpi", "mrxs")
+# A year is a date between these (a file named 4467.dcm or 0004.png names no year).
+YEARS = (1900, 2100)
 SIDECAR_NAMES = tuple(f"{stem}.{ext}" for stem in ("images", "imaging") for ext in ("tsv", "csv", "xlsx"))
 SLIDE_EXTENSIONS = ("svs", "ndpi", "mrxs")
 DICOM_EXTENSIONS = ("dcm", "dicom")
@@ -97,10 +104,15 @@ def normalise_date(text: Any) -> str:
     if not m:
         return ""
     year, month, day = m.groups()
+    if not YEARS[0] <= int(year) <= YEARS[1]:
+        return ""
     if month and not 1 <= int(month) <= 12:
         return ""
-    if day and not 1 <= int(day) <= 31:
-        return ""
+    if day:
+        try:  # a real day of that month (2019-02-30 is none)
+            dt.date(int(year), int(month), int(day))
+        except ValueError:
+            return ""
     return "-".join(p for p in (year, month, day) if p)
 
 
