@@ -64,3 +64,23 @@ def test_other_pillow_formats_are_shown_and_an_unreadable_one_is_named(tmp_path:
         assert int(rows[file]["embedded_bytes"]) > 0, file
     messages = " ".join(str(w) for w in result.warnings)
     assert "2019-06_phone.heic" in messages and "not a readable image" in messages
+
+
+def test_a_dicom_without_its_preamble_is_named_with_what_a_reader_can_do(tmp_path: Path) -> None:
+    folder = tmp_path / "run" / "images" / "P1"
+    folder.mkdir(parents=True)
+    # The dataset alone, as old scanners wrote it: no 128-byte preamble, no 'DICM', no file
+    # meta (pydicom reads it only when told to force).
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    raw = folder / "2019-05_CT_raw.dcm"
+    from pydicom.filebase import DicomBytesIO
+
+    buffer = DicomBytesIO()
+    buffer.is_little_endian, buffer.is_implicit_VR = True, False  # CT_small's syntax
+    pydicom.filewriter.write_dataset(buffer, ds)
+    raw.write_bytes(buffer.getvalue())
+    with pytest.raises(pydicom.errors.InvalidDicomError):
+        pydicom.dcmread(raw)
+    result = rinec_report.run(str(tmp_path / "run"), outdir=str(tmp_path / "out"), force=True)
+    messages = [str(w) for w in result.warnings if "2019-05_CT_raw.dcm" in str(w)]
+    assert messages and "force=True" not in messages[0] and "dcmconv" in messages[0]

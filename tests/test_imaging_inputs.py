@@ -57,7 +57,7 @@ def test_exif_orientation_is_applied_before_it_is_dropped(tmp_path):
     [
         ("empty.png", b"", "image skipped: not a readable image"),
         ("noise.jpg", bytes(range(256)) * 4, "image skipped: not a readable image"),
-        ("text.dcm", b"hello, not DICOM\n" * 20, "image skipped: not a readable DICOM file"),
+        ("text.dcm", b"hello, not DICOM\n" * 20, "image skipped: not a DICOM Part 10 file"),
     ],
 )
 def test_a_bad_file_is_one_warning(tmp_path, name, content, start):

@@ -281,7 +281,12 @@ def decode_dicom(
 
     try:
         ds, pixels_follow = _dicom_header(source)
-    except (InvalidDicomError, OSError, ValueError, EOFError) as exc:
+    except InvalidDicomError:
+        # pydicom's own words end "Use force=True": a call, not something a reader can do.
+        raise Unreadable("not a DICOM Part 10 file (no 'DICM' preamble or file meta "
+                         "information); re-export it from the PACS or the scanner, or convert "
+                         "it with DCMTK's dcmconv") from None
+    except (OSError, ValueError, EOFError) as exc:
         raise Unreadable(f"not a readable DICOM file ({_reason(exc)})") from None
     if not pixels_follow and not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise Unreadable(f"DICOM without pixel data (a {ds.get('Modality', 'non-image')} object)")
