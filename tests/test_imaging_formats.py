@@ -84,3 +84,20 @@ def test_a_dicom_without_its_preamble_is_named_with_what_a_reader_can_do(tmp_pat
     result = rinec_report.run(str(tmp_path / "run"), outdir=str(tmp_path / "out"), force=True)
     messages = [str(w) for w in result.warnings if "2019-05_CT_raw.dcm" in str(w)]
     assert messages and "force=True" not in messages[0] and "dcmconv" in messages[0]
+
+
+def test_a_palette_colour_dicom_is_shown_through_its_palette() -> None:
+    import numpy as np
+    from pydicom.pixels import apply_color_lut
+    from rinec_plugins.imaging.decode import decode
+
+    path = get_testdata_file("examples_palette.dcm")  # shipped in pydicom's wheel
+    ds = pydicom.dcmread(path)
+    assert ds.PhotometricInterpretation == "PALETTE COLOR"
+    # The reference: pydicom's own palette lookup, 16-bit entries brought to 8 bits.
+    want = apply_color_lut(ds.pixel_array, ds)
+    want = (want / 257.0).round().astype(np.uint8) if want.dtype != np.uint8 else want
+    got = decode(path, max_side=4096, percentiles=(0.5, 99.5))
+    assert got.image.mode == "RGB" and got.image.size == (ds.Columns, ds.Rows)
+    assert np.array_equal(np.asarray(got.image), want[..., :3])
+    assert len({tuple(p) for p in want.reshape(-1, 3)[::97]}) > 10  # truly in colour

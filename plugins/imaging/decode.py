@@ -308,10 +308,19 @@ def decode_dicom(
         if step > 1:
             pixels = np.ascontiguousarray(pixels[::step, ::step])
         samples = int(ds.get("SamplesPerPixel", 1) or 1)
-        if samples == 1:
+        photometric = str(ds.get("PhotometricInterpretation", "")).upper()
+        if samples == 1 and photometric == "PALETTE COLOR":
+            # The stored values are indices into the file's own colour table.
+            from pydicom.pixels import apply_color_lut
+
+            rgb = np.asarray(apply_color_lut(pixels, ds))
+            if rgb.dtype != np.uint8:  # 16-bit table entries span the whole 16-bit range
+                rgb = (rgb.astype(np.float64) / 257.0).round().astype(np.uint8)
+            image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+        elif samples == 1:
             values = apply_modality_lut(pixels, ds)
             plane = window(np.asarray(values), _window_of(ds), percentiles)
-            if str(ds.get("PhotometricInterpretation", "")).upper() == "MONOCHROME1":
+            if photometric == "MONOCHROME1":
                 plane = 255 - plane  # MONOCHROME1 shows low values white
             image = Image.fromarray(plane, "L")
         else:
@@ -332,7 +341,8 @@ def decode_dicom(
         "frames": frames,
         "frame": index,
     }
-    notes = [] if _window_of(ds) or samples != 1 else ["windowed from percentiles"]
+    notes = [] if _window_of(ds) or samples != 1 or photometric == "PALETTE COLOR" \
+        else ["windowed from percentiles"]
     return Decoded(image, width, height, "dicom", tags, notes)
 
 
