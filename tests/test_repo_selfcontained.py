@@ -62,3 +62,17 @@ def test_every_vendored_file_has_its_row_and_checksum() -> None:
     assert sorted(f for f in files if f not in sums) == []
     for name in files:
         assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == sums[name], name
+
+
+def test_every_plugin_package_is_in_the_wheel() -> None:
+    # A plugin folder missing from the explicit package list works in an editable install
+    # and is absent from `pip install .` (its entry point then fails to load).
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = set(config["tool"]["setuptools"]["packages"])
+    folders = {f"rinec_plugins.{p.parent.name}" for p in (root / "plugins").glob("*/__init__.py")}
+    assert folders - packages == set()
+    entry_points = set(config["project"]["entry-points"]["rinec_report"].values())
+    assert entry_points - packages == set()
