@@ -499,12 +499,15 @@ def _fit_to_an_address_space_limit() -> None:
     """Under an address-space limit (``ulimit -v``), one BLAS thread and Arrow on the
     system allocator, unless the user chose: OpenBLAS gives each thread its buffers
     at import and, when one cannot start, waits for ever rather than fail; jemalloc
-    reserves address space by the gigabyte. A report's arithmetic needs neither."""
+    reserves address space by the gigabyte. A report's arithmetic needs neither.
+    Arrow's jemalloc still starts at pyarrow's import, and its background thread,
+    when it cannot start, prints a line of its own to the terminal: it is not started."""
     from .memory import one_blas_thread, under_a_limit
 
     if under_a_limit():
         one_blas_thread()
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+        os.environ.setdefault("JE_ARROW_MALLOC_CONF", "background_thread:false")
 
 
 def _exit_status(code: object) -> int:

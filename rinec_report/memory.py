@@ -21,10 +21,17 @@ from typing import Any
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def is_memory_failure(exc: BaseException) -> bool:
-    """Whether ``exc`` says the process ran out of memory (or of address space)."""
+def is_memory_failure(exc: BaseException, limited: bool | None = None) -> bool:
+    """Whether ``exc`` says the process ran out of memory (or of address space).
+
+    ``limited`` says whether the process runs under an address-space limit (read from
+    the process when None): there, a C extension whose allocation failed may return
+    without setting an exception, which Python reports as a ``SystemError`` ("error
+    return without exception set"), seen at pandas' import under ``ulimit -v``."""
     if isinstance(exc, MemoryError):
         return True
+    if isinstance(exc, SystemError):
+        return under_a_limit() if limited is None else limited
     if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
         return True
     text = str(exc).lower()

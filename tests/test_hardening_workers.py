@@ -308,6 +308,9 @@ def test_memory_failures_are_recognised() -> None:
     assert is_memory_failure(MemoryError())
     assert is_memory_failure(OSError(12, "Cannot allocate memory"))
     assert is_memory_failure(RuntimeError("can't start new thread"))
+    # pandas' import under `ulimit -v 200M` (CI): a C extension returned NULL with no exception set.
+    assert is_memory_failure(SystemError("error return without exception set"), limited=True)
+    assert not is_memory_failure(SystemError("error return without exception set"), limited=False)
     assert not is_memory_failure(ImportError("No module named 'x'"))
     assert not is_memory_failure(OSError(2, "No such file or directory"))
 
