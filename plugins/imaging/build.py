@@ -63,6 +63,7 @@ class Shown:
     instance: int = 0
     series_size: int = 1
     notes: list[str] = field(default_factory=list)
+    aspect: float = 1.0  # a pixel's physical height over its width
 
 
 def combine(
@@ -258,6 +259,7 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         series_uid=str(tags.get("series_uid") or ""),
         instance=int(tags.get("instance") or 0),
         notes=list(image.notes),
+        aspect=image.aspect,
     )
 
 

@@ -55,6 +55,10 @@ class Decoded:
     kind: str  # photo, dicom or slide
     tags: dict[str, Any] = field(default_factory=dict)  # patient_id, date, modality, series_uid, ...
     notes: list[str] = field(default_factory=list)
+    # The physical height of a pixel over its width (PixelSpacing, PixelAspectRatio): the
+    # image above is already drawn in that aspect; the original's pixel grid stays the
+    # coordinate system of annotations.
+    aspect: float = 1.0
     slide: Any = None  # openslide.OpenSlide for zoom tiles
     # What must stay open while the slide is read (the checked descriptor OpenSlide reads).
     resources: contextlib.ExitStack | None = None
@@ -298,6 +302,9 @@ def decode_dicom(
     if rows * columns > MAX_PIXELS:
         raise Unreadable(f"DICOM frame of {columns}x{rows} pixels, more than {MAX_PIXELS:,}")
     index = frames // 2 if frame is None else min(max(frame, 0), frames - 1)
+    # An enhanced (multi-frame) CT or MR keeps its rescale, window and spacing per frame
+    # in functional groups: the frame shown is read with its own.
+    view = frame_view(ds, index)
     try:
         from pydicom.pixels import apply_modality_lut
 
@@ -318,8 +325,8 @@ def decode_dicom(
                 rgb = (rgb.astype(np.float64) / 257.0).round().astype(np.uint8)
             image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
         elif samples == 1:
-            values = apply_modality_lut(pixels, ds)
-            plane = window(np.asarray(values), _window_of(ds), percentiles)
+            values = apply_modality_lut(pixels, view)
+            plane = window(np.asarray(values), _window_of(view), percentiles)
             if photometric == "MONOCHROME1":
                 plane = 255 - plane  # MONOCHROME1 shows low values white
             image = Image.fromarray(plane, "L")
@@ -329,7 +336,14 @@ def decode_dicom(
                 rgb = window(rgb, None, (0.0, 100.0))
             image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
     except Exception as exc:  # pydicom raises many types for bad pixel data
-        raise Unreadable(f"DICOM pixel data cannot be decoded ({_reason(exc)})") from None
+        raise Unreadable(f"DICOM pixel data cannot be decoded ({_undecodable(exc, ds)})") from None
+    notes = [] if _window_of(view) or samples != 1 or photometric == "PALETTE COLOR" \
+        else ["windowed from percentiles"]
+    aspect = pixel_aspect(view)
+    if aspect is None:
+        aspect = 1.0
+        notes.append("pixel spacing or aspect ratio unreadable; shown with square pixels")
+    image = physical(image, aspect)
     tags = {
         "patient_id": str(ds.get("PatientID", "") or "").strip(),
         "date": normalise_date(ds.get("StudyDate") or ds.get("SeriesDate") or ""),
@@ -341,9 +355,111 @@ def decode_dicom(
         "frames": frames,
         "frame": index,
     }
-    notes = [] if _window_of(ds) or samples != 1 or photometric == "PALETTE COLOR" \
-        else ["windowed from percentiles"]
-    return Decoded(image, width, height, "dicom", tags, notes)
+    return Decoded(image, width, height, "dicom", tags, notes, aspect=aspect)
+
+
+# Functional-group macros (DICOM PS3.3 C.7.6.16) that carry what a frame is shown with,
+# and the attributes taken from each: an enhanced CT or MR has no top-level rescale or
+# window, and a frame's own (per-frame group) wins over the shared one.
+_FRAME_MACROS = (
+    ("PixelValueTransformationSequence", ("RescaleSlope", "RescaleIntercept", "RescaleType")),
+    ("FrameVOILUTSequence", ("WindowCenter", "WindowWidth", "VOILUTFunction")),
+    ("PixelMeasuresSequence", ("PixelSpacing",)),
+)
+# What the modality LUT, the window and the aspect read from the top level.
+_FRAME_TOP = ("RescaleSlope", "RescaleIntercept", "RescaleType", "ModalityLUTSequence", "WindowCenter",
+              "WindowWidth", "VOILUTFunction", "PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio",
+              "PixelRepresentation", "BitsStored", "BitsAllocated", "PhotometricInterpretation", "SamplesPerPixel")
+
+
+def frame_view(ds: Any, index: int) -> Any:
+    """The attributes frame ``index`` is shown with: the top level's, overridden by the
+    shared functional groups, overridden by the frame's own per-frame group. ``ds``
+    itself when it has no functional groups (every classic single- or multi-frame file)."""
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if not shared and not per_frame:
+        return ds
+    from pydicom.dataset import Dataset
+
+    view = Dataset()
+    for keyword in _FRAME_TOP:
+        if keyword in ds:
+            view[keyword] = ds[keyword]
+    groups = [shared[0] if shared else None, per_frame[index] if per_frame and index < len(per_frame) else None]
+    for group in groups:
+        if group is None:
+            continue
+        for macro, keywords in _FRAME_MACROS:
+            items = group.get(macro)
+            if not items:
+                continue
+            for keyword in keywords:
+                if keyword in items[0]:
+                    view[keyword] = items[0][keyword]
+    return view
+
+
+# A pixel more than this many times taller than wide (or wider than tall) is taken as a
+# broken header rather than drawn: no modality acquires such pixels.
+MAX_PIXEL_ASPECT = 16.0
+
+
+def pixel_aspect(ds: Any) -> float | None:
+    """The physical height of a pixel over its width: from Pixel Spacing (row spacing,
+    column spacing; PS3.3 10.7.1.3), else Imager Pixel Spacing (projection X-ray), else
+    Pixel Aspect Ratio (vertical, horizontal; C.7.6.3.1.7). 1.0 when the file gives none,
+    None when what it gives is unusable (zero, negative, not two numbers, beyond
+    :data:`MAX_PIXEL_ASPECT`)."""
+    for keyword in ("PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio"):
+        value = ds.get(keyword)
+        if value is None or value == "":
+            continue
+        try:
+            vertical, horizontal = (float(v) for v in value)
+        except (TypeError, ValueError):
+            return None
+        if not (math.isfinite(vertical) and math.isfinite(horizontal)) or vertical <= 0 or horizontal <= 0:
+            return None
+        ratio = vertical / horizontal
+        return ratio if 1 / MAX_PIXEL_ASPECT <= ratio <= MAX_PIXEL_ASPECT else None
+    return 1.0
+
+
+def physical(image: Image.Image, aspect: float) -> Image.Image:
+    """``image`` resampled so that it has the physical aspect of the acquisition: the
+    axis whose pixels are longer is stretched, then both are scaled so the long side
+    stays what it was (nothing grows, and the display sizes are counted as before).
+    ``image`` itself when the pixels are square (within 0.5%)."""
+    if abs(aspect - 1.0) <= 0.005:
+        return image
+    width, height = image.size
+    physical_w, physical_h = (width, height * aspect) if aspect > 1 else (width / aspect, height)
+    fit = max(width, height) / max(physical_w, physical_h)
+    size = (max(1, round(physical_w * fit)), max(1, round(physical_h * fit)))
+    return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _undecodable(exc: BaseException, ds: Any) -> str:
+    """Why the pixel data cannot be decoded; for a compressed file, its transfer syntax
+    by name and what would decode it (pydicom's own list of the missing decoders)."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax is None or not getattr(syntax, "is_compressed", False):
+        return _reason(exc)
+    import pydicom
+    from pydicom.pixels.decoders.base import get_decoder
+
+    name = f"{syntax.name} ({syntax})" if syntax.name != str(syntax) else str(syntax)
+    try:
+        decoder = get_decoder(syntax)
+    except NotImplementedError:
+        return (f"transfer syntax {name}, which pydicom {pydicom.__version__} cannot decode; convert the file "
+                "to an uncompressed transfer syntax, e.g. with DCMTK's dcmconv +te or gdcmconv --raw")
+    if not decoder.is_available:
+        needs = "; ".join(decoder.missing_dependencies) or "a decoder plugin"
+        return f"transfer syntax {name} needs a decoder that is not installed: {needs}"
+    return f"transfer syntax {name}: {_reason(exc)}"
 
 
 _PIXEL_TAGS = ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009))  # Pixel Data, Float and Double Float

@@ -132,6 +132,9 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
             "h": item.height,
             "caption": f"{item.patient_id} · {caption_of(item)}",
         }
+        if abs(item.aspect - 1.0) > 0.005:
+            # Unequal pixel spacing: the viewer draws the original's grid in this aspect.
+            entry["aspect"] = round(item.aspect, 6)
         if choice.keep_tiles and choice.tiles:
             entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
         out[index[item.key]] = entry

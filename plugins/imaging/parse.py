@@ -36,6 +36,7 @@ class ParsedImage:
     levels: list[Encoded]
     tiles: list[Tile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    aspect: float = 1.0  # a pixel's physical height over its width (the levels are drawn in it)
 
 
 @dataclass
@@ -126,6 +127,7 @@ def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
         levels=levels,
         tiles=tiles,
         notes=decoded.notes,
+        aspect=decoded.aspect,
     )
 
 

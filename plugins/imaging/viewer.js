@@ -104,8 +104,12 @@
     viewer.querySelector(".rri-caption").textContent = d.caption;
     viewer.querySelector(".rri-count").textContent = (state.index + 1) + " of " + state.buttons.length;
     var canvas = viewer.querySelector(".rri-canvas");
-    canvas.style.width = d.w + "px";
-    canvas.style.height = d.h + "px";
+    // The canvas has the physical aspect (a pixel's height over its width, from the
+    // DICOM pixel spacing); tiles and annotations are placed in the original's grid.
+    state.cw = d.w;
+    state.ch = d.h * (d.aspect || 1);
+    canvas.style.width = state.cw + "px";
+    canvas.style.height = state.ch + "px";
     var base = viewer.querySelector(".rri-base");
     base.src = d.src || d.thumb;
     base.alt = d.caption;
@@ -130,11 +134,10 @@
 
   function fitView() {
     var stage = viewer.querySelector(".rri-stage").getBoundingClientRect();
-    var d = state.data;
-    state.fit = Math.min(stage.width / d.w, stage.height / d.h);
+    state.fit = Math.min(stage.width / state.cw, stage.height / state.ch);
     state.scale = state.fit;
-    state.x = (stage.width - d.w * state.scale) / 2;
-    state.y = (stage.height - d.h * state.scale) / 2;
+    state.x = (stage.width - state.cw * state.scale) / 2;
+    state.y = (stage.height - state.ch * state.scale) / 2;
     apply();
   }
 
