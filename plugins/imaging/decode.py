@@ -41,6 +41,8 @@ SAMPLE_PIXELS = 1 << 21
 # Pillow's own reducing gap in the final resize: reducing by no more than a third of the
 # display ratio leaves the last step to Lanczos, as a resize of the full plane would.
 REDUCING_GAP = 3
+# The short side a reduction for the display keeps (more than a thumbnail's least, 50).
+KEEP_SHORT_SIDE = 64
 
 
 class Unreadable(Exception):
@@ -77,7 +79,11 @@ def reduction(width: int, height: int, max_side: int | None) -> int:
     to :data:`WORK_PIXELS`, and more when the display size is far smaller."""
     factor = math.ceil(math.sqrt(width * height / WORK_PIXELS)) if width * height > WORK_PIXELS else 1
     if max_side:
-        factor = max(factor, max(width, height) // (REDUCING_GAP * max_side))
+        by_display = max(width, height) // (REDUCING_GAP * max_side)
+        # Never for the display below KEEP_SHORT_SIDE on the short side: a panorama's
+        # thumbnail is cut from its middle at a readable height (encode.thumbnail).
+        by_display = min(by_display, max(min(width, height) // KEEP_SHORT_SIDE, 1))
+        factor = max(factor, by_display)
     return max(factor, 1)
 
 

@@ -19,7 +19,7 @@ from rinec_report import InputError, InputWarning
 from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, open_regular, read_small
 
 from . import meta, shapes
-from .encode import Encoded, Tile, display_sides, encode, scale
+from .encode import Encoded, Tile, display_sides, elongated, encode, scale, thumbnail
 
 
 @dataclass
@@ -105,7 +105,10 @@ def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
     for side in display_sides(max_side, int(options["min_side"]), max(image.size)):
         current = scale(current, side)  # each size from the one above: cheaper than from the original
         levels.append(encode(current, side, fmt, quality))
-    thumb = encode(current, int(options["thumb_side"]), fmt, quality)
+    side = int(options["thumb_side"])
+    # From the smallest display size, unless the thumbnail is cut from a panorama's middle:
+    # then from the decoded plane, whose short side has the pixels that cut needs.
+    thumb = thumbnail(image if elongated(image.size, side) else current, side, fmt, quality)
     tiles: list[Tile] = []
     if decoded.slide is not None:
         try:

@@ -112,6 +112,13 @@
     canvas.style.height = state.ch + "px";
     var base = viewer.querySelector(".rri-base");
     base.src = d.src || d.thumb;
+    // A panorama's thumbnail is its middle part: placed there when it stands in for the image.
+    var part = !d.src && d.thumb_crop;
+    base.style.position = part ? "absolute" : "";
+    base.style.left = part ? (100 * part[0]) + "%" : "";
+    base.style.top = part ? (100 * part[1]) + "%" : "";
+    base.style.width = part ? (100 * (part[2] - part[0])) + "%" : "";
+    base.style.height = part ? (100 * (part[3] - part[1])) + "%" : "";
     base.alt = d.caption;
     var tiles = viewer.querySelector(".rri-tiles");
     tiles.replaceChildren();
@@ -128,7 +135,11 @@
     var overlay = viewer.querySelector(".rri-overlay");
     overlay.replaceChildren();
     var svg = button.querySelector("svg.rri-ann");
-    if (svg) { overlay.appendChild(svg.cloneNode(true)); }
+    if (svg) {
+      svg = svg.cloneNode(true);
+      svg.setAttribute("viewBox", "0 0 " + d.w + " " + d.h);  // the thumbnail's may be a part
+      overlay.appendChild(svg);
+    }
     fitView();
   }
 
