@@ -446,26 +446,46 @@ def physical(image: Image.Image, aspect: float) -> Image.Image:
     return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
 
 
+# Transfer syntaxes newer than pydicom 3.0's dictionary, named for the warning.
+_LATER_SYNTAXES = {
+    "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+    "1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+    "1.2.840.10008.1.2.4.112": "JPEG XL",
+    "1.2.840.10008.1.2.8.1": "Deflated Image Frame Compression",
+}
+
+
 def _undecodable(exc: BaseException, ds: Any) -> str:
     """Why the pixel data cannot be decoded; for a compressed file, its transfer syntax
     by name and what would decode it (pydicom's own list of the missing decoders)."""
     meta = getattr(ds, "file_meta", None)
     syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-    if syntax is None or not getattr(syntax, "is_compressed", False):
+    if syntax is None:
         return _reason(exc)
     import pydicom
     from pydicom.pixels.decoders.base import get_decoder
 
-    name = f"{syntax.name} ({syntax})" if syntax.name != str(syntax) else str(syntax)
+    known = syntax.is_transfer_syntax
+    if known and not syntax.is_compressed:
+        return _reason(exc)
+    label = syntax.name if known else _LATER_SYNTAXES.get(str(syntax), "an unknown transfer syntax")
+    name = f"{label} ({syntax})"
     try:
+        if not known:
+            raise NotImplementedError
         decoder = get_decoder(syntax)
     except NotImplementedError:
-        return (f"transfer syntax {name}, which pydicom {pydicom.__version__} cannot decode; convert the file "
-                "to an uncompressed transfer syntax, e.g. with DCMTK's dcmconv +te or gdcmconv --raw")
+        return (f"transfer syntax {name}, which pydicom {pydicom.__version__} cannot decode; export it uncompressed "
+                "(Explicit VR Little Endian) from the PACS, or convert it with a tool that reads it")
+    missing = "; ".join(decoder.missing_dependencies)
     if not decoder.is_available:
-        needs = "; ".join(decoder.missing_dependencies) or "a decoder plugin"
-        return f"transfer syntax {name} needs a decoder that is not installed: {needs}"
-    return f"transfer syntax {name}: {_reason(exc)}"
+        return f"transfer syntax {name} needs a decoder that is not installed: {missing or 'a decoder plugin'}"
+    # pydicom says "... by all available plugins:" and then each plugin's reason, a line each.
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = "; ".join(lines[1:]) if len(lines) > 1 and lines[0].endswith(":") else _reason(exc)
+    detail = detail if len(detail) <= 300 else detail[:297] + "..."
+    more = f"; not tried, not installed: {missing}" if missing else ""
+    return f"transfer syntax {name}: {detail}{more}"
 
 
 _PIXEL_TAGS = ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009))  # Pixel Data, Float and Double Float
@@ -481,7 +501,7 @@ def _dicom_header(handle: BinaryIO) -> tuple[Any, bool]:
 
     ds = pydicom.dcmread(handle, stop_before_pixels=True)
     syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-    if syntax is not None and syntax.is_little_endian and not syntax.is_deflated:
+    if syntax is not None and syntax.is_transfer_syntax and syntax.is_little_endian and not syntax.is_deflated:
         head = handle.read(4)
         if len(head) == 4 and struct.unpack("<HH", head) in _PIXEL_TAGS:
             return ds, True
