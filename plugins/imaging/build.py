@@ -64,6 +64,7 @@ class Shown:
     series_size: int = 1
     notes: list[str] = field(default_factory=list)
     aspect: float = 1.0  # a pixel's physical height over its width
+    kind: str = ""  # photo, dicom or slide (a DICOM slide's files are one slide, not slices)
 
 
 def combine(
@@ -260,6 +261,7 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         instance=int(tags.get("instance") or 0),
         notes=list(image.notes),
         aspect=image.aspect,
+        kind=image.kind,
     )
 
 
@@ -290,7 +292,8 @@ def _one_per_series(shown: list[Shown]) -> list[Shown]:
         members.sort(key=lambda s: (s.instance, s.key))
         annotated = [m for m in members if m.annotations]
         chosen = annotated[0] if annotated else members[(len(members) - 1) // 2]
-        chosen.series_size = len(members)
+        # The files of a DICOM whole-slide image (its levels, label, overview) are one slide.
+        chosen.series_size = 1 if chosen.kind == "slide" else len(members)
         out.append(chosen)
     return out
 

@@ -104,6 +104,9 @@ def decode(
     # link after the scan); OSError (a link, a FIFO) goes to the caller.
     with open_regular(path) as handle:
         if suffix in DICOM_EXTENSIONS or _is_dicom(handle):
+            header = _wsi_header(handle)
+            if header is not None:
+                return decode_dicom_slide(path, header, slide_side or max_side)
             return decode_dicom(handle, frame, percentiles, max_side)
         if suffix in SLIDE_EXTENSIONS or (suffix in ("tif", "tiff") and _slide_format(handle)):
             return decode_slide(path, slide_side or max_side)
@@ -115,6 +118,25 @@ def _is_dicom(handle: BinaryIO) -> bool:
     found = handle.read(4) == b"DICM"
     handle.seek(0)
     return found
+
+
+# VL Whole Slide Microscopy Image Storage: a tiled pyramid, one file per level (PS3.3 A.32.8).
+WSI_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.77.1.6"
+
+
+def _wsi_header(handle: BinaryIO) -> Any:
+    """The header (without pixel data) of a DICOM whole-slide image, None for any other file."""
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(handle, stop_before_pixels=True)
+        meta = getattr(ds, "file_meta", None)
+        sop = str((meta.get("MediaStorageSOPClassUID") if meta is not None else None) or ds.get("SOPClassUID", ""))
+    except Exception:  # decode_dicom says what is wrong with it
+        return None
+    finally:
+        handle.seek(0)
+    return ds if sop == WSI_SOP_CLASS else None
 
 
 def _slide_format(handle: BinaryIO) -> str | None:
@@ -552,14 +574,39 @@ def _number(value: Any) -> int | None:
 # ---------------------------------------------------------------- whole slides
 
 
-def decode_slide(path: str, max_side: int) -> Decoded:
+def decode_dicom_slide(path: str, header: Any, max_side: int) -> Decoded:
+    """A DICOM whole-slide image, through OpenSlide (4.0 reads the levels of the series
+    from the other files of the folder): the slide's overview, as other slides, with the
+    header fields any DICOM gives."""
+    decoded = decode_slide(path, max_side, in_folder=True)
+    decoded.tags.update({
+        "patient_id": str(header.get("PatientID", "") or "").strip(),
+        "date": normalise_date(header.get("StudyDate") or header.get("SeriesDate") or ""),
+        "modality": str(header.get("Modality", "") or "").strip(),
+        "series_description": str(header.get("SeriesDescription", "") or "").strip(),
+        # Every file of the series (a level, the label, the overview) opens the same slide:
+        # gathered as a series, it is shown once.
+        "series_uid": str(header.get("SeriesInstanceUID", "") or ""),
+        "instance": _number(header.get("InstanceNumber")),
+    })
+    return decoded
+
+
+def decode_slide(path: str, max_side: int, in_folder: bool = False) -> Decoded:
+    """A whole-slide image through OpenSlide. ``in_folder``: the slide is read from the
+    files of its folder (a DICOM series), so OpenSlide must be given the path itself."""
     try:
         import openslide
     except ImportError as exc:  # openslide-bin missing on this platform
         raise Unreadable(f"whole-slide image needs OpenSlide ({exc})") from None
     resources = contextlib.ExitStack()
     try:
-        if path.lower().endswith(".mrxs"):
+        if in_folder:
+            # OpenSlide lists the file's folder and opens each file of the series by name: a
+            # checked descriptor's name (/proc/self/fd/N) would make it list the open files.
+            _check_folder(path)
+            name = path
+        elif path.lower().endswith(".mrxs"):
             # MIRAX reads its companion folder's files by name, so it cannot be handed a
             # checked descriptor: the folder and each file in it are checked instead.
             _check_mrxs(path)
@@ -613,6 +660,21 @@ def _check_mrxs(path: str) -> None:
                 raise LinkRefused(f"{os.path.basename(folder)}/{entry.name} is a link, not followed")
             if not entry.is_file(follow_symlinks=False):
                 raise NotRegularFile(f"{os.path.basename(folder)}/{entry.name} is not a regular file")
+
+
+def _check_folder(path: str) -> None:
+    """The folder of a DICOM slide, whose every file OpenSlide opens by name: no entry is
+    a link (wherever it leads) or a FIFO, socket or device (a FIFO would block the read)."""
+    import stat
+
+    folder = os.path.dirname(path) or "."
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if stat.S_ISLNK(mode):
+                raise LinkRefused(f"{entry.name}, beside it in the slide's folder, is a link, not followed")
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise NotRegularFile(f"{entry.name}, beside it in the slide's folder, is not a regular file")
 
 
 def overview(slide: Any, max_side: int) -> Image.Image:
