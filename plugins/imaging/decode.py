@@ -61,6 +61,9 @@ class Decoded:
     # image above is already drawn in that aspect; the original's pixel grid stays the
     # coordinate system of annotations.
     aspect: float = 1.0
+    # DICOM with a stack asked for: the window presets' names, and the slices (StackFrame).
+    presets: list[str] = field(default_factory=list)
+    stack: list[Any] = field(default_factory=list)
     slide: Any = None  # openslide.OpenSlide for zoom tiles
     # What must stay open while the slide is read (the checked descriptor OpenSlide reads).
     resources: contextlib.ExitStack | None = None
@@ -93,6 +96,7 @@ def decode(
     frame: int | None = None,
     percentiles: tuple[float, float] = (1.0, 99.0),
     slide_side: int | None = None,
+    stack_side: int = 0,
 ) -> Decoded:
     """Read ``path`` into a plane whose long side is at most about ``max_side``
     (JPEG decoding and slides are scaled while reading, which is what keeps a
@@ -107,7 +111,7 @@ def decode(
             header = _wsi_header(handle)
             if header is not None:
                 return decode_dicom_slide(path, header, slide_side or max_side)
-            return decode_dicom(handle, frame, percentiles, max_side)
+            return decode_dicom(handle, frame, percentiles, max_side, stack_side)
         if suffix in SLIDE_EXTENSIONS or (suffix in ("tif", "tiff") and _slide_format(handle)):
             return decode_slide(path, slide_side or max_side)
         return decode_picture(handle, max_side, percentiles)
@@ -304,11 +308,14 @@ DICOM_FIELDS = ("PatientID", "StudyDate", "Modality", "SeriesDescription")
 
 
 def decode_dicom(
-    source: str | BinaryIO, frame: int | None, percentiles: tuple[float, float], max_side: int | None = None
+    source: str | BinaryIO, frame: int | None, percentiles: tuple[float, float], max_side: int | None = None,
+    stack_side: int = 0,
 ) -> Decoded:
+    """One frame of a DICOM file, shown; with ``stack_side``, also the file's slices (its
+    frames, or the one slice a single-frame file is) at that size for the viewer's stack."""
     if isinstance(source, str):
         with open_regular(source) as handle:
-            return decode_dicom(handle, frame, percentiles, max_side)
+            return decode_dicom(handle, frame, percentiles, max_side, stack_side)
     from pydicom.errors import InvalidDicomError
 
     try:
@@ -333,45 +340,25 @@ def decode_dicom(
     # An enhanced (multi-frame) CT or MR keeps its rescale, window and spacing per frame
     # in functional groups: the frame shown is read with its own.
     view = frame_view(ds, index)
+    presets = window_presets(view)
     try:
-        from pydicom.pixels import apply_modality_lut
-
         pixels = _one_frame(source, ds, pixels_follow, index if frames > 1 else None)
         height, width = pixels.shape[:2]
         # Strided on the stored integers, before the rescale makes floats of them.
         step = reduction(width, height, max_side)
         if step > 1:
             pixels = np.ascontiguousarray(pixels[::step, ::step])
-        samples = int(ds.get("SamplesPerPixel", 1) or 1)
-        photometric = str(ds.get("PhotometricInterpretation", "")).upper()
-        if samples == 1 and photometric == "PALETTE COLOR":
-            # The stored values are indices into the file's own colour table.
-            from pydicom.pixels import apply_color_lut
-
-            rgb = np.asarray(apply_color_lut(pixels, ds))
-            if rgb.dtype != np.uint8:  # 16-bit table entries span the whole 16-bit range
-                rgb = (rgb.astype(np.float64) / 257.0).round().astype(np.uint8)
-            image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
-        elif samples == 1:
-            values = apply_modality_lut(pixels, view)
-            plane = window(np.asarray(values), _window_of(view), percentiles)
-            if photometric == "MONOCHROME1":
-                plane = 255 - plane  # MONOCHROME1 shows low values white
-            image = Image.fromarray(plane, "L")
-        else:
-            rgb = np.asarray(pixels)
-            if rgb.dtype != np.uint8:
-                rgb = window(rgb, None, (0.0, 100.0))
-            image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+        views = _render(pixels, ds, view, percentiles, [w for _, w in presets])
     except Exception as exc:  # pydicom raises many types for bad pixel data
         raise Unreadable(f"DICOM pixel data cannot be decoded ({_undecodable(exc, ds)})") from None
-    notes = [] if _window_of(view) or samples != 1 or photometric == "PALETTE COLOR" \
-        else ["windowed from percentiles"]
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    photometric = str(ds.get("PhotometricInterpretation", "")).upper()
+    notes = [] if presets or samples != 1 or photometric == "PALETTE COLOR" else ["windowed from percentiles"]
     aspect = pixel_aspect(view)
     if aspect is None:
         aspect = 1.0
         notes.append("pixel spacing or aspect ratio unreadable; shown with square pixels")
-    image = physical(image, aspect)
+    views = [physical(v, aspect) for v in views]
     tags = {
         "patient_id": str(ds.get("PatientID", "") or "").strip(),
         "date": normalise_date(ds.get("StudyDate") or ds.get("SeriesDate") or ""),
@@ -382,8 +369,147 @@ def decode_dicom(
         "instance": _number(ds.get("InstanceNumber")),
         "frames": frames,
         "frame": index,
+        "burned_in": str(ds.get("BurnedInAnnotation", "") or "").strip().upper() == "YES",
     }
-    return Decoded(image, width, height, "dicom", tags, notes, aspect=aspect)
+    decoded = Decoded(views[0], width, height, "dicom", tags, notes, aspect=aspect)
+    if stack_side:
+        decoded.presets = [label for label, _ in presets]
+        number = (index + 1) if frames > 1 else (tags["instance"] or 0)
+        decoded.stack = [StackFrame(number, slice_position(view), [_fit(v, stack_side) for v in views])]
+        if frames > 1:
+            try:
+                decoded.stack = _frame_stack(source, ds, pixels_follow, frames, index, decoded.stack[0],
+                                             percentiles, presets, aspect, stack_side)
+            except Exception as exc:  # one damaged frame costs the stack, not the image
+                decoded.notes.append(f"no stack: a frame cannot be decoded ({_reason(exc)})")
+    return decoded
+
+
+@dataclass
+class StackFrame:
+    """One slice of a stack for the viewer: its number (instance, or frame from 1), its
+    position along the slice normal in mm (None when the file gives none), and the slice
+    at the stack size once per window preset."""
+
+    number: int
+    position: float | None
+    images: list[Any]
+
+
+# Frames of one multi-frame file put in its stack, evenly spread (each is decoded on its own).
+MAX_STACK_FRAMES = 120
+# Windows offered as presets, of those the file lists (Window Center/Width values).
+MAX_PRESETS = 4
+
+
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    if max(image.size) <= side:
+        return image
+    ratio = side / max(image.size)
+    size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _frame_stack(source: BinaryIO, ds: Any, from_file: bool, frames: int, shown: int, key: StackFrame,
+                 percentiles: tuple[float, float], presets: list[tuple[str, tuple[float, float]]],
+                 aspect: float, side: int) -> list[StackFrame]:
+    """The frames of a multi-frame file as a stack, each decoded alone at the stack size
+    (reduced on its stored integers first), with the shown frame's presets for all: a
+    window that changed from frame to frame would flicker as the reader scrolls."""
+    count = min(frames, MAX_STACK_FRAMES)
+    chosen = sorted({round(i * (frames - 1) / max(count - 1, 1)) for i in range(count)} | {shown})
+    out = []
+    for i in chosen:
+        if i == shown:
+            out.append(key)
+            continue
+        view = frame_view(ds, i)
+        pixels = _one_frame(source, ds, from_file, i)
+        step = max(1, max(pixels.shape[:2]) // (REDUCING_GAP * side))
+        if step > 1:
+            pixels = np.ascontiguousarray(pixels[::step, ::step])
+        windows = [w for _, w in presets] or None
+        views = _render(pixels, ds, view, percentiles, windows)
+        out.append(StackFrame(i + 1, slice_position(view), [_fit(physical(v, aspect), side) for v in views]))
+    return out
+
+
+def _render(pixels: np.ndarray, ds: Any, view: Any, percentiles: tuple[float, float],
+            windows: list[tuple[float, float]] | None) -> list[Image.Image]:
+    """The stored pixels as shown: one image per window given (percentiles when none);
+    one image for colour, which has no window."""
+    from pydicom.pixels import apply_modality_lut
+
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    photometric = str(ds.get("PhotometricInterpretation", "")).upper()
+    if samples == 1 and photometric == "PALETTE COLOR":
+        # The stored values are indices into the file's own colour table.
+        from pydicom.pixels import apply_color_lut
+
+        rgb = np.asarray(apply_color_lut(pixels, ds))
+        if rgb.dtype != np.uint8:  # 16-bit table entries span the whole 16-bit range
+            rgb = (rgb.astype(np.float64) / 257.0).round().astype(np.uint8)
+        return [Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")]
+    if samples == 1:
+        values = np.asarray(apply_modality_lut(pixels, view))
+        out = []
+        for center_width in windows or [None]:
+            plane = window(values, center_width, percentiles)
+            if photometric == "MONOCHROME1":
+                plane = 255 - plane  # MONOCHROME1 shows low values white
+            out.append(Image.fromarray(plane, "L"))
+        return out
+    rgb = np.asarray(pixels)
+    if rgb.dtype != np.uint8:
+        rgb = window(rgb, None, (0.0, 100.0))
+    return [Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")]
+
+
+def window_presets(ds: Any) -> list[tuple[str, tuple[float, float]]]:
+    """The windows the file offers (Window Center/Width may hold several, PS3.3
+    C.11.2.1.2), each named by its Window Center & Width Explanation, else by its
+    numbers; the first is the default view. Empty when there is none usable."""
+    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+    if center is None or width is None:
+        return []
+    centers = list(center) if _multi(center) else [center]
+    widths = list(width) if _multi(width) else [width]
+    explanation = ds.get("WindowCenterWidthExplanation")
+    names = (list(explanation) if _multi(explanation) else [explanation]) if explanation else []
+    out = []
+    for i, (c, w) in enumerate(zip(centers, widths, strict=False)):
+        try:
+            pair = (float(c), float(w))
+        except (TypeError, ValueError):
+            continue
+        if pair[1] < 1 or not all(math.isfinite(v) for v in pair):
+            continue
+        name = str(names[i]).strip() if i < len(names) and str(names[i]).strip() else ""
+        out.append((name or f"C {pair[0]:g} / W {pair[1]:g}", pair))
+        if len(out) == MAX_PRESETS:
+            break
+    return out
+
+
+def slice_position(ds: Any) -> float | None:
+    """Where the slice lies along its normal, in mm: Image Position (Patient) projected on
+    the cross product of Image Orientation (Patient)'s row and column directions (the
+    order a viewer sorts slices by), else Slice Location; None when neither is usable."""
+    try:
+        position = [float(v) for v in ds.get("ImagePositionPatient")]
+        orientation = [float(v) for v in ds.get("ImageOrientationPatient")]
+        if len(position) == 3 and len(orientation) == 6:
+            normal = np.cross(orientation[:3], orientation[3:])
+            value = float(np.dot(normal, position))
+            if math.isfinite(value) and np.linalg.norm(normal) > 0.5:
+                return round(value, 3)
+    except (TypeError, ValueError):
+        pass
+    try:
+        value = float(ds.get("SliceLocation"))
+        return round(value, 3) if math.isfinite(value) else None
+    except (TypeError, ValueError):
+        return None
 
 
 # Functional-group macros (DICOM PS3.3 C.7.6.16) that carry what a frame is shown with,
@@ -391,13 +517,16 @@ def decode_dicom(
 # window, and a frame's own (per-frame group) wins over the shared one.
 _FRAME_MACROS = (
     ("PixelValueTransformationSequence", ("RescaleSlope", "RescaleIntercept", "RescaleType")),
-    ("FrameVOILUTSequence", ("WindowCenter", "WindowWidth", "VOILUTFunction")),
+    ("FrameVOILUTSequence", ("WindowCenter", "WindowWidth", "VOILUTFunction", "WindowCenterWidthExplanation")),
     ("PixelMeasuresSequence", ("PixelSpacing",)),
+    ("PlanePositionSequence", ("ImagePositionPatient",)),
+    ("PlaneOrientationSequence", ("ImageOrientationPatient",)),
 )
 # What the modality LUT, the window and the aspect read from the top level.
 _FRAME_TOP = ("RescaleSlope", "RescaleIntercept", "RescaleType", "ModalityLUTSequence", "WindowCenter",
               "WindowWidth", "VOILUTFunction", "PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio",
-              "PixelRepresentation", "BitsStored", "BitsAllocated", "PhotometricInterpretation", "SamplesPerPixel")
+              "PixelRepresentation", "BitsStored", "BitsAllocated", "PhotometricInterpretation", "SamplesPerPixel",
+              "WindowCenterWidthExplanation", "ImagePositionPatient", "ImageOrientationPatient", "SliceLocation")
 
 
 def frame_view(ds: Any, index: int) -> Any:
@@ -546,18 +675,6 @@ def _one_frame(handle: BinaryIO, ds: Any, from_file: bool, index: int | None) ->
             handle.seek(0)
             ds = pydicom.dcmread(handle)
     return pixel_array(ds, index=index) if index is not None else ds.pixel_array
-
-
-def _window_of(ds: Any) -> tuple[float, float] | None:
-    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
-    if center is None or width is None:
-        return None
-    try:
-        # Several windows may be given (MultiValue); the first is the default view.
-        first = (float(center[0] if _multi(center) else center), float(width[0] if _multi(width) else width))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return first if first[1] >= 1 else None
 
 
 def _multi(value: Any) -> bool:

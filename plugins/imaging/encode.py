@@ -13,6 +13,7 @@ import base64
 import heapq
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from PIL import Image
 
@@ -150,6 +151,8 @@ class Choice:
     keep_tiles: bool = True
     embedded: bool = True
     notes: list[str] = field(default_factory=list)
+    stack: Any = None  # stack.Stack: a DICOM series' slices for the viewer
+    keep_stack: bool = True
 
     @property
     def display(self) -> Encoded | None:
@@ -164,6 +167,8 @@ class Choice:
             total += self.display.size
         if self.keep_tiles:
             total += sum(t.image.size for t in self.tiles)
+        if self.stack is not None and self.keep_stack:
+            total += self.stack.bytes
         return total
 
 
@@ -176,18 +181,27 @@ class BudgetReport:
     tiles_dropped: int
     display_dropped: int  # only the thumbnail is embedded
     not_embedded: int
+    stacks_dropped: int = 0  # DICOM series shown by their key slice only
 
 
 def fit(choices: list[Choice], budget: int) -> BudgetReport:
     """Reduce ``choices`` in place until their bytes fit ``budget``.
 
-    In order, each step taken only while over budget: drop whole-slide zoom tiles
+    In order, each step taken only while over budget: drop DICOM series' stacks
+    (largest first: the key slice stays); drop whole-slide zoom tiles
     (largest sets first); step the largest display image down one size, again and
     again; drop display images (largest first, the viewer then enlarges the
     thumbnail); leave out whole images, last in page order first. Ties go by key,
     so the outcome depends only on the encoded sizes.
     """
     total = sum(c.bytes for c in choices)
+    stacks_dropped = 0
+    for c in sorted((c for c in choices if c.stack is not None), key=lambda c: (-c.stack.bytes, c.key)):
+        if total <= budget:
+            break
+        total -= c.stack.bytes
+        c.keep_stack = False
+        stacks_dropped += 1
     tiles_dropped = 0
     for c in sorted((c for c in choices if c.tiles), key=lambda c: (-sum(t.image.size for t in c.tiles), c.key)):
         if total <= budget:
@@ -220,7 +234,8 @@ def fit(choices: list[Choice], budget: int) -> BudgetReport:
             c.embedded = False
             not_embedded += 1
     downscaled = sum(1 for c in choices if c.embedded and c.levels and 0 < c.level < len(c.levels))
-    return BudgetReport(budget, total, len(choices), downscaled, tiles_dropped, display_dropped, not_embedded)
+    return BudgetReport(budget, total, len(choices), downscaled, tiles_dropped, display_dropped, not_embedded,
+                        stacks_dropped)
 
 
 def describe(report: BudgetReport) -> str:
@@ -231,6 +246,8 @@ def describe(report: BudgetReport) -> str:
     cuts = []
     if report.downscaled:
         cuts.append(f"{report.downscaled} shown at a smaller size")
+    if report.stacks_dropped:
+        cuts.append(f"{report.stacks_dropped} DICOM series shown by one slice, without their stack")
     if report.tiles_dropped:
         cuts.append(f"{report.tiles_dropped} whole-slide zoom tiles left out")
     if report.display_dropped:

@@ -145,6 +145,14 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
         if abs(item.aspect - 1.0) > 0.005:
             # Unequal pixel spacing: the viewer draws the original's grid in this aspect.
             entry["aspect"] = round(item.aspect, 6)
+        if choice.stack is not None and choice.keep_stack:
+            stack = choice.stack
+            entry["stack"] = {
+                "key": stack.key,
+                "presets": stack.presets,
+                # Per slice: its number, its position in mm (or null), one image per preset.
+                "slices": [[s.number, s.position, [e.uri() for e in s.sizes[stack.size]]] for s in stack.slices],
+            }
         if choice.keep_tiles and choice.tiles:
             entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
         out[index[item.key]] = entry
@@ -155,7 +163,8 @@ def toolbar() -> Markup:
     return Markup(
         '<div class="rri-tools"><label><input type="checkbox" class="rri-ann-toggle" checked> Show annotations'
         "</label><span>Click an image (or Tab to it and press Enter) to open the viewer: mouse wheel or + and - "
-        "zoom, drag pans, arrow keys move between images, A toggles annotations, 0 resets, Esc closes.</span></div>"
+        "zoom, drag pans, arrow keys move between images, A toggles annotations, 0 resets, Esc closes. In a DICOM "
+        "series, the Up and Down arrows, the mouse wheel or the slider move through its slices.</span></div>"
     )
 
 

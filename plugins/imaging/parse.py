@@ -20,6 +20,7 @@ from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, open_regu
 
 from . import meta, shapes
 from .encode import Encoded, Tile, display_sides, elongated, encode, scale, thumbnail
+from .stack import encode_frames
 
 
 @dataclass
@@ -37,6 +38,8 @@ class ParsedImage:
     tiles: list[Tile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     aspect: float = 1.0  # a pixel's physical height over its width (the levels are drawn in it)
+    stack: list[Any] = field(default_factory=list)  # stack.Slice: this file's slices for the viewer
+    presets: list[str] = field(default_factory=list)  # the window presets' names
 
 
 @dataclass
@@ -80,7 +83,10 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
     max_side = int(options["max_side"])
     try:
         # A slide's overview is half the display size: its detail comes from the zoom tiles.
-        decoded = decode(path, max_side, frame, percentiles, slide_side=max(max_side // 2, 64))
+        # A DICOM's slices for the viewer's stack, unless stacks are off (stack_mb 0).
+        stack_side = int(options.get("stack_side", 0)) if float(options.get("stack_mb", 0) or 0) > 0 else 0
+        decoded = decode(path, max_side, frame, percentiles, slide_side=max(max_side // 2, 64),
+                         stack_side=stack_side)
     except Unreadable as exc:
         warnings.warn(f"image skipped: {exc}", InputWarning, stacklevel=2)
         return None
@@ -131,6 +137,8 @@ def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
         tiles=tiles,
         notes=decoded.notes,
         aspect=decoded.aspect,
+        stack=encode_frames(decoded.stack, bool(decoded.tags.get("burned_in")), fmt, quality),
+        presets=list(decoded.presets),
     )
 
 
