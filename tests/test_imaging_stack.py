@@ -220,3 +220,37 @@ def test_the_viewer_scrolls_the_stack_in_chromium(tmp_path):
         assert viewer.is_hidden() and page.locator("img.rri-thumb").count() == 1
         browser.close()
     assert outside == [] and errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_physical_aspect_and_a_panorama_thumbnail_in_chromium(tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    run_dir = tmp_path / "run"
+    (run_dir / "images" / "P1").mkdir(parents=True)
+    ds = pydicom.dcmread(DICOM / "MR_small.dcm")
+    ds.PatientID, ds.PixelSpacing = "P1", [0.5, 1.0]  # rows half as far apart as columns
+    ds.save_as(run_dir / "images" / "P1" / "2019-05_MRI.dcm")
+    pano = np.zeros((400, 16000, 3), np.uint8)
+    pano[..., 0] = np.linspace(0, 255, 16000)[None, :]
+    Image.fromarray(pano).save(run_dir / "images" / "P1" / "2019-06_endoscopy.png")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"])
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(report.html_path.as_uri())
+        page.wait_for_function("document.querySelectorAll('img.rri-thumb[src^=\"data:\"]').length === 2")
+        sizes = page.evaluate("Array.from(document.querySelectorAll('img.rri-thumb'))"
+                              ".map(i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().height])")
+        assert sorted(s[:2] for s in sizes) == [[64, 32], [200, 50]]  # the MR in its aspect; the panorama's middle
+        assert all(s[2] >= 30 for s in sizes)  # drawn at a readable height in the gallery
+        buttons = page.locator(".rri-open")
+        for i in range(buttons.count()):
+            buttons.nth(i).click()
+            canvas = page.locator(".rri-canvas").evaluate(
+                "e => [parseFloat(e.style.width), parseFloat(e.style.height)]")
+            expected = 16000 / 400 if canvas[0] > 1000 else 64 / 32  # 64x64 pixels of 1.0 x 0.5 mm
+            assert canvas[0] / canvas[1] == pytest.approx(expected)
+            page.keyboard.press("Escape")
+        browser.close()
