@@ -152,3 +152,33 @@ def test_square_and_unusable_spacing_keep_the_grid(tmp_path):
     result, _ = parse(tmp_path / "broken.dcm")
     assert _shown_size(result) == (64, 64)
     assert "pixel spacing or aspect ratio unreadable; shown with square pixels" in result.notes
+
+
+@pytest.mark.parametrize("function", ["LINEAR_EXACT", "SIGMOID"])
+def test_the_voi_lut_function_is_applied(tmp_path, function):
+    # PS3.3 C.11.2.1.3; pydicom's apply_windowing implements both, the reference here.
+    ds = _mr_small(tmp_path / "voi.dcm", VOILUTFunction=function, WindowCenter=700.0, WindowWidth=900.0)
+    decoded = decode_dicom(str(tmp_path / "voi.dcm"), None, (1.0, 99.0))
+    windowed = apply_windowing(apply_modality_lut(ds.pixel_array, ds), ds)
+    low, high = -(2 ** (ds.BitsStored - 1)), 2 ** (ds.BitsStored - 1) - 1  # pydicom's signed output range
+    expected = np.rint((windowed - low) / (high - low) * 255)
+    assert np.max(np.abs(np.asarray(decoded.image).astype(float) - expected)) <= 1
+    assert decoded.notes == []
+
+
+def test_a_frame_groups_voi_lut_function_is_its_own(tmp_path):
+    path = tmp_path / "enhanced.dcm"
+    frames = enhanced_mr(path)
+    ds = pydicom.dcmread(path)
+    ds.PerFrameFunctionalGroupsSequence[0].FrameVOILUTSequence[0].VOILUTFunction = "SIGMOID"
+    ds.save_as(path)
+    decoded = decode_dicom(str(path), 0, (1.0, 99.0))
+    flat = Dataset()
+    flat.PhotometricInterpretation, flat.BitsStored, flat.PixelRepresentation = "MONOCHROME2", 12, 0
+    flat.RescaleSlope, flat.RescaleIntercept = SHARED_RESCALE
+    flat.WindowCenter, flat.WindowWidth = WINDOWS[0]
+    flat.VOILUTFunction = "SIGMOID"
+    windowed = apply_windowing(apply_modality_lut(frames[0], flat), flat)
+    y_min, y_max = SHARED_RESCALE[1], 4095 * SHARED_RESCALE[0] + SHARED_RESCALE[1]
+    expected = np.rint((windowed - y_min) / (y_max - y_min) * 255)
+    assert np.max(np.abs(np.asarray(decoded.image).astype(float) - expected)) <= 1

@@ -244,17 +244,23 @@ def _to_display_mode(img: Image.Image, percentiles: tuple[float, float]) -> Imag
 
 
 def window(
-    values: np.ndarray, center_width: tuple[float, float] | None, percentiles: tuple[float, float]
+    values: np.ndarray, center_width: tuple[Any, ...] | None, percentiles: tuple[float, float]
 ) -> np.ndarray:
-    """Grey values mapped to 0-255 through a window: the file's centre/width when given
-    (DICOM PS3.3 C.11.2.1.2.1, the linear function), else from the ``percentiles`` of the
-    values (robust to a few bright pixels)."""
+    """Grey values mapped to 0-255 through a window: the file's centre, width and VOI LUT
+    Function when given (DICOM PS3.3 C.11.2.1.2: LINEAR, the default; C.11.2.1.3:
+    LINEAR_EXACT and SIGMOID), else from the ``percentiles`` of the values (robust to a
+    few bright pixels)."""
     values = np.asarray(values)
     out = np.empty(values.shape, dtype=np.uint8)
-    if center_width is not None and center_width[1] >= 1:
-        center, width = center_width
+    if center_width is not None:
+        center, width = float(center_width[0]), float(center_width[1])
+        function = str(center_width[2]).upper() if len(center_width) > 2 else "LINEAR"
         for rows, block in _strips(values):
-            if width == 1:  # the standard's formula divides by width - 1
+            if function == "SIGMOID":
+                scaled = 1.0 / (1.0 + np.exp(np.clip(-4.0 * (block - center) / width, -700, 700)))
+            elif function == "LINEAR_EXACT":
+                scaled = (block - center) / width + 0.5
+            elif width == 1:  # the standard's formula divides by width - 1
                 scaled = np.where(block < center - 0.5, 0.0, 1.0)
             else:
                 scaled = (block - (center - 0.5)) / (width - 1) + 0.5
@@ -411,7 +417,7 @@ def _fit(image: Image.Image, side: int) -> Image.Image:
 
 
 def _frame_stack(source: BinaryIO, ds: Any, from_file: bool, frames: int, shown: int, key: StackFrame,
-                 percentiles: tuple[float, float], presets: list[tuple[str, tuple[float, float]]],
+                 percentiles: tuple[float, float], presets: list[tuple[str, tuple[float, float, str]]],
                  aspect: float, side: int) -> list[StackFrame]:
     """The frames of a multi-frame file as a stack, each decoded alone at the stack size
     (reduced on its stored integers first), with the shown frame's presets for all: a
@@ -435,7 +441,7 @@ def _frame_stack(source: BinaryIO, ds: Any, from_file: bool, frames: int, shown:
 
 
 def _render(pixels: np.ndarray, ds: Any, view: Any, percentiles: tuple[float, float],
-            windows: list[tuple[float, float]] | None) -> list[Image.Image]:
+            windows: list[tuple[float, float, str]] | None) -> list[Image.Image]:
     """The stored pixels as shown: one image per window given (percentiles when none);
     one image for colour, which has no window."""
     from pydicom.pixels import apply_modality_lut
@@ -465,10 +471,14 @@ def _render(pixels: np.ndarray, ds: Any, view: Any, percentiles: tuple[float, fl
     return [Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")]
 
 
-def window_presets(ds: Any) -> list[tuple[str, tuple[float, float]]]:
+def window_presets(ds: Any) -> list[tuple[str, tuple[float, float, str]]]:
     """The windows the file offers (Window Center/Width may hold several, PS3.3
     C.11.2.1.2), each named by its Window Center & Width Explanation, else by its
-    numbers; the first is the default view. Empty when there is none usable."""
+    numbers, with the file's VOI LUT Function; the first is the default view. Empty when
+    there is none usable (LINEAR needs a width of at least 1, the others more than 0)."""
+    function = str(ds.get("VOILUTFunction", "") or "LINEAR").strip().upper()
+    if function not in ("LINEAR", "LINEAR_EXACT", "SIGMOID"):
+        function = "LINEAR"
     center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
     if center is None or width is None:
         return []
@@ -482,10 +492,10 @@ def window_presets(ds: Any) -> list[tuple[str, tuple[float, float]]]:
             pair = (float(c), float(w))
         except (TypeError, ValueError):
             continue
-        if pair[1] < 1 or not all(math.isfinite(v) for v in pair):
+        if pair[1] < (1 if function == "LINEAR" else 1e-9) or not all(math.isfinite(v) for v in pair):
             continue
         name = str(names[i]).strip() if i < len(names) and str(names[i]).strip() else ""
-        out.append((name or f"C {pair[0]:g} / W {pair[1]:g}", pair))
+        out.append((name or f"C {pair[0]:g} / W {pair[1]:g}", (*pair, function)))
         if len(out) == MAX_PRESETS:
             break
     return out
