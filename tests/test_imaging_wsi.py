@@ -14,7 +14,8 @@ import pytest
 from imaging_helpers import parse
 from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.encaps import encapsulate
+from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
 
 from rinec_report import run
 
@@ -23,10 +24,11 @@ TISSUE = (600, 200, 900, 500)  # x0, y0, x1, y1 in level-0 pixels
 PINK, GLASS = (200, 110, 170), (245, 245, 245)
 
 
-def write_wsi(folder, size=(1024, 768), tile=256, levels=3, label=True) -> list:
+def write_wsi(folder, size=(1024, 768), tile=256, levels=3, label=True, jpeg=False) -> list:
     """A TILED_FULL pyramid (PS3.3 C.7.6.17.3): level n is level 0 taken every 2**n pixels,
     cut into tile x tile frames row by row (the last row and column padded), one file per
-    level; and a LABEL image, as scanners write one."""
+    level; and a LABEL image, as scanners write one. Tiles uncompressed RGB, or (``jpeg``)
+    JPEG Baseline in YBR_FULL_422 as most scanners write them (Pillow encodes each tile)."""
     folder.mkdir(parents=True, exist_ok=True)
     width, height = size
     pixels = np.full((height, width, 3), GLASS, np.uint8)
@@ -48,7 +50,7 @@ def write_wsi(folder, size=(1024, 768), tile=256, levels=3, label=True) -> list:
         meta = FileMetaDataset()
         meta.MediaStorageSOPClassUID = WSI
         meta.MediaStorageSOPInstanceUID = generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        meta.TransferSyntaxUID = JPEGBaseline8Bit if jpeg else ExplicitVRLittleEndian
         ds = Dataset()
         ds.file_meta = meta
         ds.SOPClassUID, ds.SOPInstanceUID = WSI, meta.MediaStorageSOPInstanceUID
@@ -63,10 +65,22 @@ def write_wsi(folder, size=(1024, 768), tile=256, levels=3, label=True) -> list:
         ds.DimensionOrganizationType = "TILED_FULL"
         ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "RGB", 0
         ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-        ds.PixelData = frames.tobytes()
+        if jpeg:
+            ds.PhotometricInterpretation = "YBR_FULL_422"
+            ds.PixelData = encapsulate([_jpeg(f) for f in frames])
+            ds["PixelData"].VR = "OB"
+            ds.LossyImageCompression = "01"
+        else:
+            ds.PixelData = frames.tobytes()
         ds.save_as(folder / name, enforce_file_format=True)
         paths.append(folder / name)
     return paths
+
+
+def _jpeg(frame: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(frame).save(out, "JPEG", quality=95, subsampling=1)  # 4:2:2
+    return out.getvalue()
 
 
 def _decoded(encoded) -> np.ndarray:
@@ -81,9 +95,10 @@ def test_openslide_reads_the_generated_pyramid(tmp_path):
         assert slide.level_dimensions == ((1024, 768), (512, 384), (256, 192))
 
 
-@pytest.mark.parametrize("which", [0, 2, 3])  # level 0, the smallest level, the label
-def test_any_file_of_the_series_shows_the_slide_overview(tmp_path, which):
-    paths = write_wsi(tmp_path / "images" / "P1")
+@pytest.mark.parametrize(("which", "jpeg"), [(0, False), (2, False), (3, False), (1, True)])
+def test_any_file_of_the_series_shows_the_slide_overview(tmp_path, which, jpeg):
+    # level 0, the smallest level, the label; and a level of a JPEG-tiled slide
+    paths = write_wsi(tmp_path / "images" / "P1", jpeg=jpeg)
     # max_side 800: an overview of 400x300, so that zoom tiles from level 0 add detail.
     result, messages = parse(paths[which], relpath=f"images/P1/{paths[which].name}", max_side=800, max_tiles=4,
                              tile_side=128)
