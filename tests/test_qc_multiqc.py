@@ -1,104 +1,201 @@
-"""The qc plugin on the output of a real MultiQC run (pypi multiqc, run here on two
-``bcftools stats`` files written to bcftools' documented format).
+"""The qc plugin on MultiQC's own output, in every layout its versions write.
 
-Expected values are MultiQC's own: its multiqc_general_stats.txt (value for value) and
-its headers' titles in multiqc_data.json; the samples' patients are the clinical table's."""
+The MultiQC inputs are tests/data/multiqc/tool_outputs (bcftools stats, samtools stats,
+fastp, mosdepth for S1 and S2). MultiQC 1.14's and 1.21's data folders for them are
+vendored (tests/data/multiqc/<version>/, PROVENANCE.md); the installed MultiQC (a test
+dependency, >= 1.25: multiqc.parquet) is run here on the same inputs.
+
+Expected values are MultiQC's own, read by this test with the csv and json modules:
+multiqc_general_stats.txt value for value (which holds the values as MultiQC's table shows
+them from 1.25 on; before, the raw ones, which its JSON headers' numeric ``modify`` scales),
+the module tables multiqc_<module>.txt, and the headers' titles. The samples' patients are
+the clinical table's.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hardening_helpers import HANG_S
 
 from rinec_report import run
 
-STATS = """# This file was produced by bcftools stats (1.17+htslib-1.17) and can be plotted using plot-vcfstats.
-# The command line was:\tbcftools stats  {name}.vcf.gz
-#
-# Definition of sets:
-# ID\t[2]id\t[3]tab-separated file names
-ID\t0\t{name}.vcf.gz
-# SN, Summary numbers:
-# SN\t[2]id\t[3]key\t[4]value
-SN\t0\tnumber of samples:\t1
-SN\t0\tnumber of records:\t{records}
-SN\t0\tnumber of no-ALTs:\t0
-SN\t0\tnumber of SNPs:\t{snps}
-SN\t0\tnumber of MNPs:\t0
-SN\t0\tnumber of indels:\t{indels}
-SN\t0\tnumber of others:\t0
-SN\t0\tnumber of multiallelic sites:\t0
-SN\t0\tnumber of multiallelic SNP sites:\t0
-# TSTV, transitions/transversions:
-# TSTV\t[2]id\t[3]ts\t[4]tv\t[5]ts/tv\t[6]ts (1st ALT)\t[7]tv (1st ALT)\t[8]ts/tv (1st ALT)
-TSTV\t0\t{ts}\t{tv}\t{ratio:.2f}\t{ts}\t{tv}\t{ratio:.2f}
-"""
+DATA = Path(__file__).parent / "data" / "multiqc"
 CLINICAL = "patient_id,sample_id,age\nP1,S1,60\nP2,S2,50\nP3,S3,40\n"
+OLD_PREFIX = "_mqc-generalstats-"
 
 
 @pytest.fixture(scope="module")
-def multiqc_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("multiqc") is None and not (Path(sys.executable).parent / "multiqc").exists():
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The installed MultiQC's data folder for tool_outputs/."""
+    multiqc = Path(sys.executable).parent / "multiqc"
+    if not multiqc.exists() and shutil.which("multiqc") is None:
         pytest.fail("multiqc is a test dependency (pip install 'rinec-report[test]')")
-    root = tmp_path_factory.mktemp("mqc")
-    inputs = root / "tool_outputs"
-    inputs.mkdir()
-    for name, records, indels, ts, tv in (("S1", 12, 2, 6, 4), ("S2", 7, 2, 3, 2)):
-        (inputs / f"{name}.bcftools_stats.txt").write_text(STATS.format(
-            name=name, records=records, snps=records - indels, indels=indels, ts=ts, tv=tv, ratio=ts / tv))
-    run_dir = root / "run"
-    run_dir.mkdir()
-    (run_dir / "clinical.csv").write_text(CLINICAL)
-    multiqc = str(Path(sys.executable).parent / "multiqc")
-    done = subprocess.run([multiqc, "-q", "-f", str(inputs), "-o", str(run_dir / "qc")],
-                          capture_output=True, text=True, timeout=HANG_S)
+    out = tmp_path_factory.mktemp("mqc") / "qc"
+    done = subprocess.run([str(multiqc) if multiqc.exists() else "multiqc", "-q", "-f", str(DATA / "tool_outputs"),
+                           "-o", str(out)], capture_output=True, text=True, timeout=HANG_S)
     assert done.returncode == 0, done.stderr
-    return run_dir
+    return out / "multiqc_data"
 
 
-def report(run_dir: Path, out: Path, yaml: str = "") -> object:
-    (run_dir / "rinec_report.yaml").write_text(yaml)
-    return run(run_dir, outdir=out, force=True, plugins=("cohort", "qc"))
+def data_folder(version: str, installed: Path) -> Path:
+    return installed if version == "installed" else DATA / version / "multiqc_data"
 
 
-def test_values_equal_multiqc_general_stats(multiqc_run: Path, tmp_path: Path) -> None:
-    theirs = pd.read_csv(multiqc_run / "qc" / "multiqc_data" / "multiqc_general_stats.txt", sep="\t")
-    ours = report(multiqc_run, tmp_path).tables["qc_samples"]
-    headers = json.loads((multiqc_run / "qc" / "multiqc_data" / "multiqc_data.json").read_text())[
-        "report_general_stats_headers"]["bcftools"]
-    ours = ours.set_index("sample")
-    theirs = theirs.set_index("Sample")
-    assert set(ours.index) == set(theirs.index) == {"S1", "S2"}
-    for column in theirs.columns:
-        key = column.split("-", 1)[1]
-        title = headers[key]["title"] if not headers[key].get("hidden") else key
-        for sample in theirs.index:
-            assert ours.loc[sample, title] == pytest.approx(theirs.loc[sample, column]), (column, sample)
+def run_dir(tmp: Path, folder: Path, only: tuple[str, ...] = ()) -> Path:
+    """A run directory: the clinical table and a copy of MultiQC's data folder (``only``: those files)."""
+    root = tmp / "run"
+    (root / "qc" / "multiqc_data").mkdir(parents=True)
+    (root / "clinical.csv").write_text(CLINICAL)
+    for path in folder.iterdir():
+        if path.is_file() and (not only or path.name in only):
+            shutil.copy(path, root / "qc" / "multiqc_data" / path.name)
+    return root
+
+
+def report(root: Path, out: Path, yaml: str = "") -> object:
+    (root / "rinec_report.yaml").write_text(yaml)
+    return run(root, outdir=out, force=True, plugins=("cohort", "qc"))
+
+
+def tsv(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(newline="") as fh:
+        return {row["Sample"]: row for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def their_general_stats(folder: Path) -> dict[str, dict[str, float]]:
+    """MultiQC's general statistics as its table shows them: {sample: {column id: value}}."""
+    doc = json.loads((folder / "multiqc_data.json").read_text())
+    headers = doc["report_general_stats_headers"]
+    heads = [h for table in (headers if isinstance(headers, list) else headers.values()) for h in table.values()]
+    modify = {h.get("rid"): h.get("modify") for h in heads}
+    out: dict[str, dict[str, float]] = {}
+    for sample, row in tsv(folder / "multiqc_general_stats.txt").items():
+        for column, text in row.items():
+            if column == "Sample" or text == "":
+                continue
+            # < 1.25: "Namespace_mqc-generalstats-<id>", raw values, a numeric modify in the header.
+            rid = "mqc-generalstats-" + column.split(OLD_PREFIX, 1)[1] if OLD_PREFIX in column else column
+            cid = column.split(OLD_PREFIX, 1)[1] if OLD_PREFIX in column else column
+            factor = modify.get(rid)
+            value = float(text) * (factor if isinstance(factor, (int, float)) else 1)
+            out.setdefault(sample, {})[cid] = value
+    return out
+
+
+@pytest.mark.parametrize("version", ["1.14", "1.21", "installed"])
+def test_values_equal_multiqc_general_stats(version: str, installed: Path, tmp_path: Path) -> None:
+    folder = data_folder(version, installed)
+    got = report(run_dir(tmp_path, folder), tmp_path / "out")
+    ours = got.tables["qc_samples"].set_index("sample")
+    theirs = their_general_stats(folder)
+    assert set(ours.index) == set(theirs) == {"S1", "S2"}
+    assert len(theirs["S1"]) >= 13
+    for sample, row in theirs.items():
+        for cid, value in row.items():
+            assert ours.loc[sample, cid] == pytest.approx(value, rel=1e-12), (version, sample, cid)
     assert dict(ours["patient_id"]) == {"S1": "P1", "S2": "P2"}
 
 
-def test_threshold_flags_failing_samples_and_unknown_patients(multiqc_run: Path, tmp_path: Path) -> None:
-    got = report(multiqc_run, tmp_path, "qc:\n  min_mean_coverage: 10\n  coverage_metric: number_of_records\n")
+def test_parquet_alone_gives_the_same_values(installed: Path, tmp_path: Path) -> None:
+    assert (installed / "multiqc.parquet").exists()  # MultiQC >= 1.25 writes it
+    got = report(run_dir(tmp_path, installed, only=("multiqc.parquet",)), tmp_path / "out")
+    ours = got.tables["qc_samples"].set_index("sample")
+    for sample, row in their_general_stats(installed).items():
+        for cid, value in row.items():
+            assert ours.loc[sample, cid] == pytest.approx(value, rel=1e-12), (sample, cid)
+
+
+@pytest.mark.parametrize("version", ["1.14", "1.21", "installed"])
+def test_module_tables_are_read_and_scaled_like_the_general_table(version: str, installed: Path,
+                                                                  tmp_path: Path) -> None:
+    folder = data_folder(version, installed)
+    got = report(run_dir(tmp_path, folder), tmp_path / "out")
+    general = their_general_stats(folder)
+    for module in ("samtools_stats", "bcftools_stats"):
+        ours = got.tables[f"qc_module_{module}_values"].set_index("sample")
+        theirs = tsv(folder / f"multiqc_{module}.txt")
+        assert set(ours.index) == set(theirs)
+        for sample, row in theirs.items():
+            for column, text in row.items():
+                if column == "Sample" or text == "":
+                    continue
+                want = float(text)
+                # A column the general table also shows is on its scale (reads in millions).
+                same = [v for cid, v in general[sample].items() if cid.split("-", 1)[1] == column
+                        and cid.split("-", 1)[0] in (module, module.split("_")[0])]
+                if same and want != 0:
+                    want = same[0]
+                assert ours.loc[sample, column] == pytest.approx(want, rel=1e-12), (version, module, sample, column)
+    assert got.tables["qc_module_samtools_stats_values"].set_index("sample").loc["S2", "patient_id"] == "P2"
+
+
+def test_page_uses_multiqc_titles_and_formats(installed: Path, tmp_path: Path) -> None:
+    got = report(run_dir(tmp_path, installed), tmp_path / "out", "qc:\n  min_mean_coverage: 100\n")
+    page = got.html_path.read_text()
+    doc = json.loads((installed / "multiqc_data.json").read_text())
+    samtools = doc["report_general_stats_headers"]["samtools"]
+    # MultiQC's title, with its suffix as the unit: "Reads mapped" + " M".
+    assert f'{samtools["reads_mapped"]["title"]} (M)' in page
     summary = got.tables["report_summary"].set_index("patient_id")
-    # By hand: S1 has 12 records (>= 10), S2 has 7; P3 has no MultiQC sample at all.
+    # mosdepth's format is MultiQC's default "{:,.1f}" and suffix "X": 152.37 -> "152.4X".
+    assert summary.loc["P1", "qc_mosdepth_mean_coverage"] == "152.4X"
+    headers = got.tables["qc_columns"].set_index("column")
+    assert headers.loc["samtools_stats-error_rate", "scale"] == samtools["error_rate"]["scale"]
+    assert headers.loc["samtools_stats-error_rate", "format"] == samtools["error_rate"]["format"]
+
+
+def test_thresholds_flag_failing_samples_and_unknown_patients(installed: Path, tmp_path: Path) -> None:
+    yaml = "qc:\n  min_mean_coverage: 100\n  max_values:\n    pct_duplication: 20\n"
+    got = report(run_dir(tmp_path, installed), tmp_path / "out", yaml)
+    summary = got.tables["report_summary"].set_index("patient_id")
+    # By hand from tool_outputs: S1 mean 152.37 (>= 100), duplication 12.34 (<= 20);
+    # S2 mean 84.6 and duplication 23.45 fail both; P3 has no MultiQC sample.
     assert summary.loc["P1", "qc"] == "pass"
-    assert summary.loc["P2", "qc"].startswith("fail")
+    assert summary.loc["P2", "qc"].startswith("fail") and "84.6 < 100" in summary.loc["P2", "qc"]
+    assert "23.45 > 20" in summary.loc["P2", "qc"]
     assert summary.loc["P3", "qc"].startswith("unknown")
-    assert summary.loc["P2", "qc_number_of_records"] == "7"  # MultiQC's format {:,.0f}
+    samples = got.tables["qc_samples"].set_index("sample")
+    assert dict(samples["qc"]) == {"S1": "pass", "S2": "fail"}
+
+
+def test_a_threshold_on_a_missing_metric_is_unknown_and_a_bad_limit_is_one_warning(installed: Path,
+                                                                                   tmp_path: Path) -> None:
+    yaml = "qc:\n  min_values:\n    no_such_metric: 1\n    reads_mapped_percent: lots\n"
+    got = report(run_dir(tmp_path, installed), tmp_path / "out", yaml)
+    samples = got.tables["qc_samples"].set_index("sample")
+    assert set(samples["qc"]) == {"unknown"}
+    warned = [m.text for m in got.messages if "reads_mapped_percent" in m.text]
+    assert len(warned) == 1 and "not a number" in warned[0]
+
+
+def test_without_thresholds_there_is_no_verdict(installed: Path, tmp_path: Path) -> None:
+    got = report(run_dir(tmp_path, installed), tmp_path / "out")
+    assert "qc" not in got.tables["report_summary"].columns
+    assert "qc" not in got.tables["qc_samples"].columns
 
 
 def test_bad_json_is_one_message_and_the_rest_renders(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    (run_dir / "multiqc_data").mkdir(parents=True)
-    (run_dir / "clinical.csv").write_text(CLINICAL)
-    (run_dir / "multiqc_data" / "multiqc_data.json").write_text('{"report_general_stats_data": [1, 2')
-    got = run(run_dir, outdir=tmp_path / "out", force=True, plugins=("cohort", "qc"))
+    root = tmp_path / "run"
+    (root / "multiqc_data").mkdir(parents=True)
+    (root / "clinical.csv").write_text(CLINICAL)
+    (root / "multiqc_data" / "multiqc_data.json").write_text('{"report_general_stats_data": [1, 2')
+    got = run(root, outdir=tmp_path / "out", force=True, plugins=("cohort", "qc"))
     errors = [m for m in got.messages if m.level == "error"]
     assert len(errors) == 1 and "MultiQC" in errors[0].text and "\n" not in errors[0].text
     assert "cohort_patients" in got.tables
+
+
+def test_a_broken_parquet_is_one_message(installed: Path, tmp_path: Path) -> None:
+    root = run_dir(tmp_path, installed, only=("multiqc_samtools_stats.txt",))
+    (root / "qc" / "multiqc_data" / "multiqc.parquet").write_bytes(b"PAR1 not really")
+    got = run(root, outdir=tmp_path / "out", force=True, plugins=("cohort", "qc"))
+    errors = [m for m in got.messages if m.level == "error"]
+    assert len(errors) == 1 and "parquet" in errors[0].text and "\n" not in errors[0].text
+    assert "qc_module_samtools_stats_values" in got.tables
