@@ -199,3 +199,17 @@ def test_a_broken_parquet_is_one_message(installed: Path, tmp_path: Path) -> Non
     errors = [m for m in got.messages if m.level == "error"]
     assert len(errors) == 1 and "parquet" in errors[0].text and "\n" not in errors[0].text
     assert "qc_module_samtools_stats_values" in got.tables
+
+
+def test_deidentified_report_keeps_the_numbers_and_drops_the_command_line(tmp_path: Path) -> None:
+    root = run_dir(tmp_path, DATA / "1.21" / "multiqc_data")
+    (root / "rinec_report.yaml").write_text("qc:\n  min_mean_coverage: 100\n")
+    got = run(root, outdir=tmp_path / "out", force=True, plugins=("cohort", "qc"), deidentify=True)
+    samples = got.tables["qc_samples"]
+    assert "S1" not in set(samples["sample"]) and "P1" not in set(samples["patient_id"])
+    # MultiQC 1.21's general statistics (raw 152.37, modify null) and the verdicts stay.
+    assert sorted(samples["mosdepth-mean_coverage"]) == [84.6, 152.37]
+    assert sorted(samples["qc"]) == ["fail", "pass"]
+    fastp = got.tables["qc_module_fastp_values"]
+    assert "command" not in fastp.columns  # "fastp -i S1.fastq.gz ...": names the sample's files
+    assert "S1.fastq" not in got.html_path.read_text()

@@ -49,6 +49,22 @@ def rinec_parse(file: Any) -> Any:
 
 
 @hookimpl
+def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
+    # MultiQC's numbers are measures; its text cells (fastp's command line names the FASTQ
+    # files) are not declared, so a de-identified report drops them.
+    import pandas as pd
+
+    out = {"qc": "category", "qc_reason": "category", "qc_*": "measure", "table": "category", "column": "category",
+           "title": "category", "description": "category", "format": "category", "suffix": "category",
+           "scale": "category", "factor": "measure", "hidden": "category"}
+    for frame in [data["samples"], *data["modules"].values()]:
+        for name in frame.columns:
+            if name not in ("sample", "patient_id") and pd.api.types.is_numeric_dtype(frame[name]):
+                out[str(name)] = "measure"
+    return out
+
+
+@hookimpl
 def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
     out = []
     for f in files:
