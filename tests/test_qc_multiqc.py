@@ -101,6 +101,9 @@ def test_values_equal_multiqc_general_stats(version: str, installed: Path, tmp_p
         for cid, value in row.items():
             assert ours.loc[sample, cid] == pytest.approx(value, rel=1e-12), (version, sample, cid)
     assert dict(ours["patient_id"]) == {"S1": "P1", "S2": "P2"}
+    # multiqc_software_versions.txt (1.21 on) starts with "Sample" too, but names tools.
+    assert "qc_module_software_versions_values" not in got.tables
+    assert not [m.text for m in got.messages if "no patient" in m.text]
 
 
 def test_parquet_alone_gives_the_same_values(installed: Path, tmp_path: Path) -> None:
@@ -213,3 +216,27 @@ def test_deidentified_report_keeps_the_numbers_and_drops_the_command_line(tmp_pa
     fastp = got.tables["qc_module_fastp_values"]
     assert "command" not in fastp.columns  # "fastp -i S1.fastq.gz ...": names the sample's files
     assert "S1.fastq" not in got.html_path.read_text()
+
+
+def test_the_general_stats_text_table_alone_is_read_as_written(tmp_path: Path) -> None:
+    folder = DATA / "1.21" / "multiqc_data"
+    got = report(run_dir(tmp_path, folder, only=("multiqc_general_stats.txt",)), tmp_path / "out")
+    ours = got.tables["qc_samples"].set_index("sample")
+    # Without MultiQC's headers there is no scale to apply: the text table's own values.
+    for sample, row in tsv(folder / "multiqc_general_stats.txt").items():
+        for column, text in row.items():
+            if column != "Sample" and text != "":
+                assert ours.loc[sample, column.split(OLD_PREFIX, 1)[1]] == pytest.approx(float(text)), column
+
+
+def test_a_module_table_row_without_a_sample_costs_only_itself(tmp_path: Path) -> None:
+    root = tmp_path / "run"
+    (root / "multiqc_data").mkdir(parents=True)
+    (root / "clinical.csv").write_text(CLINICAL)
+    text = (DATA / "1.21" / "multiqc_data" / "multiqc_samtools_stats.txt").read_text().splitlines()
+    (root / "multiqc_data" / "multiqc_samtools_stats.txt").write_text("\n".join([*text, "\t1\t2", ""]))
+    got = run(root, outdir=tmp_path / "out", force=True, plugins=("cohort", "qc"))
+    table = got.tables["qc_module_samtools_stats_values"]
+    assert sorted(table["sample"]) == ["S1", "S2"]
+    account = got.tables["report_account"].set_index("file").loc["multiqc_data/multiqc_samtools_stats.txt"]
+    assert (account["read"], account["used"], account["dropped"]) == (3, 2, 1)

@@ -239,6 +239,10 @@ def read_text_table(path: str) -> dict[str, Any]:
     one as {"kind": "general", "source": "txt"})."""
     stem = PurePath(path).name
     stem = stem[: -len(".txt")] if stem.lower().endswith(".txt") else stem
+    if stem.lower() in NOT_SAMPLE_TABLES:
+        # 1.2x's software versions start with "Sample" too, but its rows are tools, not samples.
+        account.rows(read=0, used=0)
+        return {"kind": "other", "values": {}}
     with open_content(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="").read()
     rows = list(csv.reader(io.StringIO(text), delimiter="\t"))

@@ -85,7 +85,8 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
         page[c] = [rounded(v, h) for v in page[c]]
     if qc is not None:
         page.insert(2, "qc", [verdict_text(q, r) for q, r in zip(qc["qc"], qc["reason"], strict=True)])
-    blocks.append(Table("general_stats", page, title="General statistics", column_titles=titles, export=False))
+    blocks.append(Table("general_stats", page, title="General statistics",
+                        column_titles={**titles, "qc": "QC verdict"}, export=False))
     export = frame.copy()
     if qc is not None:
         export.insert(2, "qc", list(qc["qc"]))
