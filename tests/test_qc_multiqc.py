@@ -240,3 +240,24 @@ def test_a_module_table_row_without_a_sample_costs_only_itself(tmp_path: Path) -
     assert sorted(table["sample"]) == ["S1", "S2"]
     account = got.tables["report_account"].set_index("file").loc["multiqc_data/multiqc_samtools_stats.txt"]
     assert (account["read"], account["used"], account["dropped"]) == (3, 2, 1)
+
+
+def test_the_chart_colours_each_column_by_multiqc_scale(tmp_path: Path) -> None:
+    from rinec_report import Chart
+
+    folder = DATA / "1.21" / "multiqc_data"
+    got = report(run_dir(tmp_path, folder), tmp_path / "out")
+    section = next(s for p, s in got.sections if p == "qc")
+    spec = next(b.spec for b in section.blocks if isinstance(b, Chart))
+    headers = json.loads((folder / "multiqc_data.json").read_text())["report_general_stats_headers"]
+    error_rate = next(t for t in headers if "error_rate" in t)["error_rate"]
+    assert error_rate["scale"] == "OrRd"  # MultiQC's; Vega names ColorBrewer's OrRd "orangered"
+    layers = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"
+              if layer["encoding"]["color"]["scale"]["scheme"]["name"] == "orangered"]
+    assert len(layers) == 1
+    values = layers[0]["data"]["values"] if "values" in layers[0].get("data", {}) else \
+        spec["datasets"][layers[0]["data"]["name"]]
+    rows = {(v["s"], v["c"]): v for v in values}
+    # Error rates 0.42% and 0.61% (tool_outputs, x100 by MultiQC) on MultiQC's 0..100 range.
+    assert rows[("S1", "Error rate (%)")]["n"] == pytest.approx(0.0042)
+    assert rows[("S2", "Error rate (%)")]["t"] == "0.61%"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from rinec_report import KeyValues, Note, Section, SummaryColumn, Table, Text
+from rinec_report import Chart, KeyValues, Note, Section, SummaryColumn, Table, Text
 
 from .build import verdict_text
 
@@ -85,6 +85,14 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
         page[c] = [rounded(v, h) for v in page[c]]
     if qc is not None:
         page.insert(2, "qc", [verdict_text(q, r) for q, r in zip(qc["qc"], qc["reason"], strict=True)])
+    from .chart import MAX_SAMPLES, heatmap
+
+    chart = heatmap(frame, visible, titles, shown)
+    if chart is not None:
+        blocks.append(Chart(chart, title="General statistics in MultiQC's colour scales"))
+        if len(frame) > MAX_SAMPLES:
+            blocks.append(Note(f"The chart shows the first {MAX_SAMPLES:,} of {len(frame):,} samples; the table "
+                               "below has every one."))
     blocks.append(Table("general_stats", page, title="General statistics",
                         column_titles={**titles, "qc": "QC verdict"}, export=False))
     export = frame.copy()
@@ -115,10 +123,13 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
                           "millions where its header says so, rates as percentages), rounded as its column "
                           "format says; the data folder (qc_samples, qc_module_*_values) has them unrounded. A "
                           "module table's column takes the title and scale of the general-statistics column of "
-                          "the same key. The `qc` column is the verdict against the config's thresholds "
-                          "(qc: min_mean_coverage, min_values, max_values): fail when a value is outside a "
-                          "threshold, unknown when the sample lacks the metric. `scale` in the headers table is "
-                          "MultiQC's colour scale for the column."),
+                          "the same key. The chart colours each cell as MultiQC's table does: by the column's "
+                          "colour scale, between its min and max (else the samples' range), in the scale's light "
+                          "part; MultiQC's red-to-green scales are drawn red-to-blue, which colour-blind readers "
+                          "tell apart. The `qc` column is the verdict against the config's thresholds (qc: "
+                          "min_mean_coverage, min_values, max_values): fail when a value is outside a threshold, "
+                          "unknown when the sample lacks the metric. `scale` in the headers table is MultiQC's "
+                          "colour scale for the column."),
                     blocks=blocks)]
 
 
