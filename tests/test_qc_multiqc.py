@@ -216,6 +216,10 @@ def test_deidentified_report_keeps_the_numbers_and_drops_the_command_line(tmp_pa
     fastp = got.tables["qc_module_fastp_values"]
     assert "command" not in fastp.columns  # "fastp -i S1.fastq.gz ...": names the sample's files
     assert "S1.fastq" not in got.html_path.read_text()
+    from rinec_report import Chart
+
+    section = next(s for p, s in got.sections if p == "qc")
+    assert any(isinstance(b, Chart) for b in section.blocks)  # the heat map is shared, by pseudonym
 
 
 def test_the_general_stats_text_table_alone_is_read_as_written(tmp_path: Path) -> None:

@@ -56,7 +56,9 @@ def rinec_identifiers(data: dict[str, Any]) -> dict[str, str]:
 
     out = {"qc": "category", "qc_reason": "category", "qc_*": "measure", "table": "category", "column": "category",
            "title": "category", "description": "category", "format": "category", "suffix": "category",
-           "scale": "category", "factor": "measure", "hidden": "category"}
+           "scale": "category", "factor": "measure", "hidden": "category",
+           # the heat map's fields: sample, column title, place on the scale, value text, scheme
+           "s": "sample", "c": "category", "n": "measure", "t": "measure", "k": "category"}
     for frame in [data["samples"], *data["modules"].values()]:
         for name in frame.columns:
             if name not in ("sample", "patient_id") and pd.api.types.is_numeric_dtype(frame[name]):
