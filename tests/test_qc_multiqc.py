@@ -265,3 +265,14 @@ def test_the_chart_colours_each_column_by_multiqc_scale(tmp_path: Path) -> None:
     # Error rates 0.42% and 0.61% (tool_outputs, x100 by MultiQC) on MultiQC's 0..100 range.
     assert rows[("S1", "Error rate (%)")]["n"] == pytest.approx(0.0042)
     assert rows[("S2", "Error rate (%)")]["t"] == "0.61%"
+
+
+def test_the_plugin_page_holds_the_option_table_generated_from_the_declaration() -> None:
+    import importlib
+
+    from rinec_report import hookdocs
+
+    page = (Path(__file__).parent.parent / "docs" / "plugins" / "qc.md").read_text()
+    table = hookdocs.option_table(importlib.import_module("rinec_plugins.qc"))
+    # Regenerate with `python -m rinec_report.hookdocs --options`.
+    assert f"{hookdocs.OPTIONS_BEGIN}\n{table}\n{hookdocs.OPTIONS_END}" in page
