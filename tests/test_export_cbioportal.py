@@ -194,3 +194,24 @@ def test_cbioportal_validator_accepts_the_example_run(extra: tuple[str, ...], tm
     result = validate(tmp_path / "study")
     assert result.returncode in (0, 3), result.stdout + result.stderr
     assert "ERROR" not in result.stdout + result.stderr
+
+
+def test_deidentified_export_of_the_example_has_no_dates_notes_or_ids(tmp_path: Path) -> None:
+    """--deidentify applies to the study as to the report: the example's clinical table has dates
+    (2018-09-20 ...), a notes column and patients P1..P5 (by hand reading of clinical.xlsx)."""
+    import re
+
+    assert cli("export", "cbioportal", ROOT / "example_run", tmp_path / "plain").returncode == 0
+    assert cli("export", "cbioportal", ROOT / "example_run", tmp_path / "shared", "--deidentify").returncode == 0
+    plain = (tmp_path / "plain" / "data_clinical_patient.txt").read_text()
+    assert re.search(r"\b20\d\d-\d\d-\d\d\b", plain) and "\tNOTES" in plain
+    samples = set(pd.read_csv(tmp_path / "plain" / "data_mutations.txt", sep="\t", dtype=str)["Tumor_Sample_Barcode"])
+    assert len(samples) == 4  # the example's four tumour samples, such as 20S3087569
+    for path in (tmp_path / "shared").rglob("*.txt"):
+        text = path.read_text()
+        assert not re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", text), path.name
+        assert not re.search(r"\bP[1-5]\b", text), path.name
+        assert not [s for s in samples if s in text], path.name
+    shared = pd.read_csv(tmp_path / "shared" / "data_clinical_patient.txt", sep="\t", comment="#", dtype=str)
+    assert "NOTES" not in shared.columns
+    assert len(shared) == 5
