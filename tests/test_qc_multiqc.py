@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hardening_helpers import HANG_S
@@ -276,3 +277,63 @@ def test_the_plugin_page_holds_the_option_table_generated_from_the_declaration()
     table = hookdocs.option_table(importlib.import_module("rinec_plugins.qc"))
     # Regenerate with `python -m rinec_report.hookdocs --options`.
     assert f"{hookdocs.OPTIONS_BEGIN}\n{table}\n{hookdocs.OPTIONS_END}" in page
+
+
+def multiqc_as(data_format: str, tmp: Path) -> Path:
+    """The installed MultiQC's data folder written with ``-k <data_format>``."""
+    multiqc = Path(sys.executable).parent / "multiqc"
+    out = tmp / f"mqc_{data_format}"
+    done = subprocess.run([str(multiqc) if multiqc.exists() else "multiqc", "-q", "-f", "-k", data_format,
+                           str(DATA / "tool_outputs"), "-o", str(out)], capture_output=True, text=True, timeout=HANG_S)
+    assert done.returncode == 0, done.stderr
+    return out / "multiqc_data"
+
+
+def their_table(path: Path) -> dict[str, dict[str, Any]]:
+    """A MultiQC table read with the csv or yaml module: {sample: {column: value}}."""
+    import yaml
+
+    if path.suffix == ".yaml":
+        return yaml.safe_load(path.read_text())
+    with path.open(newline="") as fh:
+        return {row.pop("Sample"): row for row in csv.DictReader(fh)}
+
+
+@pytest.mark.parametrize("data_format", ["csv", "yaml"])
+def test_multiqc_csv_and_yaml_data_formats_alone(data_format: str, tmp_path: Path) -> None:
+    folder = multiqc_as(data_format, tmp_path)
+    files = tuple(p.name for p in folder.glob(f"multiqc_*.{data_format}"))
+    got = report(run_dir(tmp_path, folder, only=files), tmp_path / "out")
+    ours = got.tables["qc_samples"].set_index("sample")
+    for sample, row in their_table(folder / f"multiqc_general_stats.{data_format}").items():
+        for cid, value in row.items():
+            assert ours.loc[sample, cid] == pytest.approx(float(value), rel=1e-12), (data_format, sample, cid)
+    module = got.tables["qc_module_samtools_stats_values"].set_index("sample")
+    for sample, row in their_table(folder / f"multiqc_samtools_stats.{data_format}").items():
+        for column, value in row.items():
+            assert module.loc[sample, column] == pytest.approx(float(value), rel=1e-12), (data_format, column)
+    if data_format == "csv":
+        # MultiQC writes fastp's nested values into its CSV with their commas unquoted: each such
+        # row is one stated drop, not a shifted row.
+        account = got.tables["report_account"].set_index("file").loc["qc/multiqc_data/multiqc_fastp.csv"]
+        assert (account["read"], account["used"], account["dropped"]) == (2, 0, 2)
+        assert "more cells than the header" in account["dropped_by_reason"]
+
+
+def test_module_tables_from_the_json_alone(tmp_path: Path) -> None:
+    """With -k json MultiQC writes the module tables only into multiqc_data.json."""
+    folder = multiqc_as("json", tmp_path)
+    assert not list(folder.glob("multiqc_samtools_stats.*"))
+    got = report(run_dir(tmp_path, folder, only=("multiqc_data.json",)), tmp_path / "out")
+    saved = json.loads((folder / "multiqc_data.json").read_text())["report_saved_raw_data"]
+    module = got.tables["qc_module_samtools_stats_values"].set_index("sample")
+    general = got.tables["qc_samples"].set_index("sample")
+    for sample, row in saved["multiqc_samtools_stats"].items():
+        assert module.loc[sample, "insert_size_average"] == pytest.approx(row["insert_size_average"])
+        # On the general table's scale: MultiQC's own general-statistics value (in millions).
+        assert module.loc[sample, "reads_mapped"] == pytest.approx(
+            saved["multiqc_general_stats"][sample]["samtools_stats-reads_mapped"])
+        assert general.loc[sample, "samtools_stats-reads_mapped"] == pytest.approx(row["reads_mapped"] / 1e6)
+    fastp = got.tables["qc_module_fastp_values"].set_index("sample")
+    assert fastp.loc["S2", "summary.after_filtering.total_reads"] == saved["multiqc_fastp"]["S2"]["summary"][
+        "after_filtering"]["total_reads"]

@@ -38,6 +38,9 @@ def rinec_patterns() -> list[Pattern]:
         Pattern("parquet", glob=("multiqc.parquet",)),
         # MultiQC's own tables start with a "Sample" column (its sources and citations do not).
         Pattern("table", glob=("multiqc_*.txt",), contents=r"\ASample\t", max_lines=1),
+        # The same with MultiQC's -k csv and -k yaml.
+        Pattern("csv", glob=("multiqc_*.csv",), contents=r"\ASample,", max_lines=1),
+        Pattern("yaml", glob=("multiqc_*.yaml", "multiqc_*.yml")),
     ]
 
 

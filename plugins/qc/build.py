@@ -45,9 +45,17 @@ def join(files: list[Any], patients: Any, options: dict[str, Any]) -> dict[str, 
                 if d["kind"] == "general" and d is not chosen:
                     account.column("general statistics", "ignored", file=relpath,
                                    reason=f"the same table is read from MultiQC's {chosen['source']} beside it")
-        for _relpath, d in sorted((p, d) for p, d in parsed if d["kind"] == "module"):
-            table = modules.setdefault(d["table"], {})
-            for sample, row in d["values"].items():
+        json_tables = next((d.get("modules") for d in general if d["source"] == "json" and d.get("modules")), None)
+        if json_tables:
+            for relpath, d in parsed:
+                if d["kind"] == "module":
+                    account.column("module table", "ignored", file=relpath,
+                                   reason="the same table is read from MultiQC's JSON beside it")
+        tables = sorted(json_tables.items()) if json_tables else [
+            (d["table"], d["values"]) for _p, d in sorted(parsed, key=lambda x: x[0]) if d["kind"] == "module"]
+        for name, rows in tables:
+            table = modules.setdefault(name, {})
+            for sample, row in rows.items():
                 table.setdefault(sample, {}).update(row)
     order = [c for c in columns]
     frame = pd.DataFrame([{"sample": s, **{c: values[s].get(c) for c in order}} for s in sorted(values)],

@@ -8,8 +8,11 @@
   ``report_saved_raw_data.multiqc_general_stats``, keyed by the header's ``rid``.
 - ``multiqc.parquet`` (>= 1.25): one row per (sample, metric) with ``val_raw``,
   ``val_mod`` and the column's header as ``column_meta``.
-- ``multiqc_<module>.txt``: one table per module (tab-separated, ``Sample`` first);
-  ``multiqc_general_stats.txt`` is read only where neither of the above is beside it.
+- ``multiqc_<module>.txt``: one table per module (tab-separated, ``Sample`` first; ``.csv``
+  and ``.yaml`` with MultiQC's ``-k csv`` / ``-k yaml``); the JSON keeps the same tables in
+  ``report_saved_raw_data``, read in their place where the JSON is beside them (MultiQC's CSV
+  breaks a row at a nested value's commas). ``multiqc_general_stats.*`` is read only where
+  neither the JSON nor the parquet is beside it.
 
 Every reader returns a plain dict (picklable: it travels back from the parse workers).
 A general-statistics column is keyed by MultiQC's own column id, ``<module>-<key>``
@@ -20,6 +23,7 @@ table shows (the modified one), and ``factor`` is modified / raw where that is k
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import io
 import json
@@ -47,6 +51,8 @@ def read_file(path: str) -> dict[str, Any]:
         return read_parquet(path)
     if name.endswith(".json"):
         return read_json(path)
+    if name.endswith((".yaml", ".yml")):
+        return read_yaml_table(path)
     return read_text_table(path)
 
 
@@ -144,7 +150,8 @@ def read_json(path: str) -> dict[str, Any]:
     _derive_factors(columns, raw, values)
     account.rows(read=len(values), used=len(values), unit="samples")
     return {"kind": "general", "source": "json", "version": str(doc.get("config_version") or ""),
-            "values": values, "columns": {c: h for c, h in columns.items() if any(c in v for v in values.values())}}
+            "values": values, "modules": saved_tables(doc),
+            "columns": {c: h for c, h in columns.items() if any(c in v for v in values.values())}}
 
 
 def _derive_factors(columns: dict[str, dict[str, Any]], raw: dict[str, dict[str, Any]],
@@ -234,51 +241,117 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> int:
     return skipped
 
 
+def _row_values(row: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A sample's cells as numbers or text, nested dicts as ``a.b`` columns; (values, lists left out)."""
+    one: dict[str, Any] = {}
+    skipped = 0
+    for name, cell in row.items():
+        if isinstance(cell, str) and cell.startswith("{") and len(cell) <= MAX_LITERAL:
+            with contextlib.suppress(ValueError, SyntaxError, MemoryError, RecursionError):
+                cell = ast.literal_eval(cell)  # a Python dict as MultiQC's text tables write it
+        if isinstance(cell, dict):
+            skipped += _flatten(str(name), cell, one)
+        elif isinstance(cell, (list, tuple, set)):
+            skipped += 1
+        else:
+            number = _number(cell)
+            if number is not None:
+                one[str(name)] = number
+    return one, skipped
+
+
+def _stem(path: str) -> str:
+    name = PurePath(path).name
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _table(stem: str, values: dict[str, dict[str, Any]], source: str) -> dict[str, Any]:
+    """A module's table, or the general-statistics one (keyed by MultiQC's column ids, no headers)."""
+    if stem.lower() == "multiqc_general_stats":
+        names = list(dict.fromkeys(k for row in values.values() for k in row))
+        ids = {h: column_id(h) for h in names}
+        columns = {ids[h]: {"title": ids[h].split("-", 1)[-1], "key": ids[h].split("-", 1)[-1],
+                            "module": ids[h].split("-", 1)[0], "hidden": False, "factor": None} for h in names}
+        return {"kind": "general", "source": source, "version": "", "columns": columns,
+                "values": {s: {ids[k]: v for k, v in row.items()} for s, row in values.items()}}
+    return {"kind": "module", "table": stem[len("multiqc_"):] if stem.lower().startswith("multiqc_") else stem,
+            "values": values}
+
+
 def read_text_table(path: str) -> dict[str, Any]:
-    """A ``multiqc_<module>.txt``: {"kind": "module", "table", "values"} (the general-statistics
-    one as {"kind": "general", "source": "txt"})."""
-    stem = PurePath(path).name
-    stem = stem[: -len(".txt")] if stem.lower().endswith(".txt") else stem
+    """A ``multiqc_<module>.txt`` (or ``.csv``, MultiQC's ``-k csv``): {"kind": "module", "table",
+    "values"}; the general-statistics one as {"kind": "general", "source": "txt"}."""
+    stem = _stem(path)
     if stem.lower() in NOT_SAMPLE_TABLES:
         # 1.2x's software versions start with "Sample" too, but its rows are tools, not samples.
         account.rows(read=0, used=0)
         return {"kind": "other", "values": {}}
     with open_content(path) as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="").read()
-    rows = list(csv.reader(io.StringIO(text), delimiter="\t"))
+    delimiter = "," if path.lower().endswith(".csv") else "\t"
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows or not rows[0] or rows[0][0] != "Sample":
         raise InputError("not a MultiQC table: the first column is not 'Sample'")
     head = rows[0]
     values: dict[str, dict[str, Any]] = {}
-    short = skipped = 0
+    short = wide = skipped = 0
     for row in rows[1:]:
         if not row or not row[0].strip():
             short += 1
             continue
-        one: dict[str, Any] = {}
-        for name, cell in zip(head[1:], row[1:], strict=False):
-            if cell.startswith("{") and len(cell) <= MAX_LITERAL:
-                try:
-                    parsed = ast.literal_eval(cell)
-                except (ValueError, SyntaxError, MemoryError, RecursionError):
-                    parsed = None
-                if isinstance(parsed, dict):
-                    skipped += _flatten(name, parsed, one)
-                    continue
-            number = _number(cell)
-            if number is not None:
-                one[name] = number
+        if len(row) > len(head):
+            # MultiQC's CSV writes a nested value's commas unquoted: the row no longer lines up.
+            wide += 1
+            continue
+        one, lists = _row_values(dict(zip(head[1:], row[1:], strict=False)))
+        skipped += lists
         values.setdefault(row[0], {}).update(one)
-    account.rows(read=len(rows) - 1, used=len(rows) - 1 - short, unit="samples")
+    account.rows(read=len(rows) - 1, used=len(rows) - 1 - short - wide, unit="samples")
     account.dropped("no sample name", short)
+    account.dropped("more cells than the header has columns", wide)
     if skipped:
         account.column("lists inside cells", "ignored", reason="plot data (histograms, curves), not per-sample values")
-    if stem.lower() == "multiqc_general_stats":
-        columns = {column_id(h): {"title": column_id(h).split("-", 1)[-1], "key": column_id(h).split("-", 1)[-1],
-                                  "module": column_id(h).split("-", 1)[0], "hidden": False, "factor": None}
-                   for h in head[1:]}
-        ids = {h: column_id(h) for h in head[1:]}
-        return {"kind": "general", "source": "txt", "version": "", "columns": columns,
-                "values": {s: {ids[k]: v for k, v in row.items() if k in ids} for s, row in values.items()}}
-    return {"kind": "module", "table": stem[len("multiqc_"):] if stem.lower().startswith("multiqc_") else stem,
-            "values": values}
+    return _table(stem, values, "txt")
+
+
+def read_yaml_table(path: str) -> dict[str, Any]:
+    """A ``multiqc_<module>.yaml`` (MultiQC's ``-k yaml``): {sample: {column: value}}."""
+    from rinec_report.yamltext import YamlRefused, load_yaml
+
+    stem = _stem(path)
+    if stem.lower() in NOT_SAMPLE_TABLES:
+        account.rows(read=0, used=0)
+        return {"kind": "other", "values": {}}
+    try:
+        doc = load_yaml(read_content(path))
+    except YamlRefused as exc:
+        raise InputError(f"not MultiQC's YAML: {exc}") from None
+    if not isinstance(doc, dict):
+        raise InputError("not a MultiQC table: the YAML is not a mapping of samples")
+    values: dict[str, dict[str, Any]] = {}
+    bad = skipped = 0
+    for sample, row in doc.items():
+        if not isinstance(row, dict) or sample is None:
+            bad += 1
+            continue
+        values[str(sample)], lists = _row_values(row)
+        skipped += lists
+    account.rows(read=len(doc), used=len(doc) - bad, unit="samples")
+    account.dropped("not a mapping of columns", bad)
+    return _table(stem, values, "txt")
+
+
+def saved_tables(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The module tables MultiQC keeps in its JSON (``report_saved_raw_data``): the same as its
+    ``multiqc_<module>.txt`` files, and the only copy when it was run with ``-k json``."""
+    saved = doc.get("report_saved_raw_data")
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    if not isinstance(saved, dict):
+        return out
+    for name, table in saved.items():
+        if str(name) == "multiqc_general_stats" or str(name) in NOT_SAMPLE_TABLES or not isinstance(table, dict):
+            continue
+        rows = {str(s): _row_values(r)[0] for s, r in table.items() if isinstance(r, dict)}
+        if rows:
+            out[str(name)[len("multiqc_"):] if str(name).startswith("multiqc_") else str(name)] = rows
+    return out
