@@ -2,8 +2,10 @@
 
 The MultiQC inputs are tests/data/multiqc/tool_outputs (bcftools stats, samtools stats,
 fastp, mosdepth for S1 and S2). MultiQC 1.14's and 1.21's data folders for them are
-vendored (tests/data/multiqc/<version>/, PROVENANCE.md); the installed MultiQC (a test
-dependency, >= 1.25: multiqc.parquet) is run here on the same inputs.
+vendored (tests/data/multiqc/<version>/, PROVENANCE.md), 1.25's (rows as JSON strings,
+headers without ids), and 1.29's parquet (named
+BETA-multiqc.parquet) with its text tables; the installed MultiQC (a test dependency, 1.35:
+multiqc.parquet) is run here on the same inputs.
 
 Expected values are MultiQC's own, read by this test with the csv and json modules:
 multiqc_general_stats.txt value for value (which holds the values as MultiQC's table shows
@@ -72,10 +74,11 @@ def tsv(path: Path) -> dict[str, dict[str, str]]:
 
 def their_general_stats(folder: Path) -> dict[str, dict[str, float]]:
     """MultiQC's general statistics as its table shows them: {sample: {column id: value}}."""
-    doc = json.loads((folder / "multiqc_data.json").read_text())
-    headers = doc["report_general_stats_headers"]
-    heads = [h for table in (headers if isinstance(headers, list) else headers.values()) for h in table.values()]
-    modify = {h.get("rid"): h.get("modify") for h in heads}
+    modify: dict[str, Any] = {}
+    if (folder / "multiqc_data.json").exists():  # vendored 1.29 has its parquet only
+        headers = json.loads((folder / "multiqc_data.json").read_text())["report_general_stats_headers"]
+        heads = [h for table in (headers if isinstance(headers, list) else headers.values()) for h in table.values()]
+        modify = {h.get("rid"): h.get("modify") for h in heads}
     out: dict[str, dict[str, float]] = {}
     for sample, row in tsv(folder / "multiqc_general_stats.txt").items():
         for column, text in row.items():
@@ -90,7 +93,7 @@ def their_general_stats(folder: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-@pytest.mark.parametrize("version", ["1.14", "1.21", "installed"])
+@pytest.mark.parametrize("version", ["1.14", "1.21", "1.25", "1.29", "installed"])
 def test_values_equal_multiqc_general_stats(version: str, installed: Path, tmp_path: Path) -> None:
     folder = data_folder(version, installed)
     got = report(run_dir(tmp_path, folder), tmp_path / "out")
@@ -108,7 +111,7 @@ def test_values_equal_multiqc_general_stats(version: str, installed: Path, tmp_p
 
 
 def test_parquet_alone_gives_the_same_values(installed: Path, tmp_path: Path) -> None:
-    assert (installed / "multiqc.parquet").exists()  # MultiQC >= 1.25 writes it
+    assert (installed / "multiqc.parquet").exists()  # MultiQC >= 1.29 writes it (1.29 as BETA-multiqc.parquet)
     got = report(run_dir(tmp_path, installed, only=("multiqc.parquet",)), tmp_path / "out")
     ours = got.tables["qc_samples"].set_index("sample")
     for sample, row in their_general_stats(installed).items():
@@ -116,7 +119,7 @@ def test_parquet_alone_gives_the_same_values(installed: Path, tmp_path: Path) ->
             assert ours.loc[sample, cid] == pytest.approx(value, rel=1e-12), (sample, cid)
 
 
-@pytest.mark.parametrize("version", ["1.14", "1.21", "installed"])
+@pytest.mark.parametrize("version", ["1.14", "1.21", "1.25", "1.29", "installed"])
 def test_module_tables_are_read_and_scaled_like_the_general_table(version: str, installed: Path,
                                                                   tmp_path: Path) -> None:
     folder = data_folder(version, installed)

@@ -1,7 +1,7 @@
 """The qc plugin: MultiQC's per-sample metrics, joined to patients.
 
 Reads MultiQC's data folder anywhere in the run directory, in every layout its versions
-write: ``multiqc_data.json`` (lists before 1.20, dicts after), ``multiqc.parquet`` (1.25 on)
+write: ``multiqc_data.json`` (lists before 1.20, dicts after), ``multiqc.parquet`` (1.29 on)
 and the per-module tables ``multiqc_<module>.txt``. Each sample is joined to its patient
 through the core's sample map, and shown with MultiQC's own column titles, formats and
 scales. Thresholds come from the config (``qc: {min_mean_coverage: 100}``); the samples'
@@ -35,7 +35,8 @@ def rinec_options() -> list[Option]:
 def rinec_patterns() -> list[Pattern]:
     return [
         Pattern("multiqc", glob=("multiqc_data.json",), contents=r'"report_general_stats_data"'),
-        Pattern("parquet", glob=("multiqc.parquet",)),
+        # MultiQC 1.29 named it BETA-multiqc.parquet.
+        Pattern("parquet", glob=("multiqc.parquet", "BETA-multiqc.parquet")),
         # MultiQC's own tables start with a "Sample" column (its sources and citations do not).
         Pattern("table", glob=("multiqc_*.txt",), contents=r"\ASample\t", max_lines=1),
         # The same with MultiQC's -k csv and -k yaml.

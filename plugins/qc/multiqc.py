@@ -6,7 +6,7 @@
   up to 1.2x (MultiQC writes its modifier function called on 1: ``1e-06`` is "in
   millions"); from 1.25 on it is null and the modified values are in
   ``report_saved_raw_data.multiqc_general_stats``, keyed by the header's ``rid``.
-- ``multiqc.parquet`` (>= 1.25): one row per (sample, metric) with ``val_raw``,
+- ``multiqc.parquet`` (>= 1.29, which names it ``BETA-multiqc.parquet``): one row per (sample, metric) with ``val_raw``,
   ``val_mod`` and the column's header as ``column_meta``.
 - ``multiqc_<module>.txt``: one table per module (tab-separated, ``Sample`` first; ``.csv``
   and ``.yaml`` with MultiQC's ``-k csv`` / ``-k yaml``); the JSON keeps the same tables in
@@ -16,7 +16,7 @@
 
 Every reader returns a plain dict (picklable: it travels back from the parse workers).
 A general-statistics column is keyed by MultiQC's own column id, ``<module>-<key>``
-(the header of 1.25's ``multiqc_general_stats.txt``); its value is the one MultiQC's
+(the header of ``multiqc_general_stats.txt`` from 1.25 on); its value is the one MultiQC's
 table shows (the modified one), and ``factor`` is modified / raw where that is known.
 """
 
@@ -28,6 +28,7 @@ import csv
 import io
 import json
 import math
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -113,21 +114,22 @@ def read_json(path: str) -> dict[str, Any]:
         if not isinstance(table, dict) or not isinstance(header, dict):
             raise InputError("a general-statistics table is not an object")
         ids = {}
-        # A header without a rid (MultiQC leaves it out of a column with no data) takes its table's module.
-        prefix = next((column_id(h["rid"]).split("-", 1)[0] for h in header.values()
-                       if isinstance(h, dict) and h.get("rid")), "general")
+        prefix = _module_prefix(header, saved)
         for key, spec in header.items():
             if not isinstance(spec, dict):
                 continue
-            cid = column_id(spec.get("rid") or f"{prefix}-{key}")
+            cid = column_id(spec.get("rid") or f"{prefix}-{_clean(key)}")
             ids[str(key)] = cid
             head = columns.setdefault(cid, _header(spec, key, cid.split("-", 1)[0]))
             head["factor"] = _factor(spec.get("modify"))
-            # From 1.25 on the modified values are saved under the rid; before, raw x modify.
-            head["_saved"] = str(spec.get("rid", cid))
+            # From 1.25 on the modified values are saved under the column id; before, raw x modify.
+            head["_saved"] = str(spec.get("rid") or cid)
         for sample, row in table.items():
-            # MultiQC >= 1.20 may nest a sample's rows by group: {sample: [{"data": {...}}]}.
-            rows = [r.get("data", {}) for r in row if isinstance(r, dict)] if isinstance(row, list) else [row]
+            # MultiQC >= 1.20 may nest a sample's rows by group: {sample: [{"data": {...}}]}, and
+            # 1.25 writes each such row as a JSON string of its own.
+            items = row if isinstance(row, list) else [row]
+            items = [_loads(r) if isinstance(r, str) else r for r in items]
+            rows = [r.get("data", {}) if isinstance(r, dict) and isinstance(r.get("data"), dict) else r for r in items]
             for one in rows:
                 if not isinstance(one, dict):
                     continue
@@ -152,6 +154,38 @@ def read_json(path: str) -> dict[str, Any]:
     return {"kind": "general", "source": "json", "version": str(doc.get("config_version") or ""),
             "values": values, "modules": saved_tables(doc),
             "columns": {c: h for c, h in columns.items() if any(c in v for v in values.values())}}
+
+
+def _clean(key: Any) -> str:
+    """A header key as MultiQC's column ids spell it (``non-primary_alignments`` ->
+    ``non_primary_alignments``)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", str(key))
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _module_prefix(header: dict[str, Any], saved: dict[str, Any]) -> str:
+    """The module part of a general-statistics table's column ids: from its headers' rid, or,
+    where MultiQC 1.25 wrote none, the prefix of the saved column ids that end in the
+    table's keys (``samtools_stats-error_rate`` for ``error_rate``)."""
+    rid = next((h["rid"] for h in header.values() if isinstance(h, dict) and h.get("rid")), None)
+    if rid:
+        return column_id(rid).split("-", 1)[0]
+    keys = {_clean(k) for k in header}
+    found: dict[str, int] = {}
+    for row in saved.values():
+        if isinstance(row, dict):
+            for cid in row:
+                module, _sep, key = column_id(str(cid)).partition("-")
+                if key in keys:
+                    found[module] = found.get(module, 0) + 1
+        break  # one sample names every column
+    return max(sorted(found), key=lambda m: found[m]) if found else "general"
 
 
 def _derive_factors(columns: dict[str, dict[str, Any]], raw: dict[str, dict[str, Any]],
