@@ -340,3 +340,14 @@ def test_module_tables_from_the_json_alone(tmp_path: Path) -> None:
     fastp = got.tables["qc_module_fastp_values"].set_index("sample")
     assert fastp.loc["S2", "summary.after_filtering.total_reads"] == saved["multiqc_fastp"]["S2"]["summary"][
         "after_filtering"]["total_reads"]
+
+
+def test_a_patient_subset_cuts_every_multiqc_table(tmp_path: Path) -> None:
+    root = run_dir(tmp_path, DATA / "1.21" / "multiqc_data")
+    (root / "rinec_report.yaml").write_text("qc:\n  min_mean_coverage: 100\n")
+    got = run(root, outdir=tmp_path / "out", force=True, plugins=("cohort", "qc"), include_patients=["P1"])
+    assert set(got.tables["qc_samples"]["sample"]) == {"S1"}
+    for name in ("qc_module_samtools_stats_values", "qc_module_bcftools_stats_values", "qc_module_fastp_values"):
+        assert set(got.tables[name]["sample"]) == {"S1"}, name
+    folder = tmp_path / "out" / "rinec_report_data"
+    assert not [p.name for p in folder.iterdir() if p.is_file() and "S2" in p.read_text(errors="replace")]

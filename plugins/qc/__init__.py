@@ -75,10 +75,16 @@ def rinec_subset(files: list[Any], subset: Any) -> list[Any]:
     out = []
     for f in files:
         values = {s: row for s, row in f.data["values"].items() if subset.keeps_sample(s)}
-        if len(values) == len(f.data["values"]):
+        # The JSON also carries the module tables (report_saved_raw_data): cut them alike.
+        modules = {name: {s: row for s, row in rows.items() if subset.keeps_sample(s)}
+                   for name, rows in (f.data.get("modules") or {}).items()}
+        cut = len(values) < len(f.data["values"]) or any(
+            len(modules[n]) < len(rows) for n, rows in (f.data.get("modules") or {}).items())
+        if not cut:
             out.append(f)
-        elif values:
-            out.append(ParsedFile(f.file, {**f.data, "values": values}))
+        elif values or any(modules.values()):
+            out.append(ParsedFile(f.file, {**f.data, "values": values,
+                                           **({"modules": modules} if "modules" in f.data else {})}))
     return out
 
 
