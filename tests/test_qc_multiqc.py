@@ -351,3 +351,11 @@ def test_a_patient_subset_cuts_every_multiqc_table(tmp_path: Path) -> None:
         assert set(got.tables[name]["sample"]) == {"S1"}, name
     folder = tmp_path / "out" / "rinec_report_data"
     assert not [p.name for p in folder.iterdir() if p.is_file() and "S2" in p.read_text(errors="replace")]
+
+
+def test_a_multiqc_config_file_is_no_table(installed: Path, tmp_path: Path) -> None:
+    root = run_dir(tmp_path, installed)
+    (root / "multiqc_config.yaml").write_text("title: My run\nsample_names_replace:\n  S1: Patient one\n")
+    got = report(root, tmp_path / "out")
+    assert not [name for name in got.tables if name.startswith("qc_module_config")]
+    assert not [m.text for m in got.messages if m.level != "info" and "title" in m.text]

@@ -42,7 +42,8 @@ HEADER_FIELDS = ("title", "description", "namespace", "format", "suffix", "scale
 # A cell holding a Python dict (fastp's table in MultiQC >= 1.2x) is expanded if it is this small.
 MAX_LITERAL = 100_000
 # MultiQC's own files in the data folder that are no sample table.
-NOT_SAMPLE_TABLES = {"multiqc_sources", "multiqc_citations", "multiqc_software_versions"}
+NOT_SAMPLE_TABLES = {"multiqc_sources", "multiqc_citations", "multiqc_software_versions",
+                     "multiqc_config"}  # the last is MultiQC's own config file (multiqc_config.yaml)
 
 
 def read_file(path: str) -> dict[str, Any]:
