@@ -37,12 +37,22 @@ def rinec_patterns() -> list[Pattern]:
         Pattern("multiqc", glob=("multiqc_data.json",), contents=r'"report_general_stats_data"'),
         # MultiQC 1.29 named it BETA-multiqc.parquet.
         Pattern("parquet", glob=("multiqc.parquet", "BETA-multiqc.parquet")),
-        # MultiQC's own tables start with a "Sample" column (its sources and citations do not).
-        Pattern("table", glob=("multiqc_*.txt",), contents=r"\ASample\t", max_lines=1),
+        # MultiQC's own tables start with a "Sample" column (its sources and citations do not);
+        # its software versions (1.2x) do too, but their rows are tools: no sample table is read.
+        Pattern("table", glob=("multiqc_*.txt",), contents=r"\ASample\t", max_lines=1,
+                exclude=_not_sample_tables(".txt")),
         # The same with MultiQC's -k csv and -k yaml.
-        Pattern("csv", glob=("multiqc_*.csv",), contents=r"\ASample,", max_lines=1),
-        Pattern("yaml", glob=("multiqc_*.yaml", "multiqc_*.yml")),
+        Pattern("csv", glob=("multiqc_*.csv",), contents=r"\ASample,", max_lines=1,
+                exclude=_not_sample_tables(".csv")),
+        Pattern("yaml", glob=("multiqc_*.yaml", "multiqc_*.yml"),
+                exclude=_not_sample_tables(".yaml", ".yml")),
     ]
+
+
+def _not_sample_tables(*suffixes: str) -> tuple[str, ...]:
+    from .multiqc import NOT_SAMPLE_TABLES
+
+    return tuple(f"{stem}{suffix}" for stem in sorted(NOT_SAMPLE_TABLES) for suffix in suffixes)
 
 
 @hookimpl
