@@ -334,7 +334,9 @@ def decode_dicom(
     except (OSError, ValueError, EOFError) as exc:
         raise Unreadable(f"not a readable DICOM file ({_reason(exc)})") from None
     if not pixels_follow and not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        raise Unreadable(f"DICOM without pixel data (a {ds.get('Modality', 'non-image')} object)")
+        # Nothing to show: an RT plan, a structured report, a DICOMDIR (an object, not a failure).
+        raise Unreadable(f"DICOM without pixel data ({ds.get('Modality', None) or 'non-image'} object: "
+                         "nothing to show)")
     try:
         frames = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
         rows, columns = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
