@@ -9,6 +9,7 @@ and settings, so the same inputs give the same report bytes.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import heapq
 import io
@@ -71,6 +72,7 @@ def _arrived(width: int, height: int, data: bytes, mime: str,
             if _SPOOL is None:
                 # Open for the life of the process: encodings stay readable until it ends.
                 _SPOOL = tempfile.TemporaryFile(prefix="rinec-imaging-")  # noqa: SIM115
+                atexit.register(_SPOOL.close)
             offset = _SPOOL.seek(0, os.SEEK_END)
             _SPOOL.write(data)
             _SPOOL.flush()

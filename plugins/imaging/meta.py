@@ -128,6 +128,12 @@ def modality_name(text: str) -> str:
     return MODALITIES.get(key, str(text).strip())
 
 
+def taken_by_pattern(relpath: str) -> bool:
+    """True when the plugin's image pattern takes the file by its name (the scan then
+    hands it to a worker of its own)."""
+    return PurePosixPath(relpath).suffix.lower().lstrip(".") in IMAGE_EXTENSIONS
+
+
 def in_images_folder(relpath: str) -> bool:
     """True when some folder above the file is called ``images``."""
     return any(part.casefold() == IMAGES_FOLDER for part in PurePosixPath(relpath).parts[:-1])
