@@ -67,6 +67,7 @@ class Shown:
     kind: str = ""  # photo, dicom or slide (a DICOM slide's files are one slide, not slices)
     slices: list[Any] = field(default_factory=list)  # stack.Slice: this file's slices for the stack
     presets: list[str] = field(default_factory=list)  # its window presets' names
+    opener: str = ""  # a file of a DICOM whole-slide series: the file that reads the slide
 
 
 def combine(
@@ -275,6 +276,7 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         kind=image.kind,
         slices=list(image.stack),
         presets=list(image.presets),
+        opener=str(tags.get("slide_opener") or ""),
     )
 
 
@@ -311,6 +313,18 @@ def _one_per_series(shown: list[Shown], options: dict[str, Any] | None = None) -
                 _stack(item, [item], budget, allow, gather)
     for members in groups.values():
         members.sort(key=lambda s: (s.instance, s.key))
+        if any(m.kind == "slide" for m in members):
+            # A DICOM whole slide: one of its files (the opener) read the slide for all.
+            members = [m for m in members if m.kind == "slide"]
+            opened = [m for m in members if m.choice.thumb is not None]
+            if not opened:
+                _slide_not_opened(members)
+                continue
+            annotated = [m for m in opened if m.annotations]
+            chosen = annotated[0] if annotated else opened[0]
+            chosen.series_size = 1
+            out.append(chosen)
+            continue
         annotated = [m for m in members if m.annotations]
         chosen = annotated[0] if annotated else members[(len(members) - 1) // 2]
         # The files of a DICOM whole-slide image (its levels, label, overview) are one slide.
@@ -320,6 +334,17 @@ def _one_per_series(shown: list[Shown], options: dict[str, Any] | None = None) -
             _stack(chosen, [chosen] if len(chosen.slices) > 1 else members, budget, allow, gather)
         out.append(chosen)
     return out
+
+
+def _slide_not_opened(members: list[Shown]) -> None:
+    """The files of a whole-slide series whose opener was not read (left out by the scan,
+    or unreadable): named, each, with the file to look at."""
+    opener = members[0].opener or "its opener"
+    why = f"part of a whole-slide image read through {opener}, which was not read"
+    for m in members:
+        warnings.warn(f"{m.key}: {why} (see its message, or the scan's); the slide is not shown", InputWarning,
+                      stacklevel=3)
+        _image_dropped(m.key, why)
 
 
 def _stack(chosen: Shown, members: list[Shown], budget: int, allow: bool, gather: Callable[..., Any]) -> None:

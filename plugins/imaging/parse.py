@@ -38,7 +38,7 @@ class ParsedImage:
     tags: dict[str, Any]  # from DICOM: patient_id, date, modality, series_description, series_uid, ...
     path_info: dict[str, str]  # what the path says
     annotations: list[dict[str, Any]]
-    thumb: Encoded
+    thumb: Encoded | None  # None: a file of a whole-slide series that another file opens
     levels: list[Encoded]
     tiles: list[Tile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -207,9 +207,22 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
         warnings.warn(f"image skipped: cannot read the file ({exc.strerror or exc})", InputWarning, stacklevel=2)
         return None
     try:
+        if decoded.image is None:  # a file of a DICOM whole-slide series that another file opens
+            return _part_of_slide(relpath, decoded, annotations)
         return _encoded(path, relpath, options, decoded, annotations)
     finally:
         decoded.close()
+
+
+def _part_of_slide(relpath: str, decoded: Any, annotations: list[dict[str, Any]]) -> ParsedImage:
+    """A file of a DICOM whole-slide series whose slide its opener reads (decode.slide_opener):
+    its header only, so that the series is gathered as before; nothing decoded."""
+    folder = str(PurePosixPath(relpath).parent)
+    opener = decoded.tags.pop("slide_opener")
+    tags = dict(decoded.tags, slide_opener=f"{folder}/{opener}" if folder not in ("", ".") else opener)
+    return ParsedImage(relpath=relpath, sha256="", kind="slide", width=decoded.width, height=decoded.height,
+                       tags=tags, path_info=meta.from_path(relpath), annotations=annotations, thumb=None,
+                       levels=[])
 
 
 def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
