@@ -142,7 +142,7 @@ def test_a_picture_in_every_format_pillow_writes_is_shown_as_pillow_reads_it_or_
         assert ext in PICTURE_EXTENSIONS, f"{fmt} (.{ext}) is not taken by the plugin"
         path = folder / f"2019-05_photo_{fmt.lower()}.{ext}"
         candidates = [picture]
-        candidates += [picture.convert(m) for m in ("RGBA", "L", "1")]
+        candidates += [picture.convert(m) for m in ("RGBA", "P", "L", "1")]
         for image in candidates:
             try:
                 image.save(path, format=fmt)
