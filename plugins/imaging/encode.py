@@ -16,6 +16,7 @@ import io
 import os
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,15 +63,16 @@ class Encoded:
 # arrive and read back by offset (os.pread: no shared file position between threads).
 _SPOOL: Any = None
 _SPOOL_LOCK = threading.Lock()
+_SPOOLED = 0  # encodings alive that point into the spool: at none, it is closed (a notebook's next run starts empty)
 
 
 def _arrived(width: int, height: int, data: bytes, mime: str,
              crop: tuple[float, float, float, float] | None) -> Encoded:
-    global _SPOOL
+    global _SPOOL, _SPOOLED
     with _SPOOL_LOCK:
         try:
             if _SPOOL is None:
-                # Open for the life of the process: encodings stay readable until it ends.
+                # Open while an encoding points into it (see _released), closed at exit.
                 _SPOOL = tempfile.TemporaryFile(prefix="rinec-imaging-")  # noqa: SIM115
                 atexit.register(_SPOOL.close)
             offset = _SPOOL.seek(0, os.SEEK_END)
@@ -78,7 +80,19 @@ def _arrived(width: int, height: int, data: bytes, mime: str,
             _SPOOL.flush()
         except OSError:  # no room for the spool: keep the bytes in memory, as before
             return Encoded(width, height, data, mime, crop)
-    return Encoded(width, height, b"", mime, crop, (offset, len(data)))
+        encoded = Encoded(width, height, b"", mime, crop, (offset, len(data)))
+        _SPOOLED += 1
+        weakref.finalize(encoded, _released)
+    return encoded
+
+
+def _released() -> None:
+    global _SPOOL, _SPOOLED
+    with _SPOOL_LOCK:
+        _SPOOLED -= 1
+        if _SPOOLED == 0 and _SPOOL is not None:
+            _SPOOL.close()  # its space goes back to the system now, not at the process's end
+            _SPOOL = None
 
 
 def _spool_read(offset: int, length: int) -> bytes:
