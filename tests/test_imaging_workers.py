@@ -73,3 +73,20 @@ def test_a_table_anywhere_in_the_run_is_found_by_the_pictures_worker(tmp_path: P
     other = run / "x"
     photo(other / "logo.png", (64, 64))
     assert parse_file(str(other / "logo.png"), "x/logo.png", "image", options()) is None
+
+
+def test_in_a_run_too_large_to_search_the_tables_above_a_picture_are_read(tmp_path: Path, monkeypatch) -> None:
+    import rinec_plugins.imaging.parse as parse_module
+
+    monkeypatch.setattr(parse_module, "MAX_ENTRIES", 0)
+    run = tmp_path / "run"
+    photo(run / "scans" / "a" / "endo.png", (300, 200))
+    photo(run / "other" / "logo.png", (64, 64))
+    (run / "scans" / "images.tsv").write_text("file\tpatient_id\na/endo.png\tP1\n", encoding="utf-8")
+    (run / "notes").mkdir()
+    (run / "notes" / "images.tsv").write_text("file\tpatient_id\n../other/logo.png\tP1\n", encoding="utf-8")
+    got = parse_module.parse_file(str(run / "scans/a/endo.png"), "scans/a/endo.png", "image", options())
+    assert got is not None and (got.width, got.height) == (300, 200)
+    # A table beside, not above, is not searched here (its own worker decodes nothing for it,
+    # and the report names the row): the documented limit of a run this large.
+    assert parse_module.parse_file(str(run / "other/logo.png"), "other/logo.png", "image", options()) is None

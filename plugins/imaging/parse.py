@@ -63,10 +63,12 @@ def parse_file(path: str, relpath: str, pattern: str, options: dict[str, Any]) -
         return _sidecar(path, relpath, options)
     from rinec_report import account
 
-    if not meta.in_images_folder(relpath) and not _named_in_run(path, relpath):
-        account.rows(read=1, used=0, unit="images")
-        account.dropped(OUTSIDE)
-        return None  # a logo, a plot: not decoded
+    if not meta.in_images_folder(relpath):
+        named = _named_in_run(path, relpath)
+        if not named:
+            account.rows(read=1, used=0, unit="images")
+            account.dropped(OUTSIDE if named is False else OUTSIDE_UNSEARCHED)
+            return None  # a logo, a plot: not decoded
     image = parse_image(path, relpath, options)
     account.rows(read=1, used=0 if image is None else 1, unit="images")
     account.dropped(UNREADABLE, 1 if image is None else 0)
@@ -114,38 +116,55 @@ def _run_root(path: str, relpath: str) -> str | None:
     return root
 
 
-def _named_in_run(path: str, relpath: str) -> bool:
+def _named_in_run(path: str, relpath: str) -> bool | None:
     """Whether an images table anywhere in the run directory names ``relpath``. When the
     run directory cannot be told from the path (a link inside it), the picture is decoded:
-    the main process then keeps it only if a table the scan found names it."""
+    the main process then keeps it only if a table the scan found names it. None: not
+    named by the tables above it, in a run directory too large to search whole."""
     root = _run_root(path, relpath)
     if root is None:
         return True
-    for table, rel in _tables_in(root):
+    tables = _tables_in(root)
+    for table, rel in _tables_above(root, relpath) if tables is None else tables:
         try:
             stat = os.stat(table)
         except OSError:
             continue
         if relpath in _files_named(table, rel, stat.st_mtime_ns, stat.st_size):
             return True
-    return False
+    return False if tables is not None else None
 
 
-# A run directory this large is not searched for images tables (its pictures outside
-# images/ are then decoded, and kept only if a table names them).
+# A run directory this large is not searched whole for images tables: a picture outside
+# images/ then finds only the tables in the folders above it.
 MAX_ENTRIES = 200_000
+_TABLE_NAMES = frozenset(n.casefold() for n in meta.SIDECAR_NAMES)
+
+
+def _tables_above(root: str, relpath: str) -> list[tuple[str, str]]:
+    """The images tables in the folders from the picture's up to the run directory."""
+    out = []
+    parts = PurePosixPath(relpath).parts[:-1]
+    for depth in range(len(parts), -1, -1):
+        folder = os.path.join(root, *parts[:depth])
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        out += [(os.path.join(folder, n), "/".join((*parts[:depth], n))) for n in names if n.casefold() in _TABLE_NAMES]
+    return out
 
 
 @functools.lru_cache(maxsize=4)
-def _tables_in(root: str) -> tuple[tuple[str, str], ...]:
+def _tables_in(root: str) -> tuple[tuple[str, str], ...] | None:
     """The images tables under ``root`` (path, path in the run), found once per worker
-    process; no link is followed."""
-    names = {n.casefold() for n in meta.SIDECAR_NAMES}
+    process; no link is followed. None when the run directory is too large to search."""
+    names = _TABLE_NAMES
     found, seen = [], 0
     for folder, dirs, files in os.walk(root, followlinks=False):
         seen += len(dirs) + len(files)
         if seen > MAX_ENTRIES:
-            return (("", ""),)  # see _files_named: too many to search, so every picture is decoded
+            return None
         dirs.sort()
         for name in sorted(files):
             if name.casefold() in names:
@@ -155,10 +174,8 @@ def _tables_in(root: str) -> tuple[tuple[str, str], ...]:
 
 
 @functools.lru_cache(maxsize=256)
-def _files_named(table: str, relpath: str, mtime_ns: int, size: int) -> frozenset[str] | _Everything:
+def _files_named(table: str, relpath: str, mtime_ns: int, size: int) -> frozenset[str]:
     """What one images table names, read quietly (its own worker states its problems)."""
-    if not table:
-        return _EVERYTHING
     from rinec_report import account
 
     try:
@@ -169,17 +186,11 @@ def _files_named(table: str, relpath: str, mtime_ns: int, size: int) -> frozense
         return frozenset()
 
 
-class _Everything:
-    def __contains__(self, item: object) -> bool:
-        return True
-
-
-_EVERYTHING = _Everything()
-
-
 # What the account of an image file says when it is not shown.
 OUTSIDE = "outside an images/ folder, and no images table names it"
 UNREADABLE = "cannot be decoded (see its warning)"
+OUTSIDE_UNSEARCHED = (f"outside an images/ folder, and no images table in a folder above it names it (the run "
+                      f"directory has more than {MAX_ENTRIES:,} entries, too many to look for one elsewhere)")
 
 
 def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | None = None) -> ParsedImage | None:
