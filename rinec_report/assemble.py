@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import platform
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,8 @@ def _plugin_sections(report: Report, result: PluginResult) -> list[Section]:
 def _collect_tables(report: Report) -> None:
     for plugin, section in report.sections:
         for block in section.blocks:
+            if isinstance(block, Html):
+                _collect_files(report, plugin, block)
             if not isinstance(block, Table):
                 continue
             # Whole numbers as integers on the page and in every export; Yes/No only on
@@ -110,6 +113,22 @@ def _collect_tables(report: Report) -> None:
                     )
                     continue
                 report.tables[name] = exported
+
+
+# A data-folder file's name as a plugin gives it: no folder, no hidden file, no clash with a table's.
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
+_CORE_FILES = {"manifest.json", "rinec_report.log"}  # the core's own (write.MANIFEST, write.LOG_NAME)
+
+
+def _collect_files(report: Report, plugin: str, block: Html) -> None:
+    for name, data in block.files.items():
+        full = f"{plugin}_{name}"
+        taken = full in report.files or full.rsplit(".", 1)[0] in report.tables or full in _CORE_FILES
+        if not _FILE_NAME.fullmatch(str(name)) or taken:
+            report.messages.append(Message("warning", plugin, f"a data-folder file named {str(name)[:60]!r} is "
+                                           "not written: the name is taken or is not a plain file name"))
+            continue
+        report.files[full] = bytes(data)
 
 
 def _plugin_notes(report: Report, plugin: str) -> list[Note]:

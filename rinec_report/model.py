@@ -151,6 +151,10 @@ class Html:
     # placeholder in ``html`` (unguessable, e.g. a uuid4), each value a callable giving the
     # text that replaces it in pieces (the imaging plugin's pictures, read from its spool).
     payloads: dict[str, Any] = field(default_factory=dict)
+    # Files for the data folder, beside the tables: a plain name (letters, digits, ``._-``,
+    # no folder) -> its bytes, written as ``<plugin>_<name>`` and listed in the manifest (a
+    # custom image as the user gave it). A de-identified report carries none.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 Block = Text | Note | KeyValues | Chart | Table | Code | Html

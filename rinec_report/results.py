@@ -70,6 +70,7 @@ class Report:
     unmatched_samples: list[str] = field(default_factory=list)
     sections: list[tuple[str, Section]] = field(default_factory=list)  # (plugin, section) in page order
     tables: dict[str, Any] = field(default_factory=dict)  # exported name -> DataFrame
+    files: dict[str, bytes] = field(default_factory=dict)  # data-folder name -> bytes (Html.files)
     exit_status: int = 0
     deidentified: dict[str, Any] | None = None  # the rules applied, when de-identified
     identity_map: list[dict[str, str]] | None = None  # original -> pseudonym, never in the page

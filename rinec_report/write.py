@@ -485,6 +485,8 @@ def manifest(report: Report, data_format: str, html_sha256: str | None = None) -
             }
             for name, frame in sorted(report.tables.items())
         ],
+        "files": [{"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for name, data in sorted(report.files.items())],
         "warnings": [m.line() for m in report.warnings],
         "errors": [m.line() for m in report.errors],
     }
@@ -495,6 +497,9 @@ def _write_data_dir(report: Report, data_format: str, staging: Path, html_sha256
     for name, frame in sorted(report.tables.items()):
         write_table(frame, staging / f"{name}.{data_format}", data_format,
                     keep_formulas=bool(report.config.get("keep_formulas", False)))
+    for name, data in sorted(report.files.items()):
+        with create_regular(staging / name) as fh:
+            fh.write(data)
     if report.log_lines:
         with create_regular(staging / LOG_NAME) as fh:
             fh.write("".join(f"{line}\n" for line in report.log_lines).encode("utf-8"))

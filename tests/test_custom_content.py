@@ -94,6 +94,41 @@ def test_tables_and_images_become_sections_and_join_the_summary(custom_run: Path
     assert "indexof(rinec_patient, datum['patient_id'])" in json.dumps(bar)
 
 
+def test_a_custom_image_is_in_the_data_folder_as_given(custom_run: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    report = run(custom_run, outdir=tmp_path / "out", force=True)
+    given = (custom_run / "slide_rr.png").read_bytes()
+    # Named by its section (custom-slide on the page), byte for byte the user's file.
+    assert (report.data_dir / "custom_slide.png").read_bytes() == given
+    manifest = json.loads((report.data_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"] == [{"name": "custom_slide.png", "bytes": len(given),
+                                  "sha256": hashlib.sha256(given).hexdigest()}]
+    shared = run(custom_run, outdir=tmp_path / "shared", force=True, deidentify=True)
+    assert not list(shared.data_dir.glob("*.png"))  # a de-identified report carries no picture
+    assert json.loads((shared.data_dir / "manifest.json").read_text(encoding="utf-8"))["files"] == []
+
+
+def test_a_data_folder_file_with_a_path_for_a_name_is_not_written(tmp_path: Path) -> None:
+    from rinec_report import Html, Section, hookimpl
+
+    class Writer:
+        @hookimpl
+        def rinec_datasets(self, files):
+            return {"written": True}
+
+        @hookimpl
+        def rinec_sections(self, data):
+            return [Section("s", "S", blocks=[Html("<p>x</p>", files={"../escape.txt": b"x", "ok.txt": b"y"})])]
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes_rr.tsv").write_text("patient_id\tnote\nP1\tok\n", encoding="utf-8")
+    report = run(tmp_path / "run", outdir=tmp_path / "out", force=True, extra_plugins={"writer": Writer()})
+    assert sorted(p.name for p in report.data_dir.iterdir() if p.suffix == ".txt") == ["writer_ok.txt"]
+    assert not (tmp_path / "out" / "escape.txt").exists()
+    assert any("'../escape.txt' is not written" in m.text for m in report.messages)
+
+
 def test_keep_formulas_keeps_the_raw_cells(custom_run: Path, tmp_path: Path) -> None:
     report = run(custom_run, outdir=tmp_path / "out", force=True, config={"keep_formulas": True})  # the user's
     purity = _tsv(report.data_dir / "custom_purity.tsv")

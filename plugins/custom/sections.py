@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import warnings
 from typing import Any
 
@@ -109,9 +110,13 @@ def sections(items: list[dict[str, Any]]) -> list[Section]:
     for item in items:
         blocks: list[Any] = []
         if item["kind"] == "image":
+            # The data folder keeps the picture as given, named by its section (a file name may
+            # name a patient): custom_<section id>.png or .svg.
+            suffix = "svg" if item["mime"] == "image/svg+xml" else "png"
             blocks.append(Html(Markup('<img class="rr-custom-image" alt="{}" src="data:{};base64,{}">').format(
-                item["title"], item["mime"], item["base64"])))
-            blocks.append(Text(f"From {item['relpath']}."))
+                item["title"], item["mime"], item["base64"]),
+                files={f"{item['id']}.{suffix}": base64.b64decode(item["base64"])}))
+            blocks.append(Text(f"From {item['relpath']}; in the data folder as custom_{item['id']}.{suffix}."))
         else:
             spec = chart(item)
             if spec is not None:
