@@ -368,13 +368,7 @@ def decode_dicom(
         notes.append("pixel spacing or aspect ratio unreadable; shown with square pixels")
     views = [physical(v, aspect) for v in views]
     tags = {
-        "patient_id": str(ds.get("PatientID", "") or "").strip(),
-        "date": normalise_date(ds.get("StudyDate") or ds.get("SeriesDate") or ""),
-        "modality": str(ds.get("Modality", "") or "").strip(),
-        "series_description": str(ds.get("SeriesDescription", "") or "").strip(),
-        # Not shown: used to gather a series and choose its slice.
-        "series_uid": str(ds.get("SeriesInstanceUID", "") or ""),
-        "instance": _number(ds.get("InstanceNumber")),
+        **dicom_header_tags(ds),
         "frames": frames,
         "frame": index,
         "burned_in": str(ds.get("BurnedInAnnotation", "") or "").strip().upper() == "YES",
@@ -747,14 +741,15 @@ def slide_opener(path: str, header: Any) -> str | None:
     return min(members)[1] if members else None
 
 
-def dicom_slide_tags(header: Any) -> dict[str, Any]:
+def dicom_header_tags(header: Any) -> dict[str, Any]:
+    """The header fields any DICOM gives the gallery. The series UID and instance number
+    are not shown: they gather a series (every file of a whole slide, a level, the label,
+    the overview, opens the same slide, shown once) and choose its slice."""
     return {
         "patient_id": str(header.get("PatientID", "") or "").strip(),
         "date": normalise_date(header.get("StudyDate") or header.get("SeriesDate") or ""),
         "modality": str(header.get("Modality", "") or "").strip(),
         "series_description": str(header.get("SeriesDescription", "") or "").strip(),
-        # Every file of the series (a level, the label, the overview) opens the same slide:
-        # gathered as a series, it is shown once.
         "series_uid": str(header.get("SeriesInstanceUID", "") or ""),
         "instance": _number(header.get("InstanceNumber")),
     }
@@ -772,9 +767,9 @@ def decode_dicom_slide(path: str, header: Any, max_side: int) -> Decoded:
     if opener is not None and opener != os.path.basename(path):
         width = _number(header.get("TotalPixelMatrixColumns")) or _number(header.get("Columns")) or 0
         height = _number(header.get("TotalPixelMatrixRows")) or _number(header.get("Rows")) or 0
-        return Decoded(None, width, height, "slide", dicom_slide_tags(header) | {"slide_opener": opener})
+        return Decoded(None, width, height, "slide", dicom_header_tags(header) | {"slide_opener": opener})
     decoded = decode_slide(path, max_side, in_folder=True)
-    decoded.tags.update(dicom_slide_tags(header))
+    decoded.tags.update(dicom_header_tags(header))
     return decoded
 
 
