@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +194,23 @@ def embedded_pictures(page: str) -> list[Image.Image]:
 
     return [Image.open(io.BytesIO(base64.b64decode(m))) for m in
             re.findall(r"data:image/(?:webp|jpeg|png);base64,([A-Za-z0-9+/=]+)", page)]
+
+
+@contextlib.contextmanager
+def open_in_viewer(report: Any, viewport: tuple[int, int] = (1200, 900)) -> Iterator[Any]:
+    """The report's gallery in Chromium, its first picture opened in the viewer. Yields the
+    page; on leaving, no request may have left the file and no script error happened."""
+    import playwright.sync_api as playwright
+    from page_helpers import Opened, launch
+
+    with playwright.sync_playwright() as p:
+        browser = launch(p)
+        opened = Opened(browser, report.html_path, width=viewport[0])
+        page = opened.page
+        page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+        page.wait_for_function("document.querySelector('img.rri-thumb[src^=\"data:\"]')")
+        page.locator(".rri-open").first.click()
+        yield page
+        opened.close()
+        browser.close()
+    assert opened.requests == [] and opened.errors == []

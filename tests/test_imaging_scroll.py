@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from imaging_helpers import open_in_viewer
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
@@ -68,7 +69,6 @@ def _uri_bytes(value) -> int:
 
 
 def test_a_300_slice_series_scrolls_smoothly_within_its_budget(tmp_path):
-    playwright = pytest.importorskip("playwright.sync_api")
     run_dir = tmp_path / "run"
     write_ct_series(run_dir / "images" / "P1" / "2019-05_CT")
     report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"])
@@ -82,18 +82,7 @@ def test_a_300_slice_series_scrolls_smoothly_within_its_budget(tmp_path):
     assert _uri_bytes(entry) <= options["budget_mb"] * 1_000_000
     kept = len(stack["slices"])
     assert kept == SLICES  # 128-pixel slices of this series fit 2 MB: none skipped
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
-        outside: list[str] = []
-        context.route(lambda url: not url.startswith(("file:", "data:")),
-                      lambda route: (outside.append(route.request.url), route.abort()))
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(report.html_path.as_uri())
-        page.wait_for_function("document.querySelector('img.rri-thumb[src^=\"data:\"]')")
-        page.locator(".rri-open").first.click()
+    with open_in_viewer(report) as page:
         viewer = page.locator(".rri-viewer")
         # To the first slice, then measured: from each Down arrow's keydown to the frame
         # after the new slice is decoded.
@@ -118,8 +107,6 @@ def test_a_300_slice_series_scrolls_smoothly_within_its_budget(tmp_path):
         assert viewer.get_attribute("data-slice") == str(kept - 1)  # every slice stepped through
         steps = page.evaluate("window.__steps")
         long_tasks = page.evaluate("window.__long")
-        browser.close()
-    assert outside == [] and errors == []
     assert len(steps) == kept - 1
     print(f"per step: median {statistics.median(steps):.1f} ms, max {max(steps):.1f} ms; "
           f"long tasks: {len(long_tasks)} {long_tasks[:5]}")
