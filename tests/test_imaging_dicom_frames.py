@@ -182,3 +182,23 @@ def test_a_frame_groups_voi_lut_function_is_its_own(tmp_path):
     y_min, y_max = SHARED_RESCALE[1], 4095 * SHARED_RESCALE[0] + SHARED_RESCALE[1]
     expected = np.rint((windowed - y_min) / (y_max - y_min) * 255)
     assert np.max(np.abs(np.asarray(decoded.image).astype(float) - expected)) <= 1
+
+
+def test_a_malformed_number_of_frames_costs_its_file_only(tmp_path) -> None:
+    from rinec_report import run
+
+    folder = tmp_path / "run" / "images" / "P1"
+    folder.mkdir(parents=True)
+    ds = pydicom.dcmread(DICOM / "MR_small.dcm")
+    ds.NumberOfFrames = 9
+    ds.save_as(folder / "2019-05_MRI.dcm")
+    raw = (folder / "2019-05_MRI.dcm").read_bytes()
+    element = b"\x28\x00\x08\x00IS\x02\x009 "  # (0028,0008) IS, explicit VR little endian
+    assert raw.count(element) == 1
+    (folder / "2019-05_MRI.dcm").write_bytes(raw.replace(element, element[:-2] + b"1A"))  # not a number
+    (folder / "2019-06_CT.dcm").write_bytes((DICOM / "CT_small.dcm").read_bytes())
+    report = run(tmp_path / "run", outdir=tmp_path / "out", force=True, plugins=["imaging"])
+    assert report.exit_status == 0
+    warned = [m for m in report.messages if m.level == "warning" and "2019-05_MRI.dcm" in (m.file or "")]
+    assert [m.text for m in warned] == ["image skipped: DICOM with an unreadable Rows, Columns or NumberOfFrames"]
+    assert report.html_path.read_text(encoding="utf-8").count('class="rri-thumb"') == 1  # the CT is shown
