@@ -155,13 +155,39 @@ def _start(preload: Sequence[str], env: dict[str, str], launcher: str, start_lim
     return child
 
 
-def _start_forked(preload: Sequence[str], start_limit: float) -> _Child:
-    """A child forked by multiprocessing's fork server, which imports ``preload`` once
-    for every child (a restart after a crash costs a fork, not the imports)."""
+def _fork_server_context(preload: Sequence[str]) -> Any:
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*preload, __name__])
+    return context
+
+
+def _launch_fork_server(preload: Sequence[str]) -> None:
+    """Start the fork server without waiting for it: its imports take a core while
+    this process goes on (the first child's start waits for them). A server that
+    cannot be launched is left to the first start, which says why."""
+    from multiprocessing import forkserver
+
+    _fork_server_context(preload)
+    with contextlib.suppress(OSError, ValueError), _main_not_inherited():
+        forkserver.ensure_running()
+
+
+def _import_beside(names: Sequence[str]) -> None:
+    """This process's own imports, made while its children start: one that fails is
+    left to the code that needs it, which raises where it can be handled."""
+    import importlib
+
+    for name in names:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def _start_forked(preload: Sequence[str], start_limit: float) -> _Child:
+    """A child forked by multiprocessing's fork server, which imports ``preload`` once
+    for every child (a restart after a crash costs a fork, not the imports)."""
+    context = _fork_server_context(preload)
     child_reads, parent_writes = context.Pipe(duplex=False)
     parent_reads, child_writes = context.Pipe(duplex=False)
     process = context.Process(target=child_main, args=(child_reads, child_writes), daemon=True)
@@ -247,6 +273,7 @@ def run_supervised(
     limit: float = TASK_LIMIT_S,
     start_limit: float = START_LIMIT_S,
     launcher: str | None = None,
+    beside: Sequence[str] = (),
 ) -> Iterator[R]:
     """``fn(item)`` for every item, in order, each in a watched child process.
 
@@ -255,7 +282,9 @@ def run_supervised(
     importable module, items and results picklable. An item whose child died twice,
     or that ran past ``limit`` seconds, gives ``failed(item, why)`` (``why``: one
     line); without ``failed`` it raises :class:`RuntimeError`. A child that cannot
-    start raises :class:`WorkerStartError`; an exception ``fn`` raised is raised here."""
+    start raises :class:`WorkerStartError`; an exception ``fn`` raised is raised here.
+    ``beside``: modules this process imports while the fork server imports ``preload``
+    (both take about as long: the same libraries), so that the two overlap."""
     if not items:
         return iter(())
     if launcher is None:
@@ -263,6 +292,9 @@ def run_supervised(
 
         launcher = SUBPROCESS if multiprocessing.current_process().daemon else FORK_SERVER
     pool = _Pool(fn, items, chunksize, preload, failed, limit, start_limit, launcher)
+    if launcher == FORK_SERVER:
+        _launch_fork_server(preload)
+    _import_beside(beside)
     try:
         for _ in range(min(workers, len(pool.queue))):
             pool.children.append(_start(preload, pool.env, launcher, start_limit))
