@@ -158,9 +158,27 @@ def _start(preload: Sequence[str], env: dict[str, str], launcher: str, start_lim
 def _fork_server_context(preload: Sequence[str]) -> Any:
     import multiprocessing
 
+    from .forkserver_preload import __name__ as guarded
+
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*preload, __name__])
+    context.set_forkserver_preload([guarded])
     return context
+
+
+@contextlib.contextmanager
+def _server_preload(preload: Sequence[str]) -> Iterator[None]:
+    """The fork server's list of imports, in the environment it is started with only."""
+    from .forkserver_preload import PRELOAD_ENV
+
+    saved = os.environ.get(PRELOAD_ENV)
+    os.environ[PRELOAD_ENV] = ",".join([*preload, __name__])
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[PRELOAD_ENV]
+        else:
+            os.environ[PRELOAD_ENV] = saved
 
 
 def _launch_fork_server(preload: Sequence[str]) -> None:
@@ -170,7 +188,7 @@ def _launch_fork_server(preload: Sequence[str]) -> None:
     from multiprocessing import forkserver
 
     _fork_server_context(preload)
-    with contextlib.suppress(OSError, ValueError), _main_not_inherited():
+    with contextlib.suppress(OSError, ValueError), _main_not_inherited(), _server_preload(preload):
         forkserver.ensure_running()
 
 
@@ -196,7 +214,7 @@ def _start_forked(preload: Sequence[str], start_limit: float) -> _Child:
     watchdog = threading.Timer(start_limit, _kill_the_fork_server)
     watchdog.start()
     try:
-        with _main_not_inherited():
+        with _main_not_inherited(), _server_preload(preload):
             process.start()
     except (OSError, EOFError, ValueError) as exc:
         for conn in (child_reads, parent_writes, parent_reads, child_writes):
