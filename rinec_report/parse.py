@@ -222,6 +222,9 @@ PRELOADED_LIBRARIES = ("numpy", "pandas", "pyarrow")
 # sections and page need them all): no longer at the start of every run, in the
 # time the workers' fork server takes to import its own.
 BESIDE_THE_WORKERS = PRELOADED_LIBRARIES
+# And once the workers have work, in the time it would wait for them: what every
+# report's sections and page import (the charts, the page's templates).
+AFTER_THE_WORKERS = ("altair", "jinja2")
 
 
 def preload_modules(tasks: list[ParseTask]) -> list[str]:
@@ -230,5 +233,5 @@ def preload_modules(tasks: list[ParseTask]) -> list[str]:
     return [*PRELOADED_LIBRARIES, "rinec_report.parse", *sorted({t.module for t in tasks if t.module})]
 
 
-__all__ = ["BESIDE_THE_WORKERS", "ParseOutcome", "ParseTask", "failed_outcome", "guarded", "parse_all",
-           "preload_modules"]
+__all__ = ["AFTER_THE_WORKERS", "BESIDE_THE_WORKERS", "ParseOutcome", "ParseTask", "failed_outcome", "guarded",
+           "parse_all", "preload_modules"]

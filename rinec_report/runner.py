@@ -27,7 +27,7 @@ from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
 from .ledger_report import Accounts
 from .model import Chart, Note, RunInfo, Section
-from .parse import BESIDE_THE_WORKERS, ParseOutcome, ParseTask, guarded, parse_all, preload_modules
+from .parse import AFTER_THE_WORKERS, BESIDE_THE_WORKERS, ParseOutcome, ParseTask, guarded, parse_all, preload_modules
 from .patients import Patients
 from .plugins import PluginHost, PluginLoadError
 from .progress import Progress, quiet_progress
@@ -287,7 +287,7 @@ class Run:
         try:
             executor = self.executor or make_executor(
                 self.config["executor"], self.options.jobs, preload_modules(tasks), self.config["scheduler"],
-                beside=BESIDE_THE_WORKERS)
+                beside=BESIDE_THE_WORKERS, later=AFTER_THE_WORKERS)
             executor.check_paths([str(Path(self.options.run_dir).resolve())])
         except ExecutorError as exc:
             raise UsageError(str(exc)) from None

@@ -292,6 +292,7 @@ def run_supervised(
     start_limit: float = START_LIMIT_S,
     launcher: str | None = None,
     beside: Sequence[str] = (),
+    later: Sequence[str] = (),
 ) -> Iterator[R]:
     """``fn(item)`` for every item, in order, each in a watched child process.
 
@@ -302,7 +303,8 @@ def run_supervised(
     line); without ``failed`` it raises :class:`RuntimeError`. A child that cannot
     start raises :class:`WorkerStartError`; an exception ``fn`` raised is raised here.
     ``beside``: modules this process imports while the fork server imports ``preload``
-    (both take about as long: the same libraries), so that the two overlap."""
+    (both take about as long: the same libraries), so that the two overlap; ``later``:
+    modules it imports once the children have work, in the time it would wait."""
     if not items:
         return iter(())
     if launcher is None:
@@ -310,6 +312,7 @@ def run_supervised(
 
         launcher = SUBPROCESS if multiprocessing.current_process().daemon else FORK_SERVER
     pool = _Pool(fn, items, chunksize, preload, failed, limit, start_limit, launcher)
+    pool.later = list(later)
     if launcher == FORK_SERVER:
         _launch_fork_server(preload)
     _import_beside(beside)
@@ -335,6 +338,7 @@ class _Pool:
         self.done: dict[int, Any] = {}
         self.env = child_environment()
         self.children: list[_Child] = []
+        self.later: list[str] = []  # imported here once the children have work
 
     def __del__(self) -> None:  # results never asked for: the children are not left behind
         self.close()
@@ -374,6 +378,9 @@ class _Pool:
                     child.send.send((self.fn, [(j.index, j.item) for j in child.jobs]))
         if not self.children:  # every child died with work left: start another
             self.children.append(_start(self.preload, self.env, self.launcher, self.start_limit))
+        if self.later and any(c.current is not None for c in self.children):
+            later, self.later = self.later, []
+            _import_beside(later)
         ready = wait([c.receive for c in self.children], timeout=1.0)
         now = time.monotonic()
         for child in list(self.children):
