@@ -4,8 +4,9 @@
 
 Generates a GDC-style MAF under /tmp/rinec_bench (written with pyarrow), then
 measures, alternating, in fresh processes: the floor (pyarrow reading the columns the
-plugin reads) and ``rinec-report RUN -o OUT --force``. Goals: the whole report within
-5x the floor, its memory (summed over every process) under 3x the columns' in-memory
+plugin reads, then writing them as the data folder's mutations table with pyarrow's CSV
+writer, as issue 30 sets it) and ``rinec-report RUN -o OUT --force``. Goals: the whole
+report within 3x the floor, its memory (summed over every process) under 3x the columns' in-memory
 size (Arrow buffers, as the floor reports them); every chart drawn in Chromium.
 """
 
@@ -77,6 +78,9 @@ table = pcsv.read_csv(sys.argv[1], read_options=pcsv.ReadOptions(skip_rows=1),
                       parse_options=pcsv.ParseOptions(delimiter="\\t", quote_char=False),
                       convert_options=pcsv.ConvertOptions(
                           include_columns=columns, column_types={c: pa.string() for c in columns}))
+# The data folder's table of every mutation, written as whole columns (to a file in
+# the same folder as the report's, so both pay the same disk).
+pcsv.write_csv(table, sys.argv[3], pcsv.WriteOptions(delimiter="\t", quoting_style="none"))
 print("rows", table.num_rows, "nbytes", table.nbytes)
 """
 
@@ -92,11 +96,13 @@ def main() -> int:
 
     generate_once(run_dir, "v1", make)
     out = BENCH_ROOT / f"maf_{args.rows}_{args.samples}_out"
-    m = measure_report(run_dir, out, {"floor": python_argv(FLOOR, maf, ",".join(COLUMNS))}, args.runs,
-                       f"{args.rows:,}-row MAF, {args.samples:,} samples", "pyarrow, needed columns")
+    written = BENCH_ROOT / f"maf_{args.rows}_{args.samples}_floor.tsv"
+    m = measure_report(run_dir, out, {"floor": python_argv(FLOOR, maf, ",".join(COLUMNS), written)}, args.runs,
+                       f"{args.rows:,}-row MAF, {args.samples:,} samples",
+                       "pyarrow, needed columns read and written")
     nbytes = int(m.got["floor"].figure("nbytes"))
     print(f"the needed columns hold {nbytes / 1e6:.0f} MB")
-    ok = goal("whole report / pyarrow read, wall", m.ratios["wall"], 5, "x")
+    ok = goal("whole report / pyarrow read and write, wall", m.ratios["wall"], 3, "x")
     ok &= goal("peak memory (summed) / columns' size", m.got["report"].mem / nbytes, 3, "x")
     save("maf", {"rows": args.rows, "samples": args.samples, "columns_bytes": nbytes, "report": m.got["report"],
                  "floor": m.got["floor"], "ratios": m.ratios, "drawn": m.drawn})

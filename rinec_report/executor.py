@@ -60,10 +60,13 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, jobs: int | None = None, preload: Sequence[str] = (), limit: float = TASK_LIMIT_S) -> None:
+    def __init__(self, jobs: int | None = None, preload: Sequence[str] = (), limit: float = TASK_LIMIT_S,
+                 beside: Sequence[str] = (), later: Sequence[str] = ()) -> None:
         self.jobs = jobs or default_jobs()
         self.preload = tuple(preload)
         self.limit = limit
+        # What this process imports while its children start, and once they have work.
+        self.beside, self.later = tuple(beside), tuple(later)
 
     def check_paths(self, paths: Sequence[str]) -> None:
         """The local processes see what this one sees."""
@@ -77,7 +80,8 @@ class LocalExecutor:
         if self.jobs <= 1 or n <= 1 or small:
             # The child starts first, so its imports overlap the work done here.
             risky = [items[i] for i in range(n) if not safe[i]]
-            children = run_supervised(fn, risky, 1, max(1, len(risky)), self.preload, failed, self.limit)
+            children = run_supervised(fn, risky, 1, max(1, len(risky)), self.preload, failed, self.limit,
+                                      beside=self.beside, later=self.later)
             for item, here in zip(items, safe, strict=True):
                 yield fn(item) if here else next(children)
             return
@@ -85,7 +89,8 @@ class LocalExecutor:
         # Big chunks for many small items keep inter-process traffic low; one item
         # per chunk when there are few, so large files spread over the workers.
         chunksize = max(1, n // (workers * 8))
-        yield from run_supervised(fn, items, workers, chunksize, self.preload, failed, self.limit)
+        yield from run_supervised(fn, items, workers, chunksize, self.preload, failed, self.limit,
+                                  beside=self.beside, later=self.later)
 
 
 class ExecutorError(RuntimeError):
@@ -202,7 +207,7 @@ def _run_batch(fn: Callable[[T], R], batch: list[T], failed: Callable[[T, str], 
 
 
 def make_executor(kind: str, jobs: int | None, preload: Sequence[str], scheduler: str | None,
-                  limit: float | None = None) -> Executor:
+                  limit: float | None = None, beside: Sequence[str] = (), later: Sequence[str] = ()) -> Executor:
     """The executor a run asked for (``executor:`` in the config, ``--executor`` on the CLI);
     ``limit``: seconds per file (default :data:`TASK_LIMIT_S`, or RINEC_PARSE_TIMEOUT)."""
     if limit is None:
@@ -214,4 +219,4 @@ def make_executor(kind: str, jobs: int | None, preload: Sequence[str], scheduler
         if not scheduler:
             raise ExecutorError("the dask executor needs a scheduler address: --scheduler tcp://HOST:8786")
         return DaskExecutor(scheduler, preload=preload, limit=limit)
-    return LocalExecutor(jobs, preload, limit)
+    return LocalExecutor(jobs, preload, limit, beside, later)

@@ -21,7 +21,7 @@ from typing import Any
 from . import account
 from .account import FileAccount
 from .executor import Executor
-from .failures import INPUT_FAILURES, captured_stderr, input_failure, raised_by_reader, summarise_stderr
+from .failures import captured_stderr, input_failure, input_failures, raised_by_reader, summarise_stderr
 from .model import FoundFile, InputError, InputWarning
 from .safeio import limited_to, open_regular
 
@@ -83,7 +83,7 @@ def guarded(fn: Callable[[], Any]) -> tuple[Any, str | None, str | None, list[st
             error = tb = None
         except InputError as exc:
             result, error, tb = None, _first_line(str(exc)) or "bad input", None
-        except INPUT_FAILURES as exc:
+        except input_failures() as exc:
             # What a reader raises on a broken file is a finding about the input, not a bug.
             result, error, tb = None, input_failure(exc), None
         except Exception as exc:
@@ -218,10 +218,20 @@ def parse_all(
 PRELOADED_LIBRARIES = ("numpy", "pandas", "pyarrow")
 
 
+# What the run's own process imports while its parse workers start (the datasets,
+# sections and page need them all): no longer at the start of every run, in the
+# time the workers' fork server takes to import its own.
+BESIDE_THE_WORKERS = PRELOADED_LIBRARIES
+# And once the workers have work, in the time it would wait for them: what every
+# report's sections and page import (the charts, the page's templates).
+AFTER_THE_WORKERS = ("altair", "jinja2")
+
+
 def preload_modules(tasks: list[ParseTask]) -> list[str]:
     """What a worker process should import before its first task: the plugin modules
     and the data libraries they use, once in the fork server rather than per worker."""
     return [*PRELOADED_LIBRARIES, "rinec_report.parse", *sorted({t.module for t in tasks if t.module})]
 
 
-__all__ = ["ParseOutcome", "ParseTask", "failed_outcome", "guarded", "parse_all", "preload_modules"]
+__all__ = ["AFTER_THE_WORKERS", "BESIDE_THE_WORKERS", "ParseOutcome", "ParseTask", "failed_outcome", "guarded",
+           "parse_all", "preload_modules"]

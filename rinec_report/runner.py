@@ -27,7 +27,7 @@ from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
 from .ledger_report import Accounts
 from .model import Chart, Note, RunInfo, Section
-from .parse import ParseOutcome, ParseTask, guarded, parse_all, preload_modules
+from .parse import AFTER_THE_WORKERS, BESIDE_THE_WORKERS, ParseOutcome, ParseTask, guarded, parse_all, preload_modules
 from .patients import Patients
 from .plugins import PluginHost, PluginLoadError
 from .progress import Progress, quiet_progress
@@ -286,7 +286,8 @@ class Run:
         local = {name: _local_parse_caller(self.host, name) for name in self.host.names if modules.get(name) is None}
         try:
             executor = self.executor or make_executor(
-                self.config["executor"], self.options.jobs, preload_modules(tasks), self.config["scheduler"])
+                self.config["executor"], self.options.jobs, preload_modules(tasks), self.config["scheduler"],
+                beside=BESIDE_THE_WORKERS, later=AFTER_THE_WORKERS)
             executor.check_paths([str(Path(self.options.run_dir).resolve())])
         except ExecutorError as exc:
             raise UsageError(str(exc)) from None

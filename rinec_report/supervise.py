@@ -155,13 +155,57 @@ def _start(preload: Sequence[str], env: dict[str, str], launcher: str, start_lim
     return child
 
 
+def _fork_server_context(preload: Sequence[str]) -> Any:
+    import multiprocessing
+
+    from .forkserver_preload import __name__ as guarded
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([guarded])
+    return context
+
+
+@contextlib.contextmanager
+def _server_preload(preload: Sequence[str]) -> Iterator[None]:
+    """The fork server's list of imports, in the environment it is started with only."""
+    from .forkserver_preload import PRELOAD_ENV
+
+    saved = os.environ.get(PRELOAD_ENV)
+    os.environ[PRELOAD_ENV] = ",".join([*preload, __name__])
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[PRELOAD_ENV]
+        else:
+            os.environ[PRELOAD_ENV] = saved
+
+
+def _launch_fork_server(preload: Sequence[str]) -> None:
+    """Start the fork server without waiting for it: its imports take a core while
+    this process goes on (the first child's start waits for them). A server that
+    cannot be launched is left to the first start, which says why."""
+    from multiprocessing import forkserver
+
+    _fork_server_context(preload)
+    with contextlib.suppress(OSError, ValueError), _main_not_inherited(), _server_preload(preload):
+        forkserver.ensure_running()
+
+
+def _import_beside(names: Sequence[str]) -> None:
+    """This process's own imports, made while its children start: one that fails is
+    left to the code that needs it, which raises where it can be handled."""
+    import importlib
+
+    for name in names:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
 def _start_forked(preload: Sequence[str], start_limit: float) -> _Child:
     """A child forked by multiprocessing's fork server, which imports ``preload`` once
     for every child (a restart after a crash costs a fork, not the imports)."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*preload, __name__])
+    context = _fork_server_context(preload)
     child_reads, parent_writes = context.Pipe(duplex=False)
     parent_reads, child_writes = context.Pipe(duplex=False)
     process = context.Process(target=child_main, args=(child_reads, child_writes), daemon=True)
@@ -170,7 +214,7 @@ def _start_forked(preload: Sequence[str], start_limit: float) -> _Child:
     watchdog = threading.Timer(start_limit, _kill_the_fork_server)
     watchdog.start()
     try:
-        with _main_not_inherited():
+        with _main_not_inherited(), _server_preload(preload):
             process.start()
     except (OSError, EOFError, ValueError) as exc:
         for conn in (child_reads, parent_writes, parent_reads, child_writes):
@@ -247,6 +291,8 @@ def run_supervised(
     limit: float = TASK_LIMIT_S,
     start_limit: float = START_LIMIT_S,
     launcher: str | None = None,
+    beside: Sequence[str] = (),
+    later: Sequence[str] = (),
 ) -> Iterator[R]:
     """``fn(item)`` for every item, in order, each in a watched child process.
 
@@ -255,7 +301,10 @@ def run_supervised(
     importable module, items and results picklable. An item whose child died twice,
     or that ran past ``limit`` seconds, gives ``failed(item, why)`` (``why``: one
     line); without ``failed`` it raises :class:`RuntimeError`. A child that cannot
-    start raises :class:`WorkerStartError`; an exception ``fn`` raised is raised here."""
+    start raises :class:`WorkerStartError`; an exception ``fn`` raised is raised here.
+    ``beside``: modules this process imports while the fork server imports ``preload``
+    (both take about as long: the same libraries), so that the two overlap; ``later``:
+    modules it imports once the children have work, in the time it would wait."""
     if not items:
         return iter(())
     if launcher is None:
@@ -263,6 +312,10 @@ def run_supervised(
 
         launcher = SUBPROCESS if multiprocessing.current_process().daemon else FORK_SERVER
     pool = _Pool(fn, items, chunksize, preload, failed, limit, start_limit, launcher)
+    pool.later = list(later)
+    if launcher == FORK_SERVER:
+        _launch_fork_server(preload)
+    _import_beside(beside)
     try:
         for _ in range(min(workers, len(pool.queue))):
             pool.children.append(_start(preload, pool.env, launcher, start_limit))
@@ -285,6 +338,7 @@ class _Pool:
         self.done: dict[int, Any] = {}
         self.env = child_environment()
         self.children: list[_Child] = []
+        self.later: list[str] = []  # imported here once the children have work
 
     def __del__(self) -> None:  # results never asked for: the children are not left behind
         self.close()
@@ -324,6 +378,9 @@ class _Pool:
                     child.send.send((self.fn, [(j.index, j.item) for j in child.jobs]))
         if not self.children:  # every child died with work left: start another
             self.children.append(_start(self.preload, self.env, self.launcher, self.start_limit))
+        if self.later and any(c.current is not None for c in self.children):
+            later, self.later = self.later, []
+            _import_beside(later)
         ready = wait([c.receive for c in self.children], timeout=1.0)
         now = time.monotonic()
         for child in list(self.children):

@@ -1,7 +1,7 @@
 """The survival plugin: Kaplan-Meier OS and PFS, medians, landmark survival and
 log-rank tests, from the cohort's patients and/or a survival table.
 
-Kept cheap to import: pandas, lifelines and altair load inside the hooks.
+Kept cheap to import: pandas, scipy.special and altair load inside the hooks.
 """
 
 from __future__ import annotations

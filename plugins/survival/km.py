@@ -1,5 +1,5 @@
 """Kaplan-Meier estimates, medians and landmark survival (as R computes them, estimate.py),
-and log-rank tests (lifelines)."""
+and log-rank tests (logrank.py, by lifelines' steps)."""
 
 from __future__ import annotations
 
@@ -215,9 +215,9 @@ def analyse(data: SurvivalData, options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _logrank(data: SurvivalData, endpoint: str, rows: Any, notes: list[str]) -> list[tuple]:
-    from lifelines.statistics import multivariate_logrank_test
-
     from rinec_report import account
+
+    from .logrank import logrank
 
     out = []
     for col in data.group_by:
@@ -241,10 +241,10 @@ def _logrank(data: SurvivalData, endpoint: str, rows: Any, notes: list[str]) -> 
                 stacklevel=2,
             )
             continue
-        result = multivariate_logrank_test(
+        statistic, p_value, _ = logrank(
             grouped[f"{endpoint}_time"].astype(float),
             grouped[col].astype(str),
             grouped[f"{endpoint}_event"].astype(int),
         )
-        out.append((endpoint, col, "log-rank", float(result.test_statistic), float(result.p_value)))
+        out.append((endpoint, col, "log-rank", statistic, p_value))
     return out
