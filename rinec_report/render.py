@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,31 +56,41 @@ def _finite(value: Any) -> Any:
 
 
 def vega_bundle() -> str:
-    """The Vega, Vega-Lite and vega-embed JavaScript that vl-convert ships.
+    """The Vega, Vega-Lite and vega-embed JavaScript that vl-convert ships, as the page
+    holds it: deflated (zlib level 9, raw) and in base64, one line. The page unpacks it
+    with the browser's DecompressionStream after its first paint (templates/report.js):
+    900 KB of script the browser would otherwise parse before showing anything is 400 KB
+    of inert text, and the charts are drawn once it has run.
 
-    Building it takes about a second, so it is kept in the user cache, keyed by
-    the vl-convert version.
+    Building it takes about a second, so it is kept in the user cache, keyed by the
+    vl-convert and zlib versions (the same inputs give the same bytes).
     """
     import platformdirs
     import vl_convert
 
     version = getattr(vl_convert, "__version__", None) or _dist_version("vl-convert-python")
-    cache = Path(platformdirs.user_cache_dir("rinec-report")) / f"vega-bundle-{version}.js"
+    cache = (Path(platformdirs.user_cache_dir("rinec-report"))
+             / f"vega-bundle-{version}-zlib{zlib.ZLIB_RUNTIME_VERSION}.b64")
     try:
-        return cache.read_text(encoding="utf-8")
+        return cache.read_text(encoding="ascii")
     except OSError:
         pass
-    bundle = vl_convert.javascript_bundle()
-    # A literal "</script" would end the inline script element early.
-    bundle = bundle.replace("</script", "<\\/script")
+    packed = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    code = vl_convert.javascript_bundle().encode("utf-8")
+    bundle = base64.b64encode(packed.compress(code) + packed.flush()).decode("ascii")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
+        tmp.write_text(bundle, encoding="ascii")
         os.replace(tmp, cache)
     except OSError:
         pass  # a read-only cache only costs time
     return bundle
+
+
+def vega_javascript() -> str:
+    """The Vega bundle as JavaScript (what the page runs once it has unpacked it)."""
+    return zlib.decompress(base64.b64decode(vega_bundle()), -15).decode("utf-8")
 
 
 def _dist_version(name: str) -> str:
@@ -169,9 +181,11 @@ class _Blocks:
             "label": block.title or self.section,
         }
         head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
+        # The page script makes the table as soon as the parser has read it (templates/report.js).
         return Markup(
             '{}<div class="rr-table" id="{}"></div><script type="application/json" id="{}-data">{}</script>'
-        ).format(head, tid, tid, script_json(payload))
+            '<script>rinecTable("{}")</script>'
+        ).format(head, tid, tid, script_json(payload), tid)
 
 
 # How a table cell shows an infinite number (templates/report.js sorts them as numbers).

@@ -23,10 +23,9 @@
   // Charts in view (or about to be) are drawn first, the others one at a time when the
   // browser is idle: a page of many charts shows and answers at once, and every chart is
   // still drawn within seconds (for printing, and for the page's tests).
-  function drawCharts() {
+  function drawCharts(after) {
     var queue = Array.from(document.querySelectorAll(".rr-chart"));
     var finished = Promise.all(queue.map(function (el) { return new Promise(function (done) { el.rrDrawn = done; }); }));
-    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
     var busy = 0;
     function next() {
       var el = queue.shift();
@@ -53,23 +52,74 @@
       return finished;
     }
     window.addEventListener("beforeprint", drawAll);
-    idle(next, { timeout: 250 });
+    after.then(function () { if (!busy) { idle(next, { timeout: 250 }); } });
     return drawAll;
   }
 
+  // The chart library comes packed (rinec_report/render.py vega_bundle): unpacked and run
+  // once, after the page is on screen. The browser unpacks it natively (DecompressionStream).
+  var vegaLoading = null;
+  function loadVega() {
+    if (vegaLoading) { return vegaLoading; }
+    vegaLoading = new Promise(function (done, fail) {
+      var packed = document.getElementById("rr-vega");
+      if (window.vegaEmbed) { done(); return; }
+      if (!packed) { fail(new Error("the chart library is missing from the page")); return; }
+      if (!window.DecompressionStream) {
+        fail(new Error("this browser cannot unpack the chart library (it has no DecompressionStream; "
+          + "current Chrome, Edge, Firefox and Safari have)"));
+        return;
+      }
+      var text = atob(packed.textContent.trim()), bytes = new Uint8Array(text.length);
+      for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+      new Response(stream).blob().then(function (code) {
+        // Run from a blob: address (the page's own memory, no request leaves it), so that
+        // the browser compiles the 900 KB off the main thread; inline if that is refused.
+        var url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+        var script = document.createElement("script");
+        function started() {
+          URL.revokeObjectURL(url);
+          packed.remove();  // 400 KB of text the page no longer needs
+          if (window.vegaEmbed) { done(); } else { fail(new Error("the chart library did not start")); }
+        }
+        script.onload = started;
+        script.onerror = function () {
+          URL.revokeObjectURL(url);
+          code.text().then(function (text) {
+            var inline = document.createElement("script");
+            inline.textContent = text;
+            document.head.appendChild(inline);  // runs at once
+            started();
+          }, fail);
+        };
+        script.src = url;
+        document.head.appendChild(script);
+      }).catch(fail);
+    });
+    return vegaLoading;
+  }
+
+  function chartFailed(el, err) {
+    el.classList.add("rr-chart-error");
+    el.textContent = "This chart could not be drawn: " + err.message;
+    el.dataset.rendered = "error";
+    if (el.rrDrawn) { el.rrDrawn(); }
+  }
+
   function drawChart(el) {
-    var spec;
-    try {
-      spec = payload(el.id + "-spec");
+    if (el.rrStarted) { return el.rrStarted; }
+    el.rrStarted = loadVega().then(function () {
+      var spec = payload(el.id + "-spec");
       // A narrow box takes the chart's narrow config (legends below: rinec_report/charts.py).
       var narrow = spec.usermeta && spec.usermeta.rinec_narrow;
       if (narrow && el.clientWidth < 600) { spec.config = narrow; }
-    } catch (err) {
-      el.textContent = "This chart could not be drawn: " + err.message;
-      el.dataset.rendered = "error";
-      if (el.rrDrawn) { el.rrDrawn(); }
-      return Promise.resolve();
-    }
+      return embedChart(el, spec);
+    }).catch(function (err) { chartFailed(el, err); });
+    return el.rrStarted;
+  }
+
+  function embedChart(el, spec) {
     return window.vegaEmbed(el, spec, {
       renderer: el.dataset.renderer || "svg",
       actions: { export: true, source: false, compiled: false, editor: false },
@@ -81,11 +131,8 @@
       nameMenu(el);
       el.dataset.rendered = "1";
       setSignals(result.view);
-    }).catch(function (err) {
-      el.classList.add("rr-chart-error");
-      el.textContent = "This chart could not be drawn: " + err.message;
-      el.dataset.rendered = "error";
-    }).then(function () { if (el.rrDrawn) { el.rrDrawn(); } });
+      if (el.rrDrawn) { el.rrDrawn(); }
+    }).catch(function (err) { chartFailed(el, err); });
   }
 
   // Every chart at once, as SVG or PNG at a chosen scale (vega's view.toSVG / toImageURL),
@@ -212,9 +259,14 @@
     this.query = "";
     this.filterValues = Object.create(null);  // keyed by column names from the input
     this.page = 0;
+    this.live = false;  // rows are made when the table comes near the window (or is printed)
     this.build();
-    this.render();
   }
+
+  // The first time a table comes near the window, its rows are made.
+  Table.prototype.show = function () {
+    if (!this.live) { this.live = true; this.render(); }
+  };
 
   Table.prototype.build = function () {
     var self = this, d = this.data;
@@ -320,6 +372,7 @@
   }
 
   Table.prototype.render = function () {
+    if (!this.live && !printing) { return; }
     var self = this, d = this.data;
     var rows = this.visibleRows();
     var PAGE = d.pageSize || rows.length || 1;
@@ -329,10 +382,11 @@
       if (i === self.sortCol) { th.setAttribute("aria-sort", self.sortDir > 0 ? "ascending" : "descending"); }
       else { th.removeAttribute("aria-sort"); }
     });
-    // Every row goes into the page (rows of other pages hidden on screen) so that the
-    // printed report has them all; past PRINT_MAX only the current page does.
+    // On screen only the current page's rows are made. For paper every row is (rows of
+    // other pages hidden on screen), up to PRINT_MAX; past it only the current page.
     var from = this.page * PAGE, to = from + PAGE;
-    var all = rows.length <= PRINT_MAX;
+    var whole = rows.length <= PRINT_MAX;
+    var all = printing && whole;
     var frag = document.createDocumentFragment();
     (all ? rows : rows.slice(from, to)).forEach(function (r, k) {
       var tr = document.createElement("tr");
@@ -364,7 +418,7 @@
     var note = d.total > d.rows.length ? " (the page holds the first " + d.rows.length + " of " + d.total + "; the exported table has all)" : "";
     var gone = hidden.length && d.patient !== null ? " (hidden patients left out)" : "";
     this.count.textContent = rows.length + " of " + d.rows.length + " rows" + note + gone;
-    var printed = all ? rows.length : Math.min(PAGE, rows.length - from);
+    var printed = whole ? rows.length : Math.min(PAGE, rows.length - from);
     this.printNote.textContent = printed === d.total
       ? "All " + d.total + " rows."
       : printed + " of " + d.total + " rows printed; all rows are in the report's data folder (" + d.name + ").";
@@ -814,15 +868,76 @@
     }
   }
 
+  // ---------------------------------------------------------------- page weight
+  // Tables near the window get their rows at once (before the first paint when the page
+  // opens: nothing moves under the reader), the others when they come near it or, one at a
+  // time, when the browser is idle. Paper gets every table whole (beforeprint).
+  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
+  var printing = false;
+
+  // Each table is made as soon as the parser has read it (the page calls this right after
+  // its data): one near the top has its rows before anything is painted below it.
+  function nearWindow(el, margin) {
+    var box = el.getBoundingClientRect();
+    return box.bottom > -margin && box.top < window.innerHeight + margin;
+  }
+
+  window.rinecTable = function (id) {
+    var el = document.getElementById(id);
+    if (!el || el.rrTable) { return; }
+    el.rrTable = new Table(el);
+    tables.push(el.rrTable);
+    if (document.readyState === "loading" && nearWindow(el, 0)) { el.rrTable.show(); }
+  };
+
+  function initTables() {
+    document.querySelectorAll(".rr-table").forEach(function (el) { window.rinecTable(el.id); });
+    var margin = window.innerHeight * 1.5;
+    var rest = tables.filter(function (t) {
+      if (nearWindow(t.el, margin)) { t.show(); return false; }
+      return !t.live;
+    });
+    if (window.IntersectionObserver) {
+      var near = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) { near.unobserve(entry.target); entry.target.rrTable.show(); }
+        });
+      }, { rootMargin: margin + "px 0px" });
+      rest.forEach(function (t) { near.observe(t.el); });
+    }
+    return new Promise(function (done) {
+      function next() {
+        var t = rest.shift();
+        if (!t) { done(); return; }
+        t.show();
+        idle(next, { timeout: 250 });
+      }
+      idle(next, { timeout: 250 });
+    });
+  }
+
+  function setPrinting(on) {
+    if (printing === on) { return; }
+    printing = on;
+    tables.forEach(function (t) { t.render(); });
+  }
+
   function init() {
-    document.querySelectorAll(".rr-table").forEach(function (el) { tables.push(new Table(el)); });
+    var tablesDone = initTables();
+    window.addEventListener("beforeprint", function () { setPrinting(true); });
+    window.addEventListener("afterprint", function () { setPrinting(false); });
+    if (window.matchMedia) {
+      var paper = window.matchMedia("print");
+      var onPaper = function (m) { if (m.matches) { setPrinting(true); } };
+      if (paper.addEventListener) { paper.addEventListener("change", onPaper); }
+    }
     window.rinecTables = tables;  // for the page's own tests
     window.rinecViews = views;
     initNav();
     initTheme();
     initHighlighter();
     initA11y();
-    if (window.vegaEmbed) { initExport(drawCharts()); }
+    if (document.querySelector(".rr-chart")) { initExport(drawCharts(tablesDone)); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
