@@ -114,7 +114,8 @@
       // A narrow box takes the chart's narrow config (legends below: rinec_report/charts.py).
       var narrow = spec.usermeta && spec.usermeta.rinec_narrow;
       if (narrow && el.clientWidth < 600) { spec.config = narrow; }
-      return embedChart(el, spec);
+      el.rrNames = namesVersion;
+      return embedChart(el, hasNames() ? renamedSpec(spec) : spec);
     }).catch(function (err) { chartFailed(el, err); });
     return el.rrStarted;
   }
@@ -200,12 +201,15 @@
     return OBJECT_KEYS.indexOf(v) >= 0 ? v + "\u200b" : v;
   }
 
+  // A chart drawn with display names holds them in its data: the signals say them too.
+  function signalValue(p) { return chartValue(display(p)); }
+
   function setSignals(view) {
     var colours = {};
-    chosen.forEach(function (p) { colours[chartValue(p)] = colourOf[p]; });
+    chosen.forEach(function (p) { colours[signalValue(p)] = colourOf[p]; });
     try {
-      view.signal("rinec_patient", chosen.length ? chosen.map(chartValue) : null);
-      view.signal("rinec_hidden", hidden.map(chartValue));
+      view.signal("rinec_patient", chosen.length ? chosen.map(signalValue) : null);
+      view.signal("rinec_hidden", hidden.map(signalValue));
       view.signal("rinec_colors", colours);
       view.runAsync();
     } catch (e) {
@@ -355,11 +359,13 @@
         if (self.filterValues[col] && show(r[col]) !== self.filterValues[col]) { return false; }
       }
       if (!q) { return true; }
-      return r.some(function (v) { return show(v).toLowerCase().indexOf(q) !== -1; });
+      return r.some(function (v) { return show(v).toLowerCase().indexOf(q) !== -1; })
+        || (d.patient !== null && display(String(r[d.patient])).toLowerCase().indexOf(q) !== -1);
     });
     if (this.sortCol !== null) {
       var c = this.sortCol, dir = this.sortDir;
-      rows = rows.slice().sort(function (a, b) { return dir * compare(a[c], b[c]); });
+      var key = c === d.patient ? function (r) { return display(String(r[c])); } : function (r) { return r[c]; };
+      rows = rows.slice().sort(function (a, b) { return dir * compare(key(a), key(b)); });
     }
     return rows;
   };
@@ -404,6 +410,10 @@
         var td = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) { td.scope = "row"; }
         var text = show(v);
+        if (i === d.patient && v !== null && hasNames()) {
+          text = display(String(v));
+          if (text !== String(v)) { td.title = String(v); }  // the id, on hover
+        }
         td.textContent = text;
         if (isNumber(v)) { td.className = "rr-num"; }
         else if (DIGEST.test(text)) { td.className = "rr-long rr-digest"; }
@@ -547,8 +557,8 @@
     b.type = "button";
     b.className = "rr-chip rr-chip-" + kind;
     if (kind === "hl") { b.style.setProperty("--hlc", colourOf[p]); }
-    b.textContent = (kind === "hide" ? "hidden: " : "") + p + " \u00d7";
-    b.setAttribute("aria-label", (kind === "hide" ? "Show " : "Stop highlighting ") + p);
+    b.textContent = (kind === "hide" ? "hidden: " : "") + display(p) + " \u00d7";
+    b.setAttribute("aria-label", (kind === "hide" ? "Show " : "Stop highlighting ") + display(p));
     b.addEventListener("click", function () {
       if (kind === "hl") { chosen = chosen.filter(function (x) { return x !== p; }); }
       else { hidden = hidden.filter(function (x) { return x !== p; }); }
@@ -566,8 +576,8 @@
       .concat(hidden.map(function (p) { return chip(p, "hide"); })));
     clear.hidden = !chosen.length && !hidden.length;
     var parts = [];
-    if (chosen.length) { parts.push("Highlighted: " + chosen.join(", ")); }
-    if (hidden.length) { parts.push("hidden from view (every count still includes them): " + hidden.join(", ")); }
+    if (chosen.length) { parts.push("Highlighted: " + chosen.map(display).join(", ")); }
+    if (hidden.length) { parts.push("hidden from view (every count still includes them): " + hidden.map(display).join(", ")); }
     state.textContent = parts.join("; ") + (parts.length ? "." : "");
     state.hidden = !parts.length;
     drawHideNote();
@@ -598,9 +608,10 @@
   // reload keeps it.
   function readUrl() {
     var h = location.hash.replace(/^#/, "");
-    if (!/^(highlight|hide|theme)=/.test(h)) { return false; }
+    if (!/^(highlight|hide|names|theme)=/.test(h)) { return false; }
     var ids = known();
     chosen = []; hidden = [];
+    var given = Object.create(null);
     setTheme("");
     h.split("&").forEach(function (part) {
       var kv = part.split("="), list = (kv[1] || "").split(",").map(function (x) {
@@ -609,7 +620,9 @@
       if (kv[0] === "highlight") { chosen = list; }
       if (kv[0] === "hide") { hidden = list; }
       if (kv[0] === "theme") { setTheme(kv[1]); }
+      if (kv[0] === "names") { given = namesFromUrl(kv[1] || "", ids); }
     });
+    setNames(given);
     return true;
   }
 
@@ -617,6 +630,7 @@
     var parts = [];
     if (chosen.length) { parts.push("highlight=" + chosen.map(encodeURIComponent).join(",")); }
     if (hidden.length) { parts.push("hide=" + hidden.map(encodeURIComponent).join(",")); }
+    if (hasNames()) { parts.push("names=" + namesForUrl()); }
     if (theme()) { parts.push("theme=" + theme()); }
     var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
     try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
@@ -692,7 +706,7 @@
       if (!text) { message.textContent = "Type a pattern first."; return; }
       var pattern = patternTest(text);
       if (pattern.error) { message.textContent = pattern.error; return; }
-      var matched = known().filter(function (p) { return pattern.test.test(p); });
+      var matched = known().filter(function (p) { return pattern.test.test(p) || pattern.test.test(display(p)); });
       matched.forEach(function (p) {
         if (chosen.indexOf(p) === -1) { chosen.push(p); }
         colourOf[p] = colour.value;
@@ -708,6 +722,7 @@
 
   function initHighlighter() {
     initPattern();
+    initNames();
     picker(document.getElementById("rr-patient"), function (p) { if (chosen.indexOf(p) === -1) { chosen.push(p); } });
     picker(document.getElementById("rr-hide"), function (p) { if (hidden.indexOf(p) === -1) { hidden.push(p); } });
     var copy = document.getElementById("rr-hide-copy");
@@ -721,6 +736,193 @@
     if (clear) { clear.addEventListener("click", function () { chosen = []; hidden = []; apply(true); }); }
     window.addEventListener("hashchange", function () { if (readUrl()) { apply(false); } });
     if (readUrl()) { apply(false); }
+  }
+
+  // ---------------------------------------------------------------- display names
+  // A reader may give the patients names of their own (as MultiQC's "rename samples"): a
+  // pasted list of id and name, or a replace over the ids. Every table, chart and
+  // highlighter label then says the name; the ids stay the data (downloads, the command
+  // that writes a subset, this file). Kept in the address: #names=P1:Case%20A,P2:Case%20B.
+  var names = Object.create(null);  // id -> display name, keyed by ids from the input
+  var namesVersion = 0;
+
+  function display(p) {
+    return Object.prototype.hasOwnProperty.call(names, p) ? names[p] : p;
+  }
+
+  function hasNames() {
+    return Object.keys(names).length > 0;
+  }
+
+  function namesForUrl() {
+    return Object.keys(names).map(function (p) {
+      return encodeURIComponent(p) + ":" + encodeURIComponent(names[p]);
+    }).join(",");
+  }
+
+  function namesFromUrl(text, ids) {
+    var out = Object.create(null);
+    text.split(",").forEach(function (pair) {
+      var at = pair.indexOf(":");
+      if (at < 1) { return; }
+      var id, name;
+      try { id = decodeURIComponent(pair.slice(0, at)); name = decodeURIComponent(pair.slice(at + 1)); } catch (e) { return; }
+      if (name && (!ids.length || ids.indexOf(id) !== -1)) { out[id] = name; }
+    });
+    return out;
+  }
+
+  // One pair a line: id and name between a tab, else a comma, else the first spaces.
+  function parseNames(text, ids) {
+    var out = Object.create(null), unknown = [];
+    text.split(/\r?\n/).forEach(function (line) {
+      if (!line.trim()) { return; }
+      var m = /^([^\t]*)\t(.*)$/.exec(line) || /^([^,]*),(.*)$/.exec(line) || /^\s*(\S+)\s+(.*)$/.exec(line);
+      if (!m) { unknown.push(line.trim()); return; }
+      var id = m[1].trim(), name = m[2].trim();
+      if (ids.length && ids.indexOf(id) === -1) { unknown.push(id); return; }
+      if (name) { out[id] = name; }
+    });
+    return { names: out, unknown: unknown };
+  }
+
+  // Replace over each patient's name (the listed one, else its id): plain text, every time
+  // it occurs, or a regular expression between slashes with its flags ($1 its first group).
+  function replaced(find, by, current, ids) {
+    var re = /^\/(.*)\/([gimsu]*)$/.exec(find), test;
+    if (re) {
+      try { test = new RegExp(re[1], re[2]); } catch (e) { return { error: "Not a regular expression: " + e.message }; }
+    }
+    var out = Object.create(null);
+    Object.keys(current).forEach(function (p) { out[p] = current[p]; });
+    ids.forEach(function (p) {
+      var from = Object.prototype.hasOwnProperty.call(current, p) ? current[p] : p;
+      var to = test ? from.replace(test, by) : from.split(find).join(by);
+      if (to !== from && to.trim()) { out[p] = to; }
+    });
+    return { names: out };
+  }
+
+  function setNames(given) {
+    var same = Object.keys(given).length === Object.keys(names).length
+      && Object.keys(given).every(function (p) { return names[p] === given[p]; });
+    if (same) { return; }
+    names = Object.create(null);
+    Object.keys(given).forEach(function (p) { if (given[p] !== p) { names[p] = given[p]; } });
+    namesVersion += 1;
+    showNames();
+  }
+
+  // Every place a patient is named: tables (on their next drawing), the choosers, plugin
+  // markup (a text that is the id, inside an element about that patient), the charts.
+  var htmlIds = new WeakMap();  // a text node of plugin markup -> the id it said
+
+  function showNames() {
+    ["rr-patient", "rr-hide"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (!field || field.tagName !== "SELECT") { return; }
+      Array.from(field.options).forEach(function (o) { if (o.value) { o.text = display(o.value); } });
+    });
+    document.querySelectorAll(".rr-html [data-patient]").forEach(function (el) {
+      var p = el.dataset.patient;
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        var was = htmlIds.get(node);
+        if (was === undefined && node.data.trim() === p) { was = p; htmlIds.set(node, p); }
+        if (was === p) { node.data = display(p); }
+      }
+    });
+    document.querySelectorAll(".rr-chart").forEach(redrawNamed);
+    var list = document.getElementById("rr-names-list");
+    if (list) { list.value = Object.keys(names).map(function (p) { return p + "\t" + names[p]; }).join("\n"); }
+  }
+
+  // A chart already drawn (or being drawn) with other names is drawn again.
+  function redrawNamed(el) {
+    if (!el.rrStarted) { return; }  // not drawn yet: it will be drawn with the names
+    el.rrStarted.then(function () {
+      if (el.rrNames === namesVersion) { return; }
+      if (el.rrView) {
+        views.splice(views.indexOf(el.rrView), 1);
+        el.rrView.finalize();
+        el.rrView = null;
+      }
+      el.replaceChildren();
+      el.classList.remove("rr-chart-error");
+      el.rrStarted = null;
+      drawChart(el);
+    });
+  }
+
+  // A chart's data with the names: the fields its highlight tests read (rinec_patient,
+  // rinec_hidden) hold patients; so does a list (a sort order, a domain) of ids only.
+  var PATIENT_TEST = /indexof\(rinec_(?:patient|hidden), datum\[(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\]\)/g;
+
+  function renamedSpec(spec) {
+    var fields = Object.create(null), byValue = Object.create(null);
+    known().forEach(function (p) { byValue[chartValue(p)] = chartValue(display(p)); });
+    function find(v) {
+      if (typeof v === "string") {
+        v.replace(PATIENT_TEST, function (_, a, b) {
+          fields[(a !== undefined ? a : b).replace(/\\(.)/g, "$1")] = true;
+          return _;
+        });
+      } else if (Array.isArray(v)) { v.forEach(find); } else if (v && typeof v === "object") {
+        Object.keys(v).forEach(function (k) { find(v[k]); });
+      }
+    }
+    find(spec);
+    function isId(x) { return typeof x === "string" && Object.prototype.hasOwnProperty.call(byValue, x); }
+    function walk(v) {
+      if (Array.isArray(v)) {
+        return v.length && v.every(isId) ? v.map(function (x) { return byValue[x]; }) : v.map(walk);
+      }
+      if (v && typeof v === "object") {
+        // A data row: its patient, and any other of its texts that is that id (a row label).
+        var mine = Object.create(null), keys = Object.keys(v), out = {};
+        keys.forEach(function (k) { if (fields[k] && isId(v[k])) { mine[v[k]] = true; } });
+        keys.forEach(function (k) { out[k] = typeof v[k] === "string" && mine[v[k]] ? byValue[v[k]] : walk(v[k]); });
+        return out;
+      }
+      return v;
+    }
+    return walk(spec);
+  }
+
+  function initNames() {
+    var apply_ = document.getElementById("rr-names-apply");
+    if (!apply_) { return; }
+    var list = document.getElementById("rr-names-list");
+    var find = document.getElementById("rr-names-find");
+    var by = document.getElementById("rr-names-with");
+    var message = document.getElementById("rr-names-msg");
+    apply_.addEventListener("click", function () {
+      var ids = known();
+      var parsed = parseNames(list.value, ids);
+      var given = parsed.names;
+      if (find.value) {
+        var done = replaced(find.value, by.value, given, ids);
+        if (done.error) { message.textContent = done.error; return; }
+        given = done.names;
+      }
+      setNames(given);
+      var seen = Object.create(null), twice = [];
+      Object.keys(names).forEach(function (p) {
+        if (seen[names[p]]) { twice.push(names[p]); }
+        seen[names[p]] = true;
+      });
+      var n = Object.keys(names).length;
+      message.textContent = (n ? n + " patient" + (n === 1 ? "" : "s") + " renamed." : "The ids are shown.")
+        + (parsed.unknown.length ? " Not patients of this report: " + parsed.unknown.join(", ") + "." : "")
+        + (twice.length ? " One name for several patients: " + twice.join(", ") + "." : "");
+      apply(true);
+    });
+    document.getElementById("rr-names-reset").addEventListener("click", function () {
+      setNames(Object.create(null));
+      find.value = "";
+      message.textContent = "The ids are shown.";
+      apply(true);
+    });
   }
 
   // ---------------------------------------------------------------- navigation
@@ -737,7 +939,7 @@
       a.addEventListener("click", function (ev) {
         var target = document.getElementById(a.getAttribute("href").slice(1));
         setOpen(false);
-        if (target && (chosen.length || hidden.length || theme())) {
+        if (target && (chosen.length || hidden.length || hasNames() || theme())) {
           // Keep the highlighter's state in the address: scroll without changing it.
           ev.preventDefault();
           target.scrollIntoView();
