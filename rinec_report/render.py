@@ -139,7 +139,7 @@ class _Blocks:
         cid = f"rr-chart-{self.charts}"
         head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
         # Screen readers and exported files get a human name: the chart's title,
-        # else its section's.
+        # else its section's. A titled chart is one box with its title (kept together on paper).
         label = block.title or self.section
         description = f"Chart: {label}" if label else ""
         # The run prepared every chart when its plugin's sections came back (checked_charts);
@@ -147,10 +147,11 @@ class _Blocks:
         spec = (labelled(block.spec, label, description) if is_prepared(block.spec)
                 else to_spec(block.spec, label, description))
         return Markup(
-            '{}<figure class="rr-chart" id="{}" data-renderer="{}" data-name="{}" data-label="{}"'
+            '{}{}<figure class="rr-chart" id="{}" data-renderer="{}" data-name="{}" data-label="{}"'
             ' role="group" aria-label="{}"></figure>'
-            '<script type="application/json" id="{}-spec">{}</script>'
+            '<script type="application/json" id="{}-spec">{}</script>{}'
         ).format(
+            Markup('<div class="rr-keep">') if head else Markup(""),
             head,
             cid,
             block.renderer,
@@ -159,6 +160,7 @@ class _Blocks:
             f"Chart: {label}" if label else "Chart",
             cid,
             script_json(spec),
+            Markup("</div>") if head else Markup(""),
         )
 
     def _table(self, plugin: str, block: Table) -> Markup:
@@ -243,6 +245,17 @@ def render_html(report: Report) -> str:
     rendered = []
     for plugin, section in report.sections:
         blocks.section = section.title
+        bodies = [(b, blocks.render(plugin, b)) for b in section.blocks]
+        bodies = [(b, html) for b, html in bodies if html]
+        # On paper a section's heading and description stay with what follows: its first
+        # lines of text and notes, and the chart after them, go with them in one
+        # unbreakable box (report.css, .rr-lead); before anything else the box keeps room.
+        lead: list[Markup] = []
+        while bodies and isinstance(bodies[0][0], (Text, Note)) and len(lead) < 3:
+            lead.append(bodies.pop(0)[1])
+        charted = bool(bodies) and isinstance(bodies[0][0], Chart)
+        if charted:
+            lead.append(bodies.pop(0)[1])
         rendered.append(
             {
                 "anchor": f"{plugin}-{section.id}",
@@ -250,7 +263,9 @@ def render_html(report: Report) -> str:
                 "plugin": plugin,
                 "section": section,
                 "help": [p for p in section.help.split("\n") if p.strip()],
-                "body": Markup("\n").join(blocks.render(plugin, b) for b in section.blocks),
+                "lead": Markup("\n").join(lead),
+                "charted": charted,
+                "body": Markup("\n").join(html for _, html in bodies),
             }
         )
     patients = _patients(report.sections)

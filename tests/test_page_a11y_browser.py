@@ -234,9 +234,6 @@ def test_a_table_over_several_pages_repeats_its_titles(paper: list[str]) -> None
         assert re.search(r"Library\s+Category\s+Term\s+Description", page), page[:400]
 
 
-@pytest.mark.xfail(strict=True, reason="since charts take their box's width, Chromium still leaves a "
-                   "section's heading and description at the foot of a page before a tall chart "
-                   "(Patient timeline, Pathology): break-after: avoid is not honoured there")
 def test_no_page_ends_with_a_heading(paper: list[str], example_report: Path) -> None:
     import html
 
