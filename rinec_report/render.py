@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .charts import is_prepared, labelled, to_spec
+from .charts import NARROW_LEGEND, NARROW_WIDTH, is_prepared, labelled, to_spec
 from .ledger_report import flagged
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
@@ -283,6 +283,7 @@ def render_html(report: Report) -> str:
         n_warnings=len(report.warnings),
         n_dropped=flagged(report),
         n_charts=blocks.charts,
+        narrow_json=script_json({"width": NARROW_WIDTH, "legend": NARROW_LEGEND}),
         keep_formulas=bool(report.config.get("keep_formulas", False)),
         css=Markup(_asset("report.css") + _paper_rule(report.config.get("paper", "auto"))),
         js=Markup(_asset("report.js")),

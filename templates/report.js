@@ -100,6 +100,19 @@
     return vegaLoading;
   }
 
+  // On a narrow page (a phone) every chart has its legends below the plot, in rows: the
+  // page holds that config once (rinec_report/charts.py NARROW_LEGEND) and chooses once,
+  // by the width of the first chart's box, so that all charts of the page agree.
+  var narrowChoice;
+  function narrowLegend(el) {
+    if (narrowChoice === undefined) {
+      var rule = document.getElementById("rr-narrow");
+      rule = rule ? JSON.parse(rule.textContent) : null;
+      narrowChoice = rule && el.clientWidth < rule.width ? rule.legend : null;
+    }
+    return narrowChoice;
+  }
+
   function chartFailed(el, err) {
     el.classList.add("rr-chart-error");
     el.textContent = "This chart could not be drawn: " + err.message;
@@ -111,9 +124,12 @@
     if (el.rrStarted) { return el.rrStarted; }
     el.rrStarted = loadVega().then(function () {
       var spec = payload(el.id + "-spec");
-      // A narrow box takes the chart's narrow config (legends below: rinec_report/charts.py).
-      var narrow = spec.usermeta && spec.usermeta.rinec_narrow;
-      if (narrow && el.clientWidth < 600) { spec.config = narrow; }
+      var legend = narrowLegend(el);
+      if (legend) {
+        var config = Object.assign({}, spec.config);
+        config.legend = Object.assign({}, config.legend, legend);
+        spec.config = config;
+      }
       el.rrNames = namesVersion;
       return embedChart(el, hasNames() ? renamedSpec(spec) : spec);
     }).catch(function (err) { chartFailed(el, err); });
