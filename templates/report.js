@@ -20,39 +20,61 @@
   }
 
   // ---------------------------------------------------------------- charts
-  // Charts in view (or about to be) are drawn first, the others one at a time when the
-  // browser is idle: a page of many charts shows and answers at once, and every chart is
-  // still drawn within seconds (for printing, and for the page's tests).
+  // Charts near the window are drawn at once, as they come near it. The others are drawn
+  // one at a time once the reader has left the page alone for QUIET ms (a key, a click, the
+  // wheel or a touch makes it wait again): the page answers its reader first, and every
+  // chart is still drawn within seconds. Printing draws whatever is left at once: with the
+  // library running, vega-embed draws a chart in microtasks, so within the beforeprint
+  // event, before the browser lays the paper out.
+  var QUIET = 2000;
+
   function drawCharts(after) {
     var queue = Array.from(document.querySelectorAll(".rr-chart"));
     var finished = Promise.all(queue.map(function (el) { return new Promise(function (done) { el.rrDrawn = done; }); }));
-    var busy = 0;
-    function next() {
-      var el = queue.shift();
+    var near = [], busy = false, quiet = !window.IntersectionObserver, timer = null;
+    function take(el) {
+      var at = queue.indexOf(el);
+      if (at !== -1) { queue.splice(at, 1); }
+      return el;
+    }
+    function away(el) {  // how far from the window: those in it are drawn first
+      var box = el.getBoundingClientRect();
+      return box.bottom < 0 ? -box.bottom : Math.max(0, box.top - window.innerHeight);
+    }
+    function pump() {
+      if (busy) { return; }
+      if (near.length > 1) { near.sort(function (a, b) { return away(a) - away(b); }); }
+      var el = near.length ? near.shift() : (quiet && queue.length ? take(queue[0]) : null);
       if (!el) { return; }
-      busy += 1;
-      drawChart(el).then(function () { busy -= 1; idle(next, { timeout: 250 }); });
+      busy = true;
+      drawChart(el).then(function () { busy = false; idle(pump, { timeout: 250 }); });
+    }
+    function wait() {
+      quiet = false;
+      clearTimeout(timer);
+      timer = setTimeout(function () { quiet = true; pump(); }, QUIET);
     }
     if (window.IntersectionObserver) {
       var seen = new IntersectionObserver(function (entries) {
         entries.forEach(function (entry) {
-          var at = queue.indexOf(entry.target);
-          if (entry.isIntersecting && at !== -1) {
-            queue.splice(at, 1);
-            queue.unshift(entry.target);
-            if (!busy) { next(); }
-          }
+          if (entry.isIntersecting && queue.indexOf(entry.target) !== -1) { near.push(take(entry.target)); }
         });
-      }, { rootMargin: "400px 0px" });
+        pump();
+      }, { rootMargin: "100% 0px" });
       queue.forEach(function (el) { seen.observe(el); });
+      ["keydown", "pointerdown", "wheel", "touchstart"].forEach(function (type) {
+        window.addEventListener(type, function () { if (timer !== null) { wait(); } }, { passive: true, capture: true });
+      });
     }
-    // Before printing, whatever is left is drawn at once.
     function drawAll() {
+      while (near.length) { drawChart(near.shift()); }
       while (queue.length) { drawChart(queue.shift()); }
       return finished;
     }
     window.addEventListener("beforeprint", drawAll);
-    after.then(function () { if (!busy) { idle(next, { timeout: 250 }); } });
+    after.then(function () { if (quiet) { pump(); } else { wait(); } });
+    // The library is unpacked soon whatever is in view, so that printing finds it running.
+    idle(function () { loadVega().catch(function () { /* each chart says why */ }); }, { timeout: 1000 });
     return drawAll;
   }
 
