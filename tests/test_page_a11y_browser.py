@@ -277,6 +277,30 @@ def test_charts_in_view_are_drawn_first_and_every_chart_is_drawn(browser, exampl
     assert len(set(drawn)) == len(drawn) >= 20  # each chart once
 
 
+def test_printing_draws_every_chart_before_the_paper_is_laid_out(browser, example_report: Path) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                      else route.abort())
+        page = context.new_page()
+        page.goto(example_report.as_uri())
+        # The library is running, the charts out of view not drawn yet (they wait for the
+        # reader to leave the page alone for two seconds).
+        page.wait_for_function("typeof window.vegaEmbed === 'function'", timeout=30_000)
+        counts = page.evaluate("""() => new Promise(done => {
+            const charts = () => document.querySelectorAll('.rr-chart').length;
+            const drawn = () => document.querySelectorAll('.rr-chart[data-rendered]').length;
+            const before = drawn();
+            window.dispatchEvent(new Event('beforeprint'));
+            // The browser lays the paper out in a task after the event: by then every chart is drawn.
+            setTimeout(() => done([before, drawn(), charts()]), 0);
+        })""")
+    finally:
+        context.close()
+    before, after, charts = counts
+    assert before < charts and after == charts >= 20, counts
+
+
 def test_the_chart_library_is_packed_and_the_page_unpacks_it(browser, example_report: Path) -> None:
     import base64
     import zlib
