@@ -52,6 +52,7 @@ class Piece:
     number: bool = False  # a number of the data (a JSON number, a numeric cell)
     attribute: bool = False  # the value of a markup attribute (``field`` is its name)
     row: str | None = None  # an HTML table cell's row label (Table 1's "Age at diagnosis")
+    key: bool = False  # a JSON object's key, not a value
 
 
 @dataclass(frozen=True)

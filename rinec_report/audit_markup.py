@@ -59,7 +59,10 @@ def json_values(value: Any, where: str, depth: int, data: bool, field: str | Non
                 yield from _table_payload(value, where, depth)
                 continue
             for key, v in value.items():
-                yield from _string(str(key), where, depth, field)
+                if str(key)[:5].lower() == "data:":
+                    yield from _string(str(key), where, depth, field)
+                else:
+                    yield Piece(where, str(key), field, key=True)
                 # A chart's spec is program structure, its data is data: numbers are
                 # searched only under the keys that hold a chart's rows.
                 stack.append((v, str(key), in_data or key in ("datasets", "values")))

@@ -201,7 +201,7 @@ def wanted(run: Any, run_dir: Path) -> Wanted:
     limit = int(run.config["max_table_size_mb"] * 1e6)
     for f in found.found:
         _input(f, fields.get(f.plugin) or Fields(DEFAULT_FIELDS, []), limit, out)
-    _names(Path(run_dir), out)
+    _names(Path(run_dir), out, read={f.path for f in found.found})
     out.values["path"].add(str(Path(run_dir).resolve()))
     out.without_headers()
     return out
@@ -343,12 +343,21 @@ def _metadata(path: str, relpath: str, kind: Callable[[str], str | None], out: W
     for item in items:
         if isinstance(item, Unread):
             out.unread.append(item)
+        elif item.key and not _named(item.text):
+            # The keys of a JSON file that a plugin reads are its schema, as a table's header
+            # is (MultiQC's "report_plot_data", "title"); a key that may say who (a digit,
+            # a letter beyond ASCII, two capitalised words) is still looked for.
+            out.headers.add(_folded(item.text))
         elif not (item.attribute and _DRAWING.fullmatch(item.field or "")):
             out.add_value(item.text, kind(item.field) if item.field else None)
 
 
-def _names(run_dir: Path, out: Wanted) -> None:
-    """The names of the run directory's files and folders, and its sidecars' texts."""
+def _names(run_dir: Path, out: Wanted, read: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """The names of the run directory's files and folders, and its sidecars' texts.
+
+    A YAML or JSON file that a plugin reads (``read``: real paths) was read again by its
+    format with that plugin's field kinds (:func:`_input`); as a sidecar here its every
+    text, MultiQC's layout keys and column titles among them, would count as input text."""
     from .yamltext import load_yaml
 
     seen = 0
@@ -369,7 +378,8 @@ def _names(run_dir: Path, out: Wanted) -> None:
             if stem != name and _named(stem):
                 out.add_text(stem, "file")
         for name in files:
-            if name.lower().endswith(_SIDECARS) and name != "rinec_report.yaml" and not name.startswith("."):
+            if (name.lower().endswith(_SIDECARS) and name != "rinec_report.yaml" and not name.startswith(".")
+                    and os.path.realpath(base / name) not in read):
                 _sidecar(base / name, load_yaml, out)
 
 

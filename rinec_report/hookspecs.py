@@ -91,9 +91,10 @@ def rinec_patterns() -> list[Pattern]:
 
     Returns a list of :class:`~rinec_report.Pattern` (filename globs and/or a
     regular expression over the first lines, in Python's ``re`` syntax; one that runs
-    over a second on a file is stopped and reported, as it backtracks without bound).
-    The user's config can replace any of them under
-    ``patterns: {<plugin>/<key>: {glob: [...], contents: ...}}``. Called once per
+    over a second on a file is stopped and reported, as it backtracks without bound;
+    ``exclude`` globs name files that never match, such as a tool's own files beside
+    its data). The user's config can replace any of them under
+    ``patterns: {<plugin>/<key>: {glob: [...], exclude: [...], contents: ...}}``. Called once per
     plugin before the scan. Not first-result: every plugin's list is used.
 
     Example::

@@ -37,19 +37,21 @@ class Pattern:
     it as ``<plugin>/<key>``. A file matches when its name matches any of
     ``glob`` (case-insensitive, fnmatch syntax; empty means any name) and, when
     ``contents`` is set, that regular expression is found in the first
-    ``max_lines`` lines (gzip files are decompressed for this).
+    ``max_lines`` lines (gzip files are decompressed for this), and its name matches none
+    of ``exclude`` (a tool's own files beside its data: MultiQC's software versions start
+    like its sample tables).
     """
 
     key: str
     glob: tuple[str, ...] = ()
     contents: str | None = None
     max_lines: int = 50
+    exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.glob, str):
-            object.__setattr__(self, "glob", (self.glob,))
-        else:
-            object.__setattr__(self, "glob", tuple(self.glob))
+        for name in ("glob", "exclude"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
         if not self.glob and not self.contents:
             raise ValueError(f"pattern {self.key!r} needs a glob or a contents regex")
 

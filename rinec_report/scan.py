@@ -83,12 +83,8 @@ def apply_overrides(patterns: list[PluginPattern], overrides: dict[str, dict]) -
 def _overridden(p: PluginPattern, change: Any) -> Pattern:
     where = f"config 'patterns' {p.qualified}"
     if not isinstance(change, dict):
-        raise PatternError(f"{where}: must be a mapping with glob, contents or max_lines")
-    glob = change.get("glob", p.pattern.glob)
-    if isinstance(glob, str):
-        glob = [glob]
-    if not isinstance(glob, list | tuple) or not all(isinstance(g, str) for g in glob):
-        raise PatternError(f"{where}: glob must be a text or a list of texts")
+        raise PatternError(f"{where}: must be a mapping with glob, exclude, contents or max_lines")
+    glob, exclude = (_globs(change.get(key, getattr(p.pattern, key)), f"{where}: {key}") for key in ("glob", "exclude"))
     contents = change.get("contents", p.pattern.contents)
     if contents is not None:
         if not isinstance(contents, str):
@@ -98,9 +94,17 @@ def _overridden(p: PluginPattern, change: Any) -> Pattern:
     if isinstance(max_lines, bool) or not isinstance(max_lines, int) or not 1 <= max_lines <= 10_000:
         raise PatternError(f"{where}: max_lines must be a whole number from 1 to 10000")
     try:
-        return Pattern(key=p.pattern.key, glob=tuple(glob), contents=contents, max_lines=max_lines)
+        return Pattern(key=p.pattern.key, glob=glob, contents=contents, max_lines=max_lines, exclude=exclude)
     except ValueError as exc:
         raise PatternError(f"{where}: {exc}") from None
+
+
+def _globs(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(g, str) for g in value):
+        raise PatternError(f"{where} must be a text or a list of texts")
+    return tuple(value)
 
 
 def _content_re(p: PluginPattern) -> Any:
@@ -128,6 +132,7 @@ class _Matcher:
     def __init__(self, patterns: list[PluginPattern]):
         self.patterns = patterns
         self.name_res = [_glob_regex(p.pattern.glob) for p in patterns]
+        self.exclude_res = [_glob_regex(p.pattern.exclude) for p in patterns]
         self.content_res = [_content_re(p) for p in patterns]
         self.stopped: set[int] = set()  # patterns whose expression ran over its time limit
         # Patterns with a content regex and no glob must look inside every file.
@@ -138,8 +143,8 @@ class _Matcher:
     def candidates(self, name: str) -> list[int]:
         if not self.sniff_all and (self.any_name is None or not self.any_name.match(name)):
             return []
-        return [i for i, r in enumerate(self.name_res)
-                if (r is None or r.match(name)) and i not in self.stopped]
+        return [i for i, (r, x) in enumerate(zip(self.name_res, self.exclude_res, strict=True))
+                if (r is None or r.match(name)) and not (x and x.match(name)) and i not in self.stopped]
 
 
 def _head(path: str, max_lines: int) -> str:

@@ -23,6 +23,9 @@ OPTIONS: dict[str, Any] = {
     "max_tiles": 16,
     "window_low_percentile": 1.0,
     "window_high_percentile": 99.0,
+    "stack_mb": 2.0,
+    "stack_side": 256,
+    "stack_burned_in": False,
 }
 
 

@@ -229,3 +229,42 @@ def test_a_clean_report_gets_one_all_clear_line(tmp_path: Path) -> None:
     assert done.stdout == "" and len(done.stderr.splitlines()) == 1 and "no identifier found" in done.stderr
     as_json = cli("audit", page, "--run-dir", run_dir, "--json")
     assert as_json.returncode == 0 and json.loads(as_json.stdout)["clean"] is True
+
+
+def test_a_json_input_s_keys_are_its_schema_unless_they_may_say_who(tmp_path: Path) -> None:
+    from rinec_report.audit_values import Wanted, _metadata
+
+    path = tmp_path / "multiqc_data.json"
+    path.write_text(json.dumps({"report_plot_data": {"config": {"title": "Duplicates"}},
+                                "report_general_stats_data": [{"Jane Doe": {"pct": 1}, "P0042": {"pct": 2}}]}))
+    out = Wanted()
+    _metadata(str(path), path.name, lambda field: None, out)
+    out.without_headers()
+    # Layout keys are not looked for; a key with a digit or two capitalised words still is.
+    assert "report_plot_data" not in out.values["text"] and "config" not in out.values["text"]
+    assert {"Jane Doe", "P0042", "Duplicates"} <= out.values["text"]
+
+
+def test_a_deidentified_report_with_multiqc_data_is_not_held_to_multiqc_s_layout(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    shutil.copytree(EXAMPLE, run_dir)
+    mqc = Path(__file__).resolve().parent / "data" / "multiqc" / "1.21" / "multiqc_data"
+    shutil.copytree(mqc, run_dir / "multiqc_data")
+    done = cli(run_dir, "-o", tmp_path / "shared", "--deidentify", "--force")
+    assert done.returncode == 0, done.stderr
+    result = audit(tmp_path / "shared" / "rinec_report.html", run_dir)
+    found = {h.value for h in result.findings}
+    # MultiQC's JSON keys without a digit (read here with json, not by the audit) are its layout.
+    document = json.loads((mqc / "multiqc_data.json").read_text())
+    keys, stack = set(), [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            keys |= {k for k in value if not any(c.isdigit() for c in k)}
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    assert found & {"report_plot_data", "config", "columns", "title"} == set()
+    assert not found & {k for k in keys if k.islower() and "_" in k}
+    # The software versions table lists tools, not samples.
+    assert not [h for h in result.findings if h.kind == "sample"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rinec_report.model import Pattern
-from rinec_report.scan import PluginPattern, apply_overrides, scan
+from rinec_report.scan import PatternError, PluginPattern, apply_overrides, scan
 
 PATTERNS = [
     PluginPattern("cohort", Pattern("clinical", glob=("*clinical*.csv", "*clinical*.xlsx"))),
@@ -133,3 +133,17 @@ def test_content_expressions_keep_pythons_syntax(tmp_path: Path) -> None:
     _write(tmp_path / "yes.txt", "#QC-metrics v2\n")
     _write(tmp_path / "no.txt", "#qc-metrics vX\n")
     assert _found(scan(tmp_path, patterns)) == {"yes.txt": "qc/m"}
+
+
+def test_a_patterns_exclude_keeps_a_name_out_and_the_config_can_change_it(tmp_path: Path) -> None:
+    # MultiQC's software versions start like its sample tables ("Sample\t..."): the name keeps them out.
+    for name in ("multiqc_fastp.txt", "multiqc_software_versions.txt"):
+        (tmp_path / name).write_text("Sample\tvalue\nS1\t1\n")
+    patterns = [PluginPattern("qc", Pattern("table", glob=("multiqc_*.txt",), contents=r"\ASample\t",
+                                            exclude=("multiqc_software_versions.txt",)))]
+    assert _found(scan(tmp_path, patterns)) == {"multiqc_fastp.txt": "qc/table"}
+    overridden, _ = apply_overrides(patterns, {"qc/table": {"exclude": []}})
+    assert _found(scan(tmp_path, overridden)) == {"multiqc_fastp.txt": "qc/table",
+                                                   "multiqc_software_versions.txt": "qc/table"}
+    with pytest.raises(PatternError, match="exclude must be a text or a list of texts"):
+        apply_overrides(patterns, {"qc/table": {"exclude": 3}})

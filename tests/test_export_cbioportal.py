@@ -155,15 +155,63 @@ def test_a_run_without_clinical_table_is_one_line_error(tmp_path: Path) -> None:
     assert_one_line_errors(result)
 
 
-VALIDATOR = os.environ.get("CBIOPORTAL_VALIDATOR", "")  # cbioportal-core's scripts/ folder
+# cbioportal-core's validator (scripts/importer/validateData.py, AGPL-3.0, not vendored):
+# CBIOPORTAL_VALIDATOR is that file (or its scripts/ folder); CBIOPORTAL_PYTHON a Python with
+# its requirements.txt (requests, PyYAML, Jinja2, dsnparse), by default this one.
+VALIDATOR = os.environ.get("CBIOPORTAL_VALIDATOR", "")
+VALIDATOR_PYTHON = os.environ.get("CBIOPORTAL_PYTHON", sys.executable)
 
 
-@pytest.mark.skipif(not VALIDATOR, reason="set CBIOPORTAL_VALIDATOR to cbioportal-core's scripts/ folder "
-                    "(validateData.py is AGPL-3.0 and not vendored here)")
+def validator_scripts() -> Path:
+    path = Path(VALIDATOR)
+    return path.parent.parent if path.suffix == ".py" else path
+
+
+def validate(study: Path) -> subprocess.CompletedProcess[str]:
+    """The documented offline run: ``python -m importer.validateData -s STUDY -n`` from scripts/
+    (-n: no portal connection, so no check against a portal's cancer types or genes)."""
+    return subprocess.run([VALIDATOR_PYTHON, "-m", "importer.validateData", "-s", str(study), "-n"],
+                          cwd=validator_scripts(), capture_output=True, text=True, timeout=HANG_S)
+
+
+needs_validator = pytest.mark.skipif(not VALIDATOR, reason="set CBIOPORTAL_VALIDATOR to cbioportal-core's "
+                                     "scripts/importer/validateData.py (AGPL-3.0, not vendored here)")
+
+
+@needs_validator
 def test_cbioportal_validator_accepts_the_study(exported: tuple[Path, Path, Path]) -> None:
-    """cBioPortal's own validator, offline (-n: no portal checks): 0 = valid, 3 = valid with warnings."""
+    """cBioPortal's own validator, offline: exit 0 = valid, 3 = valid with warnings; no ERROR line."""
     _original, study, _back = exported
-    result = subprocess.run([sys.executable, "-m", "importer.validateData", "-s", str(study), "-n"],
-                            cwd=VALIDATOR, capture_output=True, text=True, timeout=HANG_S)
+    result = validate(study)
     assert result.returncode in (0, 3), result.stdout + result.stderr
     assert "ERROR" not in result.stdout + result.stderr
+
+
+@needs_validator
+@pytest.mark.parametrize("extra", [(), ("--deidentify",)])
+def test_cbioportal_validator_accepts_the_example_run(extra: tuple[str, ...], tmp_path: Path) -> None:
+    assert cli("export", "cbioportal", ROOT / "example_run", tmp_path / "study", *extra).returncode == 0
+    result = validate(tmp_path / "study")
+    assert result.returncode in (0, 3), result.stdout + result.stderr
+    assert "ERROR" not in result.stdout + result.stderr
+
+
+def test_deidentified_export_of_the_example_has_no_dates_notes_or_ids(tmp_path: Path) -> None:
+    """--deidentify applies to the study as to the report: the example's clinical table has dates
+    (2018-09-20 ...), a notes column and patients P1..P5 (by hand reading of clinical.xlsx)."""
+    import re
+
+    assert cli("export", "cbioportal", ROOT / "example_run", tmp_path / "plain").returncode == 0
+    assert cli("export", "cbioportal", ROOT / "example_run", tmp_path / "shared", "--deidentify").returncode == 0
+    plain = (tmp_path / "plain" / "data_clinical_patient.txt").read_text()
+    assert re.search(r"\b20\d\d-\d\d-\d\d\b", plain) and "\tNOTES" in plain
+    samples = set(pd.read_csv(tmp_path / "plain" / "data_mutations.txt", sep="\t", dtype=str)["Tumor_Sample_Barcode"])
+    assert len(samples) == 4  # the example's four tumour samples, such as 20S3087569
+    for path in (tmp_path / "shared").rglob("*.txt"):
+        text = path.read_text()
+        assert not re.search(r"\b(19|20)\d\d-\d\d-\d\d\b", text), path.name
+        assert not re.search(r"\bP[1-5]\b", text), path.name
+        assert not [s for s in samples if s in text], path.name
+    shared = pd.read_csv(tmp_path / "shared" / "data_clinical_patient.txt", sep="\t", comment="#", dtype=str)
+    assert "NOTES" not in shared.columns
+    assert len(shared) == 5

@@ -63,7 +63,10 @@ def test_viewer_opens_zooms_pans_and_moves_with_the_keyboard(page):
     assert viewer.get_attribute("data-zoom") == "1.500"
     stage = viewer.locator(".rri-stage").bounding_box()
     page.mouse.move(stage["x"] + 300, stage["y"] + 300)
+    # The first image is a DICOM series: its wheel moves through the slices, Ctrl+wheel zooms.
+    page.keyboard.down("Control")
     page.mouse.wheel(0, -100)
+    page.keyboard.up("Control")
     assert float(viewer.get_attribute("data-zoom")) == pytest.approx(1.8)
     before = viewer.locator(".rri-canvas").evaluate("e => e.style.transform")
     page.mouse.down()

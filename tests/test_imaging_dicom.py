@@ -70,7 +70,7 @@ def test_only_the_named_header_fields_leave_the_decoder():
     assert result.kind == "dicom" and (result.width, result.height) == (64, 64)
     assert result.tags["patient_id"] == "4MR1" and result.tags["modality"] == "MR"
     assert set(result.tags) <= {"patient_id", "date", "modality", "series_description", "series_uid",
-                                "instance", "frames", "frame"}
+                                "instance", "frames", "frame", "burned_in"}
     # PatientName, InstitutionName and the rest stay behind: not even in what the worker returns.
     blob = pickle.dumps(result)
     ds = pydicom.dcmread(DICOM / "MR_small.dcm")

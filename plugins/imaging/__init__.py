@@ -37,6 +37,13 @@ def rinec_options() -> list[Option]:
                min=0, max=100, scope="run"),
         Option("window_high_percentile", "float", 99.0, "DICOM without a window: upper percentile mapped to "
                "white.", min=0, max=100, scope="run"),
+        Option("stack_mb", "float", 2.0, "Budget per DICOM series (or multi-frame file) for its stack of slices "
+               "in the viewer, in MB, counted in budget_mb; 0 shows each series by one slice only.", min=0,
+               max=100, scope="run"),
+        Option("stack_side", "int", 256, "Long side of a stack slice, in pixels (half of it when the stack would "
+               "exceed stack_mb).", min=32, max=1024, scope="run"),
+        Option("stack_burned_in", "bool", False, "Put slices whose header says BurnedInAnnotation YES (text "
+               "such as a name in the pixels) into a series' stack.", scope="user"),
     ]
 
 

@@ -63,6 +63,10 @@ class Shown:
     instance: int = 0
     series_size: int = 1
     notes: list[str] = field(default_factory=list)
+    aspect: float = 1.0  # a pixel's physical height over its width
+    kind: str = ""  # photo, dicom or slide (a DICOM slide's files are one slide, not slices)
+    slices: list[Any] = field(default_factory=list)  # stack.Slice: this file's slices for the stack
+    presets: list[str] = field(default_factory=list)  # its window presets' names
 
 
 def combine(
@@ -131,7 +135,7 @@ def combine(
         if item is not None:
             shown.append(item)
     # A series' other slices are used too: the series is shown by one of them (not a loss).
-    shown = _one_per_series(shown)
+    shown = _one_per_series(shown, options)
     _time_points(shown, diagnosis_dates or {})
     shown.sort(key=lambda s: (_natural(s.patient_id), s.date or "9999", s.modality, s.file))
     budget = fit([s.choice for s in shown], int(float(options["budget_mb"]) * 1_000_000))
@@ -258,6 +262,10 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         series_uid=str(tags.get("series_uid") or ""),
         instance=int(tags.get("instance") or 0),
         notes=list(image.notes),
+        aspect=image.aspect,
+        kind=image.kind,
+        slices=list(image.stack),
+        presets=list(image.presets),
     )
 
 
@@ -275,8 +283,14 @@ def _specimen(text: str) -> str:
     return meta.SPECIMENS.get(text.strip().casefold(), text.strip())
 
 
-def _one_per_series(shown: list[Shown]) -> list[Shown]:
-    """A DICOM series is shown by one slice: the annotated one, else the middle one."""
+def _one_per_series(shown: list[Shown], options: dict[str, Any] | None = None) -> list[Shown]:
+    """A DICOM series is shown by one slice: the annotated one, else the middle one. Its
+    slices (or a multi-frame file's frames) become that slice's stack in the viewer."""
+    from .stack import gather
+
+    options = options or {}
+    budget = int(float(options.get("stack_mb", 0) or 0) * 1_000_000)
+    allow = bool(options.get("stack_burned_in", False))
     groups: dict[tuple[str, str], list[Shown]] = {}
     out = []
     for item in shown:
@@ -284,13 +298,26 @@ def _one_per_series(shown: list[Shown]) -> list[Shown]:
             groups.setdefault((item.patient_id, item.series_uid), []).append(item)
         else:
             out.append(item)
+            if len(item.slices) > 1:  # a multi-frame file outside any series
+                _stack(item, [item], budget, allow, gather)
     for members in groups.values():
         members.sort(key=lambda s: (s.instance, s.key))
         annotated = [m for m in members if m.annotations]
         chosen = annotated[0] if annotated else members[(len(members) - 1) // 2]
-        chosen.series_size = len(members)
+        # The files of a DICOM whole-slide image (its levels, label, overview) are one slide.
+        chosen.series_size = 1 if chosen.kind == "slide" else len(members)
+        if chosen.kind == "dicom":
+            # A multi-frame key file is its own stack; else the series' single slices are.
+            _stack(chosen, [chosen] if len(chosen.slices) > 1 else members, budget, allow, gather)
         out.append(chosen)
     return out
+
+
+def _stack(chosen: Shown, members: list[Shown], budget: int, allow: bool, gather: Callable[..., Any]) -> None:
+    stack = gather([(m.slices, m is chosen) for m in members], chosen.presets, allow, budget)
+    if stack is not None:
+        chosen.choice.stack = stack
+        chosen.notes.extend(stack.notes)
 
 
 def _time_points(shown: list[Shown], diagnosis_dates: dict[str, str]) -> None:

@@ -41,6 +41,8 @@ SAMPLE_PIXELS = 1 << 21
 # Pillow's own reducing gap in the final resize: reducing by no more than a third of the
 # display ratio leaves the last step to Lanczos, as a resize of the full plane would.
 REDUCING_GAP = 3
+# The short side a reduction for the display keeps (more than a thumbnail's least, 50).
+KEEP_SHORT_SIDE = 64
 
 
 class Unreadable(Exception):
@@ -55,6 +57,13 @@ class Decoded:
     kind: str  # photo, dicom or slide
     tags: dict[str, Any] = field(default_factory=dict)  # patient_id, date, modality, series_uid, ...
     notes: list[str] = field(default_factory=list)
+    # The physical height of a pixel over its width (PixelSpacing, PixelAspectRatio): the
+    # image above is already drawn in that aspect; the original's pixel grid stays the
+    # coordinate system of annotations.
+    aspect: float = 1.0
+    # DICOM with a stack asked for: the window presets' names, and the slices (StackFrame).
+    presets: list[str] = field(default_factory=list)
+    stack: list[Any] = field(default_factory=list)
     slide: Any = None  # openslide.OpenSlide for zoom tiles
     # What must stay open while the slide is read (the checked descriptor OpenSlide reads).
     resources: contextlib.ExitStack | None = None
@@ -73,7 +82,11 @@ def reduction(width: int, height: int, max_side: int | None) -> int:
     to :data:`WORK_PIXELS`, and more when the display size is far smaller."""
     factor = math.ceil(math.sqrt(width * height / WORK_PIXELS)) if width * height > WORK_PIXELS else 1
     if max_side:
-        factor = max(factor, max(width, height) // (REDUCING_GAP * max_side))
+        by_display = max(width, height) // (REDUCING_GAP * max_side)
+        # Never for the display below KEEP_SHORT_SIDE on the short side: a panorama's
+        # thumbnail is cut from its middle at a readable height (encode.thumbnail).
+        by_display = min(by_display, max(min(width, height) // KEEP_SHORT_SIDE, 1))
+        factor = max(factor, by_display)
     return max(factor, 1)
 
 
@@ -83,6 +96,7 @@ def decode(
     frame: int | None = None,
     percentiles: tuple[float, float] = (1.0, 99.0),
     slide_side: int | None = None,
+    stack_side: int = 0,
 ) -> Decoded:
     """Read ``path`` into a plane whose long side is at most about ``max_side``
     (JPEG decoding and slides are scaled while reading, which is what keeps a
@@ -94,7 +108,10 @@ def decode(
     # link after the scan); OSError (a link, a FIFO) goes to the caller.
     with open_regular(path) as handle:
         if suffix in DICOM_EXTENSIONS or _is_dicom(handle):
-            return decode_dicom(handle, frame, percentiles, max_side)
+            header = _wsi_header(handle)
+            if header is not None:
+                return decode_dicom_slide(path, header, slide_side or max_side)
+            return decode_dicom(handle, frame, percentiles, max_side, stack_side)
         if suffix in SLIDE_EXTENSIONS or (suffix in ("tif", "tiff") and _slide_format(handle)):
             return decode_slide(path, slide_side or max_side)
         return decode_picture(handle, max_side, percentiles)
@@ -105,6 +122,25 @@ def _is_dicom(handle: BinaryIO) -> bool:
     found = handle.read(4) == b"DICM"
     handle.seek(0)
     return found
+
+
+# VL Whole Slide Microscopy Image Storage: a tiled pyramid, one file per level (PS3.3 A.32.8).
+WSI_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.77.1.6"
+
+
+def _wsi_header(handle: BinaryIO) -> Any:
+    """The header (without pixel data) of a DICOM whole-slide image, None for any other file."""
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(handle, stop_before_pixels=True)
+        meta = getattr(ds, "file_meta", None)
+        sop = str((meta.get("MediaStorageSOPClassUID") if meta is not None else None) or ds.get("SOPClassUID", ""))
+    except Exception:  # decode_dicom says what is wrong with it
+        return None
+    finally:
+        handle.seek(0)
+    return ds if sop == WSI_SOP_CLASS else None
 
 
 def _slide_format(handle: BinaryIO) -> str | None:
@@ -208,17 +244,23 @@ def _to_display_mode(img: Image.Image, percentiles: tuple[float, float]) -> Imag
 
 
 def window(
-    values: np.ndarray, center_width: tuple[float, float] | None, percentiles: tuple[float, float]
+    values: np.ndarray, center_width: tuple[Any, ...] | None, percentiles: tuple[float, float]
 ) -> np.ndarray:
-    """Grey values mapped to 0-255 through a window: the file's centre/width when given
-    (DICOM PS3.3 C.11.2.1.2.1, the linear function), else from the ``percentiles`` of the
-    values (robust to a few bright pixels)."""
+    """Grey values mapped to 0-255 through a window: the file's centre, width and VOI LUT
+    Function when given (DICOM PS3.3 C.11.2.1.2: LINEAR, the default; C.11.2.1.3:
+    LINEAR_EXACT and SIGMOID), else from the ``percentiles`` of the values (robust to a
+    few bright pixels)."""
     values = np.asarray(values)
     out = np.empty(values.shape, dtype=np.uint8)
-    if center_width is not None and center_width[1] >= 1:
-        center, width = center_width
+    if center_width is not None:
+        center, width = float(center_width[0]), float(center_width[1])
+        function = str(center_width[2]).upper() if len(center_width) > 2 else "LINEAR"
         for rows, block in _strips(values):
-            if width == 1:  # the standard's formula divides by width - 1
+            if function == "SIGMOID":
+                scaled = 1.0 / (1.0 + np.exp(np.clip(-4.0 * (block - center) / width, -700, 700)))
+            elif function == "LINEAR_EXACT":
+                scaled = (block - center) / width + 0.5
+            elif width == 1:  # the standard's formula divides by width - 1
                 scaled = np.where(block < center - 0.5, 0.0, 1.0)
             else:
                 scaled = (block - (center - 0.5)) / (width - 1) + 0.5
@@ -272,11 +314,14 @@ DICOM_FIELDS = ("PatientID", "StudyDate", "Modality", "SeriesDescription")
 
 
 def decode_dicom(
-    source: str | BinaryIO, frame: int | None, percentiles: tuple[float, float], max_side: int | None = None
+    source: str | BinaryIO, frame: int | None, percentiles: tuple[float, float], max_side: int | None = None,
+    stack_side: int = 0,
 ) -> Decoded:
+    """One frame of a DICOM file, shown; with ``stack_side``, also the file's slices (its
+    frames, or the one slice a single-frame file is) at that size for the viewer's stack."""
     if isinstance(source, str):
         with open_regular(source) as handle:
-            return decode_dicom(handle, frame, percentiles, max_side)
+            return decode_dicom(handle, frame, percentiles, max_side, stack_side)
     from pydicom.errors import InvalidDicomError
 
     try:
@@ -298,38 +343,28 @@ def decode_dicom(
     if rows * columns > MAX_PIXELS:
         raise Unreadable(f"DICOM frame of {columns}x{rows} pixels, more than {MAX_PIXELS:,}")
     index = frames // 2 if frame is None else min(max(frame, 0), frames - 1)
+    # An enhanced (multi-frame) CT or MR keeps its rescale, window and spacing per frame
+    # in functional groups: the frame shown is read with its own.
+    view = frame_view(ds, index)
+    presets = window_presets(view)
     try:
-        from pydicom.pixels import apply_modality_lut
-
         pixels = _one_frame(source, ds, pixels_follow, index if frames > 1 else None)
         height, width = pixels.shape[:2]
         # Strided on the stored integers, before the rescale makes floats of them.
         step = reduction(width, height, max_side)
         if step > 1:
             pixels = np.ascontiguousarray(pixels[::step, ::step])
-        samples = int(ds.get("SamplesPerPixel", 1) or 1)
-        photometric = str(ds.get("PhotometricInterpretation", "")).upper()
-        if samples == 1 and photometric == "PALETTE COLOR":
-            # The stored values are indices into the file's own colour table.
-            from pydicom.pixels import apply_color_lut
-
-            rgb = np.asarray(apply_color_lut(pixels, ds))
-            if rgb.dtype != np.uint8:  # 16-bit table entries span the whole 16-bit range
-                rgb = (rgb.astype(np.float64) / 257.0).round().astype(np.uint8)
-            image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
-        elif samples == 1:
-            values = apply_modality_lut(pixels, ds)
-            plane = window(np.asarray(values), _window_of(ds), percentiles)
-            if photometric == "MONOCHROME1":
-                plane = 255 - plane  # MONOCHROME1 shows low values white
-            image = Image.fromarray(plane, "L")
-        else:
-            rgb = np.asarray(pixels)
-            if rgb.dtype != np.uint8:
-                rgb = window(rgb, None, (0.0, 100.0))
-            image = Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")
+        views = _render(pixels, ds, view, percentiles, [w for _, w in presets])
     except Exception as exc:  # pydicom raises many types for bad pixel data
-        raise Unreadable(f"DICOM pixel data cannot be decoded ({_reason(exc)})") from None
+        raise Unreadable(f"DICOM pixel data cannot be decoded ({_undecodable(exc, ds)})") from None
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    photometric = str(ds.get("PhotometricInterpretation", "")).upper()
+    notes = [] if presets or samples != 1 or photometric == "PALETTE COLOR" else ["windowed from percentiles"]
+    aspect = pixel_aspect(view)
+    if aspect is None:
+        aspect = 1.0
+        notes.append("pixel spacing or aspect ratio unreadable; shown with square pixels")
+    views = [physical(v, aspect) for v in views]
     tags = {
         "patient_id": str(ds.get("PatientID", "") or "").strip(),
         "date": normalise_date(ds.get("StudyDate") or ds.get("SeriesDate") or ""),
@@ -340,10 +375,278 @@ def decode_dicom(
         "instance": _number(ds.get("InstanceNumber")),
         "frames": frames,
         "frame": index,
+        "burned_in": str(ds.get("BurnedInAnnotation", "") or "").strip().upper() == "YES",
     }
-    notes = [] if _window_of(ds) or samples != 1 or photometric == "PALETTE COLOR" \
-        else ["windowed from percentiles"]
-    return Decoded(image, width, height, "dicom", tags, notes)
+    decoded = Decoded(views[0], width, height, "dicom", tags, notes, aspect=aspect)
+    if stack_side:
+        decoded.presets = [label for label, _ in presets]
+        number = (index + 1) if frames > 1 else (tags["instance"] or 0)
+        decoded.stack = [StackFrame(number, slice_position(view), [_fit(v, stack_side) for v in views])]
+        if frames > 1:
+            try:
+                decoded.stack = _frame_stack(source, ds, pixels_follow, frames, index, decoded.stack[0],
+                                             percentiles, presets, aspect, stack_side)
+            except Exception as exc:  # one damaged frame costs the stack, not the image
+                decoded.notes.append(f"no stack: a frame cannot be decoded ({_reason(exc)})")
+    return decoded
+
+
+@dataclass
+class StackFrame:
+    """One slice of a stack for the viewer: its number (instance, or frame from 1), its
+    position along the slice normal in mm (None when the file gives none), and the slice
+    at the stack size once per window preset."""
+
+    number: int
+    position: float | None
+    images: list[Any]
+
+
+# Frames of one multi-frame file put in its stack, evenly spread (each is decoded on its own).
+MAX_STACK_FRAMES = 120
+# Windows offered as presets, of those the file lists (Window Center/Width values).
+MAX_PRESETS = 4
+
+
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    if max(image.size) <= side:
+        return image
+    ratio = side / max(image.size)
+    size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _frame_stack(source: BinaryIO, ds: Any, from_file: bool, frames: int, shown: int, key: StackFrame,
+                 percentiles: tuple[float, float], presets: list[tuple[str, tuple[float, float, str]]],
+                 aspect: float, side: int) -> list[StackFrame]:
+    """The frames of a multi-frame file as a stack, each decoded alone at the stack size
+    (reduced on its stored integers first), with the shown frame's presets for all: a
+    window that changed from frame to frame would flicker as the reader scrolls."""
+    count = min(frames, MAX_STACK_FRAMES)
+    chosen = sorted({round(i * (frames - 1) / max(count - 1, 1)) for i in range(count)} | {shown})
+    out = []
+    for i in chosen:
+        if i == shown:
+            out.append(key)
+            continue
+        view = frame_view(ds, i)
+        pixels = _one_frame(source, ds, from_file, i)
+        step = max(1, max(pixels.shape[:2]) // (REDUCING_GAP * side))
+        if step > 1:
+            pixels = np.ascontiguousarray(pixels[::step, ::step])
+        windows = [w for _, w in presets] or None
+        views = _render(pixels, ds, view, percentiles, windows)
+        out.append(StackFrame(i + 1, slice_position(view), [_fit(physical(v, aspect), side) for v in views]))
+    return out
+
+
+def _render(pixels: np.ndarray, ds: Any, view: Any, percentiles: tuple[float, float],
+            windows: list[tuple[float, float, str]] | None) -> list[Image.Image]:
+    """The stored pixels as shown: one image per window given (percentiles when none);
+    one image for colour, which has no window."""
+    from pydicom.pixels import apply_modality_lut
+
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    photometric = str(ds.get("PhotometricInterpretation", "")).upper()
+    if samples == 1 and photometric == "PALETTE COLOR":
+        # The stored values are indices into the file's own colour table.
+        from pydicom.pixels import apply_color_lut
+
+        rgb = np.asarray(apply_color_lut(pixels, ds))
+        if rgb.dtype != np.uint8:  # 16-bit table entries span the whole 16-bit range
+            rgb = (rgb.astype(np.float64) / 257.0).round().astype(np.uint8)
+        return [Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")]
+    if samples == 1:
+        values = np.asarray(apply_modality_lut(pixels, view))
+        out = []
+        for center_width in windows or [None]:
+            plane = window(values, center_width, percentiles)
+            if photometric == "MONOCHROME1":
+                plane = 255 - plane  # MONOCHROME1 shows low values white
+            out.append(Image.fromarray(plane, "L"))
+        return out
+    rgb = np.asarray(pixels)
+    if rgb.dtype != np.uint8:
+        rgb = window(rgb, None, (0.0, 100.0))
+    return [Image.fromarray(np.ascontiguousarray(rgb[..., :3]), "RGB")]
+
+
+def window_presets(ds: Any) -> list[tuple[str, tuple[float, float, str]]]:
+    """The windows the file offers (Window Center/Width may hold several, PS3.3
+    C.11.2.1.2), each named by its Window Center & Width Explanation, else by its
+    numbers, with the file's VOI LUT Function; the first is the default view. Empty when
+    there is none usable (LINEAR needs a width of at least 1, the others more than 0)."""
+    function = str(ds.get("VOILUTFunction", "") or "LINEAR").strip().upper()
+    if function not in ("LINEAR", "LINEAR_EXACT", "SIGMOID"):
+        function = "LINEAR"
+    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+    if center is None or width is None:
+        return []
+    centers = list(center) if _multi(center) else [center]
+    widths = list(width) if _multi(width) else [width]
+    explanation = ds.get("WindowCenterWidthExplanation")
+    names = (list(explanation) if _multi(explanation) else [explanation]) if explanation else []
+    out = []
+    for i, (c, w) in enumerate(zip(centers, widths, strict=False)):
+        try:
+            pair = (float(c), float(w))
+        except (TypeError, ValueError):
+            continue
+        if pair[1] < (1 if function == "LINEAR" else 1e-9) or not all(math.isfinite(v) for v in pair):
+            continue
+        name = str(names[i]).strip() if i < len(names) and str(names[i]).strip() else ""
+        out.append((name or f"C {pair[0]:g} / W {pair[1]:g}", (*pair, function)))
+        if len(out) == MAX_PRESETS:
+            break
+    return out
+
+
+def slice_position(ds: Any) -> float | None:
+    """Where the slice lies along its normal, in mm: Image Position (Patient) projected on
+    the cross product of Image Orientation (Patient)'s row and column directions (the
+    order a viewer sorts slices by), else Slice Location; None when neither is usable."""
+    try:
+        position = [float(v) for v in ds.get("ImagePositionPatient")]
+        orientation = [float(v) for v in ds.get("ImageOrientationPatient")]
+        if len(position) == 3 and len(orientation) == 6:
+            normal = np.cross(orientation[:3], orientation[3:])
+            value = float(np.dot(normal, position))
+            if math.isfinite(value) and np.linalg.norm(normal) > 0.5:
+                return round(value, 3)
+    except (TypeError, ValueError):
+        pass
+    try:
+        value = float(ds.get("SliceLocation"))
+        return round(value, 3) if math.isfinite(value) else None
+    except (TypeError, ValueError):
+        return None
+
+
+# Functional-group macros (DICOM PS3.3 C.7.6.16) that carry what a frame is shown with,
+# and the attributes taken from each: an enhanced CT or MR has no top-level rescale or
+# window, and a frame's own (per-frame group) wins over the shared one.
+_FRAME_MACROS = (
+    ("PixelValueTransformationSequence", ("RescaleSlope", "RescaleIntercept", "RescaleType")),
+    ("FrameVOILUTSequence", ("WindowCenter", "WindowWidth", "VOILUTFunction", "WindowCenterWidthExplanation")),
+    ("PixelMeasuresSequence", ("PixelSpacing",)),
+    ("PlanePositionSequence", ("ImagePositionPatient",)),
+    ("PlaneOrientationSequence", ("ImageOrientationPatient",)),
+)
+# What the modality LUT, the window and the aspect read from the top level.
+_FRAME_TOP = ("RescaleSlope", "RescaleIntercept", "RescaleType", "ModalityLUTSequence", "WindowCenter",
+              "WindowWidth", "VOILUTFunction", "PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio",
+              "PixelRepresentation", "BitsStored", "BitsAllocated", "PhotometricInterpretation", "SamplesPerPixel",
+              "WindowCenterWidthExplanation", "ImagePositionPatient", "ImageOrientationPatient", "SliceLocation")
+
+
+def frame_view(ds: Any, index: int) -> Any:
+    """The attributes frame ``index`` is shown with: the top level's, overridden by the
+    shared functional groups, overridden by the frame's own per-frame group. ``ds``
+    itself when it has no functional groups (every classic single- or multi-frame file)."""
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if not shared and not per_frame:
+        return ds
+    from pydicom.dataset import Dataset
+
+    view = Dataset()
+    for keyword in _FRAME_TOP:
+        if keyword in ds:
+            view[keyword] = ds[keyword]
+    groups = [shared[0] if shared else None, per_frame[index] if per_frame and index < len(per_frame) else None]
+    for group in groups:
+        if group is None:
+            continue
+        for macro, keywords in _FRAME_MACROS:
+            items = group.get(macro)
+            if not items:
+                continue
+            for keyword in keywords:
+                if keyword in items[0]:
+                    view[keyword] = items[0][keyword]
+    return view
+
+
+# A pixel more than this many times taller than wide (or wider than tall) is taken as a
+# broken header rather than drawn: no modality acquires such pixels.
+MAX_PIXEL_ASPECT = 16.0
+
+
+def pixel_aspect(ds: Any) -> float | None:
+    """The physical height of a pixel over its width: from Pixel Spacing (row spacing,
+    column spacing; PS3.3 10.7.1.3), else Imager Pixel Spacing (projection X-ray), else
+    Pixel Aspect Ratio (vertical, horizontal; C.7.6.3.1.7). 1.0 when the file gives none,
+    None when what it gives is unusable (zero, negative, not two numbers, beyond
+    :data:`MAX_PIXEL_ASPECT`)."""
+    for keyword in ("PixelSpacing", "ImagerPixelSpacing", "PixelAspectRatio"):
+        value = ds.get(keyword)
+        if value is None or value == "":
+            continue
+        try:
+            vertical, horizontal = (float(v) for v in value)
+        except (TypeError, ValueError):
+            return None
+        if not (math.isfinite(vertical) and math.isfinite(horizontal)) or vertical <= 0 or horizontal <= 0:
+            return None
+        ratio = vertical / horizontal
+        return ratio if 1 / MAX_PIXEL_ASPECT <= ratio <= MAX_PIXEL_ASPECT else None
+    return 1.0
+
+
+def physical(image: Image.Image, aspect: float) -> Image.Image:
+    """``image`` resampled so that it has the physical aspect of the acquisition: the
+    axis whose pixels are longer is stretched, then both are scaled so the long side
+    stays what it was (nothing grows, and the display sizes are counted as before).
+    ``image`` itself when the pixels are square (within 0.5%)."""
+    if abs(aspect - 1.0) <= 0.005:
+        return image
+    width, height = image.size
+    physical_w, physical_h = (width, height * aspect) if aspect > 1 else (width / aspect, height)
+    fit = max(width, height) / max(physical_w, physical_h)
+    size = (max(1, round(physical_w * fit)), max(1, round(physical_h * fit)))
+    return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+
+
+# Transfer syntaxes newer than pydicom 3.0's dictionary, named for the warning.
+_LATER_SYNTAXES = {
+    "1.2.840.10008.1.2.4.110": "JPEG XL Lossless",
+    "1.2.840.10008.1.2.4.111": "JPEG XL JPEG Recompression",
+    "1.2.840.10008.1.2.4.112": "JPEG XL",
+    "1.2.840.10008.1.2.8.1": "Deflated Image Frame Compression",
+}
+
+
+def _undecodable(exc: BaseException, ds: Any) -> str:
+    """Why the pixel data cannot be decoded; for a compressed file, its transfer syntax
+    by name and what would decode it (pydicom's own list of the missing decoders)."""
+    meta = getattr(ds, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax is None:
+        return _reason(exc)
+    import pydicom
+    from pydicom.pixels.decoders.base import get_decoder
+
+    known = syntax.is_transfer_syntax
+    if known and not syntax.is_compressed:
+        return _reason(exc)
+    label = syntax.name if known else _LATER_SYNTAXES.get(str(syntax), "an unknown transfer syntax")
+    name = f"{label} ({syntax})"
+    try:
+        if not known:
+            raise NotImplementedError
+        decoder = get_decoder(syntax)
+    except NotImplementedError:
+        return (f"transfer syntax {name}, which pydicom {pydicom.__version__} cannot decode; export it uncompressed "
+                "(Explicit VR Little Endian) from the PACS, or convert it with a tool that reads it")
+    missing = "; ".join(decoder.missing_dependencies)
+    if not decoder.is_available:
+        return f"transfer syntax {name} needs a decoder that is not installed: {missing or 'a decoder plugin'}"
+    # pydicom says "... by all available plugins:" and then each plugin's reason, a line each.
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = "; ".join(lines[1:]) if len(lines) > 1 and lines[0].endswith(":") else _reason(exc)
+    detail = detail if len(detail) <= 300 else detail[:297] + "..."
+    more = f"; not tried, not installed: {missing}" if missing else ""
+    return f"transfer syntax {name}: {detail}{more}"
 
 
 _PIXEL_TAGS = ((0x7FE0, 0x0010), (0x7FE0, 0x0008), (0x7FE0, 0x0009))  # Pixel Data, Float and Double Float
@@ -359,7 +662,7 @@ def _dicom_header(handle: BinaryIO) -> tuple[Any, bool]:
 
     ds = pydicom.dcmread(handle, stop_before_pixels=True)
     syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-    if syntax is not None and syntax.is_little_endian and not syntax.is_deflated:
+    if syntax is not None and syntax.is_transfer_syntax and syntax.is_little_endian and not syntax.is_deflated:
         head = handle.read(4)
         if len(head) == 4 and struct.unpack("<HH", head) in _PIXEL_TAGS:
             return ds, True
@@ -384,18 +687,6 @@ def _one_frame(handle: BinaryIO, ds: Any, from_file: bool, index: int | None) ->
     return pixel_array(ds, index=index) if index is not None else ds.pixel_array
 
 
-def _window_of(ds: Any) -> tuple[float, float] | None:
-    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
-    if center is None or width is None:
-        return None
-    try:
-        # Several windows may be given (MultiValue); the first is the default view.
-        first = (float(center[0] if _multi(center) else center), float(width[0] if _multi(width) else width))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return first if first[1] >= 1 else None
-
-
 def _multi(value: Any) -> bool:
     return not isinstance(value, (str, bytes, int, float)) and hasattr(value, "__getitem__")
 
@@ -410,14 +701,39 @@ def _number(value: Any) -> int | None:
 # ---------------------------------------------------------------- whole slides
 
 
-def decode_slide(path: str, max_side: int) -> Decoded:
+def decode_dicom_slide(path: str, header: Any, max_side: int) -> Decoded:
+    """A DICOM whole-slide image, through OpenSlide (4.0 reads the levels of the series
+    from the other files of the folder): the slide's overview, as other slides, with the
+    header fields any DICOM gives."""
+    decoded = decode_slide(path, max_side, in_folder=True)
+    decoded.tags.update({
+        "patient_id": str(header.get("PatientID", "") or "").strip(),
+        "date": normalise_date(header.get("StudyDate") or header.get("SeriesDate") or ""),
+        "modality": str(header.get("Modality", "") or "").strip(),
+        "series_description": str(header.get("SeriesDescription", "") or "").strip(),
+        # Every file of the series (a level, the label, the overview) opens the same slide:
+        # gathered as a series, it is shown once.
+        "series_uid": str(header.get("SeriesInstanceUID", "") or ""),
+        "instance": _number(header.get("InstanceNumber")),
+    })
+    return decoded
+
+
+def decode_slide(path: str, max_side: int, in_folder: bool = False) -> Decoded:
+    """A whole-slide image through OpenSlide. ``in_folder``: the slide is read from the
+    files of its folder (a DICOM series), so OpenSlide must be given the path itself."""
     try:
         import openslide
     except ImportError as exc:  # openslide-bin missing on this platform
         raise Unreadable(f"whole-slide image needs OpenSlide ({exc})") from None
     resources = contextlib.ExitStack()
     try:
-        if path.lower().endswith(".mrxs"):
+        if in_folder:
+            # OpenSlide lists the file's folder and opens each file of the series by name: a
+            # checked descriptor's name (/proc/self/fd/N) would make it list the open files.
+            _check_folder(path)
+            name = path
+        elif path.lower().endswith(".mrxs"):
             # MIRAX reads its companion folder's files by name, so it cannot be handed a
             # checked descriptor: the folder and each file in it are checked instead.
             _check_mrxs(path)
@@ -471,6 +787,21 @@ def _check_mrxs(path: str) -> None:
                 raise LinkRefused(f"{os.path.basename(folder)}/{entry.name} is a link, not followed")
             if not entry.is_file(follow_symlinks=False):
                 raise NotRegularFile(f"{os.path.basename(folder)}/{entry.name} is not a regular file")
+
+
+def _check_folder(path: str) -> None:
+    """The folder of a DICOM slide, whose every file OpenSlide opens by name: no entry is
+    a link (wherever it leads) or a FIFO, socket or device (a FIFO would block the read)."""
+    import stat
+
+    folder = os.path.dirname(path) or "."
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if stat.S_ISLNK(mode):
+                raise LinkRefused(f"{entry.name}, beside it in the slide's folder, is a link, not followed")
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise NotRegularFile(f"{entry.name}, beside it in the slide's folder, is not a regular file")
 
 
 def overview(slide: Any, max_side: int) -> Image.Image:

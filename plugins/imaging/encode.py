@@ -13,6 +13,7 @@ import base64
 import heapq
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from PIL import Image
 
@@ -25,6 +26,9 @@ class Encoded:
     height: int
     data: bytes
     mime: str
+    # The part of the image shown, as fractions (x0, y0, x1, y1) of its width and height:
+    # None for the whole image (every display size); a panorama's thumbnail is its middle.
+    crop: tuple[float, float, float, float] | None = None
 
     def uri(self) -> str:
         return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
@@ -44,19 +48,70 @@ class Tile:
     image: Encoded
 
 
-def encode(image: Image.Image, side: int, fmt: str, quality: int) -> Encoded:
+# An image this small (long side, in pixels) is encoded without loss. Lossy WebP and
+# JPEG keep colour at half the resolution (4:2:0 chroma subsampling): each colour sample
+# covers 2x2 pixels, so in a 3x3 RGB image a yellow row beside a blue one came out grey.
+# Below 64 pixels a lossless encoding costs a few kilobytes at most.
+LOSSLESS_SIDE = 64
+# A thumbnail's short side is at least its long side over this (50 of 200 pixels): see thumbnail().
+THUMB_ELONGATION = 4
+
+
+def encode(image: Image.Image, side: int, fmt: str, quality: int,
+           crop: tuple[float, float, float, float] | None = None) -> Encoded:
     """``image`` scaled so that its long side is at most ``side``, encoded without metadata."""
     scaled = scale(image, side)
     buffer = io.BytesIO()
     clean = scaled if scaled is not image else image.copy()
     clean.info = {}  # no EXIF, ICC profile or comment is written
+    tiny = max(clean.size) <= LOSSLESS_SIDE
     if fmt == "webp":
         # method 2 rather than libwebp's default 4: half the time for about 7% more bytes
         # (measured on 1280x960 photographs), and encoding is most of the plugin's work.
-        clean.save(buffer, "WEBP", quality=quality, method=2)
+        if tiny:
+            clean.save(buffer, "WEBP", lossless=True, quality=100, method=2)
+        else:
+            clean.save(buffer, "WEBP", quality=quality, method=2)
     else:
-        clean.convert("RGB" if clean.mode != "L" else "L").save(buffer, "JPEG", quality=quality, optimize=True)
-    return Encoded(clean.width, clean.height, buffer.getvalue(), MIME[fmt])
+        # JPEG has no lossless mode in Pillow: full-resolution colour (4:4:4) and quality 95.
+        extra = {"subsampling": 0, "quality": max(quality, 95)} if tiny else {"quality": quality}
+        clean.convert("RGB" if clean.mode != "L" else "L").save(buffer, "JPEG", optimize=True, **extra)
+    return Encoded(clean.width, clean.height, buffer.getvalue(), MIME[fmt], crop)
+
+
+def elongated(size: tuple[int, int], side: int) -> bool:
+    """True when fitting ``size`` into ``side`` would leave a short side under the
+    thumbnail's minimum (then the thumbnail is cut from the middle, see thumbnail())."""
+    long_side, short_side = max(size), min(size)
+    return long_side > side and short_side * side / long_side < max(1, side // THUMB_ELONGATION)
+
+
+def thumbnail(image: Image.Image, side: int, fmt: str, quality: int) -> Encoded:
+    """The gallery's thumbnail: ``image`` fitted into ``side`` pixels square, unless that
+    would make its short side less than ``side / THUMB_ELONGATION`` (50 of 200 pixels).
+
+    Then (an image more than four times longer than wide: a panorama, a strip, a long
+    radiograph) the short side is kept at that minimum, or at the image's own short side
+    when that is smaller (never enlarged), and the thumbnail is the middle of the image
+    along its long side, ``side`` pixels long: a 16000x400 panorama gives 200x50 of its
+    middle, not a 200x5 line. The viewer shows the whole image; ``crop`` says which part
+    the thumbnail is, so its annotations are drawn in place."""
+    if not elongated(image.size, side):
+        return encode(image, side, fmt, quality)
+    width, height = image.size
+    short_side, least = min(width, height), max(1, side // THUMB_ELONGATION)
+    ratio = min(short_side, least) / short_side
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    scaled = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if size != image.size else image
+    along = size[0] if width >= height else size[1]
+    start = (along - side) // 2
+    if width >= height:
+        box = (start, 0, start + side, size[1])
+        crop = (start / size[0], 0.0, (start + side) / size[0], 1.0)
+    else:
+        box = (0, start, size[0], start + side)
+        crop = (0.0, start / size[1], 1.0, (start + side) / size[1])
+    return encode(scaled.crop(box), side, fmt, quality, crop)
 
 
 def scale(image: Image.Image, side: int) -> Image.Image:
@@ -96,6 +151,8 @@ class Choice:
     keep_tiles: bool = True
     embedded: bool = True
     notes: list[str] = field(default_factory=list)
+    stack: Any = None  # stack.Stack: a DICOM series' slices for the viewer
+    keep_stack: bool = True
 
     @property
     def display(self) -> Encoded | None:
@@ -110,6 +167,8 @@ class Choice:
             total += self.display.size
         if self.keep_tiles:
             total += sum(t.image.size for t in self.tiles)
+        if self.stack is not None and self.keep_stack:
+            total += self.stack.bytes
         return total
 
 
@@ -122,18 +181,27 @@ class BudgetReport:
     tiles_dropped: int
     display_dropped: int  # only the thumbnail is embedded
     not_embedded: int
+    stacks_dropped: int = 0  # DICOM series shown by their key slice only
 
 
 def fit(choices: list[Choice], budget: int) -> BudgetReport:
     """Reduce ``choices`` in place until their bytes fit ``budget``.
 
-    In order, each step taken only while over budget: drop whole-slide zoom tiles
+    In order, each step taken only while over budget: drop DICOM series' stacks
+    (largest first: the key slice stays); drop whole-slide zoom tiles
     (largest sets first); step the largest display image down one size, again and
     again; drop display images (largest first, the viewer then enlarges the
     thumbnail); leave out whole images, last in page order first. Ties go by key,
     so the outcome depends only on the encoded sizes.
     """
     total = sum(c.bytes for c in choices)
+    stacks_dropped = 0
+    for c in sorted((c for c in choices if c.stack is not None), key=lambda c: (-c.stack.bytes, c.key)):
+        if total <= budget:
+            break
+        total -= c.stack.bytes
+        c.keep_stack = False
+        stacks_dropped += 1
     tiles_dropped = 0
     for c in sorted((c for c in choices if c.tiles), key=lambda c: (-sum(t.image.size for t in c.tiles), c.key)):
         if total <= budget:
@@ -166,7 +234,8 @@ def fit(choices: list[Choice], budget: int) -> BudgetReport:
             c.embedded = False
             not_embedded += 1
     downscaled = sum(1 for c in choices if c.embedded and c.levels and 0 < c.level < len(c.levels))
-    return BudgetReport(budget, total, len(choices), downscaled, tiles_dropped, display_dropped, not_embedded)
+    return BudgetReport(budget, total, len(choices), downscaled, tiles_dropped, display_dropped, not_embedded,
+                        stacks_dropped)
 
 
 def describe(report: BudgetReport) -> str:
@@ -177,6 +246,8 @@ def describe(report: BudgetReport) -> str:
     cuts = []
     if report.downscaled:
         cuts.append(f"{report.downscaled} shown at a smaller size")
+    if report.stacks_dropped:
+        cuts.append(f"{report.stacks_dropped} DICOM series shown by one slice, without their stack")
     if report.tiles_dropped:
         cuts.append(f"{report.tiles_dropped} whole-slide zoom tiles left out")
     if report.display_dropped:

@@ -42,7 +42,7 @@ def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Mark
         h=thumb.height,
         alt=f"{item.patient_id} {item.modality} {item.date}".strip(),
         name=name_of(item),
-        svg=overlay(item),
+        svg=overlay(item, thumb.crop),
         c=caption,
     )
 
@@ -68,9 +68,11 @@ def caption_of(item: Shown) -> str:
     return " · ".join(parts)
 
 
-def overlay(item: Shown) -> Markup:
+def overlay(item: Shown, crop: tuple[float, float, float, float] | None = None) -> Markup:
     """Annotations as SVG in the original image's pixel coordinates (the viewBox), so
-    the same overlay fits the thumbnail, the viewer and any zoom."""
+    the same overlay fits the thumbnail, the viewer and any zoom. ``crop`` (fractions of
+    the image) is the part a panorama's thumbnail shows: the viewBox is then that part
+    (the viewer sets it back to the whole image)."""
     if not item.annotations:
         return Markup("")
     size = max(item.width, item.height)
@@ -97,9 +99,13 @@ def overlay(item: Shown) -> Markup:
                        'paint-order="stroke">{}</text>').format(anchor[0], anchor[1], color, font, stroke / 2,
                                                                a["label"])
             )
+    box = f"0 0 {item.width} {item.height}"
+    if crop is not None:
+        x0, y0, x1, y1 = (crop[0] * item.width, crop[1] * item.height, crop[2] * item.width, crop[3] * item.height)
+        box = f"{x0:.2f} {y0:.2f} {x1 - x0:.2f} {y1 - y0:.2f}"
     return Markup(
-        '<svg class="rri-ann" viewBox="0 0 {w} {h}" preserveAspectRatio="none" aria-hidden="true">{s}</svg>'
-    ).format(w=item.width, h=item.height, s=Markup("").join(shapes))
+        '<svg class="rri-ann" viewBox="{b}" preserveAspectRatio="none" aria-hidden="true">{s}</svg>'
+    ).format(b=box, s=Markup("").join(shapes))
 
 
 def _arrow(a: dict[str, Any], color: str, stroke: float) -> Markup:
@@ -132,6 +138,21 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
             "h": item.height,
             "caption": f"{item.patient_id} · {caption_of(item)}",
         }
+        if choice.thumb.crop is not None:
+            # A panorama's thumbnail is its middle: where the viewer places it when it is
+            # all there is to show (the display size left out to fit the budget).
+            entry["thumb_crop"] = [round(v, 6) for v in choice.thumb.crop]
+        if abs(item.aspect - 1.0) > 0.005:
+            # Unequal pixel spacing: the viewer draws the original's grid in this aspect.
+            entry["aspect"] = round(item.aspect, 6)
+        if choice.stack is not None and choice.keep_stack:
+            stack = choice.stack
+            entry["stack"] = {
+                "key": stack.key,
+                "presets": stack.presets,
+                # Per slice: its number, its position in mm (or null), one image per preset.
+                "slices": [[s.number, s.position, [e.uri() for e in s.sizes[stack.size]]] for s in stack.slices],
+            }
         if choice.keep_tiles and choice.tiles:
             entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
         out[index[item.key]] = entry
@@ -142,7 +163,8 @@ def toolbar() -> Markup:
     return Markup(
         '<div class="rri-tools"><label><input type="checkbox" class="rri-ann-toggle" checked> Show annotations'
         "</label><span>Click an image (or Tab to it and press Enter) to open the viewer: mouse wheel or + and - "
-        "zoom, drag pans, arrow keys move between images, A toggles annotations, 0 resets, Esc closes.</span></div>"
+        "zoom, drag pans, arrow keys move between images, A toggles annotations, 0 resets, Esc closes. In a DICOM "
+        "series, the Up and Down arrows, the mouse wheel or the slider move through its slices.</span></div>"
     )
 
 

@@ -19,7 +19,8 @@ from rinec_report import InputError, InputWarning
 from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, open_regular, read_small
 
 from . import meta, shapes
-from .encode import Encoded, Tile, display_sides, encode, scale
+from .encode import Encoded, Tile, display_sides, elongated, encode, scale, thumbnail
+from .stack import encode_frames
 
 
 @dataclass
@@ -36,6 +37,9 @@ class ParsedImage:
     levels: list[Encoded]
     tiles: list[Tile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    aspect: float = 1.0  # a pixel's physical height over its width (the levels are drawn in it)
+    stack: list[Any] = field(default_factory=list)  # stack.Slice: this file's slices for the viewer
+    presets: list[str] = field(default_factory=list)  # the window presets' names
 
 
 @dataclass
@@ -79,7 +83,10 @@ def parse_image(path: str, relpath: str, options: dict[str, Any], frame: int | N
     max_side = int(options["max_side"])
     try:
         # A slide's overview is half the display size: its detail comes from the zoom tiles.
-        decoded = decode(path, max_side, frame, percentiles, slide_side=max(max_side // 2, 64))
+        # A DICOM's slices for the viewer's stack, unless stacks are off (stack_mb 0).
+        stack_side = int(options.get("stack_side", 0)) if float(options.get("stack_mb", 0) or 0) > 0 else 0
+        decoded = decode(path, max_side, frame, percentiles, slide_side=max(max_side // 2, 64),
+                         stack_side=stack_side)
     except Unreadable as exc:
         warnings.warn(f"image skipped: {exc}", InputWarning, stacklevel=2)
         return None
@@ -104,7 +111,10 @@ def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
     for side in display_sides(max_side, int(options["min_side"]), max(image.size)):
         current = scale(current, side)  # each size from the one above: cheaper than from the original
         levels.append(encode(current, side, fmt, quality))
-    thumb = encode(current, int(options["thumb_side"]), fmt, quality)
+    side = int(options["thumb_side"])
+    # From the smallest display size, unless the thumbnail is cut from a panorama's middle:
+    # then from the decoded plane, whose short side has the pixels that cut needs.
+    thumb = thumbnail(image if elongated(image.size, side) else current, side, fmt, quality)
     tiles: list[Tile] = []
     if decoded.slide is not None:
         try:
@@ -126,6 +136,9 @@ def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
         levels=levels,
         tiles=tiles,
         notes=decoded.notes,
+        aspect=decoded.aspect,
+        stack=encode_frames(decoded.stack, bool(decoded.tags.get("burned_in")), fmt, quality),
+        presets=list(decoded.presets),
     )
 
 

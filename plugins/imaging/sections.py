@@ -92,8 +92,13 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str],
         on_paper, html.toolbar(), Markup("").join(cards), data_json, html.assets())
     reductions = describe(data["_budget"])
     notes = sorted({n for s in shown for n in s.notes})
-    if notes:
-        reductions += " DICOM without a window in its header: " + "; ".join(notes) + " (1st to 99th)."
+    percentile = "windowed from percentiles"
+    if percentile in notes:
+        reductions += " DICOM without a window in its header: windowed from percentiles (1st to 99th)."
+    others = [n for n in notes if n != percentile]
+    if others:  # each said once, with how many images it concerns
+        counts = {n: sum(1 for s in shown if n in s.notes) for n in others}
+        reductions += " DICOM: " + "; ".join(f"{n} ({k} image{'s' if k != 1 else ''})" for n, k in counts.items()) + "."
     return Section(
         "timeline",
         "Imaging timeline per patient",

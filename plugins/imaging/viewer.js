@@ -50,6 +50,9 @@
       '<button type="button" data-act="in" title="Zoom in (+)">+</button>' +
       '<button type="button" data-act="reset" title="Fit (0)">Fit</button>' +
       '<label><input type="checkbox" class="rri-ann-toggle" checked> Annotations (A)</label>' +
+      '<span class="rri-stack" hidden><label>Slice <input type="range" class="rri-slice" min="0" max="0" ' +
+      'value="0" aria-label="Slice (Up and Down arrows, mouse wheel)"></label> <span class="rri-slice-label">' +
+      '</span> <select class="rri-preset" aria-label="Window preset"></select></span>' +
       '<button type="button" data-act="close" title="Close (Esc)">Close</button></div>' +
       '<div class="rri-stage"><div class="rri-canvas"><img class="rri-base" alt="">' +
       '<div class="rri-tiles"></div><div class="rri-overlay"></div></div></div>';
@@ -65,9 +68,19 @@
     var stage = viewer.querySelector(".rri-stage");
     stage.addEventListener("wheel", function (e) {
       e.preventDefault();
+      // In a stack the wheel moves through the slices (Ctrl+wheel, a pinch, still zooms).
+      if (state.data && state.data.stack && !e.ctrlKey) { moveSlice(e.deltaY > 0 ? 1 : -1); return; }
       var r = stage.getBoundingClientRect();
       zoomBy(e.deltaY < 0 ? 1.2 : 1 / 1.2, e.clientX - r.left, e.clientY - r.top);
     }, { passive: false });
+    viewer.querySelector(".rri-slice").addEventListener("input", function (e) {
+      state.slice = parseInt(e.target.value, 10) || 0;
+      showSlice();
+    });
+    viewer.querySelector(".rri-preset").addEventListener("change", function (e) {
+      state.preset = parseInt(e.target.value, 10) || 0;
+      showSlice();
+    });
     var drag = null;
     stage.addEventListener("pointerdown", function (e) {
       drag = { x: e.clientX, y: e.clientY, sx: state.x, sy: state.y };
@@ -104,10 +117,21 @@
     viewer.querySelector(".rri-caption").textContent = d.caption;
     viewer.querySelector(".rri-count").textContent = (state.index + 1) + " of " + state.buttons.length;
     var canvas = viewer.querySelector(".rri-canvas");
-    canvas.style.width = d.w + "px";
-    canvas.style.height = d.h + "px";
+    // The canvas has the physical aspect (a pixel's height over its width, from the
+    // DICOM pixel spacing); tiles and annotations are placed in the original's grid.
+    state.cw = d.w;
+    state.ch = d.h * (d.aspect || 1);
+    canvas.style.width = state.cw + "px";
+    canvas.style.height = state.ch + "px";
     var base = viewer.querySelector(".rri-base");
     base.src = d.src || d.thumb;
+    // A panorama's thumbnail is its middle part: placed there when it stands in for the image.
+    var part = !d.src && d.thumb_crop;
+    base.style.position = part ? "absolute" : "";
+    base.style.left = part ? (100 * part[0]) + "%" : "";
+    base.style.top = part ? (100 * part[1]) + "%" : "";
+    base.style.width = part ? (100 * (part[2] - part[0])) + "%" : "";
+    base.style.height = part ? (100 * (part[3] - part[1])) + "%" : "";
     base.alt = d.caption;
     var tiles = viewer.querySelector(".rri-tiles");
     tiles.replaceChildren();
@@ -121,20 +145,71 @@
       img.src = t[4];
       tiles.appendChild(img);
     });
+    setupStack(d);
     var overlay = viewer.querySelector(".rri-overlay");
     overlay.replaceChildren();
     var svg = button.querySelector("svg.rri-ann");
-    if (svg) { overlay.appendChild(svg.cloneNode(true)); }
+    if (svg) {
+      svg = svg.cloneNode(true);
+      svg.setAttribute("viewBox", "0 0 " + d.w + " " + d.h);  // the thumbnail's may be a part
+      overlay.appendChild(svg);
+    }
     fitView();
+  }
+
+  // ---------------------------------------------------------------- a DICOM series' stack
+  function setupStack(d) {
+    var box = viewer.querySelector(".rri-stack");
+    box.hidden = !d.stack;
+    viewer.removeAttribute("data-slice");
+    if (!d.stack) { return; }
+    state.slice = d.stack.key;
+    state.preset = 0;
+    var slider = viewer.querySelector(".rri-slice");
+    slider.max = String(d.stack.slices.length - 1);
+    slider.value = String(state.slice);
+    var select = viewer.querySelector(".rri-preset");
+    select.replaceChildren();
+    d.stack.presets.forEach(function (name, i) {
+      var option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = name;  // from the file: text, never markup
+      select.appendChild(option);
+    });
+    select.hidden = d.stack.presets.length < 2;
+    showSlice();
+  }
+
+  function moveSlice(delta) {
+    var n = state.data.stack.slices.length;
+    state.slice = Math.min(Math.max(state.slice + delta, 0), n - 1);
+    viewer.querySelector(".rri-slice").value = String(state.slice);
+    showSlice();
+  }
+
+  function showSlice() {
+    var d = state.data, stack = d.stack;
+    var s = stack.slices[state.slice];
+    var key = state.slice === stack.key;
+    var base = viewer.querySelector(".rri-base");
+    // The key slice in its first window is the display image, at full size; every other
+    // slice (or preset) is the stack's smaller one, stretched to the same canvas.
+    base.src = key && state.preset === 0 ? (d.src || d.thumb) : s[2][Math.min(state.preset, s[2].length - 1)];
+    // The annotations were drawn on the key slice only.
+    viewer.querySelector(".rri-overlay").style.visibility = key ? "" : "hidden";
+    var label = "slice " + (state.slice + 1) + " of " + stack.slices.length + " (no. " + s[0] + ")";
+    if (s[1] !== null && s[1] !== undefined) { label += " \u00b7 " + s[1] + " mm"; }
+    if (key) { label += " \u00b7 key slice"; }
+    viewer.querySelector(".rri-slice-label").textContent = label;
+    viewer.setAttribute("data-slice", String(state.slice));
   }
 
   function fitView() {
     var stage = viewer.querySelector(".rri-stage").getBoundingClientRect();
-    var d = state.data;
-    state.fit = Math.min(stage.width / d.w, stage.height / d.h);
+    state.fit = Math.min(stage.width / state.cw, stage.height / state.ch);
     state.scale = state.fit;
-    state.x = (stage.width - d.w * state.scale) / 2;
-    state.y = (stage.height - d.h * state.scale) / 2;
+    state.x = (stage.width - state.cw * state.scale) / 2;
+    state.y = (stage.height - state.ch * state.scale) / 2;
     apply();
   }
 
@@ -172,7 +247,14 @@
   function onKey(e) {
     if (!viewer || viewer.hidden || e.altKey || e.ctrlKey || e.metaKey) { return; }
     var k = e.key;
-    if (k === "Escape") { close(); }
+    var stack = state.data && state.data.stack;
+    // On the slider or the preset list, the arrows are theirs.
+    if (e.target.closest && e.target.closest(".rri-stack") && k.indexOf("Arrow") === 0) { return; }
+    if (stack && (k === "ArrowUp" || k === "ArrowDown")) { moveSlice(k === "ArrowDown" ? 1 : -1); }
+    else if (stack && (k === "PageUp" || k === "PageDown")) {
+      moveSlice((k === "PageDown" ? 1 : -1) * Math.max(1, Math.round(stack.slices.length / 10)));
+    }
+    else if (k === "Escape") { close(); }
     else if (k === "ArrowRight") { step(1); }
     else if (k === "ArrowLeft") { step(-1); }
     else if (k === "+" || k === "=") { zoomBy(1.5); }

@@ -137,8 +137,11 @@ def oncoplot_chart(
     options: dict[str, Any],
     territory_mb: float | None,
     cohort_patients: Any = None,
+    qc: dict[str, Any] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """The Altair chart and facts for the text around it."""
+    """The Altair chart and facts for the text around it. ``qc`` is the qc plugin's published
+    ``sample_qc`` and ``patient_qc`` (MultiQC verdicts against the config's thresholds): a
+    "Sequencing QC" track under the clinical ones marks each sample pass, fail or unknown."""
     import altair as alt
     import pandas as pd
 
@@ -258,7 +261,7 @@ def oncoplot_chart(
         label_axis = alt.Axis(labelExpr=f"{json.dumps(names)}[datum.value]", title=None,
                               labelAngle=-90, labelAlign="right", labelBaseline="middle",
                               labelOverlap="parity", labelPadding=4, ticks=False, domain=False)
-    tracks = _tracks(shown, rank, patient_of, options, cohort_patients, x, width)
+    tracks = _tracks(shown, rank, patient_of, options, cohort_patients, x, width, qc_verdicts(shown, patient_of, qc))
     if label_axis is not None:
         x_named = alt.X("i:O", axis=label_axis, scale=x_scale)
         if tracks:
@@ -332,23 +335,46 @@ def binned_oncoplot(cells: Any, order: list[str], genes: list[str], samples_tabl
                    "cells": cells}
 
 
+QC_TITLE = "Sequencing QC"
+
+
+def qc_verdicts(shown: list[str], patient_of: dict[str, Any], qc: dict[str, Any] | None
+                ) -> list[tuple[str, str]] | None:
+    """Each shown sample's (verdict, why) from the qc plugin's datasets: by sample name, else
+    its patient's worst sample, else "unknown"; None when no QC threshold was set."""
+    samples = (qc or {}).get("samples")
+    if samples is None:
+        return None
+    by_sample = {str(s): (str(q), str(r)) for s, q, r in zip(samples["sample"], samples["qc"], samples["reason"],
+                                                         strict=True)}
+    patients = (qc or {}).get("patients")
+    by_patient = {} if patients is None else {
+        str(p): (str(q), f"the patient's sample {s}: {r}") for p, q, r, s in
+        zip(patients["patient_id"], patients["qc"], patients["reason"], patients["sample"], strict=True)}
+    unknown = ("unknown", "not in MultiQC's data")
+    return [by_sample.get(str(s)) or by_patient.get(str(patient_of.get(s)), unknown) for s in shown]
+
+
 def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
-            options: dict[str, Any], cohort_patients: Any, x: Any, width: int) -> list[Any]:
+            options: dict[str, Any], cohort_patients: Any, x: Any, width: int,
+            qc: list[tuple[str, str]] | None = None) -> list[Any]:
     import altair as alt
     import pandas as pd
 
     from rinec_report import palettes
     from rinec_report.charts import highlight_opacity
 
-    if cohort_patients is None or not len(shown):
+    if not len(shown):
         return []
-    wanted = [c for c in options["clinical_tracks"] if c in cohort_patients.columns]
-    if not wanted:
+    wanted = ([c for c in options["clinical_tracks"] if c in cohort_patients.columns]
+              if cohort_patients is not None else [])
+    if not wanted and qc is None:
         return []
-    by_patient = cohort_patients.drop_duplicates("patient_id").set_index(
-        cohort_patients.drop_duplicates("patient_id")["patient_id"].astype(str))
     out = []
     columns = []
+    if wanted:
+        by_patient = cohort_patients.drop_duplicates("patient_id").set_index(
+            cohort_patients.drop_duplicates("patient_id")["patient_id"].astype(str))
     for col in wanted:
         values = []
         for s in shown:
@@ -356,13 +382,21 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
             v = by_patient[col].get(str(pid)) if pid is not None else None
             values.append("unknown" if v is None or (isinstance(v, float) and v != v) else str(v))
         columns.append(values)
+    titles = [TRACK_TITLES.get(col, col.replace("_", " ")) for col in wanted]
+    if qc is not None:
+        columns.append([q for q, _r in qc])
+        titles.append(QC_TITLE)
     # One meaning per colour across the tracks (male and a site are not both blue).
     mappings = palettes.track_colors(columns)
-    for col, values, mapping in zip(wanted, columns, mappings, strict=True):
+    for title, values, mapping in zip(titles, columns, mappings, strict=True):
         scale = alt.Scale(domain=list(mapping), range=list(mapping.values()))
         data = pd.DataFrame({"i": [rank[s] for s in shown], "s": shown,
                              "p": [patient_of.get(s) for s in shown], "v": values})
-        title = TRACK_TITLES.get(col, col.replace("_", " "))
+        tooltip = [alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
+                   alt.Tooltip("v:N", title=title)]
+        if title == QC_TITLE and qc is not None:
+            data["w"] = [r for _q, r in qc]
+            tooltip.append(alt.Tooltip("w:N", title="why"))
         out.append(
             alt.Chart(data).mark_rect().encode(
                 x=x,
@@ -370,8 +404,7 @@ def _tracks(shown: list[str], rank: dict[str, int], patient_of: dict[str, Any],
                 color=alt.Color("v:N", title=title, scale=scale,
                                 legend=alt.Legend()),
                 opacity=highlight_opacity(field="p"),
-                tooltip=[alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
-                         alt.Tooltip("v:N", title=title)],
+                tooltip=tooltip,
             ).transform_calculate(t=json.dumps(title)).properties(width=width, height=14)
         )
     return out

@@ -96,7 +96,8 @@ def _build_sections(data: dict[str, Any], datasets: Any, options: dict[str, Any]
     cohort = datasets.of("cohort")
     patients = cohort.get("patients") if cohort else None
     chart, facts = oncoplot_chart(mutations, samples, details, options, data["panel_size_mb"],
-                                  patients)
+                                  patients, {"samples": datasets.get("qc", "sample_qc"),
+                                             "patients": datasets.get("qc", "patient_qc")})
     input_facts, filter_sentence = _input_facts(meta)
     nonsyn = ", ".join(meta["nonsynonymous"])
     blocks: list[Any] = []
