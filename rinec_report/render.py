@@ -88,11 +88,6 @@ def vega_bundle() -> str:
     return bundle
 
 
-def vega_javascript() -> str:
-    """The Vega bundle as JavaScript (what the page runs once it has unpacked it)."""
-    return zlib.decompress(base64.b64decode(vega_bundle()), -15).decode("utf-8")
-
-
 def _dist_version(name: str) -> str:
     import importlib.metadata
 
