@@ -147,6 +147,10 @@ class Html:
     came from an input file (``markupsafe.escape``); prefer the other blocks."""
 
     html: str
+    # Large parts written straight into the file, never held as one string: each key is a
+    # placeholder in ``html`` (unguessable, e.g. a uuid4), each value a callable giving the
+    # text that replaces it in pieces (the imaging plugin's pictures, read from its spool).
+    payloads: dict[str, Any] = field(default_factory=dict)
 
 
 Block = Text | Note | KeyValues | Chart | Table | Code | Html

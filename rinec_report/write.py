@@ -504,14 +504,21 @@ def _write_data_dir(report: Report, data_format: str, staging: Path, html_sha256
     os.chmod(staging, 0o755)
 
 
-def _write_html(path: Path, text: str) -> str:
-    data = text.encode("utf-8")
+def _write_html(path: Path, text: str, payloads: dict[str, Any] | None = None) -> str:
+    """Write the page; each ``Html`` payload's placeholder is replaced by its pieces, streamed."""
+    payloads = payloads or {}
+    parts = re.split("(" + "|".join(map(re.escape, payloads)) + ")", text) if payloads else [text]
+    digest = hashlib.sha256()
     with create_regular(path) as fh:
-        fh.write(data)
+        for part in parts:
+            for piece in payloads[part]() if part in payloads else (part,):
+                data = piece.encode("utf-8")
+                digest.update(data)
+                fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.chmod(path, 0o644)
-    return hashlib.sha256(data).hexdigest()
+    return digest.hexdigest()
 
 
 LOG_NAME = "rinec_report.log"
@@ -565,7 +572,9 @@ def write_outputs(report: Report, data_format: str) -> None:
         drop = stale if data_name is None and is_our_data_dir(outdir / stale) else None
         journal = {"html": html_name, "data": data_name, "map": map_name, "drop": drop}
         try:
-            digest = _write_html(outdir / f".{html_name}{NEW}", html)
+            payloads = {k: v for _, sec in report.sections for b in sec.blocks
+                        for k, v in getattr(b, "payloads", {}).items()}
+            digest = _write_html(outdir / f".{html_name}{NEW}", html, payloads)
             if data_name is not None:
                 _write_data_dir(report, data_format, outdir / f".{data_name}{NEW}", digest)
             if map_name is not None:

@@ -61,7 +61,7 @@ def test_multi_frame_shows_the_middle_frame_or_the_one_asked_for():
 def test_dicom_without_pixel_data_is_one_warning():
     result, messages = parse(DICOM / "rtplan.dcm")
     assert result is None
-    assert messages == ["image skipped: DICOM without pixel data (a RTPLAN object)"]
+    assert messages == ["image skipped: DICOM without pixel data (RTPLAN object: nothing to show)"]
 
 
 def test_only_the_named_header_fields_leave_the_decoder():

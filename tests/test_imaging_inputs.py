@@ -153,6 +153,9 @@ def test_json_annotations_beside_the_image(tmp_path):
 
 def _combine(tmp_path, files, sidecar=None, resolve=lambda raw: raw if raw.startswith("P") else None, **kw):
     parsed = []
+    if sidecar:  # there before the scan: a worker of a picture outside images/ looks it up
+        (tmp_path / "images").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "images" / "images.tsv").write_text(sidecar)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for rel in files:
@@ -160,7 +163,6 @@ def _combine(tmp_path, files, sidecar=None, resolve=lambda raw: raw if raw.start
             if result is not None:
                 parsed.append(result)
         if sidecar:
-            (tmp_path / "images" / "images.tsv").write_text(sidecar)
             parsed.append(parse_file(str(tmp_path / "images/images.tsv"), "images/images.tsv", "sidecar", options()))
         data = combine(parsed, options(), resolve, str(tmp_path), **kw)
     return data, [str(w.message) for w in caught]
@@ -205,9 +207,17 @@ def test_a_sidecar_reads_no_image_outside_the_run_directory(tmp_path):
     # '..' stops at the run directory: row 3 names outside.png inside it, which is not there.
     assert [m.split(": ", 1)[0] for m in messages] == [f"images/images.tsv row {r}" for r in (2, 3, 4)]
     assert [m.endswith("outside the run directory; not read") for m in messages] == [True, False, True]
-    data, messages = _combine(run_dir, ["images/P1/2019-05_MRI.png"], sidecar, links_outside=True)
+    # With links out allowed, the scan hands the link's target over as scans/linked.png,
+    # and its own worker decodes it (the main process decodes nothing).
+    parsed = [parse_file(str(run_dir / "images/P1/2019-05_MRI.png"), "images/P1/2019-05_MRI.png", "image",
+                         options()),
+              parse_file(str(outside), "scans/linked.png", "image", options()),
+              parse_file(str(run_dir / "images/images.tsv"), "images/images.tsv", "sidecar", options())]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = combine(parsed, options(), lambda raw: raw, str(run_dir), links_outside=True)
     assert list(data["images"]["file"]) == ["images/P1/2019-05_MRI.png", "scans/linked.png"]
-    assert len(messages) == 2, messages
+    assert len(caught) == 2, [str(w.message) for w in caught]
 
 
 # ---------------------------------------------------------------- the budget

@@ -61,7 +61,7 @@ def test_bad_files_each_cost_one_warning_and_nothing_else(tmp_path: Path) -> Non
     imaging = sorted(m.line() for m in report.messages if m.plugin == "imaging")
     assert imaging == [
         "imaging: images/P1/2019-06_CT.png: image skipped: not a readable image (unknown image format)",
-        "imaging: images/P1/plan.dcm: image skipped: DICOM without pixel data (a RTPLAN object)",
+        "imaging: images/P1/plan.dcm: image skipped: DICOM without pixel data (RTPLAN object: nothing to show)",
         "imaging: images/mr.dcm: unknown patient; the image is left out",
     ]
     assert report.errors == []

@@ -99,11 +99,19 @@ def test_openslide_reads_the_generated_pyramid(tmp_path):
 def test_any_file_of_the_series_shows_the_slide_overview(tmp_path, which, jpeg):
     # level 0, the smallest level, the label; and a level of a JPEG-tiled slide
     paths = write_wsi(tmp_path / "images" / "P1", jpeg=jpeg)
+    level0 = pydicom.dcmread(paths[0], stop_before_pixels=True)
+    # The series' opener, by the documented rule: its smallest file, ties by name.
+    opener = min((p.stat().st_size, p.name) for p in paths)[1]
+    if paths[which].name != opener:  # it names the opener and opens nothing itself
+        part, messages = parse(paths[which], relpath=f"images/P1/{paths[which].name}")
+        assert messages == [] and part.thumb is None and part.levels == [] and part.tiles == []
+        assert part.tags["slide_opener"] == f"images/P1/{opener}"
+        assert part.tags["series_uid"] == level0.SeriesInstanceUID and part.kind == "slide"
+        which = [p.name for p in paths].index(opener)
     # max_side 800: an overview of 400x300, so that zoom tiles from level 0 add detail.
     result, messages = parse(paths[which], relpath=f"images/P1/{paths[which].name}", max_side=800, max_tiles=4,
                              tile_side=128)
     assert messages == []
-    level0 = pydicom.dcmread(paths[0], stop_before_pixels=True)
     assert result.kind == "slide"
     assert (result.width, result.height) == (level0.TotalPixelMatrixColumns, level0.TotalPixelMatrixRows)
     assert result.tags["series_uid"] == level0.SeriesInstanceUID and result.tags["patient_id"] == "P1"
@@ -139,3 +147,30 @@ def test_a_link_beside_a_dicom_slide_is_not_followed(tmp_path):
     assert result is None
     assert messages == ["image skipped: cannot read the file (elsewhere.dcm, beside it in the slide's folder, "
                         "is a link, not followed)"]
+
+
+def test_the_slide_of_a_series_is_opened_once(tmp_path, monkeypatch):
+    paths = write_wsi(tmp_path / "images" / "P1", levels=3, label=True)
+    opened = []
+    real = openslide.OpenSlide
+
+    def counting(name):
+        opened.append(name)
+        return real(name)
+
+    monkeypatch.setattr(openslide, "OpenSlide", counting)
+    results = [parse(p)[0] for p in paths]
+    assert len(opened) == 1  # four files, one slide: opened by one of them
+    assert sum(r.thumb is not None for r in results) == 1
+
+
+def test_a_series_whose_opener_is_left_out_is_named(tmp_path):
+    run_dir = tmp_path / "run"
+    paths = write_wsi(run_dir / "images" / "P1")
+    opener = min((p.stat().st_size, p.name) for p in paths)[1]
+    report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"], ignore=[opener])
+    assert len(report.tables.get("imaging_images", [])) == 0
+    lines = [m.line() for m in report.messages if m.plugin == "imaging"]
+    others = [p.name for p in paths if p.name != opener]
+    for name in others:
+        assert any(f"images/P1/{name}" in line and f"read through images/P1/{opener}" in line for line in lines), lines

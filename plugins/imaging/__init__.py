@@ -86,6 +86,7 @@ def rinec_datasets(
         run.run_dir,
         _diagnosis_dates(datasets),
         bool(config.get("allow_links_outside")),
+        {f.file.relpath for f in files},
     )
 
 

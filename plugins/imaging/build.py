@@ -18,7 +18,7 @@ from rinec_report import InputWarning
 
 from . import meta, shapes
 from .encode import Choice, fit
-from .parse import OUTSIDE, UNREADABLE, ParsedImage, Sidecar, parse_image
+from .parse import OUTSIDE, UNREADABLE, ParsedImage, Sidecar
 
 COLUMNS = [
     "patient_id",
@@ -67,6 +67,7 @@ class Shown:
     kind: str = ""  # photo, dicom or slide (a DICOM slide's files are one slide, not slices)
     slices: list[Any] = field(default_factory=list)  # stack.Slice: this file's slices for the stack
     presets: list[str] = field(default_factory=list)  # its window presets' names
+    opener: str = ""  # a file of a DICOM whole-slide series: the file that reads the slide
 
 
 def combine(
@@ -76,12 +77,14 @@ def combine(
     run_dir: str,
     diagnosis_dates: dict[str, str] | None = None,
     links_outside: bool = False,
+    found: set[str] | None = None,
 ) -> dict[str, Any] | None:
     """The plugin's datasets from its parsed files.
 
-    An image a sidecar names outside ``images/`` is read here, and only from inside
-    ``run_dir``: never by an absolute path, nor through a link out of it unless
-    ``links_outside`` (the core's ``allow_links_outside``).
+    Nothing is decoded here (the workers did it). A sidecar row naming an image outside
+    ``run_dir`` (an absolute path, a link out of it unless ``links_outside``, the core's
+    ``allow_links_outside``), one not there, or one the scan left out (``found``: the
+    plugin's files the scan handed over) is named with why.
 
     ``resolve`` maps a patient id as written (a folder name, a sidecar cell, a DICOM
     PatientID) to the report's patient, or None when the run knows no such patient.
@@ -95,37 +98,44 @@ def combine(
     sidecars = [p for p in parsed if isinstance(p, Sidecar)]
     images = {p.relpath: p for p in parsed if isinstance(p, ParsedImage)}
     rows = _sidecar_rows(sidecars)
+    for relpath in [r for r in images if not meta.in_images_folder(r) and r not in rows]:
+        # Decoded in its worker, which found a table naming it, but no table the scan
+        # found does (one left out with -x, or a row that lost to an earlier one).
+        del images[relpath]
+        _image_dropped(relpath, OUTSIDE)
+    decoded_by_table = {i.relpath: i for s in sidecars for i in s.images}
+    failed_by_table = {rel: why for s in sidecars for rel, why in s.failed.items()}
     for relpath in sorted(rows):
         if relpath in images:
             continue
-        # Outside images/ the workers skipped it: a sidecar names it, so it is read here.
+        # No decoding here: every picture was decoded in a worker (its own, or, for a file
+        # no image pattern takes, its table's). What is left is to say why one was not.
+        row = rows[relpath]
         path = os.path.join(run_dir, relpath)
         if not _inside(run_dir, path, links_outside):
-            warnings.warn(
-                f"{rows[relpath]['where']}: image {relpath!r} is outside the run directory; not read",
-                InputWarning,
-                stacklevel=2,
-            )
-            _row_dropped(rows[relpath], "the image it names is outside the run directory")
+            warnings.warn(f"{row['where']}: image {relpath!r} is outside the run directory; not read",
+                          InputWarning, stacklevel=2)
+            _row_dropped(row, "the image it names is outside the run directory")
             continue
-        if not os.path.isfile(path):
-            warnings.warn(f"{rows[relpath]['where']}: image {relpath!r} not found", InputWarning, stacklevel=2)
-            _row_dropped(rows[relpath], "the image it names is not found")
+        if not os.path.lexists(path):
+            warnings.warn(f"{row['where']}: image {relpath!r} not found", InputWarning, stacklevel=2)
+            _row_dropped(row, "the image it names is not found")
             continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # Resolved once here, as the scanner resolves what it hands over: the reads
-            # that follow go through the core's checked open, which follows no link.
-            image = parse_image(os.path.realpath(path), relpath, options)
-        for w in caught:  # parse_image's warnings do not name the file outside a worker
-            warnings.warn(f"{relpath}: {w.message}", InputWarning, stacklevel=2)
-        # The parse left it out as outside images/: a sidecar named it after all.
-        account.restore(OUTSIDE, file=relpath)
-        if image is not None:
-            images[relpath] = image
+        if relpath in decoded_by_table:
+            images[relpath] = decoded_by_table[relpath]
+            # The scan left it out (no image pattern takes its name): a table named it after all.
             account.rows(used=1, file=relpath)
-        else:
-            account.dropped(UNREADABLE, file=relpath)
+        elif relpath in failed_by_table:
+            if failed_by_table[relpath] == UNREADABLE:
+                account.dropped(UNREADABLE, file=relpath)
+            else:
+                _row_dropped(row, failed_by_table[relpath])
+        elif found is not None and relpath not in found and meta.taken_by_pattern(relpath):
+            warnings.warn(f"{row['where']}: image {relpath!r} not read: the scan left it out (an ignore glob, "
+                          "-x or the config's ignore, or a size limit; see the run's messages)", InputWarning,
+                          stacklevel=2)
+            _row_dropped(row, "the image it names was left out by the scan")
+        # Else its own worker could not decode it: that worker warned and stated it.
     _state_sidecars(sidecars)
     if not images:
         return None
@@ -266,6 +276,7 @@ def _describe(image: ParsedImage, row: dict[str, Any], resolve: Callable[[str], 
         kind=image.kind,
         slices=list(image.stack),
         presets=list(image.presets),
+        opener=str(tags.get("slide_opener") or ""),
     )
 
 
@@ -302,6 +313,18 @@ def _one_per_series(shown: list[Shown], options: dict[str, Any] | None = None) -
                 _stack(item, [item], budget, allow, gather)
     for members in groups.values():
         members.sort(key=lambda s: (s.instance, s.key))
+        if any(m.kind == "slide" for m in members):
+            # A DICOM whole slide: one of its files (the opener) read the slide for all.
+            members = [m for m in members if m.kind == "slide"]
+            opened = [m for m in members if m.choice.thumb is not None]
+            if not opened:
+                _slide_not_opened(members)
+                continue
+            annotated = [m for m in opened if m.annotations]
+            chosen = annotated[0] if annotated else opened[0]
+            chosen.series_size = 1
+            out.append(chosen)
+            continue
         annotated = [m for m in members if m.annotations]
         chosen = annotated[0] if annotated else members[(len(members) - 1) // 2]
         # The files of a DICOM whole-slide image (its levels, label, overview) are one slide.
@@ -311,6 +334,17 @@ def _one_per_series(shown: list[Shown], options: dict[str, Any] | None = None) -
             _stack(chosen, [chosen] if len(chosen.slices) > 1 else members, budget, allow, gather)
         out.append(chosen)
     return out
+
+
+def _slide_not_opened(members: list[Shown]) -> None:
+    """The files of a whole-slide series whose opener was not read (left out by the scan,
+    or unreadable): named, each, with the file to look at."""
+    opener = members[0].opener or "its opener"
+    why = f"part of a whole-slide image read through {opener}, which was not read"
+    for m in members:
+        warnings.warn(f"{m.key}: {why} (see its message, or the scan's); the slide is not shown", InputWarning,
+                      stacklevel=3)
+        _image_dropped(m.key, why)
 
 
 def _stack(chosen: Shown, members: list[Shown], budget: int, allow: bool, gather: Callable[..., Any]) -> None:

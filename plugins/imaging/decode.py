@@ -334,7 +334,9 @@ def decode_dicom(
     except (OSError, ValueError, EOFError) as exc:
         raise Unreadable(f"not a readable DICOM file ({_reason(exc)})") from None
     if not pixels_follow and not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        raise Unreadable(f"DICOM without pixel data (a {ds.get('Modality', 'non-image')} object)")
+        # Nothing to show: an RT plan, a structured report, a DICOMDIR (an object, not a failure).
+        raise Unreadable(f"DICOM without pixel data ({ds.get('Modality', None) or 'non-image'} object: "
+                         "nothing to show)")
     try:
         frames = max(int(ds.get("NumberOfFrames", 1) or 1), 1)
         rows, columns = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
@@ -701,12 +703,52 @@ def _number(value: Any) -> int | None:
 # ---------------------------------------------------------------- whole slides
 
 
-def decode_dicom_slide(path: str, header: Any, max_side: int) -> Decoded:
-    """A DICOM whole-slide image, through OpenSlide (4.0 reads the levels of the series
-    from the other files of the folder): the slide's overview, as other slides, with the
-    header fields any DICOM gives."""
-    decoded = decode_slide(path, max_side, in_folder=True)
-    decoded.tags.update({
+# A folder of more entries than this is not searched for a series' first file: each file
+# of a DICOM whole-slide series there then opens the slide itself, as any file can.
+MAX_SERIES_FOLDER = 2000
+
+
+def slide_opener(path: str, header: Any) -> str | None:
+    """The file of a DICOM whole-slide series (in ``path``'s folder) that opens the slide
+    for the whole series: the smallest of the folder's files of the same SeriesInstanceUID
+    (ties by name; the smallest, a label or the lowest level, is the one least likely to
+    be left out by a size limit). Every file of the series opens the same slide (OpenSlide
+    reads the levels from the folder), so the others need not: one open, one overview and
+    one set of zoom tiles per series instead of one per file. None when it cannot be told
+    (no series UID, a folder too large): then the file opens the slide itself."""
+    import pydicom
+
+    series = str(header.get("SeriesInstanceUID", "") or "")
+    folder, own = os.path.split(path)
+    if not series:
+        return None
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    if len(names) > MAX_SERIES_FOLDER:
+        return None
+    members = []
+    for name in names:
+        try:
+            with open_regular(os.path.join(folder, name)) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if name != own:
+                    if not _is_dicom(handle):
+                        continue
+                    other = pydicom.dcmread(handle, stop_before_pixels=True,
+                                            specific_tags=["SeriesInstanceUID", "SOPClassUID"])
+                    if (str(other.get("SeriesInstanceUID", "")) != series
+                            or str(other.get("SOPClassUID", "")) != WSI_SOP_CLASS):
+                        continue
+        except Exception:  # a link, a FIFO, not DICOM: no opener (OpenSlide's folder check names it)
+            continue
+        members.append((size, name))
+    return min(members)[1] if members else None
+
+
+def dicom_slide_tags(header: Any) -> dict[str, Any]:
+    return {
         "patient_id": str(header.get("PatientID", "") or "").strip(),
         "date": normalise_date(header.get("StudyDate") or header.get("SeriesDate") or ""),
         "modality": str(header.get("Modality", "") or "").strip(),
@@ -715,7 +757,24 @@ def decode_dicom_slide(path: str, header: Any, max_side: int) -> Decoded:
         # gathered as a series, it is shown once.
         "series_uid": str(header.get("SeriesInstanceUID", "") or ""),
         "instance": _number(header.get("InstanceNumber")),
-    })
+    }
+
+
+def decode_dicom_slide(path: str, header: Any, max_side: int) -> Decoded:
+    """A DICOM whole-slide image, through OpenSlide (4.0 reads the levels of the series
+    from the other files of the folder): the slide's overview, as other slides, with the
+    header fields any DICOM gives. A file that is not its series' opener (see
+    slide_opener) is not opened: its Decoded has no image and names the opener."""
+    # Only in a folder that passes OpenSlide's checks (no link, no FIFO: each file says so
+    # itself, as the opener would) is the series left to its opener.
+    _check_folder(path)
+    opener = slide_opener(path, header)
+    if opener is not None and opener != os.path.basename(path):
+        width = _number(header.get("TotalPixelMatrixColumns")) or _number(header.get("Columns")) or 0
+        height = _number(header.get("TotalPixelMatrixRows")) or _number(header.get("Rows")) or 0
+        return Decoded(None, width, height, "slide", dicom_slide_tags(header) | {"slide_opener": opener})
+    decoded = decode_slide(path, max_side, in_folder=True)
+    decoded.tags.update(dicom_slide_tags(header))
     return decoded
 
 

@@ -9,9 +9,14 @@ and settings, so the same inputs give the same report bytes.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import heapq
 import io
+import os
+import tempfile
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +29,16 @@ MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}
 class Encoded:
     width: int
     height: int
-    data: bytes
+    stored: bytes  # the encoded bytes; empty once spooled (see ``data``)
     mime: str
     # The part of the image shown, as fractions (x0, y0, x1, y1) of its width and height:
     # None for the whole image (every display size); a panorama's thumbnail is its middle.
     crop: tuple[float, float, float, float] | None = None
+    spooled: tuple[int, int] | None = None  # (offset, length) in this process's spool
+
+    @property
+    def data(self) -> bytes:
+        return self.stored if self.spooled is None else _spool_read(*self.spooled)
 
     def uri(self) -> str:
         return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
@@ -36,7 +46,60 @@ class Encoded:
     @property
     def size(self) -> int:
         """Bytes in the page: base64 makes four characters of every three bytes."""
-        return 4 * ((len(self.data) + 2) // 3)
+        length = len(self.stored) if self.spooled is None else self.spooled[1]
+        return 4 * ((length + 2) // 3)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Pickled out of the worker that encoded it; where it is unpickled (the main
+        # process) the bytes go to the spool at once, so that process never holds every
+        # image's every size together: only the ones the page takes are read back.
+        return (_arrived, (self.width, self.height, self.data, self.mime, self.crop))
+
+
+# ---------------------------------------------------------------- the spool
+#
+# One unnamed temporary file per process (tempfile.TemporaryFile: unlinked at once, so
+# the system frees it when the process ends, however it ends), appended to as encodings
+# arrive and read back by offset (os.pread: no shared file position between threads).
+_SPOOL: Any = None
+_SPOOL_LOCK = threading.Lock()
+_SPOOLED = 0  # encodings alive that point into the spool: at none, it is closed (a notebook's next run starts empty)
+
+
+def _arrived(width: int, height: int, data: bytes, mime: str,
+             crop: tuple[float, float, float, float] | None) -> Encoded:
+    global _SPOOL, _SPOOLED
+    with _SPOOL_LOCK:
+        try:
+            if _SPOOL is None:
+                # Open while an encoding points into it (see _released), closed at exit.
+                _SPOOL = tempfile.TemporaryFile(prefix="rinec-imaging-")  # noqa: SIM115
+                atexit.register(_SPOOL.close)
+            offset = _SPOOL.seek(0, os.SEEK_END)
+            _SPOOL.write(data)
+            _SPOOL.flush()
+        except OSError:  # no room for the spool: keep the bytes in memory, as before
+            return Encoded(width, height, data, mime, crop)
+        encoded = Encoded(width, height, b"", mime, crop, (offset, len(data)))
+        _SPOOLED += 1
+        weakref.finalize(encoded, _released)
+    return encoded
+
+
+def _released() -> None:
+    global _SPOOL, _SPOOLED
+    with _SPOOL_LOCK:
+        _SPOOLED -= 1
+        if _SPOOLED == 0 and _SPOOL is not None:
+            _SPOOL.close()  # its space goes back to the system now, not at the process's end
+            _SPOOL = None
+
+
+def _spool_read(offset: int, length: int) -> bytes:
+    data = os.pread(_SPOOL.fileno(), length, offset)
+    if len(data) != length:
+        raise OSError(f"the image spool lost {length - len(data)} bytes")
+    return data
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ many sections show it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
@@ -127,36 +128,60 @@ def image_data(shown: list[Shown], index: dict[str, str]) -> dict[str, Any]:
     """What the viewer needs per image, keyed by the figures' ``data-img``."""
     out: dict[str, Any] = {}
     for item in shown:
-        choice = item.choice
-        if not choice.embedded or choice.thumb is None:
-            continue
-        display = choice.display
-        entry: dict[str, Any] = {
-            "thumb": choice.thumb.uri(),
-            "src": display.uri() if display is not None else None,
-            "w": item.width,
-            "h": item.height,
-            "caption": f"{item.patient_id} · {caption_of(item)}",
-        }
-        if choice.thumb.crop is not None:
-            # A panorama's thumbnail is its middle: where the viewer places it when it is
-            # all there is to show (the display size left out to fit the budget).
-            entry["thumb_crop"] = [round(v, 6) for v in choice.thumb.crop]
-        if abs(item.aspect - 1.0) > 0.005:
-            # Unequal pixel spacing: the viewer draws the original's grid in this aspect.
-            entry["aspect"] = round(item.aspect, 6)
-        if choice.stack is not None and choice.keep_stack:
-            stack = choice.stack
-            entry["stack"] = {
-                "key": stack.key,
-                "presets": stack.presets,
-                # Per slice: its number, its position in mm (or null), one image per preset.
-                "slices": [[s.number, s.position, [e.uri() for e in s.sizes[stack.size]]] for s in stack.slices],
-            }
-        if choice.keep_tiles and choice.tiles:
-            entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
-        out[index[item.key]] = entry
+        entry = image_entry(item)
+        if entry is not None:
+            out[index[item.key]] = entry
     return out
+
+
+def image_data_pieces(shown: list[Shown], index: dict[str, str]) -> Iterator[str]:
+    """``script_json(image_data(shown, index), sort_keys=True)``, one image at a time: the
+    page writer streams these pieces into the file, so that the pictures (read back from
+    the spool) are never all in memory together."""
+    from rinec_report.render import script_json
+
+    yield "{"
+    first = True
+    for ref, item in sorted((index[s.key], s) for s in shown):
+        entry = image_entry(item)
+        if entry is None:
+            continue
+        yield ("" if first else ",") + str(script_json(ref)) + ":" + str(script_json(entry, sort_keys=True))
+        first = False
+    yield "}"
+
+
+def image_entry(item: Shown) -> dict[str, Any] | None:
+    """What the viewer needs of one image (None when it is not embedded)."""
+    choice = item.choice
+    if not choice.embedded or choice.thumb is None:
+        return None
+    display = choice.display
+    entry: dict[str, Any] = {
+        "thumb": choice.thumb.uri(),
+        "src": display.uri() if display is not None else None,
+        "w": item.width,
+        "h": item.height,
+        "caption": f"{item.patient_id} · {caption_of(item)}",
+    }
+    if choice.thumb.crop is not None:
+        # A panorama's thumbnail is its middle: where the viewer places it when it is
+        # all there is to show (the display size left out to fit the budget).
+        entry["thumb_crop"] = [round(v, 6) for v in choice.thumb.crop]
+    if abs(item.aspect - 1.0) > 0.005:
+        # Unequal pixel spacing: the viewer draws the original's grid in this aspect.
+        entry["aspect"] = round(item.aspect, 6)
+    if choice.stack is not None and choice.keep_stack:
+        stack = choice.stack
+        entry["stack"] = {
+            "key": stack.key,
+            "presets": stack.presets,
+            # Per slice: its number, its position in mm (or null), one image per preset.
+            "slices": [[s.number, s.position, [e.uri() for e in s.sizes[stack.size]]] for s in stack.slices],
+        }
+    if choice.keep_tiles and choice.tiles:
+        entry["tiles"] = [[t.x, t.y, t.w, t.h, t.image.uri()] for t in choice.tiles]
+    return entry
 
 
 def toolbar() -> Markup:

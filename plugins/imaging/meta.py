@@ -23,8 +23,14 @@ from . import shapes
 
 # Pictures Pillow reads are shown; one it cannot decode here (HEIC without a plugin, say)
 # is still taken, so that it is listed with the reason rather than passed over unseen.
-PICTURE_EXTENSIONS = ("png", "jpg", "jpeg", "tif", "tiff", "gif", "bmp", "webp", "avif", "heic",
-                      "heif", "pgm", "ppm", "pbm", "pnm")
+# Every raster format Pillow 11-12 reads is here (tests/test_imaging_sweep.py writes each
+# one Pillow can write and holds the list to it); left out are Pillow's formats that are
+# no picture a clinician files (PDF, EPS, WMF, HDF5, GRIB, BUFR, FITS, MPEG), which it
+# reads only with outside help or as a stub.
+PICTURE_EXTENSIONS = ("png", "apng", "jpg", "jpeg", "jpe", "jfif", "mpo", "tif", "tiff", "gif", "bmp", "dib",
+                      "webp", "avif", "avifs", "heic", "heif", "pgm", "ppm", "pbm", "pnm", "pfm", "jp2", "j2k",
+                      "jpc", "jpf", "jpx", "j2c", "tga", "ico", "cur", "icns", "qoi", "pcx", "dcx", "sgi", "bw",
+                      "rgba", "dds", "blp", "msp", "im", "xbm", "xpm", "psd", "ras", "pcd")
 IMAGE_EXTENSIONS = (*PICTURE_EXTENSIONS, "dcm", "dicom", "svs", "ndpi", "mrxs")
 # A year is a date between these (a file named 4467.dcm or 0004.png names no year).
 YEARS = (1900, 2100)
@@ -120,6 +126,12 @@ def modality_name(text: str) -> str:
     """The report's name for a modality word, or the word itself."""
     key = re.sub(r"[\s\-_]+", "", str(text)).casefold()
     return MODALITIES.get(key, str(text).strip())
+
+
+def taken_by_pattern(relpath: str) -> bool:
+    """True when the plugin's image pattern takes the file by its name (the scan then
+    hands it to a worker of its own)."""
+    return PurePosixPath(relpath).suffix.lower().lstrip(".") in IMAGE_EXTENSIONS
 
 
 def in_images_folder(relpath: str) -> bool:

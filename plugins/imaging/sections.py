@@ -3,13 +3,14 @@ summary columns."""
 
 from __future__ import annotations
 
+import functools
 import re
+import uuid
 from typing import Any
 
 from markupsafe import Markup
 
 from rinec_report import Html, Note, Section, SummaryColumn, Table
-from rinec_report.render import script_json
 
 from . import html
 from .build import AT_DIAGNOSIS, FOLLOW_UP, UNDATED, Shown
@@ -83,8 +84,10 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str],
         cards.append(Markup('<div class="{cls}" data-patient="{p}"><h3>{p}</h3><div class="rri-columns">{c}'
                             "</div></div>").format(cls=marked("rri-patient", only_pathology), p=patient,
                                                    c=Markup("").join(columns)))
-    # Keys sorted: the same images give the same bytes.
-    data_json = script_json(html.image_data(shown, index), sort_keys=True)
+    # The pictures go into the file as the page is written, one image at a time (keys
+    # sorted: the same images give the same bytes); here the page holds a placeholder.
+    token = f"rinec-imaging-data-{uuid.uuid4().hex}"
+    data_json = Markup(token)
     on_paper = Markup('<p class="rri-print-note">H&amp;E, IHC and slide pictures are printed once, in the '
                       "section \u201c{}\u201d.</p>").format(PATHOLOGY_TITLE) if printed_in_pathology else ""
     body = Markup('{}<div class="rri" data-rri="timeline">{}{}</div>'
@@ -117,7 +120,7 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str],
         blocks=[
             Note(PRIVACY, "warning"),
             Note(reductions),
-            Html(str(body)),
+            Html(str(body), payloads={token: functools.partial(html.image_data_pieces, shown, index)}),
             Table("images", data["images"], title="Images", filters=["modality", "time_point"]),
         ],
     )
