@@ -227,6 +227,9 @@ def fitted(spec: dict[str, Any]) -> dict[str, Any]:
     config = dict(spec.get("config", {}))
     # A long category axis in a narrow box thins its labels rather than overprinting them.
     config["axis"] = {"labelOverlap": True, **config.get("axis", {})}
+    # Legends beside the plot on a wide page (Vega-Lite's default, stated in the spec);
+    # the page puts them below on a narrow one (NARROW_LEGEND).
+    config["legend"] = {"orient": "right", **config.get("legend", {})}
     spec["config"] = config
     return spec
 
