@@ -194,9 +194,10 @@ def prepared(chart: Any) -> PreparedSpec:
     return PreparedSpec(fitted(spec))
 
 
-# Below this width (px) of its box the page draws a chart with NARROW_CONFIG's legends.
+# On a page narrower than this (px, the charts' box) every chart is drawn with
+# NARROW_LEGEND over its own legend config: the page holds it once and chooses once.
 NARROW_WIDTH = 600
-NARROW_KEY = "rinec_narrow"
+NARROW_LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 2, "labelLimit": 140, "titleLimit": 260}
 _COMPOUND = ("hconcat", "concat", "facet", "repeat")
 
 
@@ -211,9 +212,9 @@ def fitted(spec: dict[str, Any]) -> dict[str, Any]:
     their width, and the page scales a drawing (SVG) still wider than its box down to it;
     a canvas, whose pointer positions Vega reads unscaled, scrolls inside its box.
 
-    Legends cannot follow the width through an expression in Vega-Lite, so the spec
-    carries a second config (``usermeta.rinec_narrow``, legends below the plot, laid
-    out in rows) that the page uses in a box narrower than :data:`NARROW_WIDTH`."""
+    Legends cannot follow the width through an expression in Vega-Lite: on a page whose
+    charts' box is narrower than :data:`NARROW_WIDTH` the page draws every chart with
+    :data:`NARROW_LEGEND` (legends below the plot, laid out in rows) over its config's."""
     spec = dict(spec)
     if not any(k in spec for k in _COMPOUND):
         # Rows share their columns only while every one takes the container's width (an
@@ -226,13 +227,10 @@ def fitted(spec: dict[str, Any]) -> dict[str, Any]:
     config = dict(spec.get("config", {}))
     # A long category axis in a narrow box thins its labels rather than overprinting them.
     config["axis"] = {"labelOverlap": True, **config.get("axis", {})}
+    # Legends beside the plot on a wide page (Vega-Lite's default, stated in the spec);
+    # the page puts them below on a narrow one (NARROW_LEGEND).
+    config["legend"] = {"orient": "right", **config.get("legend", {})}
     spec["config"] = config
-    legend = dict(config.get("legend", {}))
-    legend.update({"orient": "bottom", "direction": "horizontal", "columns": 2,
-                   "labelLimit": 140, "titleLimit": 260})
-    usermeta = dict(spec.get("usermeta", {}))
-    usermeta[NARROW_KEY] = {**config, "legend": legend}
-    spec["usermeta"] = usermeta
     return spec
 
 

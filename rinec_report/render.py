@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from .charts import is_prepared, labelled, to_spec
+from .charts import NARROW_LEGEND, NARROW_WIDTH, is_prepared, labelled, to_spec
 from .ledger_report import flagged
 from .model import Chart, Code, Html, KeyValues, Note, Section, Table, Text
 
@@ -54,27 +56,32 @@ def _finite(value: Any) -> Any:
 
 
 def vega_bundle() -> str:
-    """The Vega, Vega-Lite and vega-embed JavaScript that vl-convert ships.
+    """The Vega, Vega-Lite and vega-embed JavaScript that vl-convert ships, as the page
+    holds it: deflated (zlib level 9, raw) and in base64, one line. The page unpacks it
+    with the browser's DecompressionStream after its first paint (templates/report.js):
+    900 KB of script the browser would otherwise parse before showing anything is 400 KB
+    of inert text, and the charts are drawn once it has run.
 
-    Building it takes about a second, so it is kept in the user cache, keyed by
-    the vl-convert version.
+    Building it takes about a second, so it is kept in the user cache, keyed by the
+    vl-convert and zlib versions (the same inputs give the same bytes).
     """
     import platformdirs
     import vl_convert
 
     version = getattr(vl_convert, "__version__", None) or _dist_version("vl-convert-python")
-    cache = Path(platformdirs.user_cache_dir("rinec-report")) / f"vega-bundle-{version}.js"
+    cache = (Path(platformdirs.user_cache_dir("rinec-report"))
+             / f"vega-bundle-{version}-zlib{zlib.ZLIB_RUNTIME_VERSION}.b64")
     try:
-        return cache.read_text(encoding="utf-8")
+        return cache.read_text(encoding="ascii")
     except OSError:
         pass
-    bundle = vl_convert.javascript_bundle()
-    # A literal "</script" would end the inline script element early.
-    bundle = bundle.replace("</script", "<\\/script")
+    packed = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    code = vl_convert.javascript_bundle().encode("utf-8")
+    bundle = base64.b64encode(packed.compress(code) + packed.flush()).decode("ascii")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(bundle, encoding="utf-8")
+        tmp.write_text(bundle, encoding="ascii")
         os.replace(tmp, cache)
     except OSError:
         pass  # a read-only cache only costs time
@@ -127,7 +134,7 @@ class _Blocks:
         cid = f"rr-chart-{self.charts}"
         head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
         # Screen readers and exported files get a human name: the chart's title,
-        # else its section's.
+        # else its section's. A titled chart is one box with its title (kept together on paper).
         label = block.title or self.section
         description = f"Chart: {label}" if label else ""
         # The run prepared every chart when its plugin's sections came back (checked_charts);
@@ -135,10 +142,11 @@ class _Blocks:
         spec = (labelled(block.spec, label, description) if is_prepared(block.spec)
                 else to_spec(block.spec, label, description))
         return Markup(
-            '{}<figure class="rr-chart" id="{}" data-renderer="{}" data-name="{}" data-label="{}"'
+            '{}{}<figure class="rr-chart" id="{}" data-renderer="{}" data-name="{}" data-label="{}"'
             ' role="group" aria-label="{}"></figure>'
-            '<script type="application/json" id="{}-spec">{}</script>'
+            '<script type="application/json" id="{}-spec">{}</script>{}'
         ).format(
+            Markup('<div class="rr-keep">') if head else Markup(""),
             head,
             cid,
             block.renderer,
@@ -147,6 +155,7 @@ class _Blocks:
             f"Chart: {label}" if label else "Chart",
             cid,
             script_json(spec),
+            Markup("</div>") if head else Markup(""),
         )
 
     def _table(self, plugin: str, block: Table) -> Markup:
@@ -169,9 +178,11 @@ class _Blocks:
             "label": block.title or self.section,
         }
         head = Markup("<h3>{}</h3>").format(block.title) if block.title else Markup("")
+        # The page script makes the table as soon as the parser has read it (templates/report.js).
         return Markup(
             '{}<div class="rr-table" id="{}"></div><script type="application/json" id="{}-data">{}</script>'
-        ).format(head, tid, tid, script_json(payload))
+            '<script>rinecTable("{}")</script>'
+        ).format(head, tid, tid, script_json(payload), tid)
 
 
 # How a table cell shows an infinite number (templates/report.js sorts them as numbers).
@@ -229,6 +240,17 @@ def render_html(report: Report) -> str:
     rendered = []
     for plugin, section in report.sections:
         blocks.section = section.title
+        bodies = [(b, blocks.render(plugin, b)) for b in section.blocks]
+        bodies = [(b, html) for b, html in bodies if html]
+        # On paper a section's heading and description stay with what follows: its first
+        # lines of text and notes, and the chart after them, go with them in one
+        # unbreakable box (report.css, .rr-lead); before anything else the box keeps room.
+        lead: list[Markup] = []
+        while bodies and isinstance(bodies[0][0], (Text, Note)) and len(lead) < 3:
+            lead.append(bodies.pop(0)[1])
+        charted = bool(bodies) and isinstance(bodies[0][0], Chart)
+        if charted:
+            lead.append(bodies.pop(0)[1])
         rendered.append(
             {
                 "anchor": f"{plugin}-{section.id}",
@@ -236,7 +258,9 @@ def render_html(report: Report) -> str:
                 "plugin": plugin,
                 "section": section,
                 "help": [p for p in section.help.split("\n") if p.strip()],
-                "body": Markup("\n").join(blocks.render(plugin, b) for b in section.blocks),
+                "lead": Markup("\n").join(lead),
+                "charted": charted,
+                "body": Markup("\n").join(html for _, html in bodies),
             }
         )
     patients = _patients(report.sections)
@@ -254,6 +278,7 @@ def render_html(report: Report) -> str:
         n_warnings=len(report.warnings),
         n_dropped=flagged(report),
         n_charts=blocks.charts,
+        narrow_json=script_json({"width": NARROW_WIDTH, "legend": NARROW_LEGEND}),
         keep_formulas=bool(report.config.get("keep_formulas", False)),
         css=Markup(_asset("report.css") + _paper_rule(report.config.get("paper", "auto"))),
         js=Markup(_asset("report.js")),

@@ -20,56 +20,145 @@
   }
 
   // ---------------------------------------------------------------- charts
-  // Charts in view (or about to be) are drawn first, the others one at a time when the
-  // browser is idle: a page of many charts shows and answers at once, and every chart is
-  // still drawn within seconds (for printing, and for the page's tests).
-  function drawCharts() {
+  // Charts near the window are drawn at once, as they come near it. The others are drawn
+  // one at a time once the reader has left the page alone for QUIET ms (a key, a click, the
+  // wheel or a touch makes it wait again): the page answers its reader first, and every
+  // chart is still drawn within seconds. Printing draws whatever is left at once: with the
+  // library running, vega-embed draws a chart in microtasks, so within the beforeprint
+  // event, before the browser lays the paper out.
+  var QUIET = 2000;
+
+  function drawCharts(after) {
     var queue = Array.from(document.querySelectorAll(".rr-chart"));
     var finished = Promise.all(queue.map(function (el) { return new Promise(function (done) { el.rrDrawn = done; }); }));
-    var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
-    var busy = 0;
-    function next() {
-      var el = queue.shift();
+    var near = [], busy = false, quiet = !window.IntersectionObserver, timer = null;
+    function take(el) {
+      var at = queue.indexOf(el);
+      if (at !== -1) { queue.splice(at, 1); }
+      return el;
+    }
+    function away(el) {  // how far from the window: those in it are drawn first
+      var box = el.getBoundingClientRect();
+      return box.bottom < 0 ? -box.bottom : Math.max(0, box.top - window.innerHeight);
+    }
+    function pump() {
+      if (busy) { return; }
+      if (near.length > 1) { near.sort(function (a, b) { return away(a) - away(b); }); }
+      var el = near.length ? near.shift() : (quiet && queue.length ? take(queue[0]) : null);
       if (!el) { return; }
-      busy += 1;
-      drawChart(el).then(function () { busy -= 1; idle(next, { timeout: 250 }); });
+      busy = true;
+      drawChart(el).then(function () { busy = false; idle(pump, { timeout: 250 }); });
+    }
+    function wait() {
+      quiet = false;
+      clearTimeout(timer);
+      timer = setTimeout(function () { quiet = true; pump(); }, QUIET);
     }
     if (window.IntersectionObserver) {
       var seen = new IntersectionObserver(function (entries) {
         entries.forEach(function (entry) {
-          var at = queue.indexOf(entry.target);
-          if (entry.isIntersecting && at !== -1) {
-            queue.splice(at, 1);
-            queue.unshift(entry.target);
-            if (!busy) { next(); }
-          }
+          if (entry.isIntersecting && queue.indexOf(entry.target) !== -1) { near.push(take(entry.target)); }
         });
-      }, { rootMargin: "400px 0px" });
+        pump();
+      }, { rootMargin: "100% 0px" });
       queue.forEach(function (el) { seen.observe(el); });
+      ["keydown", "pointerdown", "wheel", "touchstart"].forEach(function (type) {
+        window.addEventListener(type, function () { if (timer !== null) { wait(); } }, { passive: true, capture: true });
+      });
     }
-    // Before printing, whatever is left is drawn at once.
     function drawAll() {
+      while (near.length) { drawChart(near.shift()); }
       while (queue.length) { drawChart(queue.shift()); }
       return finished;
     }
     window.addEventListener("beforeprint", drawAll);
-    idle(next, { timeout: 250 });
+    after.then(function () { if (quiet) { pump(); } else { wait(); } });
+    // The library is unpacked soon whatever is in view, so that printing finds it running.
+    idle(function () { loadVega().catch(function () { /* each chart says why */ }); }, { timeout: 1000 });
     return drawAll;
   }
 
-  function drawChart(el) {
-    var spec;
-    try {
-      spec = payload(el.id + "-spec");
-      // A narrow box takes the chart's narrow config (legends below: rinec_report/charts.py).
-      var narrow = spec.usermeta && spec.usermeta.rinec_narrow;
-      if (narrow && el.clientWidth < 600) { spec.config = narrow; }
-    } catch (err) {
-      el.textContent = "This chart could not be drawn: " + err.message;
-      el.dataset.rendered = "error";
-      if (el.rrDrawn) { el.rrDrawn(); }
-      return Promise.resolve();
+  // The chart library comes packed (rinec_report/render.py vega_bundle): unpacked and run
+  // once, after the page is on screen. The browser unpacks it natively (DecompressionStream).
+  var vegaLoading = null;
+  function loadVega() {
+    if (vegaLoading) { return vegaLoading; }
+    vegaLoading = new Promise(function (done, fail) {
+      var packed = document.getElementById("rr-vega");
+      if (window.vegaEmbed) { done(); return; }
+      if (!packed) { fail(new Error("the chart library is missing from the page")); return; }
+      if (!window.DecompressionStream) {
+        fail(new Error("this browser cannot unpack the chart library (it has no DecompressionStream; "
+          + "current Chrome, Edge, Firefox and Safari have)"));
+        return;
+      }
+      var text = atob(packed.textContent.trim()), bytes = new Uint8Array(text.length);
+      for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+      new Response(stream).blob().then(function (code) {
+        // Run from a blob: address (the page's own memory, no request leaves it), so that
+        // the browser compiles the 900 KB off the main thread; inline if that is refused.
+        var url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+        var script = document.createElement("script");
+        function started() {
+          URL.revokeObjectURL(url);
+          packed.remove();  // 400 KB of text the page no longer needs
+          if (window.vegaEmbed) { done(); } else { fail(new Error("the chart library did not start")); }
+        }
+        script.onload = started;
+        script.onerror = function () {
+          URL.revokeObjectURL(url);
+          code.text().then(function (text) {
+            var inline = document.createElement("script");
+            inline.textContent = text;
+            document.head.appendChild(inline);  // runs at once
+            started();
+          }, fail);
+        };
+        script.src = url;
+        document.head.appendChild(script);
+      }).catch(fail);
+    });
+    return vegaLoading;
+  }
+
+  // On a narrow page (a phone) every chart has its legends below the plot, in rows: the
+  // page holds that config once (rinec_report/charts.py NARROW_LEGEND) and chooses once,
+  // by the width of the first chart's box, so that all charts of the page agree.
+  var narrowChoice;
+  function narrowLegend(el) {
+    if (narrowChoice === undefined) {
+      var rule = document.getElementById("rr-narrow");
+      rule = rule ? JSON.parse(rule.textContent) : null;
+      narrowChoice = rule && el.clientWidth < rule.width ? rule.legend : null;
     }
+    return narrowChoice;
+  }
+
+  function chartFailed(el, err) {
+    el.classList.add("rr-chart-error");
+    el.textContent = "This chart could not be drawn: " + err.message;
+    el.dataset.rendered = "error";
+    if (el.rrDrawn) { el.rrDrawn(); }
+  }
+
+  function drawChart(el) {
+    if (el.rrStarted) { return el.rrStarted; }
+    el.rrStarted = loadVega().then(function () {
+      var spec = payload(el.id + "-spec");
+      var legend = narrowLegend(el);
+      if (legend) {
+        var config = Object.assign({}, spec.config);
+        config.legend = Object.assign({}, config.legend, legend);
+        spec.config = config;
+      }
+      el.rrNames = namesVersion;
+      return embedChart(el, hasNames() ? renamedSpec(spec) : spec);
+    }).catch(function (err) { chartFailed(el, err); });
+    return el.rrStarted;
+  }
+
+  function embedChart(el, spec) {
     return window.vegaEmbed(el, spec, {
       renderer: el.dataset.renderer || "svg",
       actions: { export: true, source: false, compiled: false, editor: false },
@@ -81,11 +170,8 @@
       nameMenu(el);
       el.dataset.rendered = "1";
       setSignals(result.view);
-    }).catch(function (err) {
-      el.classList.add("rr-chart-error");
-      el.textContent = "This chart could not be drawn: " + err.message;
-      el.dataset.rendered = "error";
-    }).then(function () { if (el.rrDrawn) { el.rrDrawn(); } });
+      if (el.rrDrawn) { el.rrDrawn(); }
+    }).catch(function (err) { chartFailed(el, err); });
   }
 
   // Every chart at once, as SVG or PNG at a chosen scale (vega's view.toSVG / toImageURL),
@@ -153,12 +239,15 @@
     return OBJECT_KEYS.indexOf(v) >= 0 ? v + "\u200b" : v;
   }
 
+  // A chart drawn with display names holds them in its data: the signals say them too.
+  function signalValue(p) { return chartValue(display(p)); }
+
   function setSignals(view) {
     var colours = {};
-    chosen.forEach(function (p) { colours[chartValue(p)] = colourOf[p]; });
+    chosen.forEach(function (p) { colours[signalValue(p)] = colourOf[p]; });
     try {
-      view.signal("rinec_patient", chosen.length ? chosen.map(chartValue) : null);
-      view.signal("rinec_hidden", hidden.map(chartValue));
+      view.signal("rinec_patient", chosen.length ? chosen.map(signalValue) : null);
+      view.signal("rinec_hidden", hidden.map(signalValue));
       view.signal("rinec_colors", colours);
       view.runAsync();
     } catch (e) {
@@ -212,9 +301,14 @@
     this.query = "";
     this.filterValues = Object.create(null);  // keyed by column names from the input
     this.page = 0;
+    this.live = false;  // rows are made when the table comes near the window (or is printed)
     this.build();
-    this.render();
   }
+
+  // The first time a table comes near the window, its rows are made.
+  Table.prototype.show = function () {
+    if (!this.live) { this.live = true; this.render(); }
+  };
 
   Table.prototype.build = function () {
     var self = this, d = this.data;
@@ -303,11 +397,13 @@
         if (self.filterValues[col] && show(r[col]) !== self.filterValues[col]) { return false; }
       }
       if (!q) { return true; }
-      return r.some(function (v) { return show(v).toLowerCase().indexOf(q) !== -1; });
+      return r.some(function (v) { return show(v).toLowerCase().indexOf(q) !== -1; })
+        || (d.patient !== null && display(String(r[d.patient])).toLowerCase().indexOf(q) !== -1);
     });
     if (this.sortCol !== null) {
       var c = this.sortCol, dir = this.sortDir;
-      rows = rows.slice().sort(function (a, b) { return dir * compare(a[c], b[c]); });
+      var key = c === d.patient ? function (r) { return display(String(r[c])); } : function (r) { return r[c]; };
+      rows = rows.slice().sort(function (a, b) { return dir * compare(key(a), key(b)); });
     }
     return rows;
   };
@@ -320,6 +416,7 @@
   }
 
   Table.prototype.render = function () {
+    if (!this.live && !printing) { return; }
     var self = this, d = this.data;
     var rows = this.visibleRows();
     var PAGE = d.pageSize || rows.length || 1;
@@ -329,10 +426,11 @@
       if (i === self.sortCol) { th.setAttribute("aria-sort", self.sortDir > 0 ? "ascending" : "descending"); }
       else { th.removeAttribute("aria-sort"); }
     });
-    // Every row goes into the page (rows of other pages hidden on screen) so that the
-    // printed report has them all; past PRINT_MAX only the current page does.
+    // On screen only the current page's rows are made. For paper every row is (rows of
+    // other pages hidden on screen), up to PRINT_MAX; past it only the current page.
     var from = this.page * PAGE, to = from + PAGE;
-    var all = rows.length <= PRINT_MAX;
+    var whole = rows.length <= PRINT_MAX;
+    var all = printing && whole;
     var frag = document.createDocumentFragment();
     (all ? rows : rows.slice(from, to)).forEach(function (r, k) {
       var tr = document.createElement("tr");
@@ -350,6 +448,10 @@
         var td = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) { td.scope = "row"; }
         var text = show(v);
+        if (i === d.patient && v !== null && hasNames()) {
+          text = display(String(v));
+          if (text !== String(v)) { td.title = String(v); }  // the id, on hover
+        }
         td.textContent = text;
         if (isNumber(v)) { td.className = "rr-num"; }
         else if (DIGEST.test(text)) { td.className = "rr-long rr-digest"; }
@@ -364,7 +466,7 @@
     var note = d.total > d.rows.length ? " (the page holds the first " + d.rows.length + " of " + d.total + "; the exported table has all)" : "";
     var gone = hidden.length && d.patient !== null ? " (hidden patients left out)" : "";
     this.count.textContent = rows.length + " of " + d.rows.length + " rows" + note + gone;
-    var printed = all ? rows.length : Math.min(PAGE, rows.length - from);
+    var printed = whole ? rows.length : Math.min(PAGE, rows.length - from);
     this.printNote.textContent = printed === d.total
       ? "All " + d.total + " rows."
       : printed + " of " + d.total + " rows printed; all rows are in the report's data folder (" + d.name + ").";
@@ -493,8 +595,8 @@
     b.type = "button";
     b.className = "rr-chip rr-chip-" + kind;
     if (kind === "hl") { b.style.setProperty("--hlc", colourOf[p]); }
-    b.textContent = (kind === "hide" ? "hidden: " : "") + p + " \u00d7";
-    b.setAttribute("aria-label", (kind === "hide" ? "Show " : "Stop highlighting ") + p);
+    b.textContent = (kind === "hide" ? "hidden: " : "") + display(p) + " \u00d7";
+    b.setAttribute("aria-label", (kind === "hide" ? "Show " : "Stop highlighting ") + display(p));
     b.addEventListener("click", function () {
       if (kind === "hl") { chosen = chosen.filter(function (x) { return x !== p; }); }
       else { hidden = hidden.filter(function (x) { return x !== p; }); }
@@ -512,8 +614,8 @@
       .concat(hidden.map(function (p) { return chip(p, "hide"); })));
     clear.hidden = !chosen.length && !hidden.length;
     var parts = [];
-    if (chosen.length) { parts.push("Highlighted: " + chosen.join(", ")); }
-    if (hidden.length) { parts.push("hidden from view (every count still includes them): " + hidden.join(", ")); }
+    if (chosen.length) { parts.push("Highlighted: " + chosen.map(display).join(", ")); }
+    if (hidden.length) { parts.push("hidden from view (every count still includes them): " + hidden.map(display).join(", ")); }
     state.textContent = parts.join("; ") + (parts.length ? "." : "");
     state.hidden = !parts.length;
     drawHideNote();
@@ -544,9 +646,10 @@
   // reload keeps it.
   function readUrl() {
     var h = location.hash.replace(/^#/, "");
-    if (!/^(highlight|hide|theme)=/.test(h)) { return false; }
+    if (!/^(highlight|hide|names|theme)=/.test(h)) { return false; }
     var ids = known();
     chosen = []; hidden = [];
+    var given = Object.create(null);
     setTheme("");
     h.split("&").forEach(function (part) {
       var kv = part.split("="), list = (kv[1] || "").split(",").map(function (x) {
@@ -555,7 +658,9 @@
       if (kv[0] === "highlight") { chosen = list; }
       if (kv[0] === "hide") { hidden = list; }
       if (kv[0] === "theme") { setTheme(kv[1]); }
+      if (kv[0] === "names") { given = namesFromUrl(kv[1] || "", ids); }
     });
+    setNames(given);
     return true;
   }
 
@@ -563,6 +668,7 @@
     var parts = [];
     if (chosen.length) { parts.push("highlight=" + chosen.map(encodeURIComponent).join(",")); }
     if (hidden.length) { parts.push("hide=" + hidden.map(encodeURIComponent).join(",")); }
+    if (hasNames()) { parts.push("names=" + namesForUrl()); }
     if (theme()) { parts.push("theme=" + theme()); }
     var url = location.pathname + location.search + (parts.length ? "#" + parts.join("&") : "");
     try { history.replaceState(null, "", url); } catch (e) { /* file:// in some browsers */ }
@@ -638,7 +744,7 @@
       if (!text) { message.textContent = "Type a pattern first."; return; }
       var pattern = patternTest(text);
       if (pattern.error) { message.textContent = pattern.error; return; }
-      var matched = known().filter(function (p) { return pattern.test.test(p); });
+      var matched = known().filter(function (p) { return pattern.test.test(p) || pattern.test.test(display(p)); });
       matched.forEach(function (p) {
         if (chosen.indexOf(p) === -1) { chosen.push(p); }
         colourOf[p] = colour.value;
@@ -654,6 +760,7 @@
 
   function initHighlighter() {
     initPattern();
+    initNames();
     picker(document.getElementById("rr-patient"), function (p) { if (chosen.indexOf(p) === -1) { chosen.push(p); } });
     picker(document.getElementById("rr-hide"), function (p) { if (hidden.indexOf(p) === -1) { hidden.push(p); } });
     var copy = document.getElementById("rr-hide-copy");
@@ -667,6 +774,193 @@
     if (clear) { clear.addEventListener("click", function () { chosen = []; hidden = []; apply(true); }); }
     window.addEventListener("hashchange", function () { if (readUrl()) { apply(false); } });
     if (readUrl()) { apply(false); }
+  }
+
+  // ---------------------------------------------------------------- display names
+  // A reader may give the patients names of their own (as MultiQC's "rename samples"): a
+  // pasted list of id and name, or a replace over the ids. Every table, chart and
+  // highlighter label then says the name; the ids stay the data (downloads, the command
+  // that writes a subset, this file). Kept in the address: #names=P1:Case%20A,P2:Case%20B.
+  var names = Object.create(null);  // id -> display name, keyed by ids from the input
+  var namesVersion = 0;
+
+  function display(p) {
+    return Object.prototype.hasOwnProperty.call(names, p) ? names[p] : p;
+  }
+
+  function hasNames() {
+    return Object.keys(names).length > 0;
+  }
+
+  function namesForUrl() {
+    return Object.keys(names).map(function (p) {
+      return encodeURIComponent(p) + ":" + encodeURIComponent(names[p]);
+    }).join(",");
+  }
+
+  function namesFromUrl(text, ids) {
+    var out = Object.create(null);
+    text.split(",").forEach(function (pair) {
+      var at = pair.indexOf(":");
+      if (at < 1) { return; }
+      var id, name;
+      try { id = decodeURIComponent(pair.slice(0, at)); name = decodeURIComponent(pair.slice(at + 1)); } catch (e) { return; }
+      if (name && (!ids.length || ids.indexOf(id) !== -1)) { out[id] = name; }
+    });
+    return out;
+  }
+
+  // One pair a line: id and name between a tab, else a comma, else the first spaces.
+  function parseNames(text, ids) {
+    var out = Object.create(null), unknown = [];
+    text.split(/\r?\n/).forEach(function (line) {
+      if (!line.trim()) { return; }
+      var m = /^([^\t]*)\t(.*)$/.exec(line) || /^([^,]*),(.*)$/.exec(line) || /^\s*(\S+)\s+(.*)$/.exec(line);
+      if (!m) { unknown.push(line.trim()); return; }
+      var id = m[1].trim(), name = m[2].trim();
+      if (ids.length && ids.indexOf(id) === -1) { unknown.push(id); return; }
+      if (name) { out[id] = name; }
+    });
+    return { names: out, unknown: unknown };
+  }
+
+  // Replace over each patient's name (the listed one, else its id): plain text, every time
+  // it occurs, or a regular expression between slashes with its flags ($1 its first group).
+  function replaced(find, by, current, ids) {
+    var re = /^\/(.*)\/([gimsu]*)$/.exec(find), test;
+    if (re) {
+      try { test = new RegExp(re[1], re[2]); } catch (e) { return { error: "Not a regular expression: " + e.message }; }
+    }
+    var out = Object.create(null);
+    Object.keys(current).forEach(function (p) { out[p] = current[p]; });
+    ids.forEach(function (p) {
+      var from = Object.prototype.hasOwnProperty.call(current, p) ? current[p] : p;
+      var to = test ? from.replace(test, by) : from.split(find).join(by);
+      if (to !== from && to.trim()) { out[p] = to; }
+    });
+    return { names: out };
+  }
+
+  function setNames(given) {
+    var same = Object.keys(given).length === Object.keys(names).length
+      && Object.keys(given).every(function (p) { return names[p] === given[p]; });
+    if (same) { return; }
+    names = Object.create(null);
+    Object.keys(given).forEach(function (p) { if (given[p] !== p) { names[p] = given[p]; } });
+    namesVersion += 1;
+    showNames();
+  }
+
+  // Every place a patient is named: tables (on their next drawing), the choosers, plugin
+  // markup (a text that is the id, inside an element about that patient), the charts.
+  var htmlIds = new WeakMap();  // a text node of plugin markup -> the id it said
+
+  function showNames() {
+    ["rr-patient", "rr-hide"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (!field || field.tagName !== "SELECT") { return; }
+      Array.from(field.options).forEach(function (o) { if (o.value) { o.text = display(o.value); } });
+    });
+    document.querySelectorAll(".rr-html [data-patient]").forEach(function (el) {
+      var p = el.dataset.patient;
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (var node = walker.nextNode(); node; node = walker.nextNode()) {
+        var was = htmlIds.get(node);
+        if (was === undefined && node.data.trim() === p) { was = p; htmlIds.set(node, p); }
+        if (was === p) { node.data = display(p); }
+      }
+    });
+    document.querySelectorAll(".rr-chart").forEach(redrawNamed);
+    var list = document.getElementById("rr-names-list");
+    if (list) { list.value = Object.keys(names).map(function (p) { return p + "\t" + names[p]; }).join("\n"); }
+  }
+
+  // A chart already drawn (or being drawn) with other names is drawn again.
+  function redrawNamed(el) {
+    if (!el.rrStarted) { return; }  // not drawn yet: it will be drawn with the names
+    el.rrStarted.then(function () {
+      if (el.rrNames === namesVersion) { return; }
+      if (el.rrView) {
+        views.splice(views.indexOf(el.rrView), 1);
+        el.rrView.finalize();
+        el.rrView = null;
+      }
+      el.replaceChildren();
+      el.classList.remove("rr-chart-error");
+      el.rrStarted = null;
+      drawChart(el);
+    });
+  }
+
+  // A chart's data with the names: the fields its highlight tests read (rinec_patient,
+  // rinec_hidden) hold patients; so does a list (a sort order, a domain) of ids only.
+  var PATIENT_TEST = /indexof\(rinec_(?:patient|hidden), datum\[(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\]\)/g;
+
+  function renamedSpec(spec) {
+    var fields = Object.create(null), byValue = Object.create(null);
+    known().forEach(function (p) { byValue[chartValue(p)] = chartValue(display(p)); });
+    function find(v) {
+      if (typeof v === "string") {
+        v.replace(PATIENT_TEST, function (_, a, b) {
+          fields[(a !== undefined ? a : b).replace(/\\(.)/g, "$1")] = true;
+          return _;
+        });
+      } else if (Array.isArray(v)) { v.forEach(find); } else if (v && typeof v === "object") {
+        Object.keys(v).forEach(function (k) { find(v[k]); });
+      }
+    }
+    find(spec);
+    function isId(x) { return typeof x === "string" && Object.prototype.hasOwnProperty.call(byValue, x); }
+    function walk(v) {
+      if (Array.isArray(v)) {
+        return v.length && v.every(isId) ? v.map(function (x) { return byValue[x]; }) : v.map(walk);
+      }
+      if (v && typeof v === "object") {
+        // A data row: its patient, and any other of its texts that is that id (a row label).
+        var mine = Object.create(null), keys = Object.keys(v), out = {};
+        keys.forEach(function (k) { if (fields[k] && isId(v[k])) { mine[v[k]] = true; } });
+        keys.forEach(function (k) { out[k] = typeof v[k] === "string" && mine[v[k]] ? byValue[v[k]] : walk(v[k]); });
+        return out;
+      }
+      return v;
+    }
+    return walk(spec);
+  }
+
+  function initNames() {
+    var apply_ = document.getElementById("rr-names-apply");
+    if (!apply_) { return; }
+    var list = document.getElementById("rr-names-list");
+    var find = document.getElementById("rr-names-find");
+    var by = document.getElementById("rr-names-with");
+    var message = document.getElementById("rr-names-msg");
+    apply_.addEventListener("click", function () {
+      var ids = known();
+      var parsed = parseNames(list.value, ids);
+      var given = parsed.names;
+      if (find.value) {
+        var done = replaced(find.value, by.value, given, ids);
+        if (done.error) { message.textContent = done.error; return; }
+        given = done.names;
+      }
+      setNames(given);
+      var seen = Object.create(null), twice = [];
+      Object.keys(names).forEach(function (p) {
+        if (seen[names[p]]) { twice.push(names[p]); }
+        seen[names[p]] = true;
+      });
+      var n = Object.keys(names).length;
+      message.textContent = (n ? n + " patient" + (n === 1 ? "" : "s") + " renamed." : "The ids are shown.")
+        + (parsed.unknown.length ? " Not patients of this report: " + parsed.unknown.join(", ") + "." : "")
+        + (twice.length ? " One name for several patients: " + twice.join(", ") + "." : "");
+      apply(true);
+    });
+    document.getElementById("rr-names-reset").addEventListener("click", function () {
+      setNames(Object.create(null));
+      find.value = "";
+      message.textContent = "The ids are shown.";
+      apply(true);
+    });
   }
 
   // ---------------------------------------------------------------- navigation
@@ -683,7 +977,7 @@
       a.addEventListener("click", function (ev) {
         var target = document.getElementById(a.getAttribute("href").slice(1));
         setOpen(false);
-        if (target && (chosen.length || hidden.length || theme())) {
+        if (target && (chosen.length || hidden.length || hasNames() || theme())) {
           // Keep the highlighter's state in the address: scroll without changing it.
           ev.preventDefault();
           target.scrollIntoView();
@@ -814,15 +1108,76 @@
     }
   }
 
+  // ---------------------------------------------------------------- page weight
+  // Tables near the window get their rows at once (before the first paint when the page
+  // opens: nothing moves under the reader), the others when they come near it or, one at a
+  // time, when the browser is idle. Paper gets every table whole (beforeprint).
+  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 16); };
+  var printing = false;
+
+  // Each table is made as soon as the parser has read it (the page calls this right after
+  // its data): one near the top has its rows before anything is painted below it.
+  function nearWindow(el, margin) {
+    var box = el.getBoundingClientRect();
+    return box.bottom > -margin && box.top < window.innerHeight + margin;
+  }
+
+  window.rinecTable = function (id) {
+    var el = document.getElementById(id);
+    if (!el || el.rrTable) { return; }
+    el.rrTable = new Table(el);
+    tables.push(el.rrTable);
+    if (document.readyState === "loading" && nearWindow(el, 0)) { el.rrTable.show(); }
+  };
+
+  function initTables() {
+    document.querySelectorAll(".rr-table").forEach(function (el) { window.rinecTable(el.id); });
+    var margin = window.innerHeight * 1.5;
+    var rest = tables.filter(function (t) {
+      if (nearWindow(t.el, margin)) { t.show(); return false; }
+      return !t.live;
+    });
+    if (window.IntersectionObserver) {
+      var near = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) { near.unobserve(entry.target); entry.target.rrTable.show(); }
+        });
+      }, { rootMargin: margin + "px 0px" });
+      rest.forEach(function (t) { near.observe(t.el); });
+    }
+    return new Promise(function (done) {
+      function next() {
+        var t = rest.shift();
+        if (!t) { done(); return; }
+        t.show();
+        idle(next, { timeout: 250 });
+      }
+      idle(next, { timeout: 250 });
+    });
+  }
+
+  function setPrinting(on) {
+    if (printing === on) { return; }
+    printing = on;
+    tables.forEach(function (t) { t.render(); });
+  }
+
   function init() {
-    document.querySelectorAll(".rr-table").forEach(function (el) { tables.push(new Table(el)); });
+    var tablesDone = initTables();
+    window.addEventListener("beforeprint", function () { setPrinting(true); });
+    window.addEventListener("afterprint", function () { setPrinting(false); });
+    if (window.matchMedia) {
+      var paper = window.matchMedia("print");
+      var onPaper = function (m) { if (m.matches) { setPrinting(true); } };
+      if (paper.addEventListener) { paper.addEventListener("change", onPaper); }
+    }
     window.rinecTables = tables;  // for the page's own tests
     window.rinecViews = views;
     initNav();
     initTheme();
     initHighlighter();
     initA11y();
-    if (window.vegaEmbed) { initExport(drawCharts()); }
+    if (document.querySelector(".rr-chart")) { initExport(drawCharts(tablesDone)); }
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }

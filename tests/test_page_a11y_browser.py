@@ -234,9 +234,6 @@ def test_a_table_over_several_pages_repeats_its_titles(paper: list[str]) -> None
         assert re.search(r"Library\s+Category\s+Term\s+Description", page), page[:400]
 
 
-@pytest.mark.xfail(strict=True, reason="since charts take their box's width, Chromium still leaves a "
-                   "section's heading and description at the foot of a page before a tall chart "
-                   "(Patient timeline, Pathology): break-after: avoid is not honoured there")
 def test_no_page_ends_with_a_heading(paper: list[str], example_report: Path) -> None:
     import html
 
@@ -278,6 +275,76 @@ def test_charts_in_view_are_drawn_first_and_every_chart_is_drawn(browser, exampl
         context.close()
     assert in_view and drawn[0] in in_view, (drawn[:3], in_view)
     assert len(set(drawn)) == len(drawn) >= 20  # each chart once
+
+
+def test_printing_draws_every_chart_before_the_paper_is_laid_out(browser, example_report: Path) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                      else route.abort())
+        page = context.new_page()
+        page.goto(example_report.as_uri())
+        # The library is running, the charts out of view not drawn yet (they wait for the
+        # reader to leave the page alone for two seconds).
+        page.wait_for_function("typeof window.vegaEmbed === 'function'", timeout=30_000)
+        counts = page.evaluate("""() => new Promise(done => {
+            const charts = () => document.querySelectorAll('.rr-chart').length;
+            const drawn = () => document.querySelectorAll('.rr-chart[data-rendered]').length;
+            const before = drawn();
+            window.dispatchEvent(new Event('beforeprint'));
+            // The browser lays the paper out in a task after the event: by then every chart is drawn.
+            setTimeout(() => done([before, drawn(), charts()]), 0);
+        })""")
+    finally:
+        context.close()
+    before, after, charts = counts
+    assert before < charts and after == charts >= 20, counts
+
+
+def test_the_chart_library_is_packed_and_the_page_unpacks_it(browser, example_report: Path) -> None:
+    import base64
+    import zlib
+
+    import vl_convert
+
+    html = example_report.read_text(encoding="utf-8")
+    # What the browser parses as script before it shows the page: the page's own and the
+    # plugins' (the imaging viewer), not the 900 KB chart library.
+    code = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert sum(len(c) for c in code) < 150_000
+    packed = re.search(r'<script type="application/x-rinec-vega" id="rr-vega">([A-Za-z0-9+/=]+)</script>', html)
+    # Unpacked by Python's zlib, it is vl-convert's own bundle, byte for byte.
+    assert zlib.decompress(base64.b64decode(packed.group(1)), -15).decode("utf-8") == vl_convert.javascript_bundle()
+    opened = Opened(browser, example_report, 1400)
+    try:
+        assert opened.page.evaluate("typeof window.vegaEmbed") == "function"
+        assert opened.page.locator("#rr-vega").count() == 0  # let go once run
+        assert opened.page.locator(".rr-chart[data-rendered='1']").count() >= 20
+        assert not opened.errors and not opened.requests
+    finally:
+        opened.close()
+
+
+def test_a_table_holds_its_page_on_screen_and_every_row_for_paper(browser, example_report: Path) -> None:
+    import csv
+
+    with open(example_report.parent / "rinec_report_data" / "variants_mutations.tsv", encoding="utf-8") as fh:
+        total = len(list(csv.DictReader(fh, delimiter="\t")))  # the exported table, read by csv
+    opened = Opened(browser, example_report, 1400)
+    page = opened.page
+    try:
+        index = page.evaluate("window.rinecTables.findIndex(t => t.data.name === 'variants_mutations')")
+        rows = page.locator(".rr-table").nth(index).locator("tbody tr")
+        page.locator(".rr-table").nth(index).scroll_into_view_if_needed()
+        page.wait_for_function("i => window.rinecTables[i].live", arg=index)
+        assert total > 25 and rows.count() == 25  # a page of rows (model.Table's page_size)
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert rows.count() == total
+        assert page.locator(".rr-table").nth(index).locator(".rr-print-note").inner_text() == f"All {total} rows."
+        page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+        assert rows.count() == 25
+    finally:
+        opened.close()
 
 
 # ---------------------------------------------------------------- highlight by pattern

@@ -44,3 +44,19 @@ def test_an_outline_the_plugin_drew_is_kept_for_other_patients() -> None:
         x="x:O", y="y:O", opacity=highlight_opacity())
     encoding = to_spec(cells)["encoding"]
     assert encoding["stroke"]["value"] == "#ffffff" and encoding["strokeWidth"]["value"] == 1
+
+
+def test_the_narrow_legend_config_is_the_pages_not_each_charts(example_report) -> None:
+    import json
+    import re
+
+    from rinec_report.charts import NARROW_LEGEND, NARROW_WIDTH
+
+    html = example_report.read_text(encoding="utf-8")
+    specs = [json.loads(s) for s in re.findall(r'id="rr-chart-\d+-spec">(.*?)</script>', html, re.S)]
+    assert len(specs) >= 20  # every plugin's charts of the example
+    assert not [s for s in specs if "rinec_narrow" in s.get("usermeta", {})]
+    # One rule in the page, which the page applies to every chart below its width.
+    rules = re.findall(r'<script type="application/json" id="rr-narrow">(.*?)</script>', html, re.S)
+    assert [json.loads(r) for r in rules] == [{"width": NARROW_WIDTH, "legend": NARROW_LEGEND}]
+    assert NARROW_LEGEND["orient"] == "bottom"
