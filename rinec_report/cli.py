@@ -256,6 +256,7 @@ def plugins_command(as_json: bool) -> None:
                     {
                         "name": p.qualified,
                         "glob": list(p.pattern.glob),
+                        "exclude": list(p.pattern.exclude),
                         "contents": p.pattern.contents,
                     }
                     for p in patterns
@@ -269,7 +270,8 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"{row['name']}  ({row['distribution']} {row['version']})")
         for p in row["patterns"]:
             contents = f"  contents ~ /{p['contents']}/" if p["contents"] else ""
-            click.echo(f"    pattern {p['name']}: {', '.join(p['glob']) or '(any name)'}{contents}")
+            exclude = f"  not {', '.join(p['exclude'])}" if p["exclude"] else ""
+            click.echo(f"    pattern {p['name']}: {', '.join(p['glob']) or '(any name)'}{contents}{exclude}")
         click.echo(f"    hooks: {', '.join(row['hooks'])}")
         if row["options"]:
             click.echo(f"    options: {', '.join(o['name'] for o in row['options'])}")

@@ -30,6 +30,10 @@ def test_plugins_command_lists_it_with_distribution_and_patterns(installed: None
     assert rows["coverage"]["distribution"] == "rinec-coverage"
     assert rows["coverage"]["version"] == "0.3.0"
     assert rows["coverage"]["patterns"][0]["glob"] == ["coverage.tsv"]
+    assert rows["coverage"]["patterns"][0]["exclude"] == []
+    # MultiQC's software versions start like its tables ("Sample\t"): the qc pattern names them as excluded.
+    table = next(p for p in rows["qc"]["patterns"] if p["name"] == "qc/table")
+    assert "multiqc_software_versions.txt" in table["exclude"]
     assert "rinec_summary_columns" in rows["coverage"]["hooks"]
     for builtin in ("cohort", "survival", "ihc", "variants", "enrichment"):
         assert rows[builtin]["distribution"] == "rinec-report"
