@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from rinec_report.stats import bh_fdr
+
+__all__ = ["bh_fdr", "hypergeom_sf"]
+
 
 def _boost_sf():  # type: ignore[no-untyped-def]
     """Boost's hypergeometric survival function, as a ufunc of (k, n, N, M), or None."""
@@ -40,19 +44,4 @@ def hypergeom_sf(x: np.ndarray, total: int, drawn_from: np.ndarray, draws: int) 
     out = np.where(x < low, 1.0, 0.0)
     if inside.any():
         out[inside] = boost(x[inside], n[inside], float(draws), float(total))
-    return out
-
-
-def bh_fdr(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values, in the order given: R's
-    ``p.adjust(p, "BH")``, computed as ``scipy.stats.false_discovery_control`` does."""
-    p = np.asarray(p, dtype=float)
-    m = len(p)
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p)
-    ranked = p[order] * (m / np.arange(1, m + 1))
-    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.clip(ranked, 0, 1)
     return out

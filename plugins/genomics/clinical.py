@@ -92,7 +92,8 @@ def enrichment(status: Any, cohort: Any, columns: list[str]) -> Any:
     a value, mutated against wild-type (maftools' groupwise test); q by Benjamini-Hochberg
     within each feature, as maftools adjusts each clinicalEnrichment call."""
     import pandas as pd
-    from scipy.stats import false_discovery_control
+
+    from rinec_report.stats import bh_fdr
 
     genes = [c[: -len(STATUS_SUFFIX)] for c in status.columns if c.endswith(STATUS_SUFFIX)]
     merged = status.merge(cohort[["patient_id", *columns]].astype({"patient_id": str}), on="patient_id",
@@ -115,7 +116,7 @@ def enrichment(status: Any, cohort: Any, columns: list[str]) -> Any:
                 rows.append((col, level, gene, a, a + c, b, b + d, odds, 1.0 if math.isnan(p) else p, math.nan))
         frame = pd.DataFrame(rows, columns=ENRICHMENT_COLUMNS)
         if len(frame):
-            frame["q_value"] = false_discovery_control(frame["p_value"].to_numpy())
+            frame["q_value"] = bh_fdr(frame["p_value"].to_numpy())
         frames.append(frame)
     if not frames:
         return pd.DataFrame(columns=ENRICHMENT_COLUMNS)

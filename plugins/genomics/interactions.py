@@ -79,14 +79,12 @@ def pair_test(both: int, a_only: int, b_only: int, neither: int) -> tuple[float,
     """(odds ratio, two-sided p) of R's ``fisher.test`` on the 2x2 table: the conditional
     maximum-likelihood odds ratio R reports, not the sample one; NaN when a margin is 0
     (R's fisher.test refuses a variable with one level)."""
-    from scipy.stats import fisher_exact
-    from scipy.stats.contingency import odds_ratio
+    from rinec_report.stats import conditional_odds_ratio, fisher_two_sided
 
     table = [[neither, b_only], [a_only, both]]  # R's table(A, B): rows A = 0, 1; columns B = 0, 1
     if min(neither + b_only, a_only + both, neither + a_only, b_only + both) == 0:
         return math.nan, math.nan
-    p = float(fisher_exact(table, alternative="two-sided").pvalue)
-    return float(odds_ratio(table, kind="conditional").statistic), min(p, 1.0)
+    return conditional_odds_ratio(table), fisher_two_sided(table)
 
 
 # Below this many samples the sections say the smallest p any 2x2 table of them can give.
@@ -96,13 +94,13 @@ SMALL_COHORT = 10
 def smallest_p(n: int) -> float:
     """The smallest two-sided Fisher p of any 2x2 table of ``n`` samples (every margin, every
     cell): what a cohort this small can show at best. Quick below :data:`SMALL_COHORT`."""
-    from scipy.stats import fisher_exact
+    from rinec_report.stats import fisher_two_sided
 
     best = 1.0
     for r in range(1, n):
         for c in range(1, n):
             for a in range(max(0, r + c - n), min(r, c) + 1):
-                best = min(best, float(fisher_exact([[a, r - a], [c - a, n - r - c + a]]).pvalue))
+                best = min(best, fisher_two_sided([[a, r - a], [c - a, n - r - c + a]]))
     return best
 
 
@@ -117,7 +115,8 @@ def interactions(matrix: Any) -> Any:
     the Benjamini-Hochberg q over the pairs tested, and the event."""
     import numpy as np
     import pandas as pd
-    from scipy.stats import false_discovery_control
+
+    from rinec_report.stats import bh_fdr
 
     genes = list(matrix.columns)
     values = matrix.to_numpy(dtype=np.int64)
@@ -135,7 +134,7 @@ def interactions(matrix: Any) -> Any:
     table = pd.DataFrame(rows, columns=COLUMNS)
     tested = table["p_value"].notna().to_numpy()
     if tested.any():
-        table.loc[tested, "q_value"] = false_discovery_control(table.loc[tested, "p_value"].to_numpy())
+        table.loc[tested, "q_value"] = bh_fdr(table.loc[tested, "p_value"].to_numpy())
     return table
 
 

@@ -151,7 +151,8 @@ def _apobec(snvs: Any, contexts: list[Any]) -> Any:
     """maftools' APOBEC_scores, per sample with at least one C>T or C>G."""
     import numpy as np
     import pandas as pd
-    from scipy.stats import false_discovery_control, fisher_exact
+
+    from rinec_report.stats import bh_fdr, fisher_greater
 
     rows: dict[str, dict[str, Any]] = {}
     for sample, patient, ref, alt, ctx in zip(snvs["sample"].astype(str), snvs["patient_id"],
@@ -188,10 +189,10 @@ def _apobec(snvs: Any, contexts: list[Any]) -> Any:
     # the background's C count plus its TCW count, and the C count less the TCW count
     # (forward-strand C and TCA/TCT only).
     table["fisher_pvalue"] = [
-        fisher_exact([[a, n - a], [c + t, c - t]], alternative="greater").pvalue
+        fisher_greater([[a, n - a], [c + t, c - t]])
         for a, n, c, t in zip(table["n_tcw_mutations"], table["n_c_to_t_or_g"], table["_c"],
                               table["_tcw"], strict=True)]
-    table["fdr"] = false_discovery_control(table["fisher_pvalue"], method="bh")
+    table["fdr"] = bh_fdr(table["fisher_pvalue"])
     table["apobec_enriched"] = np.where(table["apobec_enrichment"] > 2, "yes", "no")
     return table.drop(columns=["_c", "_tcw"]).sort_values(["fisher_pvalue", "sample"],
                                                           kind="stable").reset_index(drop=True)

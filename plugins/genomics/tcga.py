@@ -90,8 +90,8 @@ def pairwise_t_test(values: Any) -> Any:
     """
     import numpy as np
     import pandas as pd
-    from scipy.stats import false_discovery_control
-    from scipy.stats import t as student_t
+
+    from rinec_report.stats import bh_fdr, t_two_sided
 
     groups = values.groupby("cohort")["value"].agg(["mean", "var", "size"])
     groups = groups[groups["size"] >= 2]
@@ -106,12 +106,11 @@ def pairwise_t_test(values: Any) -> Any:
     i, j = np.triu_indices(len(names), k=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (mean[i] - mean[j]) / (pooled * np.sqrt(1 / size[i] + 1 / size[j]))
-    p = 2 * student_t.sf(np.abs(t), total_degf)
+    p = t_two_sided(t, total_degf)
     table = pd.DataFrame({"cohort_a": np.array(names, dtype=object)[i],
                           "cohort_b": np.array(names, dtype=object)[j], "p_value": p})
     table = table.dropna(subset=["p_value"])
-    table["q_value"] = false_discovery_control(table["p_value"].to_numpy(), method="bh") \
-        if len(table) else []
+    table["q_value"] = bh_fdr(table["p_value"].to_numpy()) if len(table) else []
     return table.sort_values(["p_value", "cohort_a", "cohort_b"], kind="stable").reset_index(drop=True)
 
 
