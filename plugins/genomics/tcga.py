@@ -29,7 +29,7 @@ FIELDS = {"cohort": "category", "samples": "count", "median": "measure", "rank":
           "cohort_a": "category", "cohort_b": "category", "p_value": "measure",
           "q_value": "measure", "other_cohort": "category", "direction": "category",
           # the chart's: a dot's value and place, whether it is this cohort's, a median's ends
-          "value": "measure", "x": "measure", "x0": "measure",
+          "value": "measure", "x": "measure", "x0": "measure", "v": "measure",
           "x1": "measure", "xm": "measure"}
 
 
@@ -170,10 +170,12 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     table, own, tcga = state["table"], state["own"], state["tcga"]
     unit = "non-synonymous mutations per Mb" if state["per_mb"] else "non-synonymous mutations"
     positions = {c: i for i, c in enumerate(table["cohort"])}
-    # TCGA's dots and this cohort's apart: only ours carry sample and patient fields
-    # (10,200 TCGA dots without them keep the page about half a megabyte lighter).
-    theirs = pd.concat([_dots(group[["value"]], positions[cohort]).assign(cohort=cohort)
-                        for cohort, group in tcga.groupby("cohort")], ignore_index=True)
+    # TCGA's dots and this cohort's apart: only ours carry sample and patient fields. TCGA's
+    # 10,200 go as one sorted list per cohort, spread across its column in the browser
+    # (flatten, rank, count): 0.07 MB of page where one row per dot was 0.46 MB.
+    theirs = [{"cohort": cohort, "x0": positions[cohort],
+               "v": [round(float(v), 4) for v in group["value"].sort_values(kind="stable")]}
+              for cohort, group in tcga.groupby("cohort")]
     sampled = len(own) > MAX_DOTS
     mine = (_dots(own[["value", "sample", "patient_id"]], positions[COHORT]).assign(cohort=COHORT)
             if len(own) else pd.DataFrame(columns=["value", "sample", "patient_id", "x", "cohort"]))
@@ -183,7 +185,7 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
         return frame.assign(x=frame["x"].astype(float).round(4),
                             value=frame["value"].astype(float).round(4))
 
-    theirs, mine = tidy(theirs), tidy(mine)
+    mine = tidy(mine)
     med = table.assign(x0=table["rank"] - 1 + 0.05, x1=table["rank"] - 0.05, xm=table["rank"] - 0.5)
     med = med[med["median"] > 0]
     ticks = [float(r) - 0.5 for r in table["rank"]]
@@ -191,8 +193,13 @@ def sections(data: dict[str, Any], options: dict[str, Any]) -> list[Section]:
     x = alt.X("x:Q", title=None, scale=alt.Scale(domain=[0, len(table)], nice=False),
               axis=alt.Axis(values=ticks, labels=False, ticks=False, grid=False))
     tooltip = ["cohort:N", alt.Tooltip("value:Q", title=unit)]
-    points = alt.Chart(theirs).mark_circle(size=9, color="#9e9e9e").encode(
-        x=x, y=y, tooltip=tooltip)
+    # As _dots places a cohort's k sorted values: the i-th (from 1) at x0 + (i - 0.5) / k * 0.9
+    # + 0.05; zeros take their places and are not drawn (a log axis has no zero).
+    points = alt.Chart(alt.Data(values=theirs)).transform_flatten(["v"], as_=["value"]).transform_window(
+        i="row_number()", groupby=["cohort"], sort=[alt.SortField("value")]).transform_joinaggregate(
+        k="count()", groupby=["cohort"]).transform_calculate(
+        x="datum.x0 + (datum.i - 0.5) / datum.k * 0.9 + 0.05").transform_filter(
+        "datum.value > 0").mark_circle(size=9, color="#9e9e9e").encode(x=x, y=y, tooltip=tooltip)
     ours_points = alt.Chart(mine).mark_circle(size=36, color=palettes.BLACK).encode(
         x=x, y=y, opacity=highlight_opacity(), tooltip=[*tooltip, "sample:N", "patient_id:N"])
     rules = alt.Chart(med).mark_rule(color=palettes.VERMILLION, strokeWidth=2).encode(
