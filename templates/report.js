@@ -588,6 +588,10 @@
     });
     drawChips();
     if (updateUrl) { writeUrl(); }
+    // A plugin's own script follows the highlighter through this state and event
+    // (docs/writing_plugins.md): the lists' fields are cleared once a patient is chosen.
+    window.rinecHighlight = { chosen: chosen.slice(), hidden: hidden.slice() };
+    document.dispatchEvent(new CustomEvent("rinec:highlight", { detail: window.rinecHighlight }));
   }
 
   function chip(p, kind) {

@@ -123,8 +123,15 @@ def test_the_patient_highlighter_filters_the_gallery(page):
     page.locator("#imaging-timeline .rri-open:visible").first.click()
     assert page.locator(".rri-viewer .rri-count").text_content() == "1 of 2"
     page.keyboard.press("Escape")
-    page.select_option("#rr-patient", "")
+    page.get_by_role("button", name="Stop highlighting P3").click()  # the highlighter's chip
     assert page.locator("#imaging-timeline .rri-patient:visible").count() == 3
+    # A second patient highlighted beside the first shows both patients' pictures.
+    page.select_option("#rr-patient", "P3")
+    page.select_option("#rr-patient", "P1")
+    assert page.evaluate("window.rinecHighlight.chosen") == ["P3", "P1"]
+    shown = page.evaluate("Array.from(document.querySelectorAll('#imaging-timeline .rri-patient'))"
+                          ".filter(e => !e.hidden).map(e => e.dataset.patient)")
+    assert shown == ["P1", "P3"]
 
 
 def test_print_lays_the_pictures_out_as_a_compact_gallery(page):

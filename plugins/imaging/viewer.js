@@ -26,10 +26,12 @@
   }
 
   // ---------------------------------------------------------------- highlighter
-  function filter(patient) {
+  // The gallery shows the highlighted patients' pictures only, while any is highlighted.
+  function filter(state) {
+    var chosen = state && state.chosen && state.chosen.length ? state.chosen : null;
     document.querySelectorAll(".rri [data-patient]").forEach(function (el) {
       if (el.classList.contains("rri-fig")) { return; }
-      el.hidden = !!patient && el.getAttribute("data-patient") !== patient;
+      el.hidden = !!chosen && chosen.indexOf(el.getAttribute("data-patient")) === -1;
     });
   }
 
@@ -275,11 +277,8 @@
       if (e.target.classList && e.target.classList.contains("rri-ann-toggle")) { setAnnotations(e.target.checked); }
     });
     document.addEventListener("keydown", onKey);
-    var select = document.getElementById("rr-patient");
-    if (select) {
-      select.addEventListener("change", function () { filter(select.value); });
-      filter(select.value);
-    }
+    document.addEventListener("rinec:highlight", function (e) { filter(e.detail); });
+    filter(window.rinecHighlight);
   }
 
   window.rriImaging = { images: images };
