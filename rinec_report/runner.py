@@ -26,6 +26,7 @@ from .config import ConfigError, config_layers, effective_config, merge_layers
 from .datasets import DatasetCycle, Datasets, ParsedFile
 from .executor import Executor, ExecutorError, make_executor
 from .ledger_report import Accounts
+from .memory import is_memory_failure
 from .model import Chart, Note, RunInfo, Section
 from .parse import AFTER_THE_WORKERS, BESIDE_THE_WORKERS, ParseOutcome, ParseTask, guarded, parse_all, preload_modules
 from .patients import Patients
@@ -430,8 +431,22 @@ class Run:
     def _call(self, plugin: str, hook: str, file: str | None = None, **kwargs: Any) -> tuple[Any, bool]:
         """Call a hook on one plugin, recording its warnings and errors."""
         started = time.perf_counter()
+        short: list[BaseException] = []
+
+        def attempt() -> Any:
+            try:
+                return self.host.call(plugin, hook, **kwargs)
+            except Exception as exc:
+                if is_memory_failure(exc):
+                    short.append(exc)
+                raise
+
         with self.accounts.recording(plugin):
-            result, error, tb, warns = guarded(lambda: self.host.call(plugin, hook, **kwargs))
+            result, error, tb, warns = guarded(attempt)
+        if short:
+            # Out of memory in this process is the run's condition, not the plugin's finding
+            # about an input: the command ends with its one line (cli._end_with_one_line).
+            raise short[0]
         log.debug("%s.%s took %.2f s", plugin, hook, time.perf_counter() - started)
         self.messages.extend(Message("warning", plugin, w, file) for w in warns)
         if error:

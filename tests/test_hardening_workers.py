@@ -392,3 +392,20 @@ def test_a_worker_stuck_in_its_imports_ends_the_run_with_a_message(launcher: str
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=CHILD_S)
     assert done.stdout.strip() == "a parse worker did not start within 3 s", done.stderr[-2000:]
     assert time.monotonic() - started < 30
+
+
+def test_a_hook_out_of_memory_ends_the_run_not_in_an_error_card(tmp_path: Path) -> None:
+    # Under a memory limit a plugin's rinec_datasets may be the one that runs out (CI, 600 MB):
+    # the run ends, and the command says so in one line, rather than a card calling it an input.
+    from rinec_report import hookimpl, run
+
+    class Greedy:
+        @hookimpl
+        def rinec_datasets(self, files):
+            raise MemoryError
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes_rr.tsv").write_text("patient_id\tnote\nP1\tok\n", encoding="utf-8")
+    with pytest.raises(MemoryError):
+        run(tmp_path / "run", outdir=tmp_path / "out", force=True, extra_plugins={"greedy": Greedy()})
+    assert not (tmp_path / "out" / "rinec_report.html").exists()
