@@ -161,3 +161,32 @@ def conditional_odds_ratio(table: Any) -> float:
         else:
             high = mid
     return math.exp((low + high) / 2)
+
+
+def _boost_sf():  # type: ignore[no-untyped-def]
+    """Boost's hypergeometric survival function, as a ufunc of (k, n, N, M), or None."""
+    try:
+        return _hypergeom()[2]
+    except ImportError:  # a scipy that moved it: the public route in hypergeom_sf
+        return None
+
+
+def hypergeom_sf(x: np.ndarray, total: int, drawn_from: np.ndarray, draws: int) -> np.ndarray:
+    """P(X > x) for X hypergeometric: ``draws`` genes taken from ``total``, of which
+    ``drawn_from`` (per set) are in the set. Arguments as ``scipy.stats.hypergeom.sf(x,
+    M=total, n=drawn_from, N=draws)``, with its values outside the support (1 below it,
+    0 at or above its top)."""
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(drawn_from, dtype=float)
+    boost = _boost_sf()
+    if boost is None:
+        from scipy.stats import hypergeom
+
+        return np.asarray(hypergeom.sf(x, total, n, draws), dtype=float)
+    low = np.maximum(draws - (total - n), 0)
+    high = np.minimum(n, draws)
+    inside = (x >= low) & (x < high)
+    out = np.where(x < low, 1.0, 0.0)
+    if inside.any():
+        out[inside] = boost(x[inside], n[inside], float(draws), float(total))
+    return out

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.stats import false_discovery_control, hypergeom
 
-from plugins.enrichment import pvalues
 from plugins.enrichment.pvalues import bh_fdr, hypergeom_sf
+from rinec_report import stats
 
 
 def _grid() -> list[tuple[int, int, int, int]]:
@@ -26,7 +26,7 @@ def _grid() -> list[tuple[int, int, int, int]]:
 @pytest.mark.parametrize("use_boost", [True, False])
 def test_hypergeom_sf_is_scipys_to_the_bit(monkeypatch, use_boost):
     if not use_boost:  # the route taken when scipy moves its private ufunc
-        monkeypatch.setattr(pvalues, "_boost_sf", lambda: None)
+        monkeypatch.setattr(stats, "_boost_sf", lambda: None)
     by_urn = itertools.groupby(_grid(), key=lambda c: (c[1], c[3]))
     for (total, draws), cases in by_urn:
         cases = list(cases)
