@@ -527,8 +527,7 @@ def message_lines(report: Report, verbose: bool) -> list[str]:
             for column, target in (("patient_id", patients), ("sample", samples), ("sample_id", samples)):
                 if column in getattr(frame, "columns", ()):
                     target.extend(str(v) for v in frame[column].dropna().unique())
-        mask.assign(patients, [*samples, *report.unmatched_samples])
-        mask.codes = {raw: f"<{mask.kinds[raw]}>" for raw in mask.codes}
+        mask.mask_ids(patients, [*samples, *report.unmatched_samples])
     return [f"{m.level}: {mask.scrub(m.line())}" for m in report.messages]
 
 
