@@ -51,6 +51,7 @@ title. Plugins name fields exactly as their data's columns, without escapes.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -473,8 +474,48 @@ def altair_settings() -> Iterator[None]:
     registry = alt.data_transformers
     if "rinec" not in registry.names():
         registry.register("rinec", _values)
-    with registry.enable("rinec"), debug_mode(False):
+    with registry.enable("rinec"), debug_mode(False), _schema_table_once():
         yield
+
+
+@contextmanager
+def _schema_table_once() -> Iterator[None]:
+    """Altair's table of schema classes built once, not on every ``from_dict``.
+
+    Every encoding given as a shorthand string (``"time:Q"``) or a dict (``alt.value``,
+    ``alt.condition``, :func:`highlight_opacity`) becomes a channel object through
+    ``SchemaBase.from_dict``, and Altair (up to 6.3 at least; vega/altair#3547) makes a
+    new ``_FromDict`` each time, hashing the JSON of all ~570 schema classes: 2-4 ms per
+    encoding, a quarter of a second or more per report. The table depends only on the
+    classes, so it is made once and shared; the objects built are the same. Where
+    Altair's internals are not as expected, nothing is changed.
+    """
+    from altair.utils import schemapi
+
+    original = getattr(schemapi, "_FromDict", None)
+    if original is None or not hasattr(original, "hash_schema"):
+        yield
+        return
+    schemapi._FromDict = _shared_table_class(original)
+    try:
+        yield
+    finally:
+        schemapi._FromDict = original
+
+
+@functools.cache
+def _shared_table_class(original: type) -> type:
+    tables: dict[tuple[type, ...], Any] = {}
+
+    class SharedTable(original):  # type: ignore[misc, valid-type]
+        def __init__(self, wrapper_classes: Any, /) -> None:
+            key = tuple(wrapper_classes)
+            if key not in tables:
+                super().__init__(key)
+                tables[key] = self.class_dict
+            self.class_dict = tables[key]
+
+    return SharedTable
 
 
 def _values(data: Any) -> Any:

@@ -81,3 +81,35 @@ def test_same_spec_as_altairs_own_conversion(rows: int) -> None:
         expected = chart.to_dict()
     with altair_settings():
         assert json.dumps(chart_dict(chart), sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+def test_encodings_made_in_the_core_settings_are_altairs_own() -> None:
+    """The shared schema table (charts._schema_table_once) builds the same channel
+    objects as Altair's own ``from_dict``: shorthand strings, ``alt.value``,
+    ``alt.condition`` and the highlighter's opacity, held to Altair outside the settings."""
+    import altair as alt
+    from altair.utils import schemapi
+
+    from rinec_report.charts import highlight_opacity
+
+    frame = pd.DataFrame({"patient_id": ["P1", "P2"], "x": [1.0, 2.0], "k": ["a", "b"]})
+
+    def chart() -> alt.LayerChart:
+        points = alt.Chart(frame).mark_point().encode(
+            x="x:Q", y=alt.Y("k:N", title="K"), color=alt.condition("datum.x > 1", alt.value("red"), "k:N"),
+            size=alt.value(60), opacity=highlight_opacity(), tooltip=["patient_id:N", "x:Q"])
+        return alt.layer(points, points.mark_text().encode(text="k:N"))
+
+    original = schemapi._FromDict
+    with alt.data_transformers.disable_max_rows():
+        expected = chart().to_dict(validate=False)
+        built_outside = [type(v).__name__ for v in chart().layer[0].encoding._kwds.values()]
+    with altair_settings():
+        assert schemapi._FromDict is not original
+        made = chart()
+        got = made.to_dict(validate=False)
+        built_inside = [type(v).__name__ for v in made.layer[0].encoding._kwds.values()]
+        assert json.dumps(chart_dict(made), sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert schemapi._FromDict is original  # Altair is left as it was
+    assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert built_inside == built_outside
