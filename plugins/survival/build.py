@@ -245,12 +245,19 @@ def _is_time(col: str) -> bool:
 
 
 def _group_values(col: str, order: list[str], table: Any, cohort_df: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
     from .parse import is_missing
 
     for frame in (table, cohort_df):
         if frame is not None and col in frame.columns:
             values = frame.set_index("patient_id")[col].reindex(order)
-            return values.map(lambda v: None if is_missing(v) else _label(v))
+            # Each distinct value labelled once (a group column has few): per patient,
+            # this was most of the time of grouping 100,000 patients.
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            labels = np.array([None if is_missing(v) else _label(v) for v in uniques] + [None], dtype=object)
+            return pd.Series(labels[codes], index=values.index, name=values.name, dtype=object)
     return None
 
 
