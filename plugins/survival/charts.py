@@ -219,13 +219,15 @@ def km_chart(
             .mark_point(shape="circle", size=28, filled=True)
             .encode(x=x, y=y, color=color, opacity=highlight_opacity(), tooltip=patient_tooltip)
         )
-    plot = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=title)
+    # Made whole rather than by chained methods: each of Altair's chart methods copies
+    # the whole chart, data and all (four copies of both charts, a third of the time).
+    plot = alt.LayerChart(layer=layers, width=WIDTH, height=HEIGHT, title=title)
     risk = _risk_rows(tables["at_risk"], endpoint, labels, x_scale, ticks, column)
-    return (
-        alt.vconcat(plot, risk, spacing=6)
-        .resolve_scale(color="shared")
-        .configure_view(stroke=None)
-        .configure_axis(labelFontSize=11, titleFontSize=12)
+    return alt.VConcatChart(
+        vconcat=[plot, risk],
+        spacing=6,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")),
+        config=alt.Config(view=alt.ViewConfig(stroke=None), axis=alt.AxisConfig(labelFontSize=11, titleFontSize=12)),
     )
 
 
