@@ -261,11 +261,13 @@ def _risk_rows(
     rows, order = [], []
     for label in labels:
         prefix = "" if column is None else f"{label.split('=', 1)[1]}: "
+        of_group = chosen[chosen["group"] == label]
         for key, name in (("at_risk", "at risk"), ("censored", "censored"), ("events", "events")):
             row_name = f"{prefix}{name}" if prefix else name.capitalize()
             order.append(row_name)
-            for _, r in chosen[chosen["group"] == label].iterrows():
-                rows.append({"row": row_name, "group": label, "time": r["time"], "count": int(r[key])})
+            # Over the columns, not iterrows (a Series per row).
+            for time, count in zip(of_group["time"].tolist(), of_group[key].tolist(), strict=True):
+                rows.append({"row": row_name, "group": label, "time": time, "count": int(count)})
     frame = pd.DataFrame(rows, columns=["row", "group", "time", "count"])
     return (
         alt.Chart(frame)
