@@ -86,3 +86,13 @@ def chart_specs(html: str) -> list[tuple[str, dict]]:
              for cid, text in _PACKED_SPEC.findall(html)]
     assert len(found) == html.count('class="rr-chart"'), "a chart whose spec is not a packed block"
     return found
+
+
+def page_text(html: str) -> str:
+    """The page with each packed chart spec unpacked (by :func:`chart_specs`' reading) into
+    the JSON text it holds, for a test that looks for a chart's words in the page."""
+    def unpacked(m: re.Match[str]) -> str:
+        text = zlib.decompress(base64.b64decode(m.group(2), validate=True), -15).decode("utf-8")
+        return f'<script type="application/json" id="{m.group(1)}">{text}</script>'
+
+    return _PACKED_SPEC.sub(unpacked, html)
