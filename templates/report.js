@@ -24,8 +24,9 @@
   // one at a time once the reader has left the page alone for QUIET ms (a key, a click, the
   // wheel or a touch makes it wait again): the page answers its reader first, and every
   // chart is still drawn within seconds. Printing draws whatever is left at once: with the
-  // library running, vega-embed draws a chart in microtasks, so within the beforeprint
-  // event, before the browser lays the paper out.
+  // library running (it runs once every packed spec is unpacked, loadVega), vega-embed draws
+  // a chart in microtasks, so within the beforeprint event, before the browser lays the
+  // paper out.
   var QUIET = 2000;
 
   function drawCharts(after) {
