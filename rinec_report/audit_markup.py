@@ -4,15 +4,21 @@ cell with its column and row, and the JSON behind tables and charts parsed, so t
 ``\\u00fc`` and ``\\/`` are the characters they stand for. In one of our pages,
 scripts that are not JSON, styles and event handlers are program code, not data.
 Payloads (``data:`` URIs, a data folder's files) are told apart here by their bytes and
-decoded by :mod:`.audit_decode`'s readers (an SVG comes back here).
+decoded by :mod:`.audit_decode`'s readers (an SVG comes back here). A page's packed
+blocks (``<script type="application/x-rinec-packed">``: the chart specs, deflated and in
+base64, see :func:`rinec_report.render.packed`) are inflated, to at most
+:data:`~.audit_decode.MAX_PAYLOAD` bytes, and read as the payload they hold.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import html
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
@@ -113,6 +119,35 @@ def _uri(text: str, where: str, depth: int) -> Iterator[Item]:
     yield from payload(data, place_in(where, f"{mime or 'data'} payload"), mime, depth + 1)
 
 
+# ---------------------------------------------------------------- packed blocks
+
+PACKED_TYPE = "application/x-rinec-packed"  # as rinec_report.render writes it
+
+
+def _packed(text: str, where: str, depth: int) -> Iterator[Item]:
+    """A packed block: base64 of raw deflate. Inflated to at most MAX_PAYLOAD bytes: a
+    hostile page's block could inflate a thousandfold (a deflate bomb), and is then named
+    as not searched, as every other bounded decode is."""
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        yield Unread(where, "a packed block that is not base64")
+        yield Piece(where, text)  # what it shows as is still searched
+        return
+    inflate = zlib.decompressobj(-15)
+    try:
+        out = inflate.decompress(data, MAX_PAYLOAD + 1)
+    except zlib.error as exc:
+        yield Unread(where, f"a packed block that does not inflate ({exc})")
+        return
+    if len(out) > MAX_PAYLOAD or inflate.unconsumed_tail:
+        yield Unread(where, f"a packed block of more than {MAX_PAYLOAD >> 20} MiB unpacked")
+        return
+    if not inflate.eof:
+        yield Unread(where, "a packed block cut short (what it holds up to there is searched)")
+    yield from payload(out, where, "application/json", depth)
+
+
 # ---------------------------------------------------------------- markup
 
 
@@ -128,7 +163,7 @@ class _Reader(HTMLParser):
         self.where, self.depth, self.foreign = where, depth, foreign
         self.items: list[Item] = []
         self.section = ""
-        self.raw: str | None = None  # inside <script> or <style>: "code", "json" or "text"
+        self.raw: str | None = None  # inside <script> or <style>: "code", "json", "packed" or "text"
         self.block = ""
         self.script: list[str] = []  # a data script's JSON, whole before it is parsed
         self.texts: list[str] = []  # a foreign document's text nodes, to be read together too
@@ -150,7 +185,8 @@ class _Reader(HTMLParser):
             self.section = f"section {values['id']!r}"
         if tag in ("script", "style"):
             typed = (values.get("type") or "").lower()
-            self.raw = "json" if "json" in typed else "text" if self.foreign else "code"
+            self.raw = ("packed" if typed == PACKED_TYPE else "json" if "json" in typed
+                        else "text" if self.foreign else "code")
             self.block = values.get("id") or values.get("class") or tag
         for name, value in attrs:
             if value is None or (name.startswith("on") and not self.foreign):
@@ -203,6 +239,8 @@ class _Reader(HTMLParser):
         if tag in ("script", "style"):
             if self.raw == "json":
                 self.items.extend(json_text("".join(self.script), self.place(), self.depth))
+            elif self.raw == "packed":
+                self.items.extend(_packed("".join(self.script), self.place(), self.depth))
             self.raw, self.block, self.script = None, "", []
 
     def handle_data(self, data: str) -> None:
@@ -215,7 +253,7 @@ class _Reader(HTMLParser):
             return
         if self.foreign:
             self.texts.append(data)
-        if self.raw == "json":
+        if self.raw in ("json", "packed"):
             self.script.append(data)
             return
         field, row = self._field()

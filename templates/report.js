@@ -24,8 +24,9 @@
   // one at a time once the reader has left the page alone for QUIET ms (a key, a click, the
   // wheel or a touch makes it wait again): the page answers its reader first, and every
   // chart is still drawn within seconds. Printing draws whatever is left at once: with the
-  // library running, vega-embed draws a chart in microtasks, so within the beforeprint
-  // event, before the browser lays the paper out.
+  // library running (it runs once every packed spec is unpacked, loadVega), vega-embed draws
+  // a chart in microtasks, so within the beforeprint event, before the browser lays the
+  // paper out.
   var QUIET = 2000;
 
   function drawCharts(after) {
@@ -78,24 +79,54 @@
     return drawAll;
   }
 
+  // Packed payloads (rinec_report/render.py packed): deflate-raw in base64, unpacked by
+  // the browser natively (DecompressionStream), to a Blob. The one reader of every packed
+  // block of the page: the chart library and the chart specs.
+  function inflate(base64) {
+    if (!window.DecompressionStream) {
+      return Promise.reject(new Error("this browser cannot unpack the charts (it has no DecompressionStream; "
+        + "current Chrome, Edge, Firefox and Safari have)"));
+    }
+    var text = atob(base64.trim()), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).blob();
+  }
+
+  // Every chart spec comes packed (render.py _chart, type PACKED): all are unpacked at
+  // once, with the library, and kept as JSON text by id (a chart drawn again with other
+  // names parses it again). A spec that cannot be unpacked costs only its chart.
+  var PACKED = "application/x-rinec-packed";
+  var specs = Object.create(null);
+  function unpackSpecs() {
+    var blocks = Array.from(document.querySelectorAll('script[type="' + PACKED + '"]'));
+    return Promise.all(blocks.map(function (block) {
+      return inflate(block.textContent).then(function (blob) { return blob.text(); }).then(function (text) {
+        specs[block.id] = text;
+      }, function (err) { specs[block.id] = err; }).then(function () { block.remove(); });
+    }));
+  }
+
+  function chartSpec(id) {
+    var text = specs[id];
+    if (text === undefined) { throw new Error("its data is missing from the page"); }
+    if (text instanceof Error) { throw text; }
+    return JSON.parse(text);
+  }
+
   // The chart library comes packed (rinec_report/render.py vega_bundle): unpacked and run
-  // once, after the page is on screen. The browser unpacks it natively (DecompressionStream).
+  // once, after the page is on screen. It is run only once the specs are unpacked too, so
+  // that when vegaEmbed exists every chart can be drawn in microtasks: printing draws
+  // in its beforeprint event, which cannot wait for anything (drawCharts).
   var vegaLoading = null;
   function loadVega() {
     if (vegaLoading) { return vegaLoading; }
     vegaLoading = new Promise(function (done, fail) {
       var packed = document.getElementById("rr-vega");
-      if (window.vegaEmbed) { done(); return; }
+      if (window.vegaEmbed) { unpackSpecs().then(done); return; }
       if (!packed) { fail(new Error("the chart library is missing from the page")); return; }
-      if (!window.DecompressionStream) {
-        fail(new Error("this browser cannot unpack the chart library (it has no DecompressionStream; "
-          + "current Chrome, Edge, Firefox and Safari have)"));
-        return;
-      }
-      var text = atob(packed.textContent.trim()), bytes = new Uint8Array(text.length);
-      for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
-      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-      new Response(stream).blob().then(function (code) {
+      Promise.all([inflate(packed.textContent), unpackSpecs()]).then(function (got) {
+        var code = got[0];
         // Run from a blob: address (the page's own memory, no request leaves it), so that
         // the browser compiles the 900 KB off the main thread; inline if that is refused.
         var url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
@@ -145,7 +176,7 @@
   function drawChart(el) {
     if (el.rrStarted) { return el.rrStarted; }
     el.rrStarted = loadVega().then(function () {
-      var spec = payload(el.id + "-spec");
+      var spec = chartSpec(el.id + "-spec");
       var legend = narrowLegend(el);
       if (legend) {
         var config = Object.assign({}, spec.config);

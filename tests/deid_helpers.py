@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from page_helpers import page_text
+
 REPO = Path(__file__).resolve().parents[1]
 SURNAMES = ["Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski", "Fernandes", "Nakamura"]
 
@@ -67,8 +69,8 @@ _DATA_URI = re.compile(r"data:[\w.+/-]*(?:;[\w.+=-]*)*;base64,([A-Za-z0-9+/=]+)"
 
 def readings(report: Any) -> dict[str, str]:
     """Every text a report holds, as a reader could see it: the page raw, unescaped and
-    with each data URI decoded, and every file of its data folder."""
-    page = report.html_path.read_text(encoding="utf-8")
+    with each data URI decoded (its chart specs unpacked), and every file of its data folder."""
+    page = page_text(report.html_path.read_text(encoding="utf-8"))
     decoded = " ".join(base64.b64decode(m.group(1) + "==").decode("latin-1") for m in _DATA_URI.finditer(page))
     out = {"page": page, "page, unescaped": html.unescape(html.unescape(page)), "data URIs": decoded}
     for path in report.data_dir.rglob("*"):

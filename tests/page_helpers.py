@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 import shutil
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +71,28 @@ def print_to_pdf(browser: Any, report: Path, folder: Path) -> tuple[Path, str]:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True, timeout=120).stdout
     return pdf, text
+
+
+# A chart's spec as the page holds it: deflate-raw in base64 (rinec_report/render.py packed).
+_PACKED_SPEC = re.compile(
+    r'<script type="application/x-rinec-packed" id="(rr-chart-\d+-spec)">([A-Za-z0-9+/=]*)</script>')
+
+
+def chart_specs(html: str) -> list[tuple[str, dict]]:
+    """Every chart spec of a page, in page order, with its block's id: unpacked here with
+    Python's base64 and zlib (wbits -15, raw deflate), not with the code that wrote it.
+    A page whose charts are not all packed this way fails (every one of ours is)."""
+    found = [(cid, json.loads(zlib.decompress(base64.b64decode(text, validate=True), -15).decode("utf-8")))
+             for cid, text in _PACKED_SPEC.findall(html)]
+    assert len(found) == html.count('class="rr-chart"'), "a chart whose spec is not a packed block"
+    return found
+
+
+def page_text(html: str) -> str:
+    """The page with each packed chart spec unpacked (by :func:`chart_specs`' reading) into
+    the JSON text it holds, for a test that looks for a chart's words in the page."""
+    def unpacked(m: re.Match[str]) -> str:
+        text = zlib.decompress(base64.b64decode(m.group(2), validate=True), -15).decode("utf-8")
+        return f'<script type="application/json" id="{m.group(1)}">{text}</script>'
+
+    return _PACKED_SPEC.sub(unpacked, html)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from imaging_helpers import photo
+from page_helpers import page_text
 from variants_helpers import csq, write_vcf
 
 PATIENTS = ["QZ01", "QZ02", "QZ03", "QZ04", "QZ05", "QZ06"]
@@ -104,12 +105,14 @@ def traces() -> list[str]:
 
 
 def leaks(outdir: Path, words: list[str]) -> dict[str, list[str]]:
-    """``{file: [word ...]}`` for every word found in the page (as written and
-    HTML-unescaped) or in any file of the data folder, as a whole token."""
+    """``{file: [word ...]}`` for every word found in the page (as written, its chart specs
+    unpacked, and HTML-unescaped) or in any file of the data folder, as a whole token."""
     found: dict[str, list[str]] = {}
     files = [p for p in outdir.rglob("*") if p.is_file()]
     for path in files:
         text = path.read_bytes().decode("utf-8", "replace")
+        if path.suffix == ".html":
+            text = page_text(text)  # its chart specs unpacked
         for variant in (text, html.unescape(text)):
             hits = [w for w in words if re.search(rf"(?<![A-Za-z0-9]){re.escape(w)}(?![A-Za-z0-9])", variant)]
             if hits:

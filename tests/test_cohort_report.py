@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from cohort_helpers import EXAMPLE_RUN, EXAMPLE_XLSX, write_table
+from page_helpers import page_text
 
 import rinec_report
 from rinec_report import Pattern, Section, Text, hookimpl
@@ -56,7 +57,7 @@ def test_example_exported_patients_table(example_report: object) -> None:
 
 
 def test_example_page_says_what_the_study_says(example_report: object) -> None:
-    html = example_report.html_path.read_text(encoding="utf-8")
+    html = page_text(example_report.html_path.read_text(encoding="utf-8"))  # the charts' words too
     assert "5 of 5 patients meet all three criteria" in html
     assert "median ≈13 (range 10\u201318)" in html  # latency row of Table 1
     assert "not performed" in html and "yes, no details" in html
@@ -140,6 +141,6 @@ def test_input_text_is_escaped(tmp_path: Path) -> None:
         ["patient_id", "nec_site", "nec_histology"], [evil, evil, "small cell <b>NEC</b>"]])
     report = rinec_report.run(run_dir, outdir=tmp_path / "out", plugins=("cohort",),
                               force=True)
-    html = report.html_path.read_text(encoding="utf-8")
+    html = page_text(report.html_path.read_text(encoding="utf-8"))  # the charts' JSON too
     assert evil not in html and "<b>NEC</b>" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html  # Table 1 shows it as text

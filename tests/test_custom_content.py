@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from page_helpers import chart_specs
 
 from rinec_report import InputError, run
 from rinec_report.write import neutralise
@@ -89,7 +90,7 @@ def test_tables_and_images_become_sections_and_join_the_summary(custom_run: Path
     assert [r["block"] for r in purity] == ["'=HYPERLINK(\"http://example.invalid\")", "A2"]
     assert len(_tsv(report.data_dir / "custom_expression.tsv")) == 2
     # the bar chart follows the highlighter (opacity by patient_id)
-    specs = [json.loads(s) for s in re.findall(r'id="rr-chart-\d+-spec">(.*?)</script>', html, re.S)]
+    specs = [spec for _, spec in chart_specs(html)]
     bar = next(s for s in specs if s.get("usermeta", {}).get("title") == "Tumour purity")
     assert "indexof(rinec_patient, datum['patient_id'])" in json.dumps(bar)
 

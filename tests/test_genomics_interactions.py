@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from page_helpers import page_text
 
 import rinec_report
 
@@ -166,7 +167,7 @@ def test_an_infinite_odds_ratio_is_shown_as_infinity_and_exported_as_inf(tmp_pat
     assert table.loc[("AAA", "BBB"), "odds_ratio"] == math.inf
     assert table.loc[("AAA", "BBB"), "p_value"] == pytest.approx(1 / 3)
     assert table.loc[("AAA", "CCC"), "odds_ratio"] == 0
-    page = next((tmp_path / "out").glob("*.html")).read_text()
+    page = page_text(next((tmp_path / "out").glob("*.html")).read_text())  # the charts' JSON too
     shown = None
     for block in re.findall(r'<script type="application/json" id="rr-table-\d+-data">(.*?)</script>', page, re.S):
         payload = json.loads(block)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from page_helpers import page_text
 
 import rinec_report
 
@@ -111,7 +112,7 @@ def test_without_a_length_the_axis_ends_at_the_largest_position_and_says_so(tmp_
 def test_the_chart_follows_the_highlighter_with_one_dot_per_mutation(tmp_path: Path) -> None:
     out = report(tmp_path, DATA / "maftools_APL_primary.maf.gz",
                  {"genomics": {"lollipop_top_genes": 0, "lollipop_genes": ["KRAS"]}})
-    html = (out / "rinec_report.html").read_text()
+    html = page_text((out / "rinec_report.html").read_text())  # the chart's JSON unpacked
     start = html.index('id="genomics-lollipop"')
     section = html[start:html.index("</section>", start)]
     assert "indexof(rinec_patient, datum['p'])" in section

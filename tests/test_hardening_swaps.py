@@ -14,6 +14,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from page_helpers import page_text
 from variants_helpers import csq, write_vcf
 
 from rinec_report import run
@@ -120,4 +121,7 @@ def test_no_byte_from_outside_reaches_the_report(tmp_path_factory, name, how, mo
     written = [report.html_path, *Path(report.data_dir).rglob("*")]
     for path in written:
         if path.is_file():
-            assert MARKER not in path.read_text(errors="replace"), (name, how, moment, path.name)
+            text = path.read_text(errors="replace")
+            if path == report.html_path:
+                text = page_text(text)  # its chart specs unpacked
+            assert MARKER not in text, (name, how, moment, path.name)

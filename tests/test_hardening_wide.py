@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from hardening_helpers import assert_one_line_errors, cli
+from page_helpers import chart_specs
 
 LIMIT = 50_000  # docs/security.md, "Limits"
 # The run's address space (workers included): a wide table must not need more.
@@ -119,7 +120,7 @@ NAMES = ["dose [Gy]", "a.b", 'say "hi"']
 
 
 def _specs(html: str) -> list[dict]:
-    return [json.loads(s) for s in re.findall(r'id="rr-chart-\d+-spec">(.*?)</script>', html, re.S)]
+    return [spec for _, spec in chart_specs(html)]
 
 
 def _marks(spec: dict) -> list[str]:

@@ -37,7 +37,9 @@ def test_example_images_table(example_report: Path) -> None:
 
 
 def test_example_page_keeps_headers_out(example_report: Path) -> None:
-    html = example_report.read_text(encoding="utf-8")
+    from page_helpers import page_text
+
+    html = page_text(example_report.read_text(encoding="utf-8"))  # the timeline chart's JSON too
     ds = pydicom.dcmread(EXAMPLE_RUN / "images" / "P1" / "2019-05_MRI_progression.dcm")
     for secret in (str(ds.PatientName), str(ds.InstitutionName), str(ds.PatientBirthDate), "SyntheticScope",
                    "Endo-1"):

@@ -136,7 +136,9 @@ def test_the_series_is_one_slide_in_the_report(tmp_path):
     table = report.tables["imaging_images"]
     assert len(table) == 1 and table.iloc[0]["modality"] == "Slide" and table.iloc[0]["patient_id"] == "P1"
     assert (int(table.iloc[0]["width"]), int(table.iloc[0]["height"])) == (1024, 768)
-    html = report.html_path.read_text(encoding="utf-8")
+    from page_helpers import page_text
+
+    html = page_text(report.html_path.read_text(encoding="utf-8"))  # the timeline chart's JSON too
     assert "slice of a series" not in html and "Secret" not in html
 
 

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from page_helpers import chart_specs
 
 from rinec_report import palettes
 
@@ -73,8 +74,7 @@ def test_the_pairs_the_issue_names_are_told_apart() -> None:
 
 def _chart_specs(report: Path) -> list[dict]:
     html = report.read_text(encoding="utf-8")
-    found = re.findall(r'<script type="application/json" id="rr-chart-\d+-spec">(.*?)</script>', html, re.S)
-    return [json.loads(s) for s in found]
+    return [spec for _, spec in chart_specs(html)]
 
 
 def _scales(node, out: list) -> list:

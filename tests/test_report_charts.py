@@ -50,10 +50,12 @@ def test_the_narrow_legend_config_is_the_pages_not_each_charts(example_report) -
     import json
     import re
 
+    from page_helpers import chart_specs
+
     from rinec_report.charts import NARROW_LEGEND, NARROW_WIDTH
 
     html = example_report.read_text(encoding="utf-8")
-    specs = [json.loads(s) for s in re.findall(r'id="rr-chart-\d+-spec">(.*?)</script>', html, re.S)]
+    specs = [spec for _, spec in chart_specs(html)]
     assert len(specs) >= 20  # every plugin's charts of the example
     assert not [s for s in specs if "rinec_narrow" in s.get("usermeta", {})]
     # One rule in the page, which the page applies to every chart below its width.

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import csv
 import itertools
-import json
 import re
 from pathlib import Path
 
 import pytest
-from page_helpers import Opened
+from page_helpers import Opened, chart_specs
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +32,8 @@ def phone(browser, example_report: Path):
 
 def _chart_specs(report: Path) -> list[tuple[str, dict]]:
     html = report.read_text(encoding="utf-8")
-    found = re.findall(r'data-name="([^"]*)"[^>]*></figure><script type="application/json" '
-                       r'id="rr-chart-\d+-spec">(.*?)</script>', html, re.S)
-    return [(name, json.loads(text)) for name, text in found]
+    names = dict(re.findall(r'<figure class="rr-chart" id="(rr-chart-\d+)"[^>]*? data-name="([^"]*)"', html))
+    return [(names[cid.removesuffix("-spec")], spec) for cid, spec in chart_specs(html)]
 
 
 def test_every_chart_fits_its_box_on_a_phone(phone) -> None:

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from page_helpers import Opened, print_to_pdf
+from page_helpers import Opened, chart_specs, print_to_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -430,8 +430,7 @@ def test_heading_outline_skip_link_and_current_section(desktop) -> None:
 
 def test_charts_have_titles_descriptions_named_menus_and_human_svg(desktop) -> None:
     page = desktop.page
-    specs = page.eval_on_selector_all(
-        ".rr-chart", "els => els.map(e => JSON.parse(document.getElementById(e.id + '-spec').textContent))")
+    specs = [spec for _, spec in chart_specs(desktop.report.read_text(encoding="utf-8"))]
     assert specs and all(s.get("description") for s in specs)
     labels = page.eval_on_selector_all(".rr-chart", "els => els.map(e => e.getAttribute('aria-label'))")
     assert all(label and label != "Chart" for label in labels), labels

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from page_helpers import page_text
 from variants_helpers import csq, write_vcf
 
 import rinec_report
@@ -45,7 +46,7 @@ def test_a_duplicated_maf_row_is_counted_once(tmp_path: Path) -> None:
     assert samples.loc["S1", "tmb_per_mb"] == 1.5
     assert samples.loc["S2", "nonsynonymous"] == 1
     assert len(pd.read_csv(data / "variants_mutations.tsv", sep="\t")) == 4
-    html = (tmp_path / "out" / "rinec_report.html").read_text()
+    html = page_text((tmp_path / "out" / "rinec_report.html").read_text())  # the oncoplot's JSON unpacked
     assert "Duplicate calls counted once" in html
     # The oncoplot cell of S1 x KMT2C is one nonsense call, not a Multi_Hit of two.
     assert "p.Q1379*, p.Q1379*" not in html
