@@ -15,7 +15,8 @@
     });
     document.querySelectorAll("img[data-thumb]").forEach(function (img) {
       var d = images[img.getAttribute("data-thumb")];
-      if (d) { img.src = d.thumb; }
+      // The thumbnail is the display image scaled into the box, unless it has its own bytes.
+      if (d) { img.src = d.thumb || d.src; }
     });
   }
 
