@@ -25,7 +25,7 @@ def _gps_jpeg(path):
     return photo(path, exif=exif, quality=90)
 
 
-@pytest.mark.parametrize("fmt", ["webp", "jpeg"])
+@pytest.mark.parametrize("fmt", ["avif", "webp", "jpeg"])
 def test_exif_and_gps_are_dropped(tmp_path, fmt):
     path = _gps_jpeg(tmp_path / "endo.jpg")
     with Image.open(path) as original:  # the input really carries them
@@ -37,7 +37,35 @@ def test_exif_and_gps_are_dropped(tmp_path, fmt):
         with Image.open(io.BytesIO(encoded.data)) as out:
             assert out.format == fmt.upper()
             assert len(out.getexif()) == 0
-            assert "exif" not in out.info and "icc_profile" not in out.info
+            assert "exif" not in out.info and "icc_profile" not in out.info and "xmp" not in out.info
+
+
+def test_without_an_avif_encoder_the_pictures_are_webp_and_the_section_says_so_once(tmp_path, monkeypatch):
+    # A Pillow built without libavif (a source build, Windows arm64 wheels): the default
+    # format falls back to WebP at WebP's own quality, with one sentence in the section.
+    from rinec_plugins.imaging import encode
+    from rinec_plugins.imaging.build import combine
+    from rinec_plugins.imaging.parse import parse_file
+    from rinec_plugins.imaging.sections import sections
+
+    monkeypatch.setattr(encode, "avif_available", lambda: False)
+    run_dir = tmp_path / "run"
+    relpath = "images/P1/2019-05_endoscopy.png"
+    photo(run_dir / relpath)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed = parse_file(str(run_dir / relpath), relpath, "image", options())
+        data = combine([parsed], options(), lambda raw: raw, str(run_dir))
+    assert [str(w.message) for w in caught] == []
+    for encoded in [parsed.thumb, *parsed.levels]:
+        with Image.open(io.BytesIO(encoded.data)) as out:  # Pillow reads what was written
+            assert out.format == "WEBP" and encoded.mime == "image/webp"
+    timeline = sections(data, None)[0]
+    said = [b.text for b in timeline.blocks if encode.NO_AVIF in str(getattr(b, "text", ""))]
+    assert len(said) == 1 and said[0].count(encode.NO_AVIF) == 1
+    # With the encoder, nothing is said.
+    monkeypatch.setattr(encode, "avif_available", lambda: True)
+    assert combine([parsed], options(), lambda raw: raw, str(run_dir))["_encoding_note"] == ""
 
 
 def test_exif_orientation_is_applied_before_it_is_dropped(tmp_path):

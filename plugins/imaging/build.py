@@ -16,8 +16,8 @@ from typing import Any
 
 from rinec_report import InputWarning
 
-from . import meta, shapes
-from .encode import NO_AVIF, Choice, avif_available, fit
+from . import encode, meta, shapes
+from .encode import Choice, fit
 from .parse import OUTSIDE, UNREADABLE, ParsedImage, Sidecar
 
 COLUMNS = [
@@ -171,7 +171,7 @@ def combine(
     )
     # Asked for AVIF where Pillow has no AVIF encoder: the workers wrote WebP (encode.settings),
     # which the section says once; not an error, the page is whole.
-    fallback = NO_AVIF if (options.get("format") or "avif") == "avif" and not avif_available() else ""
+    fallback = encode.NO_AVIF if (options.get("format") or "avif") == "avif" and not encode.avif_available() else ""
     return {"images": table, "_shown": shown, "_budget": budget, "_encoding_note": fallback}
 
 
