@@ -242,3 +242,42 @@ def test_physical_aspect_and_a_panorama_thumbnail_in_chromium(tmp_path):
             assert canvas[0] / canvas[1] == pytest.approx(expected)
             page.keyboard.press("Escape")
         browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_a_thumbnail_drawn_from_the_display_image_is_its_middle_in_its_own_box(tmp_path):
+    # A 3000x400 panorama, red rising from 0 at the left to 255 at the right. Its thumbnail
+    # (by hand, docs/plugins/imaging.md): scaled to 50 px high (375x50), the middle 200 px,
+    # x from 87/375 = 0.232 to 287/375 = 0.765 of the width. Its display image (1600x213) has
+    # more pixels than that, so the gallery draws it, cut by the browser: the same middle.
+    playwright = pytest.importorskip("playwright.sync_api")
+    run_dir = tmp_path / "run"
+    (run_dir / "images" / "P1").mkdir(parents=True)
+    pano = np.zeros((400, 3000, 3), np.uint8)
+    pano[..., 0] = np.linspace(0, 255, 3000).round().astype(np.uint8)[None, :]
+    Image.fromarray(pano).save(run_dir / "images" / "P1" / "2019-06_endoscopy.png")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"])
+    page_text = report.html_path.read_text(encoding="utf-8")
+    assert page_text.count("data:image/") == 1  # one picture: no thumbnail of its own
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(report.html_path.as_uri())
+        thumb = page.locator("img.rri-thumb")
+        # Before any script ran, the box is the thumbnail's: nothing moves when the picture comes.
+        assert (thumb.get_attribute("width"), thumb.get_attribute("height")) == ("200", "50")
+        page.wait_for_function("document.querySelector('img.rri-thumb').complete "
+                               "&& document.querySelector('img.rri-thumb').naturalWidth > 0")
+        natural, box = thumb.evaluate("i => [[i.naturalWidth, i.naturalHeight], "
+                                      "[i.getBoundingClientRect().width, i.getBoundingClientRect().height]]")
+        assert natural == [1600, 213]
+        assert box[0] / box[1] == pytest.approx(200 / 50, rel=0.01)
+        shot = np.asarray(Image.open(io.BytesIO(thumb.screenshot())).convert("RGB")).astype(float)
+        row = shot[shot.shape[0] // 2, :, 0]
+        assert row[2] == pytest.approx(0.232 * 255, abs=8) and row[-3] == pytest.approx(0.765 * 255, abs=8)
+        # The viewer shows the whole panorama from the same bytes.
+        page.locator(".rri-open").click()
+        assert page.locator(".rri-base").get_attribute("src") == thumb.get_attribute("src")
+        browser.close()
