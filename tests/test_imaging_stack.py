@@ -277,6 +277,14 @@ def test_a_thumbnail_drawn_from_the_display_image_is_its_middle_in_its_own_box(t
         shot = np.asarray(Image.open(io.BytesIO(thumb.screenshot())).convert("RGB")).astype(float)
         row = shot[shot.shape[0] // 2, :, 0]
         assert row[2] == pytest.approx(0.232 * 255, abs=8) and row[-3] == pytest.approx(0.765 * 255, abs=8)
+        # For paper it is drawn at the thumbnail's own size (200x50), the same middle, so a
+        # PDF does not hold the whole display image.
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        paper = page.evaluate("""() => { const c = document.querySelector('canvas.rri-paper');
+          const px = c.getContext('2d').getImageData(0, 25, 200, 1).data;
+          return [c.width, c.height, px[4 * 1], px[4 * 198]]; }""")
+        assert paper[:2] == [200, 50]
+        assert paper[2] == pytest.approx(0.232 * 255, abs=8) and paper[3] == pytest.approx(0.765 * 255, abs=8)
         # The viewer shows the whole panorama from the same bytes.
         page.locator(".rri-open").click()
         assert page.locator(".rri-base").get_attribute("src") == thumb.get_attribute("src")

@@ -193,28 +193,14 @@ def test_print_has_no_controls_no_closed_help_and_no_cut_table(printed, example_
 EXAMPLE_PICTURES = 21
 
 
-def test_print_has_every_imaging_picture(printed, example_report: Path) -> None:
-    # Every drawing of a picture in the PDF (pdfimages, poppler), told from the charts drawn
-    # on a canvas (rasterised at page size) by its pixel size: the gallery draws each picture
-    # from the page's own bytes, its thumbnail's or, when the display image serves as the
-    # thumbnail, the display image's (docs/plugins/imaging.md), whose sizes Pillow reads.
-    import base64
-    import io
-    import json
-    from collections import Counter
-
-    from PIL import Image
-
+def test_print_has_every_imaging_picture(printed) -> None:
+    # Every drawing of a picture in the PDF (pdfimages, poppler), thumbnails told from charts
+    # drawn on a canvas by their size: a thumbnail's long side is at most imaging.thumb_side
+    # (200 px, docs/plugins/imaging.md); a canvas chart is rasterised at page size.
     pdf, _ = printed
     listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
-    drawn = Counter((int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:]))
-    page = example_report.read_text(encoding="utf-8")
-    data = json.loads(re.search(r'<script type="application/json" class="rri-data">(.*?)</script>', page, re.S)[1])
-    gallery = Counter(Image.open(io.BytesIO(base64.b64decode((e.get("thumb") or e["src"]).split(",", 1)[1]))).size
-                      for e in data.values())
-    assert sum(gallery.values()) == EXAMPLE_PICTURES
-    assert gallery - drawn == Counter()  # each printed
-    assert sum(n for size, n in drawn.items() if size in gallery) == EXAMPLE_PICTURES  # and once
+    sizes = [(int(f[3]), int(f[4])) for f in (line.split() for line in listing.splitlines()[2:])]
+    assert sum(1 for w, h in sizes if max(w, h) <= 200) == EXAMPLE_PICTURES
 
 
 def test_print_layout_fits_the_paper(printed) -> None:
