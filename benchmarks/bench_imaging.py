@@ -6,7 +6,7 @@ and how much of it the images take, and what the budget reduced. The baseline, m
 in the same run, is a bare serial loop that only decodes every input once (Pillow,
 pydicom, OpenSlide's thumbnail): the floor for reading these files in one process.
 
-    python benchmarks/bench_imaging.py [--images 1000] [--jobs N] [--format webp|jpeg] [--keep DIR]
+    python benchmarks/bench_imaging.py [--images 1000] [--jobs N] [--format avif|webp|jpeg] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--format", choices=("webp", "jpeg"), default="webp", help="imaging.format")
+    parser.add_argument("--format", choices=("avif", "webp", "jpeg"), default="avif", help="imaging.format")
     parser.add_argument("--keep", type=Path, default=None, help="write the report here and keep it")
     args = parser.parse_args()
     from rinec_report import run

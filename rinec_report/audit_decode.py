@@ -129,14 +129,30 @@ def strings(data: bytes, where: str) -> Iterator[Item]:
 _PICTURE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
 
 
+# AVIF (the imaging plugin's default encoding): an ISO base media file whose ftyp box
+# names the brand avif (a still picture) or avis (a sequence), as major or compatible brand.
+_AVIF_BRANDS = (b"avif", b"avis")
+
+
 def is_picture(data: bytes) -> bool:
-    return data.startswith(_PICTURE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    return (data.startswith(_PICTURE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or _is_avif(data))
+
+
+def _is_avif(data: bytes) -> bool:
+    if data[4:8] != b"ftyp":
+        return False
+    # The box's brands: major (8:12), minor version (12:16, not a brand), compatible ones.
+    end = min(int.from_bytes(data[:4], "big"), len(data), 8 + 4 * 64)
+    brands = [data[8:12]] + [data[i:i + 4] for i in range(16, end - 3, 4)]
+    return any(b in _AVIF_BRANDS for b in brands)
 
 
 def picture(data: bytes | BinaryIO, where: str) -> Iterator[Item]:
     """Every text a picture's metadata holds, read by Pillow: PNG text chunks (tEXt,
     zTXt, iTXt; Pillow inflates each to at most 1 MiB and 64 MiB in all), EXIF (with
-    its Exif and GPS directories), XMP, JPEG and GIF comments, TIFF tags. ``data`` may
+    its Exif and GPS directories) and XMP (of JPEG, PNG, WebP, AVIF and TIFF), JPEG and
+    GIF comments, TIFF tags. ``data`` may
     be an open file: Pillow then reads only the parts that hold them."""
     from PIL import Image, UnidentifiedImageError
 

@@ -16,8 +16,8 @@ DICOM = Path(__file__).resolve().parent / "data" / "dicom"
 # The plugin's defaults, as the core hands them over (validated, filled in).
 OPTIONS: dict[str, Any] = {
     "budget_mb": 20.0,
-    "format": "webp",
-    "quality": 80,
+    "format": "avif",
+    "quality": None,  # the format's own default (encode.QUALITY)
     "max_side": 1600,
     "min_side": 400,
     "thumb_side": 200,
@@ -193,7 +193,7 @@ def embedded_pictures(page: str) -> list[Image.Image]:
     import re
 
     return [Image.open(io.BytesIO(base64.b64decode(m))) for m in
-            re.findall(r"data:image/(?:webp|jpeg|png);base64,([A-Za-z0-9+/=]+)", page)]
+            re.findall(r"data:image/(?:avif|webp|jpeg|png);base64,([A-Za-z0-9+/=]+)", page)]
 
 
 @contextlib.contextmanager

@@ -88,6 +88,39 @@ def test_each_payload_kind_is_decoded(tmp_path: Path, payload: bytes, mime: str,
     assert any(h.kind == "text" and mime in h.context for h in hits), [h.line(True) for h in hits]
 
 
+def _avif_with(artist: str, creator: str) -> bytes:
+    """An AVIF (Pillow's writer) whose EXIF names an artist and whose XMP packet names a
+    creator, with an entity in the name."""
+    import io
+
+    from PIL import ExifTags, Image
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Artist] = artist
+    xmp = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="'
+           + creator.replace("&", "&amp;") + '"/></rdf:RDF></x:xmpmeta>')
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (10, 120, 200)).save(out, "AVIF", exif=exif, xmp=xmp.encode(), quality=65)
+    return out.getvalue()
+
+
+def test_an_avif_pictures_exif_and_xmp_are_read_as_pillow_reads_them(tmp_path: Path) -> None:
+    # AVIF is the imaging plugin's default: a picture in the page's image data as the
+    # plugin writes it (a data URI in the rri-data JSON block). The EXIF Artist is found
+    # under its field's name, and the XMP creator with its entity decoded ("&amp;" in the
+    # file): Pillow's reading of the picture, not the printable runs of its bytes.
+    payload = _avif_with("Dr Exif Planted", "Karlsson & Lund")
+    assert payload[4:12] == b"ftypavif" and b"Karlsson &amp; Lund" in payload
+    data = '{"i1":{"src":"' + data_uri("image/avif", payload) + '","w":80,"h":60}}'
+    page = _page(tmp_path, f'<script type="application/json" class="rri-data">{data}</script>')
+    assert b"Dr Exif Planted" not in page.read_bytes()
+    hits = search(page, {"text": {"Dr Exif Planted", "Karlsson & Lund"}})
+    where = {h.value: h.context for h in hits if h.kind == "text"}
+    assert where["Dr Exif Planted"].endswith("image/avif payload, AVIF, EXIF Artist"), where
+    assert where["Karlsson & Lund"].endswith("image/avif payload, AVIF, XMP"), where
+
+
 def test_payloads_in_a_chart_json_and_an_svg_inside_a_png_link_are_followed(tmp_path: Path) -> None:
     svg = SVG.replace("<rect", f'<image href="{data_uri("image/png", png_with_text({"A": ("tEXt", "Ola Nordmann")}))}"'
                                ' width="1" height="1"/><rect')

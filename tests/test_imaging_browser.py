@@ -43,6 +43,13 @@ def test_thumbnails_are_drawn_from_the_one_data_block(page):
     thumbs = page.locator("#imaging-timeline img.rri-thumb")
     assert thumbs.count() == 21  # the example's images, a DICOM series counted once
     assert page.evaluate("Array.from(document.querySelectorAll('img.rri-thumb')).every(i => i.naturalWidth > 0)")
+    # Each is its display image (every one of the example's is at least 160 px, larger than
+    # or as large as its thumbnail), drawn in the box its width and height attributes give,
+    # so no picture has a second encoding in the page and nothing moves as they arrive.
+    assert page.evaluate("""Array.from(document.querySelectorAll('img.rri-thumb')).every(i => {
+      const d = window.rriImaging.images[i.dataset.thumb], r = i.getBoundingClientRect();
+      return !d.thumb && i.src === d.src
+        && Math.abs(r.height - r.width * i.getAttribute('height') / i.getAttribute('width')) < 1; })""")
     # The pathology panel shows the same images without a second copy of their bytes.
     assert page.locator("#imaging-pathology img.rri-thumb").count() == 16
     assert page.locator("script.rri-data").count() == 1

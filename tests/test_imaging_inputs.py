@@ -25,7 +25,7 @@ def _gps_jpeg(path):
     return photo(path, exif=exif, quality=90)
 
 
-@pytest.mark.parametrize("fmt", ["webp", "jpeg"])
+@pytest.mark.parametrize("fmt", ["avif", "webp", "jpeg"])
 def test_exif_and_gps_are_dropped(tmp_path, fmt):
     path = _gps_jpeg(tmp_path / "endo.jpg")
     with Image.open(path) as original:  # the input really carries them
@@ -37,7 +37,35 @@ def test_exif_and_gps_are_dropped(tmp_path, fmt):
         with Image.open(io.BytesIO(encoded.data)) as out:
             assert out.format == fmt.upper()
             assert len(out.getexif()) == 0
-            assert "exif" not in out.info and "icc_profile" not in out.info
+            assert "exif" not in out.info and "icc_profile" not in out.info and "xmp" not in out.info
+
+
+def test_without_an_avif_encoder_the_pictures_are_webp_and_the_section_says_so_once(tmp_path, monkeypatch):
+    # A Pillow built without libavif (a source build, Windows arm64 wheels): the default
+    # format falls back to WebP at WebP's own quality, with one sentence in the section.
+    from rinec_plugins.imaging import encode
+    from rinec_plugins.imaging.build import combine
+    from rinec_plugins.imaging.parse import parse_file
+    from rinec_plugins.imaging.sections import sections
+
+    monkeypatch.setattr(encode, "avif_available", lambda: False)
+    run_dir = tmp_path / "run"
+    relpath = "images/P1/2019-05_endoscopy.png"
+    photo(run_dir / relpath)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parsed = parse_file(str(run_dir / relpath), relpath, "image", options())
+        data = combine([parsed], options(), lambda raw: raw, str(run_dir))
+    assert [str(w.message) for w in caught] == []
+    for encoded in [parsed.thumb, *parsed.levels]:
+        with Image.open(io.BytesIO(encoded.data)) as out:  # Pillow reads what was written
+            assert out.format == "WEBP" and encoded.mime == "image/webp"
+    timeline = sections(data, None)[0]
+    said = [b.text for b in timeline.blocks if encode.NO_AVIF in str(getattr(b, "text", ""))]
+    assert len(said) == 1 and said[0].count(encode.NO_AVIF) == 1
+    # With the encoder, nothing is said.
+    monkeypatch.setattr(encode, "avif_available", lambda: True)
+    assert combine([parsed], options(), lambda raw: raw, str(run_dir))["_encoding_note"] == ""
 
 
 def test_exif_orientation_is_applied_before_it_is_dropped(tmp_path):
@@ -223,13 +251,14 @@ def test_a_sidecar_reads_no_image_outside_the_run_directory(tmp_path):
 # ---------------------------------------------------------------- the budget
 
 
-def _enc(size: int) -> Encoded:
-    return Encoded(10, 10, b"x" * (size * 3 // 4), "image/webp")  # base64 size == size
+def _enc(size: int, width: int = 10, height: int = 10) -> Encoded:
+    return Encoded(width, height, b"x" * (size * 3 // 4), "image/webp")  # base64 size == size
 
 
 def test_budget_steps_down_the_largest_first_then_drops():
-    # Sizes in page bytes (base64), counted by hand: thumbnails 12 each (36); displays a 1000
-    # (or 400), b 600 (or 300), c 200; c's zoom tiles 500. All in: 36 + 1800 + 500 = 2336.
+    # Sizes in page bytes (base64), counted by hand: thumbnails 12 each, drawn from the
+    # display images (as large as they are) while those are in, so not counted; displays
+    # a 1000 (or 400), b 600 (or 300), c 200; c's zoom tiles 500. All in: 1800 + 500 = 2300.
     def choices():
         return [
             Choice("a", _enc(12), [_enc(1000), _enc(400)], []),
@@ -239,28 +268,50 @@ def test_budget_steps_down_the_largest_first_then_drops():
 
     everything = choices()
     report = fit(everything, 2500)
-    assert (report.total, report.downscaled, report.tiles_dropped) == (2336, 0, 0)
+    assert (report.total, report.downscaled, report.tiles_dropped) == (2300, 0, 0)
+    assert all(c.thumb_shared for c in everything)
 
-    # 2000: the tiles go first (1836).
+    # 2000: the tiles go first (1800).
     report = fit(choices(), 2000)
-    assert (report.total, report.downscaled, report.tiles_dropped) == (1836, 0, 1)
+    assert (report.total, report.downscaled, report.tiles_dropped) == (1800, 0, 1)
 
-    # 1300: then the largest display, a, steps down to 400 (1236).
+    # 1300: then the largest display, a, steps down to 400 (1200).
     reduced = choices()
     report = fit(reduced, 1300)
     assert [c.level for c in reduced] == [1, 0, 0] and not reduced[2].keep_tiles
-    assert (report.total, report.downscaled) == (1236, 1)
+    assert (report.total, report.downscaled) == (1200, 1)
 
-    # 1000: then b, now the largest, steps down to 300 (936).
+    # 1000: then b, now the largest, steps down to 300 (900).
     tight = choices()
     report = fit(tight, 1000)
-    assert [c.level for c in tight] == [1, 1, 0] and (report.total, report.downscaled) == (936, 2)
+    assert [c.level for c in tight] == [1, 1, 0] and (report.total, report.downscaled) == (900, 2)
 
-    # 30: displays go, largest first (a, b, c: 36 left), then whole images from the page's end (c: 24).
+    # 30: displays go, largest first (a, b, c), each leaving its thumbnail (36 left), then
+    # whole images from the page's end (c: 24).
     tiny = choices()
     report = fit(tiny, 30)
     assert (report.display_dropped, report.not_embedded, report.total) == (3, 1, 24)
     assert [c.embedded for c in tiny] == [True, True, False]
+    assert [c.bytes for c in tiny] == [12, 12, 0]
+
+
+def test_the_budget_counts_a_thumbnail_once_the_display_cannot_stand_for_it():
+    # A thumbnail of 200x150 (48 bytes) and displays of 400x300 (300) and 100x75 (60), by
+    # hand: at 400x300 the display is the thumbnail (300 in the page); stepped to 100x75 it
+    # is smaller than the thumbnail, whose own encoding comes back (60 + 48 = 108).
+    def choice():
+        return Choice("d", _enc(48, 200, 150), [_enc(300, 400, 300), _enc(60, 100, 75)], [])
+
+    whole = choice()
+    assert fit([whole], 1000).total == 300 and whole.bytes == 300 and whole.thumb_shared
+    stepped = choice()
+    report = fit([stepped], 200)
+    assert (report.total, report.downscaled, stepped.level, stepped.thumb_shared) == (108, 1, 1, False)
+    # A display no larger than its thumbnail (a 3x3 picture: both 3x3, 8 bytes) is never
+    # dropped for it, which would gain nothing: the image is left out instead.
+    small = Choice("e", _enc(8, 3, 3), [_enc(8, 3, 3)], [])
+    report = fit([small], 4)
+    assert (report.display_dropped, report.not_embedded, report.total) == (0, 1, 0)
 
 
 def test_a_picture_over_the_pixel_bound_is_one_warning(tmp_path, monkeypatch):

@@ -45,4 +45,5 @@ def test_the_streamed_image_data_is_the_json_the_core_would_write(tmp_path: Path
     index = block.payloads[token].args[1]
     assert written == str(script_json(image_data(shown, index), sort_keys=True))
     assert "".join(image_data_pieces(shown, index)) == written
-    assert written.count("data:image/webp;base64,") >= 6  # a thumbnail and a display size each
+    # One picture each: the display image, which the gallery also draws as the thumbnail.
+    assert written.count("data:image/") == 3

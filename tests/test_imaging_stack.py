@@ -113,7 +113,7 @@ def test_the_stack_counts_in_the_budget_and_goes_first(tmp_path):
     write_series(run_dir / "images" / "P1" / "2019-05_MRI")
     report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"])
     (entry,) = _image_data(report).values()
-    stack_bytes = sum(len(u) - len("data:image/webp;base64,") for s in entry["stack"]["slices"] for u in s[2])
+    stack_bytes = sum(len(u) - u.index(",") - 1 for s in entry["stack"]["slices"] for u in s[2])
     without = run(run_dir, outdir=tmp_path / "off", force=True, plugins=["imaging"],
                   config={"imaging": {"stack_mb": 0}})
     (plain,) = _image_data(without).values()
@@ -130,9 +130,11 @@ def test_the_stack_counts_in_the_budget_and_goes_first(tmp_path):
 
     stack = Stack([], [Slice(i, None, ((enc(5000),),)) for i in range(4)], 1)
     choice = Choice("a.dcm", enc(1000), [enc(10000)], [], stack=stack)
-    assert choice.bytes == 1000 + 10000 + 20000
+    # The display (10000) and the stack (4 x 5000); the thumbnail is drawn from the display
+    # (both 8x8), so its 1000 are not in the page.
+    assert choice.bytes == 10000 + 20000
     budget = fit([choice], 15000)
-    assert not choice.keep_stack and choice.display is not None and choice.bytes == 11000
+    assert not choice.keep_stack and choice.display is not None and choice.bytes == 10000
     assert "1 DICOM series shown by one slice, without their stack" in describe(budget)
 
 
@@ -239,4 +241,51 @@ def test_physical_aspect_and_a_panorama_thumbnail_in_chromium(tmp_path):
             expected = 16000 / 400 if canvas[0] > 1000 else 64 / 32  # 64x64 pixels of 1.0 x 0.5 mm
             assert canvas[0] / canvas[1] == pytest.approx(expected)
             page.keyboard.press("Escape")
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")
+def test_a_thumbnail_drawn_from_the_display_image_is_its_middle_in_its_own_box(tmp_path):
+    # A 3000x400 panorama, red rising from 0 at the left to 255 at the right. Its thumbnail
+    # (by hand, docs/plugins/imaging.md): scaled to 50 px high (375x50), the middle 200 px,
+    # x from 87/375 = 0.232 to 287/375 = 0.765 of the width. Its display image (1600x213) has
+    # more pixels than that, so the gallery draws it, cut by the browser: the same middle.
+    playwright = pytest.importorskip("playwright.sync_api")
+    run_dir = tmp_path / "run"
+    (run_dir / "images" / "P1").mkdir(parents=True)
+    pano = np.zeros((400, 3000, 3), np.uint8)
+    pano[..., 0] = np.linspace(0, 255, 3000).round().astype(np.uint8)[None, :]
+    Image.fromarray(pano).save(run_dir / "images" / "P1" / "2019-06_endoscopy.png")
+    report = run(run_dir, outdir=tmp_path / "out", force=True, plugins=["imaging"])
+    page_text = report.html_path.read_text(encoding="utf-8")
+    assert page_text.count("data:image/") == 1  # one picture: no thumbnail of its own
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(report.html_path.as_uri())
+        thumb = page.locator("img.rri-thumb")
+        # Before any script ran, the box is the thumbnail's: nothing moves when the picture comes.
+        assert (thumb.get_attribute("width"), thumb.get_attribute("height")) == ("200", "50")
+        page.wait_for_function("document.querySelector('img.rri-thumb').complete "
+                               "&& document.querySelector('img.rri-thumb').naturalWidth > 0")
+        natural, box = thumb.evaluate("i => [[i.naturalWidth, i.naturalHeight], "
+                                      "[i.getBoundingClientRect().width, i.getBoundingClientRect().height]]")
+        assert natural == [1600, 213]
+        assert box[0] / box[1] == pytest.approx(200 / 50, rel=0.01)
+        shot = np.asarray(Image.open(io.BytesIO(thumb.screenshot())).convert("RGB")).astype(float)
+        row = shot[shot.shape[0] // 2, :, 0]
+        assert row[2] == pytest.approx(0.232 * 255, abs=8) and row[-3] == pytest.approx(0.765 * 255, abs=8)
+        # For paper it is drawn at the thumbnail's own size (200x50), the same middle, so a
+        # PDF does not hold the whole display image.
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        paper = page.evaluate("""() => { const c = document.querySelector('canvas.rri-paper');
+          const px = c.getContext('2d').getImageData(0, 25, 200, 1).data;
+          return [c.width, c.height, px[4 * 1], px[4 * 198]]; }""")
+        assert paper[:2] == [200, 50]
+        assert paper[2] == pytest.approx(0.232 * 255, abs=8) and paper[3] == pytest.approx(0.765 * 255, abs=8)
+        # The viewer shows the whole panorama from the same bytes.
+        page.locator(".rri-open").click()
+        assert page.locator(".rri-base").get_attribute("src") == thumb.get_attribute("src")
         browser.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 from rinec_report import InputWarning
 
-from . import meta, shapes
+from . import encode, meta, shapes
 from .encode import Choice, fit
 from .parse import OUTSIDE, UNREADABLE, ParsedImage, Sidecar
 
@@ -169,7 +169,10 @@ def combine(
         ],
         columns=COLUMNS,
     )
-    return {"images": table, "_shown": shown, "_budget": budget}
+    # Asked for AVIF where Pillow has no AVIF encoder: the workers wrote WebP (encode.settings),
+    # which the section says once; not an error, the page is whole.
+    fallback = encode.NO_AVIF if (options.get("format") or "avif") == "avif" and not encode.avif_available() else ""
+    return {"images": table, "_shown": shown, "_budget": budget, "_encoding_note": fallback}
 
 
 def _inside(run_dir: str, path: str, links_outside: bool) -> bool:

@@ -3,8 +3,9 @@
 Each image is encoded once, in the worker that decoded it, at a few sizes (a
 thumbnail for the gallery and display sizes halving from ``max_side``). The budget
 is then met without decoding anything again: the largest images step down a size
-until the total fits. WebP and JPEG encoders are deterministic for the same pixels
-and settings, so the same inputs give the same report bytes.
+until the total fits. The AVIF (libaom, one thread: see ``AVIF_THREADS``), WebP and
+JPEG encoders are deterministic for the same pixels and settings, so the same inputs
+give the same report bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,65 @@ from typing import Any
 
 from PIL import Image
 
-MIME = {"webp": "image/webp", "jpeg": "image/jpeg"}
+MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+FORMATS = tuple(MIME)
+
+# The default quality of each format, chosen for equal fidelity: AVIF's is the quality
+# at which it matches WebP's default (80, method 2) on real pictures. Measured on the
+# display images (long side at most 1600) of 14 real pictures (scikit-image's data:
+# ihc, retina, cell, astronaut, coffee, chelsea, hubble_deep_field, camera, moon, coins;
+# matplotlib's grace_hopper photograph and s1045 MRI; pydicom's CT_small and MR_small;
+# 5.2 megapixels) and of the example run's 35 (its 24 pictures, the slide's 11 zoom
+# tiles; 5.8 megapixels), mean PSNR and SSIM against the pixels encoded, CPU seconds:
+#
+#   real pictures    WebP q80: 460 KB, 38.0 dB, SSIM 0.960, 0.15 s
+#                    AVIF q60: 368 KB, 37.9 dB, 0.955; q65: 414 KB, 38.6 dB, 0.961, 0.66 s;
+#                    q70: 514 KB, 40.0 dB, 0.972
+#   example run      WebP q80: 744 KB, 36.6 dB, SSIM 0.977, 0.20 s
+#                    AVIF q60: 415 KB, 35.6 dB, 0.960; q65: 458 KB, 36.5 dB, 0.966, 0.95 s;
+#                    q70: 540 KB, 37.7 dB, 0.978
+#
+# AVIF q65 is the lowest quality at or above WebP's fidelity on the real pictures (PSNR
+# +0.6 dB, SSIM +0.001) and within 0.2 dB on the example's drawings: 10% fewer bytes on
+# the real pictures, 38% on the example's, for 4-5 times the encoding time.
+QUALITY = {"avif": 65, "webp": 80, "jpeg": 80}
+# libaom's speed (0 slowest to 10). At q65, real pictures / example run: speed 6 402 KB
+# 39.1 dB 1.78 s / 455 KB 36.9 dB 2.81 s; speed 7 410 KB 38.8 dB 1.08 s / 444 KB 36.5 dB
+# 1.63 s; speed 8 414 KB 38.6 dB 0.66 s / 458 KB 36.5 dB 0.95 s; speeds 9 and 10 (libaom's
+# real-time mode) 438 KB 38.6 dB 0.24 s / 780 KB 35.3 dB 0.34 s, larger than WebP on the
+# example. 8 is the fastest that stays small.
+AVIF_SPEED = 8
+# libaom's output depends on its thread count (measured: the same 26 pictures gave other
+# bytes with 1 thread than with 2 or 8), and Pillow's default is the machine's cores: a
+# report would then differ between machines. One thread: the same pixels give the same
+# bytes everywhere, and the plugin already encodes one picture per worker process.
+AVIF_THREADS = 1
+
+
+def avif_available() -> bool:
+    """Whether this Pillow was built with an AVIF encoder (its wheels are, from 11.3)."""
+    from PIL import features
+
+    try:
+        return bool(features.check("avif"))
+    except (ValueError, OSError):  # a Pillow that does not know the feature's name at all
+        return False
+
+
+# The section's note when AVIF was asked for and this Pillow cannot write it.
+NO_AVIF = ("This Pillow has no AVIF encoder: the images are WebP (install Pillow 11.3 or newer, whose wheels "
+           "have it, for pages about a third smaller).")
+
+
+def settings(options: dict[str, Any]) -> tuple[str, int]:
+    """The format and quality to encode with: ``imaging.format`` (AVIF falls back to WebP
+    where Pillow cannot write it) and ``imaging.quality``, or the format's default."""
+    fmt = options.get("format") or "avif"
+    quality = options.get("quality")
+    if fmt == "avif" and not avif_available():
+        fmt = "webp"
+        quality = None  # a quality meant for AVIF is not WebP's equal
+    return fmt, int(quality) if quality is not None else QUALITY[fmt]
 
 
 @dataclass(frozen=True)
@@ -111,10 +170,12 @@ class Tile:
     image: Encoded
 
 
-# An image this small (long side, in pixels) is encoded without loss. Lossy WebP and
-# JPEG keep colour at half the resolution (4:2:0 chroma subsampling): each colour sample
-# covers 2x2 pixels, so in a 3x3 RGB image a yellow row beside a blue one came out grey.
-# Below 64 pixels a lossless encoding costs a few kilobytes at most.
+# An image this small (long side, in pixels) is encoded without loss. Lossy AVIF, WebP
+# and JPEG keep colour at half the resolution (4:2:0 chroma subsampling): each colour
+# sample covers 2x2 pixels, so in a 3x3 RGB image a yellow row beside a blue one came out
+# grey. Below 64 pixels a lossless encoding costs a few kilobytes at most. It is WebP
+# lossless in the AVIF format too: AVIF through Pillow stores YUV even at quality 100 and
+# 4:4:4, which moved that 3x3 picture's colours by one level; WebP lossless keeps them.
 LOSSLESS_SIDE = 64
 # A thumbnail's short side is at least its long side over this (50 of 200 pixels): see thumbnail().
 THUMB_ELONGATION = 4
@@ -128,7 +189,12 @@ def encode(image: Image.Image, side: int, fmt: str, quality: int,
     clean = scaled if scaled is not image else image.copy()
     clean.info = {}  # no EXIF, ICC profile or comment is written
     tiny = max(clean.size) <= LOSSLESS_SIDE
-    if fmt == "webp":
+    if fmt == "avif" and not tiny:
+        # 4:2:0 like WebP (Pillow's default; grey pictures are 4:0:0). 4:4:4 was measured
+        # at 4% more bytes on the real pictures above for 0.2 dB; no colour test needs it.
+        clean.save(buffer, "AVIF", quality=quality, speed=AVIF_SPEED, max_threads=AVIF_THREADS)
+    elif fmt in ("avif", "webp"):
+        fmt = "webp"
         # method 2 rather than libwebp's default 4: half the time for about 7% more bytes
         # (measured on 1280x960 photographs), and encoding is most of the plugin's work.
         if tiny:
@@ -140,6 +206,19 @@ def encode(image: Image.Image, side: int, fmt: str, quality: int,
         extra = {"subsampling": 0, "quality": max(quality, 95)} if tiny else {"quality": quality}
         clean.convert("RGB" if clean.mode != "L" else "L").save(buffer, "JPEG", optimize=True, **extra)
     return Encoded(clean.width, clean.height, buffer.getvalue(), MIME[fmt], crop)
+
+
+def covers(display: Encoded, thumb: Encoded) -> bool:
+    """True when ``display`` has at least the thumbnail's pixels over the part of the image
+    the thumbnail shows (its ``crop``, or all of it). The gallery then draws the display
+    image in the thumbnail's box, scaled (a panorama's cut to its middle) by the browser,
+    and the thumbnail's own encoding stays out of the page: the picture is in it once.
+    Not so when the budget stepped the display below the thumbnail, or when a panorama's
+    display is thinner than its thumbnail (16000x400 shown at 1600x40, thumbnail 200x50):
+    the thumbnail would be enlarged, so its own encoding is embedded. One pixel of slack
+    for the rounding of the two scalings."""
+    x0, y0, x1, y1 = thumb.crop or (0.0, 0.0, 1.0, 1.0)
+    return display.width * (x1 - x0) >= thumb.width - 1 and display.height * (y1 - y0) >= thumb.height - 1
 
 
 def elongated(size: tuple[int, int], side: int) -> bool:
@@ -222,10 +301,18 @@ class Choice:
         return self.levels[self.level] if self.embedded and self.level < len(self.levels) else None
 
     @property
+    def thumb_shared(self) -> bool:
+        """The gallery draws the display image as the thumbnail (see covers())."""
+        display = self.display
+        return display is not None and self.thumb is not None and covers(display, self.thumb)
+
+    @property
     def bytes(self) -> int:
+        """What of this image the page holds: the thumbnail only when it is not drawn
+        from the display image, so that no picture is counted (or embedded) twice."""
         if not self.embedded:
             return 0
-        total = self.thumb.size if self.thumb else 0
+        total = self.thumb.size if self.thumb is not None and not self.thumb_shared else 0
         if self.display is not None:
             total += self.display.size
         if self.keep_tiles:
@@ -278,15 +365,20 @@ def fit(choices: list[Choice], budget: int) -> BudgetReport:
         _, _, i = heapq.heappop(heap)
         c = choices[i]
         if c.level + 1 < len(c.levels):
-            total -= c.levels[c.level].size - c.levels[c.level + 1].size
+            before = c.bytes
             c.level += 1
+            total += c.bytes - before
             heapq.heappush(heap, (-c.levels[c.level].size, c.key, i))
     display_dropped = 0
     for c in sorted((c for c in choices if c.display is not None), key=lambda c: (-c.display.size, c.key)):
         if total <= budget:
             break
-        total -= c.display.size
+        before, level = c.bytes, c.level
         c.level = len(c.levels)
+        if c.bytes >= before:  # its thumbnail would take as much: keep the display
+            c.level = level
+            continue
+        total += c.bytes - before
         display_dropped += 1
     not_embedded = 0
     for c in reversed(choices):

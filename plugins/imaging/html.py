@@ -3,7 +3,8 @@
 Every value from an input file (captions, markers, specimen names, annotation labels,
 patient ids) passes through ``markupsafe.escape`` here; the pixels go in as base64
 data URIs inside one JSON block, so each image's bytes are in the page once however
-many sections show it.
+many sections show it, and once whether the gallery or the viewer draws them (the
+thumbnail is the display image, unless it cannot be: see ``encode.covers``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,13 @@ from .build import Shown
 def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Markup:
     """A gallery figure: a button holding the thumbnail and its overlay, and a caption.
 
-    The button is ``rr-print-keep``: the core hides buttons on paper, and this one is the picture."""
+    The button is ``rr-print-keep``: the core hides buttons on paper, and this one is the picture.
+    The ``<img>`` is the thumbnail's box (its width and height: nothing moves when the
+    picture arrives); the viewer's script gives it the thumbnail's bytes, or, when the
+    display image serves as the thumbnail (``Choice.thumb_shared``), the display image's,
+    scaled into that box. A panorama's thumbnail is its middle: then ``object-fit: cover``
+    (``rri-part``, centred) in a box of the thumbnail's own proportions cuts the same middle
+    out of the whole display image."""
     ref = index[item.key]
     caption = label if label is not None else caption_of(item)
     choice = item.choice
@@ -31,16 +38,20 @@ def figure(item: Shown, index: dict[str, str], label: str | None = None) -> Mark
             "not embedded (size budget)</div><figcaption>{c}</figcaption></figure>"
         ).format(p=item.patient_id, c=caption)
     thumb = choice.thumb
+    part = choice.thumb_shared and thumb.crop is not None
     return Markup(
         '<figure class="rri-fig" data-patient="{p}"><button type="button" class="rri-open rr-print-keep" '
         'data-img="{ref}" aria-label="{name}"><span class="rri-frame">'
-        '<img class="rri-thumb" data-thumb="{ref}" width="{w}" height="{h}" alt="{alt}">{svg}</span></button>'
+        '<img class="{cls}" data-thumb="{ref}" width="{w}" height="{h}"{box} alt="{alt}">{svg}</span></button>'
         "<figcaption>{c}</figcaption></figure>"
     ).format(
         p=item.patient_id,
         ref=ref,
+        cls="rri-thumb rri-part" if part else "rri-thumb",
         w=thumb.width,
         h=thumb.height,
+        # The box keeps the thumbnail's proportions once the (longer) display image is in it.
+        box=Markup(' style="aspect-ratio: {} / {}"').format(thumb.width, thumb.height) if part else "",
         alt=f"{item.patient_id} {item.modality} {item.date}".strip(),
         name=name_of(item),
         svg=overlay(item, thumb.crop),
@@ -158,16 +169,19 @@ def image_entry(item: Shown) -> dict[str, Any] | None:
         return None
     display = choice.display
     entry: dict[str, Any] = {
-        "thumb": choice.thumb.uri(),
         "src": display.uri() if display is not None else None,
         "w": item.width,
         "h": item.height,
         "caption": f"{item.patient_id} · {caption_of(item)}",
     }
-    if choice.thumb.crop is not None:
-        # A panorama's thumbnail is its middle: where the viewer places it when it is
-        # all there is to show (the display size left out to fit the budget).
-        entry["thumb_crop"] = [round(v, 6) for v in choice.thumb.crop]
+    if not choice.thumb_shared:
+        # Its own encoding only when the display image cannot stand for it (see
+        # encode.covers): else the gallery draws ``src`` and the bytes are here once.
+        entry["thumb"] = choice.thumb.uri()
+        if choice.thumb.crop is not None:
+            # A panorama's thumbnail is its middle: where the viewer places it when it is
+            # all there is to show (the display size left out to fit the budget).
+            entry["thumb_crop"] = [round(v, 6) for v in choice.thumb.crop]
     if abs(item.aspect - 1.0) > 0.005:
         # Unequal pixel spacing: the viewer draws the original's grid in this aspect.
         entry["aspect"] = round(item.aspect, 6)

@@ -24,7 +24,7 @@ from rinec_report import InputError, InputWarning
 from rinec_report.safeio import LinkRefused, NotRegularFile, TooLarge, open_regular, read_small
 
 from . import meta, shapes
-from .encode import Encoded, Tile, display_sides, elongated, encode, scale, thumbnail
+from .encode import Encoded, Tile, display_sides, elongated, encode, scale, settings, thumbnail
 from .stack import encode_frames
 
 
@@ -241,7 +241,7 @@ def _encoded(path: str, relpath: str, options: dict[str, Any], decoded: Any,
     from .decode import slide_tiles
 
     max_side = int(options["max_side"])
-    fmt, quality = options["format"], int(options["quality"])
+    fmt, quality = settings(options)
     image = decoded.image
     levels = []
     current = image

@@ -94,6 +94,8 @@ def _timeline(data: dict[str, Any], shown: list[Shown], index: dict[str, str],
                   '<script type="application/json" class="rri-data">{}</script>{}').format(
         on_paper, html.toolbar(), Markup("").join(cards), data_json, html.assets())
     reductions = describe(data["_budget"])
+    if data.get("_encoding_note"):
+        reductions += " " + data["_encoding_note"]
     notes = sorted({n for s in shown for n in s.notes})
     percentile = "windowed from percentiles"
     if percentile in notes:
