@@ -154,12 +154,12 @@ def dump(out: str, extra: list[str]) -> None:
             for plugin in plugins:
                 module = importlib.import_module(f"rinec_plugins.{plugin}")
                 key = f"{plugin}:{path.name if path.parent == Path(tmp) else path}"
-                with warnings.catch_warnings(record=True) as caught, account.recording(str(path)) as ledger:
+                with warnings.catch_warnings(record=True) as caught, account.recording(key) as ledger:
                     warnings.simplefilter("always")
                     try:
                         result = ("ok", _plain(module.rinec_parse(file=SimpleNamespace(path=str(path)),
                                                                   options=_options(module))))
-                    except Exception as err:  # noqa: BLE001 - the error is part of the result
+                    except Exception as err:  # the error is part of the result
                         result = ("error", type(err).__name__, str(err))
                 records[key] = {
                     "result": result,

@@ -3,6 +3,7 @@ survival times, RIN criteria and the checks of event order."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -400,6 +401,7 @@ _FAMILIES = [
 ]
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def histology_family(text: str | None) -> str | None:
     if not text:
         return None

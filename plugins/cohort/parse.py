@@ -239,6 +239,11 @@ def _canonical_column(column: str, col: typing_.TypedColumn, lines: list[int]) -
         # R's Surv coding (1 censored, 2 event), read per column as the survival plugin does.
         return [(None, k) if k is not None else (int(float(c) == 2.0), V.VALUE)
                 for c, k in zip(col.cells, col.kinds, strict=True)]
+    if kind == "id":
+        # read_cell of a checked id is the cell itself: one distinct value per patient, not
+        # worth a memo.
+        return [(None, k) if k is not None else ((c, V.VALUE) if c else (None, V.UNKNOWN))
+                for c, k in zip(col.cells, col.kinds, strict=True)]
     # A time in days (a header "OS (days)" or OS_DAYS) is shown in months.
     factor = _DAYS[col.unit] / V.DAYS_PER_MONTH if kind == "outcome" and col.unit in _DAYS else 1.0
     out: list[tuple[Any, str]] = []
@@ -286,7 +291,9 @@ def read_cell(column: str, text: str, date_format: str = "auto", checked: bool =
     applied the missing codes (only a treatment's "no" is left to read)."""
     kind = CANONICAL.get(column, "text")
     if kind == "id":
-        return (text, V.VALUE) if text and tables.missing_kind(text) != V.UNKNOWN else (None, V.UNKNOWN)
+        # Checked: the core's pass found no missing code (its own and the config's) in the cell.
+        missing_code = not checked and tables.missing_kind(text) == V.UNKNOWN
+        return (text, V.VALUE) if text and not missing_code else (None, V.UNKNOWN)
     if checked:
         missing = V.NOT_PERFORMED if kind == "treatment" and text.strip().lower() in V.NOT_GIVEN else None
     else:
