@@ -199,12 +199,13 @@ def to_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
 def _refuse_empty(frame: pd.DataFrame, columns: list[str]) -> None:
     """Patient and specimen (and a long table's marker) must be in every row: the
     first row missing one is an error naming it."""
-    empty = frame[columns] == ""
-    if not empty.to_numpy().any():
+    # Column by column: a frame of the comparisons would copy the columns first.
+    empty = [frame[c].to_numpy(dtype=object) == "" for c in columns]
+    if not any(e.any() for e in empty):
         return
-    first = empty.any(axis=1).idxmax()
-    column = next(c for c in columns if empty.at[first, c])
-    raise InputError(f"row {first}, column '{column}': empty")
+    at = int(np.flatnonzero(np.logical_or.reduce(empty))[0])
+    column = next(c for c, e in zip(columns, empty, strict=True) if e[at])
+    raise InputError(f"row {frame.index[at]}, column '{column}': empty")
 
 
 def _blanked(cells: pd.Series) -> pd.Series:
@@ -306,8 +307,13 @@ def _score_rows(
                 value = None
         values.append(None if caught else value)
     by_code = pd.DataFrame([v or {} for v in values], columns=list(_values(None, None, None, None, "", "")))
-    out = by_code.iloc[codes].reset_index(drop=True)
     one_by_one = np.array([v is None for v in values], dtype=bool)[codes]
+    # Each column taken by the codes as numpy does it (the frame's iloc and reset_index
+    # copy the million rows more than once); object throughout when a row is scored alone.
+    taken = {column: by_code[column].to_numpy()[codes] for column in by_code.columns}
+    if one_by_one.any():
+        taken = {column: array.astype(object) for column, array in taken.items()}
+    out = pd.DataFrame(taken, columns=by_code.columns)
     keep = ~one_by_one
     bad: dict[str, list[tuple[int, str, str]]] = {}
     own: dict[int, dict[str, Any]] = {}
@@ -323,14 +329,14 @@ def _score_rows(
             keep[i] = True
     _warn_grouped([str(w.message) for w in caught if issubclass(w.category, InputWarning)])
     if own:
-        out = out.astype(object)
         out.loc[list(own)] = pd.DataFrame(list(own.values()), index=list(own), columns=out.columns)
     for column, found in bad.items():
         tables.warn_bad_cells(column, found, "reading")
     out.insert(0, "row", rows)
     for column in ("patient_id", "specimen", "marker"):
         out[column] = ids[column].to_numpy()
-    return out[keep]
+    # Every reading kept (the usual case): the frame as it is, not a copy of it.
+    return out if keep.all() else out[keep]
 
 
 _WHERE = re.compile(r"^row (\d+), column '([^']*)': (.*)$", re.S)
