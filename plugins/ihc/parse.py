@@ -117,7 +117,9 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     declared = frame[roles["specimen_type"]] if "specimen_type" in roles else None
     readings["specimen_type"] = _specimen_types(readings, declared, options["specimen_types"], roles["specimen"])
     _state(frame, roles, marker_columns, readings)
-    return to_frame(readings.drop(columns="row").reset_index(drop=True))
+    # The columns as they are, in a new frame numbered from 0 (drop and reset_index would
+    # copy the million readings twice before to_frame copies them again).
+    return to_frame(pd.DataFrame({c: readings[c].to_numpy() for c in SCORE_COLUMNS}))
 
 
 def _state(frame: pd.DataFrame, roles: dict[str, str], markers: list[str], readings: pd.DataFrame) -> None:
@@ -308,12 +310,6 @@ def _score_rows(
         values.append(None if caught else value)
     by_code = pd.DataFrame([v or {} for v in values], columns=list(_values(None, None, None, None, "", "")))
     one_by_one = np.array([v is None for v in values], dtype=bool)[codes]
-    # Each column taken by the codes as numpy does it (the frame's iloc and reset_index
-    # copy the million rows more than once); object throughout when a row is scored alone.
-    taken = {column: by_code[column].to_numpy()[codes] for column in by_code.columns}
-    if one_by_one.any():
-        taken = {column: array.astype(object) for column, array in taken.items()}
-    out = pd.DataFrame(taken, columns=by_code.columns)
     keep = ~one_by_one
     bad: dict[str, list[tuple[int, str, str]]] = {}
     own: dict[int, dict[str, Any]] = {}
@@ -328,8 +324,17 @@ def _score_rows(
                 continue
             keep[i] = True
     _warn_grouped([str(w.message) for w in caught if issubclass(w.category, InputWarning)])
+    # Each column taken by the codes as numpy does it (the frame's iloc, reset_index and
+    # loc copy the million rows more than once); object throughout when a row is scored
+    # alone, its values set in place.
+    taken = {column: by_code[column].to_numpy()[codes] for column in by_code.columns}
     if own:
-        out.loc[list(own)] = pd.DataFrame(list(own.values()), index=list(own), columns=out.columns)
+        alone = pd.DataFrame(list(own.values()), index=list(own), columns=by_code.columns)
+        at = np.array(list(own), dtype=np.int64)
+        for column in by_code.columns:
+            taken[column] = taken[column].astype(object)
+            taken[column][at] = alone[column].to_numpy(dtype=object)
+    out = pd.DataFrame(taken, columns=by_code.columns)
     for column, found in bad.items():
         tables.warn_bad_cells(column, found, "reading")
     out.insert(0, "row", rows)
