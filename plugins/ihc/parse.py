@@ -334,7 +334,7 @@ def _score_rows(
         for column in by_code.columns:
             taken[column] = taken[column].astype(object)
             taken[column][at] = alone[column].to_numpy(dtype=object)
-    out = pd.DataFrame(taken, columns=by_code.columns)
+    out = pd.DataFrame(taken, columns=by_code.columns, copy=False)  # fresh arrays: no second copy
     for column, found in bad.items():
         tables.warn_bad_cells(column, found, "reading")
     out.insert(0, "row", rows)
