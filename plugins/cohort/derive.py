@@ -490,7 +490,9 @@ def survival_time(
     if event is None:
         event = cell_event
     event_dates = ["death_date"] if endpoint == "os" else [*PROGRESSION_DATES, "death_date"]
-    dated = sorted((row[c] for c in event_dates if row.get(c)), key=V.midpoint)
+    dated = [row[c] for c in event_dates if row.get(c)]
+    if len(dated) > 1:  # OS has one event date: nothing to sort
+        dated.sort(key=V.midpoint)
     known = float(event) if event is not None else None
     if months is not None:
         if event is None and dated:
