@@ -175,8 +175,10 @@ def read_typed(
     labels, cbio_types = cbioportal_header(table)
     wanted = {headers.normalise(k): v for k, v in (types or {}).items()}
     columns: list[TypedColumn] = []
+    # Every row is as wide as the header: the columns in one transposition.
+    by_column = list(zip(*table.rows, strict=True)) if table.rows else [() for _ in table.header]
     for i, written in enumerate(table.header):
-        cells = [row[i] for row in table.rows]
+        cells = list(by_column[i])
         match = table_synonyms.match(written)
         header = headers.parse_header(written)
         spec = table_synonyms.fields.get(match.field) if match else None
