@@ -175,10 +175,11 @@ def read_typed(
     labels, cbio_types = cbioportal_header(table)
     wanted = {headers.normalise(k): v for k, v in (types or {}).items()}
     columns: list[TypedColumn] = []
-    # Every row is as wide as the header: the columns in one transposition.
-    by_column = list(zip(*table.rows, strict=True)) if table.rows else [() for _ in table.header]
+    # Rows as wide as the header (read_table pads them): the columns in one transposition.
+    even = {len(row) for row in table.rows} <= {len(table.header)}
+    by_column = list(zip(*table.rows, strict=True)) if table.rows and even else None
     for i, written in enumerate(table.header):
-        cells = list(by_column[i])
+        cells = list(by_column[i]) if by_column is not None else [row[i] for row in table.rows]
         match = table_synonyms.match(written)
         header = headers.parse_header(written)
         spec = table_synonyms.fields.get(match.field) if match else None
