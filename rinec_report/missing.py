@@ -69,6 +69,27 @@ def _missing_kind(text: str, extra: frozenset[str]) -> str | None:
     return None
 
 
+def kinds_of(cells: Iterable[str], extra: frozenset[str] = frozenset()) -> dict[str, str | None]:
+    """:func:`missing_kind` of each distinct cell, by cell: a column's worth at once, without
+    the cache (a column of ids or dates holds more distinct cells than it keeps) and
+    without a call per cell."""
+    table = codes()
+    no_details = _NO_DETAILS.match
+    out: dict[str, str | None] = {}
+    for cell in set(cells):
+        text = str(cell)
+        if text[:1].isdigit():
+            out[cell] = UNKNOWN if extra and " ".join(text.split()).lower() in extra else None
+            continue
+        low = " ".join(text.split()).lower()
+        kind = table.get(low)
+        if kind is None and low in extra:
+            kind = UNKNOWN
+        # '*' is in every cell the pattern matches.
+        out[cell] = kind if kind is not None or "*" not in low or not no_details(low) else NO_DETAILS
+    return out
+
+
 def is_missing(value: Any, extra: frozenset[str] = frozenset()) -> bool:
     if value is None:
         return True

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from . import headers
@@ -85,6 +86,8 @@ def dated_os_of_iso(start: str | None, death: str | None, last_followup: str | N
     return out
 
 
+# Pure, and a cohort's dates repeat: each read once per process.
+@functools.lru_cache(maxsize=1 << 16)
 def day_of(iso: str | None) -> tuple[dt.date | None, bool]:
     """An ISO date (full or partial, as rinec_report.tables.parse_date writes it) as a
     day, and whether it is approximate (the middle of a month or year)."""

@@ -22,6 +22,7 @@ import calendar
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import warnings
@@ -174,7 +175,8 @@ def _plain_grid(text: str, delimiter: str) -> tuple[list[list[str]], list[int], 
     the same rows, numbers and comments, split a line at a time by ``str.split``
     rather than the csv module (a million-row table reads in a fraction of the time)."""
     # The line breaks io.StringIO(newline="") knows; a final break ends no extra row.
-    lines = _LINE_BREAK.split(text[:-1] if text.endswith("\n") else text)
+    body = text[:-1] if text.endswith("\n") else text
+    lines = body.split("\n") if "\r" not in body else _LINE_BREAK.split(body)
     rows = [line.split(delimiter) for line in lines]
     d = re.escape(delimiter)
     # Whitespace at the edge of a cell is rare: looked for in the whole text, by patterns
@@ -186,8 +188,10 @@ def _plain_grid(text: str, delimiter: str) -> tuple[list[list[str]], list[int], 
     if edged:
         rows = [[cell.strip() for cell in row] for row in rows]
     if not text.startswith("#") and "\n#" not in text and "\r#" not in text:
-        kept = [i for i, row in enumerate(rows) if any(row)]
-        return [rows[i] for i in kept], [i + 1 for i in kept], []
+        filled = list(map(any, rows))
+        if False not in filled:  # no empty row: every line is a row
+            return rows, list(range(1, len(rows) + 1)), []
+        return list(itertools.compress(rows, filled)), list(itertools.compress(range(1, len(rows) + 1), filled)), []
     comments: list[str] = []
     grid: list[list[str]] = []
     numbers: list[int] = []

@@ -175,8 +175,11 @@ def read_typed(
     labels, cbio_types = cbioportal_header(table)
     wanted = {headers.normalise(k): v for k, v in (types or {}).items()}
     columns: list[TypedColumn] = []
+    # Rows as wide as the header (read_table pads them): the columns in one transposition.
+    even = {len(row) for row in table.rows} <= {len(table.header)}
+    by_column = list(zip(*table.rows, strict=True)) if table.rows and even else None
     for i, written in enumerate(table.header):
-        cells = [row[i] for row in table.rows]
+        cells = list(by_column[i]) if by_column is not None else [row[i] for row in table.rows]
         match = table_synonyms.match(written)
         header = headers.parse_header(written)
         spec = table_synonyms.fields.get(match.field) if match else None
@@ -201,48 +204,53 @@ def _typed_column(
     extra: frozenset[str], date_format: str, bounds: tuple[float, float] | None,
 ) -> TypedColumn:
     # Each distinct cell looked up once.
-    memo = {c: missing.missing_kind(c, extra) for c in set(cells)}
-    kinds: list[str | None] = [memo[c] for c in cells]
-    given = [c if k is None else "" for c, k in zip(cells, kinds, strict=True)]
+    memo = missing.kinds_of(cells, extra)
+    if any(k is not None for k in memo.values()):
+        kinds: list[str | None] = [memo[c] for c in cells]
+        given = [c if k is None else "" for c, k in zip(cells, kinds, strict=True)]
+    else:  # nothing missing in the column (its ids, often)
+        kinds = [None] * len(cells)
+        given = list(cells)
     values: list[Any] = list(given)
     if kind == "date":
         try:
-            date_format = tables.column_date_format([c for c in given if c], date_format)
+            # The order is a set of what the cells say: each distinct cell asked once.
+            date_format = tables.column_date_format(list(dict.fromkeys(c for c in given if c)), date_format)
         except ValueError as err:
             raise InputError(f"column {header.written!r}: {err}; set date_format") from None
     if kind in ("number", "date"):
         read = parse_number if kind == "number" else (lambda c: tables.parse_date(c, date_format, serials=True))
-        bad: list[tuple[int, str, str]] = []
-        ambiguous: list[tuple[int, str]] = []
-        seen: dict[str, Any] = {}
-        for r, cell in enumerate(given):
-            if kinds[r] is not None:
-                values[r] = None
-                continue
-            if cell not in seen:
+        # A missing cell is '' in ``given`` and only a missing cell is ('' is a shipped code).
+        seen: dict[str, Any] = {"": None}
+        failed = False
+        for cell in dict.fromkeys(given):
+            if cell:
                 try:
                     seen[cell] = read(cell)
                 except tables.AmbiguousDate:
-                    seen[cell] = tables.AmbiguousDate
+                    seen[cell], failed = tables.AmbiguousDate, True
                 except ValueError as err:
-                    seen[cell] = err
-            got = seen[cell]
-            if got is tables.AmbiguousDate:
-                ambiguous.append((lines[r], cell))
-            elif isinstance(got, ValueError):
-                bad.append((lines[r], cell, str(got)))
-            else:
-                values[r] = got
-                continue
-            values[r] = None
-            kinds[r] = missing.UNKNOWN
-        if ambiguous:
-            line, cell = ambiguous[0]
-            raise InputError(
-                f"row {line}, column {header.written!r}: {cell!r} may be day/month or month/day "
-                f"({len(ambiguous)} such date(s) in the column); set date_format: DD/MM/YYYY or MM/DD/YYYY")
-        if bad:
-            tables.warn_bad_cells(header.written, bad, kind)
+                    seen[cell], failed = err, True
+        values = [seen[c] for c in given]
+        if failed:
+            bad: list[tuple[int, str, str]] = []
+            ambiguous: list[tuple[int, str]] = []
+            for r, got in enumerate(values):
+                if got is tables.AmbiguousDate:
+                    ambiguous.append((lines[r], given[r]))
+                elif isinstance(got, ValueError):
+                    bad.append((lines[r], given[r], str(got)))
+                else:
+                    continue
+                values[r] = None
+                kinds[r] = missing.UNKNOWN
+            if ambiguous:
+                line, cell = ambiguous[0]
+                raise InputError(
+                    f"row {line}, column {header.written!r}: {cell!r} may be day/month or month/day "
+                    f"({len(ambiguous)} such date(s) in the column); set date_format: DD/MM/YYYY or MM/DD/YYYY")
+            if bad:
+                tables.warn_bad_cells(header.written, bad, kind)
         if kind == "number" and bounds is not None:
             _check_range(header.written, values, kinds, cells, lines, bounds)
     else:

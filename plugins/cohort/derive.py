@@ -3,6 +3,8 @@ survival times, RIN criteria and the checks of event order."""
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -99,7 +101,10 @@ def build(
     # frame of many columns splits its block, which made the frame quadratic in them.
     data: dict[str, Any] = {}
     for column in ordered:
-        values = [row.get(column) for row in out_rows]
+        try:  # a column every patient's row holds, the usual case, taken without a call per row
+            values = list(map(operator.itemgetter(column), out_rows))
+        except KeyError:
+            values = [row.get(column) for row in out_rows]
         data[column] = _floats(values) if column in numeric else values
     data["patient_id"] = [str(v) for v in data["patient_id"]]
     # Objects even when every patient has none (astype would copy every column).
@@ -232,9 +237,11 @@ def _add_sample_files(
                 kinds[pid].pop(column, None)
                 if len(values) > 1:
                     rules.setdefault(column, collapse.rule_of(values))
+    # Only the rows that lack a column (one test per row, not one call per cell).
     for row in rows:
-        for column in columns:
-            row.setdefault(column, None)
+        if not columns.keys() <= row.keys():
+            for column in columns:
+                row.setdefault(column, None)
     return samples, rules
 
 
@@ -400,6 +407,7 @@ _FAMILIES = [
 ]
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def histology_family(text: str | None) -> str | None:
     if not text:
         return None
@@ -482,7 +490,9 @@ def survival_time(
     if event is None:
         event = cell_event
     event_dates = ["death_date"] if endpoint == "os" else [*PROGRESSION_DATES, "death_date"]
-    dated = sorted((row[c] for c in event_dates if row.get(c)), key=V.midpoint)
+    dated = [row[c] for c in event_dates if row.get(c)]
+    if len(dated) > 1:  # OS has one event date: nothing to sort
+        dated.sort(key=V.midpoint)
     known = float(event) if event is not None else None
     if months is not None:
         if event is None and dated:

@@ -149,28 +149,7 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
             label = header  # "Weight loss (kg)": the unit stays in the label
         if label:
             labels[column] = label
-    rows: list[dict[str, Any]] = []
-    kinds: list[dict[str, str]] = []
-    lines: list[int] = []
-    unnamed: list[int] = []  # rows with values and no patient id
-    for r, line in enumerate(table.lines):
-        values: dict[str, Any] = {}
-        missing: dict[str, str] = {}
-        for column in columns:
-            value, kind = parsed[column][r]
-            if kind == V.VALUE:
-                values[column] = value
-            else:
-                values[column] = None
-                missing[column] = kind
-        if values.get("patient_id") is None:
-            if not any(v is not None for v in values.values()):
-                continue
-            unnamed.append(line)
-            continue
-        rows.append(values)
-        kinds.append(missing)
-        lines.append(line)
+    rows, kinds, lines, unnamed = _patient_rows(columns, parsed, table.lines)
     if unnamed:
         raise InputError(f"row {unnamed[0]}: no patient id ({len(unnamed)} row(s) have values but no patient id)")
     if not rows:
@@ -182,6 +161,45 @@ def parse_clinical(path: str, options: dict[str, Any]) -> ClinicalFile:
     rows, kinds, lines = merge_duplicates(rows, kinds, lines)
     return ClinicalFile(columns=columns, rows=rows, kinds=kinds, lines=lines, extra_columns=extra,
                         labels=labels, types=types, headers=names, units=units)
+
+
+def _patient_rows(
+    columns: list[str], parsed: dict[str, list[tuple[Any, str]]], table_lines: list[int]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], list[int], list[int]]:
+    """Each row's values and missing kinds by column, and its line; rows without a
+    value are left out, and those with values but no patient id are returned apart
+    (their lines). Built column by column: a value is None where its kind is not a value."""
+    value_lists: list[Any] = []
+    kind_columns: list[str] = []
+    kind_lists: list[list[str]] = []
+    for column in columns:
+        cells = parsed[column]
+        column_kinds = [k for _, k in cells]
+        if column_kinds.count(V.VALUE) == len(column_kinds):
+            value_lists.append([v for v, _ in cells])
+        else:
+            value_lists.append([v if k == V.VALUE else None for v, k in cells])
+            kind_columns.append(column)
+            kind_lists.append(column_kinds)
+    all_rows = [dict(zip(columns, values, strict=True)) for values in zip(*value_lists, strict=True)]
+    all_kinds = ([{c: k for c, k in zip(kind_columns, ks, strict=True) if k != V.VALUE}
+                  for ks in zip(*kind_lists, strict=True)] if kind_columns else [{} for _ in all_rows])
+    ids = value_lists[columns.index("patient_id")]
+    if None not in ids:
+        return all_rows, all_kinds, list(table_lines), []
+    rows: list[dict[str, Any]] = []
+    kinds: list[dict[str, str]] = []
+    lines: list[int] = []
+    unnamed: list[int] = []  # rows with values and no patient id
+    for values, missing, line in zip(all_rows, all_kinds, table_lines, strict=True):
+        if values.get("patient_id") is None:
+            if any(v is not None for v in values.values()):
+                unnamed.append(line)
+            continue
+        rows.append(values)
+        kinds.append(missing)
+        lines.append(line)
+    return rows, kinds, lines, unnamed
 
 
 def _state(typed: typing_.TypedTable, mapping: dict[int, str], headers: list[str], used: int) -> None:
@@ -239,28 +257,28 @@ def _canonical_column(column: str, col: typing_.TypedColumn, lines: list[int]) -
         # R's Surv coding (1 censored, 2 event), read per column as the survival plugin does.
         return [(None, k) if k is not None else (int(float(c) == 2.0), V.VALUE)
                 for c, k in zip(col.cells, col.kinds, strict=True)]
+    if kind == "id":
+        # read_cell of a checked id is the cell itself: one distinct value per patient, not
+        # worth a memo.
+        return [(None, k) if k is not None else ((c, V.VALUE) if c else (None, V.UNKNOWN))
+                for c, k in zip(col.cells, col.kinds, strict=True)]
     # A time in days (a header "OS (days)" or OS_DAYS) is shown in months.
     factor = _DAYS[col.unit] / V.DAYS_PER_MONTH if kind == "outcome" and col.unit in _DAYS else 1.0
-    out: list[tuple[Any, str]] = []
-    bad: list[tuple[int, str, str]] = []
+    # Each distinct given cell read once (read_cell is pure), in the column's order.
     seen: dict[str, tuple[tuple[Any, str], ValueError | None]] = {}
-    for cell, missing, line in zip(col.cells, col.kinds, lines, strict=True):
-        if missing is not None:
-            out.append((None, missing))
+    for cell in dict.fromkeys(c for c, m in zip(col.cells, col.kinds, strict=True) if m is None):
+        try:
+            value, got = read_cell(column, cell, checked=True)
+        except ValueError as err:
+            seen[cell] = ((None, V.UNKNOWN), err)
             continue
-        known = seen.get(cell)
-        if known is None:
-            try:
-                known = (read_cell(column, cell, checked=True), None)
-            except ValueError as err:
-                known = ((None, V.UNKNOWN), err)
-            seen[cell] = known
-        value, got = known[0]
         if kind == "outcome" and got == V.VALUE and factor != 1.0 and value[0] is not None:
             value = (value[0] * factor, value[1])
-        out.append((value, got))
-        if known[1] is not None:
-            bad.append((line, cell, str(known[1])))
+        seen[cell] = ((value, got), None)
+    out = [(None, m) if m is not None else seen[c][0] for c, m in zip(col.cells, col.kinds, strict=True)]
+    bad = ([(line, c, str(seen[c][1])) for c, m, line in zip(col.cells, col.kinds, lines, strict=True)
+            if m is None and seen[c][1] is not None]
+           if any(e is not None for _, e in seen.values()) else [])
     if bad:
         tables.warn_bad_cells(col.name, bad, _WHAT.get(kind, "value"))
     return out
@@ -286,7 +304,9 @@ def read_cell(column: str, text: str, date_format: str = "auto", checked: bool =
     applied the missing codes (only a treatment's "no" is left to read)."""
     kind = CANONICAL.get(column, "text")
     if kind == "id":
-        return (text, V.VALUE) if text and tables.missing_kind(text) != V.UNKNOWN else (None, V.UNKNOWN)
+        # Checked: the core's pass found no missing code (its own and the config's) in the cell.
+        missing_code = not checked and tables.missing_kind(text) == V.UNKNOWN
+        return (text, V.VALUE) if text and not missing_code else (None, V.UNKNOWN)
     if checked:
         missing = V.NOT_PERFORMED if kind == "treatment" and text.strip().lower() in V.NOT_GIVEN else None
     else:

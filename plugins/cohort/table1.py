@@ -91,7 +91,9 @@ def summary(cohort: Cohort, column: str, k: int = 0, values: list[Any] | None = 
     n = len(df)
     values = df[column].tolist() if values is None else values
     pids = df["patient_id"].tolist() if pids is None else pids
-    given = [v for v in values if not _is_missing(v)]
+    # _is_missing inlined (a float is missing when NaN, which alone is unequal to itself):
+    # a call per cell of every column of 100,000 patients.
+    given = [v for v in values if v is not None and not (isinstance(v, float) and v != v)]
     kinds = Counter(cohort.kinds.get(pid, {}).get(column, V.UNKNOWN)
                     for pid, v in zip(pids, values, strict=True) if _is_missing(v)) if len(given) < n else Counter()
     parts: list[str] = []

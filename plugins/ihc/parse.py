@@ -117,7 +117,9 @@ def parse_frame(frame: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
     declared = frame[roles["specimen_type"]] if "specimen_type" in roles else None
     readings["specimen_type"] = _specimen_types(readings, declared, options["specimen_types"], roles["specimen"])
     _state(frame, roles, marker_columns, readings)
-    return to_frame(readings.drop(columns="row").reset_index(drop=True))
+    # The columns as they are, in a new frame numbered from 0 (drop and reset_index would
+    # copy the million readings twice before to_frame copies them again).
+    return to_frame(pd.DataFrame({c: readings[c].to_numpy() for c in SCORE_COLUMNS}))
 
 
 def _state(frame: pd.DataFrame, roles: dict[str, str], markers: list[str], readings: pd.DataFrame) -> None:
@@ -199,12 +201,13 @@ def to_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
 def _refuse_empty(frame: pd.DataFrame, columns: list[str]) -> None:
     """Patient and specimen (and a long table's marker) must be in every row: the
     first row missing one is an error naming it."""
-    empty = frame[columns] == ""
-    if not empty.to_numpy().any():
+    # Column by column: a frame of the comparisons would copy the columns first.
+    empty = [frame[c].to_numpy(dtype=object) == "" for c in columns]
+    if not any(e.any() for e in empty):
         return
-    first = empty.any(axis=1).idxmax()
-    column = next(c for c in columns if empty.at[first, c])
-    raise InputError(f"row {first}, column '{column}': empty")
+    at = int(np.flatnonzero(np.logical_or.reduce(empty))[0])
+    column = next(c for c, e in zip(columns, empty, strict=True) if e[at])
+    raise InputError(f"row {frame.index[at]}, column '{column}': empty")
 
 
 def _blanked(cells: pd.Series) -> pd.Series:
@@ -306,7 +309,6 @@ def _score_rows(
                 value = None
         values.append(None if caught else value)
     by_code = pd.DataFrame([v or {} for v in values], columns=list(_values(None, None, None, None, "", "")))
-    out = by_code.iloc[codes].reset_index(drop=True)
     one_by_one = np.array([v is None for v in values], dtype=bool)[codes]
     keep = ~one_by_one
     bad: dict[str, list[tuple[int, str, str]]] = {}
@@ -322,15 +324,24 @@ def _score_rows(
                 continue
             keep[i] = True
     _warn_grouped([str(w.message) for w in caught if issubclass(w.category, InputWarning)])
+    # Each column taken by the codes as numpy does it (the frame's iloc, reset_index and
+    # loc copy the million rows more than once); object throughout when a row is scored
+    # alone, its values set in place.
+    taken = {column: by_code[column].to_numpy()[codes] for column in by_code.columns}
     if own:
-        out = out.astype(object)
-        out.loc[list(own)] = pd.DataFrame(list(own.values()), index=list(own), columns=out.columns)
+        alone = pd.DataFrame(list(own.values()), index=list(own), columns=by_code.columns)
+        at = np.array(list(own), dtype=np.int64)
+        for column in by_code.columns:
+            taken[column] = taken[column].astype(object)
+            taken[column][at] = alone[column].to_numpy(dtype=object)
+    out = pd.DataFrame(taken, columns=by_code.columns, copy=False)  # fresh arrays: no second copy
     for column, found in bad.items():
         tables.warn_bad_cells(column, found, "reading")
     out.insert(0, "row", rows)
     for column in ("patient_id", "specimen", "marker"):
         out[column] = ids[column].to_numpy()
-    return out[keep]
+    # Every reading kept (the usual case): the frame as it is, not a copy of it.
+    return out if keep.all() else out[keep]
 
 
 _WHERE = re.compile(r"^row (\d+), column '([^']*)': (.*)$", re.S)

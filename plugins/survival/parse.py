@@ -10,7 +10,7 @@ import re
 import warnings
 from typing import Any
 
-from rinec_report import InputError, InputWarning, account, headers, tables, typing_, widths
+from rinec_report import InputError, InputWarning, account, headers, missing, tables, typing_, widths
 from rinec_report.shown import shown_of
 
 from . import dates, events
@@ -248,7 +248,10 @@ def read_table(path: str, options: dict[str, Any]) -> dict[str, Any]:
             + ", or a start date with a date of death and/or a last follow-up date"
         )
 
-    ids = frame[id_col].map(lambda v: "" if is_missing(v) else str(v).strip())
+    # The missing codes judged once per distinct text (one id per patient: no cache helps).
+    kinds = missing.kinds_of(v for v in pd.unique(frame[id_col]) if isinstance(v, str))
+    ids = frame[id_col].map(lambda v: ("" if kinds[v] is not None else str(v).strip()) if isinstance(v, str)
+                            else "" if is_missing(v) else str(v).strip())
     empty = [str(lines[i]) for i, v in enumerate(ids) if not v]
     if empty:
         raise InputError(f"row {', '.join(empty[:5])}: empty {id_col!r}")
