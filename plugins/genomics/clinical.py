@@ -10,7 +10,7 @@ from typing import Any
 
 from rinec_report import Option
 
-from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous
+from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous, text_in
 from .interactions import SMALL_COHORT, pair_test, smallest_p, top_genes
 
 MUTATED, WILD_TYPE = "mutated", "wild-type"
@@ -53,8 +53,7 @@ def mutation_status(mutations: Any, samples: Any, genes: list[str],
     owners = samples[["sample", "patient_id"]].dropna().astype(str)
     patients = list(dict.fromkeys(owners["patient_id"]))
     owner = dict(zip(owners["sample"], owners["patient_id"], strict=True))
-    rows = mutations[mutations["variant_classification"].astype(str).isin(classes)
-                     & mutations["gene"].astype(str).isin(genes)]
+    rows = mutations[text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)]
     carriers: dict[str, set[str]] = {g: set() for g in genes}
     for sample, gene in zip(rows["sample"].astype(str), rows["gene"].astype(str), strict=True):
         if sample in owner:

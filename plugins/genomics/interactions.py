@@ -9,7 +9,7 @@ from typing import Any
 
 from rinec_report import Option
 
-from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous
+from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous, text_in
 
 COLUMNS = ["gene_a", "gene_b", "both", "a_only", "b_only", "neither", "odds_ratio", "p_value",
            "q_value", "event"]
@@ -43,8 +43,7 @@ def status_matrix(mutations: Any, samples: list[str], genes: list[str],
     import numpy as np
     import pandas as pd
 
-    rows = mutations[mutations["variant_classification"].astype(str).isin(classes)
-                     & mutations["gene"].astype(str).isin(genes)]
+    rows = mutations[text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)]
     matrix = pd.DataFrame(False, index=pd.Index(samples, dtype=object), columns=genes)
     pairs = rows[["sample", "gene"]].astype(str).drop_duplicates()
     pairs = pairs[pairs["sample"].isin(matrix.index)]

@@ -18,6 +18,8 @@ from typing import Any
 from rinec_report import InputWarning, Option
 from rinec_report.model import Chart, Html, Note, Section, Table, Text
 
+from .classes import text_in
+
 BASES = "ACGT"
 SUBSTITUTIONS = ("C>A", "C>G", "C>T", "T>A", "T>C", "T>G")
 # maftools' channel order (subtype.levels): substitution, then 5' base, then 3' base.
@@ -93,7 +95,7 @@ def _contig(names: set[str], chrom: str) -> str | None:
 def _snvs(mutations: Any) -> Any:
     # maftools takes Variant_Type SNP (subsetMaf "Variant_Type %in% 'SNP'").
     m = mutations[mutations["variant_type"].astype(str) == "SNP"]
-    m = m[m["ref"].astype(str).isin(list(BASES)) & m["alt"].astype(str).isin(list(BASES))
+    m = m[text_in(m["ref"], list(BASES)) & text_in(m["alt"], list(BASES))
           & m["pos"].notna()]
     keep = ["sample", "patient_id", "chrom", "pos", "ref", "alt"]
     return m[keep + (["context"] if "context" in m.columns else [])]
