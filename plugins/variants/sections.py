@@ -400,12 +400,29 @@ COUNT_COLUMNS = ("t_depth", "t_ref_count", "t_alt_count", "n_depth", "n_ref_coun
 
 
 def _whole_counts(mutations: Any) -> Any:
-    whole = {}
+    import numpy as np
+    import pandas as pd
+
+    whole: dict[str, Any] = {}
     for column in (c for c in COUNT_COLUMNS if c in mutations.columns):
         values = mutations[column]
+        if values.dtype == np.float64:
+            # What astype("Int64") makes, from the numbers and their mask at once: the
+            # astype took a fifth of a second per column of 3,000,000 rows.
+            raw = values.to_numpy()
+            given = ~np.isnan(raw)
+            x = raw[given]
+            if (x == np.round(x)).all() and (np.abs(x) < 2**53).all():
+                whole[column] = pd.arrays.IntegerArray(np.where(given, raw, 0).astype(np.int64), ~given)
+            continue
         given = values.notna()
         # A value that is no whole number within exact integer range (a MAF's 12.5, or
         # 1e20) keeps the column as it was read, rather than being dropped unseen.
         if (values[given] == values[given].round()).all() and (values[given].abs() < 2**53).all():
-            whole[column] = "Int64"
-    return mutations.astype(whole) if whole else mutations
+            whole[column] = values.astype("Int64").array
+    if not whole:
+        return mutations
+    out = mutations.copy(deep=False)
+    for column, array in whole.items():
+        out[column] = array
+    return out
