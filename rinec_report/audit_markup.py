@@ -42,6 +42,7 @@ from .audit_decode import (
     table_text,
     text_of,
 )
+from .render import PACKED_TYPE
 
 # ------------------------------------------------------------------ JSON
 
@@ -121,7 +122,6 @@ def _uri(text: str, where: str, depth: int) -> Iterator[Item]:
 
 # ---------------------------------------------------------------- packed blocks
 
-PACKED_TYPE = "application/x-rinec-packed"  # as rinec_report.render writes it
 
 
 def _packed(text: str, where: str, depth: int) -> Iterator[Item]:

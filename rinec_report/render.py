@@ -65,12 +65,12 @@ PACKED_TYPE = "application/x-rinec-packed"
 PACK_LEVEL = 6
 
 
-def packed(text: str) -> str:
+def packed(text: str, level: int = PACK_LEVEL, mem_level: int = 8) -> str:
     """``text`` as the page holds a packed payload: its UTF-8 deflated (raw, no zlib
     header: what the browser's DecompressionStream("deflate-raw") reads) and in base64,
-    one line. zlib's output depends only on its input, level and version: the same
+    one line. zlib's output depends only on its input, settings and version: the same
     inputs give the same bytes."""
-    deflate = zlib.compressobj(PACK_LEVEL, zlib.DEFLATED, -15)
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -15, mem_level)
     return base64.b64encode(deflate.compress(text.encode("utf-8")) + deflate.flush()).decode("ascii")
 
 
@@ -94,9 +94,7 @@ def vega_bundle() -> str:
         return cache.read_text(encoding="ascii")
     except OSError:
         pass
-    packed = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
-    code = vl_convert.javascript_bundle().encode("utf-8")
-    bundle = base64.b64encode(packed.compress(code) + packed.flush()).decode("ascii")
+    bundle = packed(vl_convert.javascript_bundle(), level=9, mem_level=9)  # built once, cached: the smallest
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
