@@ -114,7 +114,7 @@ def test_pictures_are_removed_and_counted(planted) -> None:
     page = shared.html_path.read_text(encoding="utf-8")
     assert "data:image/" not in page
     assert "2 removed" in page  # the SVG and the PNG, in the banner's rules
-    pictures = [p for p in shared.data_dir.rglob("*") if p.suffix.lower() in (".png", ".svg", ".jpg", ".webp")]
+    pictures = [p for p in shared.data_dir.rglob("*") if p.suffix.lower() in (".png", ".svg", ".jpg", ".webp", ".avif")]
     assert pictures == []
 
 
