@@ -99,3 +99,25 @@ def test_dates_are_left_to_pandas(tmp_path: Path) -> None:
     frame = pd.DataFrame({"when": pd.to_datetime(["2024-01-02", None]), "x": ["=a", "b"]})
     write_table(frame, tmp_path / "got.tsv", "tsv")
     assert (tmp_path / "got.tsv").read_text() == "when\tx\n2024-01-02\t'=a\n\tb\n"
+
+
+def test_columns_of_one_text_match_pandas(tmp_path: Path) -> None:
+    # A MAF without read depths: runs of empty columns, one FILTER value, whole-number floats.
+    n = 140_000  # past two blocks, with a column constant in one block and not the next
+    rng = np.random.default_rng(11)
+    frame = pd.DataFrame({
+        "filter": pd.Categorical(["PASS"] * n),
+        "gene": pd.Categorical(rng.choice(["TP53", "KRAS"], n)),
+        "t_depth": pd.array([None] * n, dtype="Int64"),
+        "t_vaf": np.full(n, np.nan),
+        "context": pd.Categorical([""] * n),
+        "late": pd.Categorical(["a"] * 70_000 + list(rng.choice(["a", "=b", 'c"d'], n - 70_000))),
+        "depth": np.where(rng.random(n) < 0.5, np.nan, rng.integers(-3, 10**6, n).astype(float)),
+        "tail": np.full(n, np.nan),
+    })
+    for sep, fmt in (("\t", "tsv"), (",", "csv")):
+        write_table(frame, tmp_path / f"got.{fmt}", fmt)
+        assert (tmp_path / f"got.{fmt}").read_bytes() == _reference(frame, tmp_path / "ref", sep, False)
+    one = frame.iloc[:1]
+    write_table(one[["filter", "t_vaf"]], tmp_path / "one.tsv", "tsv")
+    assert (tmp_path / "one.tsv").read_bytes() == _reference(one[["filter", "t_vaf"]], tmp_path / "ref", "\t", False)

@@ -92,13 +92,29 @@ def _contig(names: set[str], chrom: str) -> str | None:
     return other if other in names else None
 
 
-def _snvs(mutations: Any) -> Any:
+def _snv_rows(mutations: Any) -> Any:
+    """Which rows are SNVs the spectrum reads."""
     # maftools takes Variant_Type SNP (subsetMaf "Variant_Type %in% 'SNP'").
-    m = mutations[mutations["variant_type"].astype(str) == "SNP"]
-    m = m[text_in(m["ref"], list(BASES)) & text_in(m["alt"], list(BASES))
-          & m["pos"].notna()]
+    return (text_in(mutations["variant_type"], ["SNP"]) & text_in(mutations["ref"], list(BASES))
+            & text_in(mutations["alt"], list(BASES)) & mutations["pos"].notna()).to_numpy()
+
+
+def _snvs(mutations: Any, rows: Any) -> Any:
     keep = ["sample", "patient_id", "chrom", "pos", "ref", "alt"]
-    return m[keep + (["context"] if "context" in m.columns else [])]
+    # The columns first: filtering the whole table copies every column's kept rows.
+    return mutations[keep + (["context"] if "context" in mutations.columns else [])][rows]
+
+
+def _any_text(column: Any, rows: Any) -> bool:
+    """``(column[rows].astype(str) != "").any()``, a categorical column's categories
+    compared once (a missing value reads as "nan")."""
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return bool((column[rows].astype(str) != "").any())
+    filled = np.array([str(c) != "" for c in column.cat.categories] + [True], dtype=bool)
+    return bool(filled[column.cat.codes.to_numpy()[rows]].any())
 
 
 def _maf_contexts(snvs: Any) -> tuple[list[Any], int]:
@@ -280,15 +296,19 @@ def fit(matrix: Any, catalogue: Any) -> Any:
 def build(variants: dict[str, Any], datasets: Any, patients: Any,
           options: dict[str, Any]) -> dict[str, Any]:
     mutations = variants["mutations"]
-    snvs = _snvs(mutations)
-    state: dict[str, Any] = {"snvs": len(snvs), "reference": options.get("reference")}
+    rows = _snv_rows(mutations)
+    state: dict[str, Any] = {"snvs": int(rows.sum()), "reference": options.get("reference")}
+    has_context = "context" in mutations.columns and _any_text(mutations["context"], rows)
+    if not options.get("reference") and not has_context:
+        return {"_spectrum": state}  # the section says what is missing: no SNV table needed
+    snvs = _snvs(mutations, rows)
     samples = [str(s) for s in variants["samples"]["sample"]] if variants.get("samples") is not None \
         else sorted(snvs["sample"].astype(str).unique())
     state["owners"] = dict(zip(mutations["sample"].astype(str), mutations["patient_id"], strict=True))
     if options.get("reference"):
         if not _from_reference(state, snvs, samples, options["reference"]):
             return {"_spectrum": state}
-    elif "context" in snvs.columns and (snvs["context"].astype(str) != "").any():
+    elif has_context:
         contexts, mismatched = _maf_contexts(snvs)
         if mismatched:
             warnings.warn(f"SNVs whose MAF context (CONTEXT or ref_context) does not hold their "

@@ -421,7 +421,7 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
     def text(name: str) -> Any:
         return cat(name) if many else columns[name].objects(keep)
 
-    df = pd.DataFrame(copy=False, data={
+    data: dict[str, Any] = {
         "sample": cat("sample"),
         "patient_id": None,
         "gene": cat("gene"),
@@ -430,9 +430,10 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
         "ref": text("ref"),
         "alt": text("alt"),
         "variant_classification": cat("variant_classification"),
-    })
+    }
+    n = len(pos)
     if "variant_type" in columns:
-        df["variant_type"] = cat("variant_type")
+        data["variant_type"] = cat("variant_type")
     else:
         # One call per distinct (ref, alt) pair, not per row.
         ref, alt = columns["ref"], columns["alt"]
@@ -442,23 +443,24 @@ def _frame(columns: dict[str, _Coded], keep: Any, pos: Any) -> Any:
         types = [variant_type(ref.words[k // width], alt.words[k % width]) for k in pairs.tolist()]
         names = sorted(set(types))
         code = np.array([names.index(t) for t in types], dtype=np.int64)
-        df["variant_type"] = pd.Categorical.from_codes(
+        data["variant_type"] = pd.Categorical.from_codes(
             code[inverse.reshape(-1)] if len(key) else np.zeros(0, dtype=np.int64),
             categories=names)
-    df["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
-    df["filter"] = cat("filter") if "filter" in columns else "PASS"
-    df["context"] = (_bases(columns["context"]).categorical(keep) if "context" in columns
-                     else pd.Categorical.from_codes(np.zeros(len(df), dtype=np.int8), categories=[""]))
-    n = len(df)
-    if "protein_position" in columns:
-        df["protein_position"], df["protein_length"] = protein_numbers(columns["protein_position"].objects(keep))
-    else:
-        df["protein_position"] = df["protein_length"] = np.full(n, np.nan)
+    data["hgvsp_short"] = text("hgvsp_short") if "hgvsp_short" in columns else ""
+    data["filter"] = cat("filter") if "filter" in columns else "PASS"
     for c in DEPTH_COLUMNS:
-        df[c] = columns[c].numbers(keep) if c in columns else np.full(n, np.nan)
+        data[c] = columns[c].numbers(keep) if c in columns else np.full(n, np.nan)
     if "t_vaf" not in columns:
-        df["t_vaf"] = vaf(df["t_ref_count"], df["t_alt_count"])
-    return df[MUTATION_COLUMNS] if list(df.columns) != MUTATION_COLUMNS else df
+        data["t_vaf"] = vaf(data["t_ref_count"], data["t_alt_count"])
+    if "protein_position" in columns:
+        data["protein_position"], data["protein_length"] = protein_numbers(columns["protein_position"].objects(keep))
+    else:
+        data["protein_position"], data["protein_length"] = np.full(n, np.nan), np.full(n, np.nan)
+    data["context"] = (_bases(columns["context"]).categorical(keep) if "context" in columns
+                       else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[""]))
+    # Built once in the table's order: a column set after the frame exists, and the
+    # reordering, each copied the table's blocks.
+    return pd.DataFrame(copy=False, data={c: data[c] for c in MUTATION_COLUMNS})
 
 
 def _accepted(options: dict[str, Any]) -> tuple[bool, set[str]]:
