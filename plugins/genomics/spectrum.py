@@ -106,15 +106,9 @@ def _snvs(mutations: Any, rows: Any) -> Any:
 
 
 def _any_text(column: Any, rows: Any) -> bool:
-    """``(column[rows].astype(str) != "").any()``, a categorical column's categories
-    compared once (a missing value reads as "nan")."""
-    import numpy as np
-    import pandas as pd
-
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        return bool((column[rows].astype(str) != "").any())
-    filled = np.array([str(c) != "" for c in column.cat.categories] + [True], dtype=bool)
-    return bool(filled[column.cat.codes.to_numpy()[rows]].any())
+    """``(column[rows].astype(str) != "").any()`` (a missing value reads as "nan"), through
+    ``text_in``, which compares a categorical column's categories once."""
+    return bool((~text_in(column, [""])).to_numpy()[rows].any())
 
 
 def _maf_contexts(snvs: Any) -> tuple[list[Any], int]:
