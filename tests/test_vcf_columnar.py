@@ -273,3 +273,54 @@ def test_the_vcf2maf_parity_tests_pass_on_each_reader(reader: str) -> None:
         capture_output=True, text=True, timeout=HANG_S, cwd=ROOT,
         env={**os.environ, "RINEC_VCF_READER": reader})
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_reading_ahead_in_a_thread_gives_the_same_table_account_and_warnings(
+        path: Path, monkeypatch) -> None:
+    """A large file's blocks are read and checked a chunk ahead in a thread. Small
+    blocks and chunks of a few records make every fixture a many-chunk file, read with
+    and without the thread: the same table, account and warnings."""
+    from rinec_plugins.variants import columnar, vcf
+
+    monkeypatch.setattr(columnar, "BLOCK", 4096)
+    monkeypatch.setattr(vcf, "CHUNK", 7)
+    monkeypatch.setattr(vcf, "READ_AHEAD_BYTES", 1 << 62)
+    plain, plain_account, plain_warnings = read(path, "auto", monkeypatch)
+    monkeypatch.setattr(vcf, "READ_AHEAD_BYTES", 0)
+    ahead, ahead_account, ahead_warnings = read(path, "auto", monkeypatch)
+    assert_same(ahead, plain)
+    assert (ahead.get("reader"), ahead.get("reader_note")) == \
+        (plain.get("reader"), plain.get("reader_note"))
+    assert (ahead_account, ahead_warnings) == (plain_account, plain_warnings)
+
+
+def test_a_block_refused_after_others_were_read_ahead_goes_to_cyvcf2(
+        tmp_path: Path, monkeypatch) -> None:
+    """A contig the header lacks, 3,000 records into the file: the thread reading
+    ahead meets it after chunks were classified; the whole file goes to cyvcf2, saying
+    why, and reads as cyvcf2 reads it."""
+    from rinec_plugins.variants import columnar, vcf
+    from variants_helpers import VEP_FORMAT, csq
+
+    header = ["##fileformat=VCFv4.2", "##contig=<ID=1>",
+              '##INFO=<ID=CSQ,Number=.,Type=String,Description="Consequence annotations from '
+              f'Ensembl VEP. Format: {VEP_FORMAT}">',
+              '##FORMAT=<ID=GT,Number=1,Type=String,Description="x">',
+              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR"]
+    info = "CSQ=" + csq("T", "missense_variant", "TP53")
+    lines = header + ["\t".join(["1" if k != 3000 else "2", str(100 + k), ".", "C", "T", ".",
+                                 "PASS", info, "GT", "0/1"]) for k in range(4000)]
+    path = tmp_path / "late.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(columnar, "BLOCK", 4096)
+    monkeypatch.setattr(vcf, "CHUNK", 50)
+    monkeypatch.setattr(vcf, "READ_AHEAD_BYTES", 0)
+    forced, _, _ = read(path, "columnar", monkeypatch)
+    assert "contig '2' is not declared" in forced["error"]
+    ahead, ahead_account, ahead_warnings = read(path, "auto", monkeypatch)
+    slow, slow_account, slow_warnings = read(path, "cyvcf2", monkeypatch)
+    assert ahead["reader"] == "cyvcf2" and "contig '2'" in ahead["reader_note"]
+    assert_same(ahead, slow)
+    assert (ahead_account, ahead_warnings) == (slow_account, slow_warnings)
+    assert ahead["records"] == 4000  # by construction

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rinec_report.model import InputError, InputWarning
+from rinec_report.readahead import read_ahead
 
 from .accounts import filter_reason
 from .alleles import pick_allele
@@ -25,6 +26,9 @@ from .samples import pick_samples
 from .sv import LEFT_OUT, expand_svs, sv_info
 
 CHUNK = 50_000  # records classified at a time (bounds the memory of raw strings)
+# A file larger than this is read a chunk ahead in a thread while the chunk before is
+# classified (smaller ones are a chunk or two: a thread would cost more than it gives).
+READ_AHEAD_BYTES = 4 << 20
 
 
 def file_stem(path: str) -> str:
@@ -210,7 +214,10 @@ def _read_columnar(vcf: Any, path: str, header_lines: int, fmt: AnnotationFormat
     try:
         reader = ColumnarReader(path, vcf.raw_header, header_lines, fmt.tag if fmt else None,
                                 samples, roles, CHUNK)
-        for start, chunk in reader.chunks():
+        chunks = reader.chunks()
+        if os.path.getsize(path) > READ_AHEAD_BYTES:
+            chunks = read_ahead(chunks)
+        for start, chunk in chunks:
             parts.append(job(start, chunk))
     except Unsupported as exc:
         if choice == "columnar":
