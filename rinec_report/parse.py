@@ -223,8 +223,9 @@ PRELOADED_LIBRARIES = ("numpy", "pandas", "pyarrow")
 # time the workers' fork server takes to import its own.
 BESIDE_THE_WORKERS = PRELOADED_LIBRARIES
 # And once the workers have work, in the time it would wait for them: what every
-# report's sections and page import (the charts, the page's templates).
-AFTER_THE_WORKERS = ("altair", "jinja2")
+# report's sections and page import (the charts, the page's templates, and scipy's
+# special functions: every p-value of the enrichment, genomics and survival statistics).
+AFTER_THE_WORKERS = ("altair", "jinja2", "scipy.special")
 
 
 def preload_modules(tasks: list[ParseTask]) -> list[str]:

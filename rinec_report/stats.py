@@ -124,7 +124,8 @@ def conditional_odds_ratio(table: Any) -> float:
     table's first cell. 0 or infinite at the ends of the support, NaN for an empty margin.
 
     The mean is a sum over the support in logarithms; the root is bisected in log(odds)
-    to 1e-13 relative (scipy's Brent step stops at 1e-13 too, R's uniroot at about 1e-4)."""
+    to 1e-13 relative by safeguarded Newton steps (scipy's Brent step stops at 1e-13 too, R's
+    uniroot at about 1e-4)."""
     from scipy.special import gammaln
 
     a, b, c, d = _cells(table)
@@ -143,24 +144,38 @@ def conditional_odds_ratio(table: Any) -> float:
     log_c = (gammaln(n1 + 1) - gammaln(x + 1) - gammaln(n1 - x + 1)
              + gammaln(n2 + 1) - gammaln(n - x + 1) - gammaln(n2 - n + x + 1))
 
-    def excess(log_odds: float) -> float:
+    def moments(log_odds: float) -> tuple[float, float]:
+        """The mean's excess over the first cell, and its slope (the variance)."""
         w = log_c + x * log_odds
         w = np.exp(w - w.max())
-        return float((x * w).sum() / w.sum()) - a
+        w /= w.sum()
+        mean = float((x * w).sum())
+        return mean - a, float(((x - mean) ** 2 * w).sum())
 
-    # The mean rises with the odds: bracket the root by doubling, then bisect.
-    low, high = -1.0, 1.0
-    while excess(low) > 0:
-        low *= 2
-    while excess(high) < 0:
-        high *= 2
-    while high - low > 1e-13 * max(1.0, abs(low), abs(high)):
-        mid = (low + high) / 2
-        if excess(mid) < 0:
-            low = mid
+    # The mean rises with the odds (its slope in log(odds) is the variance): Newton's
+    # steps, kept inside the bracket the signs have drawn so far and halving it where a
+    # step would leave it, to 1e-13 relative: a few evaluations where bisection took
+    # fifty (a second of a 10,000-sample cohort's gene pairs).
+    t, low, high = 0.0, -math.inf, math.inf
+    for _ in range(200):
+        f, slope = moments(t)
+        if f == 0:
+            return math.exp(t)
+        if f < 0:
+            low = t
         else:
-            high = mid
-    return math.exp((low + high) / 2)
+            high = t
+        step = t - f / slope if slope > 0 else math.nan
+        if not low < step < high:
+            if math.isinf(low) or math.isinf(high):
+                step = t + (1.0 if f < 0 else -1.0) * max(1.0, 2 * abs(t))
+            else:
+                step = (low + high) / 2
+        if abs(step - t) <= 1e-13 * max(1.0, abs(t)) or \
+                high - low <= 1e-13 * max(1.0, abs(low), abs(high)) < math.inf:
+            return math.exp(step)
+        t = step
+    return math.exp(t)
 
 
 def _boost_sf():  # type: ignore[no-untyped-def]

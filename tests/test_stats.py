@@ -43,7 +43,7 @@ def test_the_conditional_odds_ratio_is_scipys_and_rs() -> None:
         want = odds_ratio(table, kind="conditional").statistic
         if want in (0, np.inf):
             assert got == want, table.tolist()
-        else:  # both solve the same equation to 1e-13; scipy by Brent's method, here by bisection
+        else:  # both solve the same equation to 1e-13; scipy by Brent's method, here by Newton steps
             assert got == pytest.approx(want, rel=1e-9), table.tolist()
 
 
