@@ -237,3 +237,28 @@ def test_a_domain_table_outside_the_run_directory_is_refused(tmp_path: Path) -> 
         "genomics": {"lollipop_domains": "../elsewhere.tsv"}})
     lines = [m.line() for m in result.messages]
     assert any("lollipop_domains" in line and "outside the run directory" in line for line in lines), lines
+
+
+def test_joined_values_per_group_are_pandas_sorted_distinct_joins() -> None:
+    """The positions' protein changes and classes: each group's distinct values sorted
+    and joined, as pandas' groupby gives them with ``lambda v: ", ".join(sorted(set(v)))``
+    (the reference here), empty strings, repeats and a missing key included."""
+    import numpy as np
+    from rinec_plugins.genomics.lollipop import joined_per_group
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    frame = pd.DataFrame({
+        "gene": rng.choice(["TP53", "KRAS", "A1BG", "ZNF"], n).astype(object),
+        "protein_position": pd.array(rng.integers(1, 60, n), dtype="Int64"),
+        "protein_change": rng.choice(["p.R175H", "", "p.G12D", "p.G12V", "p.X1_splice", "p.A2T",
+                                      "p.B3C", "p.Q61K"], n).astype(object),
+    })
+    frame.loc[5, "protein_position"] = pd.NA
+    keys = ["gene", "protein_position"]
+    grouped = frame.groupby(keys, sort=True)["protein_change"]
+    assert joined_per_group(frame, keys, "protein_change") == \
+        grouped.agg(lambda v: ", ".join(sorted(set(v)))).tolist()
+    assert joined_per_group(frame, keys, "protein_change", first=2) == \
+        grouped.agg(lambda v: ", ".join(sorted(set(v))[:2])).tolist()
+    assert joined_per_group(frame.iloc[:0], keys, "protein_change") == []

@@ -211,14 +211,39 @@ def build(variants: dict[str, Any], datasets: Any, patients: Any, options: dict[
                         "samples_mutated": int(mine["sample"].nunique()),
                         "without_position": int(mine["protein_position"].isna().sum()),
                         "protein_length": length, "length_source": source})
-    positions = (table.dropna(subset=["protein_position"])
-                 .groupby(["gene", "protein_position"], sort=True)
-                 .agg(mutations=("sample", "size"), samples_mutated=("sample", "nunique"),
-                      protein_change=("protein_change", lambda v: ", ".join(sorted(set(v)))),
-                      classes=("variant_classification", lambda v: ", ".join(sorted(set(v)))))
+    placed = table.dropna(subset=["protein_position"])
+    keys = ["gene", "protein_position"]
+    positions = (placed.groupby(keys, sort=True)
+                 .agg(mutations=("sample", "size"), samples_mutated=("sample", "nunique"))
                  .reset_index())
+    positions["protein_change"] = joined_per_group(placed, keys, "protein_change")
+    positions["classes"] = joined_per_group(placed, keys, "variant_classification")
     return {"lollipop_mutations": table, "lollipop_positions": positions,
             "lollipop_genes": pd.DataFrame(summary), "lollipop_domains": domains}
+
+
+def joined_per_group(frame: Any, keys: list[str], column: str, first: int | None = None) -> list[str]:
+    """Each group's distinct ``column`` values, sorted and joined by ", " (the ``first``
+    of them only, when given), in the order of ``frame.groupby(keys, sort=True)``.
+
+    What ``agg(lambda v: ", ".join(sorted(set(v))))`` gives, without a Python call per
+    group through pandas: the distinct rows are sorted once and cut where the key changes
+    (a second of a 3,000,000-row MAF's lollipops)."""
+    import numpy as np
+
+    distinct = frame[[*keys, column]].dropna(subset=keys).drop_duplicates().sort_values([*keys, column], kind="stable")
+    if not len(distinct):
+        return []
+    changed = np.zeros(len(distinct), dtype=bool)
+    changed[0] = True
+    for key in keys:
+        values = distinct[key].to_numpy()
+        changed[1:] |= values[1:] != values[:-1]
+    starts = np.flatnonzero(changed).tolist()
+    ends = [*starts[1:], len(distinct)]
+    texts = distinct[column].tolist()
+    return [", ".join(texts[a:b] if first is None else texts[a:min(b, a + first)])
+            for a, b in zip(starts, ends, strict=True)]
 
 
 def _gene_chart(gene: str, mine: Any, info: dict[str, Any], domains: Any) -> tuple[Any, bool]:
@@ -260,8 +285,9 @@ def _gene_chart(gene: str, mine: Any, info: dict[str, Any], domains: Any) -> tup
                      alt.Tooltip("s:N", title="sample"), alt.Tooltip("p:N", title="patient"),
                      alt.Tooltip("n:Q", title="mutations at this position")])
     else:
-        grouped = (placed.groupby(["x", "variant_classification"]).agg(
-            k=("sample", "size"), h=("protein_change", lambda v: ", ".join(sorted(set(v))[:5]))).reset_index())
+        keys = ["x", "variant_classification"]
+        grouped = placed.groupby(keys).agg(k=("sample", "size")).reset_index()
+        grouped["h"] = joined_per_group(placed, keys, "protein_change", first=5)
         grouped["n"] = grouped["x"].map(counts).astype(int)
         heads = alt.Chart(grouped.rename(columns={"variant_classification": "c"})).mark_circle(
             size=70, stroke="#333333", strokeWidth=0.5, opacity=0.9).encode(
