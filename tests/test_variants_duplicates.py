@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from page_helpers import page_text
 from variants_helpers import csq, write_vcf
 
@@ -70,3 +71,29 @@ def test_two_vcfs_of_one_sample_share_a_call_once(tmp_path: Path) -> None:
     assert samples.loc["S1", "nonsynonymous"] == 3
     assert samples.loc["S1", "tmb_per_mb"] == 1.5
     assert any("1 duplicate mutation call " in m.line() for m in report.messages)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_repeated_calls_found_are_pandas_duplicated(seed: int) -> None:
+    """The quick search (sample, chromosome and position as one integer; only the rows
+    that repeat it compared on all five columns) against pandas' DataFrame.duplicated,
+    the reference, on tables with repeats, missing samples and alleles that differ."""
+    import numpy as np
+    from rinec_plugins.variants.build import DUPLICATE_KEY, _duplicated
+
+    rng = np.random.default_rng(seed)
+    n = 20_000
+    frame = pd.DataFrame({
+        "sample": pd.Categorical(rng.choice(["S1", "S2", "S3", None], n)),
+        "chrom": pd.Categorical(rng.choice(["1", "2", "X"], n)),
+        "pos": rng.integers(1, 400, n).astype(np.int64),
+        "ref": pd.Categorical(rng.choice(["A", "C", "-"], n)),
+        "alt": pd.Categorical(rng.choice(["T", "G", None], n)),
+        "gene": "TP53",
+    })
+    want = frame.duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
+    assert want.sum() > 0 and (~want).sum() > 0
+    assert (_duplicated(frame) == want).all()
+    # Text columns instead of categoricals: pandas' own path, the same answer.
+    plain = frame.astype({"sample": object, "chrom": object})
+    assert (_duplicated(plain) == want).all()

@@ -166,13 +166,43 @@ def drop_duplicates(mutations: Any) -> tuple[Any, int, Any]:
 
     if len(mutations) < 2:
         return mutations, 0, None
-    dup = mutations.duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
+    dup = _duplicated(mutations)
     removed = int(dup.sum())
     if not removed:
         return mutations, 0, None
     out = mutations[~dup]
     out.index = pd.RangeIndex(len(out))
     return out, removed, ~dup
+
+
+def _duplicated(mutations: Any) -> Any:
+    """``mutations.duplicated(subset=DUPLICATE_KEY, keep="first")`` as a numpy array.
+
+    A large table's sample and chromosome are categoricals and its positions integers:
+    the three make one int64 per row, and only the rows whose (sample, chromosome,
+    position) repeats, a few in a million, are compared on all five columns. pandas'
+    own duplicated factorizes the positions, half a second for 3,000,000 rows."""
+    import numpy as np
+    import pandas as pd
+
+    sample, chrom, pos = (mutations[c] for c in DUPLICATE_KEY[:3])
+    if not (isinstance(sample.dtype, pd.CategoricalDtype) and isinstance(chrom.dtype, pd.CategoricalDtype)
+            and pos.dtype == np.int64):
+        return mutations.duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
+    positions = pos.to_numpy()
+    low, high = (int(positions.min()), int(positions.max())) if len(positions) else (0, 0)
+    span, chroms = high - low + 1, len(chrom.cat.categories) + 1
+    if low < 0 or (len(sample.cat.categories) + 1) * chroms * span >= 1 << 62:
+        return mutations.duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
+    # Codes are -1 for a missing value: shifted to 0, apart from every category.
+    site = ((sample.cat.codes.to_numpy().astype(np.int64) + 1) * chroms
+            + chrom.cat.codes.to_numpy().astype(np.int64) + 1) * span + (positions - low)
+    again = pd.Series(site).duplicated(keep=False).to_numpy()
+    dup = np.zeros(len(mutations), dtype=bool)
+    if again.any():
+        rows = np.flatnonzero(again)
+        dup[rows] = mutations.iloc[rows].duplicated(subset=DUPLICATE_KEY, keep="first").to_numpy()
+    return dup
 
 
 def filter_depth(mutations: Any, options: dict[str, Any]) -> tuple[Any, list[dict[str, Any]], Any]:
