@@ -335,11 +335,12 @@ def safe_fields(spec: dict[str, Any]) -> dict[str, Any]:
     tooltips still say it. Charts name fields as the data's columns, without escapes.
     The spec itself when no name needs it."""
     records = list(_records(spec))
-    names: set[str] = set()
+    keys: set[Any] = set()
     for rows in records:
         for row in rows:
             if isinstance(row, dict):
-                names.update(k for k in row if isinstance(k, str) and _PATH_CHARACTERS.search(k))
+                keys.update(row)  # the rows' keys gathered in C; each distinct one tested once
+    names = {k for k in keys if isinstance(k, str) and _PATH_CHARACTERS.search(k)}
     if not names:
         return spec
     taken = {k for rows in records for row in rows[:1] if isinstance(row, dict) for k in row}
