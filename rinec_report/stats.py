@@ -123,8 +123,8 @@ def conditional_odds_ratio(table: Any) -> float:
     the noncentrality of Fisher's noncentral hypergeometric distribution whose mean is the
     table's first cell. 0 or infinite at the ends of the support, NaN for an empty margin.
 
-    The mean is a sum over the support in logarithms; the root is bisected in log(odds)
-    to 1e-13 relative by safeguarded Newton steps (scipy's Brent step stops at 1e-13 too, R's
+    The mean is a sum over the support in logarithms; its root in log(odds) is found to
+    1e-13 relative by safeguarded Newton steps (scipy's Brent step stops at 1e-13 too, R's
     uniroot at about 1e-4)."""
     from scipy.special import gammaln
 

@@ -227,23 +227,25 @@ def joined_per_group(frame: Any, keys: list[str], column: str, first: int | None
     of them only, when given), in the order of ``frame.groupby(keys, sort=True)``.
 
     What ``agg(lambda v: ", ".join(sorted(set(v))))`` gives, without a Python call per
-    group through pandas: the distinct rows are sorted once and cut where the key changes
-    (a second of a 3,000,000-row MAF's lollipops)."""
+    group through pandas: the distinct rows are sorted once, numbered by where the key
+    changes and joined by Arrow (a second of a 3,000,000-row MAF's lollipops)."""
     import numpy as np
 
+    from rinec_report.grouped import join_groups
+
     distinct = frame[[*keys, column]].dropna(subset=keys).drop_duplicates().sort_values([*keys, column], kind="stable")
-    if not len(distinct):
-        return []
     changed = np.zeros(len(distinct), dtype=bool)
-    changed[0] = True
+    changed[:1] = True
     for key in keys:
         values = distinct[key].to_numpy()
         changed[1:] |= values[1:] != values[:-1]
-    starts = np.flatnonzero(changed).tolist()
-    ends = [*starts[1:], len(distinct)]
-    texts = distinct[column].tolist()
-    return [", ".join(texts[a:b] if first is None else texts[a:min(b, a + first)])
-            for a, b in zip(starts, ends, strict=True)]
+    group = np.cumsum(changed) - 1
+    texts = distinct[column].to_numpy(dtype=object)
+    if first is not None:  # each value's place in its group
+        starts = np.flatnonzero(changed)
+        kept = np.arange(len(group)) - starts[group] < first
+        group, texts = group[kept], texts[kept]
+    return join_groups(group, texts, int(changed.sum()))
 
 
 def _gene_chart(gene: str, mine: Any, info: dict[str, Any], domains: Any) -> tuple[Any, bool]:

@@ -2,7 +2,7 @@
 
 Counted on integer codes (the categorical columns' codes, or one factorisation),
 with numpy's bincount and unique, and the per-group text ("Missense_Mutation (3),
-Nonsense_Mutation (1)", protein changes) joined by Arrow on whole columns: a
+Nonsense_Mutation (1)", protein changes) joined by Arrow on whole columns (rinec_report.grouped): a
 TCGA-sized table has hundreds of thousands of (gene, sample) groups, and pandas'
 groupby on text columns, or a Python loop per row, takes seconds.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rinec_report.grouped import join_groups
 from rinec_report.shown import shown_of
 
 from .classify import SNV_CLASSES, snv_class
@@ -60,23 +61,6 @@ def distinct(values: Any) -> Any:
     if not len(ordered):
         return ordered
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
-
-
-def join_groups(group: Any, values: Any, groups: int, sep: str = ", ") -> list[str]:
-    """``values`` (text, already in order) joined per group; ``group`` numbers each
-    value's group, ascending, in 0..groups-1. A group without values gets ""."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    counts = np.bincount(np.asarray(group, dtype=np.int64), minlength=groups)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    text = values if isinstance(values, pa.Array) else pa.array(
-        np.asarray(values, dtype=object), type=pa.large_string())
-    if text.type != pa.large_string():
-        text = text.cast(pa.large_string())
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), text)
-    return pc.binary_join(lists, pa.scalar(sep, pa.large_string())).to_pylist()
 
 
 def gene_table(mutations: Any, samples: list[str], nonsyn: tuple[str, ...],
