@@ -3,10 +3,14 @@ own ``pd.concat(frames, ignore_index=True)``, values and dtypes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from variants_helpers import csq, write_vcf
 
+import rinec_report
 from plugins.variants.frames import stack_files
 
 
@@ -60,3 +64,38 @@ def test_files_with_other_columns_are_stacked_by_pandas(swap: bool) -> None:
     frames = [_frame(i, ["TP53"]) for i in range(4)]
     frames[1] = frames[1][list(reversed(frames[1].columns))] if swap else frames[1].drop(columns="vaf")
     _same(stack_files(frames), frames)
+
+
+def test_the_same_categories_in_another_order_keep_their_labels() -> None:
+    # Two files meeting the same genes (and FILTER values) in another order: pandas
+    # counts their dtypes equal, so their codes must be recoded, not concatenated.
+    # The reference is pd.concat, and a hand count of the labels.
+    one = pd.DataFrame({"gene": pd.Categorical(["TP53", "RB1", None], categories=["TP53", "RB1"]),
+                        "filter": pd.Categorical(["PASS", "."], categories=["PASS", "."])[[0, 1, 0]]})
+    two = pd.DataFrame({"gene": pd.Categorical([None, "TP53", "RB1"], categories=["RB1", "TP53"]),
+                        "filter": pd.Categorical([".", "PASS", "."], categories=[".", "PASS"])})
+    got = stack_files([one, two])
+    _same(got, [one, two])
+    assert got["gene"].tolist()[:2] + got["gene"].tolist()[4:] == ["TP53", "RB1", "TP53", "RB1"]
+    assert got["gene"].isna().tolist() == [False, False, True, True, False, False]
+    assert got["filter"].tolist() == ["PASS", ".", "PASS", ".", "PASS", "."]
+
+
+def test_two_vcfs_meeting_the_same_chromosomes_and_genes_in_another_order(tmp_path: Path) -> None:
+    # One VCF sorted 1 before 17, the other 17 before 1 (another pipeline's contig
+    # order): every call keeps its own chromosome, gene and FILTER. Expected by hand
+    # from the records written.
+    run = tmp_path / "run"
+    run.mkdir()
+    tp53 = ("17", 7675088, "C", "T", "PASS", "CSQ=" + csq("T", "missense_variant", "TP53"))
+    gene1 = ("1", 1000, "A", "G", ".", "CSQ=" + csq("G", "stop_gained", "GENE1"))
+    write_vcf(run / "a.vcf", [gene1, tp53], samples=("S1",))
+    write_vcf(run / "b.vcf", [tp53, gene1], samples=("S2",))
+    report = rinec_report.run(run, outdir=tmp_path / "out", force=True, plugins=("variants",),
+                              config={"variants": {"panel_size_mb": 1}})
+    assert report.exit_status == 0
+    table = pd.read_csv(tmp_path / "out" / "rinec_report_data" / "variants_mutations.tsv", sep="\t",
+                        dtype={"chrom": str})
+    got = sorted(zip(table["sample"], table["pos"], table["chrom"], table["gene"], table["filter"], strict=True))
+    assert got == [("S1", 1000, "1", "GENE1", "."), ("S1", 7675088, "17", "TP53", "PASS"),
+                   ("S2", 1000, "1", "GENE1", "."), ("S2", 7675088, "17", "TP53", "PASS")]

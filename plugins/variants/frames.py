@@ -232,7 +232,7 @@ def stack_files(frames: list[Any]) -> Any:
         first = values[0].dtype
         same = all(v.dtype == first for v in values)
         if same and isinstance(first, pd.CategoricalDtype):
-            out[col] = pd.Categorical.from_codes(np.concatenate([v.array.codes for v in values]),
+            out[col] = pd.Categorical.from_codes(np.concatenate([_codes_in(v.array, first) for v in values]),
                                                  dtype=first)
         elif same and isinstance(first, np.dtype):
             out[col] = np.concatenate([v.to_numpy() for v in values])
@@ -241,6 +241,20 @@ def stack_files(frames: list[Any]) -> Any:
         else:
             out[col] = pd.concat(values, ignore_index=True)
     return pd.DataFrame(out)
+
+
+def _codes_in(values: Any, dtype: Any) -> Any:
+    """The codes of a categorical in ``dtype``'s order of categories. Two unordered
+    dtypes with the same categories in another order compare equal in pandas, so the
+    codes of one are not the codes of the other (one file seeing TP53 before RB1,
+    another RB1 first)."""
+    import numpy as np
+
+    codes = values.codes
+    if values.categories.equals(dtype.categories):
+        return codes
+    recode = np.append(dtype.categories.get_indexer(values.categories), -1).astype(codes.dtype)
+    return recode[codes]  # code -1 (missing) takes the last entry, -1
 
 
 def _categorical(arr: Any) -> Any:
