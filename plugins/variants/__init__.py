@@ -79,7 +79,7 @@ def rinec_parse(file: Any, options: dict[str, Any]) -> Any:
         return {"kind": "calls", **parse_maf(file.path, options)}
     from .vcf import parse_vcf
 
-    return {"kind": "calls", **parse_vcf(file.path, options)}
+    return {"kind": "calls", **parse_vcf(file.path, options, as_arrow=True)}
 
 
 @hookimpl

@@ -16,6 +16,7 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
                    run: Any) -> dict[str, Any] | None:
     import pandas as pd
 
+    from .arrow import as_frame
     from .frames import MUTATION_COLUMNS, gene_table, sample_table, stack_files
     from .panel import parse_bed
 
@@ -79,7 +80,7 @@ def build_datasets(files: list[Any], options: dict[str, Any], patients: Any,
     else:
         # A new frame over the same columns (columns set below replace, never write
         # into, the parsed ones): reset_index would copy every column.
-        mutations = frames[0].copy(deep=False)
+        mutations = as_frame(frames[0]).copy(deep=False)
         mutations.index = pd.RangeIndex(len(mutations))
     for col in ("sample", "gene", "chrom", "variant_classification", "variant_type", "filter"):
         if isinstance(mutations[col].dtype, pd.CategoricalDtype):

@@ -10,6 +10,8 @@ from typing import Any
 
 from rinec_report import ParsedFile
 
+from .arrow import as_frame
+
 
 def cut(files: list[ParsedFile], subset: Any) -> list[ParsedFile]:
     out = []
@@ -29,7 +31,7 @@ def cut(files: list[ParsedFile], subset: Any) -> list[ParsedFile]:
         # calls are the subset's own.
         data["filtered"] = {}
         data["samples"] = samples
-        data["mutations"] = subset.rows(data["mutations"], sample="sample")
+        data["mutations"] = subset.rows(as_frame(data["mutations"]), sample="sample")
         if data.get("roles"):
             roles = dict(data["roles"])
             roles["left_out"] = [s for s in roles.get("left_out") or [] if not subset.names_excluded(s)]

@@ -20,8 +20,9 @@ from rinec_report.readahead import read_ahead
 from .accounts import filter_reason
 from .alleles import pick_allele
 from .annot import AnnotationFormat, choose_effects, parse_format
+from .arrow import concat_chunks, mutation_frame
 from .depth import DEPTH_TAGS, count_columns, depths_per_allele, sample_fields
-from .frames import concat_mutations, finish_mutations
+from .frames import finish_mutations
 from .samples import pick_samples
 from .sv import LEFT_OUT, expand_svs, sv_info
 
@@ -65,10 +66,11 @@ def vep_allele(ref: str, alt: str, alts: list[str]) -> str:
     return alt or "-"
 
 
-def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
+def parse_vcf(path: str, options: dict[str, Any], as_arrow: bool = False) -> dict[str, Any]:
     """Read one VCF/BCF into ``{"mutations", "samples", "records", "filtered",
     "kept_filters", "annotation", "tumor_column", "normal_column"}``. ``options`` may be
-    partial (the declared defaults fill it)."""
+    partial (the declared defaults fill it). The mutations are a pandas frame, or with
+    ``as_arrow`` the Arrow table a parse worker sends (see arrow.py)."""
     from rinec_report.options import with_defaults
 
     from . import rinec_options
@@ -85,11 +87,14 @@ def parse_vcf(path: str, options: dict[str, Any]) -> dict[str, Any]:
                              "gzip stream cut short)")
         vcf, copy = _open_vcf(readable)
         try:
-            return _parse(vcf, readable, options, name=path)
+            parsed = _parse(vcf, readable, options, name=path)
         finally:
             vcf.close()
             if copy:
                 os.unlink(copy)
+    if not as_arrow:
+        parsed["mutations"] = mutation_frame(parsed["mutations"])
+    return parsed
 
 
 def _open_vcf(path: str) -> tuple[Any, str | None]:
@@ -175,7 +180,7 @@ def _parse(vcf: Any, path: str, options: dict[str, Any], name: str | None = None
     for part in parts:
         for k, v in part["filtered"].items():
             filtered[k] = filtered.get(k, 0) + v
-    mutations = concat_mutations([p["mutations"] for p in parts])
+    mutations = concat_chunks([p["mutations"] for p in parts])
     _state_account(reader.records, parts)
     return {
         "mutations": mutations,
