@@ -322,7 +322,12 @@ def protein_numbers(values: Any) -> tuple[Any, Any]:
 
     if hasattr(values, "to_pylist"):
         values = values.to_pylist()
-    codes, words = pd.factorize(pd.Series(values, dtype=object).fillna(""))
+    if len(values) <= _SMALL:  # a panel VCF: a dict, not pandas' fixed cost per call
+        seen: dict[str, int] = {}
+        codes = np.array([seen.setdefault(v or "", len(seen)) for v in values], dtype=np.intp)
+        words = list(seen)
+    else:
+        codes, words = pd.factorize(pd.Series(values, dtype=object).fillna(""))
     pos = np.full(len(words) + 1, np.nan)
     length = np.full(len(words) + 1, np.nan)
     for k, word in enumerate(words):
