@@ -93,17 +93,21 @@ def chart_text(text: str) -> str:
     return text + "\u200b" if text in OBJECT_KEYS else text
 
 
-def _neutralised(value: Any) -> Any:
-    """A copy of a spec with every text rewritten by :func:`chart_text`."""
-    quick = _untouched_copy(value)
+def _neutralised(value: Any, owned: bool = False) -> Any:
+    """A copy of a spec with every text rewritten by :func:`chart_text`; with ``owned``
+    (a spec made here, which nothing else holds) the spec itself when it has no text to
+    rewrite."""
+    quick = _untouched_copy(value, owned)
     return quick if quick is not None else _rewritten(value)
 
 
-def _untouched_copy(value: Any) -> Any:
+def _untouched_copy(value: Any, owned: bool = False) -> Any:
     """A fresh copy of a JSON-like spec that holds nothing to rewrite, through the
     json module's C code (a Python walk costs a call per data value: most of a
     second for a chart of a few thousand patients); None when the spec is not plain
-    JSON or has a text to rewrite. A hit on the text test only means the walk runs."""
+    JSON or has a text to rewrite. A hit on the text test only means the walk runs.
+    An ``owned`` spec that passes is returned as it is (Altair's dicts, with text keys
+    and lists only: the copy would be the same)."""
     import json
 
     try:
@@ -112,6 +116,8 @@ def _untouched_copy(value: Any) -> Any:
         return None
     if "\u2028" in text or "\u2029" in text or any(f'"{k}"' in text for k in OBJECT_KEYS):
         return None
+    if owned:
+        return value
     # Keys that are not texts (numbers) come back as texts, as the page's JSON has them.
     return json.loads(text)
 
@@ -171,11 +177,21 @@ class PreparedSpec(dict):
     """A spec made by :func:`prepared`: the page only labels it (:func:`labelled`)."""
 
 
+class AltairSpec(dict):
+    """A spec made by :func:`chart_dict` from an Altair chart: plain JSON (text keys,
+    lists), so :func:`prepared` tests its texts without copying it. Nothing here
+    changes a spec it is given: each step makes the parts it changes anew."""
+
+
 def prepared(chart: Any) -> PreparedSpec:
     """:func:`to_spec` but the labels: a fresh dict, texts rewritten by
     :func:`chart_text`, the highlighter's parameters and outlines, no per-mark ARIA."""
-    spec = chart if isinstance(chart, dict) else chart_dict(chart)
-    spec = safe_fields(_neutralised(dict(spec)))
+    if isinstance(chart, AltairSpec):  # made by chart_dict: Altair's text keys and lists
+        spec = safe_fields(_neutralised(dict(chart), owned=True))
+    elif isinstance(chart, dict):  # the plugin's own dict: copied, never changed
+        spec = safe_fields(_neutralised(dict(chart)))
+    else:
+        spec = safe_fields(_neutralised(chart_dict(chart), owned=True))
     params = list(spec.get("params", []))
     names = {p.get("name") for p in params}
     for name, value in ((PATIENT_SIGNAL, None), (HIDDEN_SIGNAL, []), (COLORS_SIGNAL, {})):
@@ -445,12 +461,12 @@ def chart_dict(chart: Any) -> dict[str, Any]:
     # Altair does not validate the datasets either.
     shape = _cut_lists({k: v for k, v in spec.items() if k != "datasets"})
     if valid(type(chart), shape):  # jsonschema-rs: the same verdict in microseconds
-        return spec
+        return AltairSpec(spec)
     try:
         type(chart).validate(shape)
     except jsonschema.ValidationError as err:
         raise SchemaValidationError(chart, err) from None
-    return spec
+    return AltairSpec(spec)
 
 
 def _cut_lists(value: Any) -> Any:
@@ -528,13 +544,11 @@ def _shared_table_class(original: type) -> type:
 def _values(data: Any) -> Any:
     """Altair's ``to_values`` without a row limit, faster on pandas frames."""
     import pandas as pd
-    from altair.utils.core import sanitize_pandas_dataframe
     from altair.utils.data import to_values
+
+    from .chart_values import records
 
     if type(data) is not pd.DataFrame:
         return to_values(data)
-    # The same sanitising as Altair's (dates as text, NaN as None, categories as text...).
-    frame = sanitize_pandas_dataframe(data)
-    keys = [str(c) for c in frame.columns]
-    columns = [frame[c].tolist() for c in frame.columns]
-    return {"values": [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]}
+    # The same values as Altair's sanitising (dates as text, NaN as None, categories as text...).
+    return {"values": records(data)}
