@@ -71,6 +71,15 @@ def _frames() -> dict[str, pd.DataFrame]:
     }
 
 
+def _wide() -> pd.DataFrame:
+    """Every column of the mixed frame twelve times over (columns of one dtype are
+    written together)."""
+    mixed = _frames()["mixed"]
+    wide = pd.concat([mixed] * 12, axis=1)
+    wide.columns = [f"{c}_{k}" for k, c in enumerate(wide.columns)]
+    return wide
+
+
 @pytest.mark.parametrize("sep", ["\t", ","])
 @pytest.mark.parametrize("keep_formulas", [False, True])
 @pytest.mark.parametrize("name", list(_frames()))
@@ -82,6 +91,15 @@ def test_export_matches_pandas(tmp_path: Path, sep: str, keep_formulas: bool, na
     assert got.read_bytes() == _reference(frame, tmp_path / f"ref.{fmt}", sep, keep_formulas)
 
 
+@pytest.mark.parametrize("sep", ["\t", ","])
+@pytest.mark.parametrize("keep_formulas", [False, True])
+def test_a_wide_export_matches_pandas(tmp_path: Path, sep: str, keep_formulas: bool) -> None:
+    frame = _wide()
+    fmt = "tsv" if sep == "\t" else "csv"
+    write_table(frame, tmp_path / f"got.{fmt}", fmt, keep_formulas=keep_formulas)
+    assert (tmp_path / f"got.{fmt}").read_bytes() == _reference(frame, tmp_path / f"ref.{fmt}", sep, keep_formulas)
+
+
 def test_export_of_many_rows_crosses_blocks(tmp_path: Path) -> None:
     n = 600_000  # more than two blocks of the writer
     rng = np.random.default_rng(7)
@@ -90,6 +108,8 @@ def test_export_of_many_rows_crosses_blocks(tmp_path: Path) -> None:
         "pos": rng.integers(1, 10**9, n),
         "ref": rng.choice(["A", "C", "-", "GT"], n).astype(object),
         "vaf": rng.random(n).round(3),
+        "depth": np.where(rng.random(n) < 0.1, np.nan, rng.integers(1, 500, n)),  # beside vaf: together
+        "alt": rng.choice(["T", "=G", "A\tC"], n).astype(object),  # beside ref: together
     })
     write_table(frame, tmp_path / "got.tsv", "tsv")
     assert (tmp_path / "got.tsv").read_bytes() == _reference(frame, tmp_path / "ref.tsv", "\t", False)

@@ -124,17 +124,7 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
     except (ValueError, pd.errors.ParserError) as exc:
         raise InputError(str(exc).strip().splitlines()[-1]) from exc
     widths.check_width(len(frame.columns))
-    # Each column typed on its own, the frame made once: assigning a column of a frame
-    # of many columns splits its block, which grew with the columns.
-    columns: dict[int, Any] = {}
-    for k, (_, cells) in enumerate(frame.items()):
-        # The one list of missing codes every table reader applies ('.', NA, [Not Available]).
-        codes = {c for c in pd.unique(cells) if missing.missing_kind(c) is not None}
-        if codes:
-            cells = cells.where(~cells.isin(codes), None)
-        numbers = pd.to_numeric(cells, errors="coerce")
-        given = int(cells.notna().sum())
-        columns[k] = numbers if given and int(numbers.notna().sum()) == given else cells
+    columns = _typed_columns(frame)
     names = [str(c).strip() for c in frame.columns]
     frame = pd.DataFrame(columns, index=frame.index)
     frame.columns = names  # positions as keys above: two headers may strip to one name
@@ -145,6 +135,32 @@ def read_table(path: str, relpath: str) -> dict[str, Any]:
         account.column(name, "extra")  # a custom table is drawn as it is
     return {"kind": "table", "relpath": relpath, "stem": _stem(p), "settings": settings(found, relpath),
             "frame": frame}
+
+
+def _typed_columns(frame: Any) -> dict[int, Any]:
+    """Each column (by position) as numbers when every cell given reads as one, else
+    as text, missing codes ('.', NA, [Not Available]: the one list every table reader
+    applies) as None. The columns are numpy arrays of the read text, the missing codes
+    found once for the whole table: pandas' steps per Series cost about a millisecond a
+    column, a minute for a 50,000-column expression matrix. The frame is made once by
+    the caller: assigning a column of a frame of many columns splits its block."""
+    import numpy as np
+    import pandas as pd
+
+    values = frame.to_numpy(dtype=object)  # read with dtype=str and no NA filter: every cell is text
+    codes = [c for c in pd.unique(values.ravel()) if missing.missing_kind(c) is not None]
+    absent = (np.isin(values, codes) if codes else np.zeros(values.shape, dtype=bool)) | pd.isna(values)
+    given = len(values) - absent.sum(axis=0)
+    columns: dict[int, Any] = {}
+    for k in range(values.shape[1]):
+        cells = values[:, k]
+        if absent[:, k].any():
+            cells = cells.copy()
+            cells[absent[:, k]] = None
+        numbers = pd.to_numeric(cells, errors="coerce")
+        parsed = len(numbers) - int(np.isnan(numbers).sum()) if numbers.dtype.kind == "f" else len(numbers)
+        columns[k] = numbers if given[k] and parsed == given[k] else cells
+    return columns
 
 
 def read_image(path: str, relpath: str, max_mb: float) -> dict[str, Any] | None:
