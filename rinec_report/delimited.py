@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any, BinaryIO
 
 _BLOCK_ROWS = 1 << 16  # about 6 MB of text per block of a mutation table
+_GROUPED_ROWS = 4096  # tables up to this long have their columns of one dtype written together
 # write._FORMULA in RE2, which has no look-ahead: a cell starting with = @ tab or
 # CR, or with + or - unless the rest is a plain number or more signs. RE2's $ is
 # the end of the text where Python's is also before a final newline (hence \n?),
@@ -270,15 +271,18 @@ def write_delimited(frame: Any, out: BinaryIO, sep: str, neutralise: bool) -> bo
         return False
     lone = len(columns) == 1
     dtypes = list(frame.dtypes)
-    # Columns of one numpy dtype (numbers, booleans, objects) are turned into text
-    # together, as one column of all their cells: every step is per cell, so the bytes
-    # are the same, and a table of 50,000 columns costs a few whole-array steps rather
-    # than pandas' and Arrow's fixed cost 50,000 times. A dtype of one column: alone.
+    # In a short table, columns of one numpy dtype (numbers, booleans, objects) are
+    # turned into text together, as one column of all their cells: every step is per
+    # cell, so the bytes are the same, and a table of 50,000 columns costs a few
+    # whole-array steps rather than pandas' and Arrow's fixed cost 50,000 times. In a
+    # long one that fixed cost is nothing beside the cells, and copying them into one
+    # array would cost more (a 3,000,000-row mutation table: 2 s).
     by_dtype: dict[Any, list[int]] = {}
     for k, dtype in enumerate(dtypes):
         if isinstance(dtype, np.dtype) and dtype.kind in "iufbO":
             by_dtype.setdefault(dtype, []).append(k)
-    together = [positions for positions in by_dtype.values() if len(positions) > 1 and not lone]
+    together = [positions for positions in by_dtype.values()
+                if len(positions) > 1 and not lone and len(frame) <= _GROUPED_ROWS]
     grouped = {k for positions in together for k in positions}
     series = {k: frame.iloc[:, k] for k in range(len(columns)) if k not in grouped}
     # Categorical columns: their categories' text once, written as dictionary

@@ -102,33 +102,34 @@ def plain_values(frame: Any, booleans: bool = True) -> Any:
 
     if not isinstance(frame, pd.DataFrame):
         return frame
-    # Columns found by dtype, not one Series at a time (about 50 microseconds each in
-    # pandas: seconds for a table of 50,000 columns); only a column that changes is
-    # taken out as a Series.
+    # Columns found by dtype; in a wide table their cells are read as one array per
+    # dtype, not one Series at a time (about 50 microseconds each in pandas: seconds for
+    # a table of 50,000 columns). Only a column that changes is taken out as a Series.
     dtypes = list(frame.dtypes)
+    wide = frame.shape[1] > _WIDE
     changed: dict[Any, Any] = {}
     objects = [k for k, kind in enumerate(dtypes) if pd.api.types.is_object_dtype(kind)]
     if booleans:
         for position in (k for k, kind in enumerate(dtypes) if pd.api.types.is_bool_dtype(kind)):
             changed[position] = frame.iloc[:, position].map({True: "Yes", False: "No"}).astype(object)
         if objects and len(frame):
-            block = frame.iloc[:, objects].to_numpy(dtype=object)
+            block = frame.iloc[:, objects].to_numpy(dtype=object) if wide else None
             for j, position in enumerate(objects):
-                if _booleans(block[:, j]):
+                if _booleans(block[:, j] if wide else frame.iloc[:, position]):
                     changed[position] = frame.iloc[:, position].map(
                         lambda v: None if v is None else "Yes" if v else "No")
     floats = [k for k, kind in enumerate(dtypes)
               if pd.api.types.is_float_dtype(kind) and not isinstance(kind, pd.CategoricalDtype)]
     if floats:
-        values = frame.iloc[:, floats].to_numpy(dtype=float, na_value=np.nan)
-        known = ~np.isnan(values)
-        with np.errstate(invalid="ignore"):
-            whole = ~known | (np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**53))
-        for j in np.flatnonzero(known.any(axis=0) & whole.all(axis=0)).tolist():
+        if wide:
+            whole = _whole(frame.iloc[:, floats].to_numpy(dtype=float, na_value=np.nan))
+        else:
+            whole = [_whole(frame.iloc[:, k].to_numpy(dtype=float, na_value=np.nan)[:, None])[0] for k in floats]
+        for j in np.flatnonzero(whole).tolist():
             changed[floats[j]] = frame.iloc[:, floats[j]].astype("Int64")
     if not changed:
         return frame
-    if len(changed) * 8 > frame.shape[1]:
+    if wide and len(changed) * 8 > frame.shape[1]:
         # Many columns change: the frame is made once (isetitem per column splits its blocks).
         parts = {k: (changed[k] if k in changed else frame.iloc[:, k]).array for k in range(frame.shape[1])}
         out = pd.DataFrame(parts, index=frame.index)
@@ -138,6 +139,19 @@ def plain_values(frame: Any, booleans: bool = True) -> Any:
     for position, series in changed.items():
         out.isetitem(position, series)
     return out
+
+
+_WIDE = 64  # a table of more columns is read by dtype, as whole arrays
+
+
+def _whole(values: Any) -> Any:
+    """Per column of a 2-D float array: some number, and only whole, finite ones under 2**53."""
+    import numpy as np
+
+    known = ~np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        fine = ~known | (np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 2**53))
+    return known.any(axis=0) & fine.all(axis=0)
 
 
 def _booleans(series: Any) -> bool:
