@@ -51,7 +51,6 @@ title. Plugins name fields exactly as their data's columns, without escapes.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -455,9 +454,13 @@ def chart_dict(chart: Any) -> dict[str, Any]:
     import jsonschema
     from altair.utils.schemapi import SchemaValidationError
 
+    from .altair_speed import NamedData
     from .chart_schema import valid
 
-    spec = chart.to_dict(validate=False)
+    with NamedData.collecting() as named:
+        spec = chart.to_dict(validate=False)
+    if named.values:
+        spec["datasets"] = {**spec.get("datasets", {}), **named.values}
     # Altair does not validate the datasets either.
     shape = _cut_lists({k: v for k, v in spec.items() if k != "datasets"})
     if valid(type(chart), shape):  # jsonschema-rs: the same verdict in microseconds
@@ -494,51 +497,13 @@ def altair_settings() -> Iterator[None]:
     import altair as alt
     from altair.utils.schemapi import debug_mode
 
+    from .altair_speed import faster_altair
+
     registry = alt.data_transformers
     if "rinec" not in registry.names():
         registry.register("rinec", _values)
-    with registry.enable("rinec"), debug_mode(False), _schema_table_once():
+    with registry.enable("rinec"), debug_mode(False), faster_altair():
         yield
-
-
-@contextmanager
-def _schema_table_once() -> Iterator[None]:
-    """Altair's table of schema classes built once, not on every ``from_dict``.
-
-    Every encoding given as a shorthand string (``"time:Q"``) or a dict (``alt.value``,
-    ``alt.condition``, :func:`highlight_opacity`) becomes a channel object through
-    ``SchemaBase.from_dict``, and Altair (up to 6.3 at least; vega/altair#3547) makes a
-    new ``_FromDict`` each time, hashing the JSON of all ~570 schema classes: 2-4 ms per
-    encoding, a quarter of a second or more per report. The table depends only on the
-    classes, so it is made once and shared; the objects built are the same. Where
-    Altair's internals are not as expected, nothing is changed.
-    """
-    from altair.utils import schemapi
-
-    original = getattr(schemapi, "_FromDict", None)
-    if original is None or not hasattr(original, "hash_schema"):
-        yield
-        return
-    schemapi._FromDict = _shared_table_class(original)
-    try:
-        yield
-    finally:
-        schemapi._FromDict = original
-
-
-@functools.cache
-def _shared_table_class(original: type) -> type:
-    tables: dict[tuple[type, ...], Any] = {}
-
-    class SharedTable(original):  # type: ignore[misc, valid-type]
-        def __init__(self, wrapper_classes: Any, /) -> None:
-            key = tuple(wrapper_classes)
-            if key not in tables:
-                super().__init__(key)
-                tables[key] = self.class_dict
-            self.class_dict = tables[key]
-
-    return SharedTable
 
 
 def _values(data: Any) -> Any:
@@ -546,9 +511,13 @@ def _values(data: Any) -> Any:
     import pandas as pd
     from altair.utils.data import to_values
 
+    from .altair_speed import NamedData
     from .chart_values import records
 
     if type(data) is not pd.DataFrame:
         return to_values(data)
     # The same values as Altair's sanitising (dates as text, NaN as None, categories as text...).
-    return {"values": records(data)}
+    named = NamedData.current()
+    if named is None:
+        return {"values": records(data)}
+    return {"name": named.name(data, lambda: records(data))}

@@ -68,9 +68,21 @@ class Datasets:
                 self._building.pop()
         return self._built[plugin]
 
+    def settle(self) -> None:
+        """Build every plugin's datasets that is not built yet, then let go of what
+        they were built from (the parsed files: for a large VCF, its whole table as the
+        worker sent it). Nothing is built after this."""
+        for plugin in self._names:
+            self.own(plugin)
+        self._build = _settled
+
     def get(self, plugin: str, name: str, default: Any = None) -> Any:
         """One named dataset of ``plugin``, or ``default``."""
         published = self.of(plugin)
         if not published:
             return default
         return published.get(name, default)
+
+
+def _settled(plugin: str) -> None:  # pragma: no cover - every plugin is built by settle()
+    raise RuntimeError(f"the datasets of {plugin} were asked for after the run settled them")

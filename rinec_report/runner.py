@@ -175,6 +175,7 @@ class Run:
         found = self.scan()
         parsed, inputs = self.parse(found)
         datasets, patients = self.build_datasets(parsed)
+        del parsed  # the datasets hold the parsed files until contribute() has built them all
         results = self.contribute(datasets, patients)
         report = self.assemble(results, inputs, found, patients)
         report.log_lines = [*capture.lines, *message_lines(report, self.options.verbose)]
@@ -348,6 +349,7 @@ class Run:
             for name in self.host.names:
                 results.append(self._contributions(name, datasets, patients))
                 advance()
+        datasets.settle()
         if patients.unmatched:
             shown = ", ".join(patients.unmatched[:20]) + (" ..." if len(patients.unmatched) > 20 else "")
             self.messages.append(Message(

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from pandas.api.types import union_categoricals
 from variants_helpers import csq, write_vcf
@@ -142,3 +143,21 @@ def test_a_run_with_a_maf_and_vcfs_holds_every_call(tmp_path: Path) -> None:
     assert got == [("M1", "7", 152235000, "KMT2C", "Nonsense_Mutation"),
                    ("S1", "17", 7675088, "TP53", "Missense_Mutation"),
                    ("S2", "1", 1000, "GENE1", "Nonsense_Mutation")]
+
+
+def test_the_frame_keeps_no_arrow_memory_alive() -> None:
+    """A frame's numbers are its own (pandas copies them into its blocks): a view of the
+    table's buffers would keep the worker's whole message alive for the rest of the run.
+    The reference is Arrow's own allocator's count."""
+    before = pa.total_allocated_bytes()
+    n = 200_000
+    # Computed by Arrow, so in its pool (pa.array over numpy would wrap numpy's memory).
+    table = pa.table({"pos": pc.add(pa.array(np.arange(n, dtype=np.int64)), 0),
+                      "t_vaf": pc.add(pa.array(np.linspace(0, 1, n)), 0.0),
+                      "gene": pa.array(["TP53", "KRAS"] * (n // 2)).dictionary_encode()})
+    assert pa.total_allocated_bytes() - before >= 16 * n  # the table's numbers are in Arrow's pool
+    frame = mutation_frame(table)
+    del table
+    assert pa.total_allocated_bytes() - before < 1024
+    assert frame["pos"].tolist()[-3:] == [n - 3, n - 2, n - 1]
+    assert frame["t_vaf"].iloc[-1] == 1.0
