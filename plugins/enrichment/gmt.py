@@ -61,16 +61,9 @@ def parse_gmt(text: str, name: str, source: str) -> GeneSetLibrary:
             raise InputError(f"line {number}: the gene set has no name")
         is_id = _ID_LIKE.match(second) and second.lower() not in _NOT_ID
         term_id = second if is_id else label
-        genes: list[str] = []
-        seen: set[str] = set()
-        for gene in raw_genes:
-            if not gene:
-                continue
-            if gene in seen:
-                duplicates += 1
-                continue
-            seen.add(gene)
-            genes.append(gene)
+        given = [gene for gene in raw_genes if gene]
+        genes = list(dict.fromkeys(given))  # each gene once, in the order given
+        duplicates += len(given) - len(genes)
         if not genes:
             empty += 1
             continue

@@ -67,27 +67,19 @@ def _column(columns: list[Any]) -> Any:
     if not pa.types.is_dictionary(kind):
         chunks = [chunk for c in columns for chunk in c.chunks]
         return pa.chunked_array(chunks, type=kind).to_numpy()
-    columns = [c.unify_dictionaries() for c in columns]
-    words = [c.chunk(0).dictionary if c.num_chunks else pa.array([], type=kind.value_type) for c in columns]
-    first = words[0]
-    if any(not w.equals(first) and set(w.to_pylist()) != set(first.to_pylist()) for w in words[1:]):
-        text = np.concatenate([c.cast(kind.value_type).to_numpy() for c in columns])
-        if any(c.null_count for c in columns):
+    # One file's words are its dictionary (a file of several chunks has them united first).
+    columns = [c.unify_dictionaries() if c.num_chunks > 1 else c for c in columns]
+    sizes = [len(c.chunk(0).dictionary) if c.num_chunks else 0 for c in columns]
+    # Arrow unites the run's dictionaries in one call: the first file's words first, in its
+    # order, then each word no file before had; every chunk's codes point into the union.
+    whole = pa.chunked_array([chunk for c in columns for chunk in c.chunks], type=kind).unify_dictionaries()
+    union = whole.chunk(0).dictionary if whole.num_chunks else pa.array([], type=kind.value_type)
+    if any(size != len(union) for size in sizes):  # a file without every word of the others
+        text = whole.cast(kind.value_type).to_numpy()
+        if whole.null_count:
             text[pd.isna(text)] = np.nan  # a missing category is NaN in pandas' text
         return text
-    parts = []
-    for column, w in zip(columns, words, strict=True):
-        codes = np.concatenate([chunk.indices.fill_null(-1).to_numpy() for chunk in column.chunks]
-                               or [np.zeros(0, dtype=np.int32)])
-        if not w.equals(first):  # the same words in another order: recoded to the first's
-            recode = np.append(np.asarray(_positions(w, first)), -1).astype(codes.dtype)
-            codes = recode[codes]
-        parts.append(codes)
-    dtype = pd.CategoricalDtype(pd.Index(first.to_pylist(), dtype=object))
-    return pd.Categorical.from_codes(np.concatenate(parts), dtype=dtype)
-
-
-def _positions(words: Any, first: Any) -> Any:
-    import pyarrow.compute as pc
-
-    return pc.index_in(words, value_set=first).to_numpy()
+    # Every file holds the same words, so the union is the first file's words in its order.
+    codes = whole.combine_chunks().indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    dtype = pd.CategoricalDtype(pd.Index(union.to_pylist(), dtype=object))
+    return pd.Categorical.from_codes(codes, dtype=dtype)
