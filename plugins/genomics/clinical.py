@@ -53,15 +53,16 @@ def mutation_status(mutations: Any, samples: Any, genes: list[str],
     owners = samples[["sample", "patient_id"]].dropna().astype(str)
     patients = list(dict.fromkeys(owners["patient_id"]))
     owner = dict(zip(owners["sample"], owners["patient_id"], strict=True))
-    rows = mutations[text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)]
+    keep = text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)
+    # Each (sample, gene) once: a TCGA-sized table holds hundreds of thousands of calls of these genes.
+    pairs = mutations.loc[keep, ["sample", "gene"]].drop_duplicates()
     carriers: dict[str, set[str]] = {g: set() for g in genes}
-    for sample, gene in zip(rows["sample"].astype(str), rows["gene"].astype(str), strict=True):
+    for sample, gene in zip(pairs["sample"].astype(str), pairs["gene"].astype(str), strict=True):
         if sample in owner:
             carriers[gene].add(owner[sample])
-    table = pd.DataFrame({"patient_id": patients})
-    for gene in genes:
-        table[gene + STATUS_SUFFIX] = [MUTATED if p in carriers[gene] else WILD_TYPE for p in patients]
-    return table
+    columns = {gene + STATUS_SUFFIX: [MUTATED if p in carriers[gene] else WILD_TYPE for p in patients]
+               for gene in genes}
+    return pd.DataFrame({"patient_id": patients, **columns})
 
 
 def features(cohort: Any, chosen: list[str], max_levels: int) -> list[str]:

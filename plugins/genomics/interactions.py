@@ -43,9 +43,10 @@ def status_matrix(mutations: Any, samples: list[str], genes: list[str],
     import numpy as np
     import pandas as pd
 
-    rows = mutations[text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)]
+    keep = text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)
     matrix = pd.DataFrame(False, index=pd.Index(samples, dtype=object), columns=genes)
-    pairs = rows[["sample", "gene"]].astype(str).drop_duplicates()
+    # Each (sample, gene) once before it becomes text: hundreds of thousands of calls in a TCGA-sized table.
+    pairs = mutations.loc[keep, ["sample", "gene"]].drop_duplicates().astype(str)
     pairs = pairs[pairs["sample"].isin(matrix.index)]
     values = matrix.to_numpy()
     values[matrix.index.get_indexer(pairs["sample"]), matrix.columns.get_indexer(pairs["gene"])] = True
