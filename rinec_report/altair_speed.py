@@ -59,13 +59,20 @@ def quicker_conversion() -> Iterator[None]:
             and hasattr(schemapi, "Undefined")):
         yield
         return
-    schemapi._todict = _plain_todict(todict, schemapi.Undefined)
-    schemapi._deep_copy = _plain_deep_copy(deep_copy)
+    with _swapped(schemapi, "_todict", _plain_todict(todict, schemapi.Undefined)), \
+            _swapped(schemapi, "_deep_copy", _plain_deep_copy(deep_copy)):
+        yield
+
+
+@contextmanager
+def _swapped(module: Any, name: str, replacement: Any) -> Iterator[None]:
+    """``module.name`` is ``replacement`` inside the block, and what it was after."""
+    original = getattr(module, name)
+    setattr(module, name, replacement)
     try:
         yield
     finally:
-        schemapi._todict = todict
-        schemapi._deep_copy = deep_copy
+        setattr(module, name, original)
 
 
 def _takes(function: Any, names: list[str]) -> bool:
@@ -119,11 +126,8 @@ def validation_remembered() -> Iterator[None]:
     if not _takes(original, ["spec", "schema", "rootschema", "raise_error"]):
         yield
         return
-    schemapi.validate_jsonschema = _remembering(original)
-    try:
+    with _swapped(schemapi, "validate_jsonschema", _remembering(original)):
         yield
-    finally:
-        schemapi.validate_jsonschema = original
 
 
 def _remembering(original: Any) -> Any:
@@ -220,11 +224,8 @@ def schema_table_once() -> Iterator[None]:
     if original is None or not hasattr(original, "hash_schema"):
         yield
         return
-    schemapi._FromDict = _shared_table_class(original)
-    try:
+    with _swapped(schemapi, "_FromDict", _shared_table_class(original)):
         yield
-    finally:
-        schemapi._FromDict = original
 
 
 @functools.cache

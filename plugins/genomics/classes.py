@@ -41,3 +41,11 @@ def text_in(column: Any, values: Any) -> Any:
     hit = np.array([str(c) in wanted for c in column.cat.categories] + ["nan" in wanted], dtype=bool)
     return pd.Series(hit[column.cat.codes.to_numpy()], index=column.index, name=column.name)
 
+
+def mutated_pairs(mutations: Any, genes: list[str], classes: frozenset[str]) -> Any:
+    """Each (sample, gene) with a mutation of one of ``classes`` in one of ``genes``, once,
+    as text (``sample``, ``gene`` columns). Deduplicated before the text is made: a
+    TCGA-sized table holds hundreds of thousands of calls of the chosen genes (the second
+    pass: a missing value and a category "nan" are one text)."""
+    keep = text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)
+    return mutations.loc[keep, ["sample", "gene"]].drop_duplicates().astype(str).drop_duplicates()

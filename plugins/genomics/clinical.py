@@ -10,7 +10,7 @@ from typing import Any
 
 from rinec_report import Option
 
-from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous, text_in
+from .classes import MAFTOOLS_NONSYNONYMOUS, mutated_pairs, nonsynonymous
 from .interactions import SMALL_COHORT, pair_test, smallest_p, top_genes
 
 MUTATED, WILD_TYPE = "mutated", "wild-type"
@@ -53,11 +53,9 @@ def mutation_status(mutations: Any, samples: Any, genes: list[str],
     owners = samples[["sample", "patient_id"]].dropna().astype(str)
     patients = list(dict.fromkeys(owners["patient_id"]))
     owner = dict(zip(owners["sample"], owners["patient_id"], strict=True))
-    keep = text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)
-    # Each (sample, gene) once: a TCGA-sized table holds hundreds of thousands of calls of these genes.
-    pairs = mutations.loc[keep, ["sample", "gene"]].drop_duplicates()
+    pairs = mutated_pairs(mutations, genes, classes)
     carriers: dict[str, set[str]] = {g: set() for g in genes}
-    for sample, gene in zip(pairs["sample"].astype(str), pairs["gene"].astype(str), strict=True):
+    for sample, gene in zip(pairs["sample"], pairs["gene"], strict=True):
         if sample in owner:
             carriers[gene].add(owner[sample])
     columns = {gene + STATUS_SUFFIX: [MUTATED if p in carriers[gene] else WILD_TYPE for p in patients]

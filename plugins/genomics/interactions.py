@@ -9,7 +9,7 @@ from typing import Any
 
 from rinec_report import Option
 
-from .classes import MAFTOOLS_NONSYNONYMOUS, nonsynonymous, text_in
+from .classes import MAFTOOLS_NONSYNONYMOUS, mutated_pairs, nonsynonymous
 
 COLUMNS = ["gene_a", "gene_b", "both", "a_only", "b_only", "neither", "odds_ratio", "p_value",
            "q_value", "event"]
@@ -43,10 +43,8 @@ def status_matrix(mutations: Any, samples: list[str], genes: list[str],
     import numpy as np
     import pandas as pd
 
-    keep = text_in(mutations["variant_classification"], classes) & text_in(mutations["gene"], genes)
     matrix = pd.DataFrame(False, index=pd.Index(samples, dtype=object), columns=genes)
-    # Each (sample, gene) once before it becomes text: hundreds of thousands of calls in a TCGA-sized table.
-    pairs = mutations.loc[keep, ["sample", "gene"]].drop_duplicates().astype(str)
+    pairs = mutated_pairs(mutations, genes, classes)
     pairs = pairs[pairs["sample"].isin(matrix.index)]
     values = matrix.to_numpy()
     values[matrix.index.get_indexer(pairs["sample"]), matrix.columns.get_indexer(pairs["gene"])] = True
